@@ -1,0 +1,20 @@
+// Any process opening a case file: the ordered list of schema migrations, bundled as TS modules for Electron.
+import migration0010 from './0010-case';
+import migration0020 from './0020-evidence-custody';
+import migration0030 from './0030-directory';
+
+export { PEREGRINE_APPLICATION_ID } from './0010-case';
+
+export interface Migration {
+  /** Becomes `PRAGMA user_version` once applied. Strictly increasing; gaps leave room for inserts. */
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Only ever appended to (DESIGN.md); a shipped entry is never edited or removed. */
+export const migrations: readonly Migration[] = [
+  { version: 10, name: 'case', sql: migration0010 },
+  { version: 20, name: 'evidence-custody', sql: migration0020 },
+  { version: 30, name: 'directory', sql: migration0030 },
+];

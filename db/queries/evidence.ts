@@ -1,0 +1,110 @@
+// Any process with a case file open: raw evidence, stored gzipped with the sha256 of the bytes as received.
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Database } from 'better-sqlite3';
+
+export interface NewEvidence {
+  runId: string;
+  /** What was collected, e.g. 'graph.applications', 'import.ual-csv'. */
+  source: string;
+  method: string;
+  url: string;
+  status: number;
+  contentType: string | null;
+  /** Graph/Exchange `request-id` header, for a support case with Microsoft. */
+  requestId?: string | null;
+  collectedAt: string;
+  /** Raw, uncompressed bytes exactly as received. Never a token response. */
+  body: Buffer;
+}
+
+export interface EvidenceRecord {
+  id: number;
+  runId: string;
+  source: string;
+  method: string;
+  url: string;
+  status: number;
+  contentType: string | null;
+  requestId: string | null;
+  collectedAt: string;
+  /** Hex sha256 of the raw, uncompressed body. */
+  sha256: string;
+  /** Bytes of the raw, uncompressed body. */
+  size: number;
+}
+
+interface EvidenceColumns {
+  id: number;
+  run_id: string;
+  source: string;
+  method: string;
+  url: string;
+  status: number;
+  content_type: string | null;
+  request_id: string | null;
+  collected_at: string;
+  sha256: string;
+  size: number;
+}
+
+const HEAD_COLUMNS = 'id, run_id, source, method, url, status, content_type, request_id, collected_at, sha256, size';
+
+export const sha256Hex = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
+
+const toRecord = (r: EvidenceColumns): EvidenceRecord => ({
+  id: r.id,
+  runId: r.run_id,
+  source: r.source,
+  method: r.method,
+  url: r.url,
+  status: r.status,
+  contentType: r.content_type,
+  requestId: r.request_id,
+  collectedAt: r.collected_at,
+  sha256: r.sha256,
+  size: r.size,
+});
+
+export function insertEvidence(db: Database, evidence: NewEvidence): { id: number; sha256: string } {
+  const sha256 = sha256Hex(evidence.body);
+  const info = db
+    .prepare(
+      `INSERT INTO evidence (run_id, source, method, url, status, content_type, request_id, collected_at, sha256, size, body_gz)
+       VALUES (@runId, @source, @method, @url, @status, @contentType, @requestId, @collectedAt, @sha256, @size, @bodyGz)`,
+    )
+    .run({
+      runId: evidence.runId,
+      source: evidence.source,
+      method: evidence.method,
+      url: evidence.url,
+      status: evidence.status,
+      contentType: evidence.contentType,
+      requestId: evidence.requestId ?? null,
+      collectedAt: evidence.collectedAt,
+      sha256,
+      size: evidence.body.length,
+      bodyGz: gzipSync(evidence.body),
+    });
+  return { id: Number(info.lastInsertRowid), sha256 };
+}
+
+/** The row with its body decompressed, or null. Does not re-check the hash: that is verify's job. */
+export function getEvidence(db: Database, id: number): (EvidenceRecord & { body: Buffer }) | null {
+  const row = db.prepare(`SELECT ${HEAD_COLUMNS}, body_gz FROM evidence WHERE id = ?`).get(id) as
+    | (EvidenceColumns & { body_gz: Buffer })
+    | undefined;
+  return row ? { ...toRecord(row), body: gunzipSync(row.body_gz) } : null;
+}
+
+/** Metadata only (no bodies), oldest first; optionally one run. */
+export function listEvidence(db: Database, runId?: string): EvidenceRecord[] {
+  const rows = runId === undefined
+    ? db.prepare(`SELECT ${HEAD_COLUMNS} FROM evidence ORDER BY id`).all()
+    : db.prepare(`SELECT ${HEAD_COLUMNS} FROM evidence WHERE run_id = ? ORDER BY id`).all(runId);
+  return (rows as EvidenceColumns[]).map(toRecord);
+}
+
+export function evidenceCount(db: Database): number {
+  return db.prepare('SELECT count(*) FROM evidence').pluck().get() as number;
+}

@@ -1,0 +1,94 @@
+// Any process with a case file open: collection runs (one per collection or import), their start and end.
+import type { Database } from 'better-sqlite3';
+import { CaseFileError } from '../errors';
+
+export type RunState = 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface CollectionRun {
+  runId: string;
+  startedAt: string;
+  finishedAt: string | null;
+  state: RunState;
+  /** Name of the environment (tenant profile) collected from. */
+  environment: string;
+  tenantId: string;
+  /** UPN (or app id for app-only) of the signed-in identity; never a token. */
+  account: string | null;
+  error: string | null;
+}
+
+interface RunColumns {
+  run_id: string;
+  started_at: string;
+  finished_at: string | null;
+  state: RunState;
+  environment: string;
+  tenant_id: string;
+  account: string | null;
+  error: string | null;
+}
+
+const toRun = (r: RunColumns): CollectionRun => ({
+  runId: r.run_id,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  state: r.state,
+  environment: r.environment,
+  tenantId: r.tenant_id,
+  account: r.account,
+  error: r.error,
+});
+
+export function startRun(
+  db: Database,
+  run: { runId: string; startedAt: string; environment: string; tenantId: string; account?: string | null },
+): CollectionRun {
+  const account = run.account ?? null;
+  // A JWT or bearer header pasted as "account" would persist a credential in evidence.
+  if (account !== null && (/^eyJ/.test(account) || /^bearer\s/i.test(account) || account.length > 320)) {
+    throw new CaseFileError('invalid_input', 'The run account must be the signed-in UPN or app id, never a token.');
+  }
+  db.prepare(
+    `INSERT INTO collection_run (run_id, started_at, state, environment, tenant_id, account)
+     VALUES (@runId, @startedAt, 'running', @environment, @tenantId, @account)`,
+  ).run({ runId: run.runId, startedAt: run.startedAt, environment: run.environment, tenantId: run.tenantId, account });
+  return getRun(db, run.runId)!;
+}
+
+export function finishRun(
+  db: Database,
+  runId: string,
+  end: { state: Exclude<RunState, 'running'>; finishedAt: string; error?: string | null },
+): CollectionRun {
+  const changed = db
+    .prepare(`UPDATE collection_run SET state = ?, finished_at = ?, error = ? WHERE run_id = ? AND state = 'running'`)
+    .run(end.state, end.finishedAt, end.error ?? null, runId).changes;
+  if (changed === 0) {
+    const existing = getRun(db, runId);
+    throw new CaseFileError(
+      'invalid_input',
+      existing
+        ? `Collection run ${runId} already finished (${existing.state} at ${existing.finishedAt ?? '?'}); a run ends once.`
+        : `There is no collection run ${runId} in this case.`,
+    );
+  }
+  return getRun(db, runId)!;
+}
+
+export function getRun(db: Database, runId: string): CollectionRun | null {
+  const row = db.prepare('SELECT * FROM collection_run WHERE run_id = ?').get(runId) as RunColumns | undefined;
+  return row ? toRun(row) : null;
+}
+
+/** Oldest first. */
+export function listRuns(db: Database): CollectionRun[] {
+  return (db.prepare('SELECT * FROM collection_run ORDER BY started_at, rowid').all() as RunColumns[]).map(toRun);
+}
+
+/** The run whose entities are "the tenant as we know it": the last one that finished cleanly. */
+export function latestCompletedRun(db: Database): CollectionRun | null {
+  const row = db
+    .prepare(`SELECT * FROM collection_run WHERE state = 'done' ORDER BY finished_at DESC, rowid DESC LIMIT 1`)
+    .get() as RunColumns | undefined;
+  return row ? toRun(row) : null;
+}

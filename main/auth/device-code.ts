@@ -1,0 +1,90 @@
+// Main process / CLI: delegated sign-in with the device-code flow; tokens live in memory only and never reach the case file or a log.
+import { LogLevel, PublicClientApplication, type AccountInfo, type AuthenticationResult } from '@azure/msal-node';
+import type { HttpTransport } from '../http/https';
+import type { TenantEnvironment } from './environment';
+import { msalNetworkClient } from './msal-network';
+
+export interface DeviceCodePrompt {
+  userCode: string;
+  verificationUri: string;
+  message: string;
+  expiresAt: Date;
+}
+
+export interface SignedInAccount {
+  username: string;
+  tenantId: string;
+  /** Scopes granted on the last token, as the token service reported them. */
+  scopes: string[];
+}
+
+export interface TenantSession {
+  readonly environment: TenantEnvironment;
+  /** Resolves once the person has entered the code; `onPrompt` fires as soon as the code is known. */
+  signInWithDeviceCode(onPrompt: (prompt: DeviceCodePrompt) => void): Promise<SignedInAccount>;
+  /** Stops a pending device-code poll. */
+  cancelSignIn(): void;
+  getAccessToken(scopes: string[]): Promise<string>;
+  account(): SignedInAccount | null;
+  signOut(): Promise<void>;
+}
+
+export function createTenantSession(environment: TenantEnvironment, transport: HttpTransport, clock: () => Date = () => new Date()): TenantSession {
+  const authorityHost = new URL(environment.authorityHost);
+  const pca = new PublicClientApplication({
+    auth: {
+      clientId: environment.clientId,
+      authority: `${environment.authorityHost}/${environment.tenant}`,
+      // A non-Microsoft authority (the simulator, a sovereign cloud) must be declared or MSAL asks login.microsoftonline.com.
+      knownAuthorities: [authorityHost.host],
+    },
+    system: {
+      networkClient: msalNetworkClient(transport),
+      loggerOptions: { piiLoggingEnabled: false, logLevel: LogLevel.Error, loggerCallback: () => undefined },
+    },
+  });
+  let current: { info: AccountInfo; scopes: string[] } | null = null;
+  let pending: { cancel?: boolean } | null = null;
+
+  const toAccount = (r: AuthenticationResult): SignedInAccount => ({
+    username: r.account?.username ?? '(unknown)',
+    tenantId: r.tenantId || r.account?.tenantId || environment.tenant,
+    scopes: r.scopes,
+  });
+
+  return {
+    environment,
+    async signInWithDeviceCode(onPrompt) {
+      const request = {
+        scopes: environment.graphScopes,
+        deviceCodeCallback: (r: { userCode: string; verificationUri: string; message: string; expiresIn: number }) =>
+          onPrompt({ userCode: r.userCode, verificationUri: r.verificationUri, message: r.message, expiresAt: new Date(clock().getTime() + r.expiresIn * 1000) }),
+        cancel: false,
+      };
+      pending = request;
+      try {
+        const result = await pca.acquireTokenByDeviceCode(request);
+        if (!result?.account) throw new Error('The token service answered without an account; sign-in cannot continue.');
+        current = { info: result.account, scopes: result.scopes };
+        return toAccount(result);
+      } finally {
+        pending = null;
+      }
+    },
+    cancelSignIn() {
+      if (pending) pending.cancel = true;
+    },
+    async getAccessToken(scopes) {
+      if (!current) throw new Error('Not signed in to the tenant. Sign in first.');
+      const result = await pca.acquireTokenSilent({ account: current.info, scopes });
+      return result.accessToken;
+    },
+    account() {
+      return current ? { username: current.info.username, tenantId: current.info.tenantId, scopes: current.scopes } : null;
+    },
+    async signOut() {
+      if (current) await pca.getTokenCache().removeAccount(current.info);
+      current = null;
+    },
+  };
+}

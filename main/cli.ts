@@ -1,0 +1,306 @@
+// CLI (`peregrine`): the same services as the app, for scripted engagements and for verifying a handover without the GUI.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { createCase, openCase } from './case/case';
+import { verifyCaseFile, verifyExport, type VerifyReport } from './case/verify';
+import { closeDatabase } from '../db/connection';
+import { evidenceCount } from '../db/queries/evidence';
+import { custodyHead, custodyCount } from '../db/queries/custody';
+import { listRuns } from '../db/queries/runs';
+import { cloudEnvironment, loadEnvironmentFile, CLOUDS, type CloudName, type TenantEnvironment } from './auth/environment';
+import { createTenantSession } from './auth/device-code';
+import { createHttpTransport, type HttpTransport } from './http/https';
+import { readOnlyTransport } from './http/read-only';
+import { createGraphReader } from './graph/reader';
+import { collectDirectory } from './collect/directory';
+import { applicationFindings, applicationRows } from './detect';
+import { defaultKeyDir, loadOrCreateExaminerKey } from './sign/keys';
+import { exportCase } from './timeline/export';
+import { startBrowserHost } from './host/browser';
+import { createWorkbench } from './host/workbench';
+import { TOOL_VERSION } from './version';
+import type { CollectionStatus } from '../preload/contract';
+
+const HELP = `Peregrine ${TOOL_VERSION} — investigate and undo malicious OAuth apps in Microsoft 365 / Entra ID.
+
+Usage: peregrine <command> [options]
+
+Commands:
+  case create <file> --name <n> --examiner <e> [--client <c>] [--reference <r>] [--time-zone <tz>]
+                        Create a new case file.
+  case info <file> [--json]
+                        Case metadata, evidence and custody counts, collection runs.
+  collect <case> --env <environment file> [--auto-approve-on-sim]
+  collect <case> --tenant <domain|id> [--cloud commercial|gcchigh|dod|china] [--client-id <id>]
+                        Sign in with a device code and collect (read-only) into the case.
+  detect <case> [--json]
+                        Run the detections over the newest collection.
+  export <case> --out <dir>
+                        Write the signed export (timeline, findings, manifest, signatures).
+  verify <export dir | case file>
+                        Recompute every hash, the custody chain and the signature; exit 1 naming
+                        the first broken file, row or chain link.
+  serve [--env <file>] [--cases <dir>] [--port <n>]
+                        Serve the workbench UI to a local browser on 127.0.0.1.
+
+Options:
+  -h, --help            Show this help.
+  -v, --version         Show the version.
+
+Environment: PEREGRINE_HOME (settings, default ~/.config/peregrine), keys under $PEREGRINE_HOME/keys.
+`;
+
+export class UsageError extends Error {}
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  isTTY: boolean;
+  clock: () => Date;
+  /** Test seam: the HTTP transport for an environment (defaults to real HTTPS with the environment's CA). */
+  transport?: (env: TenantEnvironment) => HttpTransport;
+}
+
+const defaultIo = (): CliIo => ({
+  out: (l) => process.stdout.write(l + '\n'),
+  err: (l) => process.stderr.write(l + '\n'),
+  isTTY: !!process.stdout.isTTY,
+  clock: () => new Date(),
+});
+
+function homeDir(): string {
+  return process.env.PEREGRINE_HOME ?? path.join(os.homedir(), '.config', 'peregrine');
+}
+
+function parse(args: string[], options: ParseArgsConfig['options'], positionals: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/, ''));
+  }
+  if (parsed.positionals.length !== positionals.length) {
+    throw new UsageError(`Expected ${positionals.map((p) => `<${p}>`).join(' ')}${parsed.positionals.length > positionals.length ? `, got extra "${parsed.positionals[positionals.length]}"` : ''}.`);
+  }
+  return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
+}
+
+function required(values: Record<string, string | boolean | undefined>, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`--${name} is required.`);
+  return v;
+}
+
+export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.out(HELP);
+        return command === undefined ? 2 : 0;
+      case '-v':
+      case '--version':
+        io.out(TOOL_VERSION);
+        return 0;
+      case 'case':
+        return await caseCommand(rest, io);
+      case 'collect':
+        return await collectCommand(rest, io);
+      case 'detect':
+        return detectCommand(rest, io);
+      case 'export':
+        return exportCommand(rest, io);
+      case 'verify':
+        return verifyCommand(rest, io);
+      case 'serve':
+        return await serveCommand(rest, io);
+      default:
+        throw new UsageError(`Unknown command "${command}".`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`peregrine: ${err.message}\nRun \`peregrine --help\` for usage.`);
+      return 2;
+    }
+    io.err(`peregrine: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+async function caseCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'create') {
+    const { values, positionals } = parse(rest, { name: { type: 'string' }, examiner: { type: 'string' }, client: { type: 'string' }, reference: { type: 'string' }, 'time-zone': { type: 'string' } }, ['file']);
+    const file = positionals[0]!;
+    const { db, summary } = createCase(
+      file,
+      { name: required(values, 'name'), examiner: required(values, 'examiner'), client: values.client as string | undefined, reference: values.reference as string | undefined, timeZone: values['time-zone'] as string | undefined },
+      { clock: io.clock, toolVersion: TOOL_VERSION },
+    );
+    closeDatabase(db);
+    io.out(`Created case "${summary.name}" (${summary.caseId}) in ${file}.`);
+    return 0;
+  }
+  if (sub === 'info') {
+    const { values, positionals } = parse(rest, { json: { type: 'boolean' } }, ['file']);
+    const { db, summary } = openCase(positionals[0]!);
+    try {
+      const info = { ...summary, evidence: evidenceCount(db), custodyEntries: custodyCount(db), custodyHead: custodyHead(db), runs: listRuns(db) };
+      if (values.json) io.out(JSON.stringify(info, null, 2));
+      else {
+        io.out(`${summary.name} (${summary.caseId})\n  examiner ${summary.examiner}${summary.client ? `, client ${summary.client}` : ''}, created ${summary.createdAt}`);
+        io.out(`  evidence rows ${info.evidence}, custody entries ${info.custodyEntries}, chain head ${info.custodyHead ?? '-'}`);
+        for (const r of info.runs) io.out(`  run ${r.runId} ${r.state} ${r.startedAt} → ${r.finishedAt ?? '…'} ${r.environment} ${r.account ?? ''}${r.error ? `\n    ${r.error}` : ''}`);
+      }
+    } finally {
+      closeDatabase(db);
+    }
+    return 0;
+  }
+  throw new UsageError(sub ? `Unknown case command "${sub}" (create, info).` : 'case needs a command: create or info.');
+}
+
+async function collectCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    { env: { type: 'string' }, tenant: { type: 'string' }, cloud: { type: 'string' }, 'client-id': { type: 'string' }, 'auto-approve-on-sim': { type: 'boolean' } },
+    ['case'],
+  );
+  let env: TenantEnvironment;
+  if (typeof values.env === 'string') env = loadEnvironmentFile(values.env);
+  else if (typeof values.tenant === 'string') {
+    const cloud = (values.cloud ?? 'commercial') as string;
+    if (!Object.hasOwn(CLOUDS, cloud)) throw new UsageError(`--cloud must be one of ${Object.keys(CLOUDS).join(', ')}.`);
+    env = cloudEnvironment(cloud as CloudName, values.tenant, values['client-id'] as string | undefined);
+  } else throw new UsageError('collect needs --env <environment file> or --tenant <domain|id>.');
+  if (values['auto-approve-on-sim'] && env.cloud !== 'simulator') throw new UsageError('--auto-approve-on-sim only works with a simulator environment file.');
+
+  const { db, summary } = openCase(positionals[0]!);
+  try {
+    const transport = io.transport ? io.transport(env) : createHttpTransport({ ca: env.caPem, userAgent: `Peregrine/${TOOL_VERSION}` });
+    const session = createTenantSession(env, transport, io.clock);
+    const account = await session.signInWithDeviceCode((prompt) => {
+      io.err(prompt.message);
+      if (values['auto-approve-on-sim'] && env.simulator) {
+        approveOnSimulator(transport, env.simulator.deviceLoginUrl, prompt.userCode).catch((err: Error) => io.err(`Auto-approval failed: ${err.message}`));
+      }
+    });
+    io.err(`Signed in as ${account.username} (tenant ${account.tenantId}).`);
+    const graph = createGraphReader({
+      baseUrl: env.graphBaseUrl,
+      transport: readOnlyTransport(transport),
+      getToken: () => session.getAccessToken(env.graphScopes),
+      onRetry: (r) => io.err(`Throttled (HTTP ${r.status}); waiting ${Math.ceil(r.waitMs / 1000)} s as the service asked (attempt ${r.attempt}).`),
+    });
+    const status = await collectDirectory(
+      { db, graph, clock: io.clock, onProgress: (s) => reportProgress(io, s) },
+      { runId: crypto.randomUUID(), environment: env.name, tenantId: account.tenantId, account: account.username, actor: summary.examiner },
+    );
+    if (io.isTTY) io.err('');
+    for (const s of status.sources) io.err(`  ${s.label.padEnd(20)} ${s.state.padEnd(7)} ${String(s.records).padStart(7)} records in ${s.pages} pages${s.error ? ` — ${s.error}` : ''}`);
+    io.err(status.state === 'done' ? `Collection ${status.runId} complete.` : `Collection ${status.runId} ${status.state}: ${status.error ?? ''}`);
+    return status.state === 'done' ? 0 : 1;
+  } finally {
+    closeDatabase(db);
+  }
+}
+
+function reportProgress(io: CliIo, s: CollectionStatus) {
+  if (!io.isTTY) {
+    io.out(JSON.stringify({ event: 'progress', runId: s.runId, state: s.state, sources: s.sources.map(({ source, state, pages, records }) => ({ source, state, pages, records })) }));
+    return;
+  }
+  const line = s.sources.map((x) => `${x.label}: ${x.records}${x.state === 'done' ? ' ✓' : x.state === 'failed' ? ' ✗' : ''}`).join('  ');
+  process.stderr.write(`\r${line}`);
+}
+
+/** Simulator only: submits the device-login form as the tenant's first listed admin would. */
+async function approveOnSimulator(transport: HttpTransport, deviceLoginUrl: string, userCode: string): Promise<void> {
+  const page = await transport({ method: 'GET', url: deviceLoginUrl });
+  const html = page.body.toString('utf8');
+  const user = /<select[^>]*name="user"[^>]*>[\s\S]*?<option[^>]*value="([^"]+)"/.exec(html)?.[1];
+  if (!user) throw new Error(`the simulator's sign-in page at ${deviceLoginUrl} lists no user to approve as.`);
+  const res = await transport({
+    method: 'POST',
+    url: deviceLoginUrl,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ code: userCode, user }).toString(),
+  });
+  if (res.status >= 400) throw new Error(`the simulator refused the approval (HTTP ${res.status}).`);
+}
+
+function detectCommand(args: string[], io: CliIo): number {
+  const { values, positionals } = parse(args, { json: { type: 'boolean' } }, ['case']);
+  const { db } = openCase(positionals[0]!);
+  try {
+    const findings = applicationFindings(applicationRows(db));
+    if (values.json) io.out(JSON.stringify({ findings }, null, 2));
+    else if (findings.length === 0) io.out('No findings.');
+    else for (const f of findings) io.out(`${f.severity.toUpperCase().padEnd(8)} ${f.ruleId}  ${f.object.displayName} (${f.object.appId})\n         ${f.reason}`);
+    return 0;
+  } finally {
+    closeDatabase(db);
+  }
+}
+
+function exportCommand(args: string[], io: CliIo): number {
+  const { values, positionals } = parse(args, { out: { type: 'string' } }, ['case']);
+  const outDir = path.resolve(required(values, 'out'));
+  const { db, summary } = openCase(positionals[0]!);
+  try {
+    const signer = loadOrCreateExaminerKey(defaultKeyDir(), summary.examiner);
+    const result = exportCase(db, outDir, { signer, clock: io.clock, toolVersion: TOOL_VERSION, findings: applicationFindings(applicationRows(db)) });
+    io.out(`Exported ${result.files.length} files to ${outDir}, signed by ${result.signerFingerprint}.`);
+    io.out('A client verifies it, inside that folder, with:');
+    for (const c of result.verifyCommands) io.out(`  ${c}`);
+    return 0;
+  } finally {
+    closeDatabase(db);
+  }
+}
+
+function verifyCommand(args: string[], io: CliIo): number {
+  const { positionals } = parse(args, {}, ['export dir | case file']);
+  const target = positionals[0]!;
+  if (!fs.existsSync(target)) throw new Error(`${target} does not exist.`);
+  const report: VerifyReport = fs.statSync(target).isDirectory() ? verifyExport(target) : verifyCaseFile(target);
+  if (report.ok) {
+    const counts = report.kind === 'export' ? `${report.checked.files ?? 0} files and the signature` : `${report.checked.evidence} evidence rows and ${report.checked.custody} custody entries`;
+    io.out(`OK: ${target} verified — ${counts} check out; custody chain head ${report.chainHead ?? '-'}.`);
+    return 0;
+  }
+  io.err(`FAILED: ${target}`);
+  for (const p of report.problems) io.err(`  ${p.where}: ${p.message}`);
+  return 1;
+}
+
+async function serveCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, { env: { type: 'string' }, cases: { type: 'string' }, port: { type: 'string' }, renderer: { type: 'string' } }, []);
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number.');
+  const home = homeDir();
+  const workbench = createWorkbench({
+    host: 'browser',
+    toolVersion: TOOL_VERSION,
+    casesDir: path.resolve((values.cases as string | undefined) ?? path.join(home, 'cases')),
+    homeDir: home,
+    keyDir: defaultKeyDir(),
+    environment: typeof values.env === 'string' ? loadEnvironmentFile(values.env) : null,
+    clock: io.clock,
+  });
+  const rendererDir = path.resolve((values.renderer as string | undefined) ?? path.join(import.meta.dirname, '..', 'dist', 'renderer'));
+  const host = await startBrowserHost({ handlers: workbench.handlers, rendererDir, port });
+  io.out(`Peregrine is serving on ${host.origin} (loopback only). Open:\n  ${host.url}\nPress Ctrl+C to stop.`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await host.close();
+  await workbench.close();
+  return 0;
+}

@@ -1,0 +1,132 @@
+// Electron main process: lifecycle, the hardened window, the custom protocol and IPC registration — the only code that imports electron.
+import path from 'node:path';
+import fs from 'node:fs';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { channelNames, IPC_PREFIX } from '../../preload/contract';
+import { dispatch } from '../host/dispatch';
+import { createWorkbench, type Workbench } from '../host/workbench';
+import { loadEnvironmentFile, cloudEnvironment, type TenantEnvironment } from '../auth/environment';
+import { TOOL_VERSION } from '../version';
+
+const APP_ORIGIN = 'peregrine://app';
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
+// Must run before ready: the renderer is served from our own scheme, never file://.
+protocol.registerSchemesAsPrivileged([{ scheme: 'peregrine', privileges: { standard: true, secure: true } }]);
+
+if (!app.requestSingleInstanceLock()) app.quit();
+
+let mainWindow: BrowserWindow | null = null;
+let workbench: Workbench | null = null;
+
+function argValue(flag: string): string | undefined {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function environmentFromArgs(): TenantEnvironment | null {
+  const envFile = argValue('--env') ?? process.env.PEREGRINE_ENV;
+  if (envFile) return loadEnvironmentFile(envFile);
+  const tenant = argValue('--tenant');
+  return tenant ? cloudEnvironment('commercial', tenant) : null;
+}
+
+function rendererDir(): string {
+  return path.join(__dirname, '..', 'renderer');
+}
+
+function serveRenderer(request: Request): Response {
+  const url = new URL(request.url);
+  if (url.host !== 'app') return new Response('Not found', { status: 404 });
+  const root = rendererDir();
+  const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+  const file = path.resolve(root, rel);
+  if (!file.startsWith(root + path.sep) || !fs.existsSync(file)) return new Response('Not found', { status: 404 });
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
+  return new Response(fs.readFileSync(file), {
+    headers: { 'content-type': types[path.extname(file)] ?? 'application/octet-stream', 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' },
+  });
+}
+
+/** Only our own top frame, showing our own page, may call main. */
+function trustedSender(event: IpcMainInvokeEvent): boolean {
+  const frame = event.senderFrame;
+  return !!mainWindow && !!frame && frame === mainWindow.webContents.mainFrame && new URL(frame.url).origin === APP_ORIGIN;
+}
+
+function harden(contents: WebContents) {
+  contents.on('will-navigate', (e) => e.preventDefault());
+  contents.on('will-redirect', (e) => e.preventDefault());
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+}
+
+async function createWindow() {
+  mainWindow = new BrowserWindow({
+    width: 1360,
+    height: 880,
+    minWidth: 960,
+    minHeight: 600,
+    title: 'Peregrine',
+    show: false,
+    webPreferences: {
+      preload: path.join(__dirname, 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      spellcheck: false,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+    },
+  });
+  mainWindow.once('ready-to-show', () => mainWindow?.show());
+  await mainWindow.loadURL(`${APP_ORIGIN}/index.html`);
+}
+
+app.on('web-contents-created', (_e, contents) => harden(contents));
+
+app.whenReady().then(async () => {
+  Menu.setApplicationMenu(null);
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+  // No remote content, ever: the tenant is reached from main, not from the page.
+  ses.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*'] }, (_details, callback) => callback({ cancel: true }));
+  protocol.handle('peregrine', (request) => serveRenderer(request));
+
+  const home = app.getPath('userData');
+  workbench = createWorkbench({
+    host: 'electron',
+    toolVersion: TOOL_VERSION,
+    casesDir: path.join(app.getPath('documents'), 'Peregrine'),
+    homeDir: home,
+    keyDir: path.join(home, 'keys'),
+    environment: environmentFromArgs(),
+    chooseNewCaseFile: async (suggested) => {
+      const result = await dialog.showSaveDialog(mainWindow!, {
+        title: 'New case file',
+        defaultPath: path.join(app.getPath('documents'), 'Peregrine', suggested),
+        filters: [{ name: 'Peregrine case', extensions: ['peregrine'] }],
+      });
+      return result.canceled || !result.filePath ? null : result.filePath;
+    },
+  });
+  const handlers = workbench.handlers;
+  for (const name of channelNames) {
+    ipcMain.handle(IPC_PREFIX + name, (event, input: unknown) => {
+      if (!trustedSender(event)) return { ok: false, error: { code: 'untrusted_sender', message: 'Refused: the request did not come from Peregrine’s own window.' } };
+      return dispatch(handlers, name, input);
+    });
+  }
+  await createWindow();
+});
+
+app.on('window-all-closed', () => {
+  void workbench?.close().finally(() => app.quit());
+});

@@ -1,0 +1,129 @@
+// Main process / CLI: Microsoft Graph reads with OData paging, Retry-After and token refresh; raw pages go to evidence untouched.
+import type { HttpTransport, HttpResponse } from '../http/https';
+import { redactUrl } from '../http/https';
+
+export interface GraphPage {
+  url: string;
+  status: number;
+  contentType: string;
+  /** Raw bytes exactly as received. */
+  body: Buffer;
+  value: unknown[];
+  nextLink: string | null;
+}
+
+export interface GraphReaderDeps {
+  baseUrl: string;
+  transport: HttpTransport;
+  getToken: () => Promise<string>;
+  sleep?: (ms: number) => Promise<void>;
+  /** Told about every wait so the consultant sees why progress paused. */
+  onRetry?: (info: { url: string; status: number; waitMs: number; attempt: number }) => void;
+  maxRetries?: number;
+}
+
+export class GraphError extends Error {
+  constructor(message: string, readonly status: number, readonly code: string, readonly url: string) {
+    super(message);
+    this.name = 'GraphError';
+  }
+}
+
+export interface GraphReader {
+  /** Follows `@odata.nextLink` from `path` (relative to the base URL, e.g. `/v1.0/applications?$top=999`). */
+  pages(path: string, signal?: AbortSignal): AsyncGenerator<GraphPage>;
+  /** Fetches one page at an absolute URL (a saved nextLink on resume). */
+  page(url: string, signal?: AbortSignal): Promise<GraphPage>;
+}
+
+const RETRYABLE = new Set([429, 503, 504]);
+
+export function createGraphReader(deps: GraphReaderDeps): GraphReader {
+  const base = new URL(deps.baseUrl);
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const maxRetries = deps.maxRetries ?? 6;
+
+  async function fetchPage(url: string, signal?: AbortSignal): Promise<GraphPage> {
+    const target = new URL(url);
+    // A nextLink is data from the server: never send the bearer token to another origin.
+    if (target.origin !== base.origin) throw new GraphError(`Refusing to follow ${redactUrl(url)}: it is not on ${base.origin}.`, 0, 'foreign_next_link', url);
+    let refreshedAfter401 = false;
+    for (let attempt = 0; ; attempt++) {
+      signal?.throwIfAborted();
+      const token = await deps.getToken();
+      const res: HttpResponse = await deps.transport({
+        method: 'GET',
+        url,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'client-request-id': crypto.randomUUID() },
+        signal,
+      });
+      if (res.status === 200) return parsePage(url, res);
+      if (res.status === 401 && !refreshedAfter401) {
+        refreshedAfter401 = true; // an expired token mid-run: MSAL refreshes it silently on the next getToken
+        continue;
+      }
+      if (RETRYABLE.has(res.status) && attempt < maxRetries) {
+        const waitMs = retryAfterMs(res.headers['retry-after'], attempt);
+        deps.onRetry?.({ url, status: res.status, waitMs, attempt: attempt + 1 });
+        await sleep(waitMs);
+        continue;
+      }
+      throw graphError(url, res);
+    }
+  }
+
+  return {
+    page: fetchPage,
+    async *pages(path, signal) {
+      let url: string | null = new URL(path, base).toString();
+      while (url) {
+        const page: GraphPage = await fetchPage(url, signal);
+        yield page;
+        url = page.nextLink;
+      }
+    },
+  };
+}
+
+/** Retry-After is seconds (Graph) or an HTTP date; without it, back off exponentially from 2 s, capped at 60 s. */
+export function retryAfterMs(header: string | undefined, attempt: number): number {
+  if (header) {
+    const seconds = Number(header);
+    if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, 300_000);
+    const date = Date.parse(header);
+    if (!Number.isNaN(date)) return Math.max(0, Math.min(date - Date.now(), 300_000));
+  }
+  return Math.min(2000 * 2 ** attempt, 60_000);
+}
+
+function parsePage(url: string, res: HttpResponse): GraphPage {
+  let json: unknown;
+  try {
+    json = JSON.parse(res.body.toString('utf8'));
+  } catch {
+    throw new GraphError(`Graph answered ${redactUrl(url)} with a page that is not valid JSON (${res.body.length} bytes). Nothing from this page was stored.`, res.status, 'malformed_page', url);
+  }
+  const page = json as { value?: unknown; '@odata.nextLink'?: unknown };
+  if (typeof json !== 'object' || json === null) throw new GraphError(`Graph answered ${redactUrl(url)} with JSON that is not an object.`, res.status, 'malformed_page', url);
+  const value = Array.isArray(page.value) ? page.value : [json];
+  const next = typeof page['@odata.nextLink'] === 'string' ? page['@odata.nextLink'] : null;
+  return { url, status: res.status, contentType: res.headers['content-type'] ?? 'application/json', body: res.body, value, nextLink: next };
+}
+
+function graphError(url: string, res: HttpResponse): GraphError {
+  let code = `http_${res.status}`;
+  let message = `HTTP ${res.status}`;
+  try {
+    const body = JSON.parse(res.body.toString('utf8')) as { error?: { code?: string; message?: string } };
+    if (body.error?.code) code = body.error.code;
+    if (body.error?.message) message = body.error.message;
+  } catch {
+    /* a non-JSON error body: the status says enough */
+  }
+  const advice =
+    res.status === 403 ? ' The signed-in account or app lacks the permission this source needs; the source is recorded as failed and the rest continues.'
+    : res.status === 401 ? ' The sign-in is no longer valid: sign in again.'
+    : res.status === 429 || res.status === 503 ? ' Graph kept throttling after every retry: resume the collection later.'
+    : '';
+  return new GraphError(`Graph refused ${redactUrl(url)}: ${code}: ${message}.${advice}`, res.status, code, url);
+}

@@ -1,0 +1,274 @@
+// Main process: the contract's handlers over one open case, one tenant session and one collection at a time; both transports share it.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Database } from 'better-sqlite3';
+import type { CaseSummary, CollectionStatus, Handlers, RecentCase, SignInState } from '../../preload/contract';
+import { createCase, openCase } from '../case/case';
+import { verifyCaseFile } from '../case/verify';
+import { closeDatabase } from '../../db/connection';
+import { listCustody } from '../../db/queries/custody';
+import type { TenantEnvironment } from '../auth/environment';
+import { createTenantSession, type TenantSession } from '../auth/device-code';
+import { createHttpTransport, type HttpTransport } from '../http/https';
+import { readOnlyTransport } from '../http/read-only';
+import { createGraphReader } from '../graph/reader';
+import { collectDirectory } from '../collect/directory';
+import { applicationFindings, applicationRows } from '../detect';
+import { loadOrCreateExaminerKey } from '../sign/keys';
+import { exportCase } from '../timeline/export';
+import { HandlerError } from './dispatch';
+
+export interface WorkbenchDeps {
+  host: 'electron' | 'browser';
+  toolVersion: string;
+  /** Where new case files go; the renderer never names a path. */
+  casesDir: string;
+  /** Peregrine's own settings folder (recent cases), outside every case file. */
+  homeDir: string;
+  /** Where the examiner's signing key lives, outside every case file. */
+  keyDir: string;
+  environment: TenantEnvironment | null;
+  clock?: () => Date;
+  /** Electron asks the consultant where to save; the browser host uses casesDir. */
+  chooseNewCaseFile?: (suggestedName: string) => Promise<string | null>;
+  transport?: (environment: TenantEnvironment) => HttpTransport;
+}
+
+interface OpenCase {
+  file: string;
+  db: Database;
+  summary: CaseSummary;
+}
+
+export interface Workbench {
+  handlers: Handlers;
+  /** The open case's file, for the host's own use (never sent to the renderer). */
+  currentCaseFile(): string | null;
+  close(): Promise<void>;
+}
+
+export function createWorkbench(deps: WorkbenchDeps): Workbench {
+  const clock = deps.clock ?? (() => new Date());
+  const transportFor = deps.transport ?? ((env: TenantEnvironment) => createHttpTransport({ ca: env.caPem, userAgent: `Peregrine/${deps.toolVersion}` }));
+  const recentFile = path.join(deps.homeDir, 'recent-cases.json');
+  let open: OpenCase | null = null;
+  let tenant: TenantSession | null = null;
+  let signIn: SignInState = { state: 'signed-out' };
+  const runs = new Map<string, CollectionStatus>();
+  let activeRun: Promise<unknown> | null = null;
+
+  const requireCase = (): OpenCase => {
+    if (!open) throw new HandlerError('no_case_open', 'No case is open. Create or open a case first.');
+    return open;
+  };
+
+  function readRecent(): (RecentCase & { file: string })[] {
+    try {
+      const list = JSON.parse(fs.readFileSync(recentFile, 'utf8')) as (RecentCase & { file: string })[];
+      return Array.isArray(list) ? list.filter((r) => typeof r.file === 'string' && fs.existsSync(r.file)) : [];
+    } catch {
+      return [];
+    }
+  }
+  function remember(file: string, summary: CaseSummary) {
+    const list = readRecent().filter((r) => r.caseId !== summary.caseId);
+    list.unshift({ caseId: summary.caseId, name: summary.name, fileName: summary.fileName, lastOpenedAt: clock().toISOString(), file });
+    fs.mkdirSync(deps.homeDir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(recentFile, JSON.stringify(list.slice(0, 20), null, 2), { mode: 0o600 });
+  }
+  function setOpen(next: OpenCase) {
+    if (open) closeDatabase(open.db);
+    open = next;
+    remember(next.file, next.summary);
+  }
+
+  const handlers: Handlers = {
+    app: {
+      info: async () => ({
+        version: deps.toolVersion,
+        host: deps.host,
+        environment: deps.environment
+          ? {
+              name: deps.environment.name,
+              cloud: deps.environment.cloud,
+              tenantId: deps.environment.tenant,
+              authority: `${deps.environment.authorityHost}/${deps.environment.tenant}`,
+              graphBaseUrl: deps.environment.graphBaseUrl,
+              clientId: deps.environment.clientId,
+              simulator: deps.environment.cloud === 'simulator',
+            }
+          : null,
+      }),
+    },
+    case: {
+      recent: async () => readRecent().map(({ caseId, name, fileName, lastOpenedAt }) => ({ caseId, name, fileName, lastOpenedAt })),
+      create: async (input) => {
+        const suggested = `${safeFileName(input.name)}.peregrine`;
+        const file = deps.chooseNewCaseFile ? await deps.chooseNewCaseFile(suggested) : uniquePath(deps.casesDir, suggested);
+        if (!file) throw new HandlerError('cancelled', 'No file was chosen; no case was created.');
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        const created = createCase(file, input, { clock, toolVersion: deps.toolVersion });
+        setOpen({ file, ...created });
+        return created.summary;
+      },
+      open: async ({ caseId }) => {
+        const entry = readRecent().find((r) => r.caseId === caseId);
+        if (!entry) throw new HandlerError('unknown_case', 'That case is not in the recent list any more (moved or deleted?). Open its file again.');
+        const opened = openCase(entry.file);
+        if (opened.summary.caseId !== caseId) {
+          closeDatabase(opened.db);
+          throw new HandlerError('case_mismatch', `${entry.fileName} now holds a different case; it was not opened.`);
+        }
+        setOpen({ file: entry.file, ...opened });
+        return opened.summary;
+      },
+      current: async () => open?.summary ?? null,
+      close: async () => {
+        if (open) closeDatabase(open.db);
+        open = null;
+        return null;
+      },
+      verify: async () => {
+        const { file } = requireCase();
+        const report = verifyCaseFile(file);
+        const first = report.problems[0];
+        return {
+          ok: report.ok,
+          checkedAt: clock().toISOString(),
+          evidenceRows: report.checked.evidence,
+          custodyEntries: report.checked.custody,
+          chainHead: report.chainHead,
+          problem: first ? `${first.where}: ${first.message}` : null,
+        };
+      },
+      custody: async () =>
+        listCustody(requireCase().db).map((e) => ({
+          seq: e.seq,
+          at: e.at,
+          action: e.action,
+          actor: e.actor,
+          summary: summarizeDetails(e.details),
+          hash: e.hash,
+        })),
+    },
+    auth: {
+      start: async () => {
+        const env = deps.environment;
+        if (!env) throw new HandlerError('no_environment', 'No tenant is configured. Start Peregrine with --env <environment file> or --tenant <domain>.');
+        tenant?.cancelSignIn();
+        tenant = createTenantSession(env, transportFor(env), clock);
+        const session = tenant;
+        signIn = { state: 'signed-out' };
+        return await new Promise<SignInState>((resolve) => {
+          session
+            .signInWithDeviceCode((p) => {
+              signIn = { state: 'waiting', userCode: p.userCode, verificationUri: p.verificationUri, message: p.message, expiresAt: p.expiresAt.toISOString() };
+              resolve(signIn);
+            })
+            .then((account) => {
+              if (tenant !== session) return;
+              signIn = { state: 'signed-in', username: account.username, tenantId: account.tenantId, scopes: account.scopes };
+              resolve(signIn);
+            })
+            .catch((err: Error) => {
+              if (tenant !== session) return;
+              signIn = { state: 'error', message: `Sign-in failed: ${err.message}` };
+              resolve(signIn);
+            });
+        });
+      },
+      status: async () => signIn,
+      signOut: async () => {
+        tenant?.cancelSignIn();
+        await tenant?.signOut();
+        tenant = null;
+        signIn = { state: 'signed-out' };
+        return signIn;
+      },
+    },
+    collect: {
+      start: async () => {
+        const { db, summary } = requireCase();
+        const session = tenant;
+        const account = session?.account();
+        if (!session || !account) throw new HandlerError('auth_required', 'Sign in to the tenant before collecting.');
+        if (activeRun) throw new HandlerError('busy', 'A collection is already running; wait for it to finish.');
+        const env = session.environment;
+        const graph = createGraphReader({
+          baseUrl: env.graphBaseUrl,
+          transport: readOnlyTransport(transportFor(env)),
+          getToken: () => session.getAccessToken(env.graphScopes),
+        });
+        const runId = crypto.randomUUID();
+        let latest: CollectionStatus = { runId, state: 'running', startedAt: clock().toISOString(), finishedAt: null, sources: [], error: null };
+        runs.set(runId, latest);
+        const run = collectDirectory(
+          { db, graph, clock, onProgress: (s) => { latest = s; runs.set(runId, s); } },
+          { runId, environment: env.name, tenantId: account.tenantId, account: account.username, actor: summary.examiner },
+        )
+          .catch((err: Error) => {
+            runs.set(runId, { ...latest, state: 'failed', finishedAt: clock().toISOString(), error: err.message });
+          })
+          .finally(() => {
+            activeRun = null;
+          });
+        activeRun = run;
+        return latest;
+      },
+      status: async ({ runId }) => {
+        const status = runs.get(runId);
+        if (!status) throw new HandlerError('unknown_run', 'No such collection in this session.');
+        return status;
+      },
+    },
+    evidence: {
+      applications: async () => applicationRows(requireCase().db),
+    },
+    export: {
+      run: async () => {
+        const { file, db, summary } = requireCase();
+        const signer = loadOrCreateExaminerKey(deps.keyDir, summary.examiner);
+        const stamp = clock().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+        const outDir = uniquePath(path.join(path.dirname(file), 'exports'), `${safeFileName(summary.name)}-${stamp}`);
+        fs.mkdirSync(path.dirname(outDir), { recursive: true });
+        const findings = applicationFindings(applicationRows(db));
+        return exportCase(db, outDir, { signer, clock, toolVersion: deps.toolVersion, findings });
+      },
+    },
+  };
+
+  return {
+    handlers,
+    currentCaseFile: () => open?.file ?? null,
+    async close() {
+      tenant?.cancelSignIn();
+      await activeRun;
+      if (open) closeDatabase(open.db);
+      open = null;
+    },
+  };
+}
+
+function safeFileName(name: string): string {
+  const cleaned = name.normalize('NFKC').replace(/[^\p{L}\p{N}._ -]+/gu, '-').replace(/\s+/g, ' ').trim().replace(/^\.+/, '');
+  return (cleaned || 'case').slice(0, 80);
+}
+
+function uniquePath(dir: string, fileName: string): string {
+  const ext = path.extname(fileName);
+  const stem = fileName.slice(0, fileName.length - ext.length);
+  for (let i = 1; ; i++) {
+    const candidate = path.join(dir, i === 1 ? fileName : `${stem} (${i})${ext}`);
+    if (!fs.existsSync(candidate)) return candidate;
+  }
+}
+
+function summarizeDetails(details: unknown): string {
+  if (!details || typeof details !== 'object') return '';
+  return Object.entries(details as Record<string, unknown>)
+    .filter(([, v]) => v !== null && v !== undefined && typeof v !== 'object')
+    .map(([k, v]) => `${k}: ${String(v)}`)
+    .join(' · ')
+    .slice(0, 300);
+}
+

@@ -1,0 +1,207 @@
+// Main process or an export worker: writes the signed export folder (timeline, findings, custody, manifest, signatures).
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { canonicalize } from 'json-canonicalize';
+import type { ExportResult } from '../../preload/contract';
+import { getCaseMeta } from '../../db/queries/caseMeta';
+import { appendCustody, listCustody } from '../../db/queries/custody';
+import type { ExaminerKey } from '../sign/keys';
+import { minisignKeyId, minisignKeyIdHex, SIGNATURE_FILES, signatureFiles, sshPrincipal, SSHSIG_NAMESPACE } from '../sign/formats';
+import { buildTimeline, timelineCsv, timelineJsonl } from './events';
+import { CUSTODY_FILE_FORMAT, EXPORT_FILES, EXPORT_FORMAT, MANIFEST_FILE, type CustodyFile, type Manifest } from './manifest';
+
+export interface ExportDeps {
+  signer: ExaminerKey;
+  clock: () => Date;
+  toolVersion: string;
+  /** Written as findings.json, as given. */
+  findings: unknown[];
+  /** More files to list and sign (e.g. actions.json, report.html). Plain names, no clash with ours. */
+  extraFiles?: { name: string; content: string | Uint8Array }[];
+}
+
+export class ExportError extends Error {
+  override readonly name = 'ExportError';
+  constructor(
+    readonly code: 'export_exists' | 'invalid_input' | 'no_custody',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** The exact commands a client runs inside the export folder; also written to VERIFY.txt. */
+export function verifyCommands(signer: ExaminerKey): string[] {
+  return [
+    `openssl pkeyutl -verify -pubin -inkey ${SIGNATURE_FILES.publicKeyPem} -rawin -in ${MANIFEST_FILE} -sigfile ${SIGNATURE_FILES.rawSignature}`,
+    `minisign -Vm ${MANIFEST_FILE} -p ${SIGNATURE_FILES.minisignPublicKey}`,
+    `ssh-keygen -Y verify -f ${SIGNATURE_FILES.allowedSigners} -I '${sshPrincipal(signer.identity)}' -n ${SSHSIG_NAMESPACE} -s ${SIGNATURE_FILES.sshSignature} < ${MANIFEST_FILE}`,
+    `jq -r '.files[] | "\\(.sha256)  \\(.name)"' ${MANIFEST_FILE} | sha256sum -c -`,
+  ];
+}
+
+function verifyText(args: { caseName: string; caseId: string; createdAt: string; toolVersion: string; custodyHead: string; signer: ExaminerKey }): string {
+  const [openssl, minisign, sshKeygen, hashes] = verifyCommands(args.signer);
+  const principal = sshPrincipal(args.signer.identity);
+  return `Peregrine signed export: how to check it without Peregrine
+==========================================================
+
+Case:       ${args.caseName} (${args.caseId})
+Exported:   ${args.createdAt} by Peregrine ${args.toolVersion}
+Signed by:  ${args.signer.identity}
+Signer key: ${args.signer.fingerprint} (Ed25519)
+            Compare this fingerprint with the one the examiner gave you separately: a signature only
+            proves something if the key is the examiner's.
+
+manifest.json lists every file of this export with its SHA-256 and size, the case id and the head
+of the case's custody chain. It is RFC 8785 canonical JSON and is signed with the same key in three
+formats; any one check is enough. Run the commands from inside this folder.
+
+1. OpenSSL 3 (raw Ed25519 signature; public key signer.pub.pem):
+   ${openssl}
+   Expect: Signature Verified Successfully
+
+2. minisign (public key minisign.pub, key id ${minisignKeyIdHex(minisignKeyId(args.signer.rawPublicKey))}):
+   ${minisign}
+   Expect: Signature and comment signature verified
+
+3. OpenSSH 8.2 or later (allowed_signers names the key for '${principal}'):
+   ${sshKeygen}
+   Expect: Good "${SSHSIG_NAMESPACE}" signature for ${principal} with ED25519 key ${args.signer.fingerprint}
+
+Then check every file against the signed manifest (jq and GNU sha256sum):
+   ${hashes}
+   Expect: one "OK" per file. Without jq, compare "sha256sum <file>" with the file's entry in manifest.json.
+
+A good signature proves manifest.json is as signed; matching hashes prove each listed file is too.
+A file in this folder that manifest.json does not list (other than the signature and key files
+manifest.json.sig, signer.pub.pem, manifest.json.minisig, minisign.pub, manifest.json.sshsig,
+allowed_signers) is not part of the export.
+
+Custody: custodyHead in manifest.json,
+   ${args.custodyHead}
+is the hash of the case's last custody entry BEFORE this export; custody.json holds the chain up
+to it. The export itself is then recorded in the case file as a later 'export.created' entry
+naming this folder and the SHA-256 of manifest.json, so it cannot appear in the manifest it
+describes.
+`;
+}
+
+/** Writes, syncs, and refuses to replace anything. */
+function writeFileDurable(file: string, content: string | Uint8Array): { sha256: string; bytes: number } {
+  const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
+  const fd = fs.openSync(file, 'wx', 0o644);
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { sha256: sha256Hex(data), bytes: data.length };
+}
+
+function checkOutDir(outDir: string): { exists: boolean } {
+  const name = path.basename(outDir);
+  if (!fs.existsSync(path.dirname(outDir))) {
+    throw new ExportError('invalid_input', `The folder for export ${name} does not exist. Choose an existing folder.`);
+  }
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(outDir);
+  } catch {
+    return { exists: false };
+  }
+  if (!stat.isDirectory() || fs.readdirSync(outDir).length > 0) {
+    throw new ExportError('export_exists', `${name} already exists and is not an empty folder. Choose a new name: an export never writes over anything.`);
+  }
+  return { exists: true };
+}
+
+const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * Exports the case to `outDir` (which must not exist, or be empty). Everything is written into a
+ * temporary sibling folder and renamed into place at the end, together with the custody entry
+ * 'export.created', so a failed export leaves neither a half-written folder nor a custody entry.
+ */
+export function exportCase(db: Database, outDir: string, deps: ExportDeps): ExportResult {
+  const target = path.resolve(outDir);
+  const folderName = path.basename(target);
+  const { exists } = checkOutDir(target);
+  const ours = new Set<string>([MANIFEST_FILE, ...Object.values(EXPORT_FILES), ...Object.values(SIGNATURE_FILES)]);
+  const extras = deps.extraFiles ?? [];
+  for (const extra of extras) {
+    if (!PLAIN_NAME.test(extra.name) || ours.has(extra.name)) {
+      throw new ExportError('invalid_input', `'${extra.name}' cannot be added to an export: use a plain, unused file name.`);
+    }
+    ours.add(extra.name);
+  }
+
+  // One read transaction: the timeline, custody and head come from the same snapshot of the case.
+  const snapshot = db.transaction(() => {
+    const custody = listCustody(db);
+    return { meta: getCaseMeta(db), custody, events: buildTimeline(db, custody) };
+  })();
+  const head = snapshot.custody.at(-1)?.hash;
+  if (!head) throw new ExportError('no_custody', 'This case has no custody log to export: it is damaged. Run verify.');
+  const createdAt = deps.clock().toISOString();
+
+  const temp = fs.mkdtempSync(path.join(path.dirname(target), `.${folderName}.partial-`));
+  try {
+    const files: { name: string; sha256: string; bytes: number }[] = [];
+    const add = (name: string, content: string | Uint8Array) => files.push({ name, ...writeFileDurable(path.join(temp, name), content) });
+
+    const custodyFile: CustodyFile = { format: CUSTODY_FILE_FORMAT, caseId: snapshot.meta.caseId, head, entries: snapshot.custody };
+    add(EXPORT_FILES.timelineJsonl, timelineJsonl(snapshot.events));
+    add(EXPORT_FILES.timelineCsv, timelineCsv(snapshot.events));
+    add(EXPORT_FILES.findings, `${JSON.stringify(deps.findings, null, 2)}\n`);
+    add(EXPORT_FILES.custody, `${JSON.stringify(custodyFile, null, 2)}\n`);
+    add(EXPORT_FILES.verify, verifyText({ caseName: snapshot.meta.name, caseId: snapshot.meta.caseId, createdAt, toolVersion: deps.toolVersion, custodyHead: head, signer: deps.signer }));
+    for (const extra of extras) add(extra.name, extra.content);
+    files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+    const manifest: Manifest = {
+      format: EXPORT_FORMAT,
+      caseId: snapshot.meta.caseId,
+      caseName: snapshot.meta.name,
+      createdAt,
+      toolVersion: deps.toolVersion,
+      custodyHead: head,
+      signer: { fingerprint: deps.signer.fingerprint, identity: deps.signer.identity, algorithm: 'Ed25519' },
+      files,
+    };
+    const manifestBytes = Buffer.from(canonicalize(manifest), 'utf8');
+    writeFileDurable(path.join(temp, MANIFEST_FILE), manifestBytes);
+    const trustedComment = `peregrine-export case:${snapshot.meta.caseId} timestamp:${Math.floor(Date.parse(createdAt) / 1000)} file:${MANIFEST_FILE} custodyHead:${head}`;
+    for (const sig of signatureFiles(manifestBytes, deps.signer, { trustedComment })) {
+      writeFileDurable(path.join(temp, sig.name), sig.content);
+    }
+
+    // The custody entry and the rename succeed or fail together: if the rename throws, the entry rolls back.
+    db.transaction(() => {
+      appendCustody(db, {
+        at: deps.clock().toISOString(),
+        action: 'export.created',
+        actor: deps.signer.identity,
+        details: {
+          folder: folderName,
+          manifestSha256: sha256Hex(manifestBytes),
+          custodyHeadSigned: head,
+          files: files.length,
+          signerFingerprint: deps.signer.fingerprint,
+        },
+      });
+      if (exists) fs.rmdirSync(target); // rename cannot replace a directory on Windows; it is empty (checked)
+      fs.renameSync(temp, target);
+    }).immediate();
+
+    return { folderName, files, signerFingerprint: deps.signer.fingerprint, custodyHead: head, verifyCommands: verifyCommands(deps.signer) };
+  } catch (err) {
+    fs.rmSync(temp, { recursive: true, force: true });
+    throw err;
+  }
+}

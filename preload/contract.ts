@@ -1,0 +1,214 @@
+// Shared by main, preload and renderer: every bridge channel with its zod input schema and output type.
+// No electron, no Node built-ins: the renderer compiles this file too.
+import { z } from 'zod';
+
+/** What every channel answers. Main never throws across the bridge. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiErrorShape };
+export interface ApiErrorShape {
+  /** Stable machine code, e.g. `invalid_input`, `no_case_open`, `auth_required`. */
+  code: string;
+  /** What happened and what to do next, in the consultant's words. */
+  message: string;
+  /** Technical detail, shown one click away. */
+  detail?: string;
+}
+
+// ---- shared output shapes --------------------------------------------------------------
+
+export interface CaseSummary {
+  caseId: string;
+  name: string;
+  client: string | null;
+  examiner: string;
+  reference: string | null;
+  timeZone: string;
+  createdAt: string;
+  /** File name only: the renderer never sees or chooses paths. */
+  fileName: string;
+  schemaVersion: number;
+}
+
+export interface RecentCase {
+  caseId: string;
+  name: string;
+  fileName: string;
+  lastOpenedAt: string;
+}
+
+export interface IntegrityStatus {
+  ok: boolean;
+  checkedAt: string;
+  evidenceRows: number;
+  custodyEntries: number;
+  chainHead: string | null;
+  /** The first problem found, naming the table and row, or null. */
+  problem: string | null;
+}
+
+export interface EnvironmentSummary {
+  name: string;
+  cloud: string;
+  tenantId: string;
+  authority: string;
+  graphBaseUrl: string;
+  clientId: string;
+  simulator: boolean;
+}
+
+export type SignInState =
+  | { state: 'signed-out' }
+  | { state: 'waiting'; userCode: string; verificationUri: string; message: string; expiresAt: string }
+  | { state: 'signed-in'; username: string; tenantId: string; scopes: string[] }
+  | { state: 'error'; message: string };
+
+export interface SourceProgress {
+  source: string;
+  label: string;
+  state: 'pending' | 'running' | 'done' | 'failed';
+  pages: number;
+  records: number;
+  error: string | null;
+}
+
+export interface CollectionStatus {
+  runId: string;
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  startedAt: string;
+  finishedAt: string | null;
+  sources: SourceProgress[];
+  error: string | null;
+}
+
+export interface AppFlag {
+  ruleId: string;
+  severity: 'info' | 'low' | 'medium' | 'high' | 'critical';
+  title: string;
+  /** Why, in words, with the values that matched. */
+  reason: string;
+  attack: string | null;
+}
+
+export interface ApplicationRow {
+  id: string;
+  appId: string;
+  displayName: string;
+  signInAudience: string | null;
+  createdDateTime: string | null;
+  publisherDomain: string | null;
+  passwordCredentials: number;
+  keyCredentials: number;
+  /** Application permissions requested, as `resource: permission` in words. */
+  permissions: string[];
+  evidenceId: number;
+  evidenceSha256: string;
+  flags: AppFlag[];
+}
+
+export interface ExportResult {
+  folderName: string;
+  files: { name: string; sha256: string; bytes: number }[];
+  signerFingerprint: string;
+  custodyHead: string;
+  /** Exact commands a client runs in the export folder to verify it without Peregrine. */
+  verifyCommands: string[];
+}
+
+export interface CustodyEntryView {
+  seq: number;
+  at: string;
+  action: string;
+  actor: string;
+  summary: string;
+  hash: string;
+}
+
+// ---- input schemas ----------------------------------------------------------------------
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const optionalText = (max: number) => z.string().trim().max(max).optional();
+
+export const NewCaseInput = z.object({
+  name: text(200),
+  examiner: text(200),
+  client: optionalText(200),
+  reference: optionalText(200),
+  timeZone: optionalText(64),
+});
+export type NewCaseInput = z.infer<typeof NewCaseInput>;
+
+const Empty = z.object({}).strict();
+const CaseRef = z.object({ caseId: z.string().uuid() }).strict();
+const RunRef = z.object({ runId: z.string().uuid() }).strict();
+
+// ---- the contract -------------------------------------------------------------------------
+
+/** One entry per bridge method: `namespace.method`. `output` is a phantom for typing only. */
+function channel<I extends z.ZodType, O>(input: I) {
+  return { input, output: undefined as unknown as O };
+}
+
+export const contract = {
+  app: {
+    info: channel<typeof Empty, { version: string; host: 'electron' | 'browser'; environment: EnvironmentSummary | null }>(Empty),
+  },
+  case: {
+    recent: channel<typeof Empty, RecentCase[]>(Empty),
+    create: channel<typeof NewCaseInput, CaseSummary>(NewCaseInput.strict()),
+    open: channel<typeof CaseRef, CaseSummary>(CaseRef),
+    current: channel<typeof Empty, CaseSummary | null>(Empty),
+    close: channel<typeof Empty, null>(Empty),
+    verify: channel<typeof Empty, IntegrityStatus>(Empty),
+    custody: channel<typeof Empty, CustodyEntryView[]>(Empty),
+  },
+  auth: {
+    start: channel<typeof Empty, SignInState>(Empty),
+    status: channel<typeof Empty, SignInState>(Empty),
+    signOut: channel<typeof Empty, SignInState>(Empty),
+  },
+  collect: {
+    start: channel<typeof Empty, CollectionStatus>(Empty),
+    status: channel<typeof RunRef, CollectionStatus>(RunRef),
+  },
+  evidence: {
+    applications: channel<typeof Empty, ApplicationRow[]>(Empty),
+  },
+  export: {
+    run: channel<typeof Empty, ExportResult>(Empty),
+  },
+} as const;
+
+export type Contract = typeof contract;
+export type Namespace = keyof Contract;
+export type ChannelName = { [N in Namespace]: `${N}.${keyof Contract[N] & string}` }[Namespace];
+
+type InputOf<C> = C extends { input: infer I extends z.ZodType } ? z.input<I> : never;
+type OutputOf<C> = C extends { output: infer O } ? O : never;
+
+/** The bridge as the renderer sees it: one async function per channel, answering a Result. */
+export type Bridge = {
+  [N in Namespace]: {
+    [M in keyof Contract[N]]: (input: InputOf<Contract[N][M]>) => Promise<Result<OutputOf<Contract[N][M]>>>;
+  };
+};
+
+/** Server-side handlers: parsed input in, value out (throw a HandlerError for a clean refusal). */
+export type Handlers = {
+  [N in Namespace]: {
+    [M in keyof Contract[N]]: (input: z.output<Contract[N][M] extends { input: infer I extends z.ZodType } ? I : never>) => Promise<OutputOf<Contract[N][M]>>;
+  };
+};
+
+/** Every channel name, in contract order: both transports build their bridge from this list. */
+export const channelNames: ChannelName[] = (Object.keys(contract) as Namespace[]).flatMap((ns) =>
+  Object.keys(contract[ns]).map((m) => `${ns}.${m}` as ChannelName),
+);
+
+export function channelSchema(name: string): z.ZodType | null {
+  const [ns, method] = name.split('.');
+  if (!ns || !method || !Object.hasOwn(contract, ns)) return null;
+  const group = contract[ns as Namespace] as Record<string, { input: z.ZodType }>;
+  return Object.hasOwn(group, method) ? group[method]!.input : null;
+}
+
+/** The IPC channel prefix; the renderer never sees raw channel strings. */
+export const IPC_PREFIX = 'peregrine:';

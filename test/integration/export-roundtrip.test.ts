@@ -1,0 +1,267 @@
+// Vitest (plain Node): a signed export round-trip: the real openssl/minisign/ssh-keygen accept it, verifyExport names tampering.
+import { spawnSync } from 'node:child_process';
+import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { canonicalize } from 'json-canonicalize';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDatabase } from '../../db/connection';
+import { appendCustody, listCustody } from '../../db/queries/custody';
+import { insertApplications, insertOrganization, insertServicePrincipals } from '../../db/queries/directory';
+import { insertEvidence } from '../../db/queries/evidence';
+import { finishRun, startRun } from '../../db/queries/runs';
+import { createCase } from '../../main/case/case';
+import { verifyExport } from '../../main/case/verify';
+import { type ExaminerKey, loadOrCreateExaminerKey } from '../../main/sign/keys';
+import { exportCase, ExportError } from '../../main/timeline/export';
+
+const installed = (bin: string, args = ['-h']) => spawnSync(bin, args, { stdio: 'ignore' }).error === undefined;
+const tools = {
+  sh: process.platform !== 'win32' && installed('sh', ['-c', 'true']),
+  openssl: installed('openssl'),
+  minisign: installed('minisign'),
+  sshKeygen: installed('ssh-keygen'),
+  jq: installed('jq', ['--version']) && installed('sha256sum', ['--version']),
+};
+const skipped = (ok: boolean, what: string) => (ok ? '' : ` [skipped: ${what} not on PATH]`);
+
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+const sh = (cwd: string, command: string) => spawnSync('sh', ['-c', command], { cwd, encoding: 'utf8' });
+
+let root: string;
+let db: Database;
+let signer: ExaminerKey;
+let tick = 0;
+/** Each call one minute later: custody times stay distinct and ordered without sleeping. */
+const clock = () => new Date(Date.UTC(2024, 4, 2, 9, tick++));
+
+const ATTACK_APP_ID = 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa';
+const FORMULA_NAME = '=HYPERLINK("https://evil.example","Mail Sync")';
+
+beforeAll(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-export-'));
+  signer = loadOrCreateExaminerKey(path.join(root, 'keys'), 'Jane Doe');
+  db = createCase(path.join(root, 'contoso.peregrine'), { name: 'Contoso BEC', examiner: 'Jane Doe', client: 'Contoso' }, { clock, toolVersion: '0.1.0' }).db;
+
+  const runId = randomUUID();
+  startRun(db, { runId, startedAt: clock().toISOString(), environment: 'contoso', tenantId: 'tid', account: 'ir@contoso.example' });
+  appendCustody(db, { at: clock().toISOString(), action: 'collection.started', actor: 'Jane Doe', details: { runId } });
+  const page = (source: string, value: unknown[]) =>
+    insertEvidence(db, {
+      runId, source, method: 'GET', url: `https://graph.microsoft.com/v1.0/${source.slice('graph.'.length)}`, status: 200,
+      contentType: 'application/json', collectedAt: clock().toISOString(), body: Buffer.from(JSON.stringify({ value })),
+    }).id;
+  const org = [{ id: 'tid', displayName: 'Contoso', verifiedDomains: [{ name: 'contoso.com', isDefault: true }] }];
+  insertOrganization(db, runId, page('graph.organization', org), org);
+  const apps = [
+    {
+      id: 'obj-attack', appId: ATTACK_APP_ID, displayName: FORMULA_NAME, signInAudience: 'AzureADMultipleOrgs', createdDateTime: '2024-04-28T02:13:44Z',
+      passwordCredentials: [{ keyId: 'k1', displayName: 'sync', hint: 'abc', startDateTime: '2024-04-28T02:15:00Z', endDateTime: '2026-04-28T02:15:00Z' }],
+      keyCredentials: [{ keyId: 'k2', type: 'AsymmetricX509Cert', usage: 'Verify', startDateTime: '2024-04-29T00:00:00.1234567Z', key: 'MIIB' }],
+    },
+    { id: 'obj-benign', appId: 'bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb', displayName: 'HR Portal, "v2"', createdDateTime: '2021-01-05T08:00:00Z' },
+  ];
+  insertApplications(db, runId, page('graph.applications', apps), apps);
+  const sps = [{ id: 'sp-attack', appId: ATTACK_APP_ID, displayName: 'Mail Sync', appOwnerOrganizationId: 'evil-tenant', createdDateTime: '2024-04-28T02:20:00Z' }];
+  insertServicePrincipals(db, runId, page('graph.servicePrincipals', sps), sps);
+  finishRun(db, runId, { state: 'done', finishedAt: clock().toISOString() });
+  appendCustody(db, { at: clock().toISOString(), action: 'collection.finished', actor: 'Jane Doe', details: { runId, evidence: 3 } });
+});
+afterAll(() => {
+  closeDatabase(db);
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+const findings = [{ ruleId: 'multi-tenant-app-with-secret', severity: 'high', appId: ATTACK_APP_ID }];
+
+describe('exportCase', () => {
+  let out: string;
+  let result: ReturnType<typeof exportCase>;
+  let headBefore: string;
+
+  beforeAll(() => {
+    headBefore = listCustody(db).at(-1)!.hash;
+    out = path.join(root, 'export-1');
+    result = exportCase(db, out, { signer, clock, toolVersion: '0.1.0', findings });
+  });
+
+  it('writes exactly the data files, the manifest and the signature files', () => {
+    expect(fs.readdirSync(out).sort()).toEqual([
+      'VERIFY.txt', 'allowed_signers', 'custody.json', 'findings.json', 'manifest.json', 'manifest.json.minisig', 'manifest.json.sig',
+      'manifest.json.sshsig', 'minisign.pub', 'signer.pub.pem', 'timeline.csv', 'timeline.jsonl',
+    ]);
+    expect(fs.readdirSync(root).filter((n) => n.includes('partial'))).toEqual([]);
+    expect(result.folderName).toBe('export-1');
+    expect(result.signerFingerprint).toBe(signer.fingerprint);
+    expect(result.custodyHead).toBe(headBefore);
+    expect(result.files.map((f) => f.name)).toEqual(['VERIFY.txt', 'custody.json', 'findings.json', 'timeline.csv', 'timeline.jsonl']);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'findings.json'), 'utf8'))).toEqual(findings);
+  });
+
+  it('signs a canonical manifest naming case, custody head, signer and every file', () => {
+    const text = fs.readFileSync(path.join(out, 'manifest.json'), 'utf8');
+    const manifest = JSON.parse(text) as Record<string, unknown>;
+    expect(canonicalize(manifest)).toBe(text);
+    expect(manifest).toMatchObject({
+      format: 'peregrine-export/1', caseName: 'Contoso BEC', toolVersion: '0.1.0', custodyHead: headBefore,
+      signer: { fingerprint: signer.fingerprint, identity: 'Jane Doe', algorithm: 'Ed25519' },
+      files: result.files,
+    });
+    for (const f of result.files) {
+      const bytes = fs.readFileSync(path.join(out, f.name));
+      expect({ sha256: sha256(bytes), bytes: bytes.length }).toEqual({ sha256: f.sha256, bytes: f.bytes });
+    }
+  });
+
+  it('records export.created after the signed head, naming the folder and manifest hash', () => {
+    const last = listCustody(db).at(-1)!;
+    expect(last).toMatchObject({ action: 'export.created', actor: 'Jane Doe', prevHash: headBefore });
+    expect(last.details).toMatchObject({ folder: 'export-1', manifestSha256: sha256(fs.readFileSync(path.join(out, 'manifest.json'))) });
+    expect(fs.readFileSync(path.join(out, 'VERIFY.txt'), 'utf8')).toMatch(/BEFORE this export/);
+  });
+
+  it('writes a Timesketch timeline, oldest first, with custody entries as events', () => {
+    const events = fs.readFileSync(path.join(out, 'timeline.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const e of events) {
+      expect(Object.keys(e)).toEqual([
+        'message', 'datetime', 'timestamp_desc', 'source', 'event_type', 'object_id', 'app_id', 'display_name',
+        'evidence_id', 'evidence_sha256', 'custody_seq', 'custody_hash',
+      ]);
+      expect(e.datetime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    }
+    const datetimes = events.map((e) => e.datetime as string);
+    expect([...datetimes].sort()).toEqual(datetimes);
+    expect(events.map((e) => e.event_type)).toEqual([
+      'application.created', // benign, 2021
+      'application.created',
+      'application.password_credential.added',
+      'service_principal.created',
+      'application.key_credential.added',
+      'custody.case.created',
+      'custody.collection.started',
+      'custody.collection.finished',
+    ]);
+    const secret = events[2]!;
+    expect(secret).toMatchObject({ datetime: '2024-04-28T02:15:00.000Z', source: 'graph.applications', object_id: 'obj-attack', app_id: ATTACK_APP_ID, evidence_id: 2 });
+    expect(secret.evidence_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(events.at(-1)).toMatchObject({ source: 'custody', custody_seq: 3, timestamp_desc: 'Custody Entry' });
+  });
+
+  it('writes an RFC 4180 CSV that a spreadsheet will not run as formulas', () => {
+    const csv = fs.readFileSync(path.join(out, 'timeline.csv'), 'utf8');
+    const lines = csv.split('\r\n');
+    expect(lines[0]).toBe('datetime,timestamp_desc,message,source,event_type,object_id,app_id,display_name,evidence_id,evidence_sha256,custody_seq,custody_hash');
+    expect(lines.at(-1)).toBe('');
+    expect(lines).toHaveLength(8 + 2);
+    expect(csv).toContain(`,"'=HYPERLINK(""https://evil.example"",""Mail Sync"")",`);
+    expect(csv).toContain(',"HR Portal, ""v2""",');
+    expect(csv).not.toMatch(/,=/);
+  });
+
+  it('passes verifyExport, including the custody chain up to the signed head', () => {
+    expect(verifyExport(out)).toEqual({ ok: true, kind: 'export', checked: { evidence: 0, custody: 3, files: 5 }, chainHead: headBefore, problems: [] });
+  });
+
+  it.skipIf(!tools.sh || !tools.openssl)(`openssl accepts it with the command from VERIFY.txt${skipped(tools.sh && tools.openssl, 'sh/openssl')}`, () => {
+    const command = result.verifyCommands.find((c) => c.startsWith('openssl'))!;
+    expect(fs.readFileSync(path.join(out, 'VERIFY.txt'), 'utf8')).toContain(command);
+    const r = sh(out, command);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Signature Verified Successfully');
+  });
+
+  it.skipIf(!tools.sh || !tools.minisign)(`minisign accepts it with the command from VERIFY.txt${skipped(tools.sh && tools.minisign, 'sh/minisign')}`, () => {
+    const command = result.verifyCommands.find((c) => c.startsWith('minisign'))!;
+    expect(fs.readFileSync(path.join(out, 'VERIFY.txt'), 'utf8')).toContain(command);
+    const r = sh(out, command);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Signature and comment signature verified');
+    expect(r.stdout).toContain(`custodyHead:${headBefore}`);
+  });
+
+  it.skipIf(!tools.sh || !tools.sshKeygen)(`ssh-keygen accepts it with the command from VERIFY.txt${skipped(tools.sh && tools.sshKeygen, 'sh/ssh-keygen')}`, () => {
+    const command = result.verifyCommands.find((c) => c.startsWith('ssh-keygen'))!;
+    expect(fs.readFileSync(path.join(out, 'VERIFY.txt'), 'utf8')).toContain(command);
+    const r = sh(out, command);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Good "peregrine-export" signature for Jane Doe with ED25519 key ${signer.fingerprint}`);
+  });
+
+  it.skipIf(!tools.sh || !tools.jq)(`jq | sha256sum -c checks every file against the manifest${skipped(tools.sh && tools.jq, 'sh/jq/sha256sum')}`, () => {
+    const r = sh(out, result.verifyCommands.find((c) => c.startsWith('jq'))!);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(5);
+  });
+
+  it('refuses a folder that is not empty', () => {
+    expect(() => exportCase(db, out, { signer, clock, toolVersion: '0.1.0', findings })).toThrow(ExportError);
+    expect(() => exportCase(db, out, { signer, clock, toolVersion: '0.1.0', findings })).toThrow(/export-1 already exists and is not an empty folder/);
+  });
+});
+
+describe('a tampered export', () => {
+  let out: string;
+  let result: ReturnType<typeof exportCase>;
+  beforeAll(() => {
+    out = path.join(root, 'export-tampered');
+    fs.mkdirSync(out); // an existing empty folder is accepted
+    result = exportCase(db, out, { signer, clock, toolVersion: '0.1.0', findings });
+    const file = path.join(out, 'timeline.jsonl');
+    const bytes = fs.readFileSync(file);
+    bytes[100]! ^= 0x20;
+    fs.writeFileSync(file, bytes);
+  });
+
+  it('fails verifyExport naming timeline.jsonl first', () => {
+    const report = verifyExport(out);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toHaveLength(1);
+    expect(report.problems[0]).toEqual({ where: 'timeline.jsonl', message: expect.stringMatching(/sha256 is [0-9a-f]{64}; manifest\.json says [0-9a-f]{64}: the file was changed after export/) });
+  });
+
+  it.skipIf(!tools.sh || !tools.openssl)(`while openssl still accepts the signature over manifest.json${skipped(tools.sh && tools.openssl, 'sh/openssl')}`, () => {
+    const r = sh(out, result.verifyCommands.find((c) => c.startsWith('openssl'))!);
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  it.skipIf(!tools.sh || !tools.jq)(`and the manifest hash check catches it${skipped(tools.sh && tools.jq, 'sh/jq/sha256sum')}`, () => {
+    const r = sh(out, result.verifyCommands.find((c) => c.startsWith('jq'))!);
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).toMatch(/timeline\.jsonl: FAILED/);
+  });
+
+  it('names an added file, and a re-serialised manifest with its broken signature', () => {
+    const copy = path.join(root, 'export-tampered-2');
+    fs.cpSync(out, copy, { recursive: true });
+    fs.writeFileSync(path.join(copy, 'extra.txt'), 'added later');
+    const manifestFile = path.join(copy, 'manifest.json');
+    fs.writeFileSync(manifestFile, JSON.stringify(JSON.parse(fs.readFileSync(manifestFile, 'utf8')), null, 2));
+    const wheres = verifyExport(copy).problems.map((p) => p.where);
+    expect(wheres[0]).toBe('manifest.json');
+    expect(wheres).toContain('extra.txt');
+    expect(wheres).toContain('manifest.json.sig');
+    expect(wheres).toContain('manifest.json.minisig');
+    expect(wheres).toContain('manifest.json.sshsig');
+  });
+});
+
+describe('a failed export', () => {
+  it('leaves no folder, no partial folder and no custody entry', () => {
+    const before = listCustody(db).length;
+    // X25519 cannot sign: signing fails after every data file has been written.
+    const broken: ExaminerKey = { ...signer, privateKey: generateKeyPairSync('x25519').privateKey };
+    const out = path.join(root, 'export-failed');
+    expect(() => exportCase(db, out, { signer: broken, clock, toolVersion: '0.1.0', findings })).toThrow();
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.readdirSync(root).filter((n) => n.includes('export-failed'))).toEqual([]);
+    expect(listCustody(db)).toHaveLength(before);
+  });
+
+  it('refuses a clashing extra file name before writing anything', () => {
+    const out = path.join(root, 'export-extra');
+    expect(() => exportCase(db, out, { signer, clock, toolVersion: '0.1.0', findings, extraFiles: [{ name: 'manifest.json', content: 'x' }] })).toThrow(/plain, unused file name/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});

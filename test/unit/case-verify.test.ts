@@ -1,0 +1,130 @@
+// Vitest (plain Node): verifyCaseFile recomputes every hash and names the first broken row, without writing.
+import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closeDatabase } from '../../db/connection';
+import { appendCustody, custodyHash, type CustodyDetails } from '../../db/queries/custody';
+import { insertEvidence } from '../../db/queries/evidence';
+import { finishRun, startRun } from '../../db/queries/runs';
+import { createCase, openCase } from '../../main/case/case';
+import { verifyCaseFile } from '../../main/case/verify';
+
+let dir: string;
+let file: string;
+let targetGz: Buffer;
+let head: string;
+
+const APPS_URL = 'https://graph.microsoft.com/v1.0/applications?$top=999';
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-verify-'));
+  file = path.join(dir, 'case.peregrine');
+  const { db } = createCase(file, { name: 'Contoso', examiner: 'Jane' }, { clock: () => new Date('2024-05-01T09:00:00.000Z'), toolVersion: '0.1.0' });
+  const runId = randomUUID();
+  startRun(db, { runId, startedAt: '2024-05-01T10:00:00.000Z', environment: 'contoso', tenantId: 'tid', account: 'ir@contoso.example' });
+  appendCustody(db, { at: '2024-05-01T10:00:00.000Z', action: 'collection.started', actor: 'Jane', details: { runId } });
+  const page = (source: string, url: string, body: string) =>
+    insertEvidence(db, { runId, source, method: 'GET', url, status: 200, contentType: 'application/json', collectedAt: '2024-05-01T10:00:01.000Z', body: Buffer.from(body) });
+  page('graph.organization', 'https://graph.microsoft.com/v1.0/organization', JSON.stringify({ value: [{ id: 'tid' }] }));
+  const { id } = page('graph.applications', APPS_URL, JSON.stringify({ value: Array.from({ length: 8 }, (_, i) => ({ id: `app-${i}`, displayName: `Application number ${i}` })) }));
+  page('graph.servicePrincipals', 'https://graph.microsoft.com/v1.0/servicePrincipals', JSON.stringify({ value: [] }));
+  finishRun(db, runId, { state: 'done', finishedAt: '2024-05-01T10:05:00.000Z' });
+  head = appendCustody(db, { at: '2024-05-01T10:05:00.000Z', action: 'collection.finished', actor: 'Jane', details: { runId, evidence: 3 } }).hash;
+  targetGz = db.prepare('SELECT body_gz FROM evidence WHERE id = ?').pluck().get(id) as Buffer;
+  closeDatabase(db);
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const fileHash = () => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+/** Tamper as an attacker with SQLite would: drop the guards, change the row, put the guards back. */
+function tamper(sql: string): void {
+  const raw = new BetterSqlite3(file);
+  const guards = raw.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'`).all() as { name: string; sql: string }[];
+  for (const g of guards) raw.exec(`DROP TRIGGER ${g.name}`);
+  raw.exec(sql);
+  for (const g of guards) raw.exec(g.sql);
+  raw.close();
+}
+
+describe('verifyCaseFile', () => {
+  it('passes a good case file, counting what it checked, and never modifies it', () => {
+    const before = fileHash();
+    const report = verifyCaseFile(file);
+    expect(report).toEqual({ ok: true, kind: 'case', checked: { evidence: 3, custody: 3 }, chainHead: head, problems: [] });
+    expect(fileHash()).toBe(before);
+    expect(fs.readdirSync(dir)).toEqual(['case.peregrine']);
+  });
+
+  it('checks a case that is open for writing elsewhere (WAL), seeing its committed rows', () => {
+    const { db } = openCase(file);
+    appendCustody(db, { at: '2024-05-01T11:00:00.000Z', action: 'note.added', actor: 'Jane', details: {} });
+    const report = verifyCaseFile(file);
+    expect(report).toMatchObject({ ok: true, checked: { evidence: 3, custody: 4 } });
+    closeDatabase(db);
+  });
+
+  it('names the evidence row when one byte of its stored body changes in the file', () => {
+    const bytes = fs.readFileSync(file);
+    const at = bytes.indexOf(targetGz);
+    expect(at).toBeGreaterThan(0); // the blob sits in one page, so it is found whole
+    bytes[at + Math.floor(targetGz.length / 2)]! ^= 0x01;
+    fs.writeFileSync(file, bytes);
+
+    const report = verifyCaseFile(file);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toHaveLength(1);
+    expect(report.problems[0]!.where).toBe(`evidence row 2 (graph.applications, ${APPS_URL})`);
+    expect(report.checked).toEqual({ evidence: 3, custody: 3 });
+  });
+
+  it('names the evidence row when its recorded hash is rewritten', () => {
+    tamper(`UPDATE evidence SET sha256 = '${'a'.repeat(64)}' WHERE id = 3`);
+    const report = verifyCaseFile(file);
+    expect(report.problems.map((p) => p.where)).toEqual(['evidence row 3 (graph.servicePrincipals, https://graph.microsoft.com/v1.0/servicePrincipals)']);
+    expect(report.problems[0]!.message).toMatch(/the row records a{64}: the body or its hash was changed/);
+  });
+
+  it('names the custody entry when one of its fields changes', () => {
+    tamper(`UPDATE custody SET actor = 'Mallory' WHERE seq = 2`);
+    const report = verifyCaseFile(file);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toHaveLength(1);
+    expect(report.problems[0]!.where).toBe('custody entry 2 (collection.started)');
+    expect(report.problems[0]!.message).toMatch(/a field of this entry was changed/);
+  });
+
+  it('names the broken link when an entry is rewritten with a correct hash of its new contents', () => {
+    const raw = new BetterSqlite3(file, { readonly: true });
+    const row = raw.prepare('SELECT * FROM custody WHERE seq = 2').get() as { seq: number; at: string; action: string; details: string; prev_hash: string };
+    raw.close();
+    const forged = custodyHash({ seq: 2, at: row.at, action: row.action, actor: 'Mallory', details: JSON.parse(row.details) as CustodyDetails, prevHash: row.prev_hash });
+    tamper(`UPDATE custody SET actor = 'Mallory', hash = '${forged}' WHERE seq = 2`);
+    const report = verifyCaseFile(file);
+    expect(report.problems.map((p) => p.where)).toEqual(['custody entry 3 (collection.finished)']);
+    expect(report.problems[0]!.message).toMatch(/does not match the hash of entry 2 .*: entry 2 or this link was changed/);
+  });
+
+  it('notices deleted custody entries', () => {
+    tamper('DELETE FROM custody WHERE seq = 2');
+    const report = verifyCaseFile(file);
+    expect(report.problems[0]!.where).toBe('custody entry 3 (collection.finished)');
+    expect(report.problems[0]!.message).toMatch(/Entries 2–2 are missing/);
+  });
+
+  it('reports removed append-only guards', () => {
+    const raw = new BetterSqlite3(file);
+    raw.exec('DROP TRIGGER evidence_refuseUpdate');
+    raw.close();
+    const report = verifyCaseFile(file);
+    expect(report.problems).toEqual([{ where: 'schema (trigger evidence_refuseUpdate)', message: expect.stringMatching(/guard is missing/) }]);
+  });
+
+  it('reports a file it cannot open instead of throwing', () => {
+    const report = verifyCaseFile(path.join(dir, 'nope.peregrine'));
+    expect(report).toMatchObject({ ok: false, kind: 'case', problems: [{ where: 'nope.peregrine', message: expect.stringMatching(/does not exist/) }] });
+  });
+});

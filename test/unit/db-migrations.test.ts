@@ -1,0 +1,156 @@
+// Vitest (plain Node): each migration applies on an empty database, creates what it promises, and the runner's guarantees.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closeDatabase, openDatabase } from '../../db/connection';
+import { CaseFileError } from '../../db/errors';
+import { checkMigrationList, latestSchemaVersion, migrate, schemaVersion } from '../../db/migrate';
+import { migrations, PEREGRINE_APPLICATION_ID } from '../../db/migrations';
+
+interface MigrationPromise {
+  tables: Record<string, string[]>;
+  indexes: string[];
+  triggers: string[];
+}
+
+/** What each migration promises. A new migration without an entry here fails the coverage test. */
+const promised: Record<number, MigrationPromise> = {
+  10: {
+    tables: {
+      schema_migration: ['version', 'name', 'applied_at', 'tool_version'],
+      case_meta: ['case_id', 'name', 'client', 'examiner', 'reference', 'time_zone', 'created_at', 'tool_version'],
+    },
+    indexes: [],
+    triggers: ['case_meta_keepIdentity', 'case_meta_refuseDelete'],
+  },
+  20: {
+    tables: {
+      collection_run: ['run_id', 'started_at', 'finished_at', 'state', 'environment', 'tenant_id', 'account', 'error'],
+      evidence: ['id', 'run_id', 'source', 'method', 'url', 'status', 'content_type', 'request_id', 'collected_at', 'sha256', 'size', 'body_gz'],
+      custody: ['seq', 'at', 'action', 'actor', 'details', 'prev_hash', 'hash'],
+    },
+    indexes: ['collection_run_byStateFinishedAt', 'evidence_byRunIdSource'],
+    triggers: ['evidence_refuseUpdate', 'evidence_refuseDelete', 'custody_checkLink', 'custody_refuseUpdate', 'custody_refuseDelete'],
+  },
+  30: {
+    tables: {
+      application: [
+        'run_id', 'object_id', 'evidence_id', 'app_id', 'display_name', 'sign_in_audience', 'created_at', 'publisher_domain',
+        'verified_publisher', 'required_resource_access', 'password_credentials', 'key_credentials', 'raw',
+      ],
+      service_principal: [
+        'run_id', 'object_id', 'evidence_id', 'app_id', 'display_name', 'service_principal_type', 'app_owner_organization_id',
+        'account_enabled', 'created_at', 'app_roles', 'password_credentials', 'key_credentials', 'raw',
+      ],
+      organization: ['run_id', 'tenant_id', 'evidence_id', 'display_name', 'verified_domains', 'raw'],
+    },
+    indexes: ['application_byAppId', 'application_byEvidenceId', 'service_principal_byAppId', 'service_principal_byEvidenceId', 'organization_byEvidenceId'],
+    triggers: [],
+  },
+};
+
+const names = (db: Database, type: string): string[] =>
+  db.prepare(`SELECT name FROM sqlite_schema WHERE type = ? AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all(type) as string[];
+
+describe('migrations', () => {
+  let db: Database;
+  beforeEach(() => {
+    db = new BetterSqlite3(':memory:');
+  });
+  afterEach(() => db.close());
+
+  it('every migration has a test entry, in order', () => {
+    expect(migrations.map((m) => m.version)).toEqual(Object.keys(promised).map(Number));
+    expect(latestSchemaVersion()).toBe(30);
+  });
+
+  for (const migration of migrations) {
+    it(`${migration.version}-${migration.name} applies on an empty database and creates what it promises`, () => {
+      const upTo = migrations.filter((m) => m.version <= migration.version);
+      const outcome = migrate(db, { migrations: upTo, toolVersion: 'test' });
+      expect(outcome).toEqual({ from: 0, to: migration.version, applied: upTo.map((m) => m.version) });
+      expect(schemaVersion(db)).toBe(migration.version);
+      expect(db.pragma('application_id', { simple: true })).toBe(PEREGRINE_APPLICATION_ID);
+
+      const promise = promised[migration.version]!;
+      const tableList = db.pragma('table_list') as { name: string; strict: number }[];
+      for (const [table, columns] of Object.entries(promise.tables)) {
+        const info = tableList.find((t) => t.name === table);
+        expect(info, `table ${table}`).toBeDefined();
+        expect(info?.strict, `${table} is STRICT`).toBe(1);
+        const actual = (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
+        expect(actual).toEqual(expect.arrayContaining(columns));
+      }
+      expect(names(db, 'index')).toEqual(expect.arrayContaining(promise.indexes));
+      expect(names(db, 'trigger')).toEqual(expect.arrayContaining(promise.triggers));
+      const recorded = db.prepare('SELECT version, tool_version FROM schema_migration ORDER BY version').all();
+      expect(recorded).toEqual(upTo.map((m) => ({ version: m.version, tool_version: 'test' })));
+    });
+  }
+
+  it('is idempotent', () => {
+    migrate(db);
+    const schema = db.prepare('SELECT sql FROM sqlite_schema ORDER BY name').pluck().all();
+    expect(migrate(db)).toEqual({ from: 30, to: 30, applied: [] });
+    expect(db.prepare('SELECT sql FROM sqlite_schema ORDER BY name').pluck().all()).toEqual(schema);
+  });
+
+  it('only brings an older file forward by the missing migrations', () => {
+    migrate(db, { migrations: migrations.slice(0, 1) });
+    expect(migrate(db).applied).toEqual([20, 30]);
+  });
+
+  it('names indexes <table>_by<Columns>', () => {
+    migrate(db);
+    const indexes = db.prepare(`SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%'`).all() as { name: string; tbl_name: string }[];
+    for (const index of indexes) expect(index.name).toMatch(new RegExp(`^${index.tbl_name}_by[A-Z][A-Za-z]*$`));
+  });
+
+  it('rolls back a failing migration as a whole, leaving the previous version', () => {
+    const broken = [...migrations, { version: 40, name: 'broken', sql: 'CREATE TABLE half (x INTEGER) STRICT; SELECT * FROM no_such_table;' }];
+    expect(() => migrate(db, { migrations: broken })).toThrow(/no_such_table/);
+    expect(schemaVersion(db)).toBe(30);
+    expect(names(db, 'table')).not.toContain('half');
+  });
+
+  it('refuses a migration list whose versions do not strictly increase', () => {
+    const [first, second] = migrations;
+    expect(() => checkMigrationList([second!, first!])).toThrow(/out of order/);
+    expect(() => checkMigrationList([first!, { ...second!, version: first!.version }])).toThrow(/out of order/);
+  });
+});
+
+describe('a case file from a newer Peregrine', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-db-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('is refused with the versions named, and left untouched', () => {
+    const file = path.join(dir, 'future.peregrine');
+    closeDatabase(openDatabase(file, { create: true, toolVersion: '0.1.0' }));
+    const raw = new BetterSqlite3(file);
+    raw.prepare(`INSERT INTO schema_migration VALUES (40, 'future', '2030-01-01T00:00:00Z', '9.9.0')`).run();
+    raw.pragma('user_version = 40');
+    raw.close();
+    const before = fs.readFileSync(file);
+
+    let caught: unknown;
+    try {
+      openDatabase(file, { create: false });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(CaseFileError);
+    expect((caught as CaseFileError).code).toBe('newer_schema');
+    expect((caught as CaseFileError).message).toBe(
+      'future.peregrine: this case file was written by a newer Peregrine (schema 40, this version knows up to 30). ' +
+        'Open it with Peregrine 9.9.0 or later, or update this Peregrine. The file has not been changed.',
+    );
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+});

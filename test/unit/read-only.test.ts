@@ -1,0 +1,43 @@
+// Collection is read-only by construction: writes fail before any network I/O.
+import { describe, expect, it } from 'vitest';
+import { readOnlyTransport, WriteRefusedError } from '../../main/http/read-only';
+import type { HttpRequest, HttpTransport } from '../../main/http/https';
+
+function recording(): { transport: HttpTransport; sent: HttpRequest[] } {
+  const sent: HttpRequest[] = [];
+  return { sent, transport: async (req) => (sent.push(req), { status: 200, headers: {}, body: Buffer.from('{}') }) };
+}
+
+describe('readOnlyTransport', () => {
+  it.each([
+    ['DELETE', 'https://graph.example/v1.0/applications/1', undefined],
+    ['PATCH', 'https://graph.example/v1.0/servicePrincipals/1', '{"accountEnabled":false}'],
+    ['POST', 'https://graph.example/v1.0/applications/1/removePassword', '{"keyId":"x"}'],
+    ['POST', 'https://graph.example/v1.0/$batch', '{"requests":[{"id":"1","method":"GET","url":"/users"},{"id":"2","method":"DELETE","url":"/applications/1"}]}'],
+    ['POST', 'https://graph.example/v1.0/$batch', 'not json'],
+    ['POST', 'https://outlook.example/adminapi/beta/t1/InvokeCommand', '{"CmdletInput":{"CmdletName":"Remove-InboundConnector","Parameters":{"Identity":"Ran_abcde"}}}'],
+    ['POST', 'https://outlook.example/adminapi/beta/t1/InvokeCommand', '{"CmdletInput":{"CmdletName":"Get-TransportRule; Remove-TransportRule"}}'],
+  ] as const)('refuses %s %s before sending anything', async (method, url, body) => {
+    const { transport, sent } = recording();
+    await expect(readOnlyTransport(transport)({ method, url, body })).rejects.toBeInstanceOf(WriteRefusedError);
+    expect(sent).toHaveLength(0);
+  });
+
+  it.each([
+    ['GET', 'https://graph.example/v1.0/applications', undefined],
+    ['POST', 'https://graph.example/v1.0/$batch', '{"requests":[{"id":"1","method":"GET","url":"/users"},{"id":"2","method":"get","url":"/me"}]}'],
+    ['POST', 'https://outlook.example/adminapi/beta/t1/InvokeCommand', '{"CmdletInput":{"CmdletName":"Get-TransportRule","Parameters":{}}}'],
+    ['POST', 'https://outlook.example/adminapi/beta/t1/InvokeCommand', '{"CmdletInput":{"CmdletName":"Search-UnifiedAuditLog","Parameters":{}}}'],
+  ] as const)('lets the read %s %s through', async (method, url, body) => {
+    const { transport, sent } = recording();
+    await readOnlyTransport(transport)({ method, url, body });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('names the refused method and path in words', async () => {
+    const { transport } = recording();
+    await expect(readOnlyTransport(transport)({ method: 'DELETE', url: 'https://graph.example/v1.0/applications/abc' })).rejects.toThrow(
+      /read-only: refused DELETE \/v1\.0\/applications\/abc/,
+    );
+  });
+});
