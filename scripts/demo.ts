@@ -19,7 +19,7 @@ if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
 
 const sim = await startSimulator({ scenario, seed });
 const simDir = path.resolve(values.dir);
-writeEnvironmentFiles(simDir, sim);
+await writeEnvironmentFiles(simDir, sim);
 const envFile = path.join(simDir, 'environment.json');
 // Demo cases and keys live in a throwaway home so a demo never mixes with real engagements.
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-demo-'));

@@ -13,15 +13,16 @@ type Db = Database.Database;
 interface DirectorySource {
   source: string;
   label: string;
-  /** Graph path; `$top` at the documented maximum keeps the request count (and throttling) down. */
   path: string;
+  /** Whether the endpoint pages (takes `$top`). */
+  paged: boolean;
   store: (db: Db, runId: string, evidenceId: number, objects: unknown[]) => void;
 }
 
 export const DIRECTORY_SOURCES: readonly DirectorySource[] = [
-  { source: 'graph.organization', label: 'Organization', path: '/v1.0/organization', store: insertOrganization },
-  { source: 'graph.applications', label: 'Applications', path: '/v1.0/applications?$top=999', store: insertApplications },
-  { source: 'graph.servicePrincipals', label: 'Service principals', path: '/v1.0/servicePrincipals?$top=999', store: insertServicePrincipals },
+  { source: 'graph.organization', label: 'Organization', path: '/v1.0/organization', paged: false, store: insertOrganization },
+  { source: 'graph.applications', label: 'Applications', path: '/v1.0/applications', paged: true, store: insertApplications },
+  { source: 'graph.servicePrincipals', label: 'Service principals', path: '/v1.0/servicePrincipals', paged: true, store: insertServicePrincipals },
 ];
 
 export interface CollectDeps {
@@ -30,6 +31,8 @@ export interface CollectDeps {
   clock: () => Date;
   onProgress?: (status: CollectionStatus) => void;
   signal?: AbortSignal;
+  /** Objects per page; Graph's maximum for directory objects (999) keeps the request count, and throttling, down. */
+  pageSize?: number;
 }
 
 export interface CollectTarget {
@@ -74,7 +77,8 @@ export async function collectDirectory(deps: CollectDeps, target: CollectTarget)
     progress.state = 'running';
     emit();
     try {
-      for await (const page of graph.pages(spec.path, deps.signal)) {
+      const pathWithTop = spec.paged ? `${spec.path}?$top=${deps.pageSize ?? 999}` : spec.path;
+      for await (const page of graph.pages(pathWithTop, deps.signal)) {
         if (SECRET_VALUE.test(page.body.toString('utf8'))) {
           throw new GraphError(`A page of ${spec.label.toLowerCase()} carried a secret value; it was not stored. Report this: Graph does not return secrets on reads.`, page.status, 'secret_in_response', page.url);
         }

@@ -5,8 +5,8 @@ import type { AppFlag } from '../../preload/contract';
 export const EXCHANGE_ONLINE_APP_ID = '00000002-0000-0ff1-ce00-000000000000';
 export const EXCHANGE_MANAGE_AS_APP_ROLE_ID = 'dc50a0fb-09a3-484d-be87-e023b12c6440';
 
-/** An app holding Exchange.ManageAsApp that was registered this recently is treated as new, not as a known product. */
-const RECENT_DAYS = 180;
+/** A multi-tenant app holding Exchange.ManageAsApp for this long looks like an installed product, not a fresh foothold. */
+const LONG_STANDING_DAYS = 180;
 
 export interface ApplicationFacts {
   displayName: string;
@@ -49,14 +49,19 @@ export function flagApplication(app: ApplicationFacts, tenant: TenantFacts): App
   );
   if (holdsManageAsApp) {
     const ageDays = app.createdAt ? Math.floor((Date.parse(tenant.collectedAt) - Date.parse(app.createdAt)) / 86_400_000) : null;
-    const recent = ageDays === null || ageDays < RECENT_DAYS;
+    const singleTenant = app.signInAudience === 'AzureADMyOrg';
+    // Backup and archiving products are multi-tenant and long-standing; the campaign's app was single-tenant and could sit dormant for months.
+    const longStandingProduct = !singleTenant && ageDays !== null && ageDays >= LONG_STANDING_DAYS;
+    const registered = ageDays === null ? 'its registration date is unknown' : `it was registered ${ageDays} days before collection`;
     flags.push({
       ruleId: 'oauth-app.exchange-manage-as-app',
-      severity: recent ? 'high' : 'low',
+      severity: label ? 'critical' : longStandingProduct ? 'low' : 'medium',
       title: 'App requests Exchange.ManageAsApp',
-      reason: recent
-        ? `Requests the application permission Exchange.ManageAsApp on Office 365 Exchange Online, which lets it run Exchange Online PowerShell as itself (connectors, transport rules) with no user present; ${ageDays === null ? 'its registration date is unknown' : `it was registered ${ageDays} days before collection`}.`
-        : `Requests Exchange.ManageAsApp, but it was registered ${ageDays} days before collection; backup and archiving products hold this permission. Confirm it is a product the client knows.`,
+      reason: label
+        ? `Named like the campaign's app and requests Exchange.ManageAsApp on Office 365 Exchange Online, which lets it run Exchange Online PowerShell as itself (inbound connectors, transport rules) with no user present; ${registered}.`
+        : longStandingProduct
+          ? `Requests Exchange.ManageAsApp; it is multi-tenant and ${registered}, as backup and archiving products are. Confirm it is a product the client knows.`
+          : `Requests Exchange.ManageAsApp, which lets it run Exchange Online PowerShell as itself with no user present; it is ${singleTenant ? 'single-tenant (registered in this tenant)' : 'multi-tenant'} and ${registered}. Confirm who registered it and why.`,
       attack: 'T1098.003',
     });
   }

@@ -21,11 +21,18 @@ describe('flagApplication', () => {
     expect(flags).toEqual([]);
   });
 
-  it('rates a recent app holding Exchange.ManageAsApp high, and says how old it is', () => {
+  it('rates an app holding Exchange.ManageAsApp medium, and says how old it is', () => {
     const flags = flagApplication({ displayName: 'Mail sync', signInAudience: 'AzureADMyOrg', createdAt: '2026-05-22T00:00:00Z', requiredResourceAccess: manageAsApp }, tenant);
-    expect(flags).toHaveLength(1);
-    expect(flags[0]!.severity).toBe('high');
-    expect(flags[0]!.reason).toMatch(/registered 10 days before collection/);
+    expect(flags.map((f) => f.severity)).toEqual(['medium']);
+    expect(flags[0]!.reason).toMatch(/single-tenant .* registered 10 days before collection/);
+  });
+
+  it('rates the campaign name plus Exchange.ManageAsApp critical, however old the app is', () => {
+    const flags = flagApplication({ displayName: 'northwind_kqz', signInAudience: 'AzureADMyOrg', createdAt: '2024-01-01T00:00:00Z', requiredResourceAccess: manageAsApp }, tenant);
+    expect(flags.map((f) => [f.ruleId, f.severity])).toEqual([
+      ['oauth-app.tenant-label-name', 'high'],
+      ['oauth-app.exchange-manage-as-app', 'critical'],
+    ]);
   });
 
   it('keeps a long-standing backup product holding Exchange.ManageAsApp low', () => {

@@ -1,0 +1,91 @@
+// Test tooling (Node): the environment file, the contract that points Peregrine at a tenant (here the simulator), and writing it with its CA and ground truth.
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import type { GroundTruth } from './scenario';
+
+export const ENVIRONMENT_FILE = 'environment.json';
+export const CA_CERT_FILE = 'ca.pem';
+export const GROUND_TRUTH_FILE = 'ground-truth.json';
+
+export const environmentSchema = z.strictObject({
+  format: z.literal('peregrine-environment/1'),
+  name: z.string().min(1),
+  cloud: z.literal('simulator'),
+  tenantId: z.guid(),
+  tenantDomain: z.string().min(1),
+  authorityHost: z.url({ protocol: /^https$/ }),
+  graphBaseUrl: z.url({ protocol: /^https$/ }),
+  exchangeBaseUrl: z.url({ protocol: /^https$/ }),
+  /** Relative to the environment file's folder. */
+  caCertFile: z.string().min(1),
+  clientId: z.guid(),
+  graphScopes: z.array(z.string().min(1)).min(1),
+  engagementApp: z.strictObject({ clientId: z.guid(), clientSecret: z.string().min(1) }),
+  simulator: z.strictObject({
+    /** Relative to the environment file's folder. */
+    groundTruthFile: z.string().min(1),
+    deviceLoginUrl: z.url({ protocol: /^https$/ }),
+  }),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export interface EnvironmentInput {
+  scenario: string;
+  seed: number;
+  url: string;
+  tenantId: string;
+  tenantDomain: string;
+  clientId: string;
+  engagementApp: { clientId: string; clientSecret: string };
+}
+
+export function buildEnvironment(input: EnvironmentInput): Environment {
+  return {
+    format: 'peregrine-environment/1',
+    name: `Simulated tenant (${input.scenario}, seed ${input.seed})`,
+    cloud: 'simulator',
+    tenantId: input.tenantId,
+    tenantDomain: input.tenantDomain,
+    authorityHost: input.url,
+    graphBaseUrl: input.url,
+    exchangeBaseUrl: input.url,
+    caCertFile: CA_CERT_FILE,
+    clientId: input.clientId,
+    graphScopes: ['https://graph.microsoft.com/.default'],
+    engagementApp: input.engagementApp,
+    simulator: { groundTruthFile: GROUND_TRUTH_FILE, deviceLoginUrl: `${input.url}/devicelogin` },
+  };
+}
+
+export interface EnvironmentSource {
+  environment: Environment;
+  caPem: string;
+  groundTruth: GroundTruth;
+}
+
+export interface EnvironmentFiles {
+  dir: string;
+  environmentFile: string;
+  caCertFile: string;
+  groundTruthFile: string;
+}
+
+/** Writes environment.json, ca.pem and ground-truth.json into dir (created if missing); returns absolute paths. */
+export async function writeEnvironmentFiles(dir: string, source: EnvironmentSource): Promise<EnvironmentFiles> {
+  const folder = resolve(dir);
+  await mkdir(folder, { recursive: true });
+  const files: EnvironmentFiles = {
+    dir: folder,
+    environmentFile: join(folder, ENVIRONMENT_FILE),
+    caCertFile: join(folder, source.environment.caCertFile),
+    groundTruthFile: join(folder, source.environment.simulator.groundTruthFile),
+  };
+  // The environment file holds the engagement app's (simulator-only) secret: owner-readable only.
+  await writeFile(files.environmentFile, `${JSON.stringify(source.environment, null, 2)}\n`, { mode: 0o600 });
+  await chmod(files.environmentFile, 0o600);
+  await writeFile(files.caCertFile, source.caPem, { mode: 0o644 });
+  await writeFile(files.groundTruthFile, `${JSON.stringify(source.groundTruth, null, 2)}\n`, { mode: 0o644 });
+  return files;
+}

@@ -1,0 +1,430 @@
+// Test tooling (Node): the simulator's Entra ID endpoints: OpenID discovery, instance discovery, device code, token (device code, refresh, client credentials).
+import { randomBytes, randomInt, createHash, timingSafeEqual } from 'node:crypto';
+import { sendJson, sendOAuthError, readForm, AAD_CONTENT_TYPE, type RequestContext } from './http';
+import { signJwt } from './jwt';
+import { userRoleTemplateIds, type Tenant } from './scenario';
+import type { GraphServicePrincipal, GraphUser } from './graph-types';
+import { EXCHANGE_APP_ID, EXCHANGE_RESOURCE, GRAPH_APP_ID, GRAPH_RESOURCE } from './wellknown';
+
+export interface IdentityOptions {
+  /** Lifetime of a device code; 900 s as Entra, shorter in tests of expiry. */
+  deviceCodeLifetimeSeconds: number;
+  accessTokenLifetimeSeconds: number;
+  /** Seconds MSAL waits between polls. */
+  pollingIntervalSeconds: number;
+}
+
+interface DeviceCodeEntry {
+  deviceCode: string;
+  userCode: string;
+  clientId: string;
+  scope: string;
+  expiresAtMs: number;
+  approvedUserId?: string;
+  redeemed: boolean;
+}
+
+interface RefreshEntry {
+  userId: string;
+  clientId: string;
+  expiresAtMs: number;
+}
+
+/** What the identity endpoints remember during one simulator run. */
+export class IdentityState {
+  readonly deviceCodes = new Map<string, DeviceCodeEntry>();
+  readonly byUserCode = new Map<string, DeviceCodeEntry>();
+  readonly refreshTokens = new Map<string, RefreshEntry>();
+  /** Key for HS256 tokens; new every run, so tokens from an earlier run are refused. */
+  readonly signingKey = randomBytes(32);
+
+  constructor(readonly tenant: Tenant, readonly baseUrl: () => string, readonly options: IdentityOptions) {}
+
+  get issuerV2(): string {
+    return `${this.baseUrl()}/${this.tenant.tenantId}/v2.0`;
+  }
+
+  findUser(upnOrId: string): GraphUser | undefined {
+    const wanted = upnOrId.toLowerCase();
+    return this.tenant.users.find((u) => u.userPrincipalName.toLowerCase() === wanted || u.id === wanted);
+  }
+
+  findClient(clientId: string): GraphServicePrincipal | undefined {
+    return this.tenant.servicePrincipals.find((sp) => sp.appId === clientId.toLowerCase());
+  }
+
+  /** Entra shows codes like `FJ6QNMKVY`; people type them with or without spaces, dashes or lowercase. */
+  static normaliseUserCode(code: string): string {
+    return code.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  }
+
+  lookupUserCode(userCode: string): DeviceCodeEntry | undefined {
+    return this.byUserCode.get(IdentityState.normaliseUserCode(userCode));
+  }
+
+  /** Marks a pending device code as approved by a user; throws a message fit for the sign-in page. */
+  approve(userCode: string, upn: string, nowMs: number): { clientDisplayName: string; user: GraphUser } {
+    const entry = this.lookupUserCode(userCode);
+    if (!entry) throw new ApprovalError('unknown-code', `The code "${userCode}" was not recognised. Check it and try again.`);
+    if (nowMs > entry.expiresAtMs) throw new ApprovalError('expired', 'That code has expired. Go back to your device and start signing in again to get a new code.');
+    if (entry.redeemed || entry.approvedUserId) throw new ApprovalError('used', 'That code has already been used.');
+    const user = this.findUser(upn);
+    if (!user) throw new ApprovalError('unknown-user', `There is no user ${upn} in this tenant.`);
+    entry.approvedUserId = user.id;
+    return { clientDisplayName: this.findClient(entry.clientId)?.displayName ?? entry.clientId, user };
+  }
+}
+
+export class ApprovalError extends Error {
+  constructor(readonly reason: 'unknown-code' | 'expired' | 'used' | 'unknown-user', message: string) {
+    super(message);
+  }
+}
+
+// ---- tenant resolution and discovery ---------------------------------------
+
+/** Tenant path segment: the id, a verified domain, or the multi-tenant aliases that resolve to the user's home tenant. */
+export function resolveTenant(state: IdentityState, segment: string): 'tenant' | 'organizations' | null {
+  const s = segment.toLowerCase();
+  if (s === 'organizations' || s === 'common') return 'organizations';
+  if (s === state.tenant.tenantId) return 'tenant';
+  if (state.tenant.organization.verifiedDomains.some((d) => d.name.toLowerCase() === s)) return 'tenant';
+  return null;
+}
+
+export function sendUnknownTenant(ctx: RequestContext, segment: string): void {
+  sendOAuthError(ctx, 400, 'invalid_request', 90002, `Tenant '${segment}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+}
+
+export function openIdConfiguration(state: IdentityState, segment: string, kind: 'tenant' | 'organizations'): Record<string, unknown> {
+  const base = state.baseUrl();
+  // Entra answers a domain with its tenant id, and the multi-tenant aliases with placeholders.
+  const t = kind === 'tenant' ? state.tenant.tenantId : segment.toLowerCase();
+  const issuerTenant = kind === 'tenant' ? state.tenant.tenantId : '{tenantid}';
+  return {
+    token_endpoint: `${base}/${t}/oauth2/v2.0/token`,
+    token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+    jwks_uri: `${base}/${t}/discovery/v2.0/keys`,
+    response_modes_supported: ['query', 'fragment', 'form_post'],
+    subject_types_supported: ['pairwise'],
+    id_token_signing_alg_values_supported: ['HS256'],
+    response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+    scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+    issuer: `${base}/${issuerTenant}/v2.0`,
+    request_uri_parameter_supported: false,
+    userinfo_endpoint: `${base}/oidc/userinfo`,
+    authorization_endpoint: `${base}/${t}/oauth2/v2.0/authorize`,
+    device_authorization_endpoint: `${base}/${t}/oauth2/v2.0/devicecode`,
+    http_logout_supported: true,
+    frontchannel_logout_supported: true,
+    end_session_endpoint: `${base}/${t}/oauth2/v2.0/logout`,
+    claims_supported: ['sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
+    kerberos_endpoint: `${base}/${t}/kerberos`,
+    tenant_region_scope: 'NA',
+    cloud_instance_name: 'microsoftonline.com',
+    cloud_graph_host_name: 'graph.windows.net',
+    msgraph_host: 'graph.microsoft.com',
+    rbac_url: 'https://pas.windows.net',
+  };
+}
+
+/** `GET /common/discovery/instance`: the shape MSAL reads when a host is not in knownAuthorities. */
+export function instanceDiscovery(state: IdentityState, url: URL): Record<string, unknown> {
+  const base = state.baseUrl();
+  const host = new URL(base).host;
+  let tenant = 'common';
+  const endpoint = url.searchParams.get('authorization_endpoint');
+  if (endpoint) {
+    try {
+      tenant = new URL(endpoint).pathname.split('/').filter(Boolean)[0] ?? tenant;
+    } catch {
+      // An unparsable hint falls back to `common`, as Entra does.
+    }
+  }
+  return {
+    tenant_discovery_endpoint: `${base}/${tenant}/v2.0/.well-known/openid-configuration`,
+    'api-version': '1.1',
+    metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host, host.replace('127.0.0.1', 'localhost')] }],
+  };
+}
+
+// ---- scopes -----------------------------------------------------------------
+
+const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
+
+interface ResourceInfo {
+  resource: string;
+  appId: string;
+}
+
+const RESOURCES: ResourceInfo[] = [
+  { resource: GRAPH_RESOURCE, appId: GRAPH_APP_ID },
+  { resource: EXCHANGE_RESOURCE, appId: EXCHANGE_APP_ID },
+];
+
+function resourceFor(identifier: string): ResourceInfo | undefined {
+  const id = identifier.replace(/\/+$/, '').toLowerCase();
+  return RESOURCES.find((r) => r.resource === id || r.appId === id
+    || (r.appId === EXCHANGE_APP_ID && (id === 'https://outlook.office.com' || id === 'https://ps.outlook.com')));
+}
+
+type ScopeParse =
+  | { ok: true; resource: ResourceInfo; values: string[]; oidc: Set<string> }
+  | { ok: false; status: number; error: string; code: number; text: string };
+
+/** Splits an OAuth scope string into OIDC scopes and permissions on exactly one resource, as Entra requires. */
+export function parseScope(raw: string): ScopeParse {
+  const oidc = new Set<string>();
+  const byResource = new Map<string, { info: ResourceInfo; values: string[] }>();
+  for (const item of raw.split(/\s+/).filter(Boolean)) {
+    if (OIDC_SCOPES.has(item)) {
+      oidc.add(item);
+      continue;
+    }
+    const slash = item.lastIndexOf('/');
+    const identifier = slash > 0 ? item.slice(0, slash) : GRAPH_RESOURCE;
+    const value = slash > 0 ? item.slice(slash + 1) : item;
+    const info = resourceFor(identifier);
+    if (!info) {
+      return { ok: false, status: 400, error: 'invalid_resource', code: 500011, text: `The resource principal named ${identifier} was not found in the tenant. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.` };
+    }
+    const entry = byResource.get(info.appId) ?? { info, values: [] };
+    entry.values.push(value);
+    byResource.set(info.appId, entry);
+  }
+  if (byResource.size > 1) {
+    return { ok: false, status: 400, error: 'invalid_scope', code: 28000, text: 'Provided value for the input parameter scope is not valid because it contains more than one resource.' };
+  }
+  const only = [...byResource.values()][0];
+  // Only OIDC scopes: Entra still returns a Graph token carrying User.Read.
+  if (!only) return { ok: true, resource: RESOURCES[0] as ResourceInfo, values: ['User.Read'], oidc };
+  if (only.values.includes('.default') && only.values.length > 1) {
+    return { ok: false, status: 400, error: 'invalid_scope', code: 70011, text: `The provided value for the input parameter 'scope' is not valid. The scope ${raw} is not valid. .default scope can't be combined with resource-specific scopes.` };
+  }
+  return { ok: true, resource: only.info, values: only.values, oidc };
+}
+
+function resourceSp(state: IdentityState, resource: ResourceInfo): GraphServicePrincipal | undefined {
+  return state.tenant.servicePrincipals.find((sp) => sp.appId === resource.appId);
+}
+
+/** Delegated permissions a user gets for `.default`: every grant on that client and resource, tenant-wide or for them. */
+function consentedScopes(state: IdentityState, client: GraphServicePrincipal, resource: ResourceInfo, userId: string): string[] {
+  const target = resourceSp(state, resource);
+  if (!target) return [];
+  const scopes = new Set<string>();
+  for (const g of state.tenant.oauth2PermissionGrants) {
+    if (g.clientId !== client.id || g.resourceId !== target.id) continue;
+    if (g.consentType === 'Principal' && g.principalId !== userId) continue;
+    for (const s of g.scope.split(' ').filter(Boolean)) if (!OIDC_SCOPES.has(s)) scopes.add(s);
+  }
+  return [...scopes];
+}
+
+/** Application permissions granted to the client's service principal on the resource (admin consent). */
+function grantedRoles(state: IdentityState, client: GraphServicePrincipal, resource: ResourceInfo): string[] {
+  const target = resourceSp(state, resource);
+  if (!target) return [];
+  return state.tenant.appRoleAssignments
+    .filter((a) => a.principalId === client.id && a.resourceId === target.id)
+    .flatMap((a) => target.appRoles.filter((r) => r.id === a.appRoleId).map((r) => r.value ?? ''))
+    .filter(Boolean);
+}
+
+// ---- tokens -------------------------------------------------------------------
+
+function uti(): string {
+  return randomBytes(16).toString('base64url').slice(0, 22);
+}
+
+function clientInfo(user: GraphUser, tenantId: string): string {
+  return Buffer.from(JSON.stringify({ uid: user.id, utid: tenantId })).toString('base64url');
+}
+
+function pairwiseSub(userId: string, clientId: string): string {
+  return createHash('sha256').update(`${userId}|${clientId}`).digest('base64url').slice(0, 43);
+}
+
+interface DelegatedGrant {
+  client: GraphServicePrincipal;
+  user: GraphUser;
+  scope: string;
+}
+
+function issueDelegated(ctx: RequestContext, state: IdentityState, grant: DelegatedGrant, wantsClientInfo: boolean): void {
+  const parsed = parseScope(grant.scope);
+  if (!parsed.ok) {
+    sendOAuthError(ctx, parsed.status, parsed.error, parsed.code, parsed.text);
+    return;
+  }
+  const { client, user } = grant;
+  const tenant = state.tenant;
+  const values = parsed.values.includes('.default') ? consentedScopes(state, client, parsed.resource, user.id) : parsed.values;
+  const nowS = Math.floor(ctx.nowMs / 1000);
+  const lifetime = state.options.accessTokenLifetimeSeconds;
+  const oidcClaims = [...parsed.oidc].filter((s) => s !== 'offline_access');
+  const scp = [...values, ...oidcClaims].join(' ');
+  const accessToken = signJwt({
+    aud: parsed.resource.resource,
+    iss: `https://sts.windows.net/${tenant.tenantId}/`,
+    iat: nowS, nbf: nowS, exp: nowS + lifetime,
+    acr: '1', amr: ['pwd'], app_displayname: client.displayName, appid: client.appId, appidacr: '0',
+    family_name: user.surname, given_name: user.givenName, idtyp: 'user', ipaddr: '127.0.0.1', name: user.displayName,
+    oid: user.id, scp, sub: pairwiseSub(user.id, parsed.resource.appId), tid: tenant.tenantId,
+    unique_name: user.userPrincipalName, upn: user.userPrincipalName, uti: uti(), ver: '1.0',
+    wids: userRoleTemplateIds(tenant, user.id),
+  }, state.signingKey);
+  // Graph scopes come back bare; every other resource's are prefixed with its URI, as Entra answers.
+  const responseScopes = parsed.resource.appId === GRAPH_APP_ID ? values : values.map((v) => `${parsed.resource.resource}/${v}`);
+  const body: Record<string, unknown> = {
+    token_type: 'Bearer',
+    scope: [...responseScopes, ...oidcClaims].join(' '),
+    expires_in: lifetime,
+    ext_expires_in: lifetime,
+    access_token: accessToken,
+  };
+  if (parsed.oidc.has('offline_access')) {
+    const refreshToken = `1.A${randomBytes(96).toString('base64url')}`;
+    state.refreshTokens.set(refreshToken, { userId: user.id, clientId: client.appId, expiresAtMs: ctx.nowMs + 90 * 24 * 3600 * 1000 });
+    body.refresh_token = refreshToken;
+  }
+  if (parsed.oidc.has('openid')) {
+    body.id_token = signJwt({
+      aud: client.appId, iss: state.issuerV2, iat: nowS, nbf: nowS, exp: nowS + 3600,
+      name: user.displayName, oid: user.id, preferred_username: user.userPrincipalName,
+      ...(parsed.oidc.has('email') ? { email: user.mail } : {}),
+      sub: pairwiseSub(user.id, client.appId), tid: tenant.tenantId, uti: uti(), ver: '2.0',
+    }, state.signingKey);
+  }
+  if (wantsClientInfo) body.client_info = clientInfo(user, tenant.tenantId);
+  sendJson(ctx, 200, body, AAD_CONTENT_TYPE);
+}
+
+function unknownClient(ctx: RequestContext, state: IdentityState, clientId: string): void {
+  sendOAuthError(ctx, 400, 'unauthorized_client', 700016,
+    `Application with identifier '${clientId}' was not found in the directory '${state.tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
+}
+
+const USER_CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+export async function handleDeviceCode(ctx: RequestContext, state: IdentityState, autoApproveUserId: string | undefined): Promise<void> {
+  const form = await readForm(ctx.req);
+  const clientId = form.get('client_id') ?? '';
+  if (!clientId) return sendOAuthError(ctx, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
+  if (!state.findClient(clientId)) return unknownClient(ctx, state, clientId);
+  const scope = form.get('scope') ?? '';
+  if (!scope.trim()) return sendOAuthError(ctx, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'.");
+  const parsed = parseScope(scope);
+  if (!parsed.ok) return sendOAuthError(ctx, parsed.status, parsed.error, parsed.code, parsed.text);
+  const newCode = () => Array.from({ length: 9 }, () => USER_CODE_ALPHABET.charAt(randomInt(USER_CODE_ALPHABET.length))).join('');
+  let userCode = newCode();
+  while (state.byUserCode.has(userCode)) userCode = newCode();
+  const entry: DeviceCodeEntry = {
+    deviceCode: `DAQABIQEAAAD${randomBytes(96).toString('base64url')}`,
+    userCode,
+    clientId: clientId.toLowerCase(),
+    scope,
+    expiresAtMs: ctx.nowMs + state.options.deviceCodeLifetimeSeconds * 1000,
+    redeemed: false,
+    ...(autoApproveUserId ? { approvedUserId: autoApproveUserId } : {}),
+  };
+  state.deviceCodes.set(entry.deviceCode, entry);
+  state.byUserCode.set(entry.userCode, entry);
+  const verificationUri = `${state.baseUrl()}/devicelogin`;
+  sendJson(ctx, 200, {
+    user_code: entry.userCode,
+    device_code: entry.deviceCode,
+    verification_uri: verificationUri,
+    expires_in: state.options.deviceCodeLifetimeSeconds,
+    interval: state.options.pollingIntervalSeconds,
+    message: `To sign in, use a web browser to open the page ${verificationUri} and enter the code ${entry.userCode} to authenticate.`,
+  }, AAD_CONTENT_TYPE);
+}
+
+function basicAuth(ctx: RequestContext): { id: string; secret: string } | undefined {
+  const header = ctx.req.headers.authorization;
+  if (!header?.startsWith('Basic ')) return undefined;
+  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+}
+
+function secretsEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export async function handleToken(ctx: RequestContext, state: IdentityState): Promise<void> {
+  const form = await readForm(ctx.req);
+  const grantType = form.get('grant_type') ?? '';
+  const basic = basicAuth(ctx);
+  const clientId = (form.get('client_id') ?? basic?.id ?? '').toLowerCase();
+  const wantsClientInfo = form.get('client_info') === '1';
+  if (!grantType) return sendOAuthError(ctx, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.");
+  if (!clientId) return sendOAuthError(ctx, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
+  const client = state.findClient(clientId);
+  if (!client) return unknownClient(ctx, state, clientId);
+
+  if (grantType === 'urn:ietf:params:oauth:grant-type:device_code' || grantType === 'device_code') {
+    const entry = state.deviceCodes.get(form.get('device_code') ?? '');
+    if (!entry || entry.clientId !== clientId || entry.redeemed) {
+      return sendOAuthError(ctx, 400, 'invalid_grant', 70000, "The provided value for the 'device_code' is not valid. It may have been used already, or belong to another application.");
+    }
+    if (ctx.nowMs > entry.expiresAtMs) {
+      return sendOAuthError(ctx, 400, 'expired_token', 70020, "The provided value for the input parameter 'device_code' is not valid. This device code has expired.");
+    }
+    const user = entry.approvedUserId ? state.findUser(entry.approvedUserId) : undefined;
+    if (!user) {
+      return sendOAuthError(ctx, 400, 'authorization_pending', 70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.');
+    }
+    entry.redeemed = true;
+    return issueDelegated(ctx, state, { client, user, scope: entry.scope }, wantsClientInfo);
+  }
+
+  if (grantType === 'refresh_token') {
+    const token = form.get('refresh_token') ?? '';
+    const entry = state.refreshTokens.get(token);
+    if (!entry || entry.clientId !== clientId || ctx.nowMs > entry.expiresAtMs) {
+      return sendOAuthError(ctx, 400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid. The refresh token is invalid, expired or was issued to another client.');
+    }
+    const user = state.findUser(entry.userId);
+    if (!user) return sendOAuthError(ctx, 400, 'invalid_grant', 50034, 'The user account does not exist in the directory.');
+    return issueDelegated(ctx, state, { client, user, scope: form.get('scope') ?? 'openid profile offline_access' }, wantsClientInfo);
+  }
+
+  if (grantType === 'client_credentials') {
+    const secret = form.get('client_secret') ?? basic?.secret;
+    if (!secret) {
+      return sendOAuthError(ctx, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    }
+    const engagement = state.tenant.engagementApp;
+    // Only the engagement app's secret is known to the simulator; the benign apps' secrets exist only as metadata.
+    if (client.appId !== engagement.appId || !secretsEqual(secret, engagement.clientSecret)) {
+      return sendOAuthError(ctx, 401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${client.appId}'.`);
+    }
+    const scope = form.get('scope') ?? '';
+    const items = scope.split(/\s+/).filter(Boolean);
+    const only = items[0];
+    if (items.length !== 1 || !only?.endsWith('/.default')) {
+      return sendOAuthError(ctx, 400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+    }
+    const resource = resourceFor(only.slice(0, -'/.default'.length));
+    if (!resource) {
+      return sendOAuthError(ctx, 400, 'invalid_resource', 500011, `The resource principal named ${only.slice(0, -'/.default'.length)} was not found in the tenant named ${state.tenant.displayName}.`);
+    }
+    const nowS = Math.floor(ctx.nowMs / 1000);
+    const lifetime = state.options.accessTokenLifetimeSeconds;
+    const roles = grantedRoles(state, client, resource);
+    const accessToken = signJwt({
+      aud: resource.resource, iss: `https://sts.windows.net/${state.tenant.tenantId}/`,
+      iat: nowS, nbf: nowS, exp: nowS + lifetime,
+      app_displayname: client.displayName, appid: client.appId, appidacr: '1', idtyp: 'app',
+      oid: client.id, ...(roles.length > 0 ? { roles } : {}), sub: client.id, tid: state.tenant.tenantId, uti: uti(), ver: '1.0',
+    }, state.signingKey);
+    return sendJson(ctx, 200, { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken }, AAD_CONTENT_TYPE);
+  }
+
+  sendOAuthError(ctx, 400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`);
+}

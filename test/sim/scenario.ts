@@ -1,0 +1,808 @@
+// Test tooling (Node): builds a simulated Entra ID tenant (the ATTACK.md intrusion, decoys and benign noise) from a scenario and a seed, deterministically.
+import { createPrng, type Prng } from './prng';
+import {
+  APP_CATALOGUE, ARCHIVE_SERVICES, BACKUP_PRODUCTS, SCENARIOS, VENDOR_CATALOGUE,
+  type AppTemplate, type ScenarioDefinition, type ScenarioName,
+} from './scenario-data';
+import type {
+  AppRole, DirectoryRoleAssignment, GraphApplication, GraphAppRoleAssignment, GraphOAuth2PermissionGrant,
+  GraphOrganization, GraphServicePrincipal, GraphUser, InformationalUrl, KeyCredential, PasswordCredential,
+  PermissionScope, RequiredResourceAccess, SignInAudience, VerifiedPublisher,
+} from './graph-types';
+import {
+  DIRECTORY_ROLES, EXCHANGE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID, EXCHANGE_PERMISSIONS, FIRST_PARTY_APPS,
+  GRAPH_APP_ID, GRAPH_CLI_CLIENT_ID, GRAPH_PERMISSIONS, EXCHANGE_POWERSHELL_CLIENT_ID, MICROSOFT_SERVICES_TENANT_ID,
+  exchangeRoleId, graphRoleId, graphScopeId, type PermissionDefinition,
+} from './wellknown';
+
+export type { ScenarioName } from './scenario-data';
+export { SCENARIO_NAMES } from './scenario-data';
+
+const DAY = 24 * 60 * 60 * 1000;
+const MINUTE = 60 * 1000;
+
+/** Delegated scopes an admin consented, tenant-wide, to Peregrine's default public client (Graph Command Line Tools). */
+export const GRAPH_CLI_CONSENTED_SCOPES = [
+  'openid', 'profile', 'offline_access', 'User.Read', 'Application.Read.All', 'Directory.Read.All',
+  'AuditLog.Read.All', 'Policy.Read.All', 'RoleManagement.Read.Directory', 'User.Read.All', 'Organization.Read.All',
+] as const;
+
+/** Application permissions the consultant's engagement app was granted for read-only collection. */
+export const ENGAGEMENT_GRAPH_ROLES = [
+  'Application.Read.All', 'AuditLog.Read.All', 'Directory.Read.All', 'Organization.Read.All',
+  'Policy.Read.All', 'RoleManagement.Read.Directory', 'User.Read.All',
+] as const;
+
+export interface EngagementApp {
+  displayName: string;
+  applicationObjectId: string;
+  appId: string;
+  servicePrincipalId: string;
+  /** Simulator-only: lets client-credential tests and demos authenticate. Never a real secret. */
+  clientSecret: string;
+}
+
+export interface AttackFacts {
+  maliciousApplicationId: string;
+  maliciousAppId: string;
+  maliciousServicePrincipalId: string;
+  maliciousDisplayName: string;
+  createdDateTime: string;
+  compromisedUserId: string;
+  compromisedUserPrincipalName: string;
+  attackerIp: string;
+}
+
+export interface DecoyFacts {
+  kind: 'backup-app-registration' | 'vendor-archive-service-principal';
+  displayName: string;
+  /** Null when the application object lives in the vendor's tenant. */
+  applicationObjectId: string | null;
+  appId: string;
+  servicePrincipalId: string;
+  appOwnerOrganizationId: string;
+  createdDateTime: string;
+  consentedByUserPrincipalName: string | null;
+}
+
+export interface Tenant {
+  scenario: ScenarioName;
+  seed: number;
+  tenantId: string;
+  domain: string;
+  label: string;
+  displayName: string;
+  referenceTime: string;
+  organization: GraphOrganization;
+  users: GraphUser[];
+  applications: GraphApplication[];
+  servicePrincipals: GraphServicePrincipal[];
+  appRoleAssignments: GraphAppRoleAssignment[];
+  oauth2PermissionGrants: GraphOAuth2PermissionGrant[];
+  directoryRoleAssignments: DirectoryRoleAssignment[];
+  engagementApp: EngagementApp;
+  attack: AttackFacts;
+  decoys: DecoyFacts[];
+}
+
+export interface GroundTruth {
+  format: 'peregrine-sim-ground-truth/1';
+  scenario: ScenarioName;
+  seed: number;
+  tenantId: string;
+  tenantDomain: string;
+  tenantLabel: string;
+  referenceTime: string;
+  maliciousApp: {
+    applicationObjectId: string;
+    appId: string;
+    displayName: string;
+    servicePrincipalId: string;
+    createdDateTime: string;
+    credentialKeyIds: string[];
+    directoryRoles: string[];
+  };
+  compromisedUser: { id: string; userPrincipalName: string };
+  attackerIp: string;
+  decoys: DecoyFacts[];
+  engagementApp: Omit<EngagementApp, 'clientSecret'>;
+  counts: {
+    applications: number;
+    servicePrincipals: number;
+    users: number;
+    appRoleAssignments: number;
+    oauth2PermissionGrants: number;
+  };
+}
+
+export interface BuildOptions {
+  scenario?: ScenarioName;
+  seed?: number;
+}
+
+// ---- small helpers -------------------------------------------------------
+
+/** Graph writes directory timestamps to the second with a Z suffix. */
+function iso(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+function between(prng: Prng, fromMs: number, toMs: number): number {
+  return fromMs + Math.floor(prng.next() * Math.max(0, toMs - fromMs));
+}
+
+function slug(text: string): string {
+  return text.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+const SECRET_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const SECRET_TAIL_ALPHABET = SECRET_ALPHABET + '_-.~';
+
+/** Entra client secrets look like `abc8Q~` followed by 34 characters; Graph keeps the first three as `hint`. */
+function clientSecretText(prng: Prng): string {
+  return `${prng.chars(3, SECRET_ALPHABET)}8Q~${prng.chars(34, SECRET_TAIL_ALPHABET)}`;
+}
+
+/** Credential lifetimes are whole calendar months, as the portal and PowerShell set them. */
+function addMonths(ms: number, months: number): number {
+  const d = new Date(ms);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d.getTime();
+}
+
+function passwordCredential(prng: Prng, start: number, months: number, displayName: string | null, secret?: string): PasswordCredential {
+  const text = secret ?? clientSecretText(prng);
+  return {
+    customKeyIdentifier: null,
+    displayName,
+    endDateTime: iso(addMonths(start, months)),
+    hint: text.slice(0, 3),
+    keyId: prng.guid(),
+    secretText: null,
+    startDateTime: iso(start),
+  };
+}
+
+function certificateCredential(prng: Prng, start: number, months: number, subject: string): KeyCredential {
+  return {
+    customKeyIdentifier: prng.hex(40).toUpperCase(),
+    displayName: `CN=${subject}`,
+    endDateTime: iso(addMonths(start, months)),
+    key: null,
+    keyId: prng.guid(),
+    startDateTime: iso(start),
+    type: 'AsymmetricX509Cert',
+    usage: 'Verify',
+  };
+}
+
+const NO_INFO: InformationalUrl = { logoUrl: null, marketingUrl: null, privacyStatementUrl: null, supportUrl: null, termsOfServiceUrl: null };
+const NO_PUBLISHER: VerifiedPublisher = { displayName: null, verifiedPublisherId: null, addedDateTime: null };
+
+function appRolesFrom(perms: readonly PermissionDefinition[]): AppRole[] {
+  return perms.flatMap((p) => (p.roleId ? [{
+    allowedMemberTypes: ['Application'], description: p.description, displayName: p.displayName,
+    id: p.roleId, isEnabled: true, origin: 'Application' as const, value: p.value,
+  }] : []));
+}
+
+function scopesFrom(perms: readonly PermissionDefinition[]): PermissionScope[] {
+  return perms.flatMap((p) => (p.scopeId ? [{
+    adminConsentDescription: p.description, adminConsentDisplayName: p.displayName, id: p.scopeId, isEnabled: true,
+    type: p.value.endsWith('.All') || p.value.startsWith('Exchange.') ? 'Admin' as const : 'User' as const,
+    userConsentDescription: p.description, userConsentDisplayName: p.displayName, value: p.value,
+  }] : []));
+}
+
+interface ApplicationInput {
+  id: string;
+  appId: string;
+  displayName: string;
+  createdMs: number;
+  publisherDomain: string;
+  signInAudience: SignInAudience;
+  requiredResourceAccess: RequiredResourceAccess[];
+  identifierUris?: string[];
+  webRedirectUris?: string[];
+  publicClientRedirectUris?: string[];
+  passwordCredentials?: PasswordCredential[];
+  keyCredentials?: KeyCredential[];
+  oauth2PermissionScopes?: PermissionScope[];
+  appRoles?: AppRole[];
+  notes?: string | null;
+  groupMembershipClaims?: string | null;
+  homePageUrl?: string | null;
+}
+
+// Entra turned the service principal lock on by default for new registrations in 2024.
+const LOCK_DEFAULT_FROM = Date.parse('2024-03-01T00:00:00Z');
+
+function application(input: ApplicationInput): GraphApplication {
+  const webUris = input.webRedirectUris ?? [];
+  const publicUris = input.publicClientRedirectUris ?? [];
+  return {
+    id: input.id,
+    deletedDateTime: null,
+    appId: input.appId,
+    applicationTemplateId: null,
+    disabledByMicrosoftStatus: null,
+    createdDateTime: iso(input.createdMs),
+    displayName: input.displayName,
+    description: null,
+    groupMembershipClaims: input.groupMembershipClaims ?? null,
+    identifierUris: input.identifierUris ?? [],
+    isDeviceOnlyAuthSupported: null,
+    isFallbackPublicClient: publicUris.length > 0 ? true : null,
+    nativeAuthenticationApisEnabled: null,
+    notes: input.notes ?? null,
+    publisherDomain: input.publisherDomain,
+    serviceManagementReference: null,
+    signInAudience: input.signInAudience,
+    tags: [],
+    tokenEncryptionKeyId: null,
+    samlMetadataUrl: null,
+    defaultRedirectUri: null,
+    certification: null,
+    optionalClaims: null,
+    requestSignatureVerification: null,
+    addIns: [],
+    api: {
+      acceptMappedClaims: null,
+      knownClientApplications: [],
+      requestedAccessTokenVersion: input.oauth2PermissionScopes?.length ? 2 : null,
+      oauth2PermissionScopes: input.oauth2PermissionScopes ?? [],
+      preAuthorizedApplications: [],
+    },
+    appRoles: input.appRoles ?? [],
+    info: NO_INFO,
+    keyCredentials: input.keyCredentials ?? [],
+    parentalControlSettings: { countriesBlockedForMinors: [], legalAgeGroupRule: 'Allow' },
+    passwordCredentials: input.passwordCredentials ?? [],
+    publicClient: { redirectUris: publicUris },
+    requiredResourceAccess: input.requiredResourceAccess,
+    verifiedPublisher: NO_PUBLISHER,
+    web: {
+      homePageUrl: input.homePageUrl ?? null,
+      logoutUrl: null,
+      redirectUris: webUris,
+      implicitGrantSettings: { enableAccessTokenIssuance: false, enableIdTokenIssuance: false },
+      redirectUriSettings: webUris.map((uri) => ({ uri, index: null })),
+    },
+    servicePrincipalLockConfiguration: input.createdMs >= LOCK_DEFAULT_FROM
+      ? { isEnabled: true, allProperties: true, credentialsWithUsageVerify: true, credentialsWithUsageSign: true, identifierUris: false, tokenEncryptionKeyId: true }
+      : null,
+    spa: { redirectUris: [] },
+  };
+}
+
+interface ServicePrincipalInput {
+  id: string;
+  appId: string;
+  displayName: string;
+  createdMs: number;
+  appOwnerOrganizationId: string;
+  signInAudience: SignInAudience;
+  servicePrincipalNames: string[];
+  replyUrls?: string[];
+  homepage?: string | null;
+  tags?: string[];
+  appRoles?: AppRole[];
+  oauth2PermissionScopes?: PermissionScope[];
+  info?: InformationalUrl;
+  verifiedPublisher?: VerifiedPublisher;
+  accountEnabled?: boolean;
+}
+
+function servicePrincipal(input: ServicePrincipalInput): GraphServicePrincipal {
+  return {
+    id: input.id,
+    deletedDateTime: null,
+    accountEnabled: input.accountEnabled ?? true,
+    alternativeNames: [],
+    appDisplayName: input.displayName,
+    appDescription: null,
+    appId: input.appId,
+    applicationTemplateId: null,
+    appOwnerOrganizationId: input.appOwnerOrganizationId,
+    appRoleAssignmentRequired: false,
+    createdDateTime: iso(input.createdMs),
+    description: null,
+    disabledByMicrosoftStatus: null,
+    displayName: input.displayName,
+    homepage: input.homepage ?? null,
+    loginUrl: null,
+    logoutUrl: null,
+    notes: null,
+    notificationEmailAddresses: [],
+    preferredSingleSignOnMode: null,
+    preferredTokenSigningKeyThumbprint: null,
+    replyUrls: input.replyUrls ?? [],
+    servicePrincipalNames: input.servicePrincipalNames,
+    servicePrincipalType: 'Application',
+    signInAudience: input.signInAudience,
+    tags: input.tags ?? [],
+    tokenEncryptionKeyId: null,
+    samlSingleSignOnSettings: null,
+    addIns: [],
+    appRoles: input.appRoles ?? [],
+    info: input.info ?? NO_INFO,
+    keyCredentials: [],
+    oauth2PermissionScopes: input.oauth2PermissionScopes ?? [],
+    passwordCredentials: [],
+    resourceSpecificApplicationPermissions: [],
+    verifiedPublisher: input.verifiedPublisher ?? NO_PUBLISHER,
+  };
+}
+
+/** The service principal a tenant gets for its own app registration. */
+function localServicePrincipal(app: GraphApplication, id: string, tenantId: string, createdMs: number, tags: string[]): GraphServicePrincipal {
+  return servicePrincipal({
+    id, appId: app.appId, displayName: app.displayName, createdMs, appOwnerOrganizationId: tenantId,
+    signInAudience: app.signInAudience, servicePrincipalNames: [...app.identifierUris, app.appId],
+    replyUrls: [...app.web.redirectUris, ...app.publicClient.redirectUris], homepage: app.web.homePageUrl,
+    tags, appRoles: app.appRoles, oauth2PermissionScopes: app.api.oauth2PermissionScopes,
+  });
+}
+
+// ---- the builder ---------------------------------------------------------
+
+class TenantBuilder {
+  readonly def: ScenarioDefinition;
+  readonly refMs: number;
+  readonly tenantId: string;
+  readonly domain: string;
+  readonly tenantCreatedMs: number;
+  readonly users: GraphUser[] = [];
+  readonly admins: { user: GraphUser; roles: string[] }[] = [];
+  readonly applications: GraphApplication[] = [];
+  readonly servicePrincipals: GraphServicePrincipal[] = [];
+  readonly appRoleAssignments: GraphAppRoleAssignment[] = [];
+  readonly oauth2PermissionGrants: GraphOAuth2PermissionGrant[] = [];
+  readonly directoryRoleAssignments: DirectoryRoleAssignment[] = [];
+  readonly decoys: DecoyFacts[] = [];
+  readonly spByAppId = new Map<string, GraphServicePrincipal>();
+
+  constructor(readonly scenario: ScenarioName, readonly seed: number) {
+    this.def = SCENARIOS[scenario];
+    this.refMs = Date.parse(this.def.referenceTime);
+    const prng = this.stream('tenant');
+    this.tenantId = prng.guid();
+    this.domain = `${this.def.label}.onmicrosoft.com`;
+    this.tenantCreatedMs = between(prng, Date.parse(this.def.tenantCreatedBetween[0]), Date.parse(this.def.tenantCreatedBetween[1]));
+  }
+
+  /** Each part of the tenant draws from its own stream so parts stay stable when another changes. */
+  stream(part: string): Prng {
+    return createPrng(`peregrine-sim/${this.scenario}/${this.seed}/${part}`);
+  }
+
+  get orgShortName(): string {
+    return this.def.displayName.split(' ')[0] ?? this.def.displayName;
+  }
+
+  addServicePrincipal(sp: GraphServicePrincipal): GraphServicePrincipal {
+    this.servicePrincipals.push(sp);
+    this.spByAppId.set(sp.appId, sp);
+    return sp;
+  }
+
+  resourceSp(appId: string): GraphServicePrincipal {
+    const sp = this.spByAppId.get(appId);
+    if (!sp) throw new Error(`resource service principal ${appId} missing`);
+    return sp;
+  }
+
+  grantAppRole(prng: Prng, principal: GraphServicePrincipal, resourceAppId: string, appRoleId: string, atMs: number): void {
+    const resource = this.resourceSp(resourceAppId);
+    this.appRoleAssignments.push({
+      // Real assignment ids are opaque base64url strings, not GUIDs.
+      id: Buffer.from(prng.hex(48), 'hex').toString('base64url'),
+      deletedDateTime: null,
+      appRoleId,
+      createdDateTime: iso(atMs),
+      principalDisplayName: principal.displayName,
+      principalId: principal.id,
+      principalType: 'ServicePrincipal',
+      resourceDisplayName: resource.displayName,
+      resourceId: resource.id,
+    });
+  }
+
+  grantDelegated(prng: Prng, client: GraphServicePrincipal, resourceAppId: string, scopes: readonly string[], principalId: string | null): void {
+    const resource = this.resourceSp(resourceAppId);
+    this.oauth2PermissionGrants.push({
+      clientId: client.id,
+      consentType: principalId ? 'Principal' : 'AllPrincipals',
+      id: Buffer.from(prng.hex(64), 'hex').toString('base64url'),
+      principalId,
+      resourceId: resource.id,
+      scope: scopes.join(' '),
+    });
+  }
+
+  buildUsers(): void {
+    const prng = this.stream('users');
+    const lang = this.def.preferredLanguage === 'nl' ? 'nl-NL' : 'en-US';
+    for (const person of this.def.people) {
+      const upn = `${person.alias}@${this.domain}`;
+      const isFirstAdmin = this.users.length === 0;
+      const createdMs = isFirstAdmin ? this.tenantCreatedMs : between(prng, this.tenantCreatedMs + 2 * DAY, this.refMs - 60 * DAY);
+      const user: GraphUser = {
+        businessPhones: prng.chance(0.8) ? [`${this.def.phonePrefix}${prng.int(100, 199)}`] : [],
+        displayName: `${person.givenName} ${person.surname}`,
+        givenName: person.givenName,
+        jobTitle: person.jobTitle,
+        mail: upn,
+        mobilePhone: prng.chance(0.4) ? `${this.def.phonePrefix}${prng.int(200, 299)}` : null,
+        officeLocation: prng.pick(this.def.offices),
+        preferredLanguage: lang,
+        surname: person.surname,
+        userPrincipalName: upn,
+        id: prng.guid(),
+        accountEnabled: true,
+        createdDateTime: iso(createdMs),
+        userType: 'Member',
+      };
+      this.users.push(user);
+      if (person.roles.length > 0) {
+        const roles: string[] = [];
+        for (const role of person.roles) {
+          const template = DIRECTORY_ROLES[role];
+          roles.push(template.templateId);
+          this.directoryRoleAssignments.push({
+            id: prng.guid(), principalId: user.id, principalType: 'User', roleDefinitionId: template.templateId,
+            createdDateTime: iso(between(prng, createdMs, this.refMs - 30 * DAY)),
+          });
+        }
+        this.admins.push({ user, roles });
+      }
+    }
+  }
+
+  buildFirstParty(): void {
+    const prng = this.stream('first-party');
+    for (const fp of FIRST_PARTY_APPS) {
+      const perms = fp.appId === GRAPH_APP_ID ? GRAPH_PERMISSIONS : fp.appId === EXCHANGE_APP_ID ? EXCHANGE_PERMISSIONS : [];
+      // Resource services exist from the tenant's first day; client tools appear when someone first uses them.
+      const createdMs = fp.servicePrincipalNames.length > 1
+        ? this.tenantCreatedMs + prng.int(0, 600) * 1000
+        : between(prng, this.tenantCreatedMs, this.refMs - 90 * DAY);
+      this.addServicePrincipal(servicePrincipal({
+        id: prng.guid(), appId: fp.appId, displayName: fp.displayName, createdMs,
+        appOwnerOrganizationId: MICROSOFT_SERVICES_TENANT_ID, signInAudience: 'AzureADMultipleOrgs',
+        servicePrincipalNames: fp.servicePrincipalNames, appRoles: appRolesFrom(perms), oauth2PermissionScopes: scopesFrom(perms),
+      }));
+    }
+    // Admin consent that lets Peregrine's default public client read the directory.
+    this.grantDelegated(prng, this.resourceSp(GRAPH_CLI_CLIENT_ID), GRAPH_APP_ID, GRAPH_CLI_CONSENTED_SCOPES, null);
+    this.grantDelegated(prng, this.resourceSp(EXCHANGE_POWERSHELL_CLIENT_ID), EXCHANGE_APP_ID, ['Exchange.Manage'], null);
+  }
+
+  appRegistrationFromTemplate(prng: Prng, template: AppTemplate): void {
+    const name = template.name.replace('{Org}', this.orgShortName).replace('{org}', this.def.label);
+    const appSlug = slug(name);
+    const createdMs = between(prng, this.tenantCreatedMs + 20 * DAY, this.refMs - 7 * DAY);
+    const appId = prng.guid();
+    const graph = template.graph ?? [];
+    const asRoles = template.kind === 'daemon';
+    const rra: RequiredResourceAccess[] = graph.length === 0 ? [] : [{
+      resourceAppId: GRAPH_APP_ID,
+      resourceAccess: graph.map((value) => ({ id: asRoles ? graphRoleId(value) : graphScopeId(value), type: asRoles ? 'Role' as const : 'Scope' as const })),
+    }];
+    const passwords: PasswordCredential[] = [];
+    const keys: KeyCredential[] = [];
+    const wantsSecret = template.kind === 'daemon' ? prng.chance(0.75) : template.kind === 'web' ? prng.chance(0.35) : false;
+    const wantsCert = template.kind === 'daemon' && (!wantsSecret || prng.chance(0.3));
+    if (wantsSecret) {
+      const count = prng.chance(0.3) ? 2 : 1;
+      for (let i = 0; i < count; i++) {
+        const start = between(prng, createdMs, this.refMs - DAY);
+        passwords.push(passwordCredential(prng, start, prng.pick([6, 12, 24]), prng.pick(['prod', 'CI', 'rotation', 'backend', null, 'Key 1', 'func-app', 'jenkins'])));
+      }
+    }
+    if (wantsCert) keys.push(certificateCredential(prng, between(prng, createdMs, this.refMs - DAY), prng.pick([12, 24]), appSlug));
+    const scopes: PermissionScope[] = template.kind === 'api' ? [{
+      adminConsentDescription: `Allows the app to access ${name} on behalf of the signed-in user.`,
+      adminConsentDisplayName: `Access ${name}`, id: prng.guid(), isEnabled: true, type: 'User',
+      userConsentDescription: `Allows the app to access ${name} on your behalf.`, userConsentDisplayName: `Access ${name}`, value: 'user_impersonation',
+    }] : [];
+    const app = application({
+      id: prng.guid(), appId, displayName: name, createdMs, publisherDomain: this.domain,
+      signInAudience: template.audience ?? 'AzureADMyOrg', requiredResourceAccess: rra,
+      identifierUris: template.kind === 'api' ? [`api://${appId}`] : [],
+      webRedirectUris: template.kind === 'web' ? [`https://${appSlug}.${this.def.customDomain}/signin-oidc`] : [],
+      publicClientRedirectUris: template.kind === 'client' ? [`msal${appId}://auth`, 'https://login.microsoftonline.com/common/oauth2/nativeclient'] : [],
+      passwordCredentials: passwords, keyCredentials: keys, oauth2PermissionScopes: scopes,
+      groupMembershipClaims: template.kind === 'web' && prng.chance(0.2) ? 'SecurityGroup' : null,
+      homePageUrl: template.kind === 'web' ? `https://${appSlug}.${this.def.customDomain}/` : null,
+    });
+    this.applications.push(app);
+    const sp = localServicePrincipal(app, prng.guid(), this.tenantId, createdMs + prng.int(5, 300) * 1000, ['WindowsAzureActiveDirectoryIntegratedApp']);
+    sp.accountEnabled = prng.chance(0.95);
+    this.addServicePrincipal(sp);
+    if (graph.length > 0 && prng.chance(0.85)) {
+      const consentMs = createdMs + prng.int(2, 60 * 24 * 3) * MINUTE;
+      if (asRoles) for (const value of graph) this.grantAppRole(prng, sp, GRAPH_APP_ID, graphRoleId(value), consentMs);
+      else this.grantDelegated(prng, sp, GRAPH_APP_ID, graph, null);
+    }
+  }
+
+  buildBenignApps(): void {
+    const prng = this.stream('apps');
+    const count = prng.int(52, 64);
+    for (const template of prng.shuffle(APP_CATALOGUE).slice(0, count)) this.appRegistrationFromTemplate(prng, template);
+  }
+
+  buildVendors(): void {
+    const prng = this.stream('vendors');
+    for (const vendor of prng.shuffle(VENDOR_CATALOGUE).slice(0, prng.int(8, 12))) {
+      const sp = this.addServicePrincipal(servicePrincipal({
+        id: prng.guid(), appId: prng.guid(), displayName: vendor.displayName,
+        createdMs: between(prng, this.tenantCreatedMs + 60 * DAY, this.refMs - 5 * DAY),
+        appOwnerOrganizationId: prng.guid(), signInAudience: 'AzureADMultipleOrgs', servicePrincipalNames: [],
+        replyUrls: [`${vendor.homepage}oauth/callback`], homepage: vendor.homepage, tags: ['WindowsAzureActiveDirectoryIntegratedApp'],
+        info: { ...NO_INFO, marketingUrl: vendor.homepage, privacyStatementUrl: `${vendor.homepage}privacy`, termsOfServiceUrl: `${vendor.homepage}terms` },
+        verifiedPublisher: prng.chance(0.7)
+          ? { displayName: vendor.publisher, verifiedPublisherId: String(prng.int(1000000, 9999999)), addedDateTime: iso(between(prng, Date.parse('2020-06-01T00:00:00Z'), this.refMs - 200 * DAY)) }
+          : NO_PUBLISHER,
+      }));
+      sp.servicePrincipalNames = [sp.appId];
+      if (prng.chance(0.5)) this.grantDelegated(prng, sp, GRAPH_APP_ID, vendor.scopes, null);
+      else for (const user of prng.shuffle(this.users).slice(0, prng.int(1, 3))) this.grantDelegated(prng, sp, GRAPH_APP_ID, vendor.scopes, user.id);
+    }
+  }
+
+  pickAdmin(prng: Prng, role: string, exclude?: string): GraphUser {
+    const candidates = this.admins.filter((a) => a.roles.includes(role) && a.user.id !== exclude).map((a) => a.user);
+    return prng.pick(candidates.length > 0 ? candidates : this.admins.map((a) => a.user));
+  }
+
+  buildAttackAndDecoys(): { attack: AttackFacts } {
+    const prng = this.stream('attack');
+    const ga = DIRECTORY_ROLES.globalAdministrator.templateId;
+    const compromised = this.pickAdmin(prng, ga);
+    const createdMs = this.refMs - prng.int(20, 80) * DAY - prng.int(0, 24 * 3600 - 1) * 1000;
+    const name = `${this.def.label}_${prng.letters(3)}`;
+    // The order of ATTACK.md: register, consent, directory roles, then the attacker's own credential.
+    const credentialMs = createdMs + prng.int(8 * 60, 25 * 60) * 1000;
+    const passwords = [passwordCredential(prng, credentialMs, prng.pick([12, 24]), null)];
+    const keys = prng.chance(0.4) ? [certificateCredential(prng, credentialMs + prng.int(1, 5) * MINUTE, 12, name)] : [];
+    const app = application({
+      id: prng.guid(), appId: prng.guid(), displayName: name, createdMs, publisherDomain: this.domain, signInAudience: 'AzureADMyOrg',
+      requiredResourceAccess: [{ resourceAppId: EXCHANGE_APP_ID, resourceAccess: [{ id: EXCHANGE_MANAGE_AS_APP_ROLE_ID, type: 'Role' }] }],
+      passwordCredentials: passwords, keyCredentials: keys,
+    });
+    this.applications.push(app);
+    // Created by script: no portal tag on the service principal.
+    const sp = localServicePrincipal(app, prng.guid(), this.tenantId, createdMs + prng.int(10, 90) * 1000, []);
+    this.addServicePrincipal(sp);
+    const consentMs = createdMs + prng.int(60, 150) * 1000;
+    this.grantAppRole(prng, sp, EXCHANGE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID, consentMs);
+    for (const role of [ga, DIRECTORY_ROLES.exchangeAdministrator.templateId]) {
+      this.directoryRoleAssignments.push({
+        id: prng.guid(), principalId: sp.id, principalType: 'ServicePrincipal', roleDefinitionId: role,
+        createdDateTime: iso(consentMs + prng.int(1, 4) * MINUTE),
+      });
+    }
+    const prefix = prng.pick(this.def.attackerIpPrefixes);
+    const attack: AttackFacts = {
+      maliciousApplicationId: app.id, maliciousAppId: app.appId, maliciousServicePrincipalId: sp.id, maliciousDisplayName: name,
+      createdDateTime: app.createdDateTime, compromisedUserId: compromised.id, compromisedUserPrincipalName: compromised.userPrincipalName,
+      attackerIp: `${prefix}${prng.int(2, 254)}`,
+    };
+
+    // Decoy 1: a backup product's wizard registered an app holding Exchange.ManageAsApp, long before the attack.
+    const dprng = this.stream('decoy-backup');
+    const product = dprng.pick(BACKUP_PRODUCTS);
+    const installer = this.pickAdmin(dprng, ga, compromised.id);
+    const decoyMs = createdMs - dprng.int(400, 700) * DAY + dprng.int(-6 * 3600, 6 * 3600) * 1000;
+    const decoyApp = application({
+      id: dprng.guid(), appId: dprng.guid(), displayName: product.product, createdMs: decoyMs, publisherDomain: this.domain,
+      signInAudience: 'AzureADMultipleOrgs',
+      requiredResourceAccess: [
+        { resourceAppId: EXCHANGE_APP_ID, resourceAccess: [
+          { id: EXCHANGE_MANAGE_AS_APP_ROLE_ID, type: 'Role' }, { id: exchangeRoleId('full_access_as_app'), type: 'Role' },
+        ] },
+        { resourceAppId: GRAPH_APP_ID, resourceAccess: ['Directory.Read.All', 'Group.Read.All', 'Sites.Read.All', 'Files.Read.All'].map((v) => ({ id: graphRoleId(v), type: 'Role' as const })) },
+      ],
+      webRedirectUris: ['http://localhost'],
+      passwordCredentials: [passwordCredential(dprng, decoyMs + dprng.int(1, 4) * MINUTE, 24, `${product.vendor} setup wizard`)],
+      keyCredentials: [certificateCredential(dprng, decoyMs + dprng.int(1, 4) * MINUTE, 24, product.product)],
+      notes: `Registered by the ${product.product} setup wizard.`,
+    });
+    this.applications.push(decoyApp);
+    const decoySp = localServicePrincipal(decoyApp, dprng.guid(), this.tenantId, decoyMs + dprng.int(10, 60) * 1000, ['WindowsAzureActiveDirectoryIntegratedApp']);
+    this.addServicePrincipal(decoySp);
+    const decoyConsentMs = decoyMs + dprng.int(3, 15) * MINUTE;
+    for (const rra of decoyApp.requiredResourceAccess) {
+      for (const access of rra.resourceAccess) this.grantAppRole(dprng, decoySp, rra.resourceAppId, access.id, decoyConsentMs);
+    }
+    this.decoys.push({
+      kind: 'backup-app-registration', displayName: decoyApp.displayName, applicationObjectId: decoyApp.id, appId: decoyApp.appId,
+      servicePrincipalId: decoySp.id, appOwnerOrganizationId: this.tenantId, createdDateTime: decoyApp.createdDateTime,
+      consentedByUserPrincipalName: installer.userPrincipalName,
+    });
+
+    // Decoy 2: an archiving service owned by its vendor's tenant, consented to Exchange.ManageAsApp even earlier.
+    const aprng = this.stream('decoy-archive');
+    const archive = aprng.pick(ARCHIVE_SERVICES);
+    const archiveMs = createdMs - aprng.int(450, 900) * DAY + aprng.int(-6 * 3600, 6 * 3600) * 1000;
+    const archiveSp = servicePrincipal({
+      id: aprng.guid(), appId: aprng.guid(), displayName: archive.product, createdMs: archiveMs,
+      appOwnerOrganizationId: aprng.guid(), signInAudience: 'AzureADMultipleOrgs', servicePrincipalNames: [],
+      replyUrls: [`${archive.homepage}signin`], homepage: archive.homepage, tags: ['WindowsAzureActiveDirectoryIntegratedApp'],
+      info: { ...NO_INFO, marketingUrl: archive.homepage, privacyStatementUrl: `${archive.homepage}privacy` },
+      verifiedPublisher: { displayName: archive.vendor, verifiedPublisherId: String(aprng.int(1000000, 9999999)), addedDateTime: iso(archiveMs - aprng.int(100, 400) * DAY) },
+    });
+    archiveSp.servicePrincipalNames = [archiveSp.appId];
+    this.addServicePrincipal(archiveSp);
+    const archiveConsentMs = archiveMs + aprng.int(1, 10) * MINUTE;
+    this.grantAppRole(aprng, archiveSp, EXCHANGE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID, archiveConsentMs);
+    this.grantAppRole(aprng, archiveSp, EXCHANGE_APP_ID, exchangeRoleId('full_access_as_app'), archiveConsentMs);
+    const archiveInstaller = this.pickAdmin(aprng, ga, compromised.id);
+    this.decoys.push({
+      kind: 'vendor-archive-service-principal', displayName: archiveSp.displayName, applicationObjectId: null, appId: archiveSp.appId,
+      servicePrincipalId: archiveSp.id, appOwnerOrganizationId: archiveSp.appOwnerOrganizationId, createdDateTime: archiveSp.createdDateTime,
+      consentedByUserPrincipalName: archiveInstaller.userPrincipalName,
+    });
+    return { attack };
+  }
+
+  buildEngagementApp(): EngagementApp {
+    const prng = this.stream('engagement');
+    const createdMs = this.refMs - prng.int(16 * 3600, 30 * 3600) * 1000;
+    const secret = clientSecretText(prng);
+    const displayName = 'Peregrine IR collection (read-only)';
+    const app = application({
+      id: prng.guid(), appId: prng.guid(), displayName, createdMs, publisherDomain: this.domain, signInAudience: 'AzureADMyOrg',
+      requiredResourceAccess: [
+        { resourceAppId: GRAPH_APP_ID, resourceAccess: ENGAGEMENT_GRAPH_ROLES.map((v) => ({ id: graphRoleId(v), type: 'Role' as const })) },
+        { resourceAppId: EXCHANGE_APP_ID, resourceAccess: [{ id: EXCHANGE_MANAGE_AS_APP_ROLE_ID, type: 'Role' }] },
+      ],
+      passwordCredentials: [passwordCredential(prng, createdMs + 2 * MINUTE, 6, 'Peregrine engagement', secret)],
+      notes: 'Incident response engagement: read-only collection. Delete when the engagement ends.',
+    });
+    this.applications.push(app);
+    const sp = localServicePrincipal(app, prng.guid(), this.tenantId, createdMs + 20 * 1000, ['WindowsAzureActiveDirectoryIntegratedApp']);
+    this.addServicePrincipal(sp);
+    const consentMs = createdMs + 5 * MINUTE;
+    for (const rra of app.requiredResourceAccess) {
+      for (const access of rra.resourceAccess) this.grantAppRole(prng, sp, rra.resourceAppId, access.id, consentMs);
+    }
+    return { displayName, applicationObjectId: app.id, appId: app.appId, servicePrincipalId: sp.id, clientSecret: secret };
+  }
+
+  organization(): GraphOrganization {
+    const prng = this.stream('organization');
+    const a = this.def.address;
+    const adminMail = this.users[0]?.mail ?? `admin@${this.domain}`;
+    const plan = (service: string, servicePlanId: string) => ({
+      assignedDateTime: iso(this.tenantCreatedMs + prng.int(1, 20) * MINUTE), capabilityStatus: 'Enabled', service, servicePlanId,
+    });
+    return {
+      id: this.tenantId,
+      deletedDateTime: null,
+      businessPhones: [`${this.def.phonePrefix}100`],
+      city: a.city,
+      country: a.country,
+      countryLetterCode: a.countryLetterCode,
+      createdDateTime: iso(this.tenantCreatedMs),
+      defaultUsageLocation: a.countryLetterCode,
+      displayName: this.def.displayName,
+      isMultipleDataLocationsForServicesEnabled: null,
+      marketingNotificationEmails: [],
+      onPremisesLastSyncDateTime: null,
+      onPremisesSyncEnabled: null,
+      partnerTenantType: null,
+      postalCode: a.postalCode,
+      preferredLanguage: this.def.preferredLanguage,
+      securityComplianceNotificationMails: [],
+      securityComplianceNotificationPhones: [],
+      state: a.state,
+      street: a.street,
+      technicalNotificationMails: [adminMail],
+      tenantType: 'AAD',
+      directorySizeQuota: { used: this.users.length + this.applications.length + this.servicePrincipals.length + prng.int(40, 120), total: 300000 },
+      assignedPlans: [plan('exchange', '113feb6c-3fe4-4440-bddc-54d774bf0318'), plan('MultiFactorService', '8a256a2b-b617-496d-b51b-e76466e88db0')],
+      privacyProfile: { contactEmail: '', statementUrl: '' },
+      provisionedPlans: [{ capabilityStatus: 'Enabled', provisioningStatus: 'Success', service: 'exchange' }],
+      verifiedDomains: [
+        { capabilities: 'Email, OfficeCommunicationsOnline', isDefault: true, isInitial: true, name: this.domain, type: 'Managed' },
+        { capabilities: 'Email', isDefault: false, isInitial: false, name: this.def.customDomain, type: 'Managed' },
+      ],
+    };
+  }
+}
+
+function byId<T extends { id: string }>(a: T, b: T): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Builds the tenant for a scenario and seed. Same inputs always give a deep-equal result (and identical JSON). */
+export function buildTenant(options: BuildOptions = {}): Tenant {
+  const scenario = options.scenario ?? 'contoso';
+  const seed = options.seed ?? 1;
+  if (!SCENARIOS[scenario]) throw new Error(`unknown scenario: ${String(scenario)}`);
+  if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
+  const b = new TenantBuilder(scenario, seed);
+  b.buildUsers();
+  b.buildFirstParty();
+  b.buildBenignApps();
+  b.buildVendors();
+  const { attack } = b.buildAttackAndDecoys();
+  const engagementApp = b.buildEngagementApp();
+  const organization = b.organization();
+  // Graph lists directory objects in an order unrelated to creation time; sorting by id imitates that.
+  return {
+    scenario,
+    seed,
+    tenantId: b.tenantId,
+    domain: b.domain,
+    label: b.def.label,
+    displayName: b.def.displayName,
+    referenceTime: b.def.referenceTime,
+    organization,
+    users: b.users,
+    applications: [...b.applications].sort(byId),
+    servicePrincipals: [...b.servicePrincipals].sort(byId),
+    appRoleAssignments: b.appRoleAssignments,
+    oauth2PermissionGrants: b.oauth2PermissionGrants,
+    directoryRoleAssignments: b.directoryRoleAssignments,
+    engagementApp,
+    attack,
+    decoys: b.decoys,
+  };
+}
+
+/** Users holding a directory role other than the default User role, Global Administrators first. */
+export function adminUsers(tenant: Tenant): { user: GraphUser; roleTemplateIds: string[] }[] {
+  const ga = DIRECTORY_ROLES.globalAdministrator.templateId;
+  const out = tenant.users
+    .map((user) => ({ user, roleTemplateIds: tenant.directoryRoleAssignments.filter((r) => r.principalId === user.id).map((r) => r.roleDefinitionId) }))
+    .filter((x) => x.roleTemplateIds.length > 0);
+  return out.sort((a, b) => Number(b.roleTemplateIds.includes(ga)) - Number(a.roleTemplateIds.includes(ga)));
+}
+
+/** Directory role template ids a token for this user carries in `wids`. */
+export function userRoleTemplateIds(tenant: Tenant, userId: string): string[] {
+  const ids = tenant.directoryRoleAssignments.filter((r) => r.principalId === userId).map((r) => r.roleDefinitionId);
+  return [...ids, DIRECTORY_ROLES.user.templateId];
+}
+
+export function groundTruth(tenant: Tenant): GroundTruth {
+  const app = tenant.applications.find((a) => a.id === tenant.attack.maliciousApplicationId);
+  if (!app) throw new Error('malicious application missing from tenant');
+  const roleNames = Object.values(DIRECTORY_ROLES);
+  const { clientSecret: _secret, ...engagement } = tenant.engagementApp;
+  return {
+    format: 'peregrine-sim-ground-truth/1',
+    scenario: tenant.scenario,
+    seed: tenant.seed,
+    tenantId: tenant.tenantId,
+    tenantDomain: tenant.domain,
+    tenantLabel: tenant.label,
+    referenceTime: tenant.referenceTime,
+    maliciousApp: {
+      applicationObjectId: app.id,
+      appId: app.appId,
+      displayName: app.displayName,
+      servicePrincipalId: tenant.attack.maliciousServicePrincipalId,
+      createdDateTime: app.createdDateTime,
+      credentialKeyIds: [...app.passwordCredentials.map((c) => c.keyId), ...app.keyCredentials.map((c) => c.keyId)],
+      directoryRoles: tenant.directoryRoleAssignments
+        .filter((r) => r.principalId === tenant.attack.maliciousServicePrincipalId)
+        .map((r) => roleNames.find((n) => n.templateId === r.roleDefinitionId)?.displayName ?? r.roleDefinitionId),
+    },
+    compromisedUser: { id: tenant.attack.compromisedUserId, userPrincipalName: tenant.attack.compromisedUserPrincipalName },
+    attackerIp: tenant.attack.attackerIp,
+    decoys: tenant.decoys,
+    engagementApp: engagement,
+    counts: {
+      applications: tenant.applications.length,
+      servicePrincipals: tenant.servicePrincipals.length,
+      users: tenant.users.length,
+      appRoleAssignments: tenant.appRoleAssignments.length,
+      oauth2PermissionGrants: tenant.oauth2PermissionGrants.length,
+    },
+  };
+}

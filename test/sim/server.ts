@@ -1,0 +1,196 @@
+// Test tooling (Node): the tenant simulator, a loopback HTTPS server speaking Entra ID's and Microsoft Graph's protocols over a seeded tenant.
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { generateSimulatorTls, type SimulatorTls } from './ca';
+import { buildEnvironment, type Environment } from './environment';
+import { handleGraph } from './graph';
+import { AAD_CONTENT_TYPE, newRequestContext, sendGraphError, sendHtml, sendJson, type RequestContext } from './http';
+import {
+  IdentityState, handleDeviceCode, handleToken, instanceDiscovery, openIdConfiguration, resolveTenant, sendUnknownTenant,
+} from './identity';
+import { getDeviceLogin, postDeviceLogin } from './devicelogin';
+import { buildTenant, groundTruth as makeGroundTruth, type GroundTruth, type ScenarioName, type Tenant } from './scenario';
+import { GRAPH_CLI_CLIENT_ID } from './wellknown';
+
+export interface SimulatorOptions {
+  scenario?: ScenarioName;
+  seed?: number;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** UPN that approves every device code at once (tests); false or absent waits for the sign-in page. */
+  autoApprove?: string | false;
+  /** Page size when a request has no $top (Graph's is 100). */
+  pageSizeDefault?: number;
+  deviceCodeLifetimeSeconds?: number;
+  accessTokenLifetimeSeconds?: number;
+  pollingIntervalSeconds?: number;
+  /** Clock in epoch milliseconds, so tests can expire codes and tokens without sleeping. */
+  now?: () => number;
+  /** Reuse certificates across simulators in one test run (generation takes a few hundred ms). */
+  tls?: SimulatorTls;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  /** Path and query string, as requested. */
+  path: string;
+  status: number;
+}
+
+export interface SimHandle {
+  /** `https://127.0.0.1:PORT`, no trailing slash. */
+  url: string;
+  caPem: string;
+  tenantId: string;
+  environment: Environment;
+  groundTruth: GroundTruth;
+  /** The whole generated tenant, for assertions beyond the ground truth. */
+  tenant: Tenant;
+  /** Approves a pending device code as the given user, like the sign-in page; throws on an unknown or expired code or user. */
+  approve(userCode: string, upn: string): void;
+  requests: RequestLogEntry[];
+  close(): Promise<void>;
+}
+
+/** A bad option passed to startSimulator (as opposed to a failure while starting). */
+export class SimulatorOptionsError extends Error {}
+
+function segmentsOf(pathname: string): string[] | undefined {
+  try {
+    return pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+  } catch {
+    return undefined;
+  }
+}
+
+function methodNotAllowed(ctx: RequestContext, allow: string): void {
+  sendGraphError(ctx, 405, 'MethodNotAllowed', `The HTTP method '${ctx.req.method ?? ''}' is not allowed on this resource.`, { Allow: allow });
+}
+
+interface Route {
+  method: 'GET' | 'POST';
+  handle: () => void | Promise<void>;
+}
+
+/** Dispatches one request; every branch sends exactly one response. */
+async function route(ctx: RequestContext, state: IdentityState, opts: Required<Pick<SimulatorOptions, 'pageSizeDefault'>>, autoApproveUserId: string | undefined): Promise<void> {
+  const segments = segmentsOf(ctx.url.pathname);
+  if (!segments) return sendGraphError(ctx, 400, 'BadRequest', 'The request URL is not valid.');
+  const [first = '', second, third, fourth, ...more] = segments;
+
+  if (first === 'v1.0' || first === 'beta') {
+    return handleGraph(ctx, state, { pageSizeDefault: opts.pageSizeDefault }, first, segments.slice(1));
+  }
+
+  const candidates: Route[] = [];
+  if (first === 'devicelogin' && segments.length === 1) {
+    candidates.push({ method: 'GET', handle: () => getDeviceLogin(ctx, state) });
+    candidates.push({ method: 'POST', handle: () => postDeviceLogin(ctx, state) });
+  } else if (first === 'common' && second === 'discovery' && third === 'instance' && segments.length === 3) {
+    candidates.push({ method: 'GET', handle: () => sendJson(ctx, 200, instanceDiscovery(state, ctx.url), AAD_CONTENT_TYPE) });
+  } else if (segments.length === 4 && more.length === 0) {
+    const path = `${second}/${third}/${fourth}`;
+    const tenantRoute = (method: Route['method'], handle: (kind: 'tenant' | 'organizations') => void | Promise<void>): Route => ({
+      method,
+      handle: () => {
+        const kind = resolveTenant(state, first);
+        if (!kind) return sendUnknownTenant(ctx, first);
+        return handle(kind);
+      },
+    });
+    if (path === 'v2.0/.well-known/openid-configuration') {
+      candidates.push(tenantRoute('GET', (kind) => sendJson(ctx, 200, openIdConfiguration(state, first, kind), AAD_CONTENT_TYPE)));
+    } else if (path === 'oauth2/v2.0/devicecode') {
+      candidates.push(tenantRoute('POST', () => handleDeviceCode(ctx, state, autoApproveUserId)));
+    } else if (path === 'oauth2/v2.0/token') {
+      candidates.push(tenantRoute('POST', () => handleToken(ctx, state)));
+    } else if (path === 'discovery/v2.0/keys') {
+      // Tokens are HS256 with a private per-run key: there is no public key to publish.
+      candidates.push(tenantRoute('GET', () => sendJson(ctx, 200, { keys: [] }, AAD_CONTENT_TYPE)));
+    } else if (path === 'oauth2/v2.0/authorize') {
+      candidates.push(tenantRoute('GET', () => sendHtml(ctx, 400, '<!doctype html><title>Not supported</title><p>The tenant simulator supports the device code flow only.</p>')));
+    }
+  }
+
+  if (candidates.length === 0) {
+    return sendGraphError(ctx, 404, 'ResourceNotFound', `Resource not found for the segment '${first}'.`);
+  }
+  const match = candidates.find((c) => c.method === ctx.req.method);
+  if (!match) return methodNotAllowed(ctx, candidates.map((c) => c.method).join(', '));
+  await match.handle();
+}
+
+/** Starts the simulator on 127.0.0.1 with a fresh CA; resolves once it is listening. */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<SimHandle> {
+  const scenario = options.scenario ?? 'contoso';
+  const seed = options.seed ?? 1;
+  const tenant = buildTenant({ scenario, seed });
+  const truth = makeGroundTruth(tenant);
+  const now = options.now ?? Date.now;
+  const pageSizeDefault = options.pageSizeDefault ?? 100;
+  if (!Number.isInteger(pageSizeDefault) || pageSizeDefault < 1 || pageSizeDefault > 999) {
+    throw new SimulatorOptionsError(`pageSizeDefault must be an integer from 1 to 999, got ${pageSizeDefault}`);
+  }
+  let baseUrl = '';
+  const state = new IdentityState(tenant, () => baseUrl, {
+    deviceCodeLifetimeSeconds: options.deviceCodeLifetimeSeconds ?? 900,
+    accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3599,
+    pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1,
+  });
+  let autoApproveUserId: string | undefined;
+  if (options.autoApprove) {
+    const user = state.findUser(options.autoApprove);
+    if (!user) throw new SimulatorOptionsError(`--auto-approve: there is no user ${options.autoApprove} in the ${scenario} tenant (try ${tenant.users[0]?.userPrincipalName ?? 'an admin'}).`);
+    autoApproveUserId = user.id;
+  }
+
+  const tls = options.tls ?? await generateSimulatorTls();
+  const requests: RequestLogEntry[] = [];
+  const server: Server = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
+    const ctx = newRequestContext(req, res, baseUrl, now());
+    // Logged as soon as the handler has answered, so a test that awaited the response always finds its entry.
+    const log = () => requests.push({ method: req.method ?? '', path: req.url ?? '', status: res.statusCode });
+    route(ctx, state, { pageSizeDefault }, autoApproveUserId).then(log, (err: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+      } else {
+        const message = err instanceof Error ? err.message : String(err);
+        sendGraphError(ctx, 500, 'generalException', `The simulator failed: ${message}`);
+      }
+      log();
+    });
+  });
+
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolvePromise();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  baseUrl = `https://127.0.0.1:${port}`;
+
+  const environment = buildEnvironment({
+    scenario, seed, url: baseUrl, tenantId: tenant.tenantId, tenantDomain: tenant.domain, clientId: GRAPH_CLI_CLIENT_ID,
+    engagementApp: { clientId: tenant.engagementApp.appId, clientSecret: tenant.engagementApp.clientSecret },
+  });
+
+  return {
+    url: baseUrl,
+    caPem: tls.caPem,
+    tenantId: tenant.tenantId,
+    environment,
+    groundTruth: truth,
+    tenant,
+    approve: (userCode, upn) => {
+      state.approve(userCode, upn, now());
+    },
+    requests,
+    close: () => new Promise<void>((resolveClose, reject) => {
+      server.close((err) => (err ? reject(err) : resolveClose()));
+      // Keep-alive sockets (MSAL, fetch) would otherwise hold close() open.
+      server.closeAllConnections();
+    }),
+  };
+}
