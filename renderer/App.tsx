@@ -1,0 +1,205 @@
+// Renderer: the workbench shell — header with the open case and its integrity, the left nav, and the current screen.
+import { useState, type ReactNode } from 'react';
+import { CaseProvider, useCase } from './lib/caseState';
+import { formatCount, plural } from './lib/format';
+import { navigate, routeHref, useRoute, type Route } from './lib/route';
+import { toApiError, type ApiError } from './lib/api';
+import { ErrorNotice } from './components/ErrorNotice';
+import { StartScreen } from './features/start/StartScreen';
+import { CollectScreen } from './features/collect/CollectScreen';
+import { ApplicationsScreen } from './features/evidence/ApplicationsScreen';
+import { ExportScreen } from './features/export/ExportScreen';
+import { CustodyScreen } from './features/custody/CustodyScreen';
+
+export function App() {
+  return (
+    <CaseProvider>
+      <Shell />
+    </CaseProvider>
+  );
+}
+
+function Shell() {
+  const { openCase, loading } = useCase();
+  const route = useRoute();
+  // Every screen but Start needs an open case; without one, Start is what there is to do.
+  const shown: Route = openCase ? route : 'start';
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">Skip to content</a>
+      <Header />
+      <Nav current={shown} />
+      <main id="main" className="content" tabIndex={-1} data-testid={`screen-${shown.replace('/', '-')}`}>
+        {loading ? <p className="muted">Opening…</p> : <Screen route={shown} />}
+      </main>
+    </div>
+  );
+}
+
+function Screen({ route }: { route: Route }) {
+  switch (route) {
+    case 'start':
+      return <StartScreen />;
+    case 'collect':
+      return <CollectScreen />;
+    case 'evidence/applications':
+      return <ApplicationsScreen />;
+    case 'export':
+      return <ExportScreen />;
+    case 'custody':
+      return <CustodyScreen />;
+  }
+}
+
+function Header() {
+  const { openCase, showCaseZone, setShowCaseZone, closeCase, info } = useCase();
+  const [closeError, setCloseError] = useState<ApiError | null>(null);
+  const onClose = async () => {
+    setCloseError(null);
+    try {
+      await closeCase();
+      navigate('start');
+    } catch (err) {
+      setCloseError(toApiError(err));
+    }
+  };
+  return (
+    <header className="header" data-testid="header">
+      <div className="brand">
+        <span className="brand-mark" aria-hidden="true">◭</span>
+        <span className="brand-name">Peregrine</span>
+      </div>
+      <div className="header-case">
+        {openCase ? (
+          <>
+            <span className="header-case-label">Case</span>
+            <span className="header-case-name" data-testid="case-name" title={openCase.fileName}>
+              {openCase.name}
+            </span>
+            <IntegrityBadge />
+          </>
+        ) : (
+          <span className="muted" data-testid="case-name-none">No case open</span>
+        )}
+      </div>
+      <div className="header-actions">
+        {info?.environment?.simulator ? (
+          <span className="badge badge-sim" data-testid="header-simulator" title="Collection talks to Peregrine's tenant simulator, not a real tenant">
+            Simulated tenant
+          </span>
+        ) : null}
+        {openCase && openCase.timeZone !== 'UTC' ? (
+          <div className="segmented" role="group" aria-label="Time zone for display">
+            <button type="button" aria-pressed={!showCaseZone} onClick={() => setShowCaseZone(false)} data-testid="zone-utc">
+              UTC
+            </button>
+            <button type="button" aria-pressed={showCaseZone} onClick={() => setShowCaseZone(true)} data-testid="zone-case">
+              {openCase.timeZone}
+            </button>
+          </div>
+        ) : null}
+        {openCase ? (
+          <button type="button" className="button button-quiet" onClick={onClose} data-testid="close-case">
+            Close case
+          </button>
+        ) : null}
+      </div>
+      {closeError ? (
+        <div className="header-error">
+          <ErrorNotice error={closeError} title="Could not close the case" testId="close-case-error" />
+        </div>
+      ) : null}
+    </header>
+  );
+}
+
+function IntegrityBadge() {
+  const { integrity, integrityError, verifying, refreshIntegrity, formatTime } = useCase();
+  let body: ReactNode;
+  let tone = 'neutral';
+  if (integrity) {
+    tone = integrity.ok ? 'ok' : 'bad';
+    body = integrity.ok ? (
+      <>
+        <span aria-hidden="true" className="integrity-icon">✓</span> Evidence intact · {plural(integrity.evidenceRows, 'evidence row')} · custody chain OK
+      </>
+    ) : (
+      <>
+        <span aria-hidden="true" className="integrity-icon">✕</span> Integrity problem: {integrity.problem ?? 'a hash does not match'}
+      </>
+    );
+  } else if (integrityError) {
+    tone = 'bad';
+    body = (
+      <>
+        <span aria-hidden="true" className="integrity-icon">?</span> Integrity not checked: {integrityError.message}
+      </>
+    );
+  } else {
+    body = 'Checking evidence and custody chain…';
+  }
+  const title = integrity
+    ? `Checked ${formatTime(integrity.checkedAt)} · ${formatCount(integrity.custodyEntries)} custody entries${integrity.chainHead ? ` · head ${integrity.chainHead}` : ''}`
+    : integrityError?.detail;
+  return (
+    <span className={`integrity integrity-${tone}`}>
+      <span className="integrity-text" data-testid="integrity-status" data-integrity={integrity ? (integrity.ok ? 'ok' : 'problem') : 'unknown'} title={title} role="status">
+        {body}
+      </span>
+      <button type="button" className="link-button" onClick={() => void refreshIntegrity()} disabled={verifying} data-testid="integrity-reverify">
+        {verifying ? 'Verifying…' : 'Re-verify'}
+      </button>
+    </span>
+  );
+}
+
+const NAV: { route: Route; label: string; testId: string; group?: string }[] = [
+  { route: 'start', label: 'Start', testId: 'nav-start' },
+  { route: 'collect', label: 'Collect', testId: 'nav-collect' },
+  { route: 'evidence/applications', label: 'Applications', testId: 'nav-applications', group: 'Evidence' },
+  { route: 'export', label: 'Export', testId: 'nav-export' },
+  { route: 'custody', label: 'Custody', testId: 'nav-custody' },
+];
+
+function Nav({ current }: { current: Route }) {
+  const { openCase, collection } = useCase();
+  const done = collection?.sources.filter((s) => s.state === 'done' || s.state === 'failed').length ?? 0;
+  return (
+    <nav className="nav" aria-label="Screens">
+      <ul>
+        {NAV.map((item) => {
+          const enabled = item.route === 'start' || openCase !== null;
+          const link = enabled ? (
+            <a href={routeHref(item.route)} aria-current={current === item.route ? 'page' : undefined} data-testid={item.testId}>
+              {item.label}
+              {item.route === 'collect' && collection?.state === 'running' ? (
+                <span className="nav-progress" data-testid="nav-collect-progress">
+                  {done}/{collection.sources.length}
+                </span>
+              ) : null}
+            </a>
+          ) : (
+            <a aria-disabled="true" data-testid={item.testId} title="Open or create a case first">
+              {item.label}
+            </a>
+          );
+          return (
+            <li key={item.route}>
+              {item.group ? (
+                <>
+                  <span className={`nav-group${enabled ? '' : ' disabled'}`} id={`nav-group-${item.group}`}>{item.group}</span>
+                  <ul aria-labelledby={`nav-group-${item.group}`}>
+                    <li className="nav-sub">{link}</li>
+                  </ul>
+                </>
+              ) : (
+                link
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {!openCase ? <p className="nav-hint">Open or create a case to collect, review and export evidence.</p> : null}
+    </nav>
+  );
+}

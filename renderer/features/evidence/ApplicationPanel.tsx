@@ -1,0 +1,122 @@
+// Renderer: the side panel for one application — its flags in full, its fields, and the evidence row it came from.
+import { useEffect, useRef } from 'react';
+import type { ApplicationRow } from '../../lib/api';
+import { formatCount } from '../../lib/format';
+import { CopyButton } from '../../components/CopyButton';
+import { Identifier } from '../../components/Identifier';
+import { SeverityBadge } from '../../components/Severity';
+import { Time } from '../../components/Time';
+import { audienceWords, sortedFlags } from './applicationText';
+
+export function ApplicationPanel({ app, onClose }: { app: ApplicationRow; onClose: () => void }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  useEffect(() => {
+    heading.current?.focus();
+  }, [app.id]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+
+  return (
+    <aside className="side-panel" aria-labelledby="app-panel-title" data-testid="app-panel" data-app-name={app.displayName}>
+      <div className="side-panel-head">
+        <h2 id="app-panel-title" ref={heading} tabIndex={-1} data-testid="app-panel-title">
+          {app.displayName}
+        </h2>
+        <button type="button" className="icon-button" onClick={onClose} aria-label="Close details" data-testid="app-panel-close">
+          <span aria-hidden="true">✕</span>
+        </button>
+      </div>
+
+      {app.flags.length > 0 ? (
+        <section aria-label="Flags" className="panel-section">
+          <h3>Flags</h3>
+          <ul className="flag-cards">
+            {sortedFlags(app.flags).map((f) => (
+              <li key={f.ruleId} className={`flag-card flag-card-${f.severity}`} data-testid="app-panel-flag">
+                <div className="flag-head">
+                  <SeverityBadge level={f.severity} />
+                  <strong>{f.title}</strong>
+                </div>
+                <p data-testid="app-panel-reason">{f.reason}</p>
+                <p className="muted small">
+                  Rule <span className="mono">{f.ruleId}</span>
+                  {f.attack ? (
+                    <>
+                      {' '}· ATT&amp;CK <span className="mono">{f.attack}</span>
+                    </>
+                  ) : null}
+                </p>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : (
+        <p className="muted">No detection rule flagged this application.</p>
+      )}
+
+      <section aria-label="Fields" className="panel-section">
+        <h3>Fields</h3>
+        <dl className="facts">
+          <dt>App ID</dt>
+          <dd>
+            <Identifier value={app.appId} label="app id" testId="app-panel-app-id" />
+          </dd>
+          <dt>Object ID</dt>
+          <dd>
+            <Identifier value={app.id} label="object id" testId="app-panel-object-id" />
+          </dd>
+          <dt>Sign-in audience</dt>
+          <dd>
+            {audienceWords(app.signInAudience)} {app.signInAudience ? <span className="mono small muted">{app.signInAudience}</span> : null}
+          </dd>
+          <dt>Publisher domain</dt>
+          <dd className="mono small">{app.publisherDomain ?? '—'}</dd>
+          <dt>Created</dt>
+          <dd>
+            <Time iso={app.createdDateTime} />
+          </dd>
+          <dt>Secrets</dt>
+          <dd>{formatCount(app.passwordCredentials)}</dd>
+          <dt>Certificates</dt>
+          <dd>{formatCount(app.keyCredentials)}</dd>
+          <dt>Permissions</dt>
+          <dd>
+            {app.permissions.length === 0 ? (
+              <span className="muted">None requested</span>
+            ) : (
+              <ul className="plain-list" data-testid="app-panel-permissions">
+                {app.permissions.map((p) => (
+                  <li key={p}>{p}</li>
+                ))}
+              </ul>
+            )}
+          </dd>
+        </dl>
+      </section>
+
+      <section aria-label="Evidence" className="panel-section">
+        <h3>Evidence</h3>
+        <dl className="facts">
+          <dt>Evidence row</dt>
+          <dd>
+            <Identifier value={String(app.evidenceId)} label="evidence id" testId="app-panel-evidence-id" />
+          </dd>
+          <dt>sha256</dt>
+          <dd>
+            <span className="hash-block">
+              <span className="mono break" data-testid="app-panel-sha256">{app.evidenceSha256}</span>
+              <CopyButton value={app.evidenceSha256} label="evidence sha256" compact testId="app-panel-sha256-copy" />
+            </span>
+          </dd>
+        </dl>
+      </section>
+    </aside>
+  );
+}

@@ -1,0 +1,238 @@
+// Renderer: Evidence → Applications — every app registration collected, flagged ones first, with a side panel per app.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { api, toApiError, type ApiError, type ApplicationRow } from '../../lib/api';
+import { formatCount, plural } from '../../lib/format';
+import { navigate, routeHref } from '../../lib/route';
+import { DataTable, type Column } from '../../components/DataTable';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { Identifier } from '../../components/Identifier';
+import { SeverityBadge, SeverityText, severityWord } from '../../components/Severity';
+import { Time, useZoneLabel } from '../../components/Time';
+import { useCase } from '../../lib/caseState';
+import { ApplicationPanel } from './ApplicationPanel';
+import { audienceWords, credentialsText, sortedFlags, topRank } from './applicationText';
+import { permissionName } from './permission';
+
+/** With the side panel open the table keeps only what identifies a row; the panel has the rest. */
+const COMPACT_COLUMNS = new Set(['flags', 'name', 'appId', 'created']);
+
+export function ApplicationsScreen() {
+  const [rows, setRows] = useState<ApplicationRow[] | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [query, setQuery] = useState('');
+  const [flaggedOnly, setFlaggedOnly] = useState(false);
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const zone = useZoneLabel();
+
+  // Reload when a collection finishes while this screen is open.
+  const finishedAt = useCase().collection?.finishedAt ?? null;
+
+  const load = useCallback(async () => {
+    setError(null);
+    try {
+      const apps = await api.evidence.applications();
+      // Pre-sorted by name so that sorting by severity keeps names in order within a level.
+      setRows([...apps].sort((a, b) => a.displayName.localeCompare(b.displayName, 'en', { sensitivity: 'base' })));
+    } catch (err) {
+      setError(toApiError(err));
+    }
+  }, []);
+
+  useEffect(() => {
+    void load();
+  }, [load, finishedAt]);
+
+  const visible = useMemo(() => {
+    if (!rows) return [];
+    const q = query.trim().toLowerCase();
+    return rows.filter((r) => {
+      if (flaggedOnly && r.flags.length === 0) return false;
+      if (!q) return true;
+      const hay = [r.displayName, r.appId, r.id, r.publisherDomain ?? '', r.signInAudience ?? '', ...r.permissions, ...r.flags.flatMap((f) => [f.title, f.reason, f.ruleId])];
+      return hay.some((h) => h.toLowerCase().includes(q));
+    });
+  }, [rows, query, flaggedOnly]);
+
+  const selected = rows?.find((r) => r.id === selectedId) ?? null;
+  const flaggedCount = rows?.filter((r) => r.flags.length > 0).length ?? 0;
+
+  const columns: Column<ApplicationRow>[] = [
+    {
+      id: 'flags',
+      header: 'Flags',
+      text: (r) => sortedFlags(r.flags).map((f) => `${severityWord(f.severity)}: ${f.title} — ${f.reason}`).join(' | '),
+      sortValue: (r) => topRank(r) * 100 + r.flags.length,
+      className: 'col-flags',
+      render: (r) => {
+        const top = sortedFlags(r.flags)[0];
+        if (!top) return <span className="muted">—</span>;
+        return (
+          <span className="flag-summary" data-testid="app-flags">
+            <SeverityBadge level={top.severity} />
+            {r.flags.length > 1 ? <span className="muted small">+{formatCount(r.flags.length - 1)}</span> : null}
+          </span>
+        );
+      },
+    },
+    {
+      id: 'name',
+      header: 'Display name',
+      text: (r) => r.displayName,
+      className: 'col-name',
+      render: (r) => (
+        <button
+          type="button"
+          className="row-open"
+          onClick={(e) => {
+            e.stopPropagation();
+            setSelectedId(r.id);
+          }}
+          aria-label={`${r.displayName}: show details`}
+          aria-expanded={selectedId === r.id}
+          data-testid="app-name"
+        >
+          {r.displayName}
+        </button>
+      ),
+    },
+    {
+      id: 'appId',
+      header: 'App ID',
+      text: (r) => r.appId,
+      className: 'col-id',
+      render: (r) => <Identifier value={r.appId} label={`app id of ${r.displayName}`} testId="app-id" />,
+    },
+    {
+      id: 'audience',
+      header: 'Sign-in audience',
+      text: (r) => audienceWords(r.signInAudience),
+      className: 'nowrap',
+      render: (r) => <span title={r.signInAudience ?? undefined}>{audienceWords(r.signInAudience)}</span>,
+    },
+    {
+      id: 'created',
+      header: `Created (${zone})`,
+      text: (r) => r.createdDateTime ?? '',
+      className: 'col-time',
+      render: (r) => <Time iso={r.createdDateTime} withZone={false} />,
+    },
+    {
+      id: 'credentials',
+      header: 'Credentials',
+      text: credentialsText,
+      sortValue: (r) => r.passwordCredentials + r.keyCredentials,
+      render: (r) =>
+        r.passwordCredentials + r.keyCredentials === 0 ? (
+          <span className="muted">None</span>
+        ) : (
+          <span data-testid="app-credentials" title={credentialsText(r)}>
+            {[r.passwordCredentials > 0 ? plural(r.passwordCredentials, 'secret') : null, r.keyCredentials > 0 ? plural(r.keyCredentials, 'certificate') : null]
+              .filter(Boolean)
+              .join(', ')}
+          </span>
+        ),
+    },
+    {
+      id: 'permissions',
+      header: 'Permissions',
+      text: (r) => r.permissions.join('; '),
+      sortValue: (r) => r.permissions.length,
+      className: 'col-perms',
+      render: (r) =>
+        r.permissions.length === 0 ? (
+          <span className="muted">None</span>
+        ) : (
+          <span className="perm-inline" data-testid="app-permissions" title={r.permissions.join('\n')}>
+            <span className="perm-count">{formatCount(r.permissions.length)}</span>
+            <span className="perm-names">{r.permissions.map(permissionName).join(', ')}</span>
+          </span>
+        ),
+    },
+  ];
+
+  const flagDetail = (r: ApplicationRow) =>
+    r.flags.length === 0 ? null : (
+      <ul className="flag-lines">
+        {sortedFlags(r.flags).map((f) => (
+          <li key={f.ruleId} className="flag-line" data-rule={f.ruleId}>
+            <SeverityText level={f.severity} />{' '}
+            <span className="flag-title" data-testid="flag-title">
+              {f.title}
+            </span>{' '}
+            <span className="flag-reason" data-testid="flag-reason">
+              {f.reason}
+            </span>
+          </li>
+        ))}
+      </ul>
+    );
+
+  const summary = rows ? (
+    <>
+      {visible.length === rows.length ? plural(rows.length, 'application') : `${formatCount(visible.length)} of ${plural(rows.length, 'application')}`} ·{' '}
+      <span className={flaggedCount > 0 ? 'text-bad' : undefined}>{formatCount(flaggedCount)} flagged</span>
+    </>
+  ) : null;
+
+  return (
+    <div className={`screen screen-wide${selected ? ' with-panel' : ''}`}>
+      <div className="screen-head">
+        <h1>
+          <span className="crumb">Evidence ›</span> Applications
+        </h1>
+        <p className="screen-lede">App registrations in the tenant, as collected. Flagged apps come first; select one for its fields and evidence hash.</p>
+      </div>
+      {error ? <ErrorNotice error={error} title="Could not read the applications" testId="applications-error" /> : null}
+      {!rows && !error ? <p className="muted">Reading applications from the case file…</p> : null}
+      {rows && rows.length === 0 ? (
+        <div className="notice" data-testid="applications-empty">
+          <p className="notice-title">No applications in this case yet.</p>
+          <p>
+            Collect from the tenant first: <a href={routeHref('collect')} onClick={() => navigate('collect')}>go to Collect</a>.
+          </p>
+        </div>
+      ) : null}
+      {rows && rows.length > 0 ? (
+        <div className="split">
+          <DataTable
+            label="Applications"
+            columns={columns}
+            visibleColumns={selected ? COMPACT_COLUMNS : undefined}
+            rows={visible}
+            rowKey={(r) => r.id}
+            defaultSort={{ column: 'flags', dir: 'desc' }}
+            testId="applications"
+            rowTestId="app-row"
+            onRowActivate={(r) => setSelectedId(r.id)}
+            selectedKey={selectedId}
+            rowClassName={(r) => (r.flags.length > 0 ? `flagged flagged-${sortedFlags(r.flags)[0]?.severity ?? 'info'}` : undefined)}
+            rowData={(r) => ({ 'data-app-name': r.displayName, 'data-flagged': r.flags.length > 0 ? 'true' : 'false', 'data-app-id': r.appId })}
+            rowDetail={flagDetail}
+            rowDetailTestId="app-flag-detail"
+            summary={summary}
+            empty="No application matches the filter."
+            toolbar={
+              <>
+                <label className="filter">
+                  <span className="visually-hidden">Filter applications</span>
+                  <input
+                    type="search"
+                    placeholder="Filter by name, app ID, permission, reason…"
+                    value={query}
+                    onChange={(e) => setQuery(e.target.value)}
+                    data-testid="applications-filter"
+                  />
+                </label>
+                <label className="checkbox">
+                  <input type="checkbox" checked={flaggedOnly} onChange={(e) => setFlaggedOnly(e.target.checked)} data-testid="applications-flagged-only" />
+                  Flagged only
+                </label>
+              </>
+            }
+          />
+          {selected ? <ApplicationPanel app={selected} onClose={() => setSelectedId(null)} /> : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,169 @@
+// Renderer: the new-case form, validated field by field with the contract's own schema before `case.create`.
+import { useId, useMemo, useState, type FormEvent } from 'react';
+import { NewCaseInput } from '../../lib/validation';
+import { api, toApiError, type ApiError } from '../../lib/api';
+import { useCase } from '../../lib/caseState';
+import { navigate } from '../../lib/route';
+import { ErrorNotice } from '../../components/ErrorNotice';
+
+type Field = 'name' | 'examiner' | 'client' | 'reference' | 'timeZone';
+type Values = Record<Field, string>;
+type Errors = Partial<Record<Field, string>>;
+
+const EMPTY: Values = { name: '', examiner: '', client: '', reference: '', timeZone: 'UTC' };
+
+const REQUIRED_MESSAGE: Partial<Record<Field, string>> = {
+  name: 'Give the case a name, e.g. the client and the incident date.',
+  examiner: 'Enter who is examining: it is recorded in the custody log and on the signed export.',
+};
+
+function timeZones(): string[] {
+  let zones: string[];
+  try {
+    zones = Intl.supportedValuesOf('timeZone');
+  } catch {
+    zones = [];
+  }
+  return ['UTC', ...zones.filter((z) => z !== 'UTC')];
+}
+
+function validate(values: Values): { errors: Errors; input: NewCaseInput | null } {
+  const candidate = {
+    name: values.name,
+    examiner: values.examiner,
+    client: values.client.trim() || undefined,
+    reference: values.reference.trim() || undefined,
+    timeZone: values.timeZone || undefined,
+  };
+  const parsed = NewCaseInput.safeParse(candidate);
+  if (parsed.success) return { errors: {}, input: parsed.data };
+  const errors: Errors = {};
+  for (const issue of parsed.error.issues) {
+    const field = issue.path[0] as Field | undefined;
+    if (!field || errors[field]) continue;
+    if (issue.code === 'too_small') errors[field] = REQUIRED_MESSAGE[field] ?? 'This field cannot be empty.';
+    else if (issue.code === 'too_big') errors[field] = `Too long: keep it under ${String(issue.maximum)} characters.`;
+    else errors[field] = issue.message;
+  }
+  return { errors, input: null };
+}
+
+export function NewCaseForm() {
+  const { caseOpened } = useCase();
+  const [values, setValues] = useState<Values>(EMPTY);
+  const [errors, setErrors] = useState<Errors>({});
+  const [attempted, setAttempted] = useState(false);
+  const [submitting, setSubmitting] = useState(false);
+  const [submitError, setSubmitError] = useState<ApiError | null>(null);
+  const zones = useMemo(timeZones, []);
+
+  const set = (field: Field, value: string) => {
+    const next = { ...values, [field]: value };
+    setValues(next);
+    // After a first attempt, errors clear as soon as the field becomes valid.
+    if (attempted) setErrors(validate(next).errors);
+  };
+
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault();
+    setAttempted(true);
+    setSubmitError(null);
+    const { errors: found, input } = validate(values);
+    setErrors(found);
+    if (!input) {
+      const first = (Object.keys(found) as Field[])[0];
+      if (first) document.getElementById(`new-case-${first}`)?.focus();
+      return;
+    }
+    setSubmitting(true);
+    try {
+      const created = await api.case.create(input);
+      await caseOpened(created);
+      setValues(EMPTY);
+      setAttempted(false);
+      navigate('collect');
+    } catch (err) {
+      setSubmitError(toApiError(err));
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  return (
+    <form className="form" onSubmit={onSubmit} noValidate data-testid="new-case-form" aria-describedby="new-case-note">
+      <TextField field="name" label="Case name" required value={values.name} error={errors.name} onChange={set} placeholder="Contoso – mailbox exfiltration, March 2025" />
+      <TextField field="examiner" label="Examiner" required value={values.examiner} error={errors.examiner} onChange={set} placeholder="Your name" />
+      <TextField field="client" label="Client" value={values.client} error={errors.client} onChange={set} placeholder="Optional" />
+      <TextField field="reference" label="Engagement reference" value={values.reference} error={errors.reference} onChange={set} placeholder="Optional, e.g. IR-2025-031" />
+      <div className="field">
+        <label htmlFor="new-case-timeZone">Display time zone</label>
+        <select
+          id="new-case-timeZone"
+          value={values.timeZone}
+          onChange={(e) => set('timeZone', e.target.value)}
+          data-testid="new-case-timeZone"
+          aria-describedby="new-case-timeZone-hint"
+        >
+          {zones.map((z) => (
+            <option key={z} value={z}>
+              {z}
+            </option>
+          ))}
+        </select>
+        <p className="field-hint" id="new-case-timeZone-hint">
+          Tables always show UTC; this zone is one toggle away in the header.
+        </p>
+        {errors.timeZone ? <p className="field-error" data-testid="new-case-timeZone-error">{errors.timeZone}</p> : null}
+      </div>
+      {submitError ? <ErrorNotice error={submitError} title="The case was not created" testId="new-case-error" /> : null}
+      <div className="form-actions">
+        <button type="submit" className="button button-primary" disabled={submitting} data-testid="new-case-submit">
+          {submitting ? 'Creating case file…' : 'Create case'}
+        </button>
+        <p className="field-hint" id="new-case-note">Creating a case writes its first custody entry.</p>
+      </div>
+    </form>
+  );
+}
+
+interface TextFieldProps {
+  field: Field;
+  label: string;
+  value: string;
+  error: string | undefined;
+  required?: boolean;
+  placeholder?: string;
+  onChange: (field: Field, value: string) => void;
+}
+
+function TextField({ field, label, value, error, required = false, placeholder, onChange }: TextFieldProps) {
+  const id = `new-case-${field}`;
+  const errorId = useId();
+  return (
+    <div className={`field${error ? ' has-error' : ''}`}>
+      <label htmlFor={id}>
+        {label}
+        {required ? <span className="required"> (required)</span> : null}
+      </label>
+      <input
+        id={id}
+        type="text"
+        value={value}
+        placeholder={placeholder}
+        aria-required={required}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? errorId : undefined}
+        onChange={(e) => onChange(field, e.target.value)}
+        data-testid={id}
+        autoComplete="off"
+        spellCheck={false}
+      />
+      {error ? (
+        <p className="field-error" id={errorId} data-testid={`${id}-error`}>
+          <span aria-hidden="true">✕ </span>
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,142 @@
+// Renderer: the ONLY reader of the bridge global `window.peregrine`; unwraps each Result or throws an ApiError.
+import type {
+  ApiErrorShape,
+  ApplicationRow,
+  Bridge,
+  CaseSummary,
+  CollectionStatus,
+  CustodyEntryView,
+  EnvironmentSummary,
+  ExportResult,
+  IntegrityStatus,
+  NewCaseInput,
+  RecentCase,
+  Result,
+  SignInState,
+} from '../../preload/contract';
+
+/** A refusal or failure from main, in the consultant's words, with the technical detail kept apart. */
+export class ApiError extends Error {
+  readonly code: string;
+  readonly detail: string | undefined;
+  constructor(shape: ApiErrorShape) {
+    super(shape.message);
+    this.name = 'ApiError';
+    this.code = shape.code;
+    this.detail = shape.detail;
+  }
+}
+
+/** Both transports (Electron preload, loopback browser host) define the same object on window. */
+function bridge(): Bridge | null {
+  const candidate = (window as unknown as { peregrine?: unknown }).peregrine;
+  return typeof candidate === 'object' && candidate !== null ? (candidate as Bridge) : null;
+}
+
+export function bridgeAvailable(): boolean {
+  return bridge() !== null;
+}
+
+function isResult(value: unknown): value is Result<unknown> {
+  if (typeof value !== 'object' || value === null || !('ok' in value)) return false;
+  const r = value as { ok: unknown; error?: unknown };
+  if (r.ok === true) return 'value' in value;
+  return r.ok === false && typeof r.error === 'object' && r.error !== null;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+async function call<T>(channel: string, invoke: (b: Bridge) => Promise<Result<T>>): Promise<T> {
+  const b = bridge();
+  if (!b) {
+    throw new ApiError({
+      code: 'bridge_missing',
+      message: 'Peregrine cannot reach its host process. Restart Peregrine.',
+      detail: `window.peregrine is not defined (channel ${channel})`,
+    });
+  }
+  let answer: unknown;
+  try {
+    answer = await invoke(b);
+  } catch (err) {
+    throw new ApiError({
+      code: 'transport_failed',
+      message: 'Peregrine lost contact with its host process. Nothing was changed by this request; try again, or restart Peregrine.',
+      detail: `${channel}: ${describe(err)}`,
+    });
+  }
+  if (!isResult(answer)) {
+    throw new ApiError({
+      code: 'bad_answer',
+      message: 'The host process answered in a form the interface does not understand.',
+      detail: `${channel}: ${JSON.stringify(answer)?.slice(0, 500) ?? String(answer)}`,
+    });
+  }
+  if (answer.ok) return answer.value as T;
+  const e = answer.error as Partial<ApiErrorShape>;
+  throw new ApiError({
+    code: typeof e.code === 'string' ? e.code : 'unknown',
+    message: typeof e.message === 'string' ? e.message : 'The request failed.',
+    detail: typeof e.detail === 'string' ? e.detail : `channel ${channel}`,
+  });
+}
+
+export interface AppInfo {
+  version: string;
+  host: 'electron' | 'browser';
+  environment: EnvironmentSummary | null;
+}
+
+export const api = {
+  app: {
+    info: (): Promise<AppInfo> => call('app.info', (b) => b.app.info({})),
+  },
+  case: {
+    recent: (): Promise<RecentCase[]> => call('case.recent', (b) => b.case.recent({})),
+    create: (input: NewCaseInput): Promise<CaseSummary> => call('case.create', (b) => b.case.create(input)),
+    open: (caseId: string): Promise<CaseSummary> => call('case.open', (b) => b.case.open({ caseId })),
+    current: (): Promise<CaseSummary | null> => call('case.current', (b) => b.case.current({})),
+    close: (): Promise<null> => call('case.close', (b) => b.case.close({})),
+    verify: (): Promise<IntegrityStatus> => call('case.verify', (b) => b.case.verify({})),
+    custody: (): Promise<CustodyEntryView[]> => call('case.custody', (b) => b.case.custody({})),
+  },
+  auth: {
+    start: (): Promise<SignInState> => call('auth.start', (b) => b.auth.start({})),
+    status: (): Promise<SignInState> => call('auth.status', (b) => b.auth.status({})),
+    signOut: (): Promise<SignInState> => call('auth.signOut', (b) => b.auth.signOut({})),
+  },
+  collect: {
+    start: (): Promise<CollectionStatus> => call('collect.start', (b) => b.collect.start({})),
+    status: (runId: string): Promise<CollectionStatus> => call('collect.status', (b) => b.collect.status({ runId })),
+  },
+  evidence: {
+    applications: (): Promise<ApplicationRow[]> => call('evidence.applications', (b) => b.evidence.applications({})),
+  },
+  export: {
+    run: (): Promise<ExportResult> => call('export.run', (b) => b.export.run({})),
+  },
+};
+
+/** Any thrown value as an ApiError, so screens render one error shape. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  return new ApiError({ code: 'renderer_error', message: 'Something went wrong in the interface.', detail: describe(err) });
+}
+
+export type {
+  ApplicationRow,
+  AppFlag,
+  CaseSummary,
+  CollectionStatus,
+  CustodyEntryView,
+  EnvironmentSummary,
+  ExportResult,
+  IntegrityStatus,
+  NewCaseInput,
+  RecentCase,
+  SignInState,
+  SourceProgress,
+} from '../../preload/contract';

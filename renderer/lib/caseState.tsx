@@ -1,0 +1,169 @@
+// Renderer: the open case, its integrity status, the display time zone and the running collection, shared by every screen.
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { api, toApiError, type ApiError, type AppInfo, type CaseSummary, type CollectionStatus, type IntegrityStatus } from './api';
+import { formatTimestamp } from './format';
+import { usePoll } from './usePoll';
+
+export interface CaseState {
+  info: AppInfo | null;
+  infoError: ApiError | null;
+  /** True until the first `case.current` answer: avoids flashing "no case" on reload. */
+  loading: boolean;
+  openCase: CaseSummary | null;
+  integrity: IntegrityStatus | null;
+  integrityError: ApiError | null;
+  verifying: boolean;
+  /** Zone used for every timestamp on screen: UTC, or the case's display zone. */
+  displayZone: string;
+  setShowCaseZone: (on: boolean) => void;
+  showCaseZone: boolean;
+  formatTime: (iso: string | null | undefined) => string;
+  caseOpened: (c: CaseSummary) => Promise<IntegrityStatus | null>;
+  closeCase: () => Promise<void>;
+  refreshIntegrity: () => Promise<IntegrityStatus | null>;
+  collection: CollectionStatus | null;
+  collectionError: ApiError | null;
+  startCollection: () => Promise<void>;
+}
+
+const Ctx = createContext<CaseState | null>(null);
+
+const COLLECT_POLL_MS = 500;
+
+export function CaseProvider({ children }: { children: ReactNode }) {
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [infoError, setInfoError] = useState<ApiError | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [openCase, setOpenCase] = useState<CaseSummary | null>(null);
+  const [integrity, setIntegrity] = useState<IntegrityStatus | null>(null);
+  const [integrityError, setIntegrityError] = useState<ApiError | null>(null);
+  const [verifying, setVerifying] = useState(false);
+  const [showCaseZone, setShowCaseZone] = useState(false);
+  const [collection, setCollection] = useState<CollectionStatus | null>(null);
+  const [collectionError, setCollectionError] = useState<ApiError | null>(null);
+
+  const refreshIntegrity = useCallback(async () => {
+    setVerifying(true);
+    try {
+      const status = await api.case.verify();
+      setIntegrity(status);
+      setIntegrityError(null);
+      return status;
+    } catch (err) {
+      setIntegrityError(toApiError(err));
+      return null;
+    } finally {
+      setVerifying(false);
+    }
+  }, []);
+
+  useEffect(() => {
+    let live = true;
+    api.app.info().then(
+      (i) => live && setInfo(i),
+      (err: unknown) => live && setInfoError(toApiError(err)),
+    );
+    api.case
+      .current()
+      .then(async (c) => {
+        if (!live) return;
+        setOpenCase(c);
+        if (c) await refreshIntegrity();
+      })
+      .catch(() => {
+        // No case open is the normal start; a real failure shows when the user acts.
+      })
+      .finally(() => live && setLoading(false));
+    return () => {
+      live = false;
+    };
+  }, [refreshIntegrity]);
+
+  const caseOpened = useCallback(
+    async (c: CaseSummary) => {
+      setOpenCase(c);
+      setIntegrity(null);
+      setIntegrityError(null);
+      setCollection(null);
+      setCollectionError(null);
+      setShowCaseZone(false);
+      return refreshIntegrity();
+    },
+    [refreshIntegrity],
+  );
+
+  const closeCase = useCallback(async () => {
+    await api.case.close();
+    setOpenCase(null);
+    setIntegrity(null);
+    setIntegrityError(null);
+    setCollection(null);
+    setCollectionError(null);
+  }, []);
+
+  const startCollection = useCallback(async () => {
+    setCollectionError(null);
+    try {
+      setCollection(await api.collect.start());
+    } catch (err) {
+      setCollectionError(toApiError(err));
+    }
+  }, []);
+
+  const running = collection?.state === 'running';
+  const runId = collection?.runId;
+  usePoll(
+    async () => {
+      if (!runId) return false;
+      try {
+        const status = await api.collect.status(runId);
+        setCollection(status);
+        setCollectionError(null);
+        if (status.state !== 'running') {
+          await refreshIntegrity();
+          return false;
+        }
+        return true;
+      } catch (err) {
+        // Keep polling through a transient failure, but say so.
+        setCollectionError(toApiError(err));
+        return true;
+      }
+    },
+    COLLECT_POLL_MS,
+    running,
+  );
+
+  const displayZone = showCaseZone && openCase ? openCase.timeZone : 'UTC';
+  const formatTime = useCallback((iso: string | null | undefined) => formatTimestamp(iso, displayZone), [displayZone]);
+
+  const value = useMemo<CaseState>(
+    () => ({
+      info,
+      infoError,
+      loading,
+      openCase,
+      integrity,
+      integrityError,
+      verifying,
+      displayZone,
+      showCaseZone,
+      setShowCaseZone,
+      formatTime,
+      caseOpened,
+      closeCase,
+      refreshIntegrity,
+      collection,
+      collectionError,
+      startCollection,
+    }),
+    [info, infoError, loading, openCase, integrity, integrityError, verifying, displayZone, showCaseZone, formatTime, caseOpened, closeCase, refreshIntegrity, collection, collectionError, startCollection],
+  );
+  return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
+}
+
+export function useCase(): CaseState {
+  const v = useContext(Ctx);
+  if (!v) throw new Error('useCase outside CaseProvider');
+  return v;
+}

@@ -1,0 +1,20 @@
+// Renderer entry: mounts the workbench, or a full-page error when the bridge to the host process is missing.
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { bridgeAvailable } from './lib/api';
+import { App } from './App';
+import { BridgeMissing } from './BridgeMissing';
+import './styles/theme.css';
+import './styles/app.css';
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root element');
+
+const container = root;
+function mount() {
+  createRoot(container).render(<StrictMode>{bridgeAvailable() ? <App /> : <BridgeMissing />}</StrictMode>);
+}
+
+// Both transports define the bridge before this module runs; an async bridge script gets until `load`.
+if (bridgeAvailable() || document.readyState === 'complete') mount();
+else window.addEventListener('load', mount, { once: true });
