@@ -53,10 +53,15 @@ export function applicationFindings(rows: ApplicationRow[]) {
   );
 }
 
-/** Names permissions from the resource service principals collected in the same run; ids that stay unknown are shown as ids. */
+/** Names permissions from the resource service principals collected in the same run (app roles and delegated scopes); ids that stay unknown are shown as ids. */
 function permissionNamer(db: Database, runId: string) {
   const resources = new Map(
-    listServicePrincipals(db, runId).map((sp) => [sp.appId, { name: sp.displayName ?? sp.appId, roles: new Map(sp.appRoles.map((r) => [r.id, r.value ?? r.id])) }]),
+    listServicePrincipals(db, runId).map((sp) => {
+      const scopes = Array.isArray(sp.raw.oauth2PermissionScopes) ? (sp.raw.oauth2PermissionScopes as { id?: unknown; value?: unknown }[]) : [];
+      const names = new Map<string, string>(sp.appRoles.map((r) => [r.id, r.value ?? r.id]));
+      for (const s of scopes) if (typeof s.id === 'string' && typeof s.value === 'string') names.set(s.id, s.value);
+      return [sp.appId, { name: sp.displayName ?? sp.appId, roles: names }];
+    }),
   );
   return (resourceAppId: string, access: { id: string; type: string }): string => {
     const resource = resources.get(resourceAppId);

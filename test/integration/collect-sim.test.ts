@@ -89,6 +89,11 @@ describe('collectDirectory against the simulator', () => {
       const row = rows.find((r) => r.appId === decoy.appId);
       for (const f of row?.flags ?? []) expect(['info', 'low', 'medium']).toContain(f.severity);
     }
+    // Permissions read as names, from the resource service principals' app roles and delegated scopes.
+    const permissions = rows.flatMap((r) => r.permissions);
+    expect(permissions).toContain('Office 365 Exchange Online: Exchange.ManageAsApp (application)');
+    expect(permissions.filter((p) => p.startsWith('Microsoft Graph:'))).not.toEqual([]);
+    expect(permissions.filter((p) => p.startsWith('Microsoft Graph:') && /: [0-9a-f-]{36} \(/.test(p))).toEqual([]);
     expect(rows.filter((r) => r.flags.some((f) => f.severity === 'high' || f.severity === 'critical')).map((r) => r.id)).toEqual([truth.maliciousApp.applicationObjectId]);
     closeDatabase(db);
   });
