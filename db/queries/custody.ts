@@ -28,7 +28,8 @@ export function custodyHash(entry: Omit<CustodyEntry, 'hash'>): string {
   return createHash('sha256').update(canonicalize({ seq, at, action, actor, details, prevHash }), 'utf8').digest('hex');
 }
 
-interface CustodyColumns {
+/** A custody row as stored (snake_case), for readers that check the chain without the query helpers. */
+export interface CustodyColumns {
   seq: number;
   at: string;
   action: string;

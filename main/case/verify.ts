@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Database } from 'better-sqlite3';
 import { canonicalize } from 'json-canonicalize';
 import { openDatabase } from '../../db/connection';
-import { custodyHash, GENESIS_HASH, type CustodyDetails } from '../../db/queries/custody';
+import { custodyHash, GENESIS_HASH, type CustodyColumns, type CustodyDetails } from '../../db/queries/custody';
 import {
   allowedSignersKey,
   SIGNATURE_FILES,
@@ -83,15 +83,7 @@ export function verifyCaseFile(file: string): VerifyReport {
     }
     if (tables.has('evidence')) checked.evidence = checkEvidence(db, problems);
     if (tables.has('custody')) {
-      const rows = db.prepare('SELECT seq, at, action, actor, details, prev_hash, hash FROM custody ORDER BY seq').iterate() as IterableIterator<{
-        seq: number;
-        at: string;
-        action: string;
-        actor: string;
-        details: string;
-        prev_hash: string;
-        hash: string;
-      }>;
+      const rows = db.prepare('SELECT seq, at, action, actor, details, prev_hash, hash FROM custody ORDER BY seq').iterate() as IterableIterator<CustodyColumns>;
       const result = checkCustodyChain(
         (function* () {
           for (const r of rows) yield { seq: r.seq, at: r.at, action: r.action, actor: r.actor, details: r.details, prevHash: r.prev_hash, hash: r.hash };
