@@ -8,7 +8,8 @@ import { verifyCaseFile, verifyExport, type VerifyReport } from './case/verify';
 import { closeDatabase } from '../db/connection';
 import { evidenceCount } from '../db/queries/evidence';
 import { custodyHead, custodyCount } from '../db/queries/custody';
-import { listRuns } from '../db/queries/runs';
+import { latestResumableRun, listRuns } from '../db/queries/runs';
+import { listSources } from '../db/queries/sources';
 import { cloudEnvironment, loadEnvironmentFile, CLOUDS, type CloudName, type TenantEnvironment } from './auth/environment';
 import { createTenantSession } from './auth/device-code';
 import { createHttpTransport, type HttpTransport } from './http/https';
@@ -32,9 +33,11 @@ Commands:
                         Create a new case file.
   case info <file> [--json]
                         Case metadata, evidence and custody counts, collection runs.
-  collect <case> --env <environment file> [--auto-approve-on-sim]
-  collect <case> --tenant <domain|id> [--cloud commercial|gcchigh|dod|china] [--client-id <id>]
+  collect <case> --env <environment file> [--auto-approve-on-sim] [--resume]
+  collect <case> --tenant <domain|id> [--cloud commercial|gcchigh|dod|china] [--client-id <id>] [--resume]
                         Sign in with a device code and collect (read-only) into the case.
+                        --resume continues the last unfinished collection from its checkpoints.
+                        --page-size <n> asks for smaller pages (default 999).
   detect <case> [--json]
                         Run the detections over the newest collection.
   export <case> --out <dir>
@@ -150,12 +153,19 @@ async function caseCommand(args: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parse(rest, { json: { type: 'boolean' } }, ['file']);
     const { db, summary } = openCase(positionals[0]!);
     try {
-      const info = { ...summary, evidence: evidenceCount(db), custodyEntries: custodyCount(db), custodyHead: custodyHead(db), runs: listRuns(db) };
+      const runs = listRuns(db).map((r) => ({ ...r, sources: listSources(db, r.runId) }));
+      const info = { ...summary, evidence: evidenceCount(db), custodyEntries: custodyCount(db), custodyHead: custodyHead(db), runs };
       if (values.json) io.out(JSON.stringify(info, null, 2));
       else {
         io.out(`${summary.name} (${summary.caseId})\n  examiner ${summary.examiner}${summary.client ? `, client ${summary.client}` : ''}, created ${summary.createdAt}`);
         io.out(`  evidence rows ${info.evidence}, custody entries ${info.custodyEntries}, chain head ${info.custodyHead ?? '-'}`);
-        for (const r of info.runs) io.out(`  run ${r.runId} ${r.state} ${r.startedAt} → ${r.finishedAt ?? '…'} ${r.environment} ${r.account ?? ''}${r.error ? `\n    ${r.error}` : ''}`);
+        for (const r of info.runs) {
+          io.out(`  run ${r.runId} ${r.state} ${r.startedAt} → ${r.finishedAt ?? '…'} ${r.environment} ${r.account ?? ''}${r.error ? `\n    ${r.error}` : ''}`);
+          for (const s of r.sources) {
+            const expected = s.expected === null ? '' : ` of ${s.expected} expected`;
+            io.out(`    ${s.label.padEnd(22)} ${s.state.padEnd(9)} ${String(s.records).padStart(8)} records${expected} in ${s.pages} pages, ${s.retries} retries${s.truncated ? ', TRUNCATED' : ''}${s.lastError ? ` — ${s.lastError}` : ''}`);
+          }
+        }
       }
     } finally {
       closeDatabase(db);
@@ -168,7 +178,15 @@ async function caseCommand(args: string[], io: CliIo): Promise<number> {
 async function collectCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(
     args,
-    { env: { type: 'string' }, tenant: { type: 'string' }, cloud: { type: 'string' }, 'client-id': { type: 'string' }, 'auto-approve-on-sim': { type: 'boolean' } },
+    {
+      env: { type: 'string' },
+      tenant: { type: 'string' },
+      cloud: { type: 'string' },
+      'client-id': { type: 'string' },
+      'auto-approve-on-sim': { type: 'boolean' },
+      resume: { type: 'boolean' },
+      'page-size': { type: 'string' },
+    },
     ['case'],
   );
   let env: TenantEnvironment;
@@ -179,9 +197,13 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
     env = cloudEnvironment(cloud as CloudName, values.tenant, values['client-id'] as string | undefined);
   } else throw new UsageError('collect needs --env <environment file> or --tenant <domain|id>.');
   if (values['auto-approve-on-sim'] && env.cloud !== 'simulator') throw new UsageError('--auto-approve-on-sim only works with a simulator environment file.');
+  const pageSize = values['page-size'] === undefined ? 999 : Number(values['page-size']);
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 999) throw new UsageError('--page-size must be a whole number from 1 to 999.');
 
   const { db, summary } = openCase(positionals[0]!);
   try {
+    const resumable = values.resume ? latestResumableRun(db) : null;
+    if (values.resume && !resumable) throw new UsageError('There is no unfinished collection in this case to resume.');
     const transport = io.transport ? io.transport(env) : createHttpTransport({ ca: env.caPem, userAgent: `Peregrine/${TOOL_VERSION}` });
     const session = createTenantSession(env, transport, io.clock);
     const account = await session.signInWithDeviceCode((prompt) => {
@@ -197,9 +219,20 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
       getToken: () => session.getAccessToken(env.graphScopes),
       onRetry: (r) => io.err(`Throttled (HTTP ${r.status}); waiting ${Math.ceil(r.waitMs / 1000)} s as the service asked (attempt ${r.attempt}).`),
     });
+    if (resumable && resumable.tenantId !== account.tenantId) {
+      throw new Error(`The unfinished collection was from tenant ${resumable.tenantId}, but this sign-in is for ${account.tenantId}; nothing was collected.`);
+    }
+    if (resumable) io.err(`Resuming collection ${resumable.runId} (started ${resumable.startedAt}) from its checkpoints.`);
     const status = await collectDirectory(
-      { db, graph, clock: io.clock, onProgress: (s) => reportProgress(io, s) },
-      { runId: crypto.randomUUID(), environment: env.name, tenantId: account.tenantId, account: account.username, actor: summary.examiner },
+      { db, graph, clock: io.clock, pageSize, onProgress: (s) => reportProgress(io, s) },
+      {
+        runId: resumable?.runId ?? crypto.randomUUID(),
+        environment: env.name,
+        tenantId: account.tenantId,
+        account: account.username,
+        actor: summary.examiner,
+        resume: !!resumable,
+      },
     );
     if (io.isTTY) io.err('');
     for (const s of status.sources) io.err(`  ${s.label.padEnd(20)} ${s.state.padEnd(7)} ${String(s.records).padStart(7)} records in ${s.pages} pages${s.error ? ` — ${s.error}` : ''}`);

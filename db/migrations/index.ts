@@ -2,6 +2,7 @@
 import migration0010 from './0010-case';
 import migration0020 from './0020-evidence-custody';
 import migration0030 from './0030-directory';
+import migration0040 from './0040-collection-sources';
 
 export { PEREGRINE_APPLICATION_ID } from './0010-case';
 
@@ -17,4 +18,5 @@ export const migrations: readonly Migration[] = [
   { version: 10, name: 'case', sql: migration0010 },
   { version: 20, name: 'evidence-custody', sql: migration0020 },
   { version: 30, name: 'directory', sql: migration0030 },
+  { version: 40, name: 'collection-sources', sql: migration0040 },
 ];

@@ -92,3 +92,23 @@ export function latestCompletedRun(db: Database): CollectionRun | null {
     .get() as RunColumns | undefined;
   return row ? toRun(row) : null;
 }
+
+/**
+ * A run that was killed (still 'running') or ended cancelled/failed can be resumed: it becomes 'running' again,
+ * keeping its evidence and checkpoints. A run that finished cleanly is complete and stays so.
+ */
+export function reopenRun(db: Database, runId: string): CollectionRun {
+  const run = getRun(db, runId);
+  if (!run) throw new CaseFileError('invalid_input', `There is no collection run ${runId} in this case.`);
+  if (run.state === 'done') throw new CaseFileError('invalid_input', `Collection run ${runId} finished cleanly; start a new collection instead of resuming it.`);
+  if (run.state !== 'running') db.prepare(`UPDATE collection_run SET state = 'running', finished_at = NULL, error = NULL WHERE run_id = ?`).run(runId);
+  return getRun(db, runId)!;
+}
+
+/** The newest run that did not finish cleanly: what `collect --resume` continues. */
+export function latestResumableRun(db: Database): CollectionRun | null {
+  const row = db
+    .prepare(`SELECT * FROM collection_run WHERE state != 'done' ORDER BY started_at DESC, rowid DESC LIMIT 1`)
+    .get() as RunColumns | undefined;
+  return row ? toRun(row) : null;
+}

@@ -32,8 +32,8 @@ export class GraphError extends Error {
 export interface GraphReader {
   /** Follows `@odata.nextLink` from `path` (relative to the base URL, e.g. `/v1.0/applications?$top=999`). */
   pages(path: string, signal?: AbortSignal): AsyncGenerator<GraphPage>;
-  /** Fetches one page at an absolute URL (a saved nextLink on resume). */
-  page(url: string, signal?: AbortSignal): Promise<GraphPage>;
+  /** Fetches one page: a path relative to the base URL, or an absolute nextLink saved as a checkpoint. */
+  page(url: string, signal?: AbortSignal, onRetry?: GraphReaderDeps['onRetry']): Promise<GraphPage>;
 }
 
 const RETRYABLE = new Set([429, 503, 504]);
@@ -43,8 +43,9 @@ export function createGraphReader(deps: GraphReaderDeps): GraphReader {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const maxRetries = deps.maxRetries ?? 6;
 
-  async function fetchPage(url: string, signal?: AbortSignal): Promise<GraphPage> {
-    const target = new URL(url);
+  async function fetchPage(pathOrUrl: string, signal?: AbortSignal, onRetry?: GraphReaderDeps['onRetry']): Promise<GraphPage> {
+    const target = new URL(pathOrUrl, base);
+    const url = target.toString();
     // A nextLink is data from the server: never send the bearer token to another origin.
     if (target.origin !== base.origin) throw new GraphError(`Refusing to follow ${redactUrl(url)}: it is not on ${base.origin}.`, 0, 'foreign_next_link', url);
     let refreshedAfter401 = false;
@@ -65,6 +66,7 @@ export function createGraphReader(deps: GraphReaderDeps): GraphReader {
       if (RETRYABLE.has(res.status) && attempt < maxRetries) {
         const waitMs = retryAfterMs(res.headers['retry-after'], attempt);
         deps.onRetry?.({ url, status: res.status, waitMs, attempt: attempt + 1 });
+        onRetry?.({ url, status: res.status, waitMs, attempt: attempt + 1 });
         await sleep(waitMs);
         continue;
       }
@@ -75,7 +77,7 @@ export function createGraphReader(deps: GraphReaderDeps): GraphReader {
   return {
     page: fetchPage,
     async *pages(path, signal) {
-      let url: string | null = new URL(path, base).toString();
+      let url: string | null = path;
       while (url) {
         const page: GraphPage = await fetchPage(url, signal);
         yield page;

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeDatabase } from '../../db/connection';
 import { CaseFileError } from '../../db/errors';
 import { migrations } from '../../db/migrations';
+import { latestSchemaVersion, migrate } from '../../db/migrate';
 import { listCustody } from '../../db/queries/custody';
 import { createCase, openCase } from '../../main/case/case';
 
@@ -31,7 +32,7 @@ describe('createCase', () => {
       timeZone: 'Europe/Paris',
       createdAt: '2024-05-01T09:00:00.000Z',
       fileName: 'contoso.peregrine',
-      schemaVersion: 30,
+      schemaVersion: latestSchemaVersion(),
     });
     const custody = listCustody(db);
     expect(custody).toHaveLength(1);
@@ -67,16 +68,22 @@ describe('openCase', () => {
     const file = path.join(dir, 'old.peregrine');
     const { db } = createCase(file, { name: 'Old', examiner: 'J' }, { clock, toolVersion: '0.1.0' });
     closeDatabase(db);
-    // Make it look like a file from before migration 30 existed.
+    // Make it look like a file from before migration 30 existed: keep only what migrations 10 and 20 create.
+    const reference = new BetterSqlite3(':memory:');
+    migrate(reference, { migrations: migrations.filter((m) => m.version <= 20) });
+    const tablesAt20 = new Set(reference.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).pluck().all() as string[]);
+    reference.close();
     const raw = new BetterSqlite3(file);
-    raw.exec('DROP TABLE organization; DROP TABLE service_principal; DROP TABLE application; DELETE FROM schema_migration WHERE version = 30');
+    const tables = raw.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).pluck().all() as string[];
+    for (const table of tables.filter((t) => !tablesAt20.has(t)).reverse()) raw.exec(`DROP TABLE "${table}"`);
+    raw.exec('DELETE FROM schema_migration WHERE version > 20');
     raw.pragma('user_version = 20');
     raw.close();
 
     const opened = openCase(file, { clock: () => new Date('2024-06-01T00:00:00.000Z'), toolVersion: '0.2.0' });
     expect(opened.summary.schemaVersion).toBe(migrations.at(-1)!.version);
     const last = listCustody(opened.db).at(-1)!;
-    expect(last).toMatchObject({ action: 'case.schema-upgraded', actor: 'peregrine 0.2.0', details: { from: 20, to: 30, applied: [30] } });
+    expect(last).toMatchObject({ action: 'case.schema-upgraded', actor: 'peregrine 0.2.0', details: { from: 20, to: latestSchemaVersion(), applied: migrations.filter((m) => m.version > 20).map((m) => m.version) } });
     closeDatabase(opened.db);
   });
 

@@ -1,0 +1,155 @@
+// Main process / CLI: runs a collection source by source, page by page; each page's evidence, rows and checkpoint commit together, so a killed run resumes with nothing lost or duplicated.
+import type { Database } from 'better-sqlite3';
+import { insertEvidence } from '../../db/queries/evidence';
+import { finishRun, getRun, reopenRun, startRun } from '../../db/queries/runs';
+import { appendCustody } from '../../db/queries/custody';
+import { finishSource, initSources, listSources, markSourceRunning, recordPage, recordRetry, type SourceRecord } from '../../db/queries/sources';
+import type { GraphReader } from '../graph/reader';
+import { GraphError } from '../graph/reader';
+import type { CollectionStatus } from '../../preload/contract';
+
+export interface PagedSource {
+  source: string;
+  label: string;
+  /** First page, relative to the Graph base URL. */
+  firstPage(pageSize: number): string;
+  /** Derives rows from one page's objects; throws (refusing the whole page) on an object it cannot read. */
+  store(db: Database, runId: string, evidenceId: number, objects: unknown[]): void;
+}
+
+export interface CollectDeps {
+  db: Database;
+  graph: GraphReader;
+  clock: () => Date;
+  onProgress?: (status: CollectionStatus) => void;
+  signal?: AbortSignal;
+  /** Objects per page; Graph's maximum for directory objects (999) keeps the request count, and throttling, down. */
+  pageSize?: number;
+}
+
+export interface CollectTarget {
+  runId: string;
+  environment: string;
+  tenantId: string;
+  /** UPN of the signed-in identity (never a token). */
+  account: string;
+  /** Who asked for the collection (the examiner), for the custody log. */
+  actor: string;
+  /** Continue this run from its checkpoints instead of starting it. */
+  resume?: boolean;
+}
+
+/** A page that carries a secret value is refused whole: secrets never enter the case file. */
+const SECRET_VALUE = /"secretText"\s*:\s*"/;
+
+export async function runCollection(deps: CollectDeps, target: CollectTarget, sources: readonly PagedSource[]): Promise<CollectionStatus> {
+  const { db, graph, clock } = deps;
+  const { runId } = target;
+  const summary = (records: SourceRecord[]) => records.map(({ source, state, pages, records: n, retries, lastError }) => ({ source, state, pages, records: n, retries, error: lastError }));
+
+  if (target.resume) {
+    db.transaction(() => {
+      reopenRun(db, runId);
+      appendCustody(db, {
+        at: clock().toISOString(),
+        action: 'collection.resumed',
+        actor: target.actor,
+        details: { runId, account: target.account, checkpoint: summary(listSources(db, runId)) },
+      });
+    })();
+  } else {
+    db.transaction(() => {
+      startRun(db, { runId, startedAt: clock().toISOString(), environment: target.environment, tenantId: target.tenantId, account: target.account });
+      initSources(db, runId, sources.map(({ source, label }) => ({ source, label })));
+      appendCustody(db, {
+        at: clock().toISOString(),
+        action: 'collection.started',
+        actor: target.actor,
+        details: { runId, environment: target.environment, tenantId: target.tenantId, account: target.account, sources: sources.map((s) => s.source) },
+      });
+    })();
+  }
+  const emit = () => deps.onProgress?.(collectionStatus(db, runId));
+  emit();
+
+  let cancelled = false;
+  for (const spec of sources) {
+    const record = listSources(db, runId).find((s) => s.source === spec.source);
+    if (!record) throw new Error(`Run ${runId} was planned without the source ${spec.source}; start a new collection.`);
+    if (record.state === 'done') continue;
+    if (cancelled) break;
+    markSourceRunning(db, runId, spec.source, clock().toISOString());
+    emit();
+    // Pages stored but no next link: the last page landed before the run was stopped.
+    let url: string | null = record.nextUrl ?? (record.pages === 0 ? spec.firstPage(deps.pageSize ?? 999) : null);
+    try {
+      while (url) {
+        const page = await graph.page(url, deps.signal, () => recordRetry(db, runId, spec.source));
+        if (SECRET_VALUE.test(page.body.toString('utf8'))) {
+          throw new GraphError(`A page of ${spec.label.toLowerCase()} carried a secret value; it was not stored. Report this: Graph does not return secrets on reads.`, page.status, 'secret_in_response', page.url);
+        }
+        db.transaction(() => {
+          const ev = insertEvidence(db, {
+            runId,
+            source: spec.source,
+            method: 'GET',
+            url: page.url,
+            status: page.status,
+            contentType: page.contentType,
+            collectedAt: clock().toISOString(),
+            body: page.body,
+          });
+          spec.store(db, runId, ev.id, page.value);
+          recordPage(db, runId, spec.source, { records: page.value.length, nextUrl: page.nextLink });
+        })();
+        emit();
+        url = page.nextLink;
+      }
+      finishSource(db, runId, spec.source, { state: 'done', at: clock().toISOString() });
+    } catch (err) {
+      if (deps.signal?.aborted) {
+        cancelled = true;
+        finishSource(db, runId, spec.source, { state: 'cancelled', at: clock().toISOString(), error: 'Cancelled by the examiner; resume continues from the last stored page.' });
+      } else {
+        finishSource(db, runId, spec.source, { state: 'failed', at: clock().toISOString(), error: (err as Error).message });
+      }
+    }
+    emit();
+  }
+
+  const final = listSources(db, runId);
+  const failed = final.filter((s) => s.state === 'failed');
+  const state = cancelled ? 'cancelled' : failed.length === 0 && final.every((s) => s.state === 'done') ? 'done' : 'failed';
+  const error =
+    state === 'cancelled' ? 'Cancelled. What was collected is kept; resume the collection to continue from the last stored page.'
+    : failed.length ? `${failed.length} of ${final.length} sources failed: ${failed.map((s) => s.label).join(', ')}. What was collected is kept; resume the collection to retry them.`
+    : null;
+  db.transaction(() => {
+    finishRun(db, runId, { state, finishedAt: clock().toISOString(), error });
+    appendCustody(db, { at: clock().toISOString(), action: 'collection.finished', actor: target.actor, details: { runId, state, sources: summary(final) } });
+  })();
+  const status = collectionStatus(db, runId);
+  deps.onProgress?.(status);
+  return status;
+}
+
+/** The run as the UI and CLI show it, read from the case file: the same numbers survive a restart. */
+export function collectionStatus(db: Database, runId: string): CollectionStatus {
+  const run = getRun(db, runId);
+  if (!run) throw new Error(`There is no collection run ${runId} in this case.`);
+  return {
+    runId,
+    state: run.state,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    sources: listSources(db, runId).map((s) => ({
+      source: s.source,
+      label: s.label,
+      state: s.state === 'cancelled' ? 'failed' : s.state,
+      pages: s.pages,
+      records: s.records,
+      error: s.lastError,
+    })),
+    error: run.error,
+  };
+}
