@@ -11,17 +11,19 @@ import { custodyHead, custodyCount } from '../db/queries/custody';
 import { latestResumableRun, listRuns } from '../db/queries/runs';
 import { listSources } from '../db/queries/sources';
 import { cloudEnvironment, loadEnvironmentFile, CLOUDS, type CloudName, type TenantEnvironment } from './auth/environment';
-import { createTenantSession } from './auth/device-code';
+import { createTenantSession, exchangeAudience, type DeviceCodePrompt } from './auth/device-code';
+import { createExchangeReader, type ExchangeReader } from './exchange/reader';
 import { createHttpTransport, type HttpTransport } from './http/https';
 import { readOnlyTransport } from './http/read-only';
 import { createGraphReader } from './graph/reader';
-import { collectDirectory } from './collect/directory';
+import { collectTenant } from './collect/sources';
 import { applicationFindings, applicationRows } from './detect';
 import { defaultKeyDir, loadOrCreateExaminerKey } from './sign/keys';
 import { exportCase } from './timeline/export';
 import { startBrowserHost } from './host/browser';
 import { createWorkbench } from './host/workbench';
 import { TOOL_VERSION } from './version';
+import { tsxWorkerEntry } from './jobs/tsx-entry';
 import type { CollectionStatus } from '../preload/contract';
 
 const HELP = `Peregrine ${TOOL_VERSION} — investigate and undo malicious OAuth apps in Microsoft 365 / Entra ID.
@@ -33,9 +35,11 @@ Commands:
                         Create a new case file.
   case info <file> [--json]
                         Case metadata, evidence and custody counts, collection runs.
-  collect <case> --env <environment file> [--auto-approve-on-sim] [--resume]
-  collect <case> --tenant <domain|id> [--cloud commercial|gcchigh|dod|china] [--client-id <id>] [--resume]
+  collect <case> --env <environment file> [--auto-approve-on-sim] [--exchange] [--resume]
+  collect <case> --tenant <domain|id> [--cloud commercial|gcchigh|dod|china] [--client-id <id>] [--exchange] [--resume]
                         Sign in with a device code and collect (read-only) into the case.
+                        --exchange also signs in to Exchange Online (a second code) and reads
+                        connectors and transport rules.
                         --resume continues the last unfinished collection from its checkpoints.
                         --page-size <n> asks for smaller pages (default 999).
   detect <case> [--json]
@@ -186,6 +190,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
       'auto-approve-on-sim': { type: 'boolean' },
       resume: { type: 'boolean' },
       'page-size': { type: 'string' },
+      exchange: { type: 'boolean' },
     },
     ['case'],
   );
@@ -205,14 +210,29 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
     const resumable = values.resume ? latestResumableRun(db) : null;
     if (values.resume && !resumable) throw new UsageError('There is no unfinished collection in this case to resume.');
     const transport = io.transport ? io.transport(env) : createHttpTransport({ ca: env.caPem, userAgent: `Peregrine/${TOOL_VERSION}` });
-    const session = createTenantSession(env, transport, io.clock);
-    const account = await session.signInWithDeviceCode((prompt) => {
-      io.err(prompt.message);
+    const onPrompt = (service: string) => (prompt: DeviceCodePrompt) => {
+      io.err(`${service}: ${prompt.message}`);
       if (values['auto-approve-on-sim'] && env.simulator) {
         approveOnSimulator(transport, env.simulator.deviceLoginUrl, prompt.userCode).catch((err: Error) => io.err(`Auto-approval failed: ${err.message}`));
       }
-    });
-    io.err(`Signed in as ${account.username} (tenant ${account.tenantId}).`);
+    };
+    const session = createTenantSession(env, transport, io.clock);
+    const account = await session.signInWithDeviceCode(onPrompt('Microsoft Graph'));
+    io.err(`Signed in to Microsoft Graph as ${account.username} (tenant ${account.tenantId}).`);
+    let exchange: ExchangeReader | undefined;
+    if (values.exchange) {
+      // Exchange Online issues its own tokens to its own public client: a second device code, as the Exchange module asks.
+      const exo = createTenantSession(env, transport, io.clock, exchangeAudience(env));
+      const exoAccount = await exo.signInWithDeviceCode(onPrompt('Exchange Online'));
+      io.err(`Signed in to Exchange Online as ${exoAccount.username}.`);
+      exchange = createExchangeReader({
+        baseUrl: env.exchangeBaseUrl,
+        tenantId: account.tenantId,
+        transport: readOnlyTransport(transport),
+        getToken: () => exo.getAccessToken(env.exchangeScopes),
+        anchorMailbox: `UPN:${exoAccount.username}`,
+      });
+    }
     const graph = createGraphReader({
       baseUrl: env.graphBaseUrl,
       transport: readOnlyTransport(transport),
@@ -223,8 +243,8 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
       throw new Error(`The unfinished collection was from tenant ${resumable.tenantId}, but this sign-in is for ${account.tenantId}; nothing was collected.`);
     }
     if (resumable) io.err(`Resuming collection ${resumable.runId} (started ${resumable.startedAt}) from its checkpoints.`);
-    const status = await collectDirectory(
-      { db, graph, clock: io.clock, pageSize, onProgress: (s) => reportProgress(io, s) },
+    const status = await collectTenant(
+      { db, readers: { graph, exchange }, clock: io.clock, pageSize, onProgress: (s) => reportProgress(io, s) },
       {
         runId: resumable?.runId ?? crypto.randomUUID(),
         environment: env.name,
@@ -325,6 +345,7 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
     keyDir: defaultKeyDir(),
     environment: typeof values.env === 'string' ? loadEnvironmentFile(values.env) : null,
     clock: io.clock,
+    collectionWorker: tsxWorkerEntry(),
   });
   const rendererDir = path.resolve((values.renderer as string | undefined) ?? path.join(import.meta.dirname, '..', 'dist', 'renderer'));
   const host = await startBrowserHost({ handlers: workbench.handlers, rendererDir, port });

@@ -9,6 +9,7 @@ import { loadEnvironmentFile } from '../main/auth/environment';
 import { startBrowserHost } from '../main/host/browser';
 import { createWorkbench } from '../main/host/workbench';
 import { TOOL_VERSION } from '../main/version';
+import { tsxWorkerEntry } from '../main/jobs/tsx-entry';
 
 const { values } = parseArgs({
   options: { scenario: { type: 'string', default: 'contoso' }, seed: { type: 'string', default: '1' }, dir: { type: 'string', default: '.sim' } },
@@ -30,6 +31,7 @@ const workbench = createWorkbench({
   homeDir: home,
   keyDir: path.join(home, 'keys'),
   environment: loadEnvironmentFile(envFile),
+  collectionWorker: tsxWorkerEntry(),
 });
 const host = await startBrowserHost({ handlers: workbench.handlers, rendererDir: path.resolve('dist', 'renderer') });
 

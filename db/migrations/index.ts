@@ -3,6 +3,9 @@ import migration0010 from './0010-case';
 import migration0020 from './0020-evidence-custody';
 import migration0030 from './0030-directory';
 import migration0040 from './0040-collection-sources';
+import migration0050 from './0050-events';
+import migration0060 from './0060-object-changes';
+import migration0070 from './0070-tenant-objects';
 
 export { PEREGRINE_APPLICATION_ID } from './0010-case';
 
@@ -19,4 +22,7 @@ export const migrations: readonly Migration[] = [
   { version: 20, name: 'evidence-custody', sql: migration0020 },
   { version: 30, name: 'directory', sql: migration0030 },
   { version: 40, name: 'collection-sources', sql: migration0040 },
+  { version: 50, name: 'events', sql: migration0050 },
+  { version: 60, name: 'object-changes', sql: migration0060 },
+  { version: 70, name: 'tenant-objects', sql: migration0070 },
 ];

@@ -248,7 +248,7 @@ const publisher = (p: z.infer<typeof VerifiedPublisherShape> | null | undefined)
 // ---- validation -----------------------------------------------------------------------------------
 
 /** Each object validated, paired with the original (kept, minus secrets, as `raw` in its key order). */
-function parseAll<S extends z.ZodType>(
+export function parseAll<S extends z.ZodType>(
   schema: S,
   objects: unknown[],
   kind: string,
@@ -271,7 +271,7 @@ function parseAll<S extends z.ZodType>(
   });
 }
 
-function checkEvidenceRun(db: Database, runId: string, evidenceId: number): void {
+export function checkEvidenceRun(db: Database, runId: string, evidenceId: number): void {
   const evidenceRun = db.prepare('SELECT run_id FROM evidence WHERE id = ?').pluck().get(evidenceId) as string | undefined;
   if (evidenceRun === undefined) {
     throw new CaseFileError('invalid_input', `There is no evidence ${evidenceId} in this case to derive entities from.`);

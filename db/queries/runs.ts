@@ -112,3 +112,15 @@ export function latestResumableRun(db: Database): CollectionRun | null {
     .get() as RunColumns | undefined;
   return row ? toRun(row) : null;
 }
+
+/** The newest clean run that started before this one: what a re-collection is compared with. */
+export function previousCompletedRun(db: Database, runId: string): CollectionRun | null {
+  const row = db
+    .prepare(
+      `SELECT p.* FROM collection_run p, collection_run r
+       WHERE r.run_id = ? AND p.run_id != r.run_id AND p.state = 'done' AND p.started_at <= r.started_at
+       ORDER BY p.started_at DESC, p.rowid DESC LIMIT 1`,
+    )
+    .get(runId) as RunColumns | undefined;
+  return row ? toRun(row) : null;
+}

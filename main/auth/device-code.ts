@@ -29,11 +29,30 @@ export interface TenantSession {
   signOut(): Promise<void>;
 }
 
-export function createTenantSession(environment: TenantEnvironment, transport: HttpTransport, clock: () => Date = () => new Date()): TenantSession {
+/** Which public client signs in and for which resource: Graph by default, or Exchange Online's own client. */
+export interface SessionAudience {
+  clientId: string;
+  scopes: string[];
+}
+
+export function graphAudience(environment: TenantEnvironment): SessionAudience {
+  return { clientId: environment.clientId, scopes: environment.graphScopes };
+}
+
+export function exchangeAudience(environment: TenantEnvironment): SessionAudience {
+  return { clientId: environment.exchangeClientId, scopes: environment.exchangeScopes };
+}
+
+export function createTenantSession(
+  environment: TenantEnvironment,
+  transport: HttpTransport,
+  clock: () => Date = () => new Date(),
+  audience: SessionAudience = graphAudience(environment),
+): TenantSession {
   const authorityHost = new URL(environment.authorityHost);
   const pca = new PublicClientApplication({
     auth: {
-      clientId: environment.clientId,
+      clientId: audience.clientId,
       authority: `${environment.authorityHost}/${environment.tenant}`,
       // A non-Microsoft authority (the simulator, a sovereign cloud) must be declared or MSAL asks login.microsoftonline.com.
       knownAuthorities: [authorityHost.host],
@@ -56,7 +75,7 @@ export function createTenantSession(environment: TenantEnvironment, transport: H
     environment,
     async signInWithDeviceCode(onPrompt) {
       const request = {
-        scopes: environment.graphScopes,
+        scopes: audience.scopes,
         deviceCodeCallback: (r: { userCode: string; verificationUri: string; message: string; expiresIn: number }) =>
           onPrompt({ userCode: r.userCode, verificationUri: r.verificationUri, message: r.message, expiresAt: new Date(clock().getTime() + r.expiresIn * 1000) }),
         cancel: false,

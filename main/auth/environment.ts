@@ -5,6 +5,8 @@ import { z } from 'zod';
 
 /** Microsoft Graph Command Line Tools: the public client Microsoft's own modules use for delegated sign-in. */
 export const DEFAULT_GRAPH_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
+/** Exchange Online PowerShell (ExchangeOnlineManagement v3): the public client for the admin API. */
+export const DEFAULT_EXCHANGE_CLIENT_ID = 'fb78d390-0c51-40cd-8e17-fdbfab77341b';
 
 export interface TenantEnvironment {
   name: string;
@@ -16,11 +18,15 @@ export interface TenantEnvironment {
   exchangeBaseUrl: string;
   clientId: string;
   graphScopes: string[];
+  /** Exchange Online PowerShell's public client and resource: Exchange needs its own token. */
+  exchangeClientId: string;
+  exchangeScopes: string[];
   /** Extra CA (PEM) to trust, for the simulator; never a switch that turns verification off. */
   caPem?: string;
   simulator?: { deviceLoginUrl: string; groundTruthFile?: string };
 }
 
+/** Exchange's resource id is the commercial host in DoD too (unconfirmed for DoD; commercial and GCC High are documented). */
 export const CLOUDS = {
   commercial: { authorityHost: 'https://login.microsoftonline.com', graph: 'https://graph.microsoft.com', exchange: 'https://outlook.office365.com' },
   gcchigh: { authorityHost: 'https://login.microsoftonline.us', graph: 'https://graph.microsoft.us', exchange: 'https://outlook.office365.us' },
@@ -46,6 +52,8 @@ export function cloudEnvironment(cloud: CloudName, tenant: string, clientId = DE
     exchangeBaseUrl: c.exchange,
     clientId,
     graphScopes: [`${c.graph}/.default`],
+    exchangeClientId: DEFAULT_EXCHANGE_CLIENT_ID,
+    exchangeScopes: [`${c.exchange}/.default`],
   };
 }
 
@@ -63,6 +71,8 @@ const EnvironmentFile = z.object({
   caCertFile: z.string().optional(),
   clientId: z.string().uuid(),
   graphScopes: z.array(z.string().min(1)).min(1),
+  exchangeClientId: z.string().uuid().optional(),
+  exchangeScopes: z.array(z.string().min(1)).min(1).optional(),
   simulator: z.object({ deviceLoginUrl: httpsUrl, groundTruthFile: z.string().optional() }).passthrough().optional(),
 }).passthrough();
 
@@ -106,6 +116,9 @@ export function loadEnvironmentFile(file: string): TenantEnvironment {
     exchangeBaseUrl: e.exchangeBaseUrl.replace(/\/+$/, ''),
     clientId: e.clientId,
     graphScopes: e.graphScopes,
+    // The simulator serves Exchange at its own URL but issues tokens for the real resource id, as Entra does.
+    exchangeClientId: e.exchangeClientId ?? DEFAULT_EXCHANGE_CLIENT_ID,
+    exchangeScopes: e.exchangeScopes ?? ['https://outlook.office365.com/.default'],
     caPem,
     simulator: e.simulator
       ? { deviceLoginUrl: e.simulator.deviceLoginUrl, groundTruthFile: e.simulator.groundTruthFile ? path.resolve(dir, e.simulator.groundTruthFile) : undefined }

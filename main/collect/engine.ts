@@ -1,25 +1,55 @@
 // Main process / CLI: runs a collection source by source, page by page; each page's evidence, rows and checkpoint commit together, so a killed run resumes with nothing lost or duplicated.
 import type { Database } from 'better-sqlite3';
 import { insertEvidence } from '../../db/queries/evidence';
-import { finishRun, getRun, reopenRun, startRun } from '../../db/queries/runs';
+import { finishRun, getRun, previousCompletedRun, reopenRun, startRun } from '../../db/queries/runs';
+import { recordChanges, type SnapshotEntity } from '../../db/queries/changes';
 import { appendCustody } from '../../db/queries/custody';
 import { finishSource, initSources, listSources, markSourceRunning, recordPage, recordRetry, type SourceRecord } from '../../db/queries/sources';
 import type { GraphReader } from '../graph/reader';
-import { GraphError } from '../graph/reader';
+import type { ExchangeReader } from '../exchange/reader';
 import type { CollectionStatus } from '../../preload/contract';
 
-export interface PagedSource {
+/** One page a source fetched: exactly what goes into evidence, the objects in it, and where to continue. */
+export interface SourcePage {
+  method: 'GET' | 'POST';
+  url: string;
+  status: number;
+  contentType: string;
+  body: Buffer;
+  value: unknown[];
+  /** Checkpoint for the next page (a nextLink, or a source's own cursor); null at the end. */
+  next: string | null;
+}
+
+export interface Readers {
+  graph: GraphReader;
+  /** Absent when the examiner has not signed in to Exchange Online: its sources are not planned. */
+  exchange?: ExchangeReader;
+}
+
+export interface FetchContext {
+  db: Database;
+  runId: string;
+  pageSize: number;
+  signal?: AbortSignal;
+  onRetry: () => void;
+}
+
+export interface CollectionSource {
   source: string;
   label: string;
-  /** First page, relative to the Graph base URL. */
-  firstPage(pageSize: number): string;
+  service: keyof Readers;
+  /** Fetches the page at `cursor`, or the first page when null. */
+  fetch(readers: Readers, cursor: string | null, ctx: FetchContext): Promise<SourcePage>;
   /** Derives rows from one page's objects; throws (refusing the whole page) on an object it cannot read. */
   store(db: Database, runId: string, evidenceId: number, objects: unknown[]): void;
+  /** Snapshotted entity: a clean re-collection records what appeared, disappeared or changed since the last one. */
+  snapshot?: SnapshotEntity;
 }
 
 export interface CollectDeps {
   db: Database;
-  graph: GraphReader;
+  readers: Readers;
   clock: () => Date;
   onProgress?: (status: CollectionStatus) => void;
   signal?: AbortSignal;
@@ -42,8 +72,8 @@ export interface CollectTarget {
 /** A page that carries a secret value is refused whole: secrets never enter the case file. */
 const SECRET_VALUE = /"secretText"\s*:\s*"/;
 
-export async function runCollection(deps: CollectDeps, target: CollectTarget, sources: readonly PagedSource[]): Promise<CollectionStatus> {
-  const { db, graph, clock } = deps;
+export async function runCollection(deps: CollectDeps, target: CollectTarget, sources: readonly CollectionSource[]): Promise<CollectionStatus> {
+  const { db, readers, clock } = deps;
   const { runId } = target;
   const summary = (records: SourceRecord[]) => records.map(({ source, state, pages, records: n, retries, lastError }) => ({ source, state, pages, records: n, retries, error: lastError }));
 
@@ -80,19 +110,21 @@ export async function runCollection(deps: CollectDeps, target: CollectTarget, so
     if (cancelled) break;
     markSourceRunning(db, runId, spec.source, clock().toISOString());
     emit();
-    // Pages stored but no next link: the last page landed before the run was stopped.
-    let url: string | null = record.nextUrl ?? (record.pages === 0 ? spec.firstPage(deps.pageSize ?? 999) : null);
+    // Pages stored but no checkpoint: the last page landed before the run was stopped.
+    let cursor: string | null = record.nextUrl;
+    let more = record.nextUrl !== null || record.pages === 0;
     try {
-      while (url) {
-        const page = await graph.page(url, deps.signal, () => recordRetry(db, runId, spec.source));
+      const ctx: FetchContext = { db, runId, pageSize: deps.pageSize ?? 999, signal: deps.signal, onRetry: () => recordRetry(db, runId, spec.source) };
+      while (more) {
+        const page = await spec.fetch(readers, cursor, ctx);
         if (SECRET_VALUE.test(page.body.toString('utf8'))) {
-          throw new GraphError(`A page of ${spec.label.toLowerCase()} carried a secret value; it was not stored. Report this: Graph does not return secrets on reads.`, page.status, 'secret_in_response', page.url);
+          throw new Error(`A page of ${spec.label.toLowerCase()} carried a secret value; it was not stored. Report this: Microsoft's services do not return secrets on reads.`);
         }
         db.transaction(() => {
           const ev = insertEvidence(db, {
             runId,
             source: spec.source,
-            method: 'GET',
+            method: page.method,
             url: page.url,
             status: page.status,
             contentType: page.contentType,
@@ -100,10 +132,11 @@ export async function runCollection(deps: CollectDeps, target: CollectTarget, so
             body: page.body,
           });
           spec.store(db, runId, ev.id, page.value);
-          recordPage(db, runId, spec.source, { records: page.value.length, nextUrl: page.nextLink });
+          recordPage(db, runId, spec.source, { records: page.value.length, nextUrl: page.next });
         })();
         emit();
-        url = page.nextLink;
+        cursor = page.next;
+        more = cursor !== null;
       }
       finishSource(db, runId, spec.source, { state: 'done', at: clock().toISOString() });
     } catch (err) {
@@ -125,8 +158,24 @@ export async function runCollection(deps: CollectDeps, target: CollectTarget, so
     : failed.length ? `${failed.length} of ${final.length} sources failed: ${failed.map((s) => s.label).join(', ')}. What was collected is kept; resume the collection to retry them.`
     : null;
   db.transaction(() => {
+    const previous = state === 'done' ? previousCompletedRun(db, runId) : null;
+    const changes: Record<string, { appeared: number; disappeared: number; modified: number }> = {};
+    for (const spec of sources) {
+      if (!previous || !spec.snapshot) continue;
+      const found = recordChanges(db, spec.snapshot, previous.runId, runId);
+      changes[spec.snapshot] = {
+        appeared: found.filter((c) => c.change === 'appeared').length,
+        disappeared: found.filter((c) => c.change === 'disappeared').length,
+        modified: found.filter((c) => c.change === 'modified').length,
+      };
+    }
     finishRun(db, runId, { state, finishedAt: clock().toISOString(), error });
-    appendCustody(db, { at: clock().toISOString(), action: 'collection.finished', actor: target.actor, details: { runId, state, sources: summary(final) } });
+    appendCustody(db, {
+      at: clock().toISOString(),
+      action: 'collection.finished',
+      actor: target.actor,
+      details: { runId, state, sources: summary(final), ...(previous ? { comparedWith: previous.runId, changes } : {}) },
+    });
   })();
   const status = collectionStatus(db, runId);
   deps.onProgress?.(status);

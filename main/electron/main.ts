@@ -108,6 +108,8 @@ app.whenReady().then(async () => {
     homeDir: home,
     keyDir: path.join(home, 'keys'),
     environment: environmentFromArgs(),
+    // Bundled beside main.cjs by scripts/build.js.
+    collectionWorker: { file: path.join(__dirname, 'collect-worker.cjs'), execArgv: [] },
     chooseNewCaseFile: async (suggested) => {
       const result = await dialog.showSaveDialog(mainWindow!, {
         title: 'New case file',

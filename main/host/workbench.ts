@@ -10,9 +10,7 @@ import { listCustody } from '../../db/queries/custody';
 import type { TenantEnvironment } from '../auth/environment';
 import { createTenantSession, type TenantSession } from '../auth/device-code';
 import { createHttpTransport, type HttpTransport } from '../http/https';
-import { readOnlyTransport } from '../http/read-only';
-import { createGraphReader } from '../graph/reader';
-import { collectDirectory } from '../collect/directory';
+import { startCollectionJob, type WorkerEntry } from '../jobs/collect-job';
 import { applicationFindings, applicationRows } from '../detect';
 import { loadOrCreateExaminerKey } from '../sign/keys';
 import { exportCase } from '../timeline/export';
@@ -32,6 +30,8 @@ export interface WorkbenchDeps {
   /** Electron asks the consultant where to save; the browser host uses casesDir. */
   chooseNewCaseFile?: (suggestedName: string) => Promise<string | null>;
   transport?: (environment: TenantEnvironment) => HttpTransport;
+  /** The collection worker's code (bundled in the app, TypeScript through tsx elsewhere). */
+  collectionWorker: WorkerEntry;
 }
 
 interface OpenCase {
@@ -124,6 +124,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
       },
       current: async () => open?.summary ?? null,
       close: async () => {
+        if (activeRun) throw new HandlerError('busy', 'A collection is writing to this case; wait for it to finish before closing.');
         if (open) closeDatabase(open.db);
         open = null;
         return null;
@@ -188,24 +189,40 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     },
     collect: {
       start: async () => {
-        const { db, summary } = requireCase();
+        const { file, summary } = requireCase();
         const session = tenant;
         const account = session?.account();
         if (!session || !account) throw new HandlerError('auth_required', 'Sign in to the tenant before collecting.');
         if (activeRun) throw new HandlerError('busy', 'A collection is already running; wait for it to finish.');
         const env = session.environment;
-        const graph = createGraphReader({
-          baseUrl: env.graphBaseUrl,
-          transport: readOnlyTransport(transportFor(env)),
-          getToken: () => session.getAccessToken(env.graphScopes),
-        });
         const runId = crypto.randomUUID();
         let latest: CollectionStatus = { runId, state: 'running', startedAt: clock().toISOString(), finishedAt: null, sources: [], error: null };
         runs.set(runId, latest);
-        const run = collectDirectory(
-          { db, graph, clock, onProgress: (s) => { latest = s; runs.set(runId, s); } },
-          { runId, environment: env.name, tenantId: account.tenantId, account: account.username, actor: summary.examiner },
-        )
+        // Paging, hashing and SQLite writes happen in a worker: the window stays responsive on a large tenant.
+        const job = startCollectionJob(
+          deps.collectionWorker,
+          {
+            caseFile: file,
+            environment: env,
+            services: ['graph'],
+            runId,
+            tenantId: account.tenantId,
+            account: account.username,
+            actor: summary.examiner,
+            resume: false,
+            pageSize: 999,
+            anchorMailbox: null,
+          },
+          {
+            getToken: () => session.getAccessToken(env.graphScopes),
+            onProgress: (s) => {
+              latest = s;
+              runs.set(runId, s);
+            },
+          },
+        );
+        const run = job.done
+          .then((s) => void runs.set(runId, s))
           .catch((err: Error) => {
             runs.set(runId, { ...latest, state: 'failed', finishedAt: clock().toISOString(), error: err.message });
           })
@@ -227,6 +244,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     export: {
       run: async () => {
         const { file, db, summary } = requireCase();
+        if (activeRun) throw new HandlerError('busy', 'A collection is still running; export once it has finished so the export covers it.');
         const signer = loadOrCreateExaminerKey(deps.keyDir, summary.examiner);
         const stamp = clock().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
         const outDir = uniquePath(path.join(path.dirname(file), 'exports'), `${safeFileName(summary.name)}-${stamp}`);

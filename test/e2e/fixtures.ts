@@ -10,6 +10,7 @@ import { generateSimulatorTls } from '../sim/ca';
 import { loadEnvironmentFile } from '../../main/auth/environment';
 import { startBrowserHost, type BrowserHost } from '../../main/host/browser';
 import { createWorkbench, type Workbench } from '../../main/host/workbench';
+import { tsxWorkerEntry } from '../../main/jobs/tsx-entry';
 
 export const CHROMIUM = process.env.PEREGRINE_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -47,6 +48,7 @@ export const test = base.extend<{ harness: Harness }>({
       homeDir: path.join(dir, 'home'),
       keyDir: path.join(dir, 'keys'),
       environment: loadEnvironmentFile(environmentFile),
+      collectionWorker: tsxWorkerEntry(),
     });
     const host = await startBrowserHost({ handlers: workbench.handlers, rendererDir: path.resolve('dist', 'renderer') });
     const browser = await chromium.launch({

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserHost, type BrowserHost } from '../../main/host/browser';
 import { createWorkbench, type Workbench } from '../../main/host/workbench';
+import { tsxWorkerEntry } from '../../main/jobs/tsx-entry';
 
 let dir: string;
 let host: BrowserHost;
@@ -32,7 +33,7 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(dir, 'renderer'));
   fs.writeFileSync(path.join(dir, 'renderer', 'index.html'), '<!doctype html><html><head><script type="module" src="./app.js"></script></head><body></body></html>');
   fs.writeFileSync(path.join(dir, 'secret.txt'), 'outside the renderer');
-  workbench = createWorkbench({ host: 'browser', toolVersion: '0.0.0-test', casesDir: path.join(dir, 'cases'), homeDir: path.join(dir, 'home'), keyDir: path.join(dir, 'keys'), environment: null });
+  workbench = createWorkbench({ host: 'browser', toolVersion: '0.0.0-test', casesDir: path.join(dir, 'cases'), homeDir: path.join(dir, 'home'), keyDir: path.join(dir, 'keys'), environment: null, collectionWorker: tsxWorkerEntry() });
   host = await startBrowserHost({ handlers: workbench.handlers, rendererDir: path.join(dir, 'renderer') });
 });
 

@@ -19,7 +19,7 @@ import { createTenantSession } from '../../main/auth/device-code';
 import { createHttpTransport } from '../../main/http/https';
 import { readOnlyTransport } from '../../main/http/read-only';
 import { createGraphReader } from '../../main/graph/reader';
-import { collectDirectory } from '../../main/collect/directory';
+import { collectTenant } from '../../main/collect/sources';
 import { main as cli } from '../../main/cli';
 
 let dir: string;
@@ -73,9 +73,9 @@ describe('resumable collection', () => {
     const target = { runId, environment: env.name, tenantId: sim.tenantId, account: 'admin', actor: 'A. Examiner' };
 
     const abort = new AbortController();
-    const first = await collectDirectory(
+    const first = await collectTenant(
       {
-        db, graph, clock: () => new Date(), pageSize: 5, signal: abort.signal,
+        db, readers: { graph }, clock: () => new Date(), pageSize: 5, signal: abort.signal,
         onProgress: (s) => {
           if ((s.sources.find((x) => x.source === 'graph.applications')?.pages ?? 0) >= 3) abort.abort();
         },
@@ -86,7 +86,7 @@ describe('resumable collection', () => {
     expect(first.sources.find((s) => s.source === 'graph.applications')!.pages).toBe(3);
     expect(first.sources.find((s) => s.source === 'graph.servicePrincipals')!.state).toBe('pending');
 
-    const second = await collectDirectory({ db, graph, clock: () => new Date(), pageSize: 5 }, { ...target, resume: true });
+    const second = await collectTenant({ db, readers: { graph }, clock: () => new Date(), pageSize: 5 }, { ...target, resume: true });
     expect(second.state).toBe('done');
     expect(listCustody(db).map((c) => c.action)).toEqual(['case.created', 'collection.started', 'collection.finished', 'collection.resumed', 'collection.finished']);
     closeDatabase(db);

@@ -17,7 +17,7 @@ import { createTenantSession } from '../../main/auth/device-code';
 import { createHttpTransport } from '../../main/http/https';
 import { readOnlyTransport } from '../../main/http/read-only';
 import { createGraphReader } from '../../main/graph/reader';
-import { collectDirectory } from '../../main/collect/directory';
+import { collectTenant } from '../../main/collect/sources';
 import { applicationRows } from '../../main/detect';
 import { main as cli, type CliIo } from '../../main/cli';
 
@@ -50,7 +50,7 @@ describe('collectDirectory against the simulator', () => {
     const graph = createGraphReader({ baseUrl: env.graphBaseUrl, transport: readOnlyTransport(transport), getToken: () => session.getAccessToken(env.graphScopes) });
     const runId = crypto.randomUUID();
     // A small page size makes the collector follow several nextLinks per source.
-    const status = await collectDirectory({ db, graph, clock: () => new Date(), pageSize: 7 }, { runId, environment: env.name, tenantId: account.tenantId, account: account.username, actor: 'A. Examiner' });
+    const status = await collectTenant({ db, readers: { graph }, clock: () => new Date(), pageSize: 7 }, { runId, environment: env.name, tenantId: account.tenantId, account: account.username, actor: 'A. Examiner' });
 
     expect(status.state).toBe('done');
     const truth = sim.groundTruth;

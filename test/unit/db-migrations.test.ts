@@ -60,6 +60,26 @@ const promised: Record<number, MigrationPromise> = {
     indexes: [],
     triggers: [],
   },
+  50: {
+    tables: {
+      sign_in: ['row_id', 'run_id', 'id', 'evidence_id', 'created_at', 'user_principal_name', 'app_id', 'ip_address', 'error_code', 'location', 'raw'],
+      directory_audit: ['row_id', 'run_id', 'id', 'evidence_id', 'activity_at', 'activity_display_name', 'operation', 'initiated_by_user_upn', 'targets', 'raw'],
+      ual_record: ['row_id', 'run_id', 'id', 'evidence_id', 'created_at', 'record_type', 'workload', 'raw_operation', 'operation', 'parameters', 'raw'],
+      event: ['id', 'run_id', 'at', 'source', 'record_id', 'operation', 'raw_operation', 'result', 'actor_user', 'actor_app_id', 'actor_ip', 'target_type', 'target_id', 'target_name', 'evidence_id', 'source_row_id'],
+    },
+    indexes: ['sign_in_byEvidenceId', 'directory_audit_byEvidenceId', 'ual_record_byEvidenceId', 'event_byAt', 'event_byRunIdAt', 'event_byOperationAt', 'event_byActorIpAt', 'event_byTargetIdAt', 'event_byEvidenceId'],
+    triggers: [],
+  },
+  60: {
+    tables: { object_change: ['run_id', 'previous_run_id', 'entity', 'object_id', 'display_name', 'change', 'fields'] },
+    indexes: ['object_change_byEntityObjectId'],
+    triggers: [],
+  },
+  70: {
+    tables: { tenant_object: ['run_id', 'kind', 'object_id', 'evidence_id', 'display_name', 'principal_id', 'resource_id', 'raw'] },
+    indexes: ['tenant_object_byKindPrincipalId', 'tenant_object_byEvidenceId'],
+    triggers: [],
+  },
 };
 
 const names = (db: Database, type: string): string[] =>

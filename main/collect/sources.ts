@@ -1,0 +1,77 @@
+// Main process / CLI: what a collection reads — Graph directory objects and Exchange Online configuration — as checkpointed sources.
+import { insertApplications, insertOrganization, insertServicePrincipals } from '../../db/queries/directory';
+import { insertObjects, type ObjectKind } from '../../db/queries/objects';
+import { runCollection, type CollectDeps, type CollectTarget, type CollectionSource, type SourcePage } from './engine';
+import type { GraphPage } from '../graph/reader';
+import type { ExchangePage } from '../exchange/reader';
+import type { CollectionStatus } from '../../preload/contract';
+
+const get = (o: Record<string, unknown>, key: string) => o[key];
+
+function fromGraph(page: GraphPage): SourcePage {
+  return { method: 'GET', url: page.url, status: page.status, contentType: page.contentType, body: page.body, value: page.value, next: page.nextLink };
+}
+
+function fromExchange(page: ExchangePage): SourcePage {
+  return { method: 'POST', url: page.url, status: page.status, contentType: page.contentType, body: page.body, value: page.value, next: page.nextLink };
+}
+
+/** A Graph collection read page by page from `path`; `paged` endpoints take `$top`. */
+function graphList(source: string, label: string, path: string, store: CollectionSource['store'], opts: { paged?: boolean; snapshot?: CollectionSource['snapshot'] } = {}): CollectionSource {
+  return {
+    source,
+    label,
+    service: 'graph',
+    snapshot: opts.snapshot,
+    store,
+    fetch: async (readers, cursor, ctx) => {
+      const first = opts.paged === false ? path : `${path}${path.includes('?') ? '&' : '?'}$top=${ctx.pageSize}`;
+      return fromGraph(await readers.graph.page(cursor ?? first, ctx.signal, ctx.onRetry));
+    },
+  };
+}
+
+function objects(kind: ObjectKind): CollectionSource['store'] {
+  return (db, runId, evidenceId, list) => void insertObjects(db, runId, evidenceId, kind, list);
+}
+
+function exchangeCmdlet(source: string, label: string, cmdlet: string, parameters: Record<string, unknown>, kind: ObjectKind): CollectionSource {
+  return {
+    source,
+    label,
+    service: 'exchange',
+    snapshot: `object:${kind.kind}`,
+    store: objects(kind),
+    fetch: async (readers, cursor, ctx) => {
+      if (!readers.exchange) throw new Error('Not signed in to Exchange Online.');
+      return fromExchange(await readers.exchange.page(cmdlet, parameters, cursor ?? undefined, ctx.signal, ctx.onRetry));
+    },
+  };
+}
+
+/** Exchange objects are identified by Guid (or ExchangeObjectId); Identity is a name and can be reused after a delete. */
+const exchangeObject: Omit<ObjectKind, 'kind'> = {
+  id: (o) => get(o, 'Guid') ?? get(o, 'ExchangeObjectId') ?? get(o, 'Identity'),
+  name: (o) => get(o, 'Name') ?? get(o, 'Identity'),
+};
+
+export const GRAPH_SOURCES: readonly CollectionSource[] = [
+  graphList('graph.organization', 'Organization', '/v1.0/organization', insertOrganization, { paged: false }),
+  graphList('graph.applications', 'Applications', '/v1.0/applications', insertApplications, { snapshot: 'application' }),
+  graphList('graph.servicePrincipals', 'Service principals', '/v1.0/servicePrincipals', insertServicePrincipals, { snapshot: 'servicePrincipal' }),
+];
+
+export const EXCHANGE_SOURCES: readonly CollectionSource[] = [
+  exchangeCmdlet('exo.inboundConnectors', 'Inbound connectors', 'Get-InboundConnector', {}, { kind: 'inboundConnector', ...exchangeObject }),
+  exchangeCmdlet('exo.outboundConnectors', 'Outbound connectors', 'Get-OutboundConnector', {}, { kind: 'outboundConnector', ...exchangeObject }),
+  exchangeCmdlet('exo.transportRules', 'Transport rules', 'Get-TransportRule', { ResultSize: 'Unlimited' }, { kind: 'transportRule', ...exchangeObject }),
+];
+
+/** The sources a session can collect: Exchange ones only when signed in to Exchange Online. */
+export function plannedSources(readers: CollectDeps['readers']): CollectionSource[] {
+  return [...GRAPH_SOURCES, ...(readers.exchange ? EXCHANGE_SOURCES : [])];
+}
+
+export function collectTenant(deps: CollectDeps, target: CollectTarget): Promise<CollectionStatus> {
+  return runCollection(deps, target, plannedSources(deps.readers));
+}

@@ -1,0 +1,30 @@
+// Main process and collection worker: the messages between them. Tokens cross only as answers to the worker's requests and never reach the case file.
+import type { CollectionStatus } from '../../preload/contract';
+import type { TenantEnvironment } from '../auth/environment';
+
+export type Service = 'graph' | 'exchange';
+
+export interface CollectionJob {
+  caseFile: string;
+  environment: TenantEnvironment;
+  services: Service[];
+  runId: string;
+  tenantId: string;
+  account: string;
+  actor: string;
+  resume: boolean;
+  pageSize: number;
+  /** For Exchange Online: the routing hint (`UPN:<upn>`). */
+  anchorMailbox: string | null;
+}
+
+export type FromWorker =
+  | { type: 'token'; requestId: number; service: Service }
+  | { type: 'progress'; status: CollectionStatus }
+  | { type: 'done'; status: CollectionStatus }
+  | { type: 'failed'; message: string };
+
+export type ToWorker =
+  | { type: 'token'; requestId: number; token: string }
+  | { type: 'token-error'; requestId: number; message: string }
+  | { type: 'cancel' };
