@@ -16,6 +16,7 @@ import { createExchangeReader, type ExchangeReader } from './exchange/reader';
 import { createHttpTransport, type HttpTransport } from './http/https';
 import { readOnlyTransport } from './http/read-only';
 import { createGraphReader } from './graph/reader';
+import { createPacer } from './graph/pacer';
 import { collectTenant } from './collect/sources';
 import { applicationFindings, applicationRows } from './detect';
 import { defaultKeyDir, loadOrCreateExaminerKey } from './sign/keys';
@@ -40,6 +41,8 @@ Commands:
                         Sign in with a device code and collect (read-only) into the case.
                         --exchange also signs in to Exchange Online (a second code) and reads
                         connectors and transport rules.
+                        Sign-ins and directory audits are read for --days <n> (default 30) up to now,
+                        or --since <date> [--until <date>]; --no-logs skips them.
                         --resume continues the last unfinished collection from its checkpoints.
                         --page-size <n> asks for smaller pages (default 999).
   detect <case> [--json]
@@ -84,7 +87,7 @@ function homeDir(): string {
 function parse(args: string[], options: ParseArgsConfig['options'], positionals: string[]) {
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, allowNegative: true, strict: true });
   } catch (err) {
     throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/, ''));
   }
@@ -191,6 +194,10 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
       resume: { type: 'boolean' },
       'page-size': { type: 'string' },
       exchange: { type: 'boolean' },
+      logs: { type: 'boolean', default: true },
+      days: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
     },
     ['case'],
   );
@@ -204,6 +211,8 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
   if (values['auto-approve-on-sim'] && env.cloud !== 'simulator') throw new UsageError('--auto-approve-on-sim only works with a simulator environment file.');
   const pageSize = values['page-size'] === undefined ? 999 : Number(values['page-size']);
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 999) throw new UsageError('--page-size must be a whole number from 1 to 999.');
+
+  const window = values.logs ? logWindow(values, io.clock(), env) : undefined;
 
   const { db, summary } = openCase(positionals[0]!);
   try {
@@ -237,6 +246,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
       baseUrl: env.graphBaseUrl,
       transport: readOnlyTransport(transport),
       getToken: () => session.getAccessToken(env.graphScopes),
+      pacer: createPacer(),
       onRetry: (r) => io.err(`Throttled (HTTP ${r.status}); waiting ${Math.ceil(r.waitMs / 1000)} s as the service asked (attempt ${r.attempt}).`),
     });
     if (resumable && resumable.tenantId !== account.tenantId) {
@@ -252,6 +262,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
         account: account.username,
         actor: summary.examiner,
         resume: !!resumable,
+        window,
       },
     );
     if (io.isTTY) io.err('');
@@ -261,6 +272,26 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
   } finally {
     closeDatabase(db);
   }
+}
+
+/**
+ * Sign-ins and audits are kept 30 days (Entra ID P1/P2; 7 on Free): the default window. A simulated tenant's
+ * "now" is its scenario's reference time, which its environment file gives.
+ */
+function logWindow(values: Record<string, string | boolean | undefined>, now: Date, env: TenantEnvironment): { from: string; to: string } {
+  const date = (flag: string): Date | undefined => {
+    const v = values[flag];
+    if (typeof v !== 'string') return undefined;
+    const d = new Date(v);
+    if (Number.isNaN(d.getTime())) throw new UsageError(`--${flag} must be a date or date-time (ISO 8601), e.g. 2026-11-01 or 2026-11-01T00:00:00Z.`);
+    return d;
+  };
+  const until = date('until') ?? (env.simulator?.referenceTime ? new Date(env.simulator.referenceTime) : now);
+  const days = values.days === undefined ? 30 : Number(values.days);
+  if (!Number.isInteger(days) || days < 1 || days > 180) throw new UsageError('--days must be a whole number from 1 to 180.');
+  const since = date('since') ?? new Date(until.getTime() - days * 86_400_000);
+  if (since >= until) throw new UsageError('--since must be before --until.');
+  return { from: since.toISOString(), to: until.toISOString() };
 }
 
 function reportProgress(io: CliIo, s: CollectionStatus) {

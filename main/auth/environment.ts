@@ -23,7 +23,8 @@ export interface TenantEnvironment {
   exchangeScopes: string[];
   /** Extra CA (PEM) to trust, for the simulator; never a switch that turns verification off. */
   caPem?: string;
-  simulator?: { deviceLoginUrl: string; groundTruthFile?: string };
+  /** The simulator's own clock: its tenant's "now" (a fixed scenario date), so windows land where its history is. */
+  simulator?: { deviceLoginUrl: string; groundTruthFile?: string; referenceTime?: string };
 }
 
 /** Exchange's resource id is the commercial host in DoD too (unconfirmed for DoD; commercial and GCC High are documented). */
@@ -73,7 +74,7 @@ const EnvironmentFile = z.object({
   graphScopes: z.array(z.string().min(1)).min(1),
   exchangeClientId: z.string().uuid().optional(),
   exchangeScopes: z.array(z.string().min(1)).min(1).optional(),
-  simulator: z.object({ deviceLoginUrl: httpsUrl, groundTruthFile: z.string().optional() }).passthrough().optional(),
+  simulator: z.object({ deviceLoginUrl: httpsUrl, groundTruthFile: z.string().optional(), referenceTime: z.string().datetime({ offset: true }).optional() }).passthrough().optional(),
 }).passthrough();
 
 /** Reads an environment file (as `npm run sim` writes it). Errors name the file and the field. */
@@ -121,7 +122,11 @@ export function loadEnvironmentFile(file: string): TenantEnvironment {
     exchangeScopes: e.exchangeScopes ?? ['https://outlook.office365.com/.default'],
     caPem,
     simulator: e.simulator
-      ? { deviceLoginUrl: e.simulator.deviceLoginUrl, groundTruthFile: e.simulator.groundTruthFile ? path.resolve(dir, e.simulator.groundTruthFile) : undefined }
+      ? {
+          deviceLoginUrl: e.simulator.deviceLoginUrl,
+          groundTruthFile: e.simulator.groundTruthFile ? path.resolve(dir, e.simulator.groundTruthFile) : undefined,
+          referenceTime: e.simulator.referenceTime,
+        }
       : undefined,
   };
 }

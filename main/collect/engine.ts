@@ -31,6 +31,8 @@ export interface FetchContext {
   db: Database;
   runId: string;
   pageSize: number;
+  /** The time window of a windowed (log) source, as planned when the run started; null for directory objects. */
+  window: { from: string; to: string } | null;
   signal?: AbortSignal;
   onRetry: () => void;
 }
@@ -45,6 +47,8 @@ export interface CollectionSource {
   store(db: Database, runId: string, evidenceId: number, objects: unknown[]): void;
   /** Snapshotted entity: a clean re-collection records what appeared, disappeared or changed since the last one. */
   snapshot?: SnapshotEntity;
+  /** Log sources read a time window (the run's), and record it in the completeness account. */
+  windowed?: boolean;
 }
 
 export interface CollectDeps {
@@ -67,6 +71,8 @@ export interface CollectTarget {
   actor: string;
   /** Continue this run from its checkpoints instead of starting it. */
   resume?: boolean;
+  /** Time window for log sources (ISO, UTC; `to` exclusive). Needed when any planned source is windowed. */
+  window?: { from: string; to: string };
 }
 
 /** A page that carries a secret value is refused whole: secrets never enter the case file. */
@@ -90,12 +96,14 @@ export async function runCollection(deps: CollectDeps, target: CollectTarget, so
   } else {
     db.transaction(() => {
       startRun(db, { runId, startedAt: clock().toISOString(), environment: target.environment, tenantId: target.tenantId, account: target.account });
-      initSources(db, runId, sources.map(({ source, label }) => ({ source, label })));
+      const windowed = sources.filter((s) => s.windowed);
+      if (windowed.length && !target.window) throw new Error(`Log sources (${windowed.map((s) => s.label).join(', ')}) need a time window.`);
+      initSources(db, runId, sources.map(({ source, label, windowed: w }) => ({ source, label, windowFrom: w ? target.window!.from : null, windowTo: w ? target.window!.to : null })));
       appendCustody(db, {
         at: clock().toISOString(),
         action: 'collection.started',
         actor: target.actor,
-        details: { runId, environment: target.environment, tenantId: target.tenantId, account: target.account, sources: sources.map((s) => s.source) },
+        details: { runId, environment: target.environment, tenantId: target.tenantId, account: target.account, sources: sources.map((s) => s.source), window: target.window ?? null },
       });
     })();
   }
@@ -114,7 +122,8 @@ export async function runCollection(deps: CollectDeps, target: CollectTarget, so
     let cursor: string | null = record.nextUrl;
     let more = record.nextUrl !== null || record.pages === 0;
     try {
-      const ctx: FetchContext = { db, runId, pageSize: deps.pageSize ?? 999, signal: deps.signal, onRetry: () => recordRetry(db, runId, spec.source) };
+      const window = record.windowFrom && record.windowTo ? { from: record.windowFrom, to: record.windowTo } : null;
+      const ctx: FetchContext = { db, runId, pageSize: deps.pageSize ?? 999, window, signal: deps.signal, onRetry: () => recordRetry(db, runId, spec.source) };
       while (more) {
         const page = await spec.fetch(readers, cursor, ctx);
         if (SECRET_VALUE.test(page.body.toString('utf8'))) {

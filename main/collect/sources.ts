@@ -1,6 +1,8 @@
 // Main process / CLI: what a collection reads — Graph directory objects and Exchange Online configuration — as checkpointed sources.
 import { insertApplications, insertOrganization, insertServicePrincipals } from '../../db/queries/directory';
 import { insertObjects, type ObjectKind } from '../../db/queries/objects';
+import { insertDirectoryAudits, insertSignIns } from '../../db/queries/logs';
+import { listSources } from '../../db/queries/sources';
 import { runCollection, type CollectDeps, type CollectTarget, type CollectionSource, type SourcePage } from './engine';
 import type { GraphPage } from '../graph/reader';
 import type { ExchangePage } from '../exchange/reader';
@@ -26,6 +28,26 @@ function graphList(source: string, label: string, path: string, store: Collectio
     store,
     fetch: async (readers, cursor, ctx) => {
       const first = opts.paged === false ? path : `${path}${path.includes('?') ? '&' : '?'}$top=${ctx.pageSize}`;
+      return fromGraph(await readers.graph.page(cursor ?? first, ctx.signal, ctx.onRetry));
+    },
+  };
+}
+
+/**
+ * A Graph log read over the run's window, newest first as Graph serves it. Sign-ins and audits share the identity
+ * reports' throttling budget (5 requests per 10 s per app per tenant): large pages keep the request count down.
+ */
+function graphLog(source: string, label: string, path: string, timeProperty: string, store: CollectionSource['store']): CollectionSource {
+  return {
+    source,
+    label,
+    service: 'graph',
+    windowed: true,
+    store,
+    fetch: async (readers, cursor, ctx) => {
+      if (!ctx.window) throw new Error(`${label} need a time window.`);
+      const filter = `${timeProperty} ge ${ctx.window.from} and ${timeProperty} lt ${ctx.window.to}`;
+      const first = `${path}?$filter=${encodeURIComponent(filter)}&$top=${Math.min(ctx.pageSize, 1000)}`;
       return fromGraph(await readers.graph.page(cursor ?? first, ctx.signal, ctx.onRetry));
     },
   };
@@ -61,17 +83,29 @@ export const GRAPH_SOURCES: readonly CollectionSource[] = [
   graphList('graph.servicePrincipals', 'Service principals', '/v1.0/servicePrincipals', insertServicePrincipals, { snapshot: 'servicePrincipal' }),
 ];
 
+export const LOG_SOURCES: readonly CollectionSource[] = [
+  graphLog('graph.signIns', 'Sign-ins', '/v1.0/auditLogs/signIns', 'createdDateTime', (db, runId, ev, list) => void insertSignIns(db, runId, ev, list)),
+  graphLog('graph.directoryAudits', 'Directory audits', '/v1.0/auditLogs/directoryAudits', 'activityDateTime', (db, runId, ev, list) => void insertDirectoryAudits(db, runId, ev, list)),
+];
+
 export const EXCHANGE_SOURCES: readonly CollectionSource[] = [
   exchangeCmdlet('exo.inboundConnectors', 'Inbound connectors', 'Get-InboundConnector', {}, { kind: 'inboundConnector', ...exchangeObject }),
   exchangeCmdlet('exo.outboundConnectors', 'Outbound connectors', 'Get-OutboundConnector', {}, { kind: 'outboundConnector', ...exchangeObject }),
   exchangeCmdlet('exo.transportRules', 'Transport rules', 'Get-TransportRule', { ResultSize: 'Unlimited' }, { kind: 'transportRule', ...exchangeObject }),
 ];
 
-/** The sources a session can collect: Exchange ones only when signed in to Exchange Online. */
-export function plannedSources(readers: CollectDeps['readers']): CollectionSource[] {
-  return [...GRAPH_SOURCES, ...(readers.exchange ? EXCHANGE_SOURCES : [])];
+/** The sources a session can collect: logs only with a window, Exchange ones only when signed in to Exchange Online. */
+export function plannedSources(readers: CollectDeps['readers'], withLogs: boolean): CollectionSource[] {
+  return [...GRAPH_SOURCES, ...(withLogs ? LOG_SOURCES : []), ...(readers.exchange ? EXCHANGE_SOURCES : [])];
 }
 
+const ALL_SOURCES: readonly CollectionSource[] = [...GRAPH_SOURCES, ...LOG_SOURCES, ...EXCHANGE_SOURCES];
+
+/** A new run plans from what this session can reach; a resumed run keeps the plan it started with. */
 export function collectTenant(deps: CollectDeps, target: CollectTarget): Promise<CollectionStatus> {
-  return runCollection(deps, target, plannedSources(deps.readers));
+  if (target.resume) {
+    const planned = new Set(listSources(deps.db, target.runId).map((s) => s.source));
+    return runCollection(deps, target, ALL_SOURCES.filter((s) => planned.has(s.source)));
+  }
+  return runCollection(deps, target, plannedSources(deps.readers, !!target.window));
 }

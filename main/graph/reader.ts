@@ -1,6 +1,7 @@
 // Main process / CLI: Microsoft Graph reads with OData paging, Retry-After and token refresh; raw pages go to evidence untouched.
 import type { HttpTransport, HttpResponse } from '../http/https';
 import { redactUrl } from '../http/https';
+import type { Pacer } from './pacer';
 
 export interface GraphPage {
   url: string;
@@ -20,6 +21,8 @@ export interface GraphReaderDeps {
   /** Told about every wait so the consultant sees why progress paused. */
   onRetry?: (info: { url: string; status: number; waitMs: number; attempt: number }) => void;
   maxRetries?: number;
+  /** Keeps requests under Graph's documented limits; without one, only Retry-After slows the reader down. */
+  pacer?: Pacer;
 }
 
 export class GraphError extends Error {
@@ -51,6 +54,7 @@ export function createGraphReader(deps: GraphReaderDeps): GraphReader {
     let refreshedAfter401 = false;
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
+      await deps.pacer?.admit(url, signal);
       const token = await deps.getToken();
       const res: HttpResponse = await deps.transport({
         method: 'GET',

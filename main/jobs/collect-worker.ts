@@ -4,6 +4,7 @@ import { openDatabase, closeDatabase } from '../../db/connection';
 import { createHttpTransport } from '../http/https';
 import { readOnlyTransport } from '../http/read-only';
 import { createGraphReader } from '../graph/reader';
+import { createPacer } from '../graph/pacer';
 import { createExchangeReader } from '../exchange/reader';
 import { collectTenant } from '../collect/sources';
 import type { CollectionJob, FromWorker, Service, ToWorker } from './protocol';
@@ -40,7 +41,7 @@ async function run() {
   const transport = readOnlyTransport(createHttpTransport({ ca: env.caPem, userAgent: 'Peregrine' }));
   const db = openDatabase(job.caseFile, { create: false });
   try {
-    const graph = createGraphReader({ baseUrl: env.graphBaseUrl, transport, getToken: () => token('graph') });
+    const graph = createGraphReader({ baseUrl: env.graphBaseUrl, transport, getToken: () => token('graph'), pacer: createPacer() });
     const exchange =
       job.services.includes('exchange') && job.anchorMailbox
         ? createExchangeReader({ baseUrl: env.exchangeBaseUrl, tenantId: job.tenantId, transport, getToken: () => token('exchange'), anchorMailbox: job.anchorMailbox })

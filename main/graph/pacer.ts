@@ -1,0 +1,33 @@
+// Main process / CLI: keeps requests under Graph's documented per-app limits so a long collection is paced, not throttled.
+
+/** Identity and access reports (sign-ins, directory audits, authentication-method reports): 5 requests per 10 s per app per tenant. */
+export const REPORTS_LIMIT = { requests: 5, perMs: 10_000 } as const;
+const REPORT_PATH = /\/(v1\.0|beta)\/(auditLogs\/(signIns|directoryAudits|provisioning)|reports\/authenticationMethods)\b/;
+
+export interface Pacer {
+  /** Resolves when a request to `url` may be sent without exceeding its limit, and counts it. */
+  admit(url: string, signal?: AbortSignal): Promise<void>;
+}
+
+/** A sliding window per limited family of endpoints; everything else passes at once. */
+export function createPacer(deps: { now?: () => number; sleep?: (ms: number) => Promise<void> } = {}): Pacer {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sent: number[] = [];
+  return {
+    async admit(url, signal) {
+      if (!REPORT_PATH.test(new URL(url).pathname)) return;
+      for (;;) {
+        signal?.throwIfAborted();
+        const t = now();
+        while (sent.length && sent[0]! <= t - REPORTS_LIMIT.perMs) sent.shift();
+        if (sent.length < REPORTS_LIMIT.requests) {
+          sent.push(t);
+          return;
+        }
+        // A little past the window's edge: clocks on either side round differently.
+        await sleep(sent[0]! + REPORTS_LIMIT.perMs - t + 50);
+      }
+    },
+  };
+}
