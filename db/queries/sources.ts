@@ -84,14 +84,15 @@ export function markSourceRunning(db: Database, runId: string, source: string, a
 }
 
 /** Called in the same transaction as the page's evidence and rows: the checkpoint moves only with what it covers. */
-export function recordPage(db: Database, runId: string, source: string, page: { records: number; nextUrl: string | null }): void {
+export function recordPage(db: Database, runId: string, source: string, page: { records: number; nextUrl: string | null; truncated?: boolean }): void {
   changeOne(
     db,
-    `UPDATE collection_source SET pages = pages + 1, records = records + ?, next_url = ? WHERE run_id = ? AND source = ?`,
+    `UPDATE collection_source SET pages = pages + 1, records = records + ?, next_url = ?, truncated = max(truncated, ?) WHERE run_id = ? AND source = ?`,
     runId,
     source,
     page.records,
     page.nextUrl,
+    page.truncated ? 1 : 0,
   );
 }
 

@@ -19,6 +19,8 @@ export interface SourcePage {
   value: unknown[];
   /** Checkpoint for the next page (a nextLink, or a source's own cursor); null at the end. */
   next: string | null;
+  /** The service said it holds more than it will return for this request (a capped window). */
+  truncated?: boolean;
 }
 
 export interface Readers {
@@ -141,7 +143,7 @@ export async function runCollection(deps: CollectDeps, target: CollectTarget, so
             body: page.body,
           });
           spec.store(db, runId, ev.id, page.value);
-          recordPage(db, runId, spec.source, { records: page.value.length, nextUrl: page.next });
+          recordPage(db, runId, spec.source, { records: page.value.length, nextUrl: page.next, truncated: page.truncated });
         })();
         emit();
         cursor = page.next;

@@ -1,7 +1,7 @@
 // Main process / CLI: what a collection reads — Graph directory objects and Exchange Online configuration — as checkpointed sources.
 import { insertApplications, insertOrganization, insertServicePrincipals } from '../../db/queries/directory';
 import { insertObjects, type ObjectKind } from '../../db/queries/objects';
-import { insertDirectoryAudits, insertSignIns } from '../../db/queries/logs';
+import { insertDirectoryAudits, insertSignIns, insertUnifiedAuditRecords } from '../../db/queries/logs';
 import { listSources } from '../../db/queries/sources';
 import { runCollection, type CollectDeps, type CollectTarget, type CollectionSource, type SourcePage } from './engine';
 import type { GraphPage } from '../graph/reader';
@@ -71,6 +71,59 @@ function exchangeCmdlet(source: string, label: string, cmdlet: string, parameter
   };
 }
 
+/** Search-UnifiedAuditLog returns at most 50,000 rows per session and 5,000 per call (ExchangeOnlineManagement docs). */
+export const UAL_SESSION_CAP = 50_000;
+const UAL_CALL_SIZE = 5_000;
+/** Below this a slice is not split further; a busier minute is recorded as truncated. */
+const UAL_MIN_SLICE_MS = 60_000;
+
+interface UalCursor {
+  /** Windows still to read, oldest first; the first is the one in progress. */
+  slices: [string, string][];
+  sessionId: string | null;
+  nextLink: string | null;
+  fetched: number;
+}
+
+/**
+ * The Unified Audit Log over the run's window, read session by session with ReturnLargeSet. A slice whose
+ * ResultCount passes the session cap is halved until every slice fits, so nothing is silently cut off.
+ */
+function unifiedAuditLog(): CollectionSource {
+  return {
+    source: 'exo.unifiedAuditLog',
+    label: 'Unified Audit Log',
+    service: 'exchange',
+    windowed: true,
+    store: (db, runId, ev, rows) => void insertUnifiedAuditRecords(db, runId, ev, rows),
+    fetch: async (readers, cursor, ctx) => {
+      if (!readers.exchange) throw new Error('Not signed in to Exchange Online.');
+      if (!ctx.window) throw new Error('The Unified Audit Log needs a time window.');
+      const at: UalCursor = cursor ? (JSON.parse(cursor) as UalCursor) : { slices: [[ctx.window.from, ctx.window.to]], sessionId: null, nextLink: null, fetched: 0 };
+      const [from, to] = at.slices[0]!;
+      const sessionId = at.sessionId ?? crypto.randomUUID();
+      const parameters = { StartDate: from, EndDate: to, SessionId: sessionId, SessionCommand: 'ReturnLargeSet', ResultSize: UAL_CALL_SIZE };
+      const page = fromExchange(await readers.exchange.page('Search-UnifiedAuditLog', parameters, at.nextLink ?? undefined, ctx.signal, ctx.onRetry));
+      const total = Number((page.value[0] as { ResultCount?: unknown } | undefined)?.ResultCount ?? 0);
+      const firstOfSession = at.fetched === 0 && at.nextLink === null;
+      const span = Date.parse(to) - Date.parse(from);
+      if (firstOfSession && total > UAL_SESSION_CAP && span > UAL_MIN_SLICE_MS) {
+        // Too many for one session: halve the slice and start again; this page's rows come back in the halves.
+        const mid = new Date(Date.parse(from) + Math.floor(span / 2)).toISOString();
+        const next: UalCursor = { slices: [[from, mid], [mid, to], ...at.slices.slice(1)], sessionId: null, nextLink: null, fetched: 0 };
+        return { ...page, value: [], next: JSON.stringify(next) };
+      }
+      const fetched = at.fetched + page.value.length;
+      const cap = Math.min(total, UAL_SESSION_CAP);
+      let next: UalCursor | null;
+      if (page.next) next = { ...at, sessionId, nextLink: page.next, fetched };
+      else if (page.value.length > 0 && fetched < cap) next = { ...at, sessionId, nextLink: null, fetched };
+      else next = at.slices.length > 1 ? { slices: at.slices.slice(1), sessionId: null, nextLink: null, fetched: 0 } : null;
+      return { ...page, next: next ? JSON.stringify(next) : null, truncated: total > UAL_SESSION_CAP };
+    },
+  };
+}
+
 /** Exchange objects are identified by Guid (or ExchangeObjectId); Identity is a name and can be reused after a delete. */
 const exchangeObject: Omit<ObjectKind, 'kind'> = {
   id: (o) => get(o, 'Guid') ?? get(o, 'ExchangeObjectId') ?? get(o, 'Identity'),
@@ -88,6 +141,8 @@ export const LOG_SOURCES: readonly CollectionSource[] = [
   graphLog('graph.directoryAudits', 'Directory audits', '/v1.0/auditLogs/directoryAudits', 'activityDateTime', (db, runId, ev, list) => void insertDirectoryAudits(db, runId, ev, list)),
 ];
 
+export const EXCHANGE_LOG_SOURCES: readonly CollectionSource[] = [unifiedAuditLog()];
+
 export const EXCHANGE_SOURCES: readonly CollectionSource[] = [
   exchangeCmdlet('exo.inboundConnectors', 'Inbound connectors', 'Get-InboundConnector', {}, { kind: 'inboundConnector', ...exchangeObject }),
   exchangeCmdlet('exo.outboundConnectors', 'Outbound connectors', 'Get-OutboundConnector', {}, { kind: 'outboundConnector', ...exchangeObject }),
@@ -96,10 +151,15 @@ export const EXCHANGE_SOURCES: readonly CollectionSource[] = [
 
 /** The sources a session can collect: logs only with a window, Exchange ones only when signed in to Exchange Online. */
 export function plannedSources(readers: CollectDeps['readers'], withLogs: boolean): CollectionSource[] {
-  return [...GRAPH_SOURCES, ...(withLogs ? LOG_SOURCES : []), ...(readers.exchange ? EXCHANGE_SOURCES : [])];
+  return [
+    ...GRAPH_SOURCES,
+    ...(withLogs ? LOG_SOURCES : []),
+    ...(readers.exchange ? EXCHANGE_SOURCES : []),
+    ...(readers.exchange && withLogs ? EXCHANGE_LOG_SOURCES : []),
+  ];
 }
 
-const ALL_SOURCES: readonly CollectionSource[] = [...GRAPH_SOURCES, ...LOG_SOURCES, ...EXCHANGE_SOURCES];
+const ALL_SOURCES: readonly CollectionSource[] = [...GRAPH_SOURCES, ...LOG_SOURCES, ...EXCHANGE_SOURCES, ...EXCHANGE_LOG_SOURCES];
 
 /** A new run plans from what this session can reach; a resumed run keeps the plan it started with. */
 export function collectTenant(deps: CollectDeps, target: CollectTarget): Promise<CollectionStatus> {

@@ -1,0 +1,87 @@
+// The Unified Audit Log source: session paging with ReturnLargeSet, splitting windows over the 50,000-row session cap, truncation only when a minute is too busy.
+import { describe, expect, it } from 'vitest';
+import { EXCHANGE_LOG_SOURCES, UAL_SESSION_CAP } from '../../main/collect/sources';
+import type { ExchangeReader, ExchangePage } from '../../main/exchange/reader';
+import type { FetchContext, Readers } from '../../main/collect/engine';
+import type { Database } from 'better-sqlite3';
+
+interface Row { Identity: string; CreationDate: string; ResultIndex?: number; ResultCount?: number }
+
+/** Search-UnifiedAuditLog as documented: 5,000 rows per call at most, 50,000 per session, ResultCount on every row. */
+function fakeExchange(rows: Row[]) {
+  const sessions = new Map<string, number>();
+  let calls = 0;
+  const reader: ExchangeReader = {
+    invokeUrl: 'https://outlook.test/adminapi/beta/t/InvokeCommand',
+    pages: () => { throw new Error('not used'); },
+    page: async (cmdlet, p) => {
+      calls++;
+      expect(cmdlet).toBe('Search-UnifiedAuditLog');
+      expect(p.SessionCommand).toBe('ReturnLargeSet');
+      const from = Date.parse(String(p.StartDate));
+      const to = Date.parse(String(p.EndDate));
+      const inWindow = rows.filter((r) => Date.parse(r.CreationDate) >= from && Date.parse(r.CreationDate) < to);
+      const session = String(p.SessionId);
+      const offset = sessions.get(session) ?? 0;
+      const size = Math.min(Number(p.ResultSize), 5000);
+      const slice = inWindow.slice(offset, Math.min(offset + size, UAL_SESSION_CAP));
+      sessions.set(session, offset + slice.length);
+      const value = slice.map((r, i) => ({ ...r, ResultIndex: offset + i + 1, ResultCount: inWindow.length }));
+      const body = Buffer.from(JSON.stringify({ value }));
+      const page: ExchangePage = { url: reader.invokeUrl, requestBody: '', status: 200, contentType: 'application/json', body, value, nextLink: null };
+      return page;
+    },
+  };
+  return { reader, calls: () => calls };
+}
+
+function rowsOver(count: number, fromIso: string, spanMs: number): Row[] {
+  const from = Date.parse(fromIso);
+  return Array.from({ length: count }, (_, i) => ({ Identity: `r${i}`, CreationDate: new Date(from + Math.floor((i * spanMs) / count)).toISOString() }));
+}
+
+async function drain(reader: ExchangeReader, window: { from: string; to: string }) {
+  const source = EXCHANGE_LOG_SOURCES[0]!;
+  const readers = { exchange: reader } as unknown as Readers;
+  const ctx: FetchContext = { db: {} as Database, runId: 'r', pageSize: 999, window, onRetry: () => undefined };
+  const seen: string[] = [];
+  let truncated = false;
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const page = await source.fetch(readers, cursor, ctx);
+    seen.push(...page.value.map((v) => (v as Row).Identity));
+    truncated ||= !!page.truncated;
+    cursor = page.next;
+    if (++pages > 1000) throw new Error('runaway');
+  } while (cursor);
+  return { seen, truncated };
+}
+
+describe('Unified Audit Log source', () => {
+  it('reads a small window in one session', async () => {
+    const rows = rowsOver(12_345, '2026-10-01T00:00:00Z', 86_400_000);
+    const { reader } = fakeExchange(rows);
+    const { seen, truncated } = await drain(reader, { from: '2026-10-01T00:00:00Z', to: '2026-10-02T00:00:00Z' });
+    expect(seen).toHaveLength(12_345);
+    expect(new Set(seen).size).toBe(12_345);
+    expect(truncated).toBe(false);
+  });
+
+  it('splits a window over the session cap until every slice fits, losing and repeating nothing', async () => {
+    const rows = rowsOver(130_000, '2026-10-01T00:00:00Z', 4 * 86_400_000);
+    const { reader } = fakeExchange(rows);
+    const { seen, truncated } = await drain(reader, { from: '2026-10-01T00:00:00Z', to: '2026-10-05T00:00:00Z' });
+    expect(seen).toHaveLength(130_000);
+    expect(new Set(seen).size).toBe(130_000);
+    expect(truncated).toBe(false);
+  });
+
+  it('marks the source truncated when a single minute holds more than a session returns', async () => {
+    const rows = rowsOver(UAL_SESSION_CAP + 10, '2026-10-01T00:00:00Z', 30_000);
+    const { reader } = fakeExchange(rows);
+    const { seen, truncated } = await drain(reader, { from: '2026-10-01T00:00:00Z', to: '2026-10-01T00:01:00Z' });
+    expect(truncated).toBe(true);
+    expect(seen).toHaveLength(UAL_SESSION_CAP);
+  });
+});
