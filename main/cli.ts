@@ -266,7 +266,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
       },
     );
     if (io.isTTY) io.err('');
-    for (const s of status.sources) io.err(`  ${s.label.padEnd(20)} ${s.state.padEnd(7)} ${String(s.records).padStart(7)} records in ${s.pages} pages${s.error ? ` — ${s.error}` : ''}`);
+    for (const s of status.sources) io.err(`  ${s.label.padEnd(28)} ${s.state.padEnd(7)} ${String(s.records).padStart(7)} records in ${s.pages} pages${s.error ? ` — ${s.error}` : ''}`);
     io.err(status.state === 'done' ? `Collection ${status.runId} complete.` : `Collection ${status.runId} ${status.state}: ${status.error ?? ''}`);
     return status.state === 'done' ? 0 : 1;
   } finally {

@@ -1,5 +1,6 @@
 // Main process / CLI: what a collection reads — Graph directory objects and Exchange Online configuration — as checkpointed sources.
-import { insertApplications, insertOrganization, insertServicePrincipals } from '../../db/queries/directory';
+import type { Database } from 'better-sqlite3';
+import { insertApplications, insertOrganization, insertServicePrincipals, listServicePrincipals } from '../../db/queries/directory';
 import { insertObjects, type ObjectKind } from '../../db/queries/objects';
 import { insertDirectoryAudits, insertSignIns, insertUnifiedAuditRecords } from '../../db/queries/logs';
 import { listSources } from '../../db/queries/sources';
@@ -18,8 +19,11 @@ function fromExchange(page: ExchangePage): SourcePage {
   return { method: 'POST', url: page.url, status: page.status, contentType: page.contentType, body: page.body, value: page.value, next: page.nextLink };
 }
 
-/** A Graph collection read page by page from `path`; `paged` endpoints take `$top`. */
-function graphList(source: string, label: string, path: string, store: CollectionSource['store'], opts: { paged?: boolean; snapshot?: CollectionSource['snapshot'] } = {}): CollectionSource {
+/**
+ * A Graph collection read page by page from `path`; `paged` endpoints take `$top`. Throttled report endpoints always
+ * ask for full pages: a smaller page only spends more of the 5-requests-per-10-s budget.
+ */
+function graphList(source: string, label: string, path: string, store: CollectionSource['store'], opts: { paged?: boolean; snapshot?: CollectionSource['snapshot']; fullPages?: boolean } = {}): CollectionSource {
   return {
     source,
     label,
@@ -27,7 +31,8 @@ function graphList(source: string, label: string, path: string, store: Collectio
     snapshot: opts.snapshot,
     store,
     fetch: async (readers, cursor, ctx) => {
-      const first = opts.paged === false ? path : `${path}${path.includes('?') ? '&' : '?'}$top=${ctx.pageSize}`;
+      const top = opts.fullPages ? 999 : ctx.pageSize;
+      const first = opts.paged === false ? path : `${path}${path.includes('?') ? '&' : '?'}$top=${top}`;
       return fromGraph(await readers.graph.page(cursor ?? first, ctx.signal, ctx.onRetry));
     },
   };
@@ -47,7 +52,8 @@ function graphLog(source: string, label: string, path: string, timeProperty: str
     fetch: async (readers, cursor, ctx) => {
       if (!ctx.window) throw new Error(`${label} need a time window.`);
       const filter = `${timeProperty} ge ${ctx.window.from} and ${timeProperty} lt ${ctx.window.to}`;
-      const first = `${path}?$filter=${encodeURIComponent(filter)}&$top=${Math.min(ctx.pageSize, 1000)}`;
+      // Always full pages: these endpoints are throttled, so a smaller page only costs more of the budget.
+      const first = `${path}?$filter=${encodeURIComponent(filter)}&$top=1000`;
       return fromGraph(await readers.graph.page(cursor ?? first, ctx.signal, ctx.onRetry));
     },
   };
@@ -55,6 +61,38 @@ function graphLog(source: string, label: string, path: string, timeProperty: str
 
 function objects(kind: ObjectKind): CollectionSource['store'] {
   return (db, runId, evidenceId, list) => void insertObjects(db, runId, evidenceId, kind, list);
+}
+
+/**
+ * App-role grants are read on the resource side (`appRoleAssignedTo` of Microsoft Graph and Office 365 Exchange
+ * Online): two lists instead of one request per service principal, and they hold every grant that matters here.
+ */
+const RESOURCE_APP_IDS = ['00000003-0000-0000-c000-000000000000', '00000002-0000-0ff1-ce00-000000000000'];
+
+interface FanOutCursor {
+  resource: number;
+  url: string | null;
+}
+
+function appRoleAssignedTo(): CollectionSource {
+  const resourcesOf = (db: Database, runId: string) =>
+    listServicePrincipals(db, runId).filter((sp) => RESOURCE_APP_IDS.includes(sp.appId)).map((sp) => sp.objectId).sort();
+  return {
+    source: 'graph.appRoleAssignedTo',
+    label: 'App-role grants',
+    service: 'graph',
+    snapshot: 'object:appRoleAssignment',
+    store: objects({ kind: 'appRoleAssignment', ...byId, name: (o) => get(o, 'principalDisplayName'), principal: (o) => get(o, 'principalId'), resource: (o) => get(o, 'resourceId') }),
+    fetch: async (readers, cursor, ctx) => {
+      const resources = resourcesOf(ctx.db, ctx.runId);
+      if (resources.length === 0) throw new Error('Neither Microsoft Graph nor Office 365 Exchange Online was among the collected service principals; collect service principals first.');
+      const at: FanOutCursor = cursor ? (JSON.parse(cursor) as FanOutCursor) : { resource: 0, url: null };
+      const id = resources[at.resource]!;
+      const page = await readers.graph.page(at.url ?? `/v1.0/servicePrincipals/${id}/appRoleAssignedTo?$top=${ctx.pageSize}`, ctx.signal, ctx.onRetry);
+      const next: FanOutCursor | null = page.nextLink ? { resource: at.resource, url: page.nextLink } : at.resource + 1 < resources.length ? { resource: at.resource + 1, url: null } : null;
+      return { ...fromGraph(page), next: next ? JSON.stringify(next) : null };
+    },
+  };
 }
 
 function exchangeCmdlet(source: string, label: string, cmdlet: string, parameters: Record<string, unknown>, kind: ObjectKind): CollectionSource {
@@ -130,14 +168,38 @@ const exchangeObject: Omit<ObjectKind, 'kind'> = {
   name: (o) => get(o, 'Name') ?? get(o, 'Identity'),
 };
 
+const byId: Omit<ObjectKind, 'kind'> = { id: (o) => get(o, 'id'), name: (o) => get(o, 'displayName') };
+
+/** Each directory kind with the Graph path that lists it; `paged: false` for endpoints that refuse `$top`. */
+function directoryObjects(source: string, label: string, path: string, kind: ObjectKind, paged = true): CollectionSource {
+  return graphList(source, label, path, objects(kind), { paged, snapshot: `object:${kind.kind}`, fullPages: path.includes('/reports/') });
+}
+
 export const GRAPH_SOURCES: readonly CollectionSource[] = [
   graphList('graph.organization', 'Organization', '/v1.0/organization', insertOrganization, { paged: false }),
   graphList('graph.applications', 'Applications', '/v1.0/applications', insertApplications, { snapshot: 'application' }),
   graphList('graph.servicePrincipals', 'Service principals', '/v1.0/servicePrincipals', insertServicePrincipals, { snapshot: 'servicePrincipal' }),
+  appRoleAssignedTo(),
+  directoryObjects('graph.oauth2PermissionGrants', 'Delegated grants', '/v1.0/oauth2PermissionGrants', {
+    kind: 'oauth2PermissionGrant', id: (o) => get(o, 'id'), name: (o) => get(o, 'scope'), principal: (o) => get(o, 'clientId'), resource: (o) => get(o, 'resourceId'),
+  }),
+  directoryObjects('graph.users', 'Users', '/v1.0/users?$select=id,displayName,userPrincipalName,accountEnabled,userType,createdDateTime,mail', {
+    kind: 'user', id: (o) => get(o, 'id'), name: (o) => get(o, 'userPrincipalName'),
+  }),
+  directoryObjects('graph.roleAssignments', 'Directory role assignments', '/v1.0/roleManagement/directory/roleAssignments', {
+    kind: 'roleAssignment', id: (o) => get(o, 'id'), name: (o) => get(o, 'roleDefinitionId'), principal: (o) => get(o, 'principalId'), resource: (o) => get(o, 'roleDefinitionId'),
+  }),
+  directoryObjects('graph.directoryRoles', 'Directory roles', '/v1.0/directoryRoles', { kind: 'directoryRole', ...byId, principal: (o) => get(o, 'roleTemplateId') }, false),
+  directoryObjects('graph.userRegistrationDetails', 'MFA registration', '/v1.0/reports/authenticationMethods/userRegistrationDetails', {
+    kind: 'userRegistrationDetails', id: (o) => get(o, 'id'), name: (o) => get(o, 'userPrincipalName'),
+  }),
+  directoryObjects('graph.conditionalAccessPolicies', 'Conditional access policies', '/v1.0/identity/conditionalAccess/policies', { kind: 'conditionalAccessPolicy', ...byId }, false),
+  directoryObjects('graph.securityDefaults', 'Security defaults', '/v1.0/policies/identitySecurityDefaultsEnforcementPolicy', { kind: 'securityDefaults', ...byId }, false),
 ];
 
 export const LOG_SOURCES: readonly CollectionSource[] = [
-  graphLog('graph.signIns', 'Sign-ins', '/v1.0/auditLogs/signIns', 'createdDateTime', (db, runId, ev, list) => void insertSignIns(db, runId, ev, list)),
+  // beta: v1.0 leaves out authenticationRequirement, which is how a single-factor sign-in shows.
+  graphLog('graph.signIns', 'Sign-ins', '/beta/auditLogs/signIns', 'createdDateTime', (db, runId, ev, list) => void insertSignIns(db, runId, ev, list)),
   graphLog('graph.directoryAudits', 'Directory audits', '/v1.0/auditLogs/directoryAudits', 'activityDateTime', (db, runId, ev, list) => void insertDirectoryAudits(db, runId, ev, list)),
 ];
 

@@ -41,7 +41,9 @@ test('a consultant finds the malicious app and hands over a verifiable export', 
   await collect.collect();
   const counts = await collect.waitCollected();
   expect(counts.state).toBe('done');
-  expect(counts.totalRecords).toBe(1 + truth.counts.applications + truth.counts.servicePrincipals);
+  expect(counts.bySource['graph.applications']!.records).toBe(truth.counts.applications);
+  expect(counts.bySource['graph.servicePrincipals']!.records).toBe(truth.counts.servicePrincipals);
+  expect(counts.bySource['graph.users']!.records).toBe(truth.counts.users);
   await harness.shot('04-collected');
 
   const apps = new ApplicationsPage(page);

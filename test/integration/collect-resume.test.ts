@@ -28,7 +28,8 @@ let envFile: string;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-resume-'));
-  sim = await startSimulator({ scenario: 'contoso', seed: 3 });
+  // Not a throttling test: lift the 5-per-10-s report limit (page size 1 makes hundreds of report calls).
+  sim = await startSimulator({ scenario: 'contoso', seed: 3, reportsThrottle: { limit: 1_000_000 } });
   envFile = (await writeEnvironmentFiles(path.join(dir, 'sim'), sim)).environmentFile;
 });
 
@@ -100,7 +101,7 @@ describe('resumable collection', () => {
     expect(await cli(['case', 'create', file, '--name', 'Killed', '--examiner', 'A. Examiner'], io)).toBe(0);
 
     // A real second process, killed without warning once it has stored a few pages.
-    const child = spawn(process.execPath, ['bin/peregrine.js', 'collect', file, '--env', envFile, '--auto-approve-on-sim', '--page-size', '1'], {
+    const child = spawn(process.execPath, ['bin/peregrine.js', 'collect', file, '--env', envFile, '--auto-approve-on-sim', '--page-size', '1', '--no-logs'], {
       env: { ...process.env, PEREGRINE_HOME: home },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -133,7 +134,7 @@ describe('resumable collection', () => {
 
     process.env.PEREGRINE_HOME = home;
     try {
-      expect(await cli(['collect', file, '--env', envFile, '--auto-approve-on-sim', '--page-size', '1', '--resume'], io)).toBe(0);
+      expect(await cli(['collect', file, '--env', envFile, '--auto-approve-on-sim', '--page-size', '1', '--no-logs', '--resume'], io)).toBe(0);
     } finally {
       delete process.env.PEREGRINE_HOME;
     }

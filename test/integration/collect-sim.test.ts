@@ -68,8 +68,9 @@ describe('collectDirectory against the simulator', () => {
     for (const ev of evidence) {
       const full = getEvidence(db, ev.id)!;
       expect(createHash('sha256').update(full.body).digest('hex')).toBe(ev.sha256);
-      const page = JSON.parse(full.body.toString('utf8')) as { value: { id: string }[] };
-      expect(Array.isArray(page.value)).toBe(true);
+      // A collection page, or a single entity (security defaults) that Graph serves without a value list.
+      const page = JSON.parse(full.body.toString('utf8')) as { value?: { id: string }[]; id?: string };
+      expect(Array.isArray(page.value) || typeof page.id === 'string').toBe(true);
     }
     const malicious = apps.find((a) => a.objectId === truth.maliciousApp.applicationObjectId)!;
     expect(evidence.find((e) => e.id === malicious.evidenceId)!.sha256).toBe(malicious.evidenceSha256);
@@ -105,8 +106,15 @@ describe('collectDirectory against the simulator', () => {
     process.env.PEREGRINE_HOME = path.join(dir, 'home'); // the examiner key goes here, not into the real home
     const file = path.join(dir, 'cli.peregrine');
     expect(await cli(['case', 'create', file, '--name', 'Fabrikam CLI', '--examiner', 'B. Examiner'], io)).toBe(0);
-    expect(await cli(['collect', file, '--env', envFile, '--auto-approve-on-sim'], io), err.join('\n')).toBe(0);
+    // Two days of sign-ins and audits: enough pages to prove the logs land, few enough to stay quick under pacing.
+    expect(await cli(['collect', file, '--env', envFile, '--auto-approve-on-sim', '--days', '2'], io), err.join('\n')).toBe(0);
     expect(err.join('\n')).toMatch(/Collection .* complete/);
+    expect(await cli(['case', 'info', file, '--json'], io)).toBe(0);
+    const info = JSON.parse(out.at(-1)!) as { runs: { sources: { source: string; state: string; records: number; windowFrom: string | null; windowTo: string | null }[] }[] };
+    const signIns = info.runs[0]!.sources.find((s) => s.source === 'graph.signIns')!;
+    expect(signIns).toMatchObject({ state: 'done', windowTo: new Date(sim.groundTruth.referenceTime).toISOString() });
+    expect(signIns.records).toBeGreaterThan(0);
+    expect(info.runs[0]!.sources.every((s) => s.state === 'done')).toBe(true);
     expect(await cli(['detect', file, '--json'], io)).toBe(0);
     const findings = (JSON.parse(out.at(-1)!) as { findings: { object: { id: string }; severity: string }[] }).findings;
     expect(findings.filter((f) => f.severity === 'critical' || f.severity === 'high').map((f) => f.object.id)).toContain(sim.groundTruth.maliciousApp.applicationObjectId);

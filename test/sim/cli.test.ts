@@ -73,6 +73,15 @@ describe('sim command line', () => {
     }
   });
 
+  it('passes --users and --days to the simulator and records them in the environment file', async () => {
+    const dir = await tempDir();
+    const { run: started, lines } = await run(['--scenario', 'fabrikam', '--seed', '7', '--users', '500', '--days', '7', '--dir', dir]);
+    expect(started.sim.groundTruth.counts.users).toBe(500);
+    const env = environmentSchema.parse(JSON.parse(await readFile(started.files.environmentFile, 'utf8')));
+    expect(env.simulator).toMatchObject({ users: 500, days: 7, remediationClientId: started.sim.groundTruth.remediationClient.appId });
+    expect(lines[0]).toContain('500 users, 7 days');
+  });
+
   it('prints help for --help without starting anything', async () => {
     const lines: string[] = [];
     expect(await main(['--help'], { out: (line) => lines.push(line) })).toBeUndefined();
@@ -84,6 +93,9 @@ describe('sim command line', () => {
     [['--scenario', 'northwind'], /--scenario must be one of contoso, fabrikam/],
     [['--seed', '1.5'], /--seed must be an integer/],
     [['--port', '70000'], /--port must be an integer from 0 to 65535/],
+    [['--users', '5'], /--users must be an integer from 16 to 100000/],
+    [['--users', '100001'], /--users must be an integer from 16 to 100000/],
+    [['--days', '181'], /--days must be an integer from 1 to 180/],
     [['stray'], /positional/i],
     [['--auto-approve', 'nobody@contoso.onmicrosoft.com'], /no user nobody@contoso\.onmicrosoft\.com/],
     [['--scenario', 'fabrikam', '--auto-approve', 'admin@contoso.onmicrosoft.com'], /no user admin@contoso\.onmicrosoft\.com in the fabrikam tenant/],

@@ -4,13 +4,15 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeEnvironmentFiles, type EnvironmentFiles } from './environment';
-import { SCENARIO_NAMES, type ScenarioName } from './scenario';
+import { MAX_USERS, SCENARIO_NAMES, type ScenarioName } from './scenario';
 import { SimulatorOptionsError, startSimulator, type SimHandle } from './server';
 
 export const USAGE = `Usage: npm run sim -- [options]
 
   --scenario <name>     contoso (default) or fabrikam
   --seed <integer>      seed of the generated tenant (default 1)
+  --users <number>      users in the tenant, 16 to 100000 (default 200)
+  --days <number>       days of sign-in and audit history, 1 to 180 (default 30)
   --port <number>       port on 127.0.0.1 (default 0: any free port)
   --dir <folder>        where environment.json, ca.pem and ground-truth.json go (default .sim)
   --auto-approve <upn>  approve every device code as this user, without the sign-in page
@@ -57,11 +59,16 @@ export async function main(argv: string[], io: CliIo = { out: (line) => console.
   }
   const seed = parseInteger('seed', values.seed, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER) ?? 1;
   const port = parseInteger('port', values.port, 0, 65535) ?? 0;
+  const users = parseInteger('users', values.users, 16, MAX_USERS);
+  const days = parseInteger('days', values.days, 1, 180);
   const dir = resolve(values.dir ?? '.sim');
 
   let sim: SimHandle;
   try {
-    sim = await startSimulator({ scenario: scenario as ScenarioName, seed, port, autoApprove: values['auto-approve'] ?? false });
+    sim = await startSimulator({
+      scenario: scenario as ScenarioName, seed, port, autoApprove: values['auto-approve'] ?? false,
+      ...(users !== undefined ? { users } : {}), ...(days !== undefined ? { days } : {}),
+    });
   } catch (err) {
     if (err instanceof SimulatorOptionsError) throw new UsageError(err.message);
     throw err;
@@ -74,7 +81,7 @@ export async function main(argv: string[], io: CliIo = { out: (line) => console.
     throw err;
   }
   const truth = sim.groundTruth;
-  io.out(`Peregrine tenant simulator: ${scenario} (seed ${seed}), tenant ${truth.tenantDomain} ${truth.tenantId}`);
+  io.out(`Peregrine tenant simulator: ${scenario} (seed ${seed}, ${truth.counts.users} users, ${days ?? 30} days), tenant ${truth.tenantDomain} ${truth.tenantId}`);
   io.out(`  authority         ${sim.environment.authorityHost}/${sim.tenantId}`);
   io.out(`  Graph             ${sim.environment.graphBaseUrl}/v1.0`);
   io.out(`  device login      ${sim.environment.simulator.deviceLoginUrl}`);
@@ -95,6 +102,8 @@ function parse(argv: string[]) {
       scenario: { type: 'string' },
       seed: { type: 'string' },
       port: { type: 'string' },
+      users: { type: 'string' },
+      days: { type: 'string' },
       dir: { type: 'string' },
       'auto-approve': { type: 'string' },
       help: { type: 'boolean', short: 'h' },

@@ -26,6 +26,12 @@ export const environmentSchema = z.strictObject({
     /** Relative to the environment file's folder. */
     groundTruthFile: z.string().min(1),
     deviceLoginUrl: z.url({ protocol: /^https$/ }),
+    /** Public client with write scopes consented (remediation tests and demos); the default clientId is read-only. */
+    remediationClientId: z.guid(),
+    users: z.int().positive(),
+    days: z.int().positive(),
+    /** The simulated tenant's "now": its history ends here, so collection windows end here too. */
+    referenceTime: z.iso.datetime(),
   }),
 });
 
@@ -39,6 +45,10 @@ export interface EnvironmentInput {
   tenantDomain: string;
   clientId: string;
   engagementApp: { clientId: string; clientSecret: string };
+  remediationClientId: string;
+  users: number;
+  days: number;
+  referenceTime: string;
 }
 
 export function buildEnvironment(input: EnvironmentInput): Environment {
@@ -55,7 +65,10 @@ export function buildEnvironment(input: EnvironmentInput): Environment {
     clientId: input.clientId,
     graphScopes: ['https://graph.microsoft.com/.default'],
     engagementApp: input.engagementApp,
-    simulator: { groundTruthFile: GROUND_TRUTH_FILE, deviceLoginUrl: `${input.url}/devicelogin` },
+    simulator: {
+      groundTruthFile: GROUND_TRUTH_FILE, deviceLoginUrl: `${input.url}/devicelogin`,
+      remediationClientId: input.remediationClientId, users: input.users, days: input.days, referenceTime: input.referenceTime,
+    },
   };
 }
 

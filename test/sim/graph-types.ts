@@ -189,6 +189,11 @@ export interface GraphUser {
   accountEnabled: boolean;
   createdDateTime: string;
   userType: 'Member' | 'Guest';
+  /** Moves when a password is reset (PATCH passwordProfile). */
+  lastPasswordChangeDateTime: string;
+  /** Moves on revokeSignInSessions: refresh tokens and session cookies issued before it stop working. */
+  signInSessionsValidFromDateTime: string;
+  onPremisesSyncEnabled: boolean | null;
 }
 
 export const USER_DEFAULT_PROPERTIES = [
@@ -258,11 +263,75 @@ export interface GraphOAuth2PermissionGrant {
   scope: string;
 }
 
-/** Directory role membership (unifiedRoleAssignment-like, reduced to what the simulator needs now). */
+/** Directory role membership; Graph serves it as a unifiedRoleAssignment (id, principalId, roleDefinitionId, directoryScopeId, appScopeId). */
 export interface DirectoryRoleAssignment {
   id: string;
   principalId: string;
   principalType: 'User' | 'ServicePrincipal';
   roleDefinitionId: string;
   createdDateTime: string;
+}
+
+/** `GET /reports/authenticationMethods/userRegistrationDetails` item (v1.0). */
+export interface GraphUserRegistrationDetails {
+  id: string;
+  userPrincipalName: string;
+  userDisplayName: string;
+  userType: 'member' | 'guest';
+  isAdmin: boolean;
+  isSsprRegistered: boolean;
+  isSsprEnabled: boolean;
+  isSsprCapable: boolean;
+  isMfaRegistered: boolean;
+  isMfaCapable: boolean;
+  isPasswordlessCapable: boolean;
+  isSystemPreferredAuthenticationMethodEnabled: boolean;
+  systemPreferredAuthenticationMethods: string[];
+  userPreferredMethodForSecondaryAuthentication: string;
+  methodsRegistered: string[];
+  lastUpdatedDateTime: string;
+}
+
+/** `GET /policies/identitySecurityDefaultsEnforcementPolicy`. */
+export interface GraphSecurityDefaultsPolicy {
+  id: string;
+  displayName: string;
+  description: string;
+  isEnabled: boolean;
+}
+
+/** `GET /identity/conditionalAccess/policies` item (v1.0), reduced to the conditions and controls tenants use. */
+export interface GraphConditionalAccessPolicy {
+  id: string;
+  templateId: string | null;
+  displayName: string;
+  createdDateTime: string;
+  modifiedDateTime: string | null;
+  state: 'enabled' | 'disabled' | 'enabledForReportingButNotEnforced';
+  sessionControls: null | Record<string, unknown>;
+  conditions: {
+    userRiskLevels: string[];
+    signInRiskLevels: string[];
+    clientAppTypes: string[];
+    servicePrincipalRiskLevels: string[];
+    platforms: null | { includePlatforms: string[]; excludePlatforms: string[] };
+    locations: null | { includeLocations: string[]; excludeLocations: string[] };
+    devices: null;
+    clientApplications: null;
+    applications: { includeApplications: string[]; excludeApplications: string[]; includeUserActions: string[]; includeAuthenticationContextClassReferences: string[] };
+    users: {
+      includeUsers: string[]; excludeUsers: string[]; includeGroups: string[]; excludeGroups: string[];
+      includeRoles: string[]; excludeRoles: string[]; includeGuestsOrExternalUsers: null; excludeGuestsOrExternalUsers: null;
+    };
+  };
+  grantControls: null | { operator: 'OR' | 'AND'; builtInControls: string[]; customAuthenticationFactors: string[]; termsOfUse: string[]; authenticationStrength: null };
+}
+
+/** An activated directory role (`GET /directoryRoles`). */
+export interface GraphDirectoryRole {
+  id: string;
+  deletedDateTime: string | null;
+  description: string;
+  displayName: string;
+  roleTemplateId: string;
 }

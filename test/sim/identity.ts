@@ -4,6 +4,8 @@ import { sendJson, sendOAuthError, readForm, AAD_CONTENT_TYPE, type RequestConte
 import { signJwt } from './jwt';
 import { userRoleTemplateIds, type Tenant } from './scenario';
 import type { GraphServicePrincipal, GraphUser } from './graph-types';
+import type { GraphDirectoryAudit } from './logs/types';
+import type { Faults } from './faults';
 import { EXCHANGE_APP_ID, EXCHANGE_RESOURCE, GRAPH_APP_ID, GRAPH_RESOURCE } from './wellknown';
 
 export interface IdentityOptions {
@@ -28,7 +30,11 @@ interface RefreshEntry {
   userId: string;
   clientId: string;
   expiresAtMs: number;
+  /** revokeSignInSessions (signInSessionsValidFromDateTime) invalidates refresh tokens issued before it. */
+  issuedAtMs: number;
 }
+
+
 
 /** What the identity endpoints remember during one simulator run. */
 export class IdentityState {
@@ -37,16 +43,36 @@ export class IdentityState {
   readonly refreshTokens = new Map<string, RefreshEntry>();
   /** Key for HS256 tokens; new every run, so tokens from an earlier run are refused. */
   readonly signingKey = randomBytes(32);
+  /** Every directory audit a simulated write produced, in order (the writes also append them to the log store). */
+  readonly writtenAudits: GraphDirectoryAudit[] = [];
+  /** Set by the fault layer: lifetime of access tokens issued from now on, overriding the option. */
+  tokenLifetimeOverride: (() => number | undefined) | undefined;
+  /** The run's fault switchboard ($batch consults it per sub-request). */
+  faults: Faults | undefined;
+  private readonly usersByKey = new Map<string, GraphUser>();
 
-  constructor(readonly tenant: Tenant, readonly baseUrl: () => string, readonly options: IdentityOptions) {}
+  constructor(readonly tenant: Tenant, readonly baseUrl: () => string, readonly options: IdentityOptions) {
+    // 100,000 users: look-ups by id or UPN must not scan the list.
+    for (const u of tenant.users) {
+      this.usersByKey.set(u.id, u);
+      this.usersByKey.set(u.userPrincipalName.toLowerCase(), u);
+    }
+  }
+
+  get accessTokenLifetimeSeconds(): number {
+    return this.tokenLifetimeOverride?.() ?? this.options.accessTokenLifetimeSeconds;
+  }
+
+  recordDirectoryAudit(record: GraphDirectoryAudit): void {
+    this.writtenAudits.push(record);
+  }
 
   get issuerV2(): string {
     return `${this.baseUrl()}/${this.tenant.tenantId}/v2.0`;
   }
 
   findUser(upnOrId: string): GraphUser | undefined {
-    const wanted = upnOrId.toLowerCase();
-    return this.tenant.users.find((u) => u.userPrincipalName.toLowerCase() === wanted || u.id === wanted);
+    return this.usersByKey.get(upnOrId.toLowerCase());
   }
 
   findClient(clientId: string): GraphServicePrincipal | undefined {
@@ -261,7 +287,7 @@ function issueDelegated(ctx: RequestContext, state: IdentityState, grant: Delega
   const tenant = state.tenant;
   const values = parsed.values.includes('.default') ? consentedScopes(state, client, parsed.resource, user.id) : parsed.values;
   const nowS = Math.floor(ctx.nowMs / 1000);
-  const lifetime = state.options.accessTokenLifetimeSeconds;
+  const lifetime = state.accessTokenLifetimeSeconds;
   const oidcClaims = [...parsed.oidc].filter((s) => s !== 'offline_access');
   const scp = [...values, ...oidcClaims].join(' ');
   const accessToken = signJwt({
@@ -285,7 +311,7 @@ function issueDelegated(ctx: RequestContext, state: IdentityState, grant: Delega
   };
   if (parsed.oidc.has('offline_access')) {
     const refreshToken = `1.A${randomBytes(96).toString('base64url')}`;
-    state.refreshTokens.set(refreshToken, { userId: user.id, clientId: client.appId, expiresAtMs: ctx.nowMs + 90 * 24 * 3600 * 1000 });
+    state.refreshTokens.set(refreshToken, { userId: user.id, clientId: client.appId, expiresAtMs: ctx.nowMs + 90 * 24 * 3600 * 1000, issuedAtMs: ctx.nowMs });
     body.refresh_token = refreshToken;
   }
   if (parsed.oidc.has('openid')) {
@@ -391,6 +417,10 @@ export async function handleToken(ctx: RequestContext, state: IdentityState): Pr
     }
     const user = state.findUser(entry.userId);
     if (!user) return sendOAuthError(ctx, 400, 'invalid_grant', 50034, 'The user account does not exist in the directory.');
+    // Second precision on both sides: a grant issued in the revocation's second counts as revoked.
+    if (Math.floor(entry.issuedAtMs / 1000) * 1000 <= Date.parse(user.signInSessionsValidFromDateTime)) {
+      return sendOAuthError(ctx, 400, 'invalid_grant', 50173, `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${new Date(entry.issuedAtMs).toISOString()}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${user.signInSessionsValidFromDateTime}'.`);
+    }
     return issueDelegated(ctx, state, { client, user, scope: form.get('scope') ?? 'openid profile offline_access' }, wantsClientInfo);
   }
 
@@ -415,7 +445,7 @@ export async function handleToken(ctx: RequestContext, state: IdentityState): Pr
       return sendOAuthError(ctx, 400, 'invalid_resource', 500011, `The resource principal named ${only.slice(0, -'/.default'.length)} was not found in the tenant named ${state.tenant.displayName}.`);
     }
     const nowS = Math.floor(ctx.nowMs / 1000);
-    const lifetime = state.options.accessTokenLifetimeSeconds;
+    const lifetime = state.accessTokenLifetimeSeconds;
     const roles = grantedRoles(state, client, resource);
     const accessToken = signJwt({
       aud: resource.resource, iss: `https://sts.windows.net/${state.tenant.tenantId}/`,

@@ -228,3 +228,20 @@ export const ARCHIVE_SERVICES: readonly { product: string; vendor: string; homep
   { product: 'MailCellar Archiving', vendor: 'MailCellar GmbH', homepage: 'https://mailcellar.example/' },
   { product: 'Stacksafe Email Archive', vendor: 'Stacksafe Corp.', homepage: 'https://stacksafe.example/' },
 ];
+
+/** Name pools for the users beyond the named people (the `users` knob); drawn per user index so any count builds the same prefix. */
+export const BULK_NAMES: Record<ScenarioName, { given: readonly string[]; surnames: readonly string[]; jobs: readonly string[] }> = {
+  contoso: {
+    given: ['James', 'Mary', 'Robert', 'Patricia', 'John', 'Jennifer', 'Michael', 'Linda', 'David', 'Elizabeth', 'William', 'Barbara', 'Richard', 'Susan', 'Joseph', 'Jessica', 'Thomas', 'Sarah', 'Carlos', 'Karen', 'Daniel', 'Lisa', 'Matthew', 'Nancy', 'Anthony', 'Sandra', 'Mark', 'Ashley', 'Wei', 'Priya', 'Ahmed', 'Sofia', 'Kenji', 'Olivia', 'Mateo', 'Chloe', 'Andre', 'Grace', 'Noah', 'Zoe'],
+    surnames: ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodriguez', 'Martinez', 'Hernandez', 'Lopez', 'Wilson', 'Anderson', 'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin', 'Lee', 'Thompson', 'White', 'Harris', 'Clark', 'Lewis', 'Robinson', 'Walker', 'Young', 'Allen', 'King', 'Wright', 'Scott', 'Nguyen', 'Hill', 'Chen', 'Patel', 'Kim', 'Singh', 'Baker', 'Adams'],
+    jobs: ['Sales Rep', 'Account Executive', 'Marketing Specialist', 'Software Engineer', 'Support Engineer', 'Accountant', 'Analyst', 'Project Manager', 'HR Generalist', 'Designer', 'Product Manager', 'Consultant', 'Recruiter', 'Paralegal', 'Buyer', 'Administrative Assistant'],
+  },
+  fabrikam: {
+    given: ['Daan', 'Emma', 'Sem', 'Julia', 'Lucas', 'Mila', 'Levi', 'Tess', 'Finn', 'Sophie', 'Milan', 'Zoë', 'Bram', 'Sara', 'Thijs', 'Anna', 'Jesse', 'Eva', 'Ruben', 'Lotte', 'Mohamed', 'Fatima', 'Piotr', 'Agnieszka', 'Klaus', 'Greta', 'Ahmet', 'Ayşe', 'Joost', 'Femke', 'Koen', 'Iris', 'Stijn', 'Noor', 'Wouter', 'Lieke', 'Matteo', 'Giulia', 'Pedro', 'Inês'],
+    surnames: ['de Jong', 'Jansen', 'de Vries', 'van den Berg', 'van Dijk', 'Bakker', 'Janssen', 'Visser', 'Smit', 'Meijer', 'de Boer', 'Mulder', 'de Groot', 'Bos', 'Vos', 'Peters', 'Hendriks', 'van Leeuwen', 'Dekker', 'Brouwer', 'de Wit', 'Dijkstra', 'Smits', 'de Graaf', 'van der Meer', 'Kok', 'Jacobs', 'Vermeulen', 'van den Heuvel', 'Schouten', 'Kowalski', 'Müller', 'Yildiz', 'El Amrani', 'Rossi', 'Silva', 'Novak', 'Hansen', 'Weber', 'Kaya'],
+    jobs: ['Production Operator', 'Process Engineer', 'Planner', 'Buyer', 'Sales Engineer', 'Warehouse Operator', 'Quality Inspector', 'Maintenance Technician', 'Controller', 'Customer Service Agent', 'Logistics Planner', 'HR Advisor', 'R&D Engineer', 'Shift Lead', 'Purchasing Assistant', 'IT Support'],
+  },
+};
+
+/** Extra admin roles handed to some bulk users (a mid-size tenant has helpdesk and user admins, a security reader…). */
+export const BULK_ADMIN_ROLES: readonly DirectoryRoleKey[] = ['helpdeskAdministrator', 'userAdministrator', 'reportsReader', 'securityAdministrator', 'privilegedRoleAdministrator'];

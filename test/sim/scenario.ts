@@ -1,25 +1,38 @@
 // Test tooling (Node): builds a simulated Entra ID tenant (the ATTACK.md intrusion, decoys and benign noise) from a scenario and a seed, deterministically.
 import { createPrng, type Prng } from './prng';
 import {
-  APP_CATALOGUE, ARCHIVE_SERVICES, BACKUP_PRODUCTS, SCENARIOS, VENDOR_CATALOGUE,
+  APP_CATALOGUE, ARCHIVE_SERVICES, BACKUP_PRODUCTS, BULK_ADMIN_ROLES, BULK_NAMES, SCENARIOS, VENDOR_CATALOGUE,
   type AppTemplate, type ScenarioDefinition, type ScenarioName,
 } from './scenario-data';
 import type {
-  AppRole, DirectoryRoleAssignment, GraphApplication, GraphAppRoleAssignment, GraphOAuth2PermissionGrant,
-  GraphOrganization, GraphServicePrincipal, GraphUser, InformationalUrl, KeyCredential, PasswordCredential,
+  AppRole, DirectoryRoleAssignment, GraphApplication, GraphAppRoleAssignment, GraphConditionalAccessPolicy, GraphDirectoryRole,
+  GraphOAuth2PermissionGrant, GraphOrganization, GraphSecurityDefaultsPolicy, GraphServicePrincipal, GraphUser,
+  GraphUserRegistrationDetails, InformationalUrl, KeyCredential, PasswordCredential,
   PermissionScope, RequiredResourceAccess, SignInAudience, VerifiedPublisher,
 } from './graph-types';
 import {
+  buildConditionalAccessPolicies, buildDirectoryRoles, buildRegistrationDetails, requiresMfaForAdmins, roleAssignmentId, SECURITY_DEFAULTS_POLICY_ID,
+} from './directory/policies';
+import {
   DIRECTORY_ROLES, EXCHANGE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID, EXCHANGE_PERMISSIONS, FIRST_PARTY_APPS,
-  GRAPH_APP_ID, GRAPH_CLI_CLIENT_ID, GRAPH_PERMISSIONS, EXCHANGE_POWERSHELL_CLIENT_ID, MICROSOFT_SERVICES_TENANT_ID,
+  GRAPH_APP_ID, GRAPH_CLI_CLIENT_ID, GRAPH_PERMISSIONS, EXCHANGE_POWERSHELL_CLIENT_ID, MICROSOFT_SERVICES_TENANT_ID, AZURE_AD_POWERSHELL_CLIENT_ID,
   exchangeRoleId, graphRoleId, graphScopeId, type PermissionDefinition,
 } from './wellknown';
+
+import type { LogsGroundTruth } from './logs/types';
+import type { ExchangeGroundTruth } from './exchange/state';
 
 export type { ScenarioName } from './scenario-data';
 export { SCENARIO_NAMES } from './scenario-data';
 
 const DAY = 24 * 60 * 60 * 1000;
 const MINUTE = 60 * 1000;
+
+/** Roles that make an account "privileged" for the attack (can register apps, consent, assign roles or run Exchange). */
+const PRIVILEGED_ROLES = new Set<string>([
+  DIRECTORY_ROLES.globalAdministrator.templateId, DIRECTORY_ROLES.exchangeAdministrator.templateId,
+  DIRECTORY_ROLES.applicationAdministrator.templateId, DIRECTORY_ROLES.privilegedRoleAdministrator.templateId,
+]);
 
 /** Delegated scopes an admin consented, tenant-wide, to Peregrine's default public client (Graph Command Line Tools). */
 export const GRAPH_CLI_CONSENTED_SCOPES = [
@@ -29,7 +42,7 @@ export const GRAPH_CLI_CONSENTED_SCOPES = [
 
 /** Application permissions the consultant's engagement app was granted for read-only collection. */
 export const ENGAGEMENT_GRAPH_ROLES = [
-  'Application.Read.All', 'AuditLog.Read.All', 'Directory.Read.All', 'Organization.Read.All',
+  'Application.Read.All', 'AuditLog.Read.All', 'AuditLogsQuery.Read.All', 'Directory.Read.All', 'Organization.Read.All',
   'Policy.Read.All', 'RoleManagement.Read.Directory', 'User.Read.All',
 ] as const;
 
@@ -42,15 +55,91 @@ export interface EngagementApp {
   clientSecret: string;
 }
 
+export interface CompromisedAdmin {
+  userId: string;
+  userPrincipalName: string;
+  /** Directory role template ids the account holds. */
+  roleTemplateIds: string[];
+  /** The stuffing's single-factor success for this account (sign-in error 0, authenticationRequirement singleFactorAuthentication). */
+  successDateTime: string;
+}
+
+/** One create/remove cycle of the attacker's Exchange mail-flow setup (ATTACK.md step 3). */
+export interface ExchangeCycle {
+  /** `Ran_<5 letters>`: each cycle's connector gets new letters. */
+  connectorName: string;
+  createdDateTime: string;
+  /** Spam run while the connector and rules are in place (outbound spike). */
+  spamStartDateTime: string;
+  spamEndDateTime: string;
+  /** Null for the last cycle when the setup is still in place at the reference time. */
+  removedDateTime: string | null;
+  /** Per spam run (outbound spike volume). */
+  spamMessageCount: number;
+}
+
 export interface AttackFacts {
   maliciousApplicationId: string;
   maliciousAppId: string;
   maliciousServicePrincipalId: string;
   maliciousDisplayName: string;
   createdDateTime: string;
+  /** The admin whose session registered the app (the first of `compromisedAdmins`). */
   compromisedUserId: string;
   compromisedUserPrincipalName: string;
+  /** The stuffing IP (one address, many accounts). */
   attackerIp: string;
+  /** Both privileged accounts the stuffing broke into, none with MFA registered; the first registered the app. */
+  compromisedAdmins: CompromisedAdmin[];
+  /** Credential stuffing against Azure AD PowerShell: [start, end) of the failures, then the successes. */
+  stuffing: {
+    appId: string;
+    startDateTime: string;
+    endDateTime: string;
+    /** Accounts tried (includes the compromised admins); the others only fail (50126, 50053, 50076…). */
+    targetUserIds: string[];
+  };
+  /** When each step of ATTACK.md step 2 happened (directory audit timestamps). */
+  steps: {
+    addApplication: string;
+    addServicePrincipal: string;
+    consentToApplication: string;
+    addAppRoleAssignment: string;
+    addMemberToRole: { roleTemplateId: string; roleAssignmentId: string; dateTime: string }[];
+    /** "Update application – Certificates and secrets management", one per credential. */
+    addCredentials: { keyId: string; type: 'Password' | 'AsymmetricX509Cert'; dateTime: string }[];
+  };
+  /** The Exchange.ManageAsApp appRoleAssignment id on the malicious service principal. */
+  manageAsAppAssignmentId: string;
+  exchange: {
+    /** The attacker's relay addresses the connector accepts (SenderIPAddresses); not the stuffing IP. */
+    attackerMailIps: string[];
+    /** Test01 … Test012 as the attacker's script names them. */
+    transportRuleNames: string[];
+    /** The twelve headers the rules remove: `-RemoveHeader` takes one header, so rule i removes header i. */
+    removedHeaders: string[];
+    cycles: ExchangeCycle[];
+  };
+  /** An admin who failed their password twice from their usual IP: noise, not an attack. */
+  benignFailingAdmin: { userId: string; userPrincipalName: string; ip: string; dateTime: string };
+  // Flat names LOGS' timeline reads (test/sim/logs/timeline.ts); the same facts as above.
+  compromisedUsers: { id: string; userPrincipalName: string }[];
+  stuffingStartDateTime: string;
+  stuffingEndDateTime: string;
+  attackerMailIps: string[];
+  /** The attacker's connector name, the same in every cycle. */
+  connectorName: string;
+  ruleNames: string[];
+  exchangeCycles: { createdDateTime: string; removedDateTime: string | null }[];
+  decoyTypoUserId: string;
+}
+
+/** Delegated public client with write scopes consented, for remediation tests (the read-only default client gets 403 on writes). */
+export interface RemediationClient {
+  displayName: string;
+  appId: string;
+  servicePrincipalId: string;
+  scopes: string[];
 }
 
 export interface DecoyFacts {
@@ -80,7 +169,17 @@ export interface Tenant {
   appRoleAssignments: GraphAppRoleAssignment[];
   oauth2PermissionGrants: GraphOAuth2PermissionGrant[];
   directoryRoleAssignments: DirectoryRoleAssignment[];
+  /** Activated directory roles (one object per role template in use). */
+  directoryRoles: GraphDirectoryRole[];
+  userRegistrationDetails: GraphUserRegistrationDetails[];
+  conditionalAccessPolicies: GraphConditionalAccessPolicy[];
+  securityDefaults: GraphSecurityDefaultsPolicy;
+  /** Soft-deleted applications (`/directory/deletedItems/microsoft.graph.application`); empty until a write deletes one. */
+  deletedApplications: GraphApplication[];
+  /** Soft-deleted service principals (`/directory/deletedItems/microsoft.graph.servicePrincipal`). */
+  deletedServicePrincipals: GraphServicePrincipal[];
   engagementApp: EngagementApp;
+  remediationClient: RemediationClient;
   attack: AttackFacts;
   decoys: DecoyFacts[];
 }
@@ -104,21 +203,65 @@ export interface GroundTruth {
   };
   compromisedUser: { id: string; userPrincipalName: string };
   attackerIp: string;
+  /** Every malicious directory object id (application, service principal, Exchange.ManageAsApp assignment, role assignments, credential key ids). */
+  maliciousObjects: {
+    applicationObjectId: string;
+    servicePrincipalId: string;
+    appRoleAssignmentIds: string[];
+    roleAssignmentIds: string[];
+    credentialKeyIds: string[];
+  };
+  compromisedAdmins: { id: string; userPrincipalName: string; isMfaRegistered: boolean }[];
+  /** Admins (any directory role) without MFA registered: exactly the compromised ones. */
+  adminsWithoutMfa: string[];
+  posture: { securityDefaultsEnabled: boolean; conditionalAccessPolicies: number; policiesRequiringMfaForAdmins: number };
+  attack: AttackFacts;
   decoys: DecoyFacts[];
   engagementApp: Omit<EngagementApp, 'clientSecret'>;
+  remediationClient: RemediationClient;
   counts: {
     applications: number;
     servicePrincipals: number;
     users: number;
+    admins: number;
+    usersWithoutMfa: number;
     appRoleAssignments: number;
     oauth2PermissionGrants: number;
+    directoryRoles: number;
+    roleAssignments: number;
+    conditionalAccessPolicies: number;
   };
+  /** Added by the log store (LOGS). */
+  logs?: LogsGroundTruth;
+  /** Added by the Exchange state (EXO). */
+  exchange?: ExchangeGroundTruth;
 }
 
 export interface BuildOptions {
   scenario?: ScenarioName;
   seed?: number;
+  /** Users in the tenant, the named people included (default 200, at most 100,000). */
+  users?: number;
 }
+
+export const DEFAULT_USERS = 200;
+export const MAX_USERS = 100_000;
+
+/** Scopes consented tenant-wide to the remediation client (writes Peregrine performs, plus what it reads to verify). */
+export const REMEDIATION_SCOPES = [
+  'openid', 'profile', 'offline_access', 'User.Read', 'Application.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All',
+  'DelegatedPermissionGrant.ReadWrite.All', 'RoleManagement.ReadWrite.Directory', 'User.RevokeSessions.All',
+  'User-PasswordProfile.ReadWrite.All', 'Policy.Read.All', 'Policy.ReadWrite.ConditionalAccess', 'Policy.ReadWrite.SecurityDefaults',
+  'Directory.Read.All', 'AuditLog.Read.All', 'User.Read.All',
+] as const;
+
+export const TRANSPORT_RULE_NAMES = Array.from({ length: 12 }, (_, i) => `Test0${i + 1}`);
+
+export const REMOVED_HEADERS = [
+  'X-MS-Exchange-ExternalOriginalInternetSender', 'X-MS-Exchange-SkipListedInternetSender', 'Received-SPF', 'Received',
+  'ARC-Authentication-Results', 'ARC-Message-Signature', 'DKIM-Signature', 'ARC-Seal', 'X-MS-Exchange-SenderADCheck',
+  'X-MS-Exchange-Authentication-Results', 'Authentication-Results', 'X-MS-Exchange-AntiSpam-MessageData-ChunkCount',
+];
 
 // ---- small helpers -------------------------------------------------------
 
@@ -420,41 +563,82 @@ class TenantBuilder {
     });
   }
 
-  buildUsers(): void {
+  newUser(prng: Prng, alias: string, givenName: string, surname: string, jobTitle: string, createdMs: number, lang: string): GraphUser {
+    const upn = `${alias}@${this.domain}`;
+    const passwordMs = between(prng, createdMs, this.refMs - DAY);
+    return {
+      businessPhones: prng.chance(0.8) ? [`${this.def.phonePrefix}${prng.int(100, 199)}`] : [],
+      displayName: `${givenName} ${surname}`,
+      givenName,
+      jobTitle,
+      mail: upn,
+      mobilePhone: prng.chance(0.4) ? `${this.def.phonePrefix}${prng.int(200, 299)}` : null,
+      officeLocation: prng.pick(this.def.offices),
+      preferredLanguage: lang,
+      surname,
+      userPrincipalName: upn,
+      id: prng.guid(),
+      accountEnabled: true,
+      createdDateTime: iso(createdMs),
+      userType: 'Member',
+      lastPasswordChangeDateTime: iso(passwordMs),
+      signInSessionsValidFromDateTime: iso(passwordMs),
+      onPremisesSyncEnabled: null,
+    };
+  }
+
+  addRoleAssignment(principalId: string, principalType: 'User' | 'ServicePrincipal', roleTemplateId: string, atMs: number): DirectoryRoleAssignment {
+    const assignment: DirectoryRoleAssignment = {
+      id: roleAssignmentId(roleTemplateId, principalId), principalId, principalType, roleDefinitionId: roleTemplateId, createdDateTime: iso(atMs),
+    };
+    this.directoryRoleAssignments.push(assignment);
+    return assignment;
+  }
+
+  buildUsers(count: number): void {
     const prng = this.stream('users');
     const lang = this.def.preferredLanguage === 'nl' ? 'nl-NL' : 'en-US';
+    const aliases = new Set<string>();
     for (const person of this.def.people) {
-      const upn = `${person.alias}@${this.domain}`;
       const isFirstAdmin = this.users.length === 0;
       const createdMs = isFirstAdmin ? this.tenantCreatedMs : between(prng, this.tenantCreatedMs + 2 * DAY, this.refMs - 60 * DAY);
-      const user: GraphUser = {
-        businessPhones: prng.chance(0.8) ? [`${this.def.phonePrefix}${prng.int(100, 199)}`] : [],
-        displayName: `${person.givenName} ${person.surname}`,
-        givenName: person.givenName,
-        jobTitle: person.jobTitle,
-        mail: upn,
-        mobilePhone: prng.chance(0.4) ? `${this.def.phonePrefix}${prng.int(200, 299)}` : null,
-        officeLocation: prng.pick(this.def.offices),
-        preferredLanguage: lang,
-        surname: person.surname,
-        userPrincipalName: upn,
-        id: prng.guid(),
-        accountEnabled: true,
-        createdDateTime: iso(createdMs),
-        userType: 'Member',
-      };
+      const user = this.newUser(prng, person.alias, person.givenName, person.surname, person.jobTitle, createdMs, lang);
+      aliases.add(person.alias.toLowerCase());
       this.users.push(user);
       if (person.roles.length > 0) {
         const roles: string[] = [];
         for (const role of person.roles) {
           const template = DIRECTORY_ROLES[role];
           roles.push(template.templateId);
-          this.directoryRoleAssignments.push({
-            id: prng.guid(), principalId: user.id, principalType: 'User', roleDefinitionId: template.templateId,
-            createdDateTime: iso(between(prng, createdMs, this.refMs - 30 * DAY)),
-          });
+          this.addRoleAssignment(user.id, 'User', template.templateId, between(prng, createdMs, this.refMs - 30 * DAY));
         }
         this.admins.push({ user, roles });
+      }
+    }
+    // Users beyond the named people, from one stream of their own: user i depends only on users before it,
+    // so any count shares its prefix with a larger one (and 100,000 build in a couple of seconds).
+    const p = this.stream('users-bulk');
+    const names = BULK_NAMES[this.scenario];
+    const baseCounts = new Map<string, number>();
+    for (let i = this.users.length; i < count; i++) {
+      const givenName = p.pick(names.given);
+      const surname = p.pick(names.surnames);
+      const base = `${givenName}.${surname}`.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^A-Za-z.]/g, '').toLowerCase();
+      // Counted per base name: probing n = 2, 3… would be quadratic at 100,000 users.
+      const seen = baseCounts.get(base) ?? 0;
+      let alias = seen === 0 ? base : `${base}${seen + 1}`;
+      for (let n = seen + 2; aliases.has(alias); n++) alias = `${base}${n}`;
+      baseCounts.set(base, seen + 1);
+      aliases.add(alias);
+      const createdMs = between(p, this.tenantCreatedMs + 2 * DAY, this.refMs - 2 * DAY);
+      const user = this.newUser(p, alias, givenName, surname, p.pick(names.jobs), createdMs, lang);
+      if (p.chance(0.01)) user.accountEnabled = false;
+      this.users.push(user);
+      // About one user in 150 holds a lesser admin role (helpdesk, user admin, reports reader…).
+      if (p.chance(1 / 150)) {
+        const role = DIRECTORY_ROLES[p.pick(BULK_ADMIN_ROLES)].templateId;
+        this.addRoleAssignment(user.id, 'User', role, between(p, createdMs, this.refMs - 3 * DAY));
+        this.admins.push({ user, roles: [role] });
       }
     }
   }
@@ -561,7 +745,8 @@ class TenantBuilder {
     const prng = this.stream('attack');
     const ga = DIRECTORY_ROLES.globalAdministrator.templateId;
     const compromised = this.pickAdmin(prng, ga);
-    const createdMs = this.refMs - prng.int(20, 80) * DAY - prng.int(0, 24 * 3600 - 1) * 1000;
+    // Inside the default 30-day log window, so sign-ins and audits of every step are there to find.
+    const createdMs = this.refMs - prng.int(14, 26) * DAY - prng.int(0, 24 * 3600 - 1) * 1000;
     const name = `${this.def.label}_${prng.letters(3)}`;
     // The order of ATTACK.md: register, consent, directory roles, then the attacker's own credential.
     const credentialMs = createdMs + prng.int(8 * 60, 25 * 60) * 1000;
@@ -578,17 +763,104 @@ class TenantBuilder {
     this.addServicePrincipal(sp);
     const consentMs = createdMs + prng.int(60, 150) * 1000;
     this.grantAppRole(prng, sp, EXCHANGE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID, consentMs);
+    const roleSteps: AttackFacts['steps']['addMemberToRole'] = [];
+    let roleMs = consentMs;
     for (const role of [ga, DIRECTORY_ROLES.exchangeAdministrator.templateId]) {
-      this.directoryRoleAssignments.push({
-        id: prng.guid(), principalId: sp.id, principalType: 'ServicePrincipal', roleDefinitionId: role,
-        createdDateTime: iso(consentMs + prng.int(1, 4) * MINUTE),
-      });
+      roleMs += prng.int(1, 3) * MINUTE;
+      const assignment = this.addRoleAssignment(sp.id, 'ServicePrincipal', role, roleMs);
+      roleSteps.push({ roleTemplateId: role, roleAssignmentId: assignment.id, dateTime: assignment.createdDateTime });
     }
     const prefix = prng.pick(this.def.attackerIpPrefixes);
+    const attackerIp = `${prefix}${prng.int(2, 254)}`;
+    const manageAsApp = this.appRoleAssignments[this.appRoleAssignments.length - 1];
+    if (!manageAsApp) throw new Error('Exchange.ManageAsApp assignment missing');
+
+    // Step 1: stuffing against Azure AD PowerShell, hours of failures, then single-factor successes for two admins.
+    const xprng = this.stream('attack-extra');
+    // Among the named admins, so the pair does not change with the users knob.
+    const named = this.admins.slice(0, this.def.people.filter((p) => p.roles.length > 0).length);
+    const second = xprng.pick(named.filter((a) => a.user.id !== compromised.id && a.roles.some((r) => PRIVILEGED_ROLES.has(r))).map((a) => a.user));
+    const primarySuccessMs = createdMs - xprng.int(6, 40) * MINUTE;
+    const stuffingEndMs = primarySuccessMs + xprng.int(1, 20) * MINUTE;
+    const stuffingStartMs = primarySuccessMs - xprng.int(3 * 60, 9 * 60) * MINUTE;
+    const secondSuccessMs = between(xprng, stuffingStartMs + 30 * MINUTE, primarySuccessMs - 5 * MINUTE);
+    const others = xprng.shuffle(this.users.filter((u) => u.id !== compromised.id && u.id !== second.id).slice(0, 5000)).slice(0, xprng.int(25, 60));
+    const adminRoles = (userId: string) => this.admins.find((a) => a.user.id === userId)?.roles ?? [];
+    // The leaked passwords still worked: neither admin changed theirs between the leak and the stuffing.
+    for (const user of [compromised, second]) {
+      if (Date.parse(user.lastPasswordChangeDateTime) > stuffingStartMs - 30 * DAY) {
+        const changed = iso(Math.max(Date.parse(user.createdDateTime), stuffingStartMs - xprng.int(60, 400) * DAY));
+        user.lastPasswordChangeDateTime = changed;
+        user.signInSessionsValidFromDateTime = changed;
+      }
+    }
+    const compromisedAdmins: CompromisedAdmin[] = [
+      { userId: compromised.id, userPrincipalName: compromised.userPrincipalName, roleTemplateIds: adminRoles(compromised.id), successDateTime: iso(primarySuccessMs) },
+      { userId: second.id, userPrincipalName: second.userPrincipalName, roleTemplateIds: adminRoles(second.id), successDateTime: iso(secondSuccessMs) },
+    ];
+
+    // Step 3: Exchange cycles by the app: a few days after creation, again later; the last may still be in place.
+    const cycles: ExchangeCycle[] = [];
+    const cycleCount = xprng.int(2, 3);
+    const connectorName = `Ran_${xprng.letters(5)}`;
+    let cycleMs = createdMs + xprng.int(1, 3) * DAY + xprng.int(0, 23) * 60 * MINUTE;
+    for (let c = 0; c < cycleCount; c++) {
+      const spamStart = cycleMs + xprng.int(10, 90) * MINUTE;
+      const spamEnd = spamStart + xprng.int(2, 10) * 60 * MINUTE;
+      const removedMs = spamEnd + xprng.int(20, 180) * MINUTE;
+      cycles.push({
+        connectorName,
+        createdDateTime: iso(cycleMs),
+        spamStartDateTime: iso(Math.min(spamStart, this.refMs - 2 * 60 * MINUTE)),
+        spamEndDateTime: iso(Math.min(spamEnd, this.refMs - 60 * MINUTE)),
+        removedDateTime: removedMs >= this.refMs ? null : iso(removedMs),
+        spamMessageCount: xprng.int(20_000, 120_000),
+      });
+      const remaining = this.refMs - 2 * DAY - cycleMs;
+      cycleMs += Math.max(DAY, Math.min(remaining / Math.max(1, cycleCount - c - 1), xprng.int(5, 12) * DAY));
+      if (cycleMs > this.refMs - DAY) break;
+    }
+    // contoso keeps the last setup live; fabrikam is clean now and shows the cycles only in the audit log.
+    const lastCycle = cycles[cycles.length - 1];
+    if (lastCycle) lastCycle.removedDateTime = this.scenario === 'contoso' ? null : lastCycle.removedDateTime ?? iso(Math.min(this.refMs - MINUTE, Date.parse(lastCycle.spamEndDateTime) + 30 * MINUTE));
+    const mailPrefix = xprng.pick(this.def.attackerIpPrefixes);
+    const attackerMailIps = [...new Set(Array.from({ length: xprng.int(2, 4) }, () => `${mailPrefix}${xprng.int(2, 254)}`))].filter((ip) => ip !== attackerIp);
+
+    const failing = xprng.pick(named.filter((a) => a.user.id !== compromised.id && a.user.id !== second.id).map((a) => a.user));
     const attack: AttackFacts = {
       maliciousApplicationId: app.id, maliciousAppId: app.appId, maliciousServicePrincipalId: sp.id, maliciousDisplayName: name,
       createdDateTime: app.createdDateTime, compromisedUserId: compromised.id, compromisedUserPrincipalName: compromised.userPrincipalName,
-      attackerIp: `${prefix}${prng.int(2, 254)}`,
+      attackerIp,
+      compromisedAdmins,
+      stuffing: {
+        appId: AZURE_AD_POWERSHELL_CLIENT_ID, startDateTime: iso(stuffingStartMs), endDateTime: iso(stuffingEndMs),
+        targetUserIds: [compromised.id, second.id, ...others.map((u) => u.id)],
+      },
+      steps: {
+        addApplication: app.createdDateTime,
+        addServicePrincipal: sp.createdDateTime,
+        consentToApplication: iso(consentMs),
+        addAppRoleAssignment: manageAsApp.createdDateTime,
+        addMemberToRole: roleSteps,
+        addCredentials: [
+          ...passwords.map((c) => ({ keyId: c.keyId, type: 'Password' as const, dateTime: c.startDateTime })),
+          ...keys.map((c) => ({ keyId: c.keyId, type: 'AsymmetricX509Cert' as const, dateTime: c.startDateTime })),
+        ],
+      },
+      manageAsAppAssignmentId: manageAsApp.id,
+      exchange: { attackerMailIps, transportRuleNames: TRANSPORT_RULE_NAMES, removedHeaders: REMOVED_HEADERS, cycles },
+      benignFailingAdmin: {
+        userId: failing.id, userPrincipalName: failing.userPrincipalName,
+        ip: `${xprng.pick(this.def.corporateIpPrefixes)}${xprng.int(10, 60)}`, dateTime: iso(this.refMs - xprng.int(2, 9) * DAY - xprng.int(0, 8 * 60) * MINUTE),
+      },
+      compromisedUsers: compromisedAdmins.map((a) => ({ id: a.userId, userPrincipalName: a.userPrincipalName })),
+      stuffingStartDateTime: iso(stuffingStartMs),
+      stuffingEndDateTime: iso(stuffingEndMs),
+      attackerMailIps,
+      connectorName,
+      ruleNames: TRANSPORT_RULE_NAMES,
+      exchangeCycles: cycles.map((c) => ({ createdDateTime: c.createdDateTime, removedDateTime: c.removedDateTime })),
+      decoyTypoUserId: failing.id,
     };
 
     // Decoy 1: a backup product's wizard registered an app holding Exchange.ManageAsApp, long before the attack.
@@ -666,10 +938,33 @@ class TenantBuilder {
     const sp = localServicePrincipal(app, prng.guid(), this.tenantId, createdMs + 20 * 1000, ['WindowsAzureActiveDirectoryIntegratedApp']);
     this.addServicePrincipal(sp);
     const consentMs = createdMs + 5 * MINUTE;
+    // Exchange app-only access needs a directory role besides Exchange.ManageAsApp: Global Reader keeps collection read-only.
+    this.addRoleAssignment(sp.id, 'ServicePrincipal', DIRECTORY_ROLES.globalReader.templateId, consentMs + MINUTE);
     for (const rra of app.requiredResourceAccess) {
       for (const access of rra.resourceAccess) this.grantAppRole(prng, sp, rra.resourceAppId, access.id, consentMs);
     }
     return { displayName, applicationObjectId: app.id, appId: app.appId, servicePrincipalId: sp.id, clientSecret: secret };
+  }
+
+  buildRemediationClient(): RemediationClient {
+    const prng = this.stream('remediation-client');
+    const createdMs = this.refMs - prng.int(15 * 3600, 29 * 3600) * 1000;
+    const displayName = 'Peregrine IR remediation';
+    const appId = prng.guid();
+    const app = application({
+      id: prng.guid(), appId, displayName, createdMs, publisherDomain: this.domain, signInAudience: 'AzureADMyOrg',
+      requiredResourceAccess: [
+        { resourceAppId: GRAPH_APP_ID, resourceAccess: REMEDIATION_SCOPES.map((v) => ({ id: graphScopeId(v), type: 'Scope' as const })) },
+      ],
+      publicClientRedirectUris: ['https://login.microsoftonline.com/common/oauth2/nativeclient'],
+      notes: 'Incident response engagement: delegated remediation by the consultant, after the client approved each step.',
+    });
+    this.applications.push(app);
+    const sp = localServicePrincipal(app, prng.guid(), this.tenantId, createdMs + 15 * 1000, ['WindowsAzureActiveDirectoryIntegratedApp']);
+    this.addServicePrincipal(sp);
+    this.grantDelegated(prng, sp, GRAPH_APP_ID, REMEDIATION_SCOPES, null);
+    this.grantDelegated(prng, sp, EXCHANGE_APP_ID, ['Exchange.Manage'], null);
+    return { displayName, appId, servicePrincipalId: sp.id, scopes: [...REMEDIATION_SCOPES] };
   }
 
   organization(): GraphOrganization {
@@ -724,14 +1019,21 @@ export function buildTenant(options: BuildOptions = {}): Tenant {
   const seed = options.seed ?? 1;
   if (!SCENARIOS[scenario]) throw new Error(`unknown scenario: ${String(scenario)}`);
   if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
+  const users = options.users ?? DEFAULT_USERS;
   const b = new TenantBuilder(scenario, seed);
-  b.buildUsers();
+  if (!Number.isSafeInteger(users) || users < b.def.people.length || users > MAX_USERS) {
+    throw new Error(`users must be an integer from ${b.def.people.length} to ${MAX_USERS}, got ${users}`);
+  }
+  b.buildUsers(users);
   b.buildFirstParty();
   b.buildBenignApps();
   b.buildVendors();
   const { attack } = b.buildAttackAndDecoys();
   const engagementApp = b.buildEngagementApp();
+  const remediationClient = b.buildRemediationClient();
   const organization = b.organization();
+  const noMfa = new Set(attack.compromisedAdmins.map((a) => a.userId));
+  const adminIds = new Set(b.admins.map((a) => a.user.id));
   // Graph lists directory objects in an order unrelated to creation time; sorting by id imitates that.
   return {
     scenario,
@@ -748,7 +1050,19 @@ export function buildTenant(options: BuildOptions = {}): Tenant {
     appRoleAssignments: b.appRoleAssignments,
     oauth2PermissionGrants: b.oauth2PermissionGrants,
     directoryRoleAssignments: b.directoryRoleAssignments,
+    directoryRoles: buildDirectoryRoles(b.stream('directory-roles'), b.directoryRoleAssignments),
+    userRegistrationDetails: buildRegistrationDetails(b.users, adminIds, noMfa, { scenario, seed, refMs: b.refMs }),
+    conditionalAccessPolicies: buildConditionalAccessPolicies(b.stream('conditional-access'), b.refMs, b.tenantCreatedMs),
+    securityDefaults: {
+      id: SECURITY_DEFAULTS_POLICY_ID,
+      displayName: 'Security Defaults',
+      description: 'Security defaults is a set of basic identity security mechanisms recommended by Microsoft. When enabled, these recommendations will be automatically enforced in your organization. Administrators and users will be better protected from common identity related attacks.',
+      isEnabled: false,
+    },
+    deletedApplications: [],
+    deletedServicePrincipals: [],
     engagementApp,
+    remediationClient,
     attack,
     decoys: b.decoys,
   };
@@ -757,9 +1071,14 @@ export function buildTenant(options: BuildOptions = {}): Tenant {
 /** Users holding a directory role other than the default User role, Global Administrators first. */
 export function adminUsers(tenant: Tenant): { user: GraphUser; roleTemplateIds: string[] }[] {
   const ga = DIRECTORY_ROLES.globalAdministrator.templateId;
+  // Indexed by principal: scanning every assignment for each of 100,000 users would take seconds.
+  const byPrincipal = new Map<string, string[]>();
+  for (const r of tenant.directoryRoleAssignments) byPrincipal.set(r.principalId, [...(byPrincipal.get(r.principalId) ?? []), r.roleDefinitionId]);
   const out = tenant.users
-    .map((user) => ({ user, roleTemplateIds: tenant.directoryRoleAssignments.filter((r) => r.principalId === user.id).map((r) => r.roleDefinitionId) }))
-    .filter((x) => x.roleTemplateIds.length > 0);
+    .flatMap((user) => {
+      const roleTemplateIds = byPrincipal.get(user.id);
+      return roleTemplateIds ? [{ user, roleTemplateIds }] : [];
+    });
   return out.sort((a, b) => Number(b.roleTemplateIds.includes(ga)) - Number(a.roleTemplateIds.includes(ga)));
 }
 
@@ -774,6 +1093,7 @@ export function groundTruth(tenant: Tenant): GroundTruth {
   if (!app) throw new Error('malicious application missing from tenant');
   const roleNames = Object.values(DIRECTORY_ROLES);
   const { clientSecret: _secret, ...engagement } = tenant.engagementApp;
+  const registration = new Map(tenant.userRegistrationDetails.map((r) => [r.id, r]));
   return {
     format: 'peregrine-sim-ground-truth/1',
     scenario: tenant.scenario,
@@ -795,14 +1115,38 @@ export function groundTruth(tenant: Tenant): GroundTruth {
     },
     compromisedUser: { id: tenant.attack.compromisedUserId, userPrincipalName: tenant.attack.compromisedUserPrincipalName },
     attackerIp: tenant.attack.attackerIp,
+    maliciousObjects: {
+      applicationObjectId: app.id,
+      servicePrincipalId: tenant.attack.maliciousServicePrincipalId,
+      appRoleAssignmentIds: tenant.appRoleAssignments.filter((a) => a.principalId === tenant.attack.maliciousServicePrincipalId).map((a) => a.id),
+      roleAssignmentIds: tenant.directoryRoleAssignments.filter((r) => r.principalId === tenant.attack.maliciousServicePrincipalId).map((r) => r.id),
+      credentialKeyIds: [...app.passwordCredentials.map((c) => c.keyId), ...app.keyCredentials.map((c) => c.keyId)],
+    },
+    compromisedAdmins: tenant.attack.compromisedAdmins.map((a) => ({
+      id: a.userId, userPrincipalName: a.userPrincipalName,
+      isMfaRegistered: registration.get(a.userId)?.isMfaRegistered ?? false,
+    })),
+    adminsWithoutMfa: tenant.userRegistrationDetails.filter((r) => r.isAdmin && !r.isMfaRegistered).map((r) => r.id),
+    posture: {
+      securityDefaultsEnabled: tenant.securityDefaults.isEnabled,
+      conditionalAccessPolicies: tenant.conditionalAccessPolicies.length,
+      policiesRequiringMfaForAdmins: tenant.conditionalAccessPolicies.filter(requiresMfaForAdmins).length,
+    },
+    attack: tenant.attack,
     decoys: tenant.decoys,
     engagementApp: engagement,
+    remediationClient: tenant.remediationClient,
     counts: {
       applications: tenant.applications.length,
       servicePrincipals: tenant.servicePrincipals.length,
       users: tenant.users.length,
+      admins: new Set(tenant.directoryRoleAssignments.filter((r) => r.principalType === 'User').map((r) => r.principalId)).size,
+      usersWithoutMfa: tenant.userRegistrationDetails.filter((r) => !r.isMfaRegistered).length,
       appRoleAssignments: tenant.appRoleAssignments.length,
       oauth2PermissionGrants: tenant.oauth2PermissionGrants.length,
+      directoryRoles: tenant.directoryRoles.length,
+      roleAssignments: tenant.directoryRoleAssignments.length,
+      conditionalAccessPolicies: tenant.conditionalAccessPolicies.length,
     },
   };
 }

@@ -377,8 +377,10 @@ describe('Graph collections', () => {
     const forged = await get('/v1.0/servicePrincipals?$skiptoken=Zm9vYmFy', token);
     expect(forged.status).toBe(400);
     expect(body(forged, graphErrorSchema).error.code).toBe('Directory_ExpiredPageToken');
-    const filter = await get("/v1.0/applications?$filter=displayName eq 'x'", token);
+    const filter = await get("/v1.0/applications?$filter=startswith(displayName,'x')", token);
     expect(filter.status).toBe(400);
+    const orderby = await get('/v1.0/applications?$orderby=displayName', token);
+    expect(orderby.status).toBe(400);
   });
 
   it('serves the same collections under /beta', async () => {

@@ -4,6 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { generateSimulatorTls, type SimulatorTls } from './ca';
 import { buildEnvironment, type Environment } from './environment';
 import { handleGraph } from './graph';
+import { handleBatch } from './batch';
+import { Faults, type FaultSpec } from './faults';
+import type { GraphDirectoryAudit } from './logs/types';
 import { AAD_CONTENT_TYPE, newRequestContext, sendGraphError, sendHtml, sendJson, type RequestContext } from './http';
 import {
   IdentityState, handleDeviceCode, handleToken, instanceDiscovery, openIdConfiguration, resolveTenant, sendUnknownTenant,
@@ -11,6 +14,9 @@ import {
 import { getDeviceLogin, postDeviceLogin } from './devicelogin';
 import { buildTenant, groundTruth as makeGroundTruth, type GroundTruth, type ScenarioName, type Tenant } from './scenario';
 import { GRAPH_CLI_CLIENT_ID } from './wellknown';
+import { ExchangeService, type ExchangeOptions } from './exchange/invoke';
+import { attachLogs, handleLogs, isLogsPath, logsFor, type SimLogStore } from './logs';
+import type { ThrottleOptions } from './logs/throttle';
 
 export interface SimulatorOptions {
   scenario?: ScenarioName;
@@ -28,6 +34,18 @@ export interface SimulatorOptions {
   now?: () => number;
   /** Reuse certificates across simulators in one test run (generation takes a few hundred ms). */
   tls?: SimulatorTls;
+  /** Users in the tenant (default 200, at most 100,000). */
+  users?: number;
+  /** Days of log history (default 30, at most 180); read by the log store. */
+  days?: number;
+  /** Faults from the first request on (429 storms, 503s, resets, slow or truncated pages, expiring tokens); change later with `SimHandle.faults`. */
+  faults?: FaultSpec;
+  /** Exchange admin API knobs (throttling, the Unified Audit Log stream). */
+  exchange?: ExchangeOptions;
+  /** Sign-ins per user per day in the generated logs (default 3). */
+  eventsPerUserPerDay?: number;
+  /** Identity-and-access report throttling (default 5 requests per 10 s per app). */
+  reportsThrottle?: ThrottleOptions;
 }
 
 export interface RequestLogEntry {
@@ -49,6 +67,14 @@ export interface SimHandle {
   /** Approves a pending device code as the given user, like the sign-in page; throws on an unknown or expired code or user. */
   approve(userCode: string, upn: string): void;
   requests: RequestLogEntry[];
+  /** Fault switchboard: `faults.set({ rules: [{ kind: 'throttle', path: '/v1.0/users', count: 3 }] })`. */
+  faults: Faults;
+  /** Directory audits the simulated Graph writes recorded, in order (also appended to the log store). */
+  directoryAuditsWritten: readonly GraphDirectoryAudit[];
+  /** Exchange Online state and its InvokeCommand service (connectors, rules, mailboxes; writes land here). */
+  exchange: ExchangeService;
+  /** Sign-ins, directory audits and Unified Audit Log records (generated lazily; writes append to it). */
+  logs: SimLogStore;
   close(): Promise<void>;
 }
 
@@ -73,14 +99,23 @@ interface Route {
 }
 
 /** Dispatches one request; every branch sends exactly one response. */
-async function route(ctx: RequestContext, state: IdentityState, opts: Required<Pick<SimulatorOptions, 'pageSizeDefault'>>, autoApproveUserId: string | undefined): Promise<void> {
+async function route(ctx: RequestContext, state: IdentityState, opts: Required<Pick<SimulatorOptions, 'pageSizeDefault'>>, autoApproveUserId: string | undefined, exchange: ExchangeService): Promise<void> {
   const segments = segmentsOf(ctx.url.pathname);
   if (!segments) return sendGraphError(ctx, 400, 'BadRequest', 'The request URL is not valid.');
   const [first = '', second, third, fourth, ...more] = segments;
 
+  if ((first === 'v1.0' || first === 'beta') && second === '$batch' && segments.length === 2) {
+    const faults = state.faults;
+    return handleBatch(ctx, first, {
+      dispatch: (sub) => route(sub, state, opts, autoApproveUserId, exchange),
+      ...(faults ? { fault: (sub: RequestContext) => faults.apply(sub, true) } : {}),
+    });
+  }
+  if ((first === 'v1.0' || first === 'beta') && isLogsPath(segments.slice(1))) return handleLogs(ctx, state, logsFor(state), first, segments.slice(1));
   if (first === 'v1.0' || first === 'beta') {
     return handleGraph(ctx, state, { pageSizeDefault: opts.pageSizeDefault }, first, segments.slice(1));
   }
+  if (first === 'adminapi') return exchange.handle(ctx, segments.slice(1));
 
   const candidates: Route[] = [];
   if (first === 'devicelogin' && segments.length === 1) {
@@ -124,7 +159,12 @@ async function route(ctx: RequestContext, state: IdentityState, opts: Required<P
 export async function startSimulator(options: SimulatorOptions = {}): Promise<SimHandle> {
   const scenario = options.scenario ?? 'contoso';
   const seed = options.seed ?? 1;
-  const tenant = buildTenant({ scenario, seed });
+  let tenant: Tenant;
+  try {
+    tenant = buildTenant({ scenario, seed, ...(options.users !== undefined ? { users: options.users } : {}) });
+  } catch (err) {
+    throw new SimulatorOptionsError(err instanceof Error ? err.message : String(err));
+  }
   const truth = makeGroundTruth(tenant);
   const now = options.now ?? Date.now;
   const pageSizeDefault = options.pageSizeDefault ?? 100;
@@ -137,6 +177,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3599,
     pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1,
   });
+  const faults = new Faults(options.faults);
+  state.faults = faults;
+  state.tokenLifetimeOverride = () => faults.tokenLifetimeSeconds();
+  let logs: ReturnType<typeof attachLogs>;
+  try {
+    logs = attachLogs(state, tenant, { days: options.days ?? 30, seed, ...(options.eventsPerUserPerDay !== undefined ? { eventsPerUserPerDay: options.eventsPerUserPerDay } : {}), ...(options.reportsThrottle ? { throttle: options.reportsThrottle } : {}) });
+  } catch (err) {
+    throw new SimulatorOptionsError(err instanceof Error ? err.message : String(err));
+  }
+  truth.logs = logs.store.groundTruth();
+  const exchange = new ExchangeService(tenant, state.signingKey, () => baseUrl, { unifiedAudit: logs.store.unifiedAudit, ...options.exchange });
+  truth.exchange = exchange.state.groundTruth();
   let autoApproveUserId: string | undefined;
   if (options.autoApprove) {
     const user = state.findUser(options.autoApprove);
@@ -150,7 +202,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const ctx = newRequestContext(req, res, baseUrl, now());
     // Logged as soon as the handler has answered, so a test that awaited the response always finds its entry.
     const log = () => requests.push({ method: req.method ?? '', path: req.url ?? '', status: res.statusCode });
-    route(ctx, state, { pageSizeDefault }, autoApproveUserId).then(log, (err: unknown) => {
+    // Faults sit in front of every route (Graph, Exchange, identity): a rule may answer, delay or cut the response.
+    faults.apply(ctx).then((answered) => (answered ? undefined : route(ctx, state, { pageSizeDefault }, autoApproveUserId, exchange))).then(log, (err: unknown) => {
       if (res.headersSent) {
         res.destroy();
       } else {
@@ -174,6 +227,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const environment = buildEnvironment({
     scenario, seed, url: baseUrl, tenantId: tenant.tenantId, tenantDomain: tenant.domain, clientId: GRAPH_CLI_CLIENT_ID,
     engagementApp: { clientId: tenant.engagementApp.appId, clientSecret: tenant.engagementApp.clientSecret },
+    remediationClientId: tenant.remediationClient.appId, users: tenant.users.length, days: options.days ?? 30,
+    referenceTime: tenant.referenceTime,
   });
 
   return {
@@ -187,6 +242,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       state.approve(userCode, upn, now());
     },
     requests,
+    faults,
+    directoryAuditsWritten: state.writtenAudits,
+    exchange,
+    logs: logs.store,
     close: () => new Promise<void>((resolveClose, reject) => {
       server.close((err) => (err ? reject(err) : resolveClose()));
       // Keep-alive sockets (MSAL, fetch) would otherwise hold close() open.

@@ -1,0 +1,195 @@
+// Test tooling (Node): Search-UnifiedAuditLog over LOGS' Unified Audit Log stream (limits, SessionId / ReturnLargeSet paging) and the ExchangeAdmin records Exchange writes.
+import { UAL_RECORD_TYPES, derivedGuid, exchangeAdminRecord as logsExchangeAdminRecord, searchRow } from '../logs/records';
+import type { UnifiedAuditRecord, UnifiedAuditSearchRow } from '../logs/types';
+
+/** One Unified Audit Log record as Search-UnifiedAuditLog returns it (LOGS' type; ResultIndex/ResultCount are added per search). */
+export type UnifiedAuditRow = UnifiedAuditRecord;
+
+/** The part of LOGS' `LogStream<UnifiedAuditRecord>` Exchange needs. */
+export interface UnifiedAuditStream {
+  count(fromMs: number, toMs: number): number;
+  iterate(fromMs: number, toMs: number, order?: 'desc' | 'asc'): Iterable<UnifiedAuditRow>;
+  append(record: UnifiedAuditRow): void;
+  /**
+   * Optional: only the records of these RecordTypes (e.g. ExchangeAdmin), without generating the others. A search
+   * filtered by RecordType uses it when present, so it need not materialise millions of sign-in records to find a few hundred.
+   */
+  iterateRecordTypes?(recordTypes: readonly string[], fromMs: number, toMs: number, order?: 'desc' | 'asc'): Iterable<UnifiedAuditRow>;
+}
+
+/** Who ran a cmdlet, as the ExchangeAdmin record names them. */
+export interface AdminActor {
+  kind: 'user' | 'app';
+  /** UPN for a user; the service principal's object id for an app. */
+  userId: string;
+  /** Opaque key Exchange logs (a user's PUID, an app's appId). */
+  userKey: string;
+  /** Application (client) id of the caller's app. */
+  appId: string;
+  clientIp: string | null;
+}
+
+export interface ExchangeAdminRecordInput {
+  id: string;
+  atMs: number;
+  operation: string;
+  objectId: string;
+  parameters: { Name: string; Value: string }[];
+  actor: AdminActor;
+  tenantId: string;
+  organizationName: string;
+  originatingServer: string;
+  succeeded?: boolean;
+}
+
+/** The ExchangeAdmin (RecordType 1) record Exchange writes for an admin cmdlet, built with LOGS' builder so every source agrees on the shape. */
+export function exchangeAdminRecord(input: ExchangeAdminRecordInput): UnifiedAuditRow {
+  const { actor } = input;
+  return logsExchangeAdminRecord({
+    id: input.id,
+    ms: input.atMs,
+    tenantId: input.tenantId,
+    tenantDomain: input.organizationName,
+    operation: input.operation,
+    objectId: input.objectId,
+    parameters: input.parameters,
+    userId: actor.userId,
+    userKey: actor.userKey,
+    // 2 = Admin (a person holding an admin role), 5 = Application (app-only access).
+    userType: actor.kind === 'app' ? 5 : 2,
+    appId: actor.appId,
+    clientIp: actor.clientIp ?? '',
+    originatingServer: input.originatingServer,
+    resultStatus: input.succeeded === false ? 'False' : 'True',
+  });
+}
+
+export function rowTimeMs(row: UnifiedAuditRow): number {
+  return Date.parse(row.CreationDate);
+}
+
+/** A small in-memory stream: the Exchange history alone, used until (or unless) LOGS' store is wired. */
+export function memoryUnifiedAuditStream(initial: readonly UnifiedAuditRow[]): UnifiedAuditStream {
+  const rows = [...initial].sort((a, b) => rowTimeMs(a) - rowTimeMs(b) || (a.Identity < b.Identity ? -1 : 1));
+  const inRange = (fromMs: number, toMs: number) => rows.filter((r) => rowTimeMs(r) >= fromMs && rowTimeMs(r) < toMs);
+  return {
+    count: (fromMs, toMs) => inRange(fromMs, toMs).length,
+    iterate: (fromMs, toMs, order = 'desc') => (order === 'desc' ? inRange(fromMs, toMs).reverse() : inRange(fromMs, toMs)),
+    append: (record) => {
+      rows.push(record);
+      rows.sort((a, b) => rowTimeMs(a) - rowTimeMs(b) || (a.Identity < b.Identity ? -1 : 1));
+    },
+  };
+}
+
+/** Limits documented for Search-UnifiedAuditLog. */
+export const UAL_LIMITS = { defaultResultSize: 100, maxResultSize: 5000, maxPerSession: 50_000 } as const;
+
+export interface UalQuery {
+  startMs: number;
+  endMs: number;
+  recordTypes: Set<string> | null;
+  operations: Set<string> | null;
+  userIds: Set<string> | null;
+  objectIds: Set<string> | null;
+  /** Free text: the record's AuditData must contain it (case-insensitive). */
+  freeText: string | null;
+}
+
+export function matches(row: UnifiedAuditRow, q: UalQuery): boolean {
+  if (q.recordTypes && !q.recordTypes.has(row.RecordType.toLowerCase())) return false;
+  if (q.operations && !q.operations.has(row.Operations.toLowerCase())) return false;
+  if (q.userIds && !q.userIds.has(row.UserIds.toLowerCase())) return false;
+  if (q.freeText && !row.AuditData.toLowerCase().includes(q.freeText)) return false;
+  if (q.objectIds) {
+    let objectId = '';
+    try {
+      const parsed: unknown = JSON.parse(row.AuditData);
+      if (parsed && typeof parsed === 'object' && 'ObjectId' in parsed && typeof parsed.ObjectId === 'string') objectId = parsed.ObjectId;
+    } catch {
+      return false;
+    }
+    if (!q.objectIds.has(objectId.toLowerCase())) return false;
+  }
+  return true;
+}
+
+/** A stable hash, so ReturnLargeSet's "unsorted" order is the same on every run. */
+function scatter(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+interface Session {
+  queryKey: string;
+  rows: UnifiedAuditRow[];
+  position: number;
+}
+
+/**
+ * Search-UnifiedAuditLog over a stream. Without a session every call returns the newest ResultSize rows.
+ * With SessionId + ReturnLargeSet each call returns the next ResultSize rows of one result set of at most 50,000 rows,
+ * in no particular order (Microsoft documents ReturnLargeSet results as unsorted); after 50,000 the session returns nothing.
+ */
+export class UnifiedAuditSearch {
+  private readonly sessions = new Map<string, Session>();
+
+  constructor(private readonly stream: () => UnifiedAuditStream) {}
+
+  /** Candidate rows for a query, newest first: narrowed by RecordType at the source when the stream can. */
+  private candidates(q: UalQuery): Iterable<UnifiedAuditRow> {
+    const stream = this.stream();
+    if (q.recordTypes && stream.iterateRecordTypes) {
+      const names = Object.keys(UAL_RECORD_TYPES).filter((n) => q.recordTypes?.has(n.toLowerCase()));
+      return stream.iterateRecordTypes(names, q.startMs, q.endMs, 'desc');
+    }
+    return stream.iterate(q.startMs, q.endMs, 'desc');
+  }
+
+  search(q: UalQuery, resultSize: number, session: { id: string; command: 'ReturnLargeSet' | 'ReturnNextPreviewPage' } | null): UnifiedAuditSearchRow[] {
+    // PowerShell stamps each row with the runspace that ran the search; one per session (or per query) here.
+    const runspaceId = derivedGuid(`runspace|${session?.id ?? JSON.stringify([q.startMs, q.endMs])}`);
+    if (!session) {
+      const out: UnifiedAuditRow[] = [];
+      const unfiltered = !q.recordTypes && !q.operations && !q.userIds && !q.objectIds && !q.freeText;
+      if (unfiltered) {
+        // No filter: the stream counts without materialising, and only the first ResultSize rows are built.
+        const total = this.stream().count(q.startMs, q.endMs);
+        if (resultSize > 0) {
+          for (const row of this.stream().iterate(q.startMs, q.endMs, 'desc')) {
+            out.push(row);
+            if (out.length >= resultSize) break;
+          }
+        }
+        return out.map((row, i) => searchRow(row, i + 1, total, runspaceId));
+      }
+      let total = 0;
+      for (const row of this.candidates(q)) {
+        if (!matches(row, q)) continue;
+        total++;
+        if (out.length < resultSize) out.push(row);
+      }
+      return out.map((row, i) => searchRow(row, i + 1, total, runspaceId));
+    }
+    const queryKey = JSON.stringify({ ...q, recordTypes: [...(q.recordTypes ?? [])], operations: [...(q.operations ?? [])], userIds: [...(q.userIds ?? [])], objectIds: [...(q.objectIds ?? [])], command: session.command });
+    let state = this.sessions.get(session.id);
+    if (!state || state.queryKey !== queryKey) {
+      // A session id reused with other parameters starts over, as a new search.
+      const rows: UnifiedAuditRow[] = [];
+      for (const row of this.candidates(q)) {
+        if (!matches(row, q)) continue;
+        rows.push(row);
+        if (rows.length >= UAL_LIMITS.maxPerSession) break;
+      }
+      if (session.command === 'ReturnLargeSet') rows.sort((a, b) => scatter(a.Identity) - scatter(b.Identity) || (a.Identity < b.Identity ? -1 : 1));
+      state = { queryKey, rows, position: 0 };
+      this.sessions.set(session.id, state);
+    }
+    const start = state.position;
+    const page = state.rows.slice(start, start + resultSize);
+    state.position += page.length;
+    const count = state.rows.length;
+    return page.map((row, i) => searchRow(row, start + i + 1, count, runspaceId));
+  }
+}

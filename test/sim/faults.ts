@@ -1,0 +1,198 @@
+// Test tooling (Node): fault injection in front of every simulator route: 429 storms, 503s, connection resets mid-body, slow and truncated pages, tokens that expire mid-run.
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { sendGraphError, type RequestContext } from './http';
+
+export type FaultKind =
+  /** 429 TooManyRequests with Retry-After. */
+  | 'throttle'
+  /** 503 ServiceUnavailable with Retry-After. */
+  | 'unavailable'
+  /** Status line, headers and part of the body, then the socket is destroyed. */
+  | 'reset'
+  /** The response is served after a delay. */
+  | 'slow'
+  /** 200 with a truncated JSON body (Content-Length matches the truncated body). */
+  | 'malformed'
+  /** The access token presented is invalidated: 401 now and on every reuse; a newly issued token works. */
+  | 'expire-token';
+
+export interface FaultRule {
+  kind: FaultKind;
+  /** Path prefix (no query string), case-insensitive, e.g. `/v1.0/auditLogs/signIns`; every path when absent. */
+  path?: string;
+  /** HTTP method; every method when absent. */
+  method?: string;
+  /** Let this many matching requests through first (break page 3, not page 1). Default 0. */
+  after?: number;
+  /** Matching requests the rule hits before it is spent. Default: unlimited. */
+  count?: number;
+  /** throttle / unavailable: the Retry-After header in seconds (default 2 for throttle, none for unavailable). */
+  retryAfterSeconds?: number;
+  /** slow: delay before the route runs (default 1000 ms). */
+  delayMs?: number;
+  /** reset / malformed: bytes of the body that go out (default: half of it, at least 1 byte short). */
+  bytes?: number;
+}
+
+export interface FaultSpec {
+  rules?: FaultRule[];
+  /** Lifetime of access tokens issued from now on (a token that expires mid-run). */
+  tokenLifetimeSeconds?: number;
+}
+
+export interface FaultHit {
+  kind: FaultKind;
+  method: string;
+  path: string;
+}
+
+interface ActiveRule {
+  rule: FaultRule;
+  seen: number;
+  hits: number;
+}
+
+function bearerClaims(ctx: RequestContext): { iat?: number; uti?: string } | undefined {
+  const match = /^Bearer\s+([^.\s]+)\.([^.\s]+)\./i.exec(ctx.req.headers.authorization ?? '');
+  if (!match?.[2]) return undefined;
+  try {
+    const payload: unknown = JSON.parse(Buffer.from(match[2], 'base64url').toString('utf8'));
+    if (!payload || typeof payload !== 'object') return undefined;
+    const p = payload as Record<string, unknown>;
+    return { ...(typeof p.iat === 'number' ? { iat: p.iat } : {}), ...(typeof p.uti === 'string' ? { uti: p.uti } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Fault switchboard, consulted before routing each request (and each `$batch` sub-request).
+ * Switch per test with `startSimulator({ faults })` or at run time with `SimHandle.faults.set(...)`.
+ */
+export class Faults {
+  private rules: ActiveRule[] = [];
+  private lifetime: number | undefined;
+  /** Tokens issued in an earlier second than this (epoch seconds) are refused. */
+  private notBeforeS = 0;
+  private readonly revokedTokens = new Set<string>();
+  /** Every fault served, in order. */
+  readonly hits: FaultHit[] = [];
+
+  constructor(spec: FaultSpec = {}) {
+    this.set(spec);
+  }
+
+  /** Replaces every rule and the token lifetime. */
+  set(spec: FaultSpec): void {
+    for (const rule of spec.rules ?? []) Faults.check(rule);
+    this.rules = (spec.rules ?? []).map((rule) => ({ rule, seen: 0, hits: 0 }));
+    this.lifetime = spec.tokenLifetimeSeconds;
+  }
+
+  add(rule: FaultRule): void {
+    Faults.check(rule);
+    this.rules.push({ rule, seen: 0, hits: 0 });
+  }
+
+  /** Removes every rule and the token lifetime override (revoked tokens stay revoked). */
+  clear(): void {
+    this.set({});
+  }
+
+  /** Refuses every access token issued in an earlier second than `nowMs` (tokens cannot tell apart finer times). */
+  expireTokens(nowMs: number): void {
+    this.notBeforeS = Math.floor(nowMs / 1000);
+  }
+
+  tokenLifetimeSeconds(): number | undefined {
+    return this.lifetime;
+  }
+
+  private static check(rule: FaultRule): void {
+    const counts = [rule.after, rule.count, rule.retryAfterSeconds, rule.delayMs, rule.bytes];
+    if (counts.some((n) => n !== undefined && (!Number.isInteger(n) || n < 0))) throw new Error(`fault ${rule.kind}: counts, delays and sizes must be non-negative integers`);
+  }
+
+  private match(ctx: RequestContext, inBatch: boolean): FaultRule | undefined {
+    const path = ctx.url.pathname.toLowerCase();
+    for (const active of this.rules) {
+      const { rule } = active;
+      if (inBatch && (rule.kind === 'reset' || rule.kind === 'malformed')) continue;
+      if (rule.path && !path.startsWith(rule.path.toLowerCase())) continue;
+      if (rule.method && rule.method.toUpperCase() !== (ctx.req.method ?? '').toUpperCase()) continue;
+      if (rule.count !== undefined && active.hits >= rule.count) continue;
+      active.seen++;
+      if (active.seen <= (rule.after ?? 0)) continue;
+      active.hits++;
+      return rule;
+    }
+    return undefined;
+  }
+
+  /**
+   * Applies the first matching rule. Returns true when the fault answered the request itself;
+   * false when the route should run (possibly after a delay, or with its body to be cut).
+   */
+  async apply(ctx: RequestContext, inBatch = false): Promise<boolean> {
+    const claims = bearerClaims(ctx);
+    if (claims && ((claims.uti && this.revokedTokens.has(claims.uti)) || (claims.iat !== undefined && claims.iat < this.notBeforeS))) {
+      sendGraphError(ctx, 401, 'InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.');
+      return true;
+    }
+    const rule = this.match(ctx, inBatch);
+    if (!rule) return false;
+    this.hits.push({ kind: rule.kind, method: ctx.req.method ?? '', path: ctx.url.pathname });
+    switch (rule.kind) {
+      case 'throttle': {
+        const retry = rule.retryAfterSeconds ?? 2;
+        sendGraphError(ctx, 429, 'TooManyRequests', 'Too many requests. Please retry after the time specified in the Retry-After header.', { 'Retry-After': String(retry) });
+        return true;
+      }
+      case 'unavailable':
+        sendGraphError(ctx, 503, 'serviceNotAvailable', 'The service is temporarily unavailable. Please retry later.',
+          rule.retryAfterSeconds !== undefined ? { 'Retry-After': String(rule.retryAfterSeconds) } : {});
+        return true;
+      case 'expire-token':
+        if (claims?.uti) this.revokedTokens.add(claims.uti);
+        sendGraphError(ctx, 401, 'InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.');
+        return true;
+      case 'slow':
+        await sleep(rule.delayMs ?? 1000);
+        return false;
+      case 'reset':
+      case 'malformed':
+        cutBody(ctx.res, rule.kind, rule.bytes);
+        return false;
+    }
+  }
+}
+
+/** Holds back the route's writeHead/end and sends only part of the body (then drops the connection, for 'reset'). */
+function cutBody(res: ServerResponse, kind: 'reset' | 'malformed', bytes: number | undefined): void {
+  const writeHead = res.writeHead.bind(res) as (status: number, headers?: OutgoingHttpHeaders) => ServerResponse;
+  const end = res.end.bind(res) as (chunk?: Buffer, cb?: () => void) => ServerResponse;
+  let status = 200;
+  let headers: OutgoingHttpHeaders = {};
+  const heldWriteHead = (code: number, h?: OutgoingHttpHeaders | string) => {
+    status = code;
+    if (h && typeof h === 'object') headers = { ...h };
+    return res;
+  };
+  const heldEnd = (chunk?: unknown) => {
+    const body = Buffer.isBuffer(chunk) ? chunk : Buffer.from(typeof chunk === 'string' ? chunk : '');
+    const n = Math.max(0, Math.min(bytes ?? Math.floor(body.length / 2), body.length - 1));
+    const part = body.subarray(0, n);
+    if (kind === 'malformed') {
+      writeHead(status, { ...headers, 'Content-Length': String(part.length) });
+      return end(part);
+    }
+    // The full Content-Length is announced, part of the body goes out, then the connection drops: a reset mid-page.
+    writeHead(status, { ...headers, 'Content-Length': String(body.length) });
+    res.write(part, () => res.socket?.destroy());
+    return res;
+  };
+  res.writeHead = heldWriteHead as unknown as ServerResponse['writeHead'];
+  res.end = heldEnd as unknown as ServerResponse['end'];
+}
