@@ -238,14 +238,14 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
         baseUrl: env.exchangeBaseUrl,
         tenantId: account.tenantId,
         transport: readOnlyTransport(transport),
-        getToken: () => exo.getAccessToken(env.exchangeScopes),
+        getToken: (o) => exo.getAccessToken(env.exchangeScopes, o),
         anchorMailbox: `UPN:${exoAccount.username}`,
       });
     }
     const graph = createGraphReader({
       baseUrl: env.graphBaseUrl,
       transport: readOnlyTransport(transport),
-      getToken: () => session.getAccessToken(env.graphScopes),
+      getToken: (o) => session.getAccessToken(env.graphScopes, o),
       pacer: createPacer(),
       onRetry: (r) => io.err(`Throttled (HTTP ${r.status}); waiting ${Math.ceil(r.waitMs / 1000)} s as the service asked (attempt ${r.attempt}).`),
     });

@@ -24,7 +24,7 @@ export interface TenantSession {
   signInWithDeviceCode(onPrompt: (prompt: DeviceCodePrompt) => void): Promise<SignedInAccount>;
   /** Stops a pending device-code poll. */
   cancelSignIn(): void;
-  getAccessToken(scopes: string[]): Promise<string>;
+  getAccessToken(scopes: string[], opts?: { forceRefresh?: boolean }): Promise<string>;
   account(): SignedInAccount | null;
   signOut(): Promise<void>;
 }
@@ -93,9 +93,9 @@ export function createTenantSession(
     cancelSignIn() {
       if (pending) pending.cancel = true;
     },
-    async getAccessToken(scopes) {
+    async getAccessToken(scopes, opts) {
       if (!current) throw new Error('Not signed in to the tenant. Sign in first.');
-      const result = await pca.acquireTokenSilent({ account: current.info, scopes });
+      const result = await pca.acquireTokenSilent({ account: current.info, scopes, forceRefresh: opts?.forceRefresh ?? false });
       return result.accessToken;
     },
     account() {

@@ -19,7 +19,8 @@ export interface ExchangeReaderDeps {
   baseUrl: string;
   tenantId: string;
   transport: HttpTransport;
-  getToken: () => Promise<string>;
+  /** `forceRefresh` after a 401: the cached token was refused. */
+  getToken: (opts?: { forceRefresh?: boolean }) => Promise<string>;
   /**
    * Routing hint the service needs: `UPN:<upn>` when signed in as a person; for app-only, public callers use the
    * tenant's system mailbox `UPN:SystemMailbox{8cc370d3-822a-4ab8-a926-bb94bd0641a9}@<initial domain>` (unconfirmed).
@@ -61,13 +62,14 @@ export function createExchangeReader(deps: ExchangeReaderDeps): ExchangeReader {
     if (target.origin !== base.origin) throw new ExchangeError(`Refusing to follow ${redactUrl(url)}: it is not on ${base.origin}.`, 0, 'foreign_next_link', cmdlet);
     const requestBody = invokeCommandBody(cmdlet, parameters);
     let refreshed = false;
+    let forceRefresh = false;
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
       const res: HttpResponse = await deps.transport({
         method: 'POST',
         url: target.toString(),
         headers: {
-          authorization: `Bearer ${await deps.getToken()}`,
+          authorization: `Bearer ${await deps.getToken({ forceRefresh })}`,
           'content-type': 'application/json',
           accept: 'application/json',
           'x-anchormailbox': deps.anchorMailbox,
@@ -80,8 +82,10 @@ export function createExchangeReader(deps: ExchangeReaderDeps): ExchangeReader {
       if (res.status === 200) return parse(target.toString(), requestBody, cmdlet, res);
       if (res.status === 401 && !refreshed) {
         refreshed = true;
+        forceRefresh = true;
         continue;
       }
+      forceRefresh = false;
       if (RETRYABLE.has(res.status) && attempt < maxRetries) {
         const waitMs = retryAfterMs(res.headers['retry-after'], attempt);
         onRetry?.(waitMs);

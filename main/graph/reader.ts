@@ -1,6 +1,6 @@
 // Main process / CLI: Microsoft Graph reads with OData paging, Retry-After and token refresh; raw pages go to evidence untouched.
 import type { HttpTransport, HttpResponse } from '../http/https';
-import { redactUrl } from '../http/https';
+import { HttpError, redactUrl } from '../http/https';
 import type { Pacer } from './pacer';
 
 export interface GraphPage {
@@ -16,7 +16,8 @@ export interface GraphPage {
 export interface GraphReaderDeps {
   baseUrl: string;
   transport: HttpTransport;
-  getToken: () => Promise<string>;
+  /** `forceRefresh` after a 401: the cached token was refused, so a new one must be fetched. */
+  getToken: (opts?: { forceRefresh?: boolean }) => Promise<string>;
   sleep?: (ms: number) => Promise<void>;
   /** Told about every wait so the consultant sees why progress paused. */
   onRetry?: (info: { url: string; status: number; waitMs: number; attempt: number }) => void;
@@ -40,6 +41,7 @@ export interface GraphReader {
 }
 
 const RETRYABLE = new Set([429, 503, 504]);
+const TRANSIENT_NETWORK = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED']);
 
 export function createGraphReader(deps: GraphReaderDeps): GraphReader {
   const base = new URL(deps.baseUrl);
@@ -52,26 +54,54 @@ export function createGraphReader(deps: GraphReaderDeps): GraphReader {
     // A nextLink is data from the server: never send the bearer token to another origin.
     if (target.origin !== base.origin) throw new GraphError(`Refusing to follow ${redactUrl(url)}: it is not on ${base.origin}.`, 0, 'foreign_next_link', url);
     let refreshedAfter401 = false;
+    let forceRefresh = false;
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
       await deps.pacer?.admit(url, signal);
-      const token = await deps.getToken();
-      const res: HttpResponse = await deps.transport({
-        method: 'GET',
-        url,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'client-request-id': crypto.randomUUID() },
-        signal,
-      });
-      if (res.status === 200) return parsePage(url, res);
+      const token = await deps.getToken({ forceRefresh });
+      const wait = async (status: number, header: string | undefined) => {
+        const waitMs = retryAfterMs(header, attempt);
+        deps.onRetry?.({ url, status, waitMs, attempt: attempt + 1 });
+        onRetry?.({ url, status, waitMs, attempt: attempt + 1 });
+        await sleep(waitMs);
+      };
+      let res: HttpResponse;
+      try {
+        res = await deps.transport({
+          method: 'GET',
+          url,
+          headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'client-request-id': crypto.randomUUID() },
+          signal,
+        });
+      } catch (err) {
+        // A connection reset or timeout mid-page loses only that page: ask for it again.
+        if (!signal?.aborted && err instanceof HttpError && TRANSIENT_NETWORK.has(err.causeCode ?? '') && attempt < maxRetries) {
+          await wait(0, undefined);
+          continue;
+        }
+        throw err;
+      }
+      if (res.status === 200) {
+        try {
+          return parsePage(url, res);
+        } catch (err) {
+          // A truncated body (a proxy or a dropped connection) is usually transient; a page that stays broken fails the source.
+          if (attempt < maxRetries) {
+            await wait(200, undefined);
+            continue;
+          }
+          throw err;
+        }
+      }
       if (res.status === 401 && !refreshedAfter401) {
-        refreshedAfter401 = true; // an expired token mid-run: MSAL refreshes it silently on the next getToken
+        // A token that expired or was revoked mid-run: get a new one, not the cached one.
+        refreshedAfter401 = true;
+        forceRefresh = true;
         continue;
       }
+      forceRefresh = false;
       if (RETRYABLE.has(res.status) && attempt < maxRetries) {
-        const waitMs = retryAfterMs(res.headers['retry-after'], attempt);
-        deps.onRetry?.({ url, status: res.status, waitMs, attempt: attempt + 1 });
-        onRetry?.({ url, status: res.status, waitMs, attempt: attempt + 1 });
-        await sleep(waitMs);
+        await wait(res.status, res.headers['retry-after']);
         continue;
       }
       throw graphError(url, res);

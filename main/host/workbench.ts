@@ -214,7 +214,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
             anchorMailbox: null,
           },
           {
-            getToken: () => session.getAccessToken(env.graphScopes),
+            getToken: (_service, opts) => session.getAccessToken(env.graphScopes, opts),
             onProgress: (s) => {
               latest = s;
               runs.set(runId, s);

@@ -17,7 +17,7 @@ export interface RunningJob {
 export function startCollectionJob(
   entry: WorkerEntry,
   job: CollectionJob,
-  deps: { getToken: (service: Service) => Promise<string>; onProgress: (status: CollectionStatus) => void },
+  deps: { getToken: (service: Service, opts: { forceRefresh: boolean }) => Promise<string>; onProgress: (status: CollectionStatus) => void },
 ): RunningJob {
   const worker = new Worker(entry.file, { workerData: job, execArgv: entry.execArgv });
   const post = (m: ToWorker) => worker.postMessage(m);
@@ -26,7 +26,7 @@ export function startCollectionJob(
     worker.on('message', (message: FromWorker) => {
       switch (message.type) {
         case 'token':
-          deps.getToken(message.service).then(
+          deps.getToken(message.service, { forceRefresh: message.forceRefresh }).then(
             (token) => post({ type: 'token', requestId: message.requestId, token }),
             (err: Error) => post({ type: 'token-error', requestId: message.requestId, message: err.message }),
           );

@@ -28,11 +28,11 @@ port.on('message', (message: ToWorker) => {
   }
 });
 
-function token(service: Service): Promise<string> {
+function token(service: Service, forceRefresh = false): Promise<string> {
   return new Promise((resolve, reject) => {
     const requestId = nextRequest++;
     pending.set(requestId, { resolve, reject });
-    send({ type: 'token', requestId, service });
+    send({ type: 'token', requestId, service, forceRefresh });
   });
 }
 
@@ -41,10 +41,10 @@ async function run() {
   const transport = readOnlyTransport(createHttpTransport({ ca: env.caPem, userAgent: 'Peregrine' }));
   const db = openDatabase(job.caseFile, { create: false });
   try {
-    const graph = createGraphReader({ baseUrl: env.graphBaseUrl, transport, getToken: () => token('graph'), pacer: createPacer() });
+    const graph = createGraphReader({ baseUrl: env.graphBaseUrl, transport, getToken: (o) => token('graph', o?.forceRefresh), pacer: createPacer() });
     const exchange =
       job.services.includes('exchange') && job.anchorMailbox
-        ? createExchangeReader({ baseUrl: env.exchangeBaseUrl, tenantId: job.tenantId, transport, getToken: () => token('exchange'), anchorMailbox: job.anchorMailbox })
+        ? createExchangeReader({ baseUrl: env.exchangeBaseUrl, tenantId: job.tenantId, transport, getToken: (o) => token('exchange', o?.forceRefresh), anchorMailbox: job.anchorMailbox })
         : undefined;
     const status = await collectTenant(
       { db, readers: { graph, exchange }, clock: () => new Date(), pageSize: job.pageSize, signal: abort.signal, onProgress: (s) => send({ type: 'progress', status: s }) },

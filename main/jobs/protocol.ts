@@ -19,7 +19,7 @@ export interface CollectionJob {
 }
 
 export type FromWorker =
-  | { type: 'token'; requestId: number; service: Service }
+  | { type: 'token'; requestId: number; service: Service; forceRefresh: boolean }
   | { type: 'progress'; status: CollectionStatus }
   | { type: 'done'; status: CollectionStatus }
   | { type: 'failed'; message: string };

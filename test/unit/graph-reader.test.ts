@@ -1,7 +1,7 @@
 // The Graph reader: paging, Retry-After, token refresh on 401, and refusing to leak the token to another origin.
 import { describe, expect, it } from 'vitest';
 import { createGraphReader, retryAfterMs, GraphError } from '../../main/graph/reader';
-import type { HttpRequest, HttpResponse } from '../../main/http/https';
+import { HttpError, type HttpRequest, type HttpResponse } from '../../main/http/https';
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({ status, headers, body: Buffer.from(JSON.stringify(body)) });
 
@@ -44,12 +44,14 @@ describe('createGraphReader', () => {
     expect(waits).toEqual([7000]);
   });
 
-  it('gets a fresh token once after a 401', async () => {
+  it('gets a fresh token, not the cached one, once after a 401', async () => {
     let n = 0;
+    const forced: boolean[] = [];
     const { transport, seen } = scripted([json(401, { error: { code: 'InvalidAuthenticationToken', message: 'expired' } }), json(200, { value: [] })]);
-    const reader = createGraphReader({ baseUrl: 'https://graph.test', transport, getToken: async () => `t${++n}` });
+    const reader = createGraphReader({ baseUrl: 'https://graph.test', transport, getToken: async (o) => (forced.push(!!o?.forceRefresh), `t${++n}`) });
     await reader.page('https://graph.test/v1.0/users');
     expect(seen.map((r) => r.headers!.authorization)).toEqual(['Bearer t1', 'Bearer t2']);
+    expect(forced).toEqual([false, true]);
   });
 
   it('gives up after the retry budget with a message that says what to do', async () => {
@@ -67,10 +69,27 @@ describe('createGraphReader', () => {
     expect((err as GraphError).status).toBe(403);
   });
 
-  it('refuses a malformed page instead of storing half of it', async () => {
-    const { transport } = scripted([{ status: 200, headers: {}, body: Buffer.from('{"value":[{"id":1},') }]);
-    const reader = createGraphReader({ baseUrl: 'https://graph.test', transport, getToken: async () => 't' });
-    await expect(reader.page('https://graph.test/v1.0/applications')).rejects.toThrow(/not valid JSON/);
+  it('asks again for a truncated page, and refuses one that stays broken instead of storing half of it', async () => {
+    const broken = () => ({ status: 200, headers: {}, body: Buffer.from('{"value":[{"id":1},') });
+    const once = scripted([broken(), json(200, { value: [{ id: 1 }] })]);
+    const reader = createGraphReader({ baseUrl: 'https://graph.test', transport: once.transport, getToken: async () => 't', sleep: async () => undefined });
+    expect((await reader.page('https://graph.test/v1.0/applications')).value).toHaveLength(1);
+
+    const always = scripted([broken(), broken(), broken()]);
+    const stubborn = createGraphReader({ baseUrl: 'https://graph.test', transport: always.transport, getToken: async () => 't', sleep: async () => undefined, maxRetries: 2 });
+    await expect(stubborn.page('https://graph.test/v1.0/applications')).rejects.toThrow(/not valid JSON/);
+    expect(always.seen).toHaveLength(3);
+  });
+
+  it('asks again after a connection reset mid-page', async () => {
+    let calls = 0;
+    const transport = async (): Promise<HttpResponse> => {
+      if (calls++ === 0) throw new HttpError('Connection closed before the response was complete.', 'https://graph.test/v1.0/users', 'ECONNRESET');
+      return json(200, { value: [{ id: 7 }] });
+    };
+    const reader = createGraphReader({ baseUrl: 'https://graph.test', transport, getToken: async () => 't', sleep: async () => undefined });
+    expect((await reader.page('https://graph.test/v1.0/users')).value).toEqual([{ id: 7 }]);
+    expect(calls).toBe(2);
   });
 
   it('never follows a nextLink to another origin', async () => {
