@@ -1,0 +1,101 @@
+// A full collection matches the scenario's ground truth exactly, per source, in both attack scenarios: counts and ids.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type SimHandle } from '../sim/server';
+import { writeEnvironmentFiles } from '../sim/environment';
+import { createCase } from '../../main/case/case';
+import { closeDatabase } from '../../db/connection';
+import { listApplications, listServicePrincipals } from '../../db/queries/directory';
+import { listObjects } from '../../db/queries/objects';
+import { listSources } from '../../db/queries/sources';
+import { loadEnvironmentFile } from '../../main/auth/environment';
+import { createTenantSession, exchangeAudience } from '../../main/auth/device-code';
+import { createHttpTransport } from '../../main/http/https';
+import { readOnlyTransport } from '../../main/http/read-only';
+import { createGraphReader } from '../../main/graph/reader';
+import { createPacer } from '../../main/graph/pacer';
+import { createExchangeReader } from '../../main/exchange/reader';
+import { collectTenant } from '../../main/collect/sources';
+
+const ids = (db: Database, sql: string, runId: string) => new Set(db.prepare(sql).pluck().all(runId) as string[]);
+
+describe.each(['contoso', 'fabrikam'] as const)('a full collection of the %s scenario', (scenario) => {
+  let dir: string;
+  let sim: SimHandle;
+  let db: Database;
+  let runId: string;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), `peregrine-truth-${scenario}-`));
+    // Fewer sign-ins per user keeps the paced report requests few; the attack's records are all still there.
+    sim = await startSimulator({ scenario, seed: 21, eventsPerUserPerDay: 0.25 });
+    const env = loadEnvironmentFile((await writeEnvironmentFiles(path.join(dir, 'sim'), sim)).environmentFile);
+    const transport = createHttpTransport({ ca: env.caPem, userAgent: 'test' });
+    const admin = sim.groundTruth.compromisedUser.userPrincipalName;
+    const graphSession = createTenantSession(env, transport);
+    const account = await graphSession.signInWithDeviceCode((p) => sim.approve(p.userCode, admin));
+    const exoSession = createTenantSession(env, transport, () => new Date(), exchangeAudience(env));
+    await exoSession.signInWithDeviceCode((p) => sim.approve(p.userCode, admin));
+    const readOnly = readOnlyTransport(transport);
+    const graph = createGraphReader({ baseUrl: env.graphBaseUrl, transport: readOnly, getToken: (o) => graphSession.getAccessToken(env.graphScopes, o), pacer: createPacer() });
+    const exchange = createExchangeReader({ baseUrl: env.exchangeBaseUrl, tenantId: account.tenantId, transport: readOnly, getToken: (o) => exoSession.getAccessToken(env.exchangeScopes, o), anchorMailbox: `UPN:${admin}` });
+    ({ db } = createCase(path.join(dir, 'c.peregrine'), { name: scenario, examiner: 'E' }, { clock: () => new Date(), toolVersion: 'test' }));
+    runId = crypto.randomUUID();
+    const window = sim.groundTruth.logs!.window;
+    const status = await collectTenant(
+      { db, readers: { graph, exchange }, clock: () => new Date() },
+      { runId, environment: env.name, tenantId: account.tenantId, account: admin, actor: 'E', window: { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() } },
+    );
+    expect(status.sources.filter((s) => s.state !== 'done')).toEqual([]);
+  }, 180_000);
+
+  afterAll(async () => {
+    closeDatabase(db);
+    await sim.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('holds exactly the tenant\'s directory objects', () => {
+    const t = sim.tenant;
+    expect(new Set(listApplications(db, runId).map((a) => a.objectId))).toEqual(new Set(t.applications.map((a) => a.id)));
+    expect(new Set(listServicePrincipals(db, runId).map((s) => s.objectId))).toEqual(new Set(t.servicePrincipals.map((s) => s.id)));
+    expect(new Set(listObjects(db, runId, 'user').map((u) => u.objectId))).toEqual(new Set(t.users.map((u) => u.id)));
+    expect(listObjects(db, runId, 'userRegistrationDetails')).toHaveLength(t.userRegistrationDetails.length);
+    expect(listObjects(db, runId, 'conditionalAccessPolicy')).toHaveLength(t.conditionalAccessPolicies.length);
+    expect(listObjects(db, runId, 'securityDefaults')).toHaveLength(1);
+    expect(new Set(listObjects(db, runId, 'oauth2PermissionGrant').map((g) => g.objectId))).toEqual(new Set(t.oauth2PermissionGrants.map((g) => g.id)));
+    // The malicious service principal's roles and its Exchange.ManageAsApp grant are among what was collected.
+    const maliciousSp = sim.groundTruth.maliciousApp.servicePrincipalId;
+    expect(listObjects(db, runId, 'roleAssignment').filter((r) => r.principalId === maliciousSp).length).toBeGreaterThanOrEqual(2);
+    expect(listObjects(db, runId, 'appRoleAssignment').some((a) => a.principalId === maliciousSp)).toBe(true);
+  });
+
+  it('holds every sign-in, directory audit and Unified Audit Log record of the window, malicious ones included', () => {
+    const logs = sim.groundTruth.logs!;
+    const signIns = ids(db, 'SELECT id FROM sign_in WHERE run_id = ?', runId);
+    const audits = ids(db, 'SELECT id FROM directory_audit WHERE run_id = ?', runId);
+    const ual = ids(db, 'SELECT id FROM ual_record WHERE run_id = ?', runId);
+    expect(signIns.size).toBe(logs.counts.signIns);
+    expect(audits.size).toBe(logs.counts.directoryAudits);
+    expect(ual.size).toBe(logs.counts.unifiedAudit);
+    expect(logs.malicious.signIns.filter((id) => !signIns.has(id))).toEqual([]);
+    expect(logs.malicious.directoryAudits.filter((id) => !audits.has(id))).toEqual([]);
+    expect(logs.malicious.unifiedAudit.filter((id) => !ual.has(id))).toEqual([]);
+    const sources = Object.fromEntries(listSources(db, runId).map((s) => [s.source, s]));
+    expect(sources['graph.signIns']!.records).toBe(logs.counts.signIns);
+    expect(sources['exo.unifiedAuditLog']!.truncated).toBe(false);
+  });
+
+  it('holds the Exchange configuration as it is now: the attack\'s connector and rules when they are live', () => {
+    const exo = sim.groundTruth.exchange!;
+    expect(listObjects(db, runId, 'inboundConnector')).toHaveLength(exo.counts.inboundConnectors);
+    expect(listObjects(db, runId, 'outboundConnector')).toHaveLength(exo.counts.outboundConnectors);
+    const rules = new Set(listObjects(db, runId, 'transportRule').map((r) => r.objectId));
+    expect(rules.size).toBe(exo.counts.transportRules);
+    expect(exo.maliciousTransportRules.filter((r) => !rules.has(r.guid))).toEqual([]);
+    expect(exo.attackLive).toBe(scenario === 'contoso');
+  });
+});
