@@ -48,6 +48,7 @@ function graphLog(source: string, label: string, path: string, timeProperty: str
     label,
     service: 'graph',
     windowed: true,
+    throttled: true,
     store,
     fetch: async (readers, cursor, ctx) => {
       if (!ctx.window) throw new Error(`${label} need a time window.`);
@@ -172,7 +173,8 @@ const byId: Omit<ObjectKind, 'kind'> = { id: (o) => get(o, 'id'), name: (o) => g
 
 /** Each directory kind with the Graph path that lists it; `paged: false` for endpoints that refuse `$top`. */
 function directoryObjects(source: string, label: string, path: string, kind: ObjectKind, paged = true): CollectionSource {
-  return graphList(source, label, path, objects(kind), { paged, snapshot: `object:${kind.kind}`, fullPages: path.includes('/reports/') });
+  const report = path.includes('/reports/');
+  return { ...graphList(source, label, path, objects(kind), { paged, snapshot: `object:${kind.kind}`, fullPages: report }), throttled: report };
 }
 
 export const GRAPH_SOURCES: readonly CollectionSource[] = [
