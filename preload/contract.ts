@@ -79,6 +79,36 @@ export interface CollectionStatus {
   error: string | null;
 }
 
+/** One source's account in a collection run: what was read, over which window, and what is missing. */
+export interface SourceCompleteness {
+  source: string;
+  label: string;
+  state: 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+  pages: number;
+  records: number;
+  windowFrom: string | null;
+  windowTo: string | null;
+  /** The service said it held more than it returned (a capped window). */
+  truncated: boolean;
+  retries: number;
+  error: string | null;
+}
+
+export interface CollectionRunView {
+  runId: string;
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  startedAt: string;
+  finishedAt: string | null;
+  environment: string;
+  account: string | null;
+  error: string | null;
+  /** A run that did not finish cleanly can be resumed from its checkpoints. */
+  resumable: boolean;
+  sources: SourceCompleteness[];
+  /** Against the previous clean collection: objects that appeared, disappeared or changed. */
+  changes: { entity: string; objectId: string; displayName: string | null; change: 'appeared' | 'disappeared' | 'modified'; fields: string[] | null }[];
+}
+
 export interface AppFlag {
   ruleId: string;
   severity: 'info' | 'low' | 'medium' | 'high' | 'critical';
@@ -139,6 +169,14 @@ export type NewCaseInput = z.infer<typeof NewCaseInput>;
 const Empty = z.object({}).strict();
 const CaseRef = z.object({ caseId: z.string().uuid() }).strict();
 const RunRef = z.object({ runId: z.string().uuid() }).strict();
+export const CollectOptions = z
+  .object({
+    /** Days of sign-ins and audits to read, up to now (0 skips them). Entra keeps 30 days on P1/P2, 7 on Free. */
+    logDays: z.number().int().min(0).max(180).default(30),
+    /** Also read Exchange Online (needs its own sign-in first). */
+    exchange: z.boolean().default(false),
+  })
+  .strict();
 
 // ---- the contract -------------------------------------------------------------------------
 
@@ -164,10 +202,16 @@ export const contract = {
     start: channel<typeof Empty, SignInState>(Empty),
     status: channel<typeof Empty, SignInState>(Empty),
     signOut: channel<typeof Empty, SignInState>(Empty),
+    /** Exchange Online issues its own tokens to its own public client: a second device code. */
+    startExchange: channel<typeof Empty, SignInState>(Empty),
+    exchangeStatus: channel<typeof Empty, SignInState>(Empty),
   },
   collect: {
-    start: channel<typeof Empty, CollectionStatus>(Empty),
+    start: channel<typeof CollectOptions, CollectionStatus>(CollectOptions),
     status: channel<typeof RunRef, CollectionStatus>(RunRef),
+    cancel: channel<typeof RunRef, null>(RunRef),
+    resume: channel<typeof RunRef, CollectionStatus>(RunRef),
+    runs: channel<typeof Empty, CollectionRunView[]>(Empty),
   },
   evidence: {
     applications: channel<typeof Empty, ApplicationRow[]>(Empty),

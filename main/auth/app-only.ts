@@ -102,7 +102,7 @@ export function checkAppOnlyCredentials(credentials: AppOnlyCredentials, now: Da
     notBefore: new Date(cert.validFrom),
     notAfter: new Date(cert.validTo),
   };
-  // Entra signs nothing here: MSAL's assertion is PS256, which needs an RSA key.
+  // MSAL signs its assertion PS256, which needs an RSA key.
   if (key.asymmetricKeyType !== 'rsa') throw new Error(`The private key is ${key.asymmetricKeyType ?? 'not asymmetric'}; Entra app certificates for sign-in must be RSA.`);
   if (!cert.checkPrivateKey(key)) {
     throw new Error(`The private key does not match the certificate ${summary.subject} (SHA-1 thumbprint ${summary.thumbprintSha1}): they are from different key pairs. Use the key created with this certificate.`);

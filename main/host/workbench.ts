@@ -8,9 +8,13 @@ import { verifyCaseFile } from '../case/verify';
 import { closeDatabase } from '../../db/connection';
 import { listCustody } from '../../db/queries/custody';
 import type { TenantEnvironment } from '../auth/environment';
-import { createTenantSession, type TenantSession } from '../auth/device-code';
+import { createTenantSession, exchangeAudience, graphAudience, type SessionAudience, type TenantSession } from '../auth/device-code';
 import { createHttpTransport, type HttpTransport } from '../http/https';
-import { startCollectionJob, type WorkerEntry } from '../jobs/collect-job';
+import { startCollectionJob, type RunningJob, type WorkerEntry } from '../jobs/collect-job';
+import { collectionStatus } from '../collect/engine';
+import { getRun, listRuns } from '../../db/queries/runs';
+import { listSources } from '../../db/queries/sources';
+import { listChanges } from '../../db/queries/changes';
 import { applicationFindings, applicationRows } from '../detect';
 import { loadOrCreateExaminerKey } from '../sign/keys';
 import { exportCase } from '../timeline/export';
@@ -52,10 +56,8 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
   const transportFor = deps.transport ?? ((env: TenantEnvironment) => createHttpTransport({ ca: env.caPem, userAgent: `Peregrine/${deps.toolVersion}` }));
   const recentFile = path.join(deps.homeDir, 'recent-cases.json');
   let open: OpenCase | null = null;
-  let tenant: TenantSession | null = null;
-  let signIn: SignInState = { state: 'signed-out' };
   const runs = new Map<string, CollectionStatus>();
-  let activeRun: Promise<unknown> | null = null;
+  let active: { runId: string; job: RunningJob; done: Promise<void> } | null = null;
 
   const requireCase = (): OpenCase => {
     if (!open) throw new HandlerError('no_case_open', 'No case is open. Create or open a case first.');
@@ -80,6 +82,86 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     if (open) closeDatabase(open.db);
     open = next;
     remember(next.file, next.summary);
+  }
+
+  interface SignInSlot {
+    session: TenantSession | null;
+    state: SignInState;
+  }
+  const graphSlot: SignInSlot = { session: null, state: { state: 'signed-out' } };
+  const exchangeSlot: SignInSlot = { session: null, state: { state: 'signed-out' } };
+
+  /** Starts a device-code sign-in; answers as soon as the code is known, and the slot follows the outcome. */
+  async function startSignIn(slot: SignInSlot, audience: (env: TenantEnvironment) => SessionAudience): Promise<SignInState> {
+    const env = deps.environment;
+    if (!env) throw new HandlerError('no_environment', 'No tenant is configured. Start Peregrine with --env <environment file> or --tenant <domain>.');
+    slot.session?.cancelSignIn();
+    const session = createTenantSession(env, transportFor(env), clock, audience(env));
+    slot.session = session;
+    slot.state = { state: 'signed-out' };
+    return await new Promise<SignInState>((resolve) => {
+      session
+        .signInWithDeviceCode((p) => {
+          slot.state = { state: 'waiting', userCode: p.userCode, verificationUri: p.verificationUri, message: p.message, expiresAt: p.expiresAt.toISOString() };
+          resolve(slot.state);
+        })
+        .then((account) => {
+          if (slot.session !== session) return;
+          slot.state = { state: 'signed-in', username: account.username, tenantId: account.tenantId, scopes: account.scopes };
+          resolve(slot.state);
+        })
+        .catch((err: Error) => {
+          if (slot.session !== session) return;
+          slot.state = { state: 'error', message: `Sign-in failed: ${err.message}` };
+          resolve(slot.state);
+        });
+    });
+  }
+
+  /** Runs a collection (new or resumed) in a worker; paging, hashing and SQLite writes never block the window. */
+  function startJob(runId: string, plan: { resume: boolean; exchange: boolean; window: { from: string; to: string } | null }): CollectionStatus {
+    const { file, summary } = requireCase();
+    if (active) throw new HandlerError('busy', 'A collection is already running; wait for it to finish or cancel it.');
+    const graphSession = graphSlot.session!;
+    const account = graphSession.account()!;
+    const env = graphSession.environment;
+    const exoSession = plan.exchange ? exchangeSlot.session : null;
+    let latest: CollectionStatus = { runId, state: 'running', startedAt: clock().toISOString(), finishedAt: null, sources: [], error: null };
+    runs.set(runId, latest);
+    const job = startCollectionJob(
+      deps.collectionWorker,
+      {
+        caseFile: file,
+        environment: env,
+        services: exoSession ? ['graph', 'exchange'] : ['graph'],
+        runId,
+        tenantId: account.tenantId,
+        account: account.username,
+        actor: summary.examiner,
+        resume: plan.resume,
+        pageSize: 999,
+        anchorMailbox: exoSession ? `UPN:${exoSession.account()!.username}` : null,
+        window: plan.window,
+      },
+      {
+        getToken: (service, opts) =>
+          service === 'exchange' && exoSession ? exoSession.getAccessToken(env.exchangeScopes, opts) : graphSession.getAccessToken(env.graphScopes, opts),
+        onProgress: (s) => {
+          latest = s;
+          runs.set(runId, s);
+        },
+      },
+    );
+    const done = job.done
+      .then((s) => void runs.set(runId, s))
+      .catch((err: Error) => {
+        runs.set(runId, { ...latest, state: 'failed', finishedAt: clock().toISOString(), error: err.message });
+      })
+      .finally(() => {
+        active = null;
+      });
+    active = { runId, job, done };
+    return latest;
   }
 
   const handlers: Handlers = {
@@ -124,7 +206,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
       },
       current: async () => open?.summary ?? null,
       close: async () => {
-        if (activeRun) throw new HandlerError('busy', 'A collection is writing to this case; wait for it to finish before closing.');
+        if (active) throw new HandlerError('busy', 'A collection is writing to this case; wait for it to finish or cancel it before closing.');
         if (open) closeDatabase(open.db);
         open = null;
         return null;
@@ -153,89 +235,81 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         })),
     },
     auth: {
-      start: async () => {
-        const env = deps.environment;
-        if (!env) throw new HandlerError('no_environment', 'No tenant is configured. Start Peregrine with --env <environment file> or --tenant <domain>.');
-        tenant?.cancelSignIn();
-        tenant = createTenantSession(env, transportFor(env), clock);
-        const session = tenant;
-        signIn = { state: 'signed-out' };
-        return await new Promise<SignInState>((resolve) => {
-          session
-            .signInWithDeviceCode((p) => {
-              signIn = { state: 'waiting', userCode: p.userCode, verificationUri: p.verificationUri, message: p.message, expiresAt: p.expiresAt.toISOString() };
-              resolve(signIn);
-            })
-            .then((account) => {
-              if (tenant !== session) return;
-              signIn = { state: 'signed-in', username: account.username, tenantId: account.tenantId, scopes: account.scopes };
-              resolve(signIn);
-            })
-            .catch((err: Error) => {
-              if (tenant !== session) return;
-              signIn = { state: 'error', message: `Sign-in failed: ${err.message}` };
-              resolve(signIn);
-            });
-        });
-      },
-      status: async () => signIn,
+      start: async () => startSignIn(graphSlot, (env) => graphAudience(env)),
+      status: async () => graphSlot.state,
       signOut: async () => {
-        tenant?.cancelSignIn();
-        await tenant?.signOut();
-        tenant = null;
-        signIn = { state: 'signed-out' };
-        return signIn;
+        for (const slot of [graphSlot, exchangeSlot]) {
+          slot.session?.cancelSignIn();
+          await slot.session?.signOut();
+          slot.session = null;
+          slot.state = { state: 'signed-out' };
+        }
+        return graphSlot.state;
       },
+      startExchange: async () => startSignIn(exchangeSlot, (env) => exchangeAudience(env)),
+      exchangeStatus: async () => exchangeSlot.state,
     },
     collect: {
-      start: async () => {
-        const { file, summary } = requireCase();
-        const session = tenant;
-        const account = session?.account();
-        if (!session || !account) throw new HandlerError('auth_required', 'Sign in to the tenant before collecting.');
-        if (activeRun) throw new HandlerError('busy', 'A collection is already running; wait for it to finish.');
-        const env = session.environment;
-        const runId = crypto.randomUUID();
-        let latest: CollectionStatus = { runId, state: 'running', startedAt: clock().toISOString(), finishedAt: null, sources: [], error: null };
-        runs.set(runId, latest);
-        // Paging, hashing and SQLite writes happen in a worker: the window stays responsive on a large tenant.
-        const job = startCollectionJob(
-          deps.collectionWorker,
-          {
-            caseFile: file,
-            environment: env,
-            services: ['graph'],
-            runId,
-            tenantId: account.tenantId,
-            account: account.username,
-            actor: summary.examiner,
-            resume: false,
-            pageSize: 999,
-            anchorMailbox: null,
-          },
-          {
-            getToken: (_service, opts) => session.getAccessToken(env.graphScopes, opts),
-            onProgress: (s) => {
-              latest = s;
-              runs.set(runId, s);
-            },
-          },
-        );
-        const run = job.done
-          .then((s) => void runs.set(runId, s))
-          .catch((err: Error) => {
-            runs.set(runId, { ...latest, state: 'failed', finishedAt: clock().toISOString(), error: err.message });
-          })
-          .finally(() => {
-            activeRun = null;
-          });
-        activeRun = run;
-        return latest;
+      start: async ({ logDays, exchange }) => {
+        requireCase();
+        const env = deps.environment;
+        if (!env || !graphSlot.session?.account()) throw new HandlerError('auth_required', 'Sign in to the tenant before collecting.');
+        if (exchange && !exchangeSlot.session?.account()) throw new HandlerError('auth_required', 'Sign in to Exchange Online before collecting its configuration and audit log.');
+        // A simulated tenant's "now" is its scenario date; a real tenant's is now.
+        const until = env.simulator?.referenceTime ? new Date(env.simulator.referenceTime) : clock();
+        const window = logDays > 0 ? { from: new Date(until.getTime() - logDays * 86_400_000).toISOString(), to: until.toISOString() } : null;
+        return startJob(crypto.randomUUID(), { resume: false, exchange, window });
       },
       status: async ({ runId }) => {
-        const status = runs.get(runId);
-        if (!status) throw new HandlerError('unknown_run', 'No such collection in this session.');
+        const { db } = requireCase();
+        const status = runs.get(runId) ?? (getRun(db, runId) ? collectionStatus(db, runId) : null);
+        if (!status) throw new HandlerError('unknown_run', 'There is no such collection in this case.');
         return status;
+      },
+      cancel: async ({ runId }) => {
+        if (!active || active.runId !== runId) throw new HandlerError('not_running', 'That collection is not running.');
+        active.job.cancel();
+        return null;
+      },
+      resume: async ({ runId }) => {
+        const { db } = requireCase();
+        const run = getRun(db, runId);
+        if (!run) throw new HandlerError('unknown_run', 'There is no such collection in this case.');
+        if (run.state === 'done') throw new HandlerError('not_resumable', 'That collection finished cleanly; start a new one instead.');
+        const planned = listSources(db, runId);
+        const exchange = planned.some((p) => p.source.startsWith('exo.') && p.state !== 'done');
+        if (!graphSlot.session?.account()) throw new HandlerError('auth_required', 'Sign in to the tenant to resume the collection.');
+        if (exchange && !exchangeSlot.session?.account()) throw new HandlerError('auth_required', 'This collection still has Exchange Online sources to read: sign in to Exchange Online first.');
+        if (graphSlot.session.account()!.tenantId !== run.tenantId) throw new HandlerError('wrong_tenant', `That collection was from tenant ${run.tenantId}; you are signed in to another tenant.`);
+        return startJob(runId, { resume: true, exchange, window: null });
+      },
+      runs: async () => {
+        const { db } = requireCase();
+        return listRuns(db)
+          .reverse()
+          .map((r) => ({
+            runId: r.runId,
+            state: r.state,
+            startedAt: r.startedAt,
+            finishedAt: r.finishedAt,
+            environment: r.environment,
+            account: r.account,
+            error: r.error,
+            resumable: r.state !== 'done' && active?.runId !== r.runId,
+            sources: listSources(db, r.runId).map((x) => ({
+              source: x.source,
+              label: x.label,
+              state: x.state,
+              pages: x.pages,
+              records: x.records,
+              windowFrom: x.windowFrom,
+              windowTo: x.windowTo,
+              truncated: x.truncated,
+              retries: x.retries,
+              error: x.lastError,
+            })),
+            changes: listChanges(db, r.runId).map(({ entity, objectId, displayName, change, fields }) => ({ entity, objectId, displayName, change, fields })),
+          }));
       },
     },
     evidence: {
@@ -244,7 +318,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     export: {
       run: async () => {
         const { file, db, summary } = requireCase();
-        if (activeRun) throw new HandlerError('busy', 'A collection is still running; export once it has finished so the export covers it.');
+        if (active) throw new HandlerError('busy', 'A collection is still running; export once it has finished so the export covers it.');
         const signer = loadOrCreateExaminerKey(deps.keyDir, summary.examiner);
         const stamp = clock().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
         const outDir = uniquePath(path.join(path.dirname(file), 'exports'), `${safeFileName(summary.name)}-${stamp}`);
@@ -259,8 +333,10 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     handlers,
     currentCaseFile: () => open?.file ?? null,
     async close() {
-      tenant?.cancelSignIn();
-      await activeRun;
+      graphSlot.session?.cancelSignIn();
+      exchangeSlot.session?.cancelSignIn();
+      active?.job.cancel();
+      await active?.done;
       if (open) closeDatabase(open.db);
       open = null;
     },

@@ -16,6 +16,8 @@ export interface CollectionJob {
   pageSize: number;
   /** For Exchange Online: the routing hint (`UPN:<upn>`). */
   anchorMailbox: string | null;
+  /** The window for sign-ins, audits and the Unified Audit Log; null skips them (a resumed run keeps its own). */
+  window: { from: string; to: string } | null;
 }
 
 export type FromWorker =

@@ -2,11 +2,13 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import type { GroundTruth } from './scenario';
+import type { GroundTruth, Tenant } from './scenario';
 
 export const ENVIRONMENT_FILE = 'environment.json';
 export const CA_CERT_FILE = 'ca.pem';
 export const GROUND_TRUTH_FILE = 'ground-truth.json';
+export const ENGAGEMENT_CERT_FILE = 'engagement-app.crt.pem';
+export const ENGAGEMENT_KEY_FILE = 'engagement-app.key.pem';
 
 export const environmentSchema = z.strictObject({
   format: z.literal('peregrine-environment/1'),
@@ -21,7 +23,14 @@ export const environmentSchema = z.strictObject({
   caCertFile: z.string().min(1),
   clientId: z.guid(),
   graphScopes: z.array(z.string().min(1)).min(1),
-  engagementApp: z.strictObject({ clientId: z.guid(), clientSecret: z.string().min(1) }),
+  engagementApp: z.strictObject({
+    clientId: z.guid(),
+    clientSecret: z.string().min(1),
+    /** PEM certificate registered in the app's keyCredentials; relative to the environment file's folder. Simulator only. */
+    certificateFile: z.string().min(1),
+    /** PKCS#8 PEM private key of that certificate (mode 600); relative to the environment file's folder. Simulator only. */
+    privateKeyFile: z.string().min(1),
+  }),
   simulator: z.strictObject({
     /** Relative to the environment file's folder. */
     groundTruthFile: z.string().min(1),
@@ -64,7 +73,7 @@ export function buildEnvironment(input: EnvironmentInput): Environment {
     caCertFile: CA_CERT_FILE,
     clientId: input.clientId,
     graphScopes: ['https://graph.microsoft.com/.default'],
-    engagementApp: input.engagementApp,
+    engagementApp: { ...input.engagementApp, certificateFile: ENGAGEMENT_CERT_FILE, privateKeyFile: ENGAGEMENT_KEY_FILE },
     simulator: {
       groundTruthFile: GROUND_TRUTH_FILE, deviceLoginUrl: `${input.url}/devicelogin`,
       remediationClientId: input.remediationClientId, users: input.users, days: input.days, referenceTime: input.referenceTime,
@@ -76,6 +85,8 @@ export interface EnvironmentSource {
   environment: Environment;
   caPem: string;
   groundTruth: GroundTruth;
+  /** The engagement app's certificate and key (SimHandle.tenant carries them). */
+  tenant: Pick<Tenant, 'engagementApp'>;
 }
 
 export interface EnvironmentFiles {
@@ -83,9 +94,11 @@ export interface EnvironmentFiles {
   environmentFile: string;
   caCertFile: string;
   groundTruthFile: string;
+  engagementCertificateFile: string;
+  engagementPrivateKeyFile: string;
 }
 
-/** Writes environment.json, ca.pem and ground-truth.json into dir (created if missing); returns absolute paths. */
+/** Writes environment.json, ca.pem, ground-truth.json and the engagement app's certificate and key into dir (created if missing); returns absolute paths. */
 export async function writeEnvironmentFiles(dir: string, source: EnvironmentSource): Promise<EnvironmentFiles> {
   const folder = resolve(dir);
   await mkdir(folder, { recursive: true });
@@ -94,11 +107,19 @@ export async function writeEnvironmentFiles(dir: string, source: EnvironmentSour
     environmentFile: join(folder, ENVIRONMENT_FILE),
     caCertFile: join(folder, source.environment.caCertFile),
     groundTruthFile: join(folder, source.environment.simulator.groundTruthFile),
+    engagementCertificateFile: join(folder, source.environment.engagementApp.certificateFile),
+    engagementPrivateKeyFile: join(folder, source.environment.engagementApp.privateKeyFile),
   };
   // The environment file holds the engagement app's (simulator-only) secret: owner-readable only.
   await writeFile(files.environmentFile, `${JSON.stringify(source.environment, null, 2)}\n`, { mode: 0o600 });
   await chmod(files.environmentFile, 0o600);
   await writeFile(files.caCertFile, source.caPem, { mode: 0o644 });
   await writeFile(files.groundTruthFile, `${JSON.stringify(source.groundTruth, null, 2)}\n`, { mode: 0o644 });
+  // A private key, even a simulator's: owner-only like the environment file (chmod too, since writeFile keeps an existing file's mode).
+  const { certificatePem, privateKeyPem } = source.tenant.engagementApp.certificate;
+  await writeFile(files.engagementCertificateFile, certificatePem, { mode: 0o600 });
+  await chmod(files.engagementCertificateFile, 0o600);
+  await writeFile(files.engagementPrivateKeyFile, privateKeyPem, { mode: 0o600 });
+  await chmod(files.engagementPrivateKeyFile, 0o600);
   return files;
 }

@@ -1,5 +1,5 @@
 // Test tooling (Node): the simulator's Entra ID endpoints: OpenID discovery, instance discovery, device code, token (device code, refresh, client credentials).
-import { randomBytes, randomInt, createHash, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomInt, createHash, timingSafeEqual, constants as cryptoConstants, verify as verifySignature, X509Certificate } from 'node:crypto';
 import { sendJson, sendOAuthError, readForm, AAD_CONTENT_TYPE, type RequestContext } from './http';
 import { signJwt } from './jwt';
 import { userRoleTemplateIds, type Tenant } from './scenario';
@@ -49,6 +49,8 @@ export class IdentityState {
   tokenLifetimeOverride: (() => number | undefined) | undefined;
   /** The run's fault switchboard ($batch consults it per sub-request). */
   faults: Faults | undefined;
+  /** Client assertions seen, by `jti`, until they expire: one id may name one assertion only. */
+  readonly clientAssertions = new Map<string, { assertion: string; expiresAtMs: number }>();
   private readonly usersByKey = new Map<string, GraphUser>();
 
   constructor(readonly tenant: Tenant, readonly baseUrl: () => string, readonly options: IdentityOptions) {
@@ -426,12 +428,16 @@ export async function handleToken(ctx: RequestContext, state: IdentityState): Pr
 
   if (grantType === 'client_credentials') {
     const secret = form.get('client_secret') ?? basic?.secret;
-    if (!secret) {
+    const assertion = form.get('client_assertion');
+    if (assertion !== null) {
+      const refused = checkClientAssertion(ctx, state, client.appId, form.get('client_assertion_type') ?? '', assertion);
+      if (refused) return sendOAuthError(ctx, refused.status, refused.error, refused.code, refused.text);
+    } else if (!secret) {
       return sendOAuthError(ctx, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
     }
     const engagement = state.tenant.engagementApp;
     // Only the engagement app's secret is known to the simulator; the benign apps' secrets exist only as metadata.
-    if (client.appId !== engagement.appId || !secretsEqual(secret, engagement.clientSecret)) {
+    if (assertion === null && (client.appId !== engagement.appId || !secretsEqual(secret ?? '', engagement.clientSecret))) {
       return sendOAuthError(ctx, 401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${client.appId}'.`);
     }
     const scope = form.get('scope') ?? '';
@@ -447,14 +453,127 @@ export async function handleToken(ctx: RequestContext, state: IdentityState): Pr
     const nowS = Math.floor(ctx.nowMs / 1000);
     const lifetime = state.accessTokenLifetimeSeconds;
     const roles = grantedRoles(state, client, resource);
+    // appidacr: 1 = client secret, 2 = certificate, as Entra reports how the client authenticated.
     const accessToken = signJwt({
       aud: resource.resource, iss: `https://sts.windows.net/${state.tenant.tenantId}/`,
       iat: nowS, nbf: nowS, exp: nowS + lifetime,
-      app_displayname: client.displayName, appid: client.appId, appidacr: '1', idtyp: 'app',
+      app_displayname: client.displayName, appid: client.appId, appidacr: assertion !== null ? '2' : '1', idtyp: 'app',
       oid: client.id, ...(roles.length > 0 ? { roles } : {}), sub: client.id, tid: state.tenant.tenantId, uti: uti(), ver: '1.0',
     }, state.signingKey);
     return sendJson(ctx, 200, { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken }, AAD_CONTENT_TYPE);
   }
 
   sendOAuthError(ctx, 400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`);
+}
+
+// ---- client assertions (certificate credentials) ------------------------------------
+
+const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** Entra tolerates this much clock difference on an assertion's nbf and exp. */
+const ASSERTION_SKEW_S = 300;
+
+interface Refusal {
+  status: number;
+  error: string;
+  code: number;
+  text: string;
+}
+
+function jsonPart(part: string | undefined): Record<string, unknown> | undefined {
+  if (!part) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isoSecond(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** Audiences Entra accepts: its v2 or v1 token endpoint, for the tenant id or any verified domain. */
+function acceptedAudiences(ctx: RequestContext, state: IdentityState): Set<string> {
+  const base = state.baseUrl();
+  const segments = [state.tenant.tenantId, ...state.tenant.organization.verifiedDomains.map((d) => d.name), ctx.url.pathname.split('/').filter(Boolean)[0] ?? ''];
+  return new Set(segments.filter(Boolean).flatMap((t) => [`${base}/${t}/oauth2/v2.0/token`, `${base}/${t}/oauth2/token`].map((u) => u.toLowerCase())));
+}
+
+/**
+ * Verifies a `private_key_jwt` client assertion as Entra does (RS256 or PS256, the key found by
+ * its `x5t#S256` or `x5t` thumbprint among the application's keyCredentials). Only the engagement
+ * app's certificate is known to the simulator; other apps' certificates exist as metadata only.
+ * Returns the refusal, or undefined when the client is authenticated.
+ */
+export function checkClientAssertion(ctx: RequestContext, state: IdentityState, appId: string, assertionType: string, assertion: string): Refusal | undefined {
+  const malformed = (why: string): Refusal => ({ status: 401, error: 'invalid_client', code: 50027, text: `JWT token is invalid or malformed. ${why}` });
+  if (assertionType !== JWT_BEARER) {
+    return { status: 400, error: 'invalid_request', code: 900144, text: `The request body must contain the following parameter: 'client_assertion_type' with the value '${JWT_BEARER}'.` };
+  }
+  const parts = assertion.split('.');
+  const header = jsonPart(parts[0]);
+  const claims = jsonPart(parts[1]);
+  if (parts.length !== 3 || !header || !claims || !parts[2]) return malformed('The assertion is not a signed JWT.');
+
+  if (claims.iss !== claims.sub || typeof claims.sub !== 'string' || claims.sub.toLowerCase() !== appId) {
+    return { status: 401, error: 'invalid_client', code: 700021, text: "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://docs.microsoft.com/en-us/azure/active-directory/develop/active-directory-certificate-credentials ." };
+  }
+  if (typeof claims.aud !== 'string' || !acceptedAudiences(ctx, state).has(claims.aud.toLowerCase())) {
+    return { status: 401, error: 'invalid_client', code: 700023, text: 'Client assertion audience claim does not match Realm issuer. Review the documentation at https://docs.microsoft.com/en-us/azure/active-directory/develop/active-directory-certificate-credentials .' };
+  }
+
+  const engagement = state.tenant.engagementApp;
+  const application = state.tenant.applications.find((a) => a.appId === appId);
+  const cert = engagement.certificate;
+  const given = typeof header['x5t#S256'] === 'string' ? { kind: 'x5t#S256', value: header['x5t#S256'] }
+    : typeof header.x5t === 'string' ? { kind: 'x5t', value: header.x5t } : undefined;
+  const ours = given?.kind === 'x5t#S256' ? Buffer.from(cert.thumbprintSha256, 'hex').toString('base64url') : Buffer.from(cert.thumbprintSha1, 'hex').toString('base64url');
+  const usedThumbprint = given ? Buffer.from(given.value, 'base64url').toString('hex').toUpperCase() : '(none)';
+  // The registered credential is looked up by what the directory holds now, so a removed certificate stops working at once.
+  const credential = appId === engagement.appId && given?.value === ours
+    ? application?.keyCredentials.find((k) => k.type === 'AsymmetricX509Cert' && k.usage === 'Verify' && k.customKeyIdentifier?.toUpperCase() === cert.thumbprintSha1)
+    : undefined;
+  const keyReference = `Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${appId}'. Review the documentation at https://docs.microsoft.com/en-us/graph/deployments to determine the corresponding service endpoint and https://docs.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0&tabs=http to build a query request URL, such as 'https://graph.microsoft.com/beta/applications/${appId}'`;
+  if (!credential) {
+    return { status: 401, error: 'invalid_client', code: 700027, text: `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${usedThumbprint}', ${keyReference}].` };
+  }
+  if (ctx.nowMs > Date.parse(credential.endDateTime) || ctx.nowMs < Date.parse(credential.startDateTime)) {
+    return { status: 401, error: 'invalid_client', code: 700027, text: `The certificate with identifier used to sign the client assertion is expired on application. [Reason - The key used is expired., Thumbprint of key used by client: '${usedThumbprint}', ${keyReference}].` };
+  }
+
+  const signed = Buffer.from(`${parts[0]}.${parts[1]}`);
+  const signature = Buffer.from(parts[2], 'base64url');
+  const publicKey = new X509Certificate(cert.certificatePem).publicKey;
+  let valid = false;
+  try {
+    if (header.alg === 'RS256') valid = verifySignature('sha256', signed, publicKey, signature);
+    // MSAL signs PS256 through jsonwebtoken: PSS with SHA-256 and a 32-byte salt.
+    else if (header.alg === 'PS256') valid = verifySignature('sha256', signed, { key: publicKey, padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
+  } catch {
+    valid = false;
+  }
+  if (!valid) {
+    return { status: 401, error: 'invalid_client', code: 700027, text: `Client assertion failed signature validation. [Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '${usedThumbprint}', Found key 'Start=${credential.startDateTime}, End=${credential.endDateTime}', ${keyReference}].` };
+  }
+
+  const nowS = Math.floor(ctx.nowMs / 1000);
+  const exp = typeof claims.exp === 'number' ? claims.exp : undefined;
+  const nbf = typeof claims.nbf === 'number' ? claims.nbf : undefined;
+  if (exp === undefined) return malformed("The assertion has no 'exp' claim.");
+  if (nowS > exp + ASSERTION_SKEW_S || (nbf !== undefined && nowS < nbf - ASSERTION_SKEW_S)) {
+    return { status: 401, error: 'invalid_client', code: 700024, text: `Client assertion is not within its valid time range. Current time: ${isoSecond(ctx.nowMs)}, assertion valid from ${nbf !== undefined ? isoSecond(nbf * 1000) : '(unspecified)'}, expiry time of assertion ${isoSecond(exp * 1000)}. Review the documentation at https://docs.microsoft.com/en-us/azure/active-directory/develop/active-directory-certificate-credentials .` };
+  }
+
+  if (typeof claims.jti !== 'string' || !claims.jti) return malformed("The assertion has no 'jti' claim.");
+  for (const [id, seen] of state.clientAssertions) if (seen.expiresAtMs < ctx.nowMs) state.clientAssertions.delete(id);
+  const seen = state.clientAssertions.get(`${appId}|${claims.jti}`);
+  // MSAL re-sends the very same signed assertion for up to 10 minutes (one per application object), and
+  // Entra accepts that; a *different* assertion under a used jti is a replayed or forged id and is refused.
+  // The AADSTS code for this refusal is not confirmed against Entra.
+  if (seen && seen.assertion !== assertion) {
+    return { status: 401, error: 'invalid_client', code: 50013, text: `Assertion is invalid because of various reasons. The JWT ID (jti) '${claims.jti}' of the client assertion has already been used.` };
+  }
+  state.clientAssertions.set(`${appId}|${claims.jti}`, { assertion, expiresAtMs: (exp + ASSERTION_SKEW_S) * 1000 });
+  return undefined;
 }

@@ -19,6 +19,7 @@ import {
   exchangeRoleId, graphRoleId, graphScopeId, type PermissionDefinition,
 } from './wellknown';
 
+import { engagementCertificate, type EngagementCertificate } from './engagement-cert';
 import type { LogsGroundTruth } from './logs/types';
 import type { ExchangeGroundTruth } from './exchange/state';
 
@@ -53,6 +54,8 @@ export interface EngagementApp {
   servicePrincipalId: string;
   /** Simulator-only: lets client-credential tests and demos authenticate. Never a real secret. */
   clientSecret: string;
+  /** Simulator-only: the certificate in the app's keyCredentials, with its private key (app-only sign-in with a certificate). */
+  certificate: EngagementCertificate & { keyId: string };
 }
 
 export interface CompromisedAdmin {
@@ -217,7 +220,7 @@ export interface GroundTruth {
   posture: { securityDefaultsEnabled: boolean; conditionalAccessPolicies: number; policiesRequiringMfaForAdmins: number };
   attack: AttackFacts;
   decoys: DecoyFacts[];
-  engagementApp: Omit<EngagementApp, 'clientSecret'>;
+  engagementApp: Omit<EngagementApp, 'clientSecret' | 'certificate'>;
   remediationClient: RemediationClient;
   counts: {
     applications: number;
@@ -925,6 +928,10 @@ class TenantBuilder {
     const createdMs = this.refMs - prng.int(16 * 3600, 30 * 3600) * 1000;
     const secret = clientSecretText(prng);
     const displayName = 'Peregrine IR collection (read-only)';
+    // keyId from its own stream: drawing from 'engagement' here would move every id drawn after it.
+    const certMs = createdMs + 3 * MINUTE;
+    const cert = engagementCertificate(`${this.scenario}|${this.seed}`, 'Peregrine IR collection', iso(certMs));
+    const certificate = { ...cert, keyId: this.stream('engagement-certificate').guid() };
     const app = application({
       id: prng.guid(), appId: prng.guid(), displayName, createdMs, publisherDomain: this.domain, signInAudience: 'AzureADMyOrg',
       requiredResourceAccess: [
@@ -932,6 +939,10 @@ class TenantBuilder {
         { resourceAppId: EXCHANGE_APP_ID, resourceAccess: [{ id: EXCHANGE_MANAGE_AS_APP_ROLE_ID, type: 'Role' }] },
       ],
       passwordCredentials: [passwordCredential(prng, createdMs + 2 * MINUTE, 6, 'Peregrine engagement', secret)],
+      keyCredentials: [{
+        customKeyIdentifier: cert.thumbprintSha1, displayName: cert.subject, endDateTime: iso(Date.parse(cert.notAfter)), key: null,
+        keyId: certificate.keyId, startDateTime: iso(Date.parse(cert.notBefore)), type: 'AsymmetricX509Cert', usage: 'Verify',
+      }],
       notes: 'Incident response engagement: read-only collection. Delete when the engagement ends.',
     });
     this.applications.push(app);
@@ -943,7 +954,7 @@ class TenantBuilder {
     for (const rra of app.requiredResourceAccess) {
       for (const access of rra.resourceAccess) this.grantAppRole(prng, sp, rra.resourceAppId, access.id, consentMs);
     }
-    return { displayName, applicationObjectId: app.id, appId: app.appId, servicePrincipalId: sp.id, clientSecret: secret };
+    return { displayName, applicationObjectId: app.id, appId: app.appId, servicePrincipalId: sp.id, clientSecret: secret, certificate };
   }
 
   buildRemediationClient(): RemediationClient {
@@ -1092,7 +1103,7 @@ export function groundTruth(tenant: Tenant): GroundTruth {
   const app = tenant.applications.find((a) => a.id === tenant.attack.maliciousApplicationId);
   if (!app) throw new Error('malicious application missing from tenant');
   const roleNames = Object.values(DIRECTORY_ROLES);
-  const { clientSecret: _secret, ...engagement } = tenant.engagementApp;
+  const { clientSecret: _secret, certificate: _certificate, ...engagement } = tenant.engagementApp;
   const registration = new Map(tenant.userRegistrationDetails.map((r) => [r.id, r]));
   return {
     format: 'peregrine-sim-ground-truth/1',
