@@ -11,11 +11,12 @@ import { custodyHead, custodyCount } from '../db/queries/custody';
 import { latestResumableRun, listRuns } from '../db/queries/runs';
 import { listSources } from '../db/queries/sources';
 import { cloudEnvironment, loadEnvironmentFile, CLOUDS, type CloudName, type TenantEnvironment } from './auth/environment';
-import { createTenantSession, exchangeAudience, type DeviceCodePrompt } from './auth/device-code';
+import { createTenantSession, exchangeAudience, type DeviceCodePrompt, type SignedInAccount } from './auth/device-code';
+import { createAppOnlySession, readAppOnlyCredentials, simulatorAppOnlyCredentials } from './auth/app-only';
 import { createExchangeReader, type ExchangeReader } from './exchange/reader';
 import { createHttpTransport, type HttpTransport } from './http/https';
 import { readOnlyTransport } from './http/read-only';
-import { createGraphReader } from './graph/reader';
+import { createGraphReader, type GraphReader } from './graph/reader';
 import { createPacer } from './graph/pacer';
 import { collectTenant } from './collect/sources';
 import { applicationFindings, applicationRows } from './detect';
@@ -39,6 +40,8 @@ Commands:
   collect <case> --env <environment file> [--auto-approve-on-sim] [--exchange] [--resume]
   collect <case> --tenant <domain|id> [--cloud commercial|gcchigh|dod|china] [--client-id <id>] [--exchange] [--resume]
                         Sign in with a device code and collect (read-only) into the case.
+                        --app-id <id> --certificate <pem> --private-key <pem> signs in as the engagement's
+                        own app instead (app-only; --app-only uses a simulator environment file's app).
                         --exchange also signs in to Exchange Online (a second code) and reads
                         connectors and transport rules.
                         Sign-ins and directory audits are read for --days <n> (default 30) up to now,
@@ -194,6 +197,10 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
       resume: { type: 'boolean' },
       'page-size': { type: 'string' },
       exchange: { type: 'boolean' },
+      'app-id': { type: 'string' },
+      certificate: { type: 'string' },
+      'private-key': { type: 'string' },
+      'app-only': { type: 'boolean' },
       logs: { type: 'boolean', default: true },
       days: { type: 'string' },
       since: { type: 'string' },
@@ -225,30 +232,61 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
         approveOnSimulator(transport, env.simulator.deviceLoginUrl, prompt.userCode).catch((err: Error) => io.err(`Auto-approval failed: ${err.message}`));
       }
     };
-    const session = createTenantSession(env, transport, io.clock);
-    const account = await session.signInWithDeviceCode(onPrompt('Microsoft Graph'));
-    io.err(`Signed in to Microsoft Graph as ${account.username} (tenant ${account.tenantId}).`);
-    let exchange: ExchangeReader | undefined;
-    if (values.exchange) {
-      // Exchange Online issues its own tokens to its own public client: a second device code, as the Exchange module asks.
-      const exo = createTenantSession(env, transport, io.clock, exchangeAudience(env));
-      const exoAccount = await exo.signInWithDeviceCode(onPrompt('Exchange Online'));
-      io.err(`Signed in to Exchange Online as ${exoAccount.username}.`);
-      exchange = createExchangeReader({
-        baseUrl: env.exchangeBaseUrl,
-        tenantId: account.tenantId,
-        transport: readOnlyTransport(transport),
-        getToken: (o) => exo.getAccessToken(env.exchangeScopes, o),
-        anchorMailbox: `UPN:${exoAccount.username}`,
-      });
+    type TokenFn = (o?: { forceRefresh?: boolean }) => Promise<string>;
+    let account: SignedInAccount;
+    let graphToken: TokenFn;
+    let exchangeLogin: (() => Promise<{ token: TokenFn; anchorMailbox: (initialDomain: string) => string }>) | null = null;
+    const appOnly = typeof values['app-id'] === 'string' || values['app-only'] === true;
+    if (appOnly) {
+      // The engagement's own app: no person signs in, and one certificate gets both Graph and Exchange tokens.
+      const credentials =
+        typeof values['app-id'] === 'string'
+          ? readAppOnlyCredentials(values['app-id'], required(values, 'certificate'), required(values, 'private-key'))
+          : simulatorAppOnlyCredentials(required(values, 'env'));
+      const app = createAppOnlySession(env, transport, credentials, io.clock);
+      account = await app.signIn();
+      io.err(`Signed in app-only as ${account.username} (tenant ${account.tenantId}).`);
+      graphToken = (o) => app.getAccessToken(env.graphScopes, o);
+      if (values.exchange) {
+        exchangeLogin = async () => ({
+          token: (o) => app.getAccessToken(env.exchangeScopes, o),
+          // Public callers route app-only requests through the tenant's system mailbox (unconfirmed by Microsoft's docs).
+          anchorMailbox: (initialDomain) => `UPN:SystemMailbox{8cc370d3-822a-4ab8-a926-bb94bd0641a9}@${initialDomain}`,
+        });
+      }
+    } else {
+      const session = createTenantSession(env, transport, io.clock);
+      account = await session.signInWithDeviceCode(onPrompt('Microsoft Graph'));
+      io.err(`Signed in to Microsoft Graph as ${account.username} (tenant ${account.tenantId}).`);
+      graphToken = (o) => session.getAccessToken(env.graphScopes, o);
+      if (values.exchange) {
+        exchangeLogin = async () => {
+          // Exchange Online issues its own tokens to its own public client: a second device code, as the Exchange module asks.
+          const exo = createTenantSession(env, transport, io.clock, exchangeAudience(env));
+          const exoAccount = await exo.signInWithDeviceCode(onPrompt('Exchange Online'));
+          io.err(`Signed in to Exchange Online as ${exoAccount.username}.`);
+          return { token: (o) => exo.getAccessToken(env.exchangeScopes, o), anchorMailbox: () => `UPN:${exoAccount.username}` };
+        };
+      }
     }
     const graph = createGraphReader({
       baseUrl: env.graphBaseUrl,
       transport: readOnlyTransport(transport),
-      getToken: (o) => session.getAccessToken(env.graphScopes, o),
+      getToken: graphToken,
       pacer: createPacer(),
       onRetry: (r) => io.err(`Throttled (HTTP ${r.status}); waiting ${Math.ceil(r.waitMs / 1000)} s as the service asked (attempt ${r.attempt}).`),
     });
+    let exchange: ExchangeReader | undefined;
+    if (exchangeLogin) {
+      const login = await exchangeLogin();
+      exchange = createExchangeReader({
+        baseUrl: env.exchangeBaseUrl,
+        tenantId: account.tenantId,
+        transport: readOnlyTransport(transport),
+        getToken: login.token,
+        anchorMailbox: login.anchorMailbox(appOnly ? await initialDomain(graph) : ''),
+      });
+    }
     if (resumable && resumable.tenantId !== account.tenantId) {
       throw new Error(`The unfinished collection was from tenant ${resumable.tenantId}, but this sign-in is for ${account.tenantId}; nothing was collected.`);
     }
@@ -301,6 +339,15 @@ function reportProgress(io: CliIo, s: CollectionStatus) {
   }
   const line = s.sources.map((x) => `${x.label}: ${x.records}${x.state === 'done' ? ' ✓' : x.state === 'failed' ? ' ✗' : ''}`).join('  ');
   process.stderr.write(`\r${line}`);
+}
+
+/** The tenant's initial (onmicrosoft) domain, which app-only Exchange requests are routed by. */
+async function initialDomain(graph: GraphReader): Promise<string> {
+  const page = await graph.page('/v1.0/organization');
+  const org = page.value[0] as { verifiedDomains?: { name?: string; isInitial?: boolean }[] } | undefined;
+  const domain = org?.verifiedDomains?.find((d) => d.isInitial)?.name;
+  if (!domain) throw new Error('The tenant did not say which domain is its initial one; Exchange Online cannot be reached app-only.');
+  return domain;
 }
 
 /** Simulator only: submits the device-login form as the tenant's first listed admin would. */

@@ -127,6 +127,22 @@ describe('collectDirectory against the simulator', () => {
     expect(await cli(['verify', file], io)).toBe(0);
   });
 
+  it('collects app-only with the engagement app\'s certificate, Exchange included, with no person signing in', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), isTTY: false, clock: () => new Date() };
+    const file = path.join(dir, 'app-only.peregrine');
+    expect(await cli(['case', 'create', file, '--name', 'App-only', '--examiner', 'C. Examiner'], io)).toBe(0);
+    expect(await cli(['collect', file, '--env', envFile, '--app-only', '--exchange', '--days', '2'], io), err.join('\n')).toBe(0);
+    expect(err.join('\n')).toMatch(/Signed in app-only as app:/);
+    expect(err.join('\n')).not.toMatch(/devicelogin/);
+    expect(await cli(['case', 'info', file, '--json'], io)).toBe(0);
+    const info = JSON.parse(out.at(-1)!) as { runs: { account: string; sources: { source: string; state: string; records: number }[] }[] };
+    expect(info.runs[0]!.account).toBe(`app:${sim.environment.engagementApp.clientId}`);
+    const rules = info.runs[0]!.sources.find((s) => s.source === 'exo.transportRules')!;
+    expect(rules).toMatchObject({ state: 'done', records: sim.groundTruth.exchange!.counts.transportRules });
+  });
+
   it('refuses --auto-approve-on-sim for a real tenant', async () => {
     const err: string[] = [];
     const io: CliIo = { out: () => undefined, err: (l) => err.push(l), isTTY: false, clock: () => new Date() };
