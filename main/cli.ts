@@ -19,6 +19,7 @@ import { readOnlyTransport } from './http/read-only';
 import { createGraphReader, type GraphReader } from './graph/reader';
 import { createPacer } from './graph/pacer';
 import { collectTenant } from './collect/sources';
+import { preflight } from './collect/preflight';
 import { applicationFindings, applicationRows } from './detect';
 import { defaultKeyDir, loadOrCreateExaminerKey } from './sign/keys';
 import { exportCase } from './timeline/export';
@@ -287,6 +288,15 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
         anchorMailbox: login.anchorMailbox(appOnly ? await initialDomain(graph) : ''),
       });
     }
+    const plan = preflight({
+      grantedScopes: account.scopes,
+      graphAccount: account.username,
+      exchangeAccount: exchange ? account.username : null,
+      logDays: window ? Math.round((Date.parse(window.to) - Date.parse(window.from)) / 86_400_000) : 0,
+      exchange: !!exchange,
+      previous: null,
+    });
+    for (const row of plan.rows.filter((r) => r.status === 'missing')) io.err(`Preflight: ${row.label} needs ${row.needs}. ${row.note ?? ''}`);
     if (resumable && resumable.tenantId !== account.tenantId) {
       throw new Error(`The unfinished collection was from tenant ${resumable.tenantId}, but this sign-in is for ${account.tenantId}; nothing was collected.`);
     }

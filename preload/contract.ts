@@ -79,6 +79,29 @@ export interface CollectionStatus {
   error: string | null;
 }
 
+export interface PreflightRow {
+  source: string;
+  label: string;
+  service: 'graph' | 'exchange';
+  /** The permission or role the source needs, in words. */
+  needs: string;
+  status: 'ok' | 'missing' | 'unknown' | 'not-signed-in';
+  /** What will be missing or short, and why. */
+  note: string | null;
+  /** From this case's last clean collection, if any. */
+  estimatedRecords: number | null;
+}
+
+export interface PreflightView {
+  graphAccount: string | null;
+  exchangeAccount: string | null;
+  grantedScopes: string[];
+  rows: PreflightRow[];
+  /** The least time the report endpoints' throttling allows, from the last collection's sizes; null when unknown. */
+  estimatedMinimumSeconds: number | null;
+  basis: string | null;
+}
+
 /** One source's account in a collection run: what was read, over which window, and what is missing. */
 export interface SourceCompleteness {
   source: string;
@@ -212,6 +235,7 @@ export const contract = {
     cancel: channel<typeof RunRef, null>(RunRef),
     resume: channel<typeof RunRef, CollectionStatus>(RunRef),
     runs: channel<typeof Empty, CollectionRunView[]>(Empty),
+    preflight: channel<typeof CollectOptions, PreflightView>(CollectOptions),
   },
   evidence: {
     applications: channel<typeof Empty, ApplicationRow[]>(Empty),

@@ -12,7 +12,8 @@ import { createTenantSession, exchangeAudience, graphAudience, type SessionAudie
 import { createHttpTransport, type HttpTransport } from '../http/https';
 import { startCollectionJob, type RunningJob, type WorkerEntry } from '../jobs/collect-job';
 import { collectionStatus } from '../collect/engine';
-import { getRun, listRuns } from '../../db/queries/runs';
+import { getRun, latestCompletedRun, listRuns } from '../../db/queries/runs';
+import { preflight } from '../collect/preflight';
 import { listSources } from '../../db/queries/sources';
 import { listChanges } from '../../db/queries/changes';
 import { applicationFindings, applicationRows } from '../detect';
@@ -282,6 +283,18 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         if (exchange && !exchangeSlot.session?.account()) throw new HandlerError('auth_required', 'This collection still has Exchange Online sources to read: sign in to Exchange Online first.');
         if (graphSlot.session.account()!.tenantId !== run.tenantId) throw new HandlerError('wrong_tenant', `That collection was from tenant ${run.tenantId}; you are signed in to another tenant.`);
         return startJob(runId, { resume: true, exchange, window: null });
+      },
+      preflight: async ({ logDays, exchange }) => {
+        const { db } = requireCase();
+        const previousRun = latestCompletedRun(db);
+        return preflight({
+          grantedScopes: graphSlot.session?.account()?.scopes ?? [],
+          graphAccount: graphSlot.session?.account()?.username ?? null,
+          exchangeAccount: exchangeSlot.session?.account()?.username ?? null,
+          logDays,
+          exchange,
+          previous: previousRun ? Object.fromEntries(listSources(db, previousRun.runId).map((x) => [x.source, x.records])) : null,
+        });
       },
       runs: async () => {
         const { db } = requireCase();

@@ -1,0 +1,99 @@
+// Main process / CLI: before collecting, what each source needs, whether the signed-in identity has it, and what will come back short and why.
+import type { PreflightRow, PreflightView } from '../../preload/contract';
+import { EXCHANGE_LOG_SOURCES, EXCHANGE_SOURCES, GRAPH_SOURCES, LOG_SOURCES } from './sources';
+
+/** Least permissions per Graph source (any one suffices), as Microsoft documents them. */
+const NEEDS: Record<string, string[]> = {
+  'graph.organization': ['Organization.Read.All', 'Directory.Read.All', 'User.Read'],
+  'graph.applications': ['Application.Read.All', 'Directory.Read.All'],
+  'graph.servicePrincipals': ['Application.Read.All', 'Directory.Read.All'],
+  'graph.appRoleAssignedTo': ['Application.Read.All', 'Directory.Read.All'],
+  'graph.oauth2PermissionGrants': ['DelegatedPermissionGrant.Read.All', 'Directory.Read.All'],
+  'graph.users': ['User.Read.All', 'Directory.Read.All'],
+  'graph.roleAssignments': ['RoleManagement.Read.Directory', 'Directory.Read.All'],
+  'graph.directoryRoles': ['RoleManagement.Read.Directory', 'Directory.Read.All'],
+  'graph.userRegistrationDetails': ['AuditLog.Read.All'],
+  'graph.conditionalAccessPolicies': ['Policy.Read.All'],
+  'graph.securityDefaults': ['Policy.Read.All'],
+  'graph.signIns': ['AuditLog.Read.All'],
+  'graph.directoryAudits': ['AuditLog.Read.All'],
+};
+
+/** Entra ID keeps sign-ins and audits 30 days with P1/P2, 7 days on Free; the Unified Audit Log 180 days (Audit Standard). */
+const GRAPH_LOG_RETENTION_DAYS = 30;
+const UAL_RETENTION_DAYS = 180;
+
+export interface PreflightInput {
+  /** Scopes (delegated) or app roles (app-only) the Graph token carries. */
+  grantedScopes: string[];
+  graphAccount: string | null;
+  exchangeAccount: string | null;
+  logDays: number;
+  exchange: boolean;
+  /** Records per source from this case's last clean collection, for the estimate. */
+  previous: Record<string, number> | null;
+}
+
+/** Strips a resource prefix: tokens for `.default` may list `https://graph.microsoft.com/X` or just `X`. */
+const scopeName = (s: string) => s.replace(/^https?:\/\/[^/]+\//, '');
+
+export function preflight(input: PreflightInput): PreflightView {
+  const granted = new Set(input.grantedScopes.map(scopeName));
+  const rows: PreflightRow[] = [];
+  const graphSources = [...GRAPH_SOURCES, ...(input.logDays > 0 ? LOG_SOURCES : [])];
+  for (const s of graphSources) {
+    const needs = NEEDS[s.source] ?? [];
+    const has = needs.find((n) => granted.has(n));
+    let note: string | null = null;
+    if (s.windowed) {
+      note = input.logDays > GRAPH_LOG_RETENTION_DAYS
+        ? `Entra keeps ${GRAPH_LOG_RETENTION_DAYS} days (P1/P2): the first ${input.logDays - GRAPH_LOG_RETENTION_DAYS} of the ${input.logDays} days asked for will be empty.`
+        : input.logDays > 7
+          ? 'On Entra ID Free only the last 7 days are kept.'
+          : null;
+      if (s.source === 'graph.signIns') note = [note, 'Sign-in logs need Entra ID P1 or P2.'].filter(Boolean).join(' ');
+    }
+    rows.push({
+      source: s.source,
+      label: s.label,
+      service: 'graph',
+      needs: needs.join(' or '),
+      status: !input.graphAccount ? 'not-signed-in' : has ? 'ok' : 'missing',
+      note: !input.graphAccount ? 'Sign in first.' : has ? note : `The token carries none of ${needs.join(', ')}: this source will fail. ${note ?? ''}`.trim(),
+      estimatedRecords: input.previous?.[s.source] ?? null,
+    });
+  }
+  if (input.exchange) {
+    for (const s of [...EXCHANGE_SOURCES, ...(input.logDays > 0 ? EXCHANGE_LOG_SOURCES : [])]) {
+      rows.push({
+        source: s.source,
+        label: s.label,
+        service: 'exchange',
+        needs: s.windowed ? 'View-Only Audit Logs (or Exchange Administrator)' : 'Exchange Administrator, Global Reader or View-Only Configuration',
+        // Exchange checks roles itself on each call; the token cannot tell us beforehand.
+        status: input.exchangeAccount ? 'unknown' : 'not-signed-in',
+        note: !input.exchangeAccount
+          ? 'Sign in to Exchange Online first.'
+          : s.windowed && input.logDays > UAL_RETENTION_DAYS
+            ? `The Unified Audit Log keeps ${UAL_RETENTION_DAYS} days (Audit Standard).`
+            : s.windowed
+              ? 'Searched in sessions of at most 50,000 records; busy windows are split automatically.'
+              : null,
+        estimatedRecords: input.previous?.[s.source] ?? null,
+      });
+    }
+  }
+  // Report endpoints allow 5 requests per 10 s: with full pages of 1,000, that bounds the duration from below.
+  const reportRecords = rows.filter((r) => ['graph.signIns', 'graph.directoryAudits', 'graph.userRegistrationDetails'].includes(r.source)).map((r) => r.estimatedRecords);
+  const estimateSeconds = reportRecords.every((n) => n !== null)
+    ? Math.floor(Math.max(0, reportRecords.reduce((t, n) => t + Math.max(1, Math.ceil(n! / 1000)), 0) - 1) / 5) * 10
+    : null;
+  return {
+    graphAccount: input.graphAccount,
+    exchangeAccount: input.exchangeAccount,
+    grantedScopes: [...granted].sort(),
+    rows,
+    estimatedMinimumSeconds: estimateSeconds,
+    basis: input.previous ? 'the last clean collection of this case' : null,
+  };
+}
