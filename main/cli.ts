@@ -13,6 +13,8 @@ import { listSources } from '../db/queries/sources';
 import { cloudEnvironment, loadEnvironmentFile, CLOUDS, type CloudName, type TenantEnvironment } from './auth/environment';
 import { createTenantSession, exchangeAudience, type DeviceCodePrompt, type SignedInAccount } from './auth/device-code';
 import { createAppOnlySession, readAppOnlyCredentials, simulatorAppOnlyCredentials } from './auth/app-only';
+import { cacheFile, encryptedCachePlugin, passphraseCipher } from './auth/token-cache';
+import type { ICachePlugin } from '@azure/msal-node';
 import { createExchangeReader, type ExchangeReader } from './exchange/reader';
 import { createHttpTransport, type HttpTransport } from './http/https';
 import { readOnlyTransport } from './http/read-only';
@@ -43,6 +45,8 @@ Commands:
                         Sign in with a device code and collect (read-only) into the case.
                         --app-id <id> --certificate <pem> --private-key <pem> signs in as the engagement's
                         own app instead (app-only; --app-only uses a simulator environment file's app).
+                        --token-cache <file> keeps tokens between runs, encrypted with the passphrase in
+                        PEREGRINE_TOKEN_CACHE_PASSPHRASE (otherwise tokens live in memory only).
                         --exchange also signs in to Exchange Online (a second code) and reads
                         connectors and transport rules.
                         Sign-ins and directory audits are read for --days <n> (default 30) up to now,
@@ -202,6 +206,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
       certificate: { type: 'string' },
       'private-key': { type: 'string' },
       'app-only': { type: 'boolean' },
+      'token-cache': { type: 'string' },
       logs: { type: 'boolean', default: true },
       days: { type: 'string' },
       since: { type: 'string' },
@@ -256,15 +261,17 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
         });
       }
     } else {
-      const session = createTenantSession(env, transport, io.clock);
-      account = await session.signInWithDeviceCode(onPrompt('Microsoft Graph'));
-      io.err(`Signed in to Microsoft Graph as ${account.username} (tenant ${account.tenantId}).`);
+      const cache = tokenCache(values, io);
+      const session = createTenantSession(env, transport, io.clock, undefined, cache);
+      const restored = cache ? await session.restore() : null;
+      account = restored ?? (await session.signInWithDeviceCode(onPrompt('Microsoft Graph')));
+      io.err(`Signed in to Microsoft Graph as ${account.username} (tenant ${account.tenantId})${restored ? ' from the encrypted token cache' : ''}.`);
       graphToken = (o) => session.getAccessToken(env.graphScopes, o);
       if (values.exchange) {
         exchangeLogin = async () => {
           // Exchange Online issues its own tokens to its own public client: a second device code, as the Exchange module asks.
-          const exo = createTenantSession(env, transport, io.clock, exchangeAudience(env));
-          const exoAccount = await exo.signInWithDeviceCode(onPrompt('Exchange Online'));
+          const exo = createTenantSession(env, transport, io.clock, exchangeAudience(env), cache);
+          const exoAccount = (cache ? await exo.restore() : null) ?? (await exo.signInWithDeviceCode(onPrompt('Exchange Online')));
           io.err(`Signed in to Exchange Online as ${exoAccount.username}.`);
           return { token: (o) => exo.getAccessToken(env.exchangeScopes, o), anchorMailbox: () => `UPN:${exoAccount.username}` };
         };
@@ -349,6 +356,18 @@ function reportProgress(io: CliIo, s: CollectionStatus) {
   }
   const line = s.sources.map((x) => `${x.label}: ${x.records}${x.state === 'done' ? ' ✓' : x.state === 'failed' ? ' ✗' : ''}`).join('  ');
   process.stderr.write(`\r${line}`);
+}
+
+/**
+ * Tokens persist between runs only with --token-cache and a passphrase from PEREGRINE_TOKEN_CACHE_PASSPHRASE
+ * (an environment variable, not an argument other users could read in the process list); otherwise memory only.
+ */
+function tokenCache(values: Record<string, string | boolean | undefined>, io: CliIo): ICachePlugin | undefined {
+  const file = values['token-cache'];
+  if (typeof file !== 'string') return undefined;
+  const passphrase = process.env.PEREGRINE_TOKEN_CACHE_PASSPHRASE;
+  if (!passphrase) throw new UsageError('--token-cache needs a passphrase in PEREGRINE_TOKEN_CACHE_PASSPHRASE (the cache is never written unencrypted).');
+  return encryptedCachePlugin(cacheFile(path.resolve(file)), passphraseCipher(passphrase), (reason) => io.err(`Token cache not used: ${reason}`));
 }
 
 /** The tenant's initial (onmicrosoft) domain, which app-only Exchange requests are routed by. */

@@ -1,5 +1,5 @@
 // Main process / CLI: delegated sign-in with the device-code flow; tokens live in memory only and never reach the case file or a log.
-import { LogLevel, PublicClientApplication, type AccountInfo, type AuthenticationResult } from '@azure/msal-node';
+import { LogLevel, PublicClientApplication, type AccountInfo, type AuthenticationResult, type ICachePlugin } from '@azure/msal-node';
 import type { HttpTransport } from '../http/https';
 import type { TenantEnvironment } from './environment';
 import { msalNetworkClient } from './msal-network';
@@ -24,6 +24,8 @@ export interface TenantSession {
   signInWithDeviceCode(onPrompt: (prompt: DeviceCodePrompt) => void): Promise<SignedInAccount>;
   /** Stops a pending device-code poll. */
   cancelSignIn(): void;
+  /** Signs in from the persisted cache (no code) when it holds an account for this tenant and a token is still obtainable. */
+  restore(): Promise<SignedInAccount | null>;
   getAccessToken(scopes: string[], opts?: { forceRefresh?: boolean }): Promise<string>;
   account(): SignedInAccount | null;
   signOut(): Promise<void>;
@@ -48,6 +50,8 @@ export function createTenantSession(
   transport: HttpTransport,
   clock: () => Date = () => new Date(),
   audience: SessionAudience = graphAudience(environment),
+  /** Persists tokens encrypted between runs; without it they live in memory only. */
+  cachePlugin?: ICachePlugin,
 ): TenantSession {
   const authorityHost = new URL(environment.authorityHost);
   const pca = new PublicClientApplication({
@@ -57,6 +61,7 @@ export function createTenantSession(
       // A non-Microsoft authority (the simulator, a sovereign cloud) must be declared or MSAL asks login.microsoftonline.com.
       knownAuthorities: [authorityHost.host],
     },
+    ...(cachePlugin ? { cache: { cachePlugin } } : {}),
     system: {
       networkClient: msalNetworkClient(transport),
       loggerOptions: { piiLoggingEnabled: false, logLevel: LogLevel.Error, loggerCallback: () => undefined },
@@ -92,6 +97,19 @@ export function createTenantSession(
     },
     cancelSignIn() {
       if (pending) pending.cancel = true;
+    },
+    async restore() {
+      const accounts = await pca.getTokenCache().getAllAccounts();
+      const tenantMatch = accounts.find((a) => a.tenantId === environment.tenant || a.username.toLowerCase().endsWith(`@${environment.tenant.toLowerCase()}`)) ?? accounts[0];
+      if (!tenantMatch) return null;
+      try {
+        const result = await pca.acquireTokenSilent({ account: tenantMatch, scopes: audience.scopes });
+        current = { info: tenantMatch, scopes: result.scopes };
+        return toAccount(result);
+      } catch {
+        // Expired or revoked refresh token: a fresh device-code sign-in is needed.
+        return null;
+      }
     },
     async getAccessToken(scopes, opts) {
       if (!current) throw new Error('Not signed in to the tenant. Sign in first.');

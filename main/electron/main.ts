@@ -1,7 +1,8 @@
 // Electron main process: lifecycle, the hardened window, the custom protocol and IPC registration — the only code that imports electron.
 import path from 'node:path';
 import fs from 'node:fs';
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { cacheFile, encryptedCachePlugin, type CacheCipher } from '../auth/token-cache';
 import { channelNames, IPC_PREFIX } from '../../preload/contract';
 import { dispatch } from '../host/dispatch';
 import { createWorkbench, type Workbench } from '../host/workbench';
@@ -46,6 +47,16 @@ function serveRenderer(request: Request): Response {
   return new Response(fs.readFileSync(file), {
     headers: { 'content-type': types[path.extname(file)] ?? 'application/octet-stream', 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' },
   });
+}
+
+/**
+ * Tokens persist only under the OS keychain. On Linux without a keyring Electron falls back to `basic_text`
+ * (a hard-coded key): that is not encryption, so tokens then stay in memory for the session.
+ */
+function keychainCipher(): CacheCipher | null {
+  if (!safeStorage.isEncryptionAvailable()) return null;
+  if (process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text') return null;
+  return { encrypt: (plain) => safeStorage.encryptString(plain), decrypt: (data) => safeStorage.decryptString(data) };
 }
 
 /** Only our own top frame, showing our own page, may call main. */
@@ -101,7 +112,9 @@ app.whenReady().then(async () => {
   protocol.handle('peregrine', (request) => serveRenderer(request));
 
   const home = app.getPath('userData');
+  const cipher = keychainCipher();
   workbench = createWorkbench({
+    tokenCache: cipher ? encryptedCachePlugin(cacheFile(path.join(home, 'token-cache.bin')), cipher) : undefined,
     host: 'electron',
     toolVersion: TOOL_VERSION,
     casesDir: path.join(app.getPath('documents'), 'Peregrine'),

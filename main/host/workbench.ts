@@ -8,6 +8,7 @@ import { verifyCaseFile } from '../case/verify';
 import { closeDatabase } from '../../db/connection';
 import { listCustody } from '../../db/queries/custody';
 import type { TenantEnvironment } from '../auth/environment';
+import type { ICachePlugin } from '@azure/msal-node';
 import { createTenantSession, exchangeAudience, graphAudience, type SessionAudience, type TenantSession } from '../auth/device-code';
 import { createHttpTransport, type HttpTransport } from '../http/https';
 import { startCollectionJob, type RunningJob, type WorkerEntry } from '../jobs/collect-job';
@@ -37,6 +38,8 @@ export interface WorkbenchDeps {
   transport?: (environment: TenantEnvironment) => HttpTransport;
   /** The collection worker's code (bundled in the app, TypeScript through tsx elsewhere). */
   collectionWorker: WorkerEntry;
+  /** Persists tokens encrypted (the OS keychain in the app); absent means memory only. */
+  tokenCache?: ICachePlugin;
 }
 
 interface OpenCase {
@@ -97,9 +100,14 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     const env = deps.environment;
     if (!env) throw new HandlerError('no_environment', 'No tenant is configured. Start Peregrine with --env <environment file> or --tenant <domain>.');
     slot.session?.cancelSignIn();
-    const session = createTenantSession(env, transportFor(env), clock, audience(env));
+    const session = createTenantSession(env, transportFor(env), clock, audience(env), deps.tokenCache);
     slot.session = session;
     slot.state = { state: 'signed-out' };
+    const restored = deps.tokenCache ? await session.restore() : null;
+    if (restored) {
+      slot.state = { state: 'signed-in', username: restored.username, tenantId: restored.tenantId, scopes: restored.scopes };
+      return slot.state;
+    }
     return await new Promise<SignInState>((resolve) => {
       session
         .signInWithDeviceCode((p) => {

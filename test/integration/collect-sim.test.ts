@@ -143,6 +143,27 @@ describe('collectDirectory against the simulator', () => {
     expect(rules).toMatchObject({ state: 'done', records: sim.groundTruth.exchange!.counts.transportRules });
   });
 
+  it('keeps tokens between runs only in the encrypted cache, and signs in from it without a code', async () => {
+    const err: string[] = [];
+    const io: CliIo = { out: () => undefined, err: (l) => err.push(l), isTTY: false, clock: () => new Date() };
+    const file = path.join(dir, 'cached.peregrine');
+    const cache = path.join(dir, 'home', 'tokens.bin');
+    expect(await cli(['case', 'create', file, '--name', 'Cached', '--examiner', 'D. Examiner'], io)).toBe(0);
+    expect(await cli(['collect', file, '--env', envFile, '--token-cache', cache, '--no-logs'], io)).toBe(2);
+    expect(err.join('\n')).toMatch(/PEREGRINE_TOKEN_CACHE_PASSPHRASE/);
+    process.env.PEREGRINE_TOKEN_CACHE_PASSPHRASE = 'a long test passphrase';
+    try {
+      expect(await cli(['collect', file, '--env', envFile, '--auto-approve-on-sim', '--token-cache', cache, '--no-logs'], io)).toBe(0);
+      expect(fs.readFileSync(cache).includes(Buffer.from('refresh_token'))).toBe(false);
+      err.length = 0;
+      expect(await cli(['collect', file, '--env', envFile, '--auto-approve-on-sim', '--token-cache', cache, '--no-logs'], io)).toBe(0);
+      expect(err.join('\n')).toMatch(/from the encrypted token cache/);
+      expect(err.join('\n')).not.toMatch(/devicelogin/);
+    } finally {
+      delete process.env.PEREGRINE_TOKEN_CACHE_PASSPHRASE;
+    }
+  });
+
   it('refuses --auto-approve-on-sim for a real tenant', async () => {
     const err: string[] = [];
     const io: CliIo = { out: () => undefined, err: (l) => err.push(l), isTTY: false, clock: () => new Date() };
