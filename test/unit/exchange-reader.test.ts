@@ -2,22 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { createExchangeReader, ExchangeError } from '../../main/exchange/reader';
 import { readOnlyTransport } from '../../main/http/read-only';
-import type { HttpRequest, HttpResponse } from '../../main/http/https';
+import { json, scripted } from './support/scripted-transport';
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({ status, headers, body: Buffer.from(JSON.stringify(body)) });
-
-function scripted(responses: HttpResponse[]) {
-  const seen: HttpRequest[] = [];
-  return {
-    seen,
-    transport: async (req: HttpRequest) => {
-      seen.push(req);
-      const next = responses.shift();
-      if (!next) throw new Error('unexpected request ' + req.url);
-      return next;
-    },
-  };
-}
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
 

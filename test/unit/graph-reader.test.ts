@@ -1,22 +1,9 @@
 // The Graph reader: paging, Retry-After, token refresh on 401, and refusing to leak the token to another origin.
 import { describe, expect, it } from 'vitest';
 import { createGraphReader, retryAfterMs, GraphError } from '../../main/graph/reader';
-import { HttpError, type HttpRequest, type HttpResponse } from '../../main/http/https';
+import { HttpError, type HttpResponse } from '../../main/http/https';
+import { json, scripted } from './support/scripted-transport';
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({ status, headers, body: Buffer.from(JSON.stringify(body)) });
-
-function scripted(responses: HttpResponse[]) {
-  const seen: HttpRequest[] = [];
-  return {
-    seen,
-    transport: async (req: HttpRequest) => {
-      seen.push(req);
-      const next = responses.shift();
-      if (!next) throw new Error('unexpected request ' + req.url);
-      return next;
-    },
-  };
-}
 
 describe('createGraphReader', () => {
   it('follows nextLink and yields every page with its raw bytes', async () => {
