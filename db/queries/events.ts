@@ -1,21 +1,14 @@
 // Any process with a case file open: the unified event timeline, filtered and keyset-paged by (at, id).
 import type { Database } from 'better-sqlite3';
+import type { NormalizedEvent } from '../normalize/record';
 
-export interface EventRecord {
+/** A stored event: the normalised fields, where it sits in the case, and what it was derived from. */
+export interface EventRecord extends Omit<NormalizedEvent, 'source' | 'result'> {
   id: number;
   runId: string;
-  at: string;
+  /** Wider than today's log sources: imports and other collectors add their own. */
   source: string;
-  recordId: string;
-  operation: string;
-  rawOperation: string;
   result: string;
-  actorUser: string | null;
-  actorAppId: string | null;
-  actorIp: string | null;
-  targetType: string | null;
-  targetId: string | null;
-  targetName: string | null;
   evidenceId: number;
   sourceRowId: number;
 }
