@@ -6,6 +6,7 @@ import migration0040 from './0040-collection-sources';
 import migration0050 from './0050-events';
 import migration0060 from './0060-object-changes';
 import migration0070 from './0070-tenant-objects';
+import migration0080 from './0080-evidence-request';
 
 export { PEREGRINE_APPLICATION_ID } from './0010-case';
 
@@ -25,4 +26,5 @@ export const migrations: readonly Migration[] = [
   { version: 50, name: 'events', sql: migration0050 },
   { version: 60, name: 'object-changes', sql: migration0060 },
   { version: 70, name: 'tenant-objects', sql: migration0070 },
+  { version: 80, name: 'evidence-request', sql: migration0080 },
 ];

@@ -13,6 +13,8 @@ export interface NewEvidence {
   contentType: string | null;
   /** Graph/Exchange `request-id` header, for a support case with Microsoft. */
   requestId?: string | null;
+  /** The body of a POST read (a $batch, an Exchange cmdlet): what was asked. */
+  requestBody?: string | null;
   collectedAt: string;
   /** Raw, uncompressed bytes exactly as received. Never a token response. */
   body: Buffer;
@@ -27,6 +29,7 @@ export interface EvidenceRecord {
   status: number;
   contentType: string | null;
   requestId: string | null;
+  requestBody: string | null;
   collectedAt: string;
   /** Hex sha256 of the raw, uncompressed body. */
   sha256: string;
@@ -43,12 +46,13 @@ interface EvidenceColumns {
   status: number;
   content_type: string | null;
   request_id: string | null;
+  request_body: string | null;
   collected_at: string;
   sha256: string;
   size: number;
 }
 
-const HEAD_COLUMNS = 'id, run_id, source, method, url, status, content_type, request_id, collected_at, sha256, size';
+const HEAD_COLUMNS = 'id, run_id, source, method, url, status, content_type, request_id, request_body, collected_at, sha256, size';
 
 export const sha256Hex = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -61,6 +65,7 @@ const toRecord = (r: EvidenceColumns): EvidenceRecord => ({
   status: r.status,
   contentType: r.content_type,
   requestId: r.request_id,
+  requestBody: r.request_body,
   collectedAt: r.collected_at,
   sha256: r.sha256,
   size: r.size,
@@ -70,8 +75,8 @@ export function insertEvidence(db: Database, evidence: NewEvidence): { id: numbe
   const sha256 = sha256Hex(evidence.body);
   const info = db
     .prepare(
-      `INSERT INTO evidence (run_id, source, method, url, status, content_type, request_id, collected_at, sha256, size, body_gz)
-       VALUES (@runId, @source, @method, @url, @status, @contentType, @requestId, @collectedAt, @sha256, @size, @bodyGz)`,
+      `INSERT INTO evidence (run_id, source, method, url, status, content_type, request_id, request_body, collected_at, sha256, size, body_gz)
+       VALUES (@runId, @source, @method, @url, @status, @contentType, @requestId, @requestBody, @collectedAt, @sha256, @size, @bodyGz)`,
     )
     .run({
       runId: evidence.runId,
@@ -81,6 +86,7 @@ export function insertEvidence(db: Database, evidence: NewEvidence): { id: numbe
       status: evidence.status,
       contentType: evidence.contentType,
       requestId: evidence.requestId ?? null,
+      requestBody: evidence.requestBody ?? null,
       collectedAt: evidence.collectedAt,
       sha256,
       size: evidence.body.length,

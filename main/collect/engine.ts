@@ -21,6 +21,8 @@ export interface SourcePage {
   next: string | null;
   /** The service said it holds more than it will return for this request (a capped window). */
   truncated?: boolean;
+  /** For POST reads: what was asked, kept with the evidence. */
+  requestBody?: string;
 }
 
 export interface Readers {
@@ -47,8 +49,8 @@ export interface CollectionSource {
   fetch(readers: Readers, cursor: string | null, ctx: FetchContext): Promise<SourcePage>;
   /** Derives rows from one page's objects; throws (refusing the whole page) on an object it cannot read. */
   store(db: Database, runId: string, evidenceId: number, objects: unknown[]): void;
-  /** Snapshotted entity: a clean re-collection records what appeared, disappeared or changed since the last one. */
-  snapshot?: SnapshotEntity;
+  /** Snapshotted entities: a clean re-collection records what appeared, disappeared or changed since the last one. */
+  snapshot?: SnapshotEntity | SnapshotEntity[];
   /** Log sources read a time window (the run's), and record it in the completeness account. */
   windowed?: boolean;
   /** Shares Graph's identity-report budget (5 requests per 10 s): collected in its own lane beside the rest. */
@@ -142,6 +144,7 @@ export async function runCollection(deps: CollectDeps, target: CollectTarget, so
             contentType: page.contentType,
             collectedAt: clock().toISOString(),
             body: page.body,
+            requestBody: page.requestBody ?? null,
           });
           spec.store(db, runId, ev.id, page.value);
           recordPage(db, runId, spec.source, { records: page.value.length, nextUrl: page.next, truncated: page.truncated });
@@ -179,10 +182,10 @@ export async function runCollection(deps: CollectDeps, target: CollectTarget, so
   db.transaction(() => {
     const previous = state === 'done' ? previousCompletedRun(db, runId) : null;
     const changes: Record<string, { appeared: number; disappeared: number; modified: number }> = {};
-    for (const spec of sources) {
-      if (!previous || !spec.snapshot) continue;
-      const found = recordChanges(db, spec.snapshot, previous.runId, runId);
-      changes[spec.snapshot] = {
+    for (const entity of sources.flatMap((spec) => (spec.snapshot === undefined ? [] : [spec.snapshot].flat()))) {
+      if (!previous) continue;
+      const found = recordChanges(db, entity, previous.runId, runId);
+      changes[entity] = {
         appeared: found.filter((c) => c.change === 'appeared').length,
         disappeared: found.filter((c) => c.change === 'disappeared').length,
         modified: found.filter((c) => c.change === 'modified').length,

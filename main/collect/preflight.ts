@@ -11,10 +11,9 @@ const NEEDS: Record<string, string[]> = {
   'graph.oauth2PermissionGrants': ['DelegatedPermissionGrant.Read.All', 'Directory.Read.All'],
   'graph.users': ['User.Read.All', 'Directory.Read.All'],
   'graph.roleAssignments': ['RoleManagement.Read.Directory', 'Directory.Read.All'],
-  'graph.directoryRoles': ['RoleManagement.Read.Directory', 'Directory.Read.All'],
   'graph.userRegistrationDetails': ['AuditLog.Read.All'],
-  'graph.conditionalAccessPolicies': ['Policy.Read.All'],
-  'graph.securityDefaults': ['Policy.Read.All'],
+  // Directory roles, conditional access and security defaults in one $batch: the policies need Policy.Read.All.
+  'graph.rolesAndPolicies': ['Policy.Read.All'],
   'graph.signIns': ['AuditLog.Read.All'],
   'graph.directoryAudits': ['AuditLog.Read.All'],
 };

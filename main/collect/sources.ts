@@ -16,7 +16,7 @@ function fromGraph(page: GraphPage): SourcePage {
 }
 
 function fromExchange(page: ExchangePage): SourcePage {
-  return { method: 'POST', url: page.url, status: page.status, contentType: page.contentType, body: page.body, value: page.value, next: page.nextLink };
+  return { method: 'POST', url: page.url, requestBody: page.requestBody, status: page.status, contentType: page.contentType, body: page.body, value: page.value, next: page.nextLink };
 }
 
 /**
@@ -171,6 +171,57 @@ const exchangeObject: Omit<ObjectKind, 'kind'> = {
 
 const byId: Omit<ObjectKind, 'kind'> = { id: (o) => get(o, 'id'), name: (o) => get(o, 'displayName') };
 
+interface Tagged {
+  kind: string;
+  object: unknown;
+}
+
+/**
+ * Small lists read together in one `$batch` call instead of one request each. A sub-list that pages on is then
+ * followed with plain GETs; a sub-request Graph refuses fails the source, naming it, and stores nothing of the batch.
+ */
+function batched(source: string, label: string, parts: { path: string; kind: ObjectKind }[]): CollectionSource {
+  const kindOf = new Map(parts.map((p) => [p.kind.kind, p.kind]));
+  const listOf = (body: unknown): { items: unknown[]; next: string | null } => {
+    const b = body as { value?: unknown; '@odata.nextLink'?: unknown };
+    return { items: Array.isArray(b?.value) ? b.value : [body], next: typeof b?.['@odata.nextLink'] === 'string' ? b['@odata.nextLink'] : null };
+  };
+  return {
+    source,
+    label,
+    service: 'graph',
+    snapshot: parts.map((p) => `object:${p.kind.kind}` as const),
+    store: (db, runId, evidenceId, tagged) => {
+      for (const [kind, spec] of kindOf) {
+        insertObjects(db, runId, evidenceId, spec, (tagged as Tagged[]).filter((t) => t.kind === kind).map((t) => t.object));
+      }
+    },
+    fetch: async (readers, cursor, ctx) => {
+      const pending = cursor ? (JSON.parse(cursor) as { kind: string; url: string }[]) : null;
+      if (pending) {
+        const [head, ...rest] = pending;
+        const page = await readers.graph.page(head!.url, ctx.signal, ctx.onRetry);
+        const next = [...(page.nextLink ? [{ kind: head!.kind, url: page.nextLink }] : []), ...rest];
+        return { ...fromGraph(page), value: page.value.map((object) => ({ kind: head!.kind, object })), next: next.length ? JSON.stringify(next) : null };
+      }
+      const batch = await readers.graph.batch(parts.map((p, i) => ({ id: String(i + 1), url: p.path.replace(/^\/v1\.0/, '') })), ctx.signal, ctx.onRetry);
+      const value: Tagged[] = [];
+      const next: { kind: string; url: string }[] = [];
+      for (const [i, part] of parts.entries()) {
+        const sub = batch.responses.get(String(i + 1));
+        if (!sub || sub.status !== 200) {
+          const message = (sub?.body as { error?: { code?: string; message?: string } } | undefined)?.error;
+          throw new Error(`Graph refused ${part.path} inside a $batch (HTTP ${sub?.status ?? 'no answer'}${message ? `: ${message.code}: ${message.message}` : ''}); nothing from the batch was stored.`);
+        }
+        const { items, next: link } = listOf(sub.body);
+        value.push(...items.map((object) => ({ kind: part.kind.kind, object })));
+        if (link) next.push({ kind: part.kind.kind, url: link });
+      }
+      return { method: 'POST', url: batch.url, requestBody: batch.requestBody, status: batch.status, contentType: batch.contentType, body: batch.body, value, next: next.length ? JSON.stringify(next) : null };
+    },
+  };
+}
+
 /** Each directory kind with the Graph path that lists it; `paged: false` for endpoints that refuse `$top`. */
 function directoryObjects(source: string, label: string, path: string, kind: ObjectKind, paged = true): CollectionSource {
   const report = path.includes('/reports/');
@@ -191,12 +242,14 @@ export const GRAPH_SOURCES: readonly CollectionSource[] = [
   directoryObjects('graph.roleAssignments', 'Directory role assignments', '/v1.0/roleManagement/directory/roleAssignments', {
     kind: 'roleAssignment', id: (o) => get(o, 'id'), name: (o) => get(o, 'roleDefinitionId'), principal: (o) => get(o, 'principalId'), resource: (o) => get(o, 'roleDefinitionId'),
   }),
-  directoryObjects('graph.directoryRoles', 'Directory roles', '/v1.0/directoryRoles', { kind: 'directoryRole', ...byId, principal: (o) => get(o, 'roleTemplateId') }, false),
   directoryObjects('graph.userRegistrationDetails', 'MFA registration', '/v1.0/reports/authenticationMethods/userRegistrationDetails', {
     kind: 'userRegistrationDetails', id: (o) => get(o, 'id'), name: (o) => get(o, 'userPrincipalName'),
   }),
-  directoryObjects('graph.conditionalAccessPolicies', 'Conditional access policies', '/v1.0/identity/conditionalAccess/policies', { kind: 'conditionalAccessPolicy', ...byId }, false),
-  directoryObjects('graph.securityDefaults', 'Security defaults', '/v1.0/policies/identitySecurityDefaultsEnforcementPolicy', { kind: 'securityDefaults', ...byId }, false),
+  batched('graph.rolesAndPolicies', 'Roles and policies', [
+    { path: '/v1.0/directoryRoles', kind: { kind: 'directoryRole', ...byId, principal: (o) => get(o, 'roleTemplateId') } },
+    { path: '/v1.0/identity/conditionalAccess/policies', kind: { kind: 'conditionalAccessPolicy', ...byId } },
+    { path: '/v1.0/policies/identitySecurityDefaultsEnforcementPolicy', kind: { kind: 'securityDefaults', ...byId } },
+  ]),
 ];
 
 export const LOG_SOURCES: readonly CollectionSource[] = [

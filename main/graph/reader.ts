@@ -27,8 +27,8 @@ export interface GraphReaderDeps {
 }
 
 export class GraphError extends Error {
-  constructor(message: string, readonly status: number, readonly code: string, readonly url: string) {
-    super(message);
+  constructor(message: string, readonly status: number, readonly code: string, readonly url: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'GraphError';
   }
 }
@@ -38,6 +38,17 @@ export interface GraphReader {
   pages(path: string, signal?: AbortSignal): AsyncGenerator<GraphPage>;
   /** Fetches one page: a path relative to the base URL, or an absolute nextLink saved as a checkpoint. */
   page(url: string, signal?: AbortSignal, onRetry?: GraphReaderDeps['onRetry']): Promise<GraphPage>;
+  /** Several GETs in one `$batch` request (at most 20): the whole response is the evidence, each sub-response its part. */
+  batch(requests: { id: string; url: string }[], signal?: AbortSignal, onRetry?: GraphReaderDeps['onRetry']): Promise<GraphBatch>;
+}
+
+export interface GraphBatch {
+  url: string;
+  requestBody: string;
+  status: number;
+  contentType: string;
+  body: Buffer;
+  responses: Map<string, { status: number; headers: Record<string, string>; body: unknown }>;
 }
 
 const RETRYABLE = new Set([429, 503, 504]);
@@ -48,7 +59,18 @@ export function createGraphReader(deps: GraphReaderDeps): GraphReader {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const maxRetries = deps.maxRetries ?? 6;
 
-  async function fetchPage(pathOrUrl: string, signal?: AbortSignal, onRetry?: GraphReaderDeps['onRetry']): Promise<GraphPage> {
+  /**
+   * One request with the reader's retry rules: Retry-After on 429/503/504, a new token after a 401, another try after
+   * a reset connection or a body `accept` cannot use (a truncated page). `accept` returns the result, or 'retry'.
+   */
+  async function send<T>(
+    method: 'GET' | 'POST',
+    pathOrUrl: string,
+    body: string | undefined,
+    accept: (url: string, res: HttpResponse, lastTry: boolean) => T | { retry: string | undefined },
+    signal?: AbortSignal,
+    onRetry?: GraphReaderDeps['onRetry'],
+  ): Promise<T> {
     const target = new URL(pathOrUrl, base);
     const url = target.toString();
     // A nextLink is data from the server: never send the bearer token to another origin.
@@ -68,9 +90,15 @@ export function createGraphReader(deps: GraphReaderDeps): GraphReader {
       let res: HttpResponse;
       try {
         res = await deps.transport({
-          method: 'GET',
+          method,
           url,
-          headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'client-request-id': crypto.randomUUID() },
+          headers: {
+            authorization: `Bearer ${token}`,
+            accept: 'application/json',
+            'client-request-id': crypto.randomUUID(),
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          },
+          body,
           signal,
         });
       } catch (err) {
@@ -82,16 +110,12 @@ export function createGraphReader(deps: GraphReaderDeps): GraphReader {
         throw err;
       }
       if (res.status === 200) {
-        try {
-          return parsePage(url, res);
-        } catch (err) {
-          // A truncated body (a proxy or a dropped connection) is usually transient; a page that stays broken fails the source.
-          if (attempt < maxRetries) {
-            await wait(200, undefined);
-            continue;
-          }
-          throw err;
+        const accepted = accept(url, res, attempt >= maxRetries);
+        if (accepted && typeof accepted === 'object' && 'retry' in accepted) {
+          await wait(200, accepted.retry);
+          continue;
         }
+        return accepted as T;
       }
       if (res.status === 401 && !refreshedAfter401) {
         // A token that expired or was revoked mid-run: get a new one, not the cached one.
@@ -108,8 +132,57 @@ export function createGraphReader(deps: GraphReaderDeps): GraphReader {
     }
   }
 
+  function fetchPage(pathOrUrl: string, signal?: AbortSignal, onRetry?: GraphReaderDeps['onRetry']): Promise<GraphPage> {
+    return send<GraphPage>(
+      'GET',
+      pathOrUrl,
+      undefined,
+      (url, res, lastTry) => {
+        try {
+          return parsePage(url, res);
+        } catch (err) {
+          // A truncated body (a proxy or a dropped connection) is usually transient; a page that stays broken fails the source.
+          if (!lastTry) return { retry: undefined };
+          throw err;
+        }
+      },
+      signal,
+      onRetry,
+    );
+  }
+
+  /** Up to 20 GETs in one `$batch` call; a throttled sub-request sends the whole batch again after its Retry-After. */
+  function fetchBatch(requests: { id: string; url: string }[], signal?: AbortSignal, onRetry?: GraphReaderDeps['onRetry']): Promise<GraphBatch> {
+    if (requests.length === 0 || requests.length > 20) throw new Error(`A Graph $batch holds 1 to 20 requests, not ${requests.length}.`);
+    const body = JSON.stringify({ requests: requests.map((r) => ({ id: r.id, method: 'GET', url: r.url })) });
+    return send<GraphBatch>(
+      'POST',
+      '/v1.0/$batch',
+      body,
+      (url, res, lastTry) => {
+        let parsed: { responses?: { id?: unknown; status?: unknown; headers?: Record<string, string>; body?: unknown }[] };
+        try {
+          parsed = JSON.parse(res.body.toString('utf8')) as typeof parsed;
+        } catch (err) {
+          if (!lastTry) return { retry: undefined };
+          throw new GraphError(`Graph answered a $batch with a body that is not valid JSON. Nothing from it was stored.`, res.status, 'malformed_page', url, { cause: err });
+        }
+        const responses = new Map((parsed.responses ?? []).map((r) => [String(r.id), { status: Number(r.status), headers: r.headers ?? {}, body: r.body }]));
+        const throttled = [...responses.values()].filter((r) => RETRYABLE.has(r.status));
+        if (throttled.length && !lastTry) {
+          const header = throttled.map((r) => r.headers['Retry-After'] ?? r.headers['retry-after']).find((h) => h !== undefined);
+          return { retry: header };
+        }
+        return { url, requestBody: body, status: res.status, contentType: res.headers['content-type'] ?? 'application/json', body: res.body, responses };
+      },
+      signal,
+      onRetry,
+    );
+  }
+
   return {
     page: fetchPage,
+    batch: fetchBatch,
     async *pages(path, signal) {
       let url: string | null = path;
       while (url) {

@@ -76,6 +76,14 @@ describe('openCase', () => {
     const raw = new BetterSqlite3(file);
     const tables = raw.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).pluck().all() as string[];
     for (const table of tables.filter((t) => !tablesAt20.has(t)).reverse()) raw.exec(`DROP TABLE "${table}"`);
+    // Columns later migrations added to tables that existed at 20 go too.
+    const ref = new BetterSqlite3(':memory:');
+    migrate(ref, { migrations: migrations.filter((m) => m.version <= 20) });
+    for (const table of tables.filter((t) => tablesAt20.has(t))) {
+      const old = new Set((ref.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name));
+      for (const c of raw.pragma(`table_info(${table})`) as { name: string }[]) if (!old.has(c.name)) raw.exec(`ALTER TABLE "${table}" DROP COLUMN "${c.name}"`);
+    }
+    ref.close();
     raw.exec('DELETE FROM schema_migration WHERE version > 20');
     raw.pragma('user_version = 20');
     raw.close();

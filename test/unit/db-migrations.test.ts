@@ -80,6 +80,11 @@ const promised: Record<number, MigrationPromise> = {
     indexes: ['tenant_object_byKindPrincipalId', 'tenant_object_byEvidenceId'],
     triggers: [],
   },
+  80: {
+    tables: { evidence: ['request_body'] },
+    indexes: [],
+    triggers: [],
+  },
 };
 
 const names = (db: Database, type: string): string[] =>

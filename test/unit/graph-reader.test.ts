@@ -79,6 +79,24 @@ describe('createGraphReader', () => {
     expect(calls).toBe(2);
   });
 
+  it('sends up to 20 GETs in one $batch, and the whole batch again after a throttled sub-request', async () => {
+    const waits: number[] = [];
+    const { transport, seen } = scripted([
+      json(200, { responses: [{ id: '1', status: 200, body: { value: [] } }, { id: '2', status: 429, headers: { 'Retry-After': '3' }, body: {} }] }),
+      json(200, { responses: [{ id: '1', status: 200, body: { value: [{ id: 'r' }] } }, { id: '2', status: 200, body: { id: 'p' } }] }),
+    ]);
+    const reader = createGraphReader({ baseUrl: 'https://graph.test', transport, getToken: async () => 't', sleep: async (ms) => void waits.push(ms) });
+    const batch = await reader.batch([{ id: '1', url: '/directoryRoles' }, { id: '2', url: '/policies/identitySecurityDefaultsEnforcementPolicy' }]);
+    expect(waits).toEqual([3000]);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]!.method).toBe('POST');
+    expect(seen[0]!.url).toBe('https://graph.test/v1.0/$batch');
+    expect(JSON.parse(String(seen[0]!.body))).toEqual({ requests: [{ id: '1', method: 'GET', url: '/directoryRoles' }, { id: '2', method: 'GET', url: '/policies/identitySecurityDefaultsEnforcementPolicy' }] });
+    expect(batch.responses.get('2')).toMatchObject({ status: 200, body: { id: 'p' } });
+    expect(JSON.parse(batch.requestBody).requests).toHaveLength(2);
+    expect(() => reader.batch(Array.from({ length: 21 }, (_, i) => ({ id: String(i), url: '/users' })))).toThrow(/1 to 20 requests/);
+  });
+
   it('never follows a nextLink to another origin', async () => {
     const { transport, seen } = scripted([json(200, { value: [], '@odata.nextLink': 'https://evil.test/steal' })]);
     const reader = createGraphReader({ baseUrl: 'https://graph.test', transport, getToken: async () => 't' });
