@@ -264,6 +264,10 @@ export const EXCHANGE_SOURCES: readonly CollectionSource[] = [
   exchangeCmdlet('exo.inboundConnectors', 'Inbound connectors', 'Get-InboundConnector', {}, { kind: 'inboundConnector', ...exchangeObject }),
   exchangeCmdlet('exo.outboundConnectors', 'Outbound connectors', 'Get-OutboundConnector', {}, { kind: 'outboundConnector', ...exchangeObject }),
   exchangeCmdlet('exo.transportRules', 'Transport rules', 'Get-TransportRule', { ResultSize: 'Unlimited' }, { kind: 'transportRule', ...exchangeObject }),
+  // Forwarding settings ride on the mailbox objects (ForwardingSmtpAddress, ForwardingAddress, DeliverToMailboxAndForward).
+  exchangeCmdlet('exo.mailboxes', 'Mailboxes', 'Get-Mailbox', { ResultSize: 'Unlimited' }, {
+    kind: 'mailbox', ...exchangeObject, name: (o) => get(o, 'UserPrincipalName') ?? get(o, 'PrimarySmtpAddress') ?? get(o, 'Name'),
+  }),
 ];
 
 /** The sources a session can collect: logs only with a window, Exchange ones only when signed in to Exchange Online. */

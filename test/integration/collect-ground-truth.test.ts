@@ -97,5 +97,10 @@ describe.each(['contoso', 'fabrikam'] as const)('a full collection of the %s sce
     expect(rules.size).toBe(exo.counts.transportRules);
     expect(exo.maliciousTransportRules.filter((r) => !rules.has(r.guid))).toEqual([]);
     expect(exo.attackLive).toBe(scenario === 'contoso');
+    // Mailboxes with their forwarding settings: the externally forwarding ones are among them.
+    const mailboxes = listObjects(db, runId, 'mailbox');
+    expect(mailboxes).toHaveLength(exo.counts.mailboxes);
+    const names = new Set(mailboxes.flatMap((m) => [m.displayName, String(m.raw.PrimarySmtpAddress ?? ''), String(m.raw.UserPrincipalName ?? '')]));
+    expect(exo.externalForwarding.mailboxes.filter((m) => !names.has(m))).toEqual([]);
   });
 });

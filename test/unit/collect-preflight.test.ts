@@ -30,7 +30,7 @@ describe('preflight', () => {
   it('asks for the Exchange sign-in, and cannot know Exchange roles before the first call', () => {
     expect(preflight({ ...base, exchange: true, grantedScopes: [] }).rows.filter((r) => r.service === 'exchange').every((r) => r.status === 'not-signed-in')).toBe(true);
     const signedIn = preflight({ ...base, exchange: true, exchangeAccount: 'admin@contoso.test', grantedScopes: [] });
-    expect(signedIn.rows.filter((r) => r.service === 'exchange').map((r) => r.status)).toEqual(['unknown', 'unknown', 'unknown', 'unknown']);
+    expect(signedIn.rows.filter((r) => r.service === 'exchange').map((r) => r.status)).toEqual(['unknown', 'unknown', 'unknown', 'unknown', 'unknown']);
   });
 
   it('estimates the least duration the report throttling allows from the last collection', () => {
