@@ -4,16 +4,24 @@ import type {
   ApplicationRow,
   Bridge,
   CaseSummary,
+  CollectionRunView,
   CollectionStatus,
   CustodyEntryView,
   EnvironmentSummary,
   ExportResult,
   IntegrityStatus,
   NewCaseInput,
+  PreflightView,
   RecentCase,
   Result,
   SignInState,
 } from '../../preload/contract';
+
+/** What a collection reads: days of sign-ins and audits up to now (0 skips them), and whether Exchange Online is included. */
+export interface CollectOptions {
+  logDays: number;
+  exchange: boolean;
+}
 
 /** A refusal or failure from main, in the consultant's words, with the technical detail kept apart. */
 export class ApiError extends Error {
@@ -107,10 +115,16 @@ export const api = {
     start: (): Promise<SignInState> => call('auth.start', (b) => b.auth.start({})),
     status: (): Promise<SignInState> => call('auth.status', (b) => b.auth.status({})),
     signOut: (): Promise<SignInState> => call('auth.signOut', (b) => b.auth.signOut({})),
+    startExchange: (): Promise<SignInState> => call('auth.startExchange', (b) => b.auth.startExchange({})),
+    exchangeStatus: (): Promise<SignInState> => call('auth.exchangeStatus', (b) => b.auth.exchangeStatus({})),
   },
   collect: {
-    start: (): Promise<CollectionStatus> => call('collect.start', (b) => b.collect.start({})),
+    start: (options?: CollectOptions): Promise<CollectionStatus> => call('collect.start', (b) => b.collect.start(options ?? {})),
     status: (runId: string): Promise<CollectionStatus> => call('collect.status', (b) => b.collect.status({ runId })),
+    cancel: (runId: string): Promise<null> => call('collect.cancel', (b) => b.collect.cancel({ runId })),
+    resume: (runId: string): Promise<CollectionStatus> => call('collect.resume', (b) => b.collect.resume({ runId })),
+    runs: (): Promise<CollectionRunView[]> => call('collect.runs', (b) => b.collect.runs({})),
+    preflight: (options: CollectOptions): Promise<PreflightView> => call('collect.preflight', (b) => b.collect.preflight(options)),
   },
   evidence: {
     applications: (): Promise<ApplicationRow[]> => call('evidence.applications', (b) => b.evidence.applications({})),
@@ -130,13 +144,17 @@ export type {
   ApplicationRow,
   AppFlag,
   CaseSummary,
+  CollectionRunView,
   CollectionStatus,
   CustodyEntryView,
   EnvironmentSummary,
   ExportResult,
   IntegrityStatus,
   NewCaseInput,
+  PreflightRow,
+  PreflightView,
   RecentCase,
   SignInState,
+  SourceCompleteness,
   SourceProgress,
 } from '../../preload/contract';

@@ -1,6 +1,6 @@
 // Renderer: the open case, its integrity status, the display time zone and the running collection, shared by every screen.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { api, toApiError, type ApiError, type AppInfo, type CaseSummary, type CollectionStatus, type IntegrityStatus } from './api';
+import { api, toApiError, type ApiError, type AppInfo, type CaseSummary, type CollectOptions, type CollectionStatus, type IntegrityStatus } from './api';
 import { formatTimestamp } from './format';
 import { usePoll } from './usePoll';
 
@@ -23,7 +23,15 @@ export interface CaseState {
   refreshIntegrity: () => Promise<IntegrityStatus | null>;
   collection: CollectionStatus | null;
   collectionError: ApiError | null;
-  startCollection: () => Promise<void>;
+  startCollection: (options?: CollectOptions) => Promise<void>;
+  /** Asks main to stop the running collection; what was stored stays, and the poll sees it end. */
+  cancelCollection: () => Promise<void>;
+  /** Continues a run that did not finish cleanly from its checkpoints; it becomes the followed collection. */
+  resumeCollection: (runId: string) => Promise<void>;
+  /** Follows a run already under way (e.g. started before this screen was opened). */
+  followRun: (runId: string) => Promise<void>;
+  /** Bumped whenever a run starts or ends, so lists of runs know to read again. */
+  runsVersion: number;
 }
 
 const Ctx = createContext<CaseState | null>(null);
@@ -41,6 +49,7 @@ export function CaseProvider({ children }: { children: ReactNode }) {
   const [showCaseZone, setShowCaseZone] = useState(false);
   const [collection, setCollection] = useState<CollectionStatus | null>(null);
   const [collectionError, setCollectionError] = useState<ApiError | null>(null);
+  const [runsVersion, setRunsVersion] = useState(0);
 
   const refreshIntegrity = useCallback(async () => {
     setVerifying(true);
@@ -101,10 +110,41 @@ export function CaseProvider({ children }: { children: ReactNode }) {
     setCollectionError(null);
   }, []);
 
-  const startCollection = useCallback(async () => {
+  const startCollection = useCallback(async (options?: CollectOptions) => {
     setCollectionError(null);
     try {
-      setCollection(await api.collect.start());
+      setCollection(await api.collect.start(options));
+    } catch (err) {
+      setCollectionError(toApiError(err));
+    } finally {
+      setRunsVersion((n) => n + 1);
+    }
+  }, []);
+
+  const cancelCollection = useCallback(async () => {
+    if (!collection || collection.state !== 'running') return;
+    setCollectionError(null);
+    try {
+      await api.collect.cancel(collection.runId);
+    } catch (err) {
+      setCollectionError(toApiError(err));
+    }
+  }, [collection]);
+
+  const resumeCollection = useCallback(async (runId: string) => {
+    setCollectionError(null);
+    try {
+      setCollection(await api.collect.resume(runId));
+    } catch (err) {
+      setCollectionError(toApiError(err));
+    } finally {
+      setRunsVersion((n) => n + 1);
+    }
+  }, []);
+
+  const followRun = useCallback(async (runId: string) => {
+    try {
+      setCollection(await api.collect.status(runId));
     } catch (err) {
       setCollectionError(toApiError(err));
     }
@@ -120,6 +160,7 @@ export function CaseProvider({ children }: { children: ReactNode }) {
         setCollection(status);
         setCollectionError(null);
         if (status.state !== 'running') {
+          setRunsVersion((n) => n + 1);
           await refreshIntegrity();
           return false;
         }
@@ -156,8 +197,33 @@ export function CaseProvider({ children }: { children: ReactNode }) {
       collection,
       collectionError,
       startCollection,
+      cancelCollection,
+      resumeCollection,
+      followRun,
+      runsVersion,
     }),
-    [info, infoError, loading, openCase, integrity, integrityError, verifying, displayZone, showCaseZone, formatTime, caseOpened, closeCase, refreshIntegrity, collection, collectionError, startCollection],
+    [
+      info,
+      infoError,
+      loading,
+      openCase,
+      integrity,
+      integrityError,
+      verifying,
+      displayZone,
+      showCaseZone,
+      formatTime,
+      caseOpened,
+      closeCase,
+      refreshIntegrity,
+      collection,
+      collectionError,
+      startCollection,
+      cancelCollection,
+      resumeCollection,
+      followRun,
+      runsVersion,
+    ],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -1,14 +1,77 @@
-// Renderer: the Collect screen — which tenant, sign in with a device code, then collect with live per-source progress.
+// Renderer: the Collect screen — which tenant, device-code sign-ins, options and preflight, live progress, then every collection's completeness.
+import { useEffect, useRef, useState } from 'react';
 import { useCase } from '../../lib/caseState';
+import { api, toApiError, type ApiError, type PreflightView } from '../../lib/api';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Identifier } from '../../components/Identifier';
 import { SignInPanel, useSignIn } from './SignInPanel';
 import { CollectionPanel } from './CollectionPanel';
+import { PreflightPanel, parseLogDays } from './PreflightPanel';
+import { RunsPanel } from './RunsPanel';
+
+const PREFLIGHT_DEBOUNCE_MS = 250;
 
 export function CollectScreen() {
-  const signIn = useSignIn();
+  const { runsVersion, startCollection } = useCase();
+  // Main has one sign-out for both services: whichever panel signs out, the other reads its state again.
+  const refreshers = useRef<{ graph: () => void; exchange: () => void }>({ graph: () => undefined, exchange: () => undefined });
+  const graph = useSignIn('graph', () => refreshers.current.exchange());
+  const exchange = useSignIn('exchange', () => refreshers.current.graph());
+  useEffect(() => {
+    refreshers.current = { graph: graph.refresh, exchange: exchange.refresh };
+  });
+
   // Collection reads the tenant as the signed-in account; unknown (status failed) leaves the choice to main.
-  const signedIn = signIn.auth === null ? null : signIn.auth.state === 'signed-in';
+  const signedIn = graph.auth === null ? null : graph.auth.state === 'signed-in';
+  const graphAccount = graph.auth?.state === 'signed-in' ? graph.auth.username : null;
+  const exchangeAccount = exchange.auth?.state === 'signed-in' ? exchange.auth.username : null;
+
+  const [logDaysText, setLogDaysText] = useState('30');
+  const [exchangeWanted, setExchangeWanted] = useState(false);
+  const logDays = parseLogDays(logDaysText);
+  const includeExchange = exchangeWanted && exchangeAccount !== null;
+
+  // A completed Exchange sign-in means the consultant wants Exchange: tick it once, leave later choices alone.
+  const [lastExchangeAccount, setLastExchangeAccount] = useState<string | null>(null);
+  if (exchangeAccount !== lastExchangeAccount) {
+    setLastExchangeAccount(exchangeAccount);
+    if (exchangeAccount) setExchangeWanted(true);
+  }
+
+  const [preflight, setPreflight] = useState<PreflightView | null>(null);
+  const [preflightError, setPreflightError] = useState<ApiError | null>(null);
+  const [preflightBusy, setPreflightBusy] = useState(false);
+  useEffect(() => {
+    if (logDays === null) return;
+    let live = true;
+    const timer = setTimeout(() => {
+      setPreflightBusy(true);
+      api.collect
+        .preflight({ logDays, exchange: includeExchange })
+        .then(
+          (p) => {
+            if (!live) return;
+            setPreflight(p);
+            setPreflightError(null);
+          },
+          (err: unknown) => live && setPreflightError(toApiError(err)),
+        )
+        .finally(() => live && setPreflightBusy(false));
+    }, PREFLIGHT_DEBOUNCE_MS);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [logDays, includeExchange, graphAccount, exchangeAccount, runsVersion]);
+
+  // The sizes the ETA is measured against: the preflight as it stood when the run started.
+  const [basis, setBasis] = useState<PreflightView | null>(null);
+  const onCollect = () => {
+    if (logDays === null) return;
+    setBasis(preflight);
+    void startCollection({ logDays, exchange: includeExchange });
+  };
+
   return (
     <div className="screen">
       <div className="screen-head">
@@ -17,9 +80,22 @@ export function CollectScreen() {
       </div>
       <div className="collect-grid">
         <EnvironmentPanel />
-        <SignInPanel signIn={signIn} />
+        <SignInPanel graph={graph} exchange={exchange} />
       </div>
-      <CollectionPanel signedIn={signedIn} />
+      <PreflightPanel
+        signedIn={signedIn}
+        exchangeAccount={exchangeAccount}
+        logDaysText={logDaysText}
+        onLogDays={setLogDaysText}
+        exchangeChecked={includeExchange}
+        onExchange={setExchangeWanted}
+        preflight={preflight}
+        preflightError={preflightError}
+        preflightBusy={preflightBusy}
+        onCollect={onCollect}
+      />
+      <CollectionPanel basis={basis ?? preflight} />
+      <RunsPanel />
     </div>
   );
 }

@@ -1,5 +1,5 @@
-// Renderer: device-code sign-in — shows the code and where to enter it, and polls `auth.status` every second until done.
-import { useEffect, useState } from 'react';
+// Renderer: device-code sign-ins (Microsoft Graph, then Exchange Online) — the code, where to enter it, and a poll every second until done.
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { api, toApiError, type ApiError, type SignInState } from '../../lib/api';
 import { useCase } from '../../lib/caseState';
 import { formatDuration, plural } from '../../lib/format';
@@ -10,6 +10,8 @@ import { Identifier } from '../../components/Identifier';
 
 const AUTH_POLL_MS = 1000;
 
+export type SignInService = 'graph' | 'exchange';
+
 export interface SignIn {
   auth: SignInState | null;
   error: ApiError | null;
@@ -17,30 +19,48 @@ export interface SignIn {
   checks: number;
   start: () => void;
   signOut: () => void;
+  /** Reads the state again (e.g. after the other sign-in signed both out). */
+  refresh: () => void;
 }
 
-/** Sign-in state for the Collect screen: read once, then polled every second while a code is waiting. */
-export function useSignIn(): SignIn {
+const CALLS: Record<SignInService, { status: () => Promise<SignInState>; start: () => Promise<SignInState> }> = {
+  graph: { status: api.auth.status, start: api.auth.start },
+  exchange: { status: api.auth.exchangeStatus, start: api.auth.startExchange },
+};
+
+/** One sign-in's state: read once, then polled every second while a code is waiting. `onSignOut` runs after any sign-out. */
+export function useSignIn(service: SignInService = 'graph', onSignOut?: () => void): SignIn {
   const [auth, setAuth] = useState<SignInState | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   const [checks, setChecks] = useState(0);
+  const calls = CALLS[service];
+
+  const refresh = useCallback(() => {
+    calls.status().then(
+      (s) => {
+        setAuth(s);
+        setError(null);
+      },
+      (err: unknown) => setError(toApiError(err)),
+    );
+  }, [calls]);
 
   useEffect(() => {
     let live = true;
-    api.auth.status().then(
+    calls.status().then(
       (s) => live && setAuth(s),
       (err: unknown) => live && setError(toApiError(err)),
     );
     return () => {
       live = false;
     };
-  }, []);
+  }, [calls]);
 
   usePoll(
     async () => {
       try {
-        const s = await api.auth.status();
+        const s = await calls.status();
         setAuth(s);
         setError(null);
         setChecks((n) => n + 1);
@@ -54,12 +74,13 @@ export function useSignIn(): SignIn {
     auth?.state === 'waiting',
   );
 
-  const act = async (fn: () => Promise<SignInState>) => {
+  const act = async (fn: () => Promise<SignInState>, after?: () => void) => {
     setBusy(true);
     setError(null);
     setChecks(0);
     try {
       setAuth(await fn());
+      after?.();
     } catch (err) {
       setError(toApiError(err));
     } finally {
@@ -67,40 +88,103 @@ export function useSignIn(): SignIn {
     }
   };
 
-  return { auth, error, busy, checks, start: () => void act(api.auth.start), signOut: () => void act(api.auth.signOut) };
+  return { auth, error, busy, checks, refresh, start: () => void act(calls.start), signOut: () => void act(api.auth.signOut, onSignOut) };
 }
 
-export function SignInPanel({ signIn }: { signIn: SignIn }) {
-  const { auth, error, busy, checks, start, signOut } = signIn;
+/** Test ids: Graph keeps the original ones (`sign-in-start`, `device-code`, …); Exchange prefixes them with `exo-`. */
+function ids(service: SignInService) {
+  const p = service === 'graph' ? '' : 'exo-';
+  return {
+    section: service === 'graph' ? 'sign-in-graph' : 'exo-sign-in',
+    start: `${p}sign-in-start`,
+    error: `${p}sign-in-error`,
+    failed: `${p}sign-in-failed`,
+    signedIn: `${p}signed-in`,
+    account: `${p}signed-in-account`,
+    tenant: `${p}signed-in-tenant`,
+    scopes: `${p}signed-in-scopes`,
+    signOut: `${p}sign-out`,
+    code: `${p}device-code`,
+  };
+}
+
+export function SignInPanel({ graph, exchange }: { graph: SignIn; exchange: SignIn }) {
+  const exoSignedIn = exchange.auth?.state === 'signed-in';
   return (
-    <section className="panel" aria-labelledby="signin-heading" data-testid="sign-in" data-state={auth?.state ?? 'unknown'}>
+    <section className="panel" aria-labelledby="signin-heading" data-testid="sign-in" data-state={graph.auth?.state ?? 'unknown'} data-exchange-state={exchange.auth?.state ?? 'unknown'}>
       <h2 id="signin-heading">Sign-in</h2>
-      {error ? <ErrorNotice error={error} title="Sign-in did not go through" testId="sign-in-error" /> : null}
-      {auth === null && !error ? <p className="muted">Checking sign-in…</p> : null}
+      <SignInSection
+        service="graph"
+        title="Microsoft Graph"
+        purpose="Directory, applications, permissions, sign-ins and audits. Sign in with an account that can read the tenant; you will enter a one-time code in a browser on any device."
+        signIn={graph}
+        signOutLabel={exoSignedIn ? 'Sign out of both' : 'Sign out'}
+      />
+      <SignInSection
+        service="exchange"
+        title="Exchange Online"
+        purpose="Connectors, transport rules and the Unified Audit Log. Exchange issues its own token: a second one-time code."
+        signIn={exchange}
+        signOutLabel="Sign out of both"
+      />
+    </section>
+  );
+}
+
+function SignInSection({ service, title, purpose, signIn, signOutLabel }: { service: SignInService; title: string; purpose: string; signIn: SignIn; signOutLabel: string }) {
+  const { auth, error, busy, checks, start, signOut } = signIn;
+  const t = ids(service);
+  const headingId = `signin-${service}-heading`;
+  return (
+    <div className="signin-section" aria-labelledby={headingId} role="group" data-testid={t.section} data-state={auth?.state ?? 'unknown'}>
+      <div className="signin-section-head">
+        <h3 id={headingId}>{title}</h3>
+        <SignInWord auth={auth} />
+      </div>
+      {error ? <ErrorNotice error={error} title={`${title} sign-in did not go through`} testId={t.error} /> : null}
+      {auth === null && !error ? <p className="muted small">Checking sign-in…</p> : null}
       {auth?.state === 'signed-out' || (auth === null && error) ? (
-        <>
-          <p>Sign in with an account that can read the tenant. You will enter a one-time code in a browser on any device.</p>
-          <button type="button" className="button button-primary" onClick={start} disabled={busy} data-testid="sign-in-start">
-            {busy ? 'Requesting a code…' : 'Sign in'}
+        <div className="signin-idle">
+          <p className="muted small">{purpose}</p>
+          <button type="button" className={`button ${service === 'graph' ? 'button-primary' : ''}`} onClick={start} disabled={busy} data-testid={t.start}>
+            {busy ? 'Requesting a code…' : service === 'graph' ? 'Sign in' : 'Sign in to Exchange Online'}
           </button>
-        </>
+        </div>
       ) : null}
-      {auth?.state === 'waiting' ? <DeviceCode auth={auth} checks={checks} onCancel={signOut} busy={busy} /> : null}
+      {auth?.state === 'waiting' ? (
+        <DeviceCode
+          auth={auth}
+          checks={checks}
+          busy={busy}
+          prefix={service === 'graph' ? '' : 'exo-'}
+          // Main has one sign-out for both services: an Exchange code is replaced by asking for a new one instead.
+          action={
+            service === 'graph' ? (
+              <button type="button" className="button button-quiet" onClick={signOut} disabled={busy} data-testid="sign-in-cancel">
+                Cancel sign-in
+              </button>
+            ) : (
+              <button type="button" className="button button-quiet" onClick={start} disabled={busy} data-testid="exo-sign-in-restart">
+                Get a new code
+              </button>
+            )
+          }
+        />
+      ) : null}
       {auth?.state === 'signed-in' ? (
         <>
-          <p className="signed-in" data-testid="signed-in">
-            <span aria-hidden="true" className="ok-icon">✓</span> Signed in as{' '}
-            <strong className="mono" data-testid="signed-in-account">{auth.username}</strong>
+          <p className="signed-in" data-testid={t.signedIn}>
+            <span aria-hidden="true" className="ok-icon">✓</span> Signed in as <strong className="mono" data-testid={t.account}>{auth.username}</strong>
           </p>
-          <dl className="facts">
+          <dl className="facts facts-tight">
             <dt>Tenant id</dt>
             <dd>
-              <Identifier value={auth.tenantId} label="signed-in tenant id" testId="signed-in-tenant" />
+              <Identifier value={auth.tenantId} label={`${title} tenant id`} testId={t.tenant} />
             </dd>
             <dt>Permissions</dt>
             <dd>
               <details>
-                <summary data-testid="signed-in-scopes">{plural(auth.scopes.length, 'scope')} granted</summary>
+                <summary data-testid={t.scopes}>{plural(auth.scopes.length, 'scope')} granted</summary>
                 <ul className="plain-list mono small">
                   {auth.scopes.map((s) => (
                     <li key={s}>{s}</li>
@@ -109,55 +193,82 @@ export function SignInPanel({ signIn }: { signIn: SignIn }) {
               </details>
             </dd>
           </dl>
-          <button type="button" className="button button-quiet" onClick={signOut} disabled={busy} data-testid="sign-out">
-            Sign out
+          <button type="button" className="button button-quiet button-small" onClick={signOut} disabled={busy} data-testid={t.signOut}>
+            {signOutLabel}
           </button>
         </>
       ) : null}
       {auth?.state === 'error' ? (
         <>
-          <div className="notice notice-error" role="alert" data-testid="sign-in-failed">
+          <div className="notice notice-error" role="alert" data-testid={t.failed}>
             <p className="notice-title">
-              <span aria-hidden="true" className="notice-icon">✕</span>Sign-in failed
+              <span aria-hidden="true" className="notice-icon">✕</span>
+              {title} sign-in failed
             </p>
             <p className="notice-message">{auth.message}</p>
           </div>
-          <button type="button" className="button button-primary" onClick={start} disabled={busy} data-testid="sign-in-start">
+          <button type="button" className="button button-primary" onClick={start} disabled={busy} data-testid={t.start}>
             Try again
           </button>
         </>
       ) : null}
-    </section>
+    </div>
   );
 }
 
-function DeviceCode({ auth, checks, onCancel, busy }: { auth: Extract<SignInState, { state: 'waiting' }>; checks: number; onCancel: () => void; busy: boolean }) {
+/** The section's state at a glance; signed-in says so in its own line below. */
+function SignInWord({ auth }: { auth: SignInState | null }) {
+  if (!auth || auth.state === 'signed-in') return null;
+  const look = {
+    'signed-out': { icon: '○', word: 'Not signed in', cls: 'state-pending' },
+    waiting: { icon: '◐', word: 'Waiting for the code', cls: 'state-running' },
+    'signed-in': { icon: '✓', word: 'Signed in', cls: 'state-done' },
+    error: { icon: '✕', word: 'Failed', cls: 'state-failed' },
+  }[auth.state];
+  return (
+    <span className={`state small ${look.cls}`}>
+      <span aria-hidden="true">{look.icon}</span> {look.word}
+    </span>
+  );
+}
+
+function DeviceCode({
+  auth,
+  checks,
+  busy,
+  prefix,
+  action,
+}: {
+  auth: Extract<SignInState, { state: 'waiting' }>;
+  checks: number;
+  busy: boolean;
+  prefix: string;
+  action: ReactNode;
+}) {
   const { formatTime } = useCase();
   const remaining = new Date(auth.expiresAt).getTime() - Date.now();
   return (
-    <div className="device-code" data-testid="device-code-block">
+    <div className="device-code" data-testid={`${prefix}device-code-block`} aria-busy={busy}>
       <p>
         On any device, open <strong>{auth.verificationUri}</strong> and enter this code:
       </p>
       <div className="device-code-row">
-        <span className="device-code-value mono" data-testid="device-code" aria-label={`Sign-in code ${auth.userCode.split('').join(' ')}`}>
+        <span className="device-code-value mono" data-testid={`${prefix}device-code`} aria-label={`Sign-in code ${auth.userCode.split('').join(' ')}`}>
           {auth.userCode}
         </span>
-        <CopyButton value={auth.userCode} label="sign-in code" testId="device-code-copy" />
+        <CopyButton value={auth.userCode} label="sign-in code" testId={`${prefix}device-code-copy`} />
       </div>
       <div className="device-code-url">
-        <span className="mono small" data-testid="verification-uri">
+        <span className="mono small" data-testid={`${prefix}verification-uri`}>
           {auth.verificationUri}
         </span>
-        <CopyButton value={auth.verificationUri} label="verification address" compact testId="verification-uri-copy" />
+        <CopyButton value={auth.verificationUri} label="verification address" compact testId={`${prefix}verification-uri-copy`} />
       </div>
-      <p className="muted small" data-testid="sign-in-waiting" role="status">
+      <p className="muted small" data-testid={`${prefix}sign-in-waiting`} role="status">
         Waiting for you to finish signing in · checked {plural(checks, 'time')}, every second · code expires {formatTime(auth.expiresAt)}
-        {remaining > 0 ? ` (in ${formatDuration(remaining)})` : ' (expired: cancel and sign in again)'}
+        {remaining > 0 ? ` (in ${formatDuration(remaining)})` : ' (expired: ask for a new code)'}
       </p>
-      <button type="button" className="button button-quiet" onClick={onCancel} disabled={busy} data-testid="sign-in-cancel">
-        Cancel sign-in
-      </button>
+      {action}
     </div>
   );
 }

@@ -1,4 +1,4 @@
-// E2E page object: the Collect screen — tenant, device-code sign-in and collection progress.
+// E2E page object: the Collect screen — tenant, device-code sign-ins (Graph, Exchange), options and preflight, progress, cancel/resume and the Collections list.
 import { expect, type Locator, type Page } from '@playwright/test';
 import type { DomNode } from './dom';
 import { Shell } from './Shell';
@@ -23,6 +23,53 @@ export interface CollectedCounts {
   bySource: Record<string, SourceCount>;
   totalRecords: number;
   totalPages: number;
+}
+
+export interface CollectOptionsInput {
+  /** Days of sign-ins and audits (0 skips them); left as shown when absent. */
+  logDays?: number;
+  /** Tick or untick "Include Exchange Online"; left as shown when absent. */
+  exchange?: boolean;
+}
+
+export interface PreflightRowView {
+  source: string;
+  label: string;
+  service: 'graph' | 'exchange';
+  needs: string;
+  status: 'ok' | 'missing' | 'unknown' | 'not-signed-in';
+  /** The status as shown (icon + word), e.g. `✓ OK`. */
+  statusText: string;
+  note: string;
+  /** Null when shown as unknown. */
+  estimatedRecords: number | null;
+}
+
+export interface RunSourceView {
+  source: string;
+  label: string;
+  state: 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+  stateText: string;
+  pages: number;
+  records: number;
+  window: string;
+  retries: number;
+  truncated: boolean;
+  notes: string;
+}
+
+export interface RunView {
+  runId: string;
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  stateText: string;
+  account: string;
+  resumable: boolean;
+  totals: string;
+  sources: RunSourceView[];
+  /** Change entries listed (appeared / disappeared / modified), 0 when none. */
+  changes: { entity: string; change: string; objectId: string }[];
+  /** The line shown when there are no changes, or ''. */
+  noChanges: string;
 }
 
 export class CollectPage {
@@ -74,9 +121,75 @@ export class CollectPage {
     return (await account.innerText()).trim();
   }
 
-  /** Starts a collection (the button is enabled only when signed in) and waits until the run is known. */
-  async collect(): Promise<void> {
+  /** Clicks "Sign in to Exchange Online" (the second device code) and returns the code and verification URL shown. */
+  async signInExchange(): Promise<DeviceCodePrompt> {
     await this.open();
+    await this.page.getByTestId('exo-sign-in-start').click();
+    const code = this.page.getByTestId('exo-device-code');
+    await expect(code).toBeVisible();
+    return {
+      userCode: (await code.innerText()).trim(),
+      verificationUri: (await this.page.getByTestId('exo-verification-uri').innerText()).trim(),
+    };
+  }
+
+  /** Waits until the Exchange Online section shows its account; returns the username. */
+  async waitExchangeSignedIn(timeout = 60_000): Promise<string> {
+    const account = this.page.getByTestId('exo-signed-in-account');
+    await expect(account).toBeVisible({ timeout });
+    return (await account.innerText()).trim();
+  }
+
+  /** Sets the collection options; waits for the preflight to reflect them. */
+  async setOptions(opts: CollectOptionsInput): Promise<void> {
+    await this.open();
+    if (opts.logDays !== undefined) await this.page.getByTestId('collect-log-days').fill(String(opts.logDays));
+    if (opts.exchange !== undefined) {
+      const box = this.page.getByTestId('collect-exchange');
+      await expect(box).toBeEnabled();
+      await box.setChecked(opts.exchange);
+    }
+    const rows = this.page.getByTestId('preflight-row');
+    if (opts.exchange !== undefined) {
+      const exo = rows.and(this.page.locator('[data-service="exchange"]'));
+      if (opts.exchange) await expect(exo.first()).toBeAttached();
+      else await expect(exo).toHaveCount(0);
+    }
+    if (opts.logDays !== undefined) {
+      const logs = rows.and(this.page.locator('[data-source="graph.signIns"]'));
+      if (opts.logDays > 0) await expect(logs).toHaveCount(1);
+      else await expect(logs).toHaveCount(0);
+    }
+  }
+
+  /** The preflight table as shown (opened if folded), once it has answered. */
+  async preflightRows(): Promise<PreflightRowView[]> {
+    await this.open();
+    const block = this.page.getByTestId('preflight');
+    if ((await block.getAttribute('open')) === null) await this.page.getByTestId('preflight-summary').click();
+    await expect(this.page.getByTestId('preflight-row').first()).toBeVisible();
+    return this.page.getByTestId('preflight-row').evaluateAll((rows: DomNode[]) =>
+      rows.map((r) => {
+        const text = (id: string) => (r.querySelector(`[data-testid="${id}"]`)?.textContent ?? '').replace(/\s+/g, ' ').trim();
+        const estimate = text('preflight-estimate');
+        return {
+          source: r.getAttribute('data-source') ?? '',
+          label: (r.querySelector('[data-testid="preflight-label"]')?.textContent ?? '').replace(/\s*(Graph|Exchange)\s*$/, '').trim(),
+          service: (r.getAttribute('data-service') ?? 'graph') as 'graph' | 'exchange',
+          needs: text('preflight-needs'),
+          status: (r.getAttribute('data-status') ?? 'unknown') as PreflightRowView['status'],
+          statusText: text('preflight-status'),
+          note: text('preflight-note').replace(/^—$/, ''),
+          estimatedRecords: /^[\d,]+$/.test(estimate) ? Number(estimate.replace(/,/g, '')) : null,
+        };
+      }),
+    );
+  }
+
+  /** Starts a collection (the button is enabled only when signed in) and waits until the run is known. */
+  async collect(opts: CollectOptionsInput = {}): Promise<void> {
+    await this.open();
+    if (opts.logDays !== undefined || opts.exchange !== undefined) await this.setOptions(opts);
     const previous = await this.collection.getAttribute('data-run-id');
     const button = this.page.getByTestId('collect-start');
     await expect(button).toBeEnabled();
@@ -119,6 +232,64 @@ export class CollectPage {
           state: (r.getAttribute('data-state') ?? 'pending') as 'pending' | 'running' | 'done' | 'failed',
           pages: num('source-pages'),
           records: num('source-records'),
+        };
+      }),
+    );
+  }
+
+  /** Cancels the running collection through its confirmation ("what was collected is kept") and waits until it has stopped. */
+  async cancel(timeout = 60_000): Promise<void> {
+    await this.page.getByTestId('collect-cancel').click();
+    const confirm = this.page.getByTestId('collect-cancel-confirm');
+    await expect(confirm).toContainText('stays in the case file');
+    await expect(confirm).toContainText('Resume');
+    await this.page.getByTestId('collect-cancel-yes').click();
+    await expect(this.collection).toHaveAttribute('data-state', /^(cancelled|done|failed)$/, { timeout });
+  }
+
+  /** Clicks Resume on that run in the Collections list; the run becomes the followed collection again. */
+  async resume(runId: string): Promise<void> {
+    await this.open();
+    const run = this.page.locator(`[data-testid="run"][data-run-id="${runId}"]`);
+    await run.getByTestId('run-resume').click();
+    await expect(this.collection).toHaveAttribute('data-run-id', runId);
+  }
+
+  /** The Collections list, newest first, as shown (each run's completeness table is read even when folded). */
+  async runs(): Promise<RunView[]> {
+    await this.open();
+    await expect(this.page.getByTestId('runs').getByTestId('run').first().or(this.page.getByTestId('runs-empty'))).toBeAttached();
+    return this.page.getByTestId('run').evaluateAll((runs: DomNode[]) =>
+      runs.map((r) => {
+        const text = (n: DomNode | null) => (n?.textContent ?? '').replace(/\s+/g, ' ').trim();
+        const num = (n: DomNode | null) => Number(text(n).replace(/[^\d]/g, '') || '0');
+        const sources = Array.from(r.querySelectorAll('[data-testid="run-source"]')).map((s) => ({
+          source: s.getAttribute('data-source') ?? '',
+          label: text(s.querySelector('[data-testid="run-source-label"]')),
+          state: (s.getAttribute('data-state') ?? 'pending') as RunSourceView['state'],
+          stateText: text(s.querySelector('[data-testid="run-source-state"]')),
+          pages: num(s.querySelector('[data-testid="run-source-pages"]')),
+          records: num(s.querySelector('[data-testid="run-source-records"]')),
+          window: text(s.querySelector('[data-testid="run-source-window"]')),
+          retries: num(s.querySelector('[data-testid="run-source-retries"]')),
+          truncated: s.getAttribute('data-truncated') === 'true',
+          notes: text(s.querySelector('[data-testid="run-source-notes"]')),
+        }));
+        const changes = Array.from(r.querySelectorAll('[data-testid="run-change"]')).map((c) => ({
+          entity: c.getAttribute('data-entity') ?? '',
+          change: c.getAttribute('data-change') ?? '',
+          objectId: c.getAttribute('data-object-id') ?? '',
+        }));
+        return {
+          runId: r.getAttribute('data-run-id') ?? '',
+          state: (r.getAttribute('data-state') ?? 'running') as RunView['state'],
+          stateText: text(r.querySelector('[data-testid="run-state"]')),
+          account: text(r.querySelector('[data-testid="run-account"]')),
+          resumable: r.getAttribute('data-resumable') === 'true',
+          totals: text(r.querySelector('[data-testid="run-totals"]')),
+          sources,
+          changes,
+          noChanges: text(r.querySelector('[data-testid="run-changes-none"]')),
         };
       }),
     );

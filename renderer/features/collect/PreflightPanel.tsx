@@ -1,0 +1,274 @@
+// Renderer: what the next collection will read — its options, each source's permission and expected size, and the Collect button.
+import { useId, useState } from 'react';
+import { useCase } from '../../lib/caseState';
+import { formatCount, formatDuration, plural } from '../../lib/format';
+import type { ApiError, PreflightRow, PreflightView } from '../../lib/api';
+import { ErrorNotice } from '../../components/ErrorNotice';
+
+export const MAX_LOG_DAYS = 180;
+
+/** The days field as a number, or null when it is not a whole number from 0 to 180. */
+export function parseLogDays(text: string): number | null {
+  if (!/^\s*\d{1,3}\s*$/.test(text)) return null;
+  const n = Number(text.trim());
+  return n >= 0 && n <= MAX_LOG_DAYS ? n : null;
+}
+
+const SERVICES = [
+  { id: 'graph', name: 'Microsoft Graph' },
+  { id: 'exchange', name: 'Exchange Online' },
+] as const;
+
+const STATUS: Record<PreflightRow['status'], { icon: string; word: string }> = {
+  ok: { icon: '✓', word: 'OK' },
+  missing: { icon: '✕', word: 'Missing' },
+  unknown: { icon: '?', word: 'Unknown' },
+  'not-signed-in': { icon: '○', word: 'Sign in first' },
+};
+
+interface Props {
+  signedIn: boolean | null;
+  exchangeAccount: string | null;
+  logDaysText: string;
+  onLogDays: (text: string) => void;
+  exchangeChecked: boolean;
+  onExchange: (on: boolean) => void;
+  preflight: PreflightView | null;
+  preflightError: ApiError | null;
+  preflightBusy: boolean;
+  onCollect: () => void;
+}
+
+export function PreflightPanel(props: Props) {
+  const { signedIn, exchangeAccount, logDaysText, onLogDays, exchangeChecked, onExchange, preflight, preflightError, preflightBusy, onCollect } = props;
+  const { collection } = useCase();
+  const running = collection?.state === 'running';
+  const daysId = useId();
+  const logDays = parseLogDays(logDaysText);
+  const rows = preflight?.rows ?? [];
+  const counts = { ok: 0, missing: 0, unknown: 0, 'not-signed-in': 0 };
+  for (const r of rows) counts[r.status] += 1;
+  const expected = rows.every((r) => r.estimatedRecords !== null) && rows.length > 0 ? rows.reduce((n, r) => n + (r.estimatedRecords ?? 0), 0) : null;
+  // Open while planning; folded away once a run is on screen, one click to look again.
+  const [openChoice, setOpenChoice] = useState<boolean | null>(null);
+  const open = openChoice ?? !collection;
+
+  const blocked = running || signedIn === false || logDays === null;
+  const why = running ? null : signedIn === false ? 'Sign in to Microsoft Graph first' : logDays === null ? `Enter a number of days from 0 to ${MAX_LOG_DAYS}` : null;
+
+  return (
+    <section className="panel" aria-labelledby="plan-heading" data-testid="collect-plan">
+      <div className="panel-head">
+        <h2 id="plan-heading">New collection</h2>
+        <span className="muted small" data-testid="plan-account">
+          {preflight?.graphAccount ? (
+            <>
+              Graph as <span className="mono">{preflight.graphAccount}</span>
+              {preflight.exchangeAccount ? (
+                <>
+                  {' '}· Exchange as <span className="mono">{preflight.exchangeAccount}</span>
+                </>
+              ) : null}
+            </>
+          ) : (
+            'Not signed in'
+          )}
+        </span>
+      </div>
+
+      <div className="collect-options" role="group" aria-label="Collection options">
+        <div className={`option${logDays === null ? ' has-error' : ''}`}>
+          <label htmlFor={daysId} className="option-label">
+            Sign-ins and audits for the last{' '}
+            <input
+              id={daysId}
+              type="number"
+              inputMode="numeric"
+              min={0}
+              max={MAX_LOG_DAYS}
+              step={1}
+              className="days-input"
+              value={logDaysText}
+              onChange={(e) => onLogDays(e.target.value)}
+              aria-describedby={`${daysId}-hint`}
+              aria-invalid={logDays === null}
+              data-testid="collect-log-days"
+            />{' '}
+            days
+          </label>
+          <p className={logDays === null ? 'field-error' : 'field-hint'} id={`${daysId}-hint`}>
+            {logDays === null ? `Enter a whole number from 0 to ${MAX_LOG_DAYS}.` : logDays === 0 ? 'Skipped: no sign-ins or audits will be read.' : 'Entra keeps 30 days on P1/P2, 7 on Free. 0 skips them.'}
+          </p>
+        </div>
+        <div className="option">
+          <label className="checkbox option-label">
+            <input
+              type="checkbox"
+              checked={exchangeChecked}
+              disabled={exchangeAccount === null}
+              onChange={(e) => onExchange(e.target.checked)}
+              aria-describedby={`${daysId}-exo-hint`}
+              data-testid="collect-exchange"
+            />
+            Include Exchange Online (connectors, transport rules, Unified Audit Log)
+          </label>
+          <p className="field-hint" id={`${daysId}-exo-hint`}>
+            {exchangeAccount === null ? 'Sign in to Exchange Online first (second code, under Sign-in).' : `As ${exchangeAccount}. The audit log follows the same window.`}
+          </p>
+        </div>
+      </div>
+
+      <div className="collect-action">
+        <button type="button" className="button button-primary" onClick={onCollect} disabled={blocked} aria-describedby={why ? 'collect-why' : undefined} data-testid="collect-start">
+          {running ? 'Collecting…' : collection ? 'Collect again' : 'Collect'}
+        </button>
+        <p className="collect-action-text small" data-testid="plan-summary">
+          {why ? (
+            <span className="muted" id="collect-why">
+              {why}.
+            </span>
+          ) : null}{' '}
+          {preflight ? (
+            <>
+              {plural(rows.length, 'source')}
+              {expected !== null ? ` · about ${plural(expected, 'record')} expected` : ''}
+              {' · '}
+              {preflight.estimatedMinimumSeconds !== null ? (
+                <span data-testid="plan-minimum">
+                  {preflight.estimatedMinimumSeconds > 0
+                    ? `at least ${formatDuration(preflight.estimatedMinimumSeconds * 1000)} of report throttling`
+                    : 'no throttling wait expected'}{' '}
+                  <span className="muted">(from {preflight.basis ?? 'earlier sizes'})</span>
+                </span>
+              ) : (
+                <span className="muted" data-testid="plan-minimum">
+                  duration unknown until this case has one clean collection
+                </span>
+              )}
+            </>
+          ) : null}
+        </p>
+      </div>
+
+      {preflightError ? <ErrorNotice error={preflightError} title="Could not check the sources before collecting" testId="preflight-error" /> : null}
+
+      <details className="preflight" open={open} // The toggle event also fires when React opens or folds it: only a difference from the default is a choice.
+        onToggle={(e) => e.currentTarget.open !== open && setOpenChoice(e.currentTarget.open)} data-testid="preflight">
+        <summary className="preflight-summary" data-testid="preflight-summary">
+          <span className="preflight-title">Preflight</span>{' '}
+          <span className="muted">
+            {!preflight ? (
+              'checking…'
+            ) : (
+              <>
+                {plural(rows.length, 'source')}
+                {counts.ok ? (
+                  <>
+                    {' · '}
+                    <StatusCount status="ok" n={counts.ok} />
+                  </>
+                ) : null}
+                {counts.missing ? (
+                  <>
+                    {' · '}
+                    <StatusCount status="missing" n={counts.missing} />
+                  </>
+                ) : null}
+                {counts.unknown ? (
+                  <>
+                    {' · '}
+                    <StatusCount status="unknown" n={counts.unknown} />
+                  </>
+                ) : null}
+                {counts['not-signed-in'] ? (
+                  <>
+                    {' · '}
+                    <StatusCount status="not-signed-in" n={counts['not-signed-in']} />
+                  </>
+                ) : null}
+                {preflightBusy ? ' · checking again…' : ''}
+              </>
+            )}
+          </span>
+        </summary>
+        {preflight ? (
+          <>
+            <div className="table-scroll">
+              <table className="data-table preflight-table" aria-label="Preflight" data-testid="preflight-table" aria-busy={preflightBusy}>
+                <thead>
+                  <tr>
+                    <th scope="col">Source</th>
+                    <th scope="col">Needs</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Note</th>
+                    <th scope="col" className="numeric" title="Records in this case's last clean collection">
+                      Expected records
+                    </th>
+                  </tr>
+                </thead>
+                {SERVICES.filter((svc) => rows.some((r) => r.service === svc.id)).map((svc) => {
+                  const group = rows.filter((r) => r.service === svc.id);
+                  return (
+                    <tbody key={svc.id} className="preflight-group">
+                      <tr className="group-row">
+                        <th scope="rowgroup" colSpan={5}>
+                          {svc.name} <span className="muted">· {plural(group.length, 'source')} · {(svc.id === 'graph' ? preflight.graphAccount : preflight.exchangeAccount) ?? 'not signed in'}</span>
+                        </th>
+                      </tr>
+                      {group.map((r) => (
+                        <tr key={r.source} data-testid="preflight-row" data-source={r.source} data-status={r.status} data-service={r.service}>
+                          <td className="cell-strong nowrap" data-testid="preflight-label">
+                            {r.label}
+                          </td>
+                          <td className="small" data-testid="preflight-needs">{r.needs}</td>
+                          <td className="nowrap">
+                            <span className={`state pf-${r.status}`} data-testid="preflight-status">
+                              <span aria-hidden="true">{STATUS[r.status].icon}</span> {STATUS[r.status].word}
+                            </span>
+                          </td>
+                          <td className="small" data-testid="preflight-note">{r.note ?? <span className="muted">—</span>}</td>
+                          <td className="numeric" data-testid="preflight-estimate">
+                            {r.estimatedRecords === null ? (
+                              <span className="muted" title="Unknown: no earlier clean collection in this case">
+                                —
+                              </span>
+                            ) : (
+                              formatCount(r.estimatedRecords)
+                            )}
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  );
+                })}
+              </table>
+            </div>
+            <div className="preflight-foot small">
+              <details data-testid="preflight-scopes">
+                <summary>{plural(preflight.grantedScopes.length, 'scope')} granted to the Graph token</summary>
+                {preflight.grantedScopes.length ? (
+                  <ul className="scope-list mono">
+                    {preflight.grantedScopes.map((s) => (
+                      <li key={s}>{s}</li>
+                    ))}
+                  </ul>
+                ) : (
+                  <p className="muted">None yet: sign in to Microsoft Graph.</p>
+                )}
+              </details>
+              <span className="muted">Exchange checks its roles on each call, so its sources show as unknown until collected.</span>
+            </div>
+          </>
+        ) : null}
+      </details>
+    </section>
+  );
+}
+
+function StatusCount({ status, n }: { status: PreflightRow['status']; n: number }) {
+  return (
+    <span className={`pf-${status}`}>
+      <span aria-hidden="true">{STATUS[status].icon}</span> {formatCount(n)} {STATUS[status].word.toLowerCase()}
+    </span>
+  );
+}
