@@ -126,7 +126,7 @@ interface UalCursor {
 
 /**
  * The Unified Audit Log over the run's window, read session by session with ReturnLargeSet. A slice whose
- * ResultCount passes the session cap is halved until every slice fits, so nothing is silently cut off.
+ * ResultCount reaches the session cap is halved until every slice fits, so nothing is silently cut off.
  */
 function unifiedAuditLog(): CollectionSource {
   return {
@@ -146,7 +146,8 @@ function unifiedAuditLog(): CollectionSource {
       const total = Number((page.value[0] as { ResultCount?: unknown } | undefined)?.ResultCount ?? 0);
       const firstOfSession = at.fetched === 0 && at.nextLink === null;
       const span = Date.parse(to) - Date.parse(from);
-      if (firstOfSession && total > UAL_SESSION_CAP && span > UAL_MIN_SLICE_MS) {
+      // In a ReturnLargeSet session ResultCount may itself stop at the cap: a full session means "maybe more", so split.
+      if (firstOfSession && total >= UAL_SESSION_CAP && span > UAL_MIN_SLICE_MS) {
         // Too many for one session: halve the slice and start again; this page's rows come back in the halves.
         const mid = new Date(Date.parse(from) + Math.floor(span / 2)).toISOString();
         const next: UalCursor = { slices: [[from, mid], [mid, to], ...at.slices.slice(1)], sessionId: null, nextLink: null, fetched: 0 };
@@ -158,7 +159,7 @@ function unifiedAuditLog(): CollectionSource {
       if (page.next) next = { ...at, sessionId, nextLink: page.next, fetched };
       else if (page.value.length > 0 && fetched < cap) next = { ...at, sessionId, nextLink: null, fetched };
       else next = at.slices.length > 1 ? { slices: at.slices.slice(1), sessionId: null, nextLink: null, fetched: 0 } : null;
-      return { ...page, next: next ? JSON.stringify(next) : null, truncated: total > UAL_SESSION_CAP };
+      return { ...page, next: next ? JSON.stringify(next) : null, truncated: total >= UAL_SESSION_CAP };
     },
   };
 }

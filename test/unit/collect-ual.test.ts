@@ -8,7 +8,7 @@ import type { Database } from 'better-sqlite3';
 interface Row { Identity: string; CreationDate: string; ResultIndex?: number; ResultCount?: number }
 
 /** Search-UnifiedAuditLog as documented: 5,000 rows per call at most, 50,000 per session, ResultCount on every row. */
-function fakeExchange(rows: Row[]) {
+function fakeExchange(rows: Row[], capCount = false) {
   const sessions = new Map<string, number>();
   let calls = 0;
   const reader: ExchangeReader = {
@@ -26,7 +26,8 @@ function fakeExchange(rows: Row[]) {
       const size = Math.min(Number(p.ResultSize), 5000);
       const slice = inWindow.slice(offset, Math.min(offset + size, UAL_SESSION_CAP));
       sessions.set(session, offset + slice.length);
-      const value = slice.map((r, i) => ({ ...r, ResultIndex: offset + i + 1, ResultCount: inWindow.length }));
+      // Like the service in a ReturnLargeSet session, ResultCount may stop at the session cap.
+      const value = slice.map((r, i) => ({ ...r, ResultIndex: offset + i + 1, ResultCount: capCount ? Math.min(inWindow.length, UAL_SESSION_CAP) : inWindow.length }));
       const body = Buffer.from(JSON.stringify({ value }));
       const page: ExchangePage = { url: reader.invokeUrl, requestBody: '', status: 200, contentType: 'application/json', body, value, nextLink: null };
       return page;
@@ -71,6 +72,15 @@ describe('Unified Audit Log source', () => {
   it('splits a window over the session cap until every slice fits, losing and repeating nothing', async () => {
     const rows = rowsOver(130_000, '2026-10-01T00:00:00Z', 4 * 86_400_000);
     const { reader } = fakeExchange(rows);
+    const { seen, truncated } = await drain(reader, { from: '2026-10-01T00:00:00Z', to: '2026-10-05T00:00:00Z' });
+    expect(seen).toHaveLength(130_000);
+    expect(new Set(seen).size).toBe(130_000);
+    expect(truncated).toBe(false);
+  });
+
+  it('splits too when ResultCount itself stops at the session cap', async () => {
+    const rows = rowsOver(130_000, '2026-10-01T00:00:00Z', 4 * 86_400_000);
+    const { reader } = fakeExchange(rows, true);
     const { seen, truncated } = await drain(reader, { from: '2026-10-01T00:00:00Z', to: '2026-10-05T00:00:00Z' });
     expect(seen).toHaveLength(130_000);
     expect(new Set(seen).size).toBe(130_000);
