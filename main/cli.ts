@@ -40,7 +40,7 @@ Commands:
                         Create a new case file.
   case info <file> [--json]
                         Case metadata, evidence and custody counts, collection runs.
-  collect <case> --env <environment file> [--auto-approve-on-sim] [--exchange] [--resume]
+  collect <case> --env <environment file> [--auto-approve-on-sim] [--exchange [--inbox-rules <upn,...>]] [--resume]
   collect <case> --tenant <domain|id> [--cloud commercial|gcchigh|dod|china] [--client-id <id>] [--exchange] [--resume]
                         Sign in with a device code and collect (read-only) into the case.
                         --app-id <id> --certificate <pem> --private-key <pem> signs in as the engagement's
@@ -49,6 +49,7 @@ Commands:
                         PEREGRINE_TOKEN_CACHE_PASSPHRASE (otherwise tokens live in memory only).
                         --exchange also signs in to Exchange Online (a second code) and reads
                         connectors and transport rules.
+                        --inbox-rules <upn,upn,...> (with --exchange) reads those mailboxes' inbox rules.
                         Sign-ins and directory audits are read for --days <n> (default 30) up to now,
                         or --since <date> [--until <date>]; --no-logs skips them.
                         --resume continues the last unfinished collection from its checkpoints.
@@ -207,6 +208,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
       'private-key': { type: 'string' },
       'app-only': { type: 'boolean' },
       'token-cache': { type: 'string' },
+      'inbox-rules': { type: 'string' },
       logs: { type: 'boolean', default: true },
       days: { type: 'string' },
       since: { type: 'string' },
@@ -318,6 +320,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
         actor: summary.examiner,
         resume: !!resumable,
         window,
+        inboxRuleMailboxes: typeof values['inbox-rules'] === 'string' ? values['inbox-rules'].split(',').map((m) => m.trim()).filter(Boolean) : undefined,
       },
     );
     if (io.isTTY) io.err('');

@@ -7,6 +7,7 @@ import migration0050 from './0050-events';
 import migration0060 from './0060-object-changes';
 import migration0070 from './0070-tenant-objects';
 import migration0080 from './0080-evidence-request';
+import migration0090 from './0090-source-scope';
 
 export { PEREGRINE_APPLICATION_ID } from './0010-case';
 
@@ -27,4 +28,5 @@ export const migrations: readonly Migration[] = [
   { version: 60, name: 'object-changes', sql: migration0060 },
   { version: 70, name: 'tenant-objects', sql: migration0070 },
   { version: 80, name: 'evidence-request', sql: migration0080 },
+  { version: 90, name: 'source-scope', sql: migration0090 },
 ];

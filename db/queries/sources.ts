@@ -15,6 +15,8 @@ export interface SourceRecord {
   nextUrl: string | null;
   windowFrom: string | null;
   windowTo: string | null;
+  /** What the source was asked to cover beyond a window (e.g. mailboxes), as planned. */
+  scope: unknown;
   expected: number | null;
   truncated: boolean;
   retries: number;
@@ -34,6 +36,7 @@ interface SourceColumns {
   next_url: string | null;
   window_from: string | null;
   window_to: string | null;
+  scope: string | null;
   expected: number | null;
   truncated: number;
   retries: number;
@@ -53,6 +56,7 @@ const toRecord = (r: SourceColumns): SourceRecord => ({
   nextUrl: r.next_url,
   windowFrom: r.window_from,
   windowTo: r.window_to,
+  scope: r.scope === null ? null : (JSON.parse(r.scope) as unknown),
   expected: r.expected,
   truncated: r.truncated === 1,
   retries: r.retries,
@@ -62,11 +66,15 @@ const toRecord = (r: SourceColumns): SourceRecord => ({
   finishedAt: r.finished_at,
 });
 
-export function initSources(db: Database, runId: string, sources: { source: string; label: string; windowFrom?: string | null; windowTo?: string | null }[]): void {
+export function initSources(
+  db: Database,
+  runId: string,
+  sources: { source: string; label: string; windowFrom?: string | null; windowTo?: string | null; scope?: unknown }[],
+): void {
   const insert = db.prepare(
-    `INSERT INTO collection_source (run_id, source, label, window_from, window_to) VALUES (?, ?, ?, ?, ?)`,
+    `INSERT INTO collection_source (run_id, source, label, window_from, window_to, scope) VALUES (?, ?, ?, ?, ?, ?)`,
   );
-  for (const s of sources) insert.run(runId, s.source, s.label, s.windowFrom ?? null, s.windowTo ?? null);
+  for (const s of sources) insert.run(runId, s.source, s.label, s.windowFrom ?? null, s.windowTo ?? null, s.scope === undefined ? null : JSON.stringify(s.scope));
 }
 
 /** In the order they were planned. */

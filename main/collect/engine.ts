@@ -37,6 +37,8 @@ export interface FetchContext {
   pageSize: number;
   /** The time window of a windowed (log) source, as planned when the run started; null for directory objects. */
   window: { from: string; to: string } | null;
+  /** What else the source was planned to cover (e.g. mailboxes), as stored with the plan; null when nothing. */
+  scope: unknown;
   signal?: AbortSignal;
   onRetry: () => void;
 }
@@ -55,6 +57,8 @@ export interface CollectionSource {
   windowed?: boolean;
   /** Shares Graph's identity-report budget (5 requests per 10 s): collected in its own lane beside the rest. */
   throttled?: boolean;
+  /** What the run asks this source to cover beyond a window, stored with the plan so a resume reads the same. */
+  scopeOf?: (target: CollectTarget) => unknown;
 }
 
 export interface CollectDeps {
@@ -79,6 +83,8 @@ export interface CollectTarget {
   resume?: boolean;
   /** Time window for log sources (ISO, UTC; `to` exclusive). Needed when any planned source is windowed. */
   window?: { from: string; to: string };
+  /** Mailboxes whose inbox rules to read (UPNs or addresses), chosen by the examiner. */
+  inboxRuleMailboxes?: string[];
 }
 
 /** A page that carries a secret value is refused whole: secrets never enter the case file. */
@@ -104,7 +110,17 @@ export async function runCollection(deps: CollectDeps, target: CollectTarget, so
       startRun(db, { runId, startedAt: clock().toISOString(), environment: target.environment, tenantId: target.tenantId, account: target.account });
       const windowed = sources.filter((s) => s.windowed);
       if (windowed.length && !target.window) throw new Error(`Log sources (${windowed.map((s) => s.label).join(', ')}) need a time window.`);
-      initSources(db, runId, sources.map(({ source, label, windowed: w }) => ({ source, label, windowFrom: w ? target.window!.from : null, windowTo: w ? target.window!.to : null })));
+      initSources(
+        db,
+        runId,
+        sources.map(({ source, label, windowed: w, scopeOf }) => ({
+          source,
+          label,
+          windowFrom: w ? target.window!.from : null,
+          windowTo: w ? target.window!.to : null,
+          scope: scopeOf?.(target),
+        })),
+      );
       appendCustody(db, {
         at: clock().toISOString(),
         action: 'collection.started',
@@ -128,7 +144,7 @@ export async function runCollection(deps: CollectDeps, target: CollectTarget, so
     let more = record.nextUrl !== null || record.pages === 0;
     try {
       const window = record.windowFrom && record.windowTo ? { from: record.windowFrom, to: record.windowTo } : null;
-      const ctx: FetchContext = { db, runId, pageSize: deps.pageSize ?? 999, window, signal: deps.signal, onRetry: () => recordRetry(db, runId, spec.source) };
+      const ctx: FetchContext = { db, runId, pageSize: deps.pageSize ?? 999, window, scope: record.scope, signal: deps.signal, onRetry: () => recordRetry(db, runId, spec.source) };
       while (more) {
         const page = await spec.fetch(readers, cursor, ctx);
         if (SECRET_VALUE.test(page.body.toString('utf8'))) {

@@ -259,6 +259,34 @@ export const LOG_SOURCES: readonly CollectionSource[] = [
   graphLog('graph.directoryAudits', 'Directory audits', '/v1.0/auditLogs/directoryAudits', 'activityDateTime', (db, runId, ev, list) => void insertDirectoryAudits(db, runId, ev, list)),
 ];
 
+interface MailboxCursor {
+  mailbox: number;
+  url: string | null;
+}
+
+/** Inbox rules of the mailboxes the examiner chose: one Get-InboxRule per mailbox, as the cmdlet requires. */
+function inboxRules(): CollectionSource {
+  return {
+    source: 'exo.inboxRules',
+    label: 'Inbox rules',
+    service: 'exchange',
+    snapshot: 'object:inboxRule',
+    scopeOf: (target) => ({ mailboxes: target.inboxRuleMailboxes ?? [] }),
+    store: objects({ kind: 'inboxRule', id: (o) => get(o, 'Identity') ?? get(o, 'RuleIdentity'), name: (o) => get(o, 'Name'), principal: (o) => get(o, 'MailboxOwnerId') }),
+    fetch: async (readers, cursor, ctx) => {
+      if (!readers.exchange) throw new Error('Not signed in to Exchange Online.');
+      const mailboxes = (ctx.scope as { mailboxes?: string[] } | null)?.mailboxes ?? [];
+      if (mailboxes.length === 0) throw new Error('No mailboxes were chosen for inbox rules.');
+      const at: MailboxCursor = cursor ? (JSON.parse(cursor) as MailboxCursor) : { mailbox: 0, url: null };
+      const page = fromExchange(await readers.exchange.page('Get-InboxRule', { Mailbox: mailboxes[at.mailbox]! }, at.url ?? undefined, ctx.signal, ctx.onRetry));
+      const next: MailboxCursor | null = page.next ? { mailbox: at.mailbox, url: page.next } : at.mailbox + 1 < mailboxes.length ? { mailbox: at.mailbox + 1, url: null } : null;
+      return { ...page, next: next ? JSON.stringify(next) : null };
+    },
+  };
+}
+
+const INBOX_RULES = inboxRules();
+
 export const EXCHANGE_LOG_SOURCES: readonly CollectionSource[] = [unifiedAuditLog()];
 
 export const EXCHANGE_SOURCES: readonly CollectionSource[] = [
@@ -272,16 +300,17 @@ export const EXCHANGE_SOURCES: readonly CollectionSource[] = [
 ];
 
 /** The sources a session can collect: logs only with a window, Exchange ones only when signed in to Exchange Online. */
-export function plannedSources(readers: CollectDeps['readers'], withLogs: boolean): CollectionSource[] {
+export function plannedSources(readers: CollectDeps['readers'], withLogs: boolean, inboxRuleMailboxes: string[] = []): CollectionSource[] {
   return [
     ...GRAPH_SOURCES,
     ...(withLogs ? LOG_SOURCES : []),
     ...(readers.exchange ? EXCHANGE_SOURCES : []),
     ...(readers.exchange && withLogs ? EXCHANGE_LOG_SOURCES : []),
+    ...(readers.exchange && inboxRuleMailboxes.length ? [INBOX_RULES] : []),
   ];
 }
 
-const ALL_SOURCES: readonly CollectionSource[] = [...GRAPH_SOURCES, ...LOG_SOURCES, ...EXCHANGE_SOURCES, ...EXCHANGE_LOG_SOURCES];
+const ALL_SOURCES: readonly CollectionSource[] = [...GRAPH_SOURCES, ...LOG_SOURCES, ...EXCHANGE_SOURCES, ...EXCHANGE_LOG_SOURCES, INBOX_RULES];
 
 /** A new run plans from what this session can reach; a resumed run keeps the plan it started with. */
 export function collectTenant(deps: CollectDeps, target: CollectTarget): Promise<CollectionStatus> {
@@ -289,5 +318,5 @@ export function collectTenant(deps: CollectDeps, target: CollectTarget): Promise
     const planned = new Set(listSources(deps.db, target.runId).map((s) => s.source));
     return runCollection(deps, target, ALL_SOURCES.filter((s) => planned.has(s.source)));
   }
-  return runCollection(deps, target, plannedSources(deps.readers, !!target.window));
+  return runCollection(deps, target, plannedSources(deps.readers, !!target.window, target.inboxRuleMailboxes));
 }

@@ -27,6 +27,7 @@ describe.each(['contoso', 'fabrikam'] as const)('a full collection of the %s sce
   let sim: SimHandle;
   let db: Database;
   let runId: string;
+  let chosen: SimHandle['tenant']['users'];
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), `peregrine-truth-${scenario}-`));
@@ -45,9 +46,15 @@ describe.each(['contoso', 'fabrikam'] as const)('a full collection of the %s sce
     ({ db } = createCase(path.join(dir, 'c.peregrine'), { name: scenario, examiner: 'E' }, { clock: () => new Date(), toolVersion: 'test' }));
     runId = crypto.randomUUID();
     const window = sim.groundTruth.logs!.window;
+    // The examiner picks mailboxes to read inbox rules from: here the first three that have any.
+    chosen = sim.tenant.users.filter((u) => sim.exchange.state.inboxRules(u).length > 0).slice(0, 3);
     const status = await collectTenant(
       { db, readers: { graph, exchange }, clock: () => new Date() },
-      { runId, environment: env.name, tenantId: account.tenantId, account: admin, actor: 'E', window: { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() } },
+      {
+        runId, environment: env.name, tenantId: account.tenantId, account: admin, actor: 'E',
+        window: { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() },
+        inboxRuleMailboxes: chosen.map((u) => u.userPrincipalName),
+      },
     );
     expect(status.sources.filter((s) => s.state !== 'done')).toEqual([]);
   }, 180_000);
@@ -102,5 +109,10 @@ describe.each(['contoso', 'fabrikam'] as const)('a full collection of the %s sce
     expect(mailboxes).toHaveLength(exo.counts.mailboxes);
     const names = new Set(mailboxes.flatMap((m) => [m.displayName, String(m.raw.PrimarySmtpAddress ?? ''), String(m.raw.UserPrincipalName ?? '')]));
     expect(exo.externalForwarding.mailboxes.filter((m) => !names.has(m))).toEqual([]);
+    // Inbox rules of exactly the chosen mailboxes.
+    const expected = chosen.reduce((n, u) => n + sim.exchange.state.inboxRules(u).length, 0);
+    expect(expected).toBeGreaterThan(0);
+    expect(listObjects(db, runId, 'inboxRule')).toHaveLength(expected);
+    expect(listSources(db, runId).find((s) => s.source === 'exo.inboxRules')).toMatchObject({ state: 'done', records: expected, scope: { mailboxes: chosen.map((u) => u.userPrincipalName) } });
   });
 });

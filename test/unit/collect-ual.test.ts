@@ -44,7 +44,7 @@ function rowsOver(count: number, fromIso: string, spanMs: number): Row[] {
 async function drain(reader: ExchangeReader, window: { from: string; to: string }) {
   const source = EXCHANGE_LOG_SOURCES[0]!;
   const readers = { exchange: reader } as unknown as Readers;
-  const ctx: FetchContext = { db: {} as Database, runId: 'r', pageSize: 999, window, onRetry: () => undefined };
+  const ctx: FetchContext = { db: {} as Database, runId: 'r', pageSize: 999, window, scope: null, onRetry: () => undefined };
   const seen: string[] = [];
   let truncated = false;
   let cursor: string | null = null;

@@ -85,6 +85,11 @@ const promised: Record<number, MigrationPromise> = {
     indexes: [],
     triggers: [],
   },
+  90: {
+    tables: { collection_source: ['scope'] },
+    indexes: [],
+    triggers: [],
+  },
 };
 
 const names = (db: Database, type: string): string[] =>
