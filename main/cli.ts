@@ -21,7 +21,7 @@ import { readOnlyTransport } from './http/read-only';
 import { createGraphReader, type GraphReader } from './graph/reader';
 import { createPacer } from './graph/pacer';
 import { collectTenant } from './collect/sources';
-import { preflight } from './collect/preflight';
+import { directoryRolesOf, preflight } from './collect/preflight';
 import { applicationFindings, applicationRows } from './detect';
 import { defaultKeyDir, loadOrCreateExaminerKey } from './sign/keys';
 import { exportCase } from './timeline/export';
@@ -297,7 +297,10 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
         anchorMailbox: login.anchorMailbox(appOnly ? await initialDomain(graph) : ''),
       });
     }
+    const roles = await directoryRolesOf(graph, account.objectId);
+    if (roles) io.err(`Directory roles of ${account.username}: ${roles.length ? roles.join(', ') : 'none'}.`);
     const plan = preflight({
+      roles,
       grantedScopes: account.scopes,
       graphAccount: account.username,
       exchangeAccount: exchange ? account.username : null,

@@ -95,6 +95,8 @@ export interface PreflightRow {
 export interface PreflightView {
   graphAccount: string | null;
   exchangeAccount: string | null;
+  /** The signed-in user's directory roles; null when they could not be read. */
+  roles: string[] | null;
   grantedScopes: string[];
   rows: PreflightRow[];
   /** The least time the report endpoints' throttling allows, from the last collection's sizes; null when unknown. */

@@ -191,7 +191,7 @@ export function createAppOnlySession(
     environment,
     async signIn() {
       const { tenantId, roles } = await acquire(environment.graphScopes, false);
-      current = { username: `app:${credentials.clientId}`, tenantId, scopes: roles };
+      current = { username: `app:${credentials.clientId}`, tenantId, objectId: null, scopes: roles };
       return current;
     },
     async getAccessToken(scopes, opts) {

@@ -14,6 +14,8 @@ export interface DeviceCodePrompt {
 export interface SignedInAccount {
   username: string;
   tenantId: string;
+  /** The directory object id of the signed-in user (for app-only, of nothing: null). */
+  objectId: string | null;
   /** Scopes granted on the last token, as the token service reported them. */
   scopes: string[];
 }
@@ -73,6 +75,7 @@ export function createTenantSession(
   const toAccount = (r: AuthenticationResult): SignedInAccount => ({
     username: r.account?.username ?? '(unknown)',
     tenantId: r.tenantId || r.account?.tenantId || environment.tenant,
+    objectId: r.account?.localAccountId || null,
     scopes: r.scopes,
   });
 
@@ -117,7 +120,7 @@ export function createTenantSession(
       return result.accessToken;
     },
     account() {
-      return current ? { username: current.info.username, tenantId: current.info.tenantId, scopes: current.scopes } : null;
+      return current ? { username: current.info.username, tenantId: current.info.tenantId, objectId: current.info.localAccountId || null, scopes: current.scopes } : null;
     },
     async signOut() {
       if (current) await pca.getTokenCache().removeAccount(current.info);

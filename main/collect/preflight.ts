@@ -1,5 +1,6 @@
 // Main process / CLI: before collecting, what each source needs, whether the signed-in identity has it, and what will come back short and why.
 import type { PreflightRow, PreflightView } from '../../preload/contract';
+import type { GraphReader } from '../graph/reader';
 import { EXCHANGE_LOG_SOURCES, EXCHANGE_SOURCES, GRAPH_SOURCES, LOG_SOURCES } from './sources';
 
 /** Least permissions per Graph source (any one suffices), as Microsoft documents them. */
@@ -22,6 +23,35 @@ const NEEDS: Record<string, string[]> = {
 const GRAPH_LOG_RETENTION_DAYS = 30;
 const UAL_RETENTION_DAYS = 180;
 
+/** Directory role templates an IR collection cares about, by their fixed template ids. */
+const ROLE_NAMES: Record<string, string> = {
+  '62e90394-69f5-4237-9190-012177145e10': 'Global Administrator',
+  'f2ef992c-3afb-46b9-b7cf-a126ee74c451': 'Global Reader',
+  '29232cdf-9323-42fd-ade2-1d097af3e4de': 'Exchange Administrator',
+  '194ae4cb-b126-40b2-bd5b-6091b380977d': 'Security Administrator',
+  '5d6b6bb7-de71-4623-b4af-96380a352509': 'Security Reader',
+  '4a5d8f65-41da-4de4-8968-e035b65339cf': 'Reports Reader',
+  '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3': 'Application Administrator',
+  '158c047a-c907-4556-b7ef-446551a6b5f7': 'Cloud Application Administrator',
+  'e8611ab8-c189-46e8-94e1-60213ab1f814': 'Privileged Role Administrator',
+  'fdd7a751-b60b-444a-984c-02652fe8fa1c': 'Groups Administrator',
+};
+
+/**
+ * The signed-in user's directory roles, read from their role assignments (least permission RoleManagement.Read.Directory).
+ * Null when they cannot be read: the collection can still run, the preflight just cannot say.
+ */
+export async function directoryRolesOf(graph: GraphReader, objectId: string | null): Promise<string[] | null> {
+  if (!objectId) return null;
+  try {
+    const page = await graph.page(`/v1.0/roleManagement/directory/roleAssignments?$filter=${encodeURIComponent(`principalId eq '${objectId}'`)}`);
+    const ids = page.value.map((a) => String((a as { roleDefinitionId?: unknown }).roleDefinitionId ?? ''));
+    return [...new Set(ids.filter(Boolean).map((id) => ROLE_NAMES[id] ?? `role ${id}`))].sort();
+  } catch {
+    return null;
+  }
+}
+
 export interface PreflightInput {
   /** Scopes (delegated) or app roles (app-only) the Graph token carries. */
   grantedScopes: string[];
@@ -31,6 +61,8 @@ export interface PreflightInput {
   exchange: boolean;
   /** Records per source from this case's last clean collection, for the estimate. */
   previous: Record<string, number> | null;
+  /** The signed-in user's directory roles, when they could be read. */
+  roles?: string[] | null;
 }
 
 /** Strips a resource prefix: tokens for `.default` may list `https://graph.microsoft.com/X` or just `X`. */
@@ -90,6 +122,7 @@ export function preflight(input: PreflightInput): PreflightView {
   return {
     graphAccount: input.graphAccount,
     exchangeAccount: input.exchangeAccount,
+    roles: input.roles ?? null,
     grantedScopes: [...granted].sort(),
     rows,
     estimatedMinimumSeconds: estimateSeconds,

@@ -14,7 +14,9 @@ import { createHttpTransport, type HttpTransport } from '../http/https';
 import { startCollectionJob, type RunningJob, type WorkerEntry } from '../jobs/collect-job';
 import { collectionStatus } from '../collect/engine';
 import { getRun, latestCompletedRun, listRuns } from '../../db/queries/runs';
-import { preflight } from '../collect/preflight';
+import { directoryRolesOf, preflight } from '../collect/preflight';
+import { createGraphReader } from '../graph/reader';
+import { readOnlyTransport } from '../http/read-only';
 import { listSources } from '../../db/queries/sources';
 import { listChanges } from '../../db/queries/changes';
 import { applicationFindings, applicationRows } from '../detect';
@@ -295,7 +297,17 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
       preflight: async ({ logDays, exchange }) => {
         const { db } = requireCase();
         const previousRun = latestCompletedRun(db);
+        const session = graphSlot.session;
+        const signedIn = session?.account() ?? null;
+        const roles =
+          session && signedIn && deps.environment
+            ? await directoryRolesOf(
+                createGraphReader({ baseUrl: deps.environment.graphBaseUrl, transport: readOnlyTransport(transportFor(deps.environment)), getToken: (o) => session.getAccessToken(deps.environment!.graphScopes, o), maxRetries: 1 }),
+                signedIn.objectId,
+              )
+            : null;
         return preflight({
+          roles,
           grantedScopes: graphSlot.session?.account()?.scopes ?? [],
           graphAccount: graphSlot.session?.account()?.username ?? null,
           exchangeAccount: exchangeSlot.session?.account()?.username ?? null,

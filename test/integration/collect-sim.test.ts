@@ -110,6 +110,8 @@ describe('collectDirectory against the simulator', () => {
     // Two days of sign-ins and audits: enough pages to prove the logs land, few enough to stay quick under pacing.
     expect(await cli(['collect', file, '--env', envFile, '--auto-approve-on-sim', '--days', '2'], io), err.join('\n')).toBe(0);
     expect(err.join('\n')).toMatch(/Collection .* complete/);
+    // Preflight read the admin's directory roles from their role assignments.
+    expect(err.join('\n')).toMatch(/Directory roles of .*: .*Global Administrator/);
     expect(await cli(['case', 'info', file, '--json'], io)).toBe(0);
     const info = JSON.parse(out.at(-1)!) as { runs: { sources: { source: string; state: string; records: number; windowFrom: string | null; windowTo: string | null }[] }[] };
     const signIns = info.runs[0]!.sources.find((s) => s.source === 'graph.signIns')!;

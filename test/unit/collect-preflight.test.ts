@@ -33,6 +33,11 @@ describe('preflight', () => {
     expect(signedIn.rows.filter((r) => r.service === 'exchange').map((r) => r.status)).toEqual(['unknown', 'unknown', 'unknown', 'unknown', 'unknown']);
   });
 
+  it('carries the signed-in user\'s directory roles when they could be read', () => {
+    expect(preflight({ ...base, grantedScopes: [], roles: ['Global Administrator'] }).roles).toEqual(['Global Administrator']);
+    expect(preflight({ ...base, grantedScopes: [] }).roles).toBeNull();
+  });
+
   it('estimates the least duration the report throttling allows from the last collection', () => {
     const view = preflight({ ...base, grantedScopes: ['AuditLog.Read.All'], previous: { 'graph.signIns': 40_500, 'graph.directoryAudits': 800, 'graph.userRegistrationDetails': 500 } });
     // 41 + 1 + 1 report pages at 5 per 10 s: the 43rd request goes out 80 s in.

@@ -244,6 +244,11 @@ export function PreflightPanel(props: Props) {
               </table>
             </div>
             <div className="preflight-foot small">
+              <span data-testid="preflight-roles">
+                {preflight.roles === null
+                  ? 'Directory roles: unknown (not signed in, app-only, or not readable with these permissions).'
+                  : `Directory roles: ${preflight.roles.length ? preflight.roles.join(', ') : 'none'}.`}
+              </span>
               <details data-testid="preflight-scopes">
                 <summary>{plural(preflight.grantedScopes.length, 'scope')} granted to the Graph token</summary>
                 {preflight.grantedScopes.length ? (
