@@ -200,6 +200,8 @@ export const CollectOptions = z
     logDays: z.number().int().min(0).max(180).default(30),
     /** Also read Exchange Online (needs its own sign-in first). */
     exchange: z.boolean().default(false),
+    /** Mailboxes whose inbox rules to read (with Exchange), by UPN or address. */
+    inboxRuleMailboxes: z.array(z.string().trim().regex(/^[^\s@]+@[^\s@]+$/, 'must be a mailbox address')).max(500).default([]),
   })
   .strict();
 

@@ -130,7 +130,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
   }
 
   /** Runs a collection (new or resumed) in a worker; paging, hashing and SQLite writes never block the window. */
-  function startJob(runId: string, plan: { resume: boolean; exchange: boolean; window: { from: string; to: string } | null }): CollectionStatus {
+  function startJob(runId: string, plan: { resume: boolean; exchange: boolean; window: { from: string; to: string } | null; inboxRuleMailboxes: string[] }): CollectionStatus {
     const { file, summary } = requireCase();
     if (active) throw new HandlerError('busy', 'A collection is already running; wait for it to finish or cancel it.');
     const graphSession = graphSlot.session!;
@@ -153,6 +153,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         pageSize: 999,
         anchorMailbox: exoSession ? `UPN:${exoSession.account()!.username}` : null,
         window: plan.window,
+        inboxRuleMailboxes: plan.inboxRuleMailboxes,
       },
       {
         getToken: (service, opts) =>
@@ -261,7 +262,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
       exchangeStatus: async () => exchangeSlot.state,
     },
     collect: {
-      start: async ({ logDays, exchange }) => {
+      start: async ({ logDays, exchange, inboxRuleMailboxes }) => {
         requireCase();
         const env = deps.environment;
         if (!env || !graphSlot.session?.account()) throw new HandlerError('auth_required', 'Sign in to the tenant before collecting.');
@@ -269,7 +270,8 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         // A simulated tenant's "now" is its scenario date; a real tenant's is now.
         const until = env.simulator?.referenceTime ? new Date(env.simulator.referenceTime) : clock();
         const window = logDays > 0 ? { from: new Date(until.getTime() - logDays * 86_400_000).toISOString(), to: until.toISOString() } : null;
-        return startJob(crypto.randomUUID(), { resume: false, exchange, window });
+        if (inboxRuleMailboxes.length && !exchange) throw new HandlerError('invalid_input', 'Inbox rules are read through Exchange Online: include Exchange Online to read them.');
+        return startJob(crypto.randomUUID(), { resume: false, exchange, window, inboxRuleMailboxes });
       },
       status: async ({ runId }) => {
         const { db } = requireCase();
@@ -292,7 +294,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         if (!graphSlot.session?.account()) throw new HandlerError('auth_required', 'Sign in to the tenant to resume the collection.');
         if (exchange && !exchangeSlot.session?.account()) throw new HandlerError('auth_required', 'This collection still has Exchange Online sources to read: sign in to Exchange Online first.');
         if (graphSlot.session.account()!.tenantId !== run.tenantId) throw new HandlerError('wrong_tenant', `That collection was from tenant ${run.tenantId}; you are signed in to another tenant.`);
-        return startJob(runId, { resume: true, exchange, window: null });
+        return startJob(runId, { resume: true, exchange, window: null, inboxRuleMailboxes: [] });
       },
       preflight: async ({ logDays, exchange }) => {
         const { db } = requireCase();

@@ -48,7 +48,7 @@ async function run() {
         : undefined;
     const status = await collectTenant(
       { db, readers: { graph, exchange }, clock: () => new Date(), pageSize: job.pageSize, signal: abort.signal, onProgress: (s) => send({ type: 'progress', status: s }) },
-      { runId: job.runId, environment: env.name, tenantId: job.tenantId, account: job.account, actor: job.actor, resume: job.resume, ...(job.window ? { window: job.window } : {}) },
+      { runId: job.runId, environment: env.name, tenantId: job.tenantId, account: job.account, actor: job.actor, resume: job.resume, inboxRuleMailboxes: job.inboxRuleMailboxes, ...(job.window ? { window: job.window } : {}) },
     );
     send({ type: 'done', status });
   } finally {

@@ -18,6 +18,8 @@ export interface CollectionJob {
   anchorMailbox: string | null;
   /** The window for sign-ins, audits and the Unified Audit Log; null skips them (a resumed run keeps its own). */
   window: { from: string; to: string } | null;
+  /** Mailboxes whose inbox rules to read (new runs; a resumed run keeps its plan). */
+  inboxRuleMailboxes: string[];
 }
 
 export type FromWorker =

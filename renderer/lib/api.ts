@@ -17,10 +17,11 @@ import type {
   SignInState,
 } from '../../preload/contract';
 
-/** What a collection reads: days of sign-ins and audits up to now (0 skips them), and whether Exchange Online is included. */
+/** What a collection reads: days of sign-ins and audits up to now (0 skips them), whether Exchange Online is included, and whose inbox rules. */
 export interface CollectOptions {
   logDays: number;
   exchange: boolean;
+  inboxRuleMailboxes?: string[];
 }
 
 /** A refusal or failure from main, in the consultant's words, with the technical detail kept apart. */

@@ -71,10 +71,14 @@ test('a consultant signs in to Graph and Exchange, reads the preflight and colle
   expect((await collect.preflightRows()).some((r) => r.source === 'graph.signIns')).toBe(false);
   await collect.setOptions({ logDays: 2 });
 
+  // The consultant names two mailboxes whose inbox rules to read.
+  const withRules = harness.sim.tenant.users.filter((u) => harness.sim.exchange.state.inboxRules(u).length > 0).slice(0, 2);
+  await page.getByTestId('collect-inbox-rules').fill(withRules.map((u) => u.userPrincipalName).join(', '));
   await collect.collect({ logDays: 2, exchange: true });
   await expect(page.getByTestId('collection-status')).toBeVisible();
   const counts = await collect.waitCollected();
   expect(counts.state).toBe('done');
+  expect(counts.bySource['exo.inboxRules']!.records).toBe(withRules.reduce((n, u) => n + harness.sim.exchange.state.inboxRules(u).length, 0));
   for (const source of ['exo.inboundConnectors', 'exo.outboundConnectors', 'exo.transportRules', 'exo.unifiedAuditLog']) {
     expect(counts.bySource[source], source).toBeDefined();
     expect(counts.bySource[source]!.state, source).toBe('done');

@@ -38,7 +38,7 @@ it('collects in a worker, stops on cancel, and finishes on resume', async () => 
   closeDatabase(createCase(file, { name: 'W', examiner: 'E' }, { clock: () => new Date(), toolVersion: 'test' }).db);
   const job: CollectionJob = {
     caseFile: file, environment: env, services: ['graph'], runId: crypto.randomUUID(), tenantId: sim.tenantId,
-    account: 'admin', actor: 'E', resume: false, pageSize: 2, anchorMailbox: null, window: null,
+    account: 'admin', actor: 'E', resume: false, pageSize: 2, anchorMailbox: null, window: null, inboxRuleMailboxes: [],
   };
   let tokenRequests = 0;
   const getToken = () => (tokenRequests++, session.getAccessToken(env.graphScopes));
@@ -66,7 +66,7 @@ it('collects in a worker, stops on cancel, and finishes on resume', async () => 
 it('reports a worker that cannot open the case as a failure in words', async () => {
   const job = startCollectionJob(tsxWorkerEntry(), {
     caseFile: path.join(dir, 'missing.peregrine'), environment: env, services: ['graph'], runId: crypto.randomUUID(), tenantId: sim.tenantId,
-    account: 'admin', actor: 'E', resume: false, pageSize: 999, anchorMailbox: null, window: null,
+    account: 'admin', actor: 'E', resume: false, pageSize: 999, anchorMailbox: null, window: null, inboxRuleMailboxes: [],
   }, { getToken: () => session.getAccessToken(env.graphScopes), onProgress: () => undefined });
   await expect(job.done).rejects.toThrow(/missing\.peregrine/);
 });

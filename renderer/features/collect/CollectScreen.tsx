@@ -28,6 +28,8 @@ export function CollectScreen() {
 
   const [logDaysText, setLogDaysText] = useState('30');
   const [exchangeWanted, setExchangeWanted] = useState(false);
+  const [inboxText, setInboxText] = useState('');
+  const inboxRuleMailboxes = inboxText.split(/[\s,;]+/).map((m) => m.trim()).filter(Boolean);
   const logDays = parseLogDays(logDaysText);
   const includeExchange = exchangeWanted && exchangeAccount !== null;
 
@@ -69,7 +71,7 @@ export function CollectScreen() {
   const onCollect = () => {
     if (logDays === null) return;
     setBasis(preflight);
-    void startCollection({ logDays, exchange: includeExchange });
+    void startCollection({ logDays, exchange: includeExchange, inboxRuleMailboxes: includeExchange ? inboxRuleMailboxes : [] });
   };
 
   return (
@@ -89,6 +91,8 @@ export function CollectScreen() {
         onLogDays={setLogDaysText}
         exchangeChecked={includeExchange}
         onExchange={setExchangeWanted}
+        inboxText={inboxText}
+        onInbox={setInboxText}
         preflight={preflight}
         preflightError={preflightError}
         preflightBusy={preflightBusy}

@@ -33,6 +33,9 @@ interface Props {
   onLogDays: (text: string) => void;
   exchangeChecked: boolean;
   onExchange: (on: boolean) => void;
+  /** Mailboxes whose inbox rules to read, as typed (addresses separated by commas or spaces). */
+  inboxText: string;
+  onInbox: (text: string) => void;
   preflight: PreflightView | null;
   preflightError: ApiError | null;
   preflightBusy: boolean;
@@ -40,7 +43,7 @@ interface Props {
 }
 
 export function PreflightPanel(props: Props) {
-  const { signedIn, exchangeAccount, logDaysText, onLogDays, exchangeChecked, onExchange, preflight, preflightError, preflightBusy, onCollect } = props;
+  const { signedIn, exchangeAccount, logDaysText, onLogDays, exchangeChecked, onExchange, inboxText, onInbox, preflight, preflightError, preflightBusy, onCollect } = props;
   const { collection } = useCase();
   const running = collection?.state === 'running';
   const daysId = useId();
@@ -115,6 +118,21 @@ export function PreflightPanel(props: Props) {
           <p className="field-hint" id={`${daysId}-exo-hint`}>
             {exchangeAccount === null ? 'Sign in to Exchange Online first (second code, under Sign-in).' : `As ${exchangeAccount}. The audit log follows the same window.`}
           </p>
+          <label className="option-label inbox-label" htmlFor={`${daysId}-inbox`}>
+            Inbox rules of
+          </label>
+          <input
+            id={`${daysId}-inbox`}
+            type="text"
+            className="input inbox-input mono"
+            value={inboxText}
+            disabled={!exchangeChecked}
+            placeholder="admin@contoso.com, ceo@contoso.com"
+            onChange={(e) => onInbox(e.target.value)}
+            spellCheck={false}
+            data-testid="collect-inbox-rules"
+          />
+          <p className="field-hint">Mailboxes to read inbox rules from (one Exchange call each); leave empty to skip.</p>
         </div>
       </div>
 
