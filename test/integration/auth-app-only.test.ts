@@ -44,7 +44,7 @@ describe('createAppOnlySession against the simulator', () => {
 
     const before = tokenPosts().length;
     const account = await session.signIn();
-    expect(account).toEqual({ username: `app:${sim.environment.engagementApp.clientId}`, tenantId: sim.tenantId, scopes: expect.arrayContaining([...ENGAGEMENT_GRAPH_ROLES]) });
+    expect(account).toEqual({ username: `app:${sim.environment.engagementApp.clientId}`, tenantId: sim.tenantId, objectId: null, scopes: expect.arrayContaining([...ENGAGEMENT_GRAPH_ROLES]) });
     expect(session.account()).toEqual(account);
     expect(tokenPosts().slice(before).map((r) => r.status)).toEqual([200]);
 
