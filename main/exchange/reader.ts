@@ -1,7 +1,7 @@
 // Main process / CLI: Exchange Online admin API reads (InvokeCommand, as ExchangeOnlineManagement v3 calls it), paged by POSTing the same body to @odata.nextLink.
 import type { HttpResponse, HttpTransport } from '../http/https';
 import { redactUrl } from '../http/https';
-import { retryAfterMs } from '../graph/reader';
+import { withRetries } from '../http/retry';
 
 export interface ExchangePage {
   url: string;
@@ -44,7 +44,6 @@ export interface ExchangeReader {
   pages(cmdlet: string, parameters: Record<string, unknown>, signal?: AbortSignal): AsyncGenerator<ExchangePage>;
 }
 
-const RETRYABLE = new Set([429, 503, 504]);
 
 export function invokeCommandBody(cmdlet: string, parameters: Record<string, unknown>): string {
   return JSON.stringify({ CmdletInput: { CmdletName: cmdlet, Parameters: parameters } });
@@ -61,39 +60,38 @@ export function createExchangeReader(deps: ExchangeReaderDeps): ExchangeReader {
     const target = new URL(url, base);
     if (target.origin !== base.origin) throw new ExchangeError(`Refusing to follow ${redactUrl(url)}: it is not on ${base.origin}.`, 0, 'foreign_next_link', cmdlet);
     const requestBody = invokeCommandBody(cmdlet, parameters);
-    let refreshed = false;
-    let forceRefresh = false;
-    for (let attempt = 0; ; attempt++) {
-      signal?.throwIfAborted();
-      const res: HttpResponse = await deps.transport({
-        method: 'POST',
-        url: target.toString(),
-        headers: {
-          authorization: `Bearer ${await deps.getToken({ forceRefresh })}`,
-          'content-type': 'application/json',
-          accept: 'application/json',
-          'x-anchormailbox': deps.anchorMailbox,
-          prefer: 'odata.maxpagesize=1000',
-          'client-request-id': crypto.randomUUID(),
-        },
-        body: requestBody,
-        signal,
-      });
-      if (res.status === 200) return parse(target.toString(), requestBody, cmdlet, res);
-      if (res.status === 401 && !refreshed) {
-        refreshed = true;
-        forceRefresh = true;
-        continue;
-      }
-      forceRefresh = false;
-      if (RETRYABLE.has(res.status) && attempt < maxRetries) {
-        const waitMs = retryAfterMs(res.headers['retry-after'], attempt);
-        onRetry?.(waitMs);
-        await sleep(waitMs);
-        continue;
-      }
-      throw exchangeError(cmdlet, res);
-    }
+    return withRetries<ExchangePage>({
+      url: target.toString(),
+      signal,
+      maxRetries,
+      sleep,
+      send: async (forceRefresh) =>
+        deps.transport({
+          method: 'POST',
+          url: target.toString(),
+          headers: {
+            authorization: `Bearer ${await deps.getToken({ forceRefresh })}`,
+            'content-type': 'application/json',
+            accept: 'application/json',
+            'x-anchormailbox': deps.anchorMailbox,
+            prefer: 'odata.maxpagesize=1000',
+            'client-request-id': crypto.randomUUID(),
+          },
+          body: requestBody,
+          signal,
+        }),
+      accept: (res, lastTry) => {
+        try {
+          return parse(target.toString(), requestBody, cmdlet, res);
+        } catch (err) {
+          // A truncated page is usually transient; one that stays broken fails the source.
+          if (!lastTry) return { retry: undefined };
+          throw err;
+        }
+      },
+      fail: (res) => exchangeError(cmdlet, res),
+      onRetry: (info) => onRetry?.(info.waitMs),
+    });
   }
 
   return {

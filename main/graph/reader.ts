@@ -1,6 +1,9 @@
 // Main process / CLI: Microsoft Graph reads with OData paging, Retry-After and token refresh; raw pages go to evidence untouched.
 import type { HttpTransport, HttpResponse } from '../http/https';
-import { HttpError, redactUrl } from '../http/https';
+import { redactUrl } from '../http/https';
+import { RETRYABLE_STATUS, withRetries, type RetryRequest } from '../http/retry';
+
+export { retryAfterMs } from '../http/retry';
 import type { Pacer } from './pacer';
 
 export interface GraphPage {
@@ -51,8 +54,6 @@ export interface GraphBatch {
   responses: Map<string, { status: number; headers: Record<string, string>; body: unknown }>;
 }
 
-const RETRYABLE = new Set([429, 503, 504]);
-const TRANSIENT_NETWORK = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED']);
 
 export function createGraphReader(deps: GraphReaderDeps): GraphReader {
   const base = new URL(deps.baseUrl);
@@ -63,73 +64,44 @@ export function createGraphReader(deps: GraphReaderDeps): GraphReader {
    * One request with the reader's retry rules: Retry-After on 429/503/504, a new token after a 401, another try after
    * a reset connection or a body `accept` cannot use (a truncated page). `accept` returns the result, or 'retry'.
    */
-  async function send<T>(
+  function send<T>(
     method: 'GET' | 'POST',
     pathOrUrl: string,
     body: string | undefined,
-    accept: (url: string, res: HttpResponse, lastTry: boolean) => T | { retry: string | undefined },
+    accept: (url: string, res: HttpResponse, lastTry: boolean) => T | RetryRequest,
     signal?: AbortSignal,
     onRetry?: GraphReaderDeps['onRetry'],
   ): Promise<T> {
     const target = new URL(pathOrUrl, base);
     const url = target.toString();
     // A nextLink is data from the server: never send the bearer token to another origin.
-    if (target.origin !== base.origin) throw new GraphError(`Refusing to follow ${redactUrl(url)}: it is not on ${base.origin}.`, 0, 'foreign_next_link', url);
-    let refreshedAfter401 = false;
-    let forceRefresh = false;
-    for (let attempt = 0; ; attempt++) {
-      signal?.throwIfAborted();
-      await deps.pacer?.admit(url, signal);
-      const token = await deps.getToken({ forceRefresh });
-      const wait = async (status: number, header: string | undefined) => {
-        const waitMs = retryAfterMs(header, attempt);
-        deps.onRetry?.({ url, status, waitMs, attempt: attempt + 1 });
-        onRetry?.({ url, status, waitMs, attempt: attempt + 1 });
-        await sleep(waitMs);
-      };
-      let res: HttpResponse;
-      try {
-        res = await deps.transport({
+    if (target.origin !== base.origin) return Promise.reject(new GraphError(`Refusing to follow ${redactUrl(url)}: it is not on ${base.origin}.`, 0, 'foreign_next_link', url));
+    return withRetries<T>({
+      url,
+      signal,
+      maxRetries,
+      sleep,
+      beforeAttempt: () => deps.pacer?.admit(url, signal) ?? Promise.resolve(),
+      send: async (forceRefresh) =>
+        deps.transport({
           method,
           url,
           headers: {
-            authorization: `Bearer ${token}`,
+            authorization: `Bearer ${await deps.getToken({ forceRefresh })}`,
             accept: 'application/json',
             'client-request-id': crypto.randomUUID(),
             ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
           },
           body,
           signal,
-        });
-      } catch (err) {
-        // A connection reset or timeout mid-page loses only that page: ask for it again.
-        if (!signal?.aborted && err instanceof HttpError && TRANSIENT_NETWORK.has(err.causeCode ?? '') && attempt < maxRetries) {
-          await wait(0, undefined);
-          continue;
-        }
-        throw err;
-      }
-      if (res.status === 200) {
-        const accepted = accept(url, res, attempt >= maxRetries);
-        if (accepted && typeof accepted === 'object' && 'retry' in accepted) {
-          await wait(200, accepted.retry);
-          continue;
-        }
-        return accepted as T;
-      }
-      if (res.status === 401 && !refreshedAfter401) {
-        // A token that expired or was revoked mid-run: get a new one, not the cached one.
-        refreshedAfter401 = true;
-        forceRefresh = true;
-        continue;
-      }
-      forceRefresh = false;
-      if (RETRYABLE.has(res.status) && attempt < maxRetries) {
-        await wait(res.status, res.headers['retry-after']);
-        continue;
-      }
-      throw graphError(url, res);
-    }
+        }),
+      accept: (res, lastTry) => accept(url, res, lastTry),
+      fail: (res) => graphError(url, res),
+      onRetry: (info) => {
+        deps.onRetry?.(info);
+        onRetry?.(info);
+      },
+    });
   }
 
   function fetchPage(pathOrUrl: string, signal?: AbortSignal, onRetry?: GraphReaderDeps['onRetry']): Promise<GraphPage> {
@@ -168,7 +140,7 @@ export function createGraphReader(deps: GraphReaderDeps): GraphReader {
           throw new GraphError(`Graph answered a $batch with a body that is not valid JSON. Nothing from it was stored.`, res.status, 'malformed_page', url, { cause: err });
         }
         const responses = new Map((parsed.responses ?? []).map((r) => [String(r.id), { status: Number(r.status), headers: r.headers ?? {}, body: r.body }]));
-        const throttled = [...responses.values()].filter((r) => RETRYABLE.has(r.status));
+        const throttled = [...responses.values()].filter((r) => RETRYABLE_STATUS.has(r.status));
         if (throttled.length && !lastTry) {
           const header = throttled.map((r) => r.headers['Retry-After'] ?? r.headers['retry-after']).find((h) => h !== undefined);
           return { retry: header };
@@ -194,16 +166,6 @@ export function createGraphReader(deps: GraphReaderDeps): GraphReader {
   };
 }
 
-/** Retry-After is seconds (Graph) or an HTTP date; without it, back off exponentially from 2 s, capped at 60 s. */
-export function retryAfterMs(header: string | undefined, attempt: number): number {
-  if (header) {
-    const seconds = Number(header);
-    if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, 300_000);
-    const date = Date.parse(header);
-    if (!Number.isNaN(date)) return Math.max(0, Math.min(date - Date.now(), 300_000));
-  }
-  return Math.min(2000 * 2 ** attempt, 60_000);
-}
 
 function parsePage(url: string, res: HttpResponse): GraphPage {
   let json: unknown;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createExchangeReader, ExchangeError } from '../../main/exchange/reader';
 import { readOnlyTransport } from '../../main/http/read-only';
 import { json, scripted } from './support/scripted-transport';
+import { HttpError, type HttpResponse } from '../../main/http/https';
 
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
@@ -52,6 +53,19 @@ describe('createExchangeReader', () => {
     const reader = createExchangeReader({ baseUrl: 'https://outlook.test', tenantId: TENANT, transport, getToken: async () => 't', anchorMailbox: 'UPN:a@b', sleep: async (ms) => void waits.push(ms) });
     await reader.page('Get-Mailbox', {});
     expect(waits).toEqual([4000]);
+  });
+
+  it('asks again for a truncated page and after a connection reset, as the Graph reader does', async () => {
+    let calls = 0;
+    const transport = async (): Promise<HttpResponse> => {
+      calls++;
+      if (calls === 1) throw new HttpError('Connection closed before the response was complete.', 'https://outlook.test/x', 'ECONNRESET');
+      if (calls === 2) return { status: 200, headers: {}, body: Buffer.from('{"value":[{"Name":"Te') };
+      return json(200, { value: [{ Name: 'Test01' }] });
+    };
+    const reader = createExchangeReader({ baseUrl: 'https://outlook.test', tenantId: TENANT, transport, getToken: async () => 't', anchorMailbox: 'UPN:a@b', sleep: async () => undefined });
+    expect((await reader.page('Get-TransportRule', {})).value).toEqual([{ Name: 'Test01' }]);
+    expect(calls).toBe(3);
   });
 
   it('never follows a nextLink to another origin', async () => {
