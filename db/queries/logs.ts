@@ -65,6 +65,30 @@ function eventWriter(db: Database, runId: string, evidenceId: number) {
 }
 
 /**
+ * Stores one parsed page: each record's row (upserted, so a resumed run re-reading a page keeps its ids) and its
+ * event, in one transaction with the check that the evidence belongs to this run. Returns the records stored.
+ */
+function storeRecords<R extends { id: string }>(
+  db: Database,
+  runId: string,
+  evidenceId: number,
+  source: string,
+  parsed: { row: R; event: NormalizedEvent | null }[],
+  upsert: { get: (params: Record<string, unknown>) => unknown },
+  columns: (row: R) => Record<string, unknown>,
+): number {
+  db.transaction(() => {
+    checkEvidenceRun(db, runId, evidenceId);
+    const writeEvent = eventWriter(db, runId, evidenceId);
+    for (const { row, event } of parsed) {
+      const rowId = upsert.get({ ...row, runId, evidenceId, ...columns(row) }) as number;
+      writeEvent(event, source, row.id, rowId);
+    }
+  })();
+  return parsed.length;
+}
+
+/**
  * Sign-ins of one evidence page (Graph signIn objects, SigninLogs rows, or portal CSV rows with
  * `csv`), and their events. Runs in its own transaction (a savepoint inside the caller's). Returns
  * the number of records stored.
@@ -84,22 +108,11 @@ export function insertSignIns(db: Database, runId: string, evidenceId: number, o
        is_interactive = excluded.is_interactive, client_app_used = excluded.client_app_used, location = excluded.location, raw = excluded.raw
      RETURNING row_id`,
   ).pluck();
-  db.transaction(() => {
-    checkEvidenceRun(db, runId, evidenceId);
-    const writeEvent = eventWriter(db, runId, evidenceId);
-    for (const { row, event } of parsed) {
-      const rowId = upsert.get({
-        ...row,
-        runId,
-        evidenceId,
-        isInteractive: bool(row.isInteractive),
-        location: row.location === null ? null : json(row.location),
-        raw: json(row.raw),
-      }) as number;
-      writeEvent(event, 'signin', row.id, rowId);
-    }
-  })();
-  return parsed.length;
+  return storeRecords(db, runId, evidenceId, 'signin', parsed, upsert, (row) => ({
+    isInteractive: bool(row.isInteractive),
+    location: row.location === null ? null : json(row.location),
+    raw: json(row.raw),
+  }));
 }
 
 /** As insertSignIns, for directory audits (Graph, AuditLogs rows or CSV, Event Hub records). */
@@ -121,15 +134,7 @@ export function insertDirectoryAudits(db: Database, runId: string, evidenceId: n
        targets = excluded.targets, raw = excluded.raw
      RETURNING row_id`,
   ).pluck();
-  db.transaction(() => {
-    checkEvidenceRun(db, runId, evidenceId);
-    const writeEvent = eventWriter(db, runId, evidenceId);
-    for (const { row, event } of parsed) {
-      const rowId = upsert.get({ ...row, runId, evidenceId, targets: json(row.targets), raw: json(row.raw) }) as number;
-      writeEvent(event, 'directory_audit', row.id, rowId);
-    }
-  })();
-  return parsed.length;
+  return storeRecords(db, runId, evidenceId, 'directory_audit', parsed, upsert, (row) => ({ targets: json(row.targets), raw: json(row.raw) }));
 }
 
 /** As insertSignIns, for Unified Audit Log records (Search-UnifiedAuditLog rows, Management Activity API, OfficeActivity). */
@@ -147,13 +152,5 @@ export function insertUnifiedAuditRecords(db: Database, runId: string, evidenceI
        client_ip = excluded.client_ip, object_id = excluded.object_id, parameters = excluded.parameters, raw = excluded.raw
      RETURNING row_id`,
   ).pluck();
-  db.transaction(() => {
-    checkEvidenceRun(db, runId, evidenceId);
-    const writeEvent = eventWriter(db, runId, evidenceId);
-    for (const { row, event } of parsed) {
-      const rowId = upsert.get({ ...row, runId, evidenceId, parameters: json(row.parameters), raw: json(row.raw) }) as number;
-      writeEvent(event, 'ual', row.id, rowId);
-    }
-  })();
-  return parsed.length;
+  return storeRecords(db, runId, evidenceId, 'ual', parsed, upsert, (row) => ({ parameters: json(row.parameters), raw: json(row.raw) }));
 }
