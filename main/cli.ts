@@ -22,7 +22,10 @@ import { createGraphReader, type GraphReader } from './graph/reader';
 import { createPacer } from './graph/pacer';
 import { collectTenant } from './collect/sources';
 import { directoryRolesOf, preflight } from './collect/preflight';
-import { applicationFindings, applicationRows } from './detect';
+import { detect } from './detect/engine';
+import { iocCsv, iocStix } from './detect/iocs';
+import { recordTriage } from '../db/queries/triage';
+import { TRIAGE_STATES, type TriageState } from '../preload/contract';
 import { defaultKeyDir, loadOrCreateExaminerKey } from './sign/keys';
 import { exportCase } from './timeline/export';
 import { startBrowserHost } from './host/browser';
@@ -55,7 +58,12 @@ Commands:
                         --resume continues the last unfinished collection from its checkpoints.
                         --page-size <n> asks for smaller pages (default 999).
   detect <case> [--json]
-                        Run the detections over the newest collection.
+                        Run the detections over the newest collection: findings by severity, the
+                        storyline, and for each the evidence ids (--json lists every object and event).
+                        --iocs csv|stix [--out <file>] writes the indicators instead (findings triaged
+                        false positive are left out unless --include-false-positives).
+  triage <case> <finding key> <open|confirmed|false_positive|needs_info> [--note <text>]
+                        Record a triage decision (and its custody entry).
   export <case> --out <dir>
                         Write the signed export (timeline, findings, manifest, signatures).
   verify <export dir | case file>
@@ -132,6 +140,8 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
         return await collectCommand(rest, io);
       case 'detect':
         return detectCommand(rest, io);
+      case 'triage':
+        return triageCommand(rest, io);
       case 'export':
         return exportCommand(rest, io);
       case 'verify':
@@ -401,13 +411,71 @@ async function approveOnSimulator(transport: HttpTransport, deviceLoginUrl: stri
 }
 
 function detectCommand(args: string[], io: CliIo): number {
-  const { values, positionals } = parse(args, { json: { type: 'boolean' } }, ['case']);
-  const { db } = openCase(positionals[0]!);
+  const { values, positionals } = parse(args, { json: { type: 'boolean' }, iocs: { type: 'string' }, out: { type: 'string' }, 'include-false-positives': { type: 'boolean' } }, ['case']);
+  if (values.iocs !== undefined && values.iocs !== 'csv' && values.iocs !== 'stix') throw new UsageError(`--iocs takes csv or stix, not "${values.iocs}".`);
+  const { db, summary } = openCase(positionals[0]!);
   try {
-    const findings = applicationFindings(applicationRows(db));
-    if (values.json) io.out(JSON.stringify({ findings }, null, 2));
-    else if (findings.length === 0) io.out('No findings.');
-    else for (const f of findings) io.out(`${f.severity.toUpperCase().padEnd(8)} ${f.ruleId}  ${f.object.displayName} (${f.object.appId})\n         ${f.reason}`);
+    const report = detect(db);
+    if (values.iocs) {
+      const options = { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: io.clock(), toolVersion: TOOL_VERSION, includeFalsePositives: values['include-false-positives'] === true };
+      const file = values.iocs === 'csv' ? iocCsv(report, options) : iocStix(report, options);
+      const out = path.resolve(typeof values.out === 'string' ? values.out : file.fileName);
+      fs.writeFileSync(out, file.content, { flag: 'wx' });
+      io.out(`Wrote ${file.count} indicators to ${out}.`);
+      return 0;
+    }
+    if (values.json) {
+      io.out(JSON.stringify(detectionJson(report), null, 2));
+      return 0;
+    }
+    if (report.runId === null) {
+      io.out('No finished collection in this case: run `peregrine collect` first.');
+      return 0;
+    }
+    io.out(`Rules: ${report.rules.length}, over collection ${report.runId} (evidence as of ${report.collectedAt}), in ${Math.round(report.elapsedMs)} ms.`);
+    io.out(`Storyline: ${report.storyline.map((s) => `${s.lit ? '[x]' : '[ ]'} ${s.title}`).join('  ')}`);
+    if (report.findings.length === 0) io.out('No findings.');
+    for (const f of report.findings) {
+      io.out(`\n${f.severity.toUpperCase().padEnd(8)} ${f.title}  [${f.ruleId}${f.attack.length ? `, ${f.attack.join(', ')}` : ''}]${f.triage.state !== 'open' ? `  (${f.triage.state.replace('_', ' ')})` : ''}`);
+      io.out(`         ${f.reason}`);
+      io.out(`         evidence: ${f.objects.length} objects, ${f.events.length} events; undo: ${f.remediation.step}`);
+      io.out(`         key: ${f.key}`);
+    }
+    return 0;
+  } finally {
+    closeDatabase(db);
+  }
+}
+
+/** What `detect --json` prints: every finding with its rule, severity and the ids of the objects and events that prove it. */
+function detectionJson(report: ReturnType<typeof detect>) {
+  return {
+    runId: report.runId,
+    collectedAt: report.collectedAt,
+    storyline: report.storyline,
+    findings: report.findings.map((f) => ({
+      key: f.key, ruleId: f.ruleId, title: f.title, severity: f.severity, confidence: f.confidence, attack: f.attack, stage: f.stage,
+      subject: f.subject, reason: f.reason, remediation: f.remediation, firstAt: f.firstAt, lastAt: f.lastAt, triage: f.triage,
+      objects: f.objects.map((o) => ({ kind: o.kind, id: o.id, name: o.name, runId: o.runId, evidenceId: o.evidenceId, evidenceSha256: o.evidenceSha256 })),
+      events: f.events.map((e) => ({ id: e.id, source: e.source, recordId: e.recordId, at: e.at, operation: e.operation, evidenceId: e.evidenceId, evidenceSha256: e.evidenceSha256 })),
+      iocs: f.iocs,
+    })),
+  };
+}
+
+function triageCommand(args: string[], io: CliIo): number {
+  const { values, positionals } = parse(args, { note: { type: 'string' } }, ['case', 'finding key', 'state']);
+  const state = positionals[2]!;
+  if (!(TRIAGE_STATES as readonly string[]).includes(state)) throw new UsageError(`state must be one of ${TRIAGE_STATES.join(', ')}, not "${state}".`);
+  const { db, summary } = openCase(positionals[0]!);
+  try {
+    const finding = detect(db).findings.find((f) => f.key === positionals[1]);
+    if (!finding) throw new UsageError(`No finding "${positionals[1]}" in the newest collection; \`peregrine detect ${positionals[0]}\` lists the keys.`);
+    const saved = recordTriage(db, {
+      findingKey: finding.key, ruleId: finding.ruleId, state: state as TriageState, note: typeof values.note === 'string' ? values.note.trim() : '', at: io.clock().toISOString(), actor: summary.examiner,
+      details: { title: finding.title, subject: finding.subject.name ?? finding.subject.id },
+    });
+    io.out(`${finding.key}: ${saved.state.replace('_', ' ')} (custody entry ${saved.custodySeq}).`);
     return 0;
   } finally {
     closeDatabase(db);
@@ -420,7 +488,7 @@ function exportCommand(args: string[], io: CliIo): number {
   const { db, summary } = openCase(positionals[0]!);
   try {
     const signer = loadOrCreateExaminerKey(defaultKeyDir(), summary.examiner);
-    const result = exportCase(db, outDir, { signer, clock: io.clock, toolVersion: TOOL_VERSION, findings: applicationFindings(applicationRows(db)) });
+    const result = exportCase(db, outDir, { signer, clock: io.clock, toolVersion: TOOL_VERSION, findings: detect(db).findings });
     io.out(`Exported ${result.files.length} files to ${outDir}, signed by ${result.signerFingerprint}.`);
     io.out('A client verifies it, inside that folder, with:');
     for (const c of result.verifyCommands) io.out(`  ${c}`);

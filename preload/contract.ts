@@ -177,6 +177,130 @@ export interface CustodyEntryView {
   hash: string;
 }
 
+
+// ---- detection ----------------------------------------------------------------------------
+
+export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+export type Confidence = 'low' | 'medium' | 'high';
+export const TRIAGE_STATES = ['open', 'confirmed', 'false_positive', 'needs_info'] as const;
+export type TriageState = (typeof TRIAGE_STATES)[number];
+/** The storyline of ATTACK.md, in kill-chain order. */
+export const STAGES = ['initial-access', 'persistence', 'privilege', 'credentials', 'mail-flow', 'cleanup-cycles'] as const;
+export type StageId = (typeof STAGES)[number];
+export type RemediationPhase = 'contain' | 'eradicate' | 'recover' | 'verify' | 'harden';
+
+/** A tenant object a finding rests on, as collected in one run, with the evidence page it came from. */
+export interface FindingObject {
+  kind: string;
+  id: string;
+  name: string | null;
+  runId: string;
+  evidenceId: number;
+  evidenceSha256: string;
+}
+
+/** A timeline event a finding rests on (event table row), with the evidence page it came from. */
+export interface FindingEvent {
+  id: number;
+  at: string;
+  source: string;
+  recordId: string;
+  operation: string;
+  result: string;
+  actorUser: string | null;
+  actorAppId: string | null;
+  actorIp: string | null;
+  targetName: string | null;
+  evidenceId: number;
+  evidenceSha256: string;
+}
+
+export type IocType = 'ip' | 'connector-sender-ip' | 'app-id' | 'service-principal-id' | 'account' | 'email' | 'object-name';
+export interface Ioc {
+  type: IocType;
+  value: string;
+  /** What it is, e.g. 'stuffing source', 'connector Ran_abcde accepts mail from it'. */
+  context: string;
+}
+
+export interface Triage {
+  state: TriageState;
+  note: string;
+  /** Null while never triaged. */
+  at: string | null;
+  by: string | null;
+}
+
+export interface Finding {
+  /** Stable across detection runs and collections: rule id + subject id. Triage is keyed by it. */
+  key: string;
+  ruleId: string;
+  title: string;
+  severity: Severity;
+  confidence: Confidence;
+  /** MITRE ATT&CK technique ids. */
+  attack: string[];
+  /** What the rule looks for and why it matters, for the consultant. */
+  explanation: string;
+  /** Why this instance matched, with the values that matched. */
+  reason: string;
+  /** The checklist step that undoes it. */
+  remediation: { phase: RemediationPhase; step: string };
+  /** Third-party rules this one covers (vendor: title). */
+  covers: string[];
+  stage: StageId | null;
+  subject: { type: string; id: string; name: string | null };
+  firstAt: string | null;
+  lastAt: string | null;
+  objects: FindingObject[];
+  events: FindingEvent[];
+  iocs: Ioc[];
+  triage: Triage;
+}
+
+export interface StorylineStage {
+  id: StageId;
+  title: string;
+  /** Evidence supports this stage. */
+  lit: boolean;
+  at: string | null;
+  summary: string;
+  findingKeys: string[];
+}
+
+export interface RuleInfo {
+  id: string;
+  title: string;
+  severity: Severity;
+  attack: string[];
+  covers: string[];
+}
+
+export interface DetectionReport {
+  /** The collection the rules ran over (the newest clean one), or null when the case has none. */
+  runId: string | null;
+  collectedAt: string | null;
+  findings: Finding[];
+  storyline: StorylineStage[];
+  rules: RuleInfo[];
+  /** How long the rules took, for the status line. */
+  elapsedMs: number;
+}
+
+export interface EvidenceRecordView {
+  title: string;
+  /** The record or object as collected, pretty-printed JSON. */
+  json: string;
+  evidence: { id: number; sha256: string; source: string; url: string | null; collectedAt: string; bytes: number };
+}
+
+export interface IocFile {
+  fileName: string;
+  mediaType: string;
+  content: string;
+  count: number;
+}
+
 // ---- input schemas ----------------------------------------------------------------------
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -204,6 +328,20 @@ export const CollectOptions = z
     inboxRuleMailboxes: z.array(z.string().trim().regex(/^[^\s@]+@[^\s@]+$/, 'must be a mailbox address')).max(500).default([]),
   })
   .strict();
+
+
+export const EvidenceRef = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('event'), eventId: z.number().int().positive() }).strict(),
+  z.object({ kind: z.literal('object'), runId: z.string().uuid(), objectKind: z.string().regex(/^[A-Za-z]{2,40}$/), objectId: z.string().min(1).max(200) }).strict(),
+]);
+export const TriageInput = z
+  .object({
+    key: z.string().min(3).max(300),
+    state: z.enum(TRIAGE_STATES),
+    note: z.string().max(4000).default(''),
+  })
+  .strict();
+export const IocExportInput = z.object({ format: z.enum(['csv', 'stix']) }).strict();
 
 // ---- the contract -------------------------------------------------------------------------
 
@@ -243,6 +381,12 @@ export const contract = {
   },
   evidence: {
     applications: channel<typeof Empty, ApplicationRow[]>(Empty),
+  },
+  findings: {
+    list: channel<typeof Empty, DetectionReport>(Empty),
+    evidence: channel<typeof EvidenceRef, EvidenceRecordView>(EvidenceRef),
+    triage: channel<typeof TriageInput, Triage>(TriageInput),
+    iocs: channel<typeof IocExportInput, IocFile>(IocExportInput),
   },
   export: {
     run: channel<typeof Empty, ExportResult>(Empty),

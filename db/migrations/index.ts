@@ -8,6 +8,7 @@ import migration0060 from './0060-object-changes';
 import migration0070 from './0070-tenant-objects';
 import migration0080 from './0080-evidence-request';
 import migration0090 from './0090-source-scope';
+import migration0100 from './0100-triage';
 
 export { PEREGRINE_APPLICATION_ID } from './0010-case';
 
@@ -29,4 +30,5 @@ export const migrations: readonly Migration[] = [
   { version: 70, name: 'tenant-objects', sql: migration0070 },
   { version: 80, name: 'evidence-request', sql: migration0080 },
   { version: 90, name: 'source-scope', sql: migration0090 },
+  { version: 100, name: 'triage', sql: migration0100 },
 ];

@@ -38,21 +38,6 @@ function topRank(row: ApplicationRow): number {
   return row.flags.length ? SEVERITY_RANK[row.flags[0]!.severity] + 1 : 0;
 }
 
-/** Findings for export and `peregrine detect`: one per flag, with the object and evidence that prove it. */
-export function applicationFindings(rows: ApplicationRow[]) {
-  return rows.flatMap((row) =>
-    row.flags.map((flag) => ({
-      ruleId: flag.ruleId,
-      severity: flag.severity,
-      title: flag.title,
-      reason: flag.reason,
-      attack: flag.attack,
-      object: { type: 'application', id: row.id, appId: row.appId, displayName: row.displayName },
-      evidence: [{ id: row.evidenceId, sha256: row.evidenceSha256 }],
-    })),
-  );
-}
-
 /** Names permissions from the resource service principals collected in the same run (app roles and delegated scopes); ids that stay unknown are shown as ids. */
 function permissionNamer(db: Database, runId: string) {
   const resources = new Map(

@@ -19,7 +19,11 @@ import { createGraphReader } from '../graph/reader';
 import { readOnlyTransport } from '../http/read-only';
 import { listSources } from '../../db/queries/sources';
 import { listChanges } from '../../db/queries/changes';
-import { applicationFindings, applicationRows } from '../detect';
+import { applicationRows } from '../detect';
+import { detect } from '../detect/engine';
+import { evidenceRecord, RecordNotFoundError } from '../detect/records';
+import { iocCsv, iocStix } from '../detect/iocs';
+import { recordTriage } from '../../db/queries/triage';
 import { loadOrCreateExaminerKey } from '../sign/keys';
 import { exportCase } from '../timeline/export';
 import { HandlerError } from './dispatch';
@@ -350,6 +354,31 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     evidence: {
       applications: async () => applicationRows(requireCase().db),
     },
+    findings: {
+      list: async () => detect(requireCase().db),
+      evidence: async (ref) => {
+        try {
+          return evidenceRecord(requireCase().db, ref);
+        } catch (error) {
+          if (error instanceof RecordNotFoundError) throw new HandlerError('not_found', error.message);
+          throw error;
+        }
+      },
+      triage: async ({ key, state, note }) => {
+        const { db, summary } = requireCase();
+        const finding = detect(db).findings.find((f) => f.key === key);
+        if (!finding) throw new HandlerError('not_found', `No finding "${key}" in the newest collection: collect again or reload the findings.`);
+        const at = clock().toISOString();
+        const saved = recordTriage(db, { findingKey: key, ruleId: finding.ruleId, state, note: note.trim(), at, actor: summary.examiner, details: { title: finding.title, subject: finding.subject.name ?? finding.subject.id } });
+        return { state: saved.state, note: saved.note, at: saved.at, by: saved.actor };
+      },
+      iocs: async ({ format }) => {
+        const { db, summary } = requireCase();
+        const report = detect(db);
+        const options = { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: clock(), toolVersion: deps.toolVersion };
+        return format === 'csv' ? iocCsv(report, options) : iocStix(report, options);
+      },
+    },
     export: {
       run: async () => {
         const { file, db, summary } = requireCase();
@@ -358,8 +387,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         const stamp = clock().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
         const outDir = uniquePath(path.join(path.dirname(file), 'exports'), `${safeFileName(summary.name)}-${stamp}`);
         fs.mkdirSync(path.dirname(outDir), { recursive: true });
-        const findings = applicationFindings(applicationRows(db));
-        return exportCase(db, outDir, { signer, clock, toolVersion: deps.toolVersion, findings });
+        return exportCase(db, outDir, { signer, clock, toolVersion: deps.toolVersion, findings: detect(db).findings });
       },
     },
   };

@@ -90,6 +90,11 @@ const promised: Record<number, MigrationPromise> = {
     indexes: [],
     triggers: [],
   },
+  100: {
+    tables: { finding_triage: ['seq', 'finding_key', 'rule_id', 'state', 'note', 'at', 'actor', 'custody_seq'] },
+    indexes: ['finding_triage_byFindingKey', 'ual_record_byRunIdRecordType', 'sign_in_byRunIdIpAddress'],
+    triggers: ['finding_triage_refuseUpdate', 'finding_triage_refuseDelete'],
+  },
 };
 
 const names = (db: Database, type: string): string[] =>

@@ -1,0 +1,89 @@
+// Main process / CLI / workers: the correlation — joins the other findings into the campaign's storyline, link by link, for one app.
+import type { Finding } from '../../../preload/contract';
+import type { DetectContext } from '../context';
+import type { Hit, Rule } from '../types';
+import { activityOn, appViews, campaignNameLabel, type AppView } from './apps';
+import { stuffedAccounts } from './signins';
+
+interface Link {
+  step: string;
+  at: string | null;
+  text: string;
+  eventIds: number[];
+  findingKeys: string[];
+}
+
+const short = (at: string | null) => (at ? `${at.slice(0, 16).replace('T', ' ')} UTC` : 'time unknown');
+
+export const campaignStoryline: Rule = {
+  id: 'storyline.oauth-mail-abuse',
+  title: 'The OAuth mail-abuse campaign, end to end',
+  explanation:
+    'The findings joined into one chain, as Microsoft described the campaign: an account taken by credential stuffing registers an app, ' +
+    'consents it to Exchange.ManageAsApp, makes it an administrator, adds its own credential, and the app then creates an inbound connector ' +
+    'and header-stripping transport rules, removing and re-creating them between spam runs. Each link names the evidence that makes it.',
+  severity: 'critical',
+  confidence: 'high',
+  attack: ['T1110.004', 'T1078.004', 'T1098.003', 'T1098.001', 'T1564.008'],
+  remediation: { phase: 'contain', step: 'Work the checklist in order: disable the app\'s service principal and remove its credentials first, then its roles, consent, connector and rules; then reset and protect the accounts.' },
+  covers: [],
+  stage: null,
+  evaluate(ctx: DetectContext, prior: readonly Finding[]): Hit[] {
+    const stuffed = stuffedAccounts(prior);
+    const registrations = ctx.directoryActivity().filter((a) => a.operation === 'add application');
+    const views = appViews(ctx);
+    const about = (app: AppView) => (f: Finding) =>
+      app.ids.includes(f.subject.id.toLowerCase()) || f.subject.id.toLowerCase() === `app:${app.appId}` || f.iocs.some((i) => i.type === 'app-id' && i.value.toLowerCase() === app.appId);
+    const hits: Hit[] = [];
+    for (const app of views) {
+      if (app.firstParty) continue;
+      const mine = prior.filter(about(app)).filter((f) => f.severity === 'high' || f.severity === 'critical');
+      const registration = registrations.find((r) => app.ids.some((id) => r.targetIds.has(id)));
+      const byStuffed = registration?.actorUser ? stuffed.has(registration.actorUser.toLowerCase()) : false;
+      const named = campaignNameLabel(app.name, ctx.domainLabels) !== null;
+      if (mine.length === 0 || (!byStuffed && !named)) continue;
+      const links: Link[] = [];
+      const rule = (id: string) => mine.filter((f) => f.ruleId === id);
+      if (byStuffed && registration) {
+        const account = registration.actorUser!.toLowerCase();
+        const stuffing = prior.filter((f) => f.ruleId === 'signin.credential-stuffing' && f.iocs.some((i) => i.type === 'account' && i.value.toLowerCase() === account));
+        const success = stuffing.flatMap((f) => f.events.filter((e) => e.result === 'success' && e.actorUser?.toLowerCase() === account));
+        links.push({
+          step: 'initial-access', at: success[0]?.at ?? stuffing[0]?.firstAt ?? null,
+          text: `${registration.actorUser} signed in from ${stuffing.map((f) => f.subject.id).join(', ')} during credential stuffing`,
+          eventIds: success.map((e) => e.id), findingKeys: stuffing.map((f) => f.key),
+        });
+        const mfa = prior.filter((f) => f.ruleId === 'identity.privileged-no-mfa' && f.objects.some((o) => o.kind === 'user' && o.name?.toLowerCase() === account));
+        if (mfa.length > 0) links.push({ step: 'initial-access', at: null, text: `${registration.actorUser} is privileged and had no MFA`, eventIds: [], findingKeys: mfa.map((f) => f.key) });
+      }
+      const activity = activityOn(ctx, app.ids);
+      if (registration) {
+        links.push({ step: 'persistence', at: registration.at, text: `${registration.actorUser ?? registration.actorAppId ?? 'someone'} registered ${app.name}${registration.actorIp ? ` from ${registration.actorIp}` : ''}`, eventIds: activity.filter((a) => a.operation === 'add application' || a.operation === 'add service principal').map((a) => a.eventId), findingKeys: rule('app.tenant-label-name').map((f) => f.key) });
+      } else if (named) {
+        links.push({ step: 'persistence', at: app.createdAt, text: `${app.name} was registered ${app.createdAt ?? ''} (no audit record in the collected window)`, eventIds: [], findingKeys: rule('app.tenant-label-name').map((f) => f.key) });
+      }
+      const consent = activity.filter((a) => a.operation === 'consent to application' || a.operation === 'add app role assignment to service principal');
+      const manage = rule('app.exchange-manage-as-app');
+      if (consent.length > 0 || manage.length > 0) links.push({ step: 'persistence', at: consent[0]?.at ?? null, text: `${app.name} was consented to Exchange.ManageAsApp${consent[0]?.actorUser ? ` by ${consent[0].actorUser}` : ''}`, eventIds: consent.map((a) => a.eventId), findingKeys: manage.map((f) => f.key) });
+      const roles = rule('sp.privileged-role');
+      if (roles.length > 0) links.push({ step: 'privilege', at: roles[0]!.firstAt, text: `its service principal was made ${roles[0]!.objects.filter((o) => o.kind === 'roleAssignment').map((o) => o.name).join(' and ')}`, eventIds: roles.flatMap((f) => f.events.map((e) => e.id)), findingKeys: roles.map((f) => f.key) });
+      const creds = rule('app.credential-added');
+      if (creds.length > 0) links.push({ step: 'credentials', at: creds[0]!.firstAt, text: `a credential was added to ${app.name}${creds[0]!.events[0]?.actorUser ? ` by ${creds[0]!.events[0].actorUser}` : ''}`, eventIds: creds.flatMap((f) => f.events.map((e) => e.id)), findingKeys: creds.map((f) => f.key) });
+      const mail = mine.filter((f) => f.ruleId === 'exchange.suspicious-inbound-connector' || f.ruleId === 'exchange.header-stripping-rule');
+      if (mail.length > 0) links.push({ step: 'mail-flow', at: mail.map((f) => f.firstAt).filter((t): t is string => t !== null).sort()[0] ?? null, text: `the app created ${mail.map((f) => (f.ruleId === 'exchange.header-stripping-rule' ? f.subject.name : `connector ${f.subject.name}`)).join(' and ')}`, eventIds: mail.flatMap((f) => f.events.map((e) => e.id)), findingKeys: mail.map((f) => f.key) });
+      const cycles = rule('exchange.config-cycle');
+      if (cycles.length > 0) links.push({ step: 'cleanup-cycles', at: cycles[0]!.firstAt, text: `it removed and re-created them (${cycles[0]!.reason.match(/in (\d+) creation runs?/)?.[1] ?? 'several'} runs)`, eventIds: cycles.flatMap((f) => f.events.map((e) => e.id)), findingKeys: cycles.map((f) => f.key) });
+      const steps = new Set(links.map((l) => l.step));
+      if (steps.size < 3) continue;
+      hits.push({
+        subject: { type: 'application', id: app.application?.objectId ?? app.servicePrincipal!.objectId, name: app.name },
+        severity: 'critical',
+        reason: links.map((l, i) => `${i + 1}. ${short(l.at)}: ${l.text}.`).join(' '),
+        objects: prior.filter((f) => links.some((l) => l.findingKeys.includes(f.key))).flatMap((f) => f.objects),
+        eventIds: links.flatMap((l) => l.eventIds),
+        iocs: prior.filter((f) => links.some((l) => l.findingKeys.includes(f.key))).flatMap((f) => f.iocs),
+      });
+    }
+    return hits;
+  },
+};

@@ -1,0 +1,77 @@
+// Test tooling (Node): a case file holding one full collection of a simulated tenant (directory, logs, Exchange), for detection tests and benchmarks.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { startSimulator, type SimHandle, type SimulatorOptions } from '../sim/server';
+import { writeEnvironmentFiles } from '../sim/environment';
+import { createCase } from '../../main/case/case';
+import { closeDatabase } from '../../db/connection';
+import { loadEnvironmentFile } from '../../main/auth/environment';
+import { createTenantSession, exchangeAudience } from '../../main/auth/device-code';
+import { createHttpTransport } from '../../main/http/https';
+import { readOnlyTransport } from '../../main/http/read-only';
+import { createGraphReader } from '../../main/graph/reader';
+import { createPacer } from '../../main/graph/pacer';
+import { createExchangeReader } from '../../main/exchange/reader';
+import { collectTenant } from '../../main/collect/sources';
+
+export interface CollectedCase {
+  sim: SimHandle;
+  db: Database;
+  file: string;
+  runId: string;
+  /** Closes the case and the simulator and removes the folder. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Starts a simulator, signs in to Graph and Exchange as the scenario's admin, collects everything into a new case
+ * and leaves both open. The report throttle is lifted: these tests are about what is in the case, not about pacing.
+ */
+export async function collectedCase(options: SimulatorOptions & { inboxRuleMailboxes?: number } = {}): Promise<CollectedCase> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `peregrine-case-${options.scenario ?? 'contoso'}-`));
+  const sim = await startSimulator({ reportsThrottle: { limit: 1_000_000 }, ...options });
+  let db: Database | undefined;
+  try {
+    const env = loadEnvironmentFile((await writeEnvironmentFiles(path.join(dir, 'sim'), sim)).environmentFile);
+    const transport = createHttpTransport({ ca: env.caPem, userAgent: 'Peregrine-test' });
+    const admin = sim.groundTruth.compromisedUser.userPrincipalName;
+    const graphSession = createTenantSession(env, transport);
+    const account = await graphSession.signInWithDeviceCode((p) => sim.approve(p.userCode, admin));
+    const exoSession = createTenantSession(env, transport, () => new Date(), exchangeAudience(env));
+    await exoSession.signInWithDeviceCode((p) => sim.approve(p.userCode, admin));
+    const readOnly = readOnlyTransport(transport);
+    const graph = createGraphReader({ baseUrl: env.graphBaseUrl, transport: readOnly, getToken: (o) => graphSession.getAccessToken(env.graphScopes, o), pacer: createPacer() });
+    const exchange = createExchangeReader({ baseUrl: env.exchangeBaseUrl, tenantId: account.tenantId, transport: readOnly, getToken: (o) => exoSession.getAccessToken(env.exchangeScopes, o), anchorMailbox: `UPN:${admin}` });
+    const file = path.join(dir, 'case.peregrine');
+    ({ db } = createCase(file, { name: `${sim.tenant.scenario} seed ${sim.tenant.seed}`, examiner: 'Examiner' }, { clock: () => new Date(), toolVersion: 'test' }));
+    const runId = crypto.randomUUID();
+    const window = sim.groundTruth.logs!.window;
+    const mailboxes = sim.tenant.users.filter((u) => sim.exchange.state.inboxRules(u).length > 0).slice(0, options.inboxRuleMailboxes ?? 5);
+    const status = await collectTenant(
+      { db, readers: { graph, exchange }, clock: () => new Date() },
+      {
+        runId, environment: env.name, tenantId: account.tenantId, account: admin, actor: 'Examiner',
+        window: { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() },
+        inboxRuleMailboxes: mailboxes.map((u) => u.userPrincipalName),
+      },
+    );
+    const failed = status.sources.filter((s) => s.state !== 'done');
+    if (failed.length > 0) throw new Error(`collection incomplete: ${failed.map((s) => `${s.source} ${s.state} ${s.error ?? ''}`).join('; ')}`);
+    const opened = db;
+    return {
+      sim, db: opened, file, runId,
+      async dispose() {
+        closeDatabase(opened);
+        await sim.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    if (db) closeDatabase(db);
+    await sim.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
