@@ -1,0 +1,133 @@
+// Every ground-truth artifact of the attack is named by a finding, and no decoy is rated high: both scenarios and twenty more seeds, each collected from the simulator.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DetectionReport, Finding } from '../../preload/contract';
+import { detect } from '../../main/detect/engine';
+import { RULES } from '../../main/detect/rules';
+import { collectedCase, type CollectedCase } from '../support/collected-case';
+import type { ExchangeGroundTruth } from '../sim/exchange/state';
+
+const HIGH = new Set(['high', 'critical']);
+const lower = (s: string) => s.toLowerCase();
+
+/** Twenty seeds spread over the seed space; the scenario alternates, the tenant size varies. */
+export const SEEDS = Array.from({ length: 20 }, (_, i) => ({
+  scenario: i % 2 === 0 ? ('contoso' as const) : ('fabrikam' as const),
+  seed: 1009 + i * 7919,
+  users: 80 + ((i * 37) % 180),
+}));
+
+/** What a finding rests on, as sets of lower-case ids. */
+function evidenceOf(findings: readonly Finding[]) {
+  return {
+    objects: new Set(findings.flatMap((f) => [...f.objects.map((o) => lower(o.id)), lower(f.subject.id)])),
+    records: new Set(findings.flatMap((f) => f.events.map((e) => lower(e.recordId)))),
+    iocs: new Set(findings.flatMap((f) => f.iocs.map((i) => lower(i.value)))),
+    text: findings.map((f) => lower(f.reason)).join('\n'),
+  };
+}
+
+/** The checks, as a list of what is missing or wrong (empty when the report is right). */
+export function judge(c: CollectedCase, report: DetectionReport): string[] {
+  const truth = c.sim.groundTruth;
+  const exchange: ExchangeGroundTruth = c.sim.exchange.state.groundTruth();
+  const problems: string[] = [];
+  const expectIn = (set: Set<string>, ids: string[], what: string) => {
+    for (const id of ids) if (!set.has(lower(id))) problems.push(`${what} ${id} is in no finding`);
+  };
+  const strong = report.findings.filter((f) => HIGH.has(f.severity));
+  const any = report.findings.filter((f) => f.severity !== 'info' && f.severity !== 'low');
+  const s = evidenceOf(strong);
+  const a = evidenceOf(any);
+
+  // Directory objects of the attack: named by high or critical findings.
+  const m = truth.maliciousObjects;
+  expectIn(s.objects, [m.applicationObjectId, m.servicePrincipalId, ...m.appRoleAssignmentIds, ...m.roleAssignmentIds], 'malicious object');
+  for (const key of m.credentialKeyIds) if (!s.text.includes(lower(key))) problems.push(`credential ${key} is named by no high finding`);
+  // The stuffing source and every account it took.
+  const stuffing = strong.find((f) => f.ruleId === 'signin.credential-stuffing' && f.subject.id === truth.attackerIp);
+  if (!stuffing) problems.push(`no credential-stuffing finding for ${truth.attackerIp}`);
+  for (const admin of truth.compromisedAdmins) {
+    if (!stuffing?.iocs.some((i) => i.type === 'account' && lower(i.value) === lower(admin.userPrincipalName))) problems.push(`compromised ${admin.userPrincipalName} not named by the stuffing finding`);
+    if (!strong.some((f) => f.ruleId === 'identity.privileged-no-mfa' && lower(f.subject.id) === lower(admin.id))) problems.push(`compromised admin ${admin.userPrincipalName} without MFA not flagged high`);
+  }
+  // Every malicious log record, in some finding of medium severity or above.
+  const logs = truth.logs!;
+  expectIn(a.records, logs.malicious.signIns, 'malicious sign-in');
+  expectIn(a.records, logs.malicious.directoryAudits, 'malicious directory audit');
+  expectIn(a.records, logs.malicious.unifiedAudit, 'malicious UAL record');
+  expectIn(a.records, exchange.maliciousAuditRecordIds, 'malicious ExchangeAdmin record');
+  // The Exchange side: live objects when the attacker left them, the relay addresses either way.
+  expectIn(s.objects, [...exchange.maliciousInboundConnectors.map((x) => x.name), ...exchange.maliciousTransportRules.map((x) => x.guid)], 'malicious Exchange object');
+  expectIn(s.iocs, exchange.attackerMailIps, 'attacker relay address');
+  for (const cycle of exchange.cycles) if (!strong.some((f) => f.ruleId === 'exchange.config-cycle' && f.reason.includes(cycle.connectorName))) problems.push(`cycle of ${cycle.connectorName} not flagged`);
+  if (!strong.some((f) => f.ruleId === 'storyline.oauth-mail-abuse' && lower(f.subject.id) === lower(m.applicationObjectId))) problems.push('no storyline finding for the malicious app');
+  for (const stage of report.storyline) if (!stage.lit) problems.push(`storyline stage ${stage.id} not lit`);
+
+  // Decoys: never in a high or critical finding.
+  const decoyIds = truth.decoys.flatMap((d) => [d.applicationObjectId, d.servicePrincipalId, d.appId].filter((x): x is string => x !== null)).map(lower);
+  const decoyRecords = [...logs.decoys.signIns, ...logs.decoys.directoryAudits, ...logs.decoys.unifiedAudit].map(lower);
+  const decoyExchange = [...exchange.decoyInboundConnectors.flatMap((x) => [x.name, x.guid]), ...exchange.decoyTransportRules.flatMap((x) => [x.name, x.guid])].map(lower);
+  for (const f of strong) {
+    const e = evidenceOf([f]);
+    for (const id of [...decoyIds, ...decoyExchange]) if (e.objects.has(id) || e.iocs.has(id)) problems.push(`decoy ${id} in ${f.severity} finding ${f.key}`);
+    for (const id of decoyRecords) if (e.records.has(id)) problems.push(`decoy record ${id} in ${f.severity} finding ${f.key}`);
+  }
+  return problems;
+}
+
+describe.each([
+  { scenario: 'contoso' as const, seed: 7, users: 200 },
+  { scenario: 'fabrikam' as const, seed: 7, users: 200 },
+])('detections over the $scenario scenario (seed $seed)', (opts) => {
+  let c: CollectedCase;
+  let report: DetectionReport;
+  beforeAll(async () => {
+    c = await collectedCase({ ...opts, eventsPerUserPerDay: 0.5 });
+    report = detect(c.db);
+  }, 120_000);
+  afterAll(async () => c?.dispose());
+
+  it('finds every malicious artifact and rates no decoy high', () => {
+    expect(judge(c, report)).toEqual([]);
+  });
+
+  it('names each finding\'s objects and events with the evidence rows they came from', () => {
+    for (const f of report.findings) {
+      for (const o of f.objects) expect(o.evidenceSha256).toMatch(/^[0-9a-f]{64}$/);
+      for (const e of f.events) expect(e.evidenceSha256).toMatch(/^[0-9a-f]{64}$/);
+    }
+    const sha = c.db.prepare('SELECT sha256 FROM evidence WHERE id = ?').pluck();
+    const sample = report.findings.flatMap((f) => f.events).slice(0, 50);
+    for (const e of sample) expect(sha.get(e.evidenceId)).toBe(e.evidenceSha256);
+  });
+
+  it('mentions the decoys at low severity, with the reason', () => {
+    const backup = c.sim.groundTruth.decoys.find((d) => d.kind === 'backup-app-registration')!;
+    const mention = report.findings.find((f) => f.ruleId === 'app.exchange-manage-as-app' && f.subject.id === backup.servicePrincipalId);
+    expect(mention?.severity).toBe('low');
+    expect(mention?.reason).toMatch(/Long-standing/);
+  });
+
+  it('notices when a rule is missing (the check can fail)', () => {
+    const without = (id: string) => judge(c, detect(c.db, { rules: RULES.filter((r) => r.id !== id) }));
+    expect(without('exchange.config-cycle').join('\n')).toMatch(/cycle of .* not flagged/);
+    expect(without('signin.credential-stuffing').join('\n')).toMatch(/no credential-stuffing finding/);
+    expect(without('app.credential-added').join('\n')).toMatch(/credential .* is named by no high finding/);
+  });
+
+  it('gives the same findings, in the same order, when run again', () => {
+    const again = detect(c.db);
+    expect(again.findings.map((f) => [f.key, f.severity, f.events.length])).toEqual(report.findings.map((f) => [f.key, f.severity, f.events.length]));
+  });
+});
+
+describe('detections over twenty more seeds', () => {
+  it.each(SEEDS)('$scenario seed $seed ($users users)', async (opts) => {
+    const c = await collectedCase({ ...opts, eventsPerUserPerDay: 0.3 });
+    try {
+      expect(judge(c, detect(c.db))).toEqual([]);
+    } finally {
+      await c.dispose();
+    }
+  }, 120_000);
+});
