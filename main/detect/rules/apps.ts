@@ -127,7 +127,12 @@ export const tenantLabelName: Rule = {
   confidence: 'medium',
   attack: ['T1671', 'T1098.003'],
   remediation: { phase: 'contain', step: 'Disable the app\'s service principal (accountEnabled = false), then remove its credentials.' },
-  covers: ['Huntress rogue apps catalogue: tenant-named single-tenant apps'],
+  covers: [
+    'Splunk: Azure AD Service Principal Created',
+    'Elastic: Entra ID Service Principal Created',
+    'Splunk: O365 Added Service Principal',
+    'Sentinel: Suspicious Service Principal creation activity',
+  ],
   stage: 'persistence',
   evaluate(ctx) {
     const hits: Hit[] = [];
@@ -186,7 +191,8 @@ export const exchangeManageAsApp: Rule = {
   covers: [
     'Splunk: Azure AD FullAccessAsApp Permission Assigned',
     'Splunk: O365 FullAccessAsApp Permission Assigned',
-    'Sentinel: Mail.Read Permissions Granted to Application',
+    'Sentinel: full_access_as_app Granted To Application',
+    'Sentinel: OAuth Application Required Resource Access Update',
   ],
   stage: 'persistence',
   evaluate(ctx) {
@@ -255,8 +261,11 @@ export const privilegedServicePrincipal: Rule = {
   covers: [
     'Splunk: Azure AD Privileged Role Assigned to Service Principal',
     'Splunk: O365 Privileged Role Assigned To Service Principal',
-    'Sentinel: Service Principal Assigned Privileged Role',
-    'Elastic: Azure AD Global Administrator Role Assigned',
+    'M365 Defender: ServicePrincipalAddedToRole [Nobelium]',
+    'Sigma: App Assigned To Azure RBAC/Microsoft Entra Role',
+    'Sentinel: User Assigned New Privileged Role',
+    'Splunk: O365 High Privilege Role Granted',
+    'Elastic: Entra ID Global Administrator Role Assigned',
   ],
   stage: 'privilege',
   evaluate(ctx) {
@@ -309,11 +318,13 @@ export const highRiskPermissions: Rule = {
   attack: ['T1098.003', 'T1528'],
   remediation: { phase: 'eradicate', step: 'Remove the app role assignments and tenant-wide grants the app does not need (or the app itself if nobody owns it).' },
   covers: [
+    'Sentinel: Microsoft Entra ID Role Management Permission Grant',
+    'Sentinel: Mail.Read Permissions Granted to Application',
     'Splunk: Azure AD Privileged Graph API Permission Assigned',
     'Splunk: O365 Privileged Graph API Permission Assigned',
     'Splunk: O365 Mailbox Read Access Granted to Application',
-    'Sentinel: Mail.Read Permissions Granted to Application',
-    'Elastic: Microsoft Graph High-Risk Permission Granted',
+    'Sigma: App Granted Privileged Delegated Or App Permissions',
+    'Sigma: Delegated Permissions Granted For All Users',
   ],
   stage: 'persistence',
   evaluate(ctx) {
@@ -361,6 +372,29 @@ export const highRiskPermissions: Rule = {
         iocs: severity === 'low' ? [] : appIocs(app, 'holds high-risk permissions'),
       });
     }
+    // Grants seen only in the log (the object deleted since, or a log-only case): tenant-wide delegated grants of risky scopes.
+    const reported = new Set(hits.map((h) => h.subject.id.toLowerCase()));
+    for (const a of ctx.directoryActivity()) {
+      if (a.operation !== 'add delegated permission grant' && a.operation !== 'add app role assignment to service principal') continue;
+      const prop = (name: string) => a.changes.find((c) => c.name.toLowerCase() === name.toLowerCase())?.newValue ?? '';
+      const scopes = [...prop('DelegatedPermissionGrant.Scope').split(/\s+/), prop('AppRole.Value')].filter((x) => HIGH_RISK_PERMISSIONS.has(x));
+      if (scopes.length === 0) continue;
+      const allUsers = prop('DelegatedPermissionGrant.ConsentType') === 'AllPrincipals' || a.operation === 'add app role assignment to service principal';
+      if (!allUsers) continue;
+      const client = (prop('ServicePrincipal.ObjectID') || [...a.targetIds][0] || '').toLowerCase();
+      if (!client || reported.has(client)) continue;
+      const known = appViews(ctx).find((v) => v.ids.includes(client));
+      if (known && !known.local) continue;
+      reported.add(client);
+      hits.push({
+        subject: { type: 'servicePrincipal', id: client, name: known?.name ?? prop('ServicePrincipal.DisplayName') ?? null },
+        severity: known && (known.ageDays ?? 0) >= LONG_STANDING_DAYS ? 'low' : 'medium',
+        reason: `${a.actorUser ?? a.actorAppId ?? 'Someone'} granted ${scopes.join(', ')} ${a.operation === 'add delegated permission grant' ? 'for all users (tenant-wide delegated grant)' : 'as an application permission'} to service principal ${client} at ${a.at}${a.targetNames.length > 0 ? ` (on ${a.targetNames[0]})` : ''}.`,
+        objects: known ? appObjects(known) : [],
+        eventIds: [a.eventId],
+        iocs: [],
+      });
+    }
     return hits;
   },
 };
@@ -402,13 +436,15 @@ export const credentialAdded: Rule = {
   attack: ['T1098.001'],
   remediation: { phase: 'contain', step: 'Remove the credentials nobody can vouch for (passwordCredentials via removePassword; certificates by PATCHing keyCredentials).' },
   covers: [
-    'Splunk: Azure AD Service Principal New Client Credentials',
-    'Splunk: O365 Service Principal New Client Credentials',
     'Sentinel: New access credential added to Application or Service Principal',
     'Sentinel: First access credential added to Application or Service Principal where no credential was present',
     'Sentinel: Credential added after admin consented to Application',
-    'Elastic: Microsoft Entra ID Service Principal Credentials Added by Rare User',
+    "M365 Defender: Credentials were added to an Azure AD application after 'Admin Consent' permissions granted [Nobelium]",
     'Sigma: Added Credentials to Existing Application',
+    'Elastic: Entra ID Application Credential Modified',
+    'Elastic: Entra ID Service Principal Credentials Created by Unusual User',
+    'Splunk: Azure AD Service Principal New Client Credentials',
+    'Splunk: O365 Service Principal New Client Credentials',
   ],
   stage: 'credentials',
   evaluate(ctx) {
@@ -503,8 +539,8 @@ export const riskyConsent: Rule = {
     'Splunk: Azure AD OAuth Application Consent Granted By User',
     'Splunk: O365 Mail Permissioned Application Consent Granted by User',
     'Splunk: O365 File Permissioned Application Consent Granted by User',
-    'Sentinel: Rare application consent',
-    'Sentinel: Suspicious application consent similar to O365 Attack Toolkit',
+    'Elastic: Entra ID Illicit Consent Grant via Registered Application',
+    'Panther: Microsoft Entra ID Anomalous Application Consent',
   ],
   stage: 'persistence',
   evaluate(ctx) {

@@ -55,7 +55,8 @@ export const suspiciousConnector: Rule = {
   confidence: 'high',
   attack: ['T1564', 'T1114'],
   remediation: { phase: 'eradicate', step: 'Remove-InboundConnector for the connector; keep watching the Unified Audit Log for New-InboundConnector by the same app.' },
-  covers: ['M365 Defender hunting: New inbound connector created (Defense evasion)', 'Sentinel: Exchange Online inbound connector created or modified'],
+  // No rule in the corpus (Sentinel, Sigma, Elastic, Splunk, Panther, M365 Defender hunting) looks at inbound connectors.
+  covers: [],
   stage: 'mail-flow',
   evaluate(ctx) {
     const current = new Map(ctx.objects('inboundConnector').map((o) => [(o.displayName ?? o.objectId).toLowerCase(), o]));
@@ -135,9 +136,7 @@ export const headerStrippingRules: Rule = {
   attack: ['T1564.008'],
   remediation: { phase: 'eradicate', step: 'Remove-TransportRule for each rule listed; keep watching the Unified Audit Log for New-TransportRule with RemoveHeader.' },
   covers: [
-    'Splunk: O365 Email Security Feature Changed',
-    'Sentinel: Mail redirect via ExO transport rule',
-    'Sigma: Exchange transport rule removing security headers (hunting)',
+    'Elastic: M365 Exchange Mail Flow Transport Rule Created',
   ],
   stage: 'mail-flow',
   evaluate(ctx) {
@@ -202,7 +201,10 @@ export const configurationCycles: Rule = {
   confidence: 'high',
   attack: ['T1564', 'T1070'],
   remediation: { phase: 'verify', step: 'After removing the app and its objects, collect again and keep watching the Unified Audit Log for New-InboundConnector / New-TransportRule by the same actor.' },
-  covers: ['Splunk: O365 New Forwarding Mailflow Rule Created', 'M365 Defender hunting: Mail-flow rule and connector changes by apps'],
+  covers: [
+    'Elastic: M365 Exchange Mail Flow Transport Rule Created',
+    'Elastic: M365 Exchange Mail Flow Transport Rule Modified',
+  ],
   stage: 'cleanup-cycles',
   evaluate(ctx) {
     const relevant = ctx.exchangeCmdlets().filter((c) => ['inboundconnector', 'outboundconnector', 'transportrule'].includes(nounOf(c)) && ['new', 'remove', 'set', 'disable', 'enable'].includes(verbOf(c)));
@@ -264,12 +266,15 @@ export const externalForwarding: Rule = {
   attack: ['T1114.003'],
   remediation: { phase: 'eradicate', step: 'Clear the forwarding (Set-Mailbox -ForwardingSmtpAddress $null) or remove the inbox rule, after confirming with the mailbox owner.' },
   covers: [
+    'Sigma: Mail Forwarding/Redirecting Activity In O365',
+    'Elastic: M365 Exchange Inbox Forwarding Rule Created',
+    'Panther: Microsoft Exchange External Forwarding',
     'Splunk: O365 Mailbox Email Forwarding Enabled',
     'Splunk: O365 New Email Forwarding Rule Created',
     'Splunk: O365 New Email Forwarding Rule Enabled',
     'Splunk: O365 New Forwarding Mailflow Rule Created',
+    'Sentinel: Multiple users email forwarded to same destination',
     'Sentinel: Mail redirect via ExO transport rule',
-    'Elastic: Microsoft 365 Exchange Mailbox Forwarding Rule Created (hunting)',
   ],
   stage: null,
   evaluate(ctx) {
@@ -311,6 +316,33 @@ export const externalForwarding: Rule = {
       e.eventIds.push(c.eventId);
       e.how.push(`${c.cmdlet} by ${c.actorUser ?? c.actorAppId ?? 'unknown'} at ${c.at} to ${found.join(', ')}`);
     }
+    // Transport rules that copy or redirect everyone's mail outside: one rule forwards the whole tenant.
+    for (const r of ctx.objects('transportRule')) {
+      const found = externals([r.raw.BlindCopyTo, r.raw.RedirectMessageTo, r.raw.CopyTo, r.raw.AddToRecipients]);
+      if (found.length === 0) continue;
+      const e = entry(`transport rule ${r.displayName ?? r.objectId}`);
+      found.forEach((a) => e.addresses.add(a));
+      e.objects.push(objectRef('transportRule', r, r.displayName));
+      e.how.push(`copies or redirects mail to ${found.join(', ')}`);
+    }
+    for (const c of ctx.exchangeCmdlets()) {
+      if (nounOf(c) !== 'transportrule' || !['new', 'set'].includes(verbOf(c))) continue;
+      const found = externals([c.params.BlindCopyTo, c.params.RedirectMessageTo, c.params.CopyTo, c.params.AddToRecipients]);
+      if (found.length === 0) continue;
+      const e = entry(`transport rule ${nameOf(c)}`);
+      found.forEach((a) => e.addresses.add(a));
+      e.eventIds.push(c.eventId);
+      e.how.push(`${c.cmdlet} by ${c.actorUser ?? c.actorAppId ?? 'unknown'} at ${c.at} to ${found.join(', ')}`);
+    }
+    // Rules made in Outlook are audited in the mailbox (UpdateInboxRules), not as cmdlets: their actions are in OperationProperties.
+    for (const m of mailboxRuleUpdates(ctx)) {
+      const found = externals(m.recipients);
+      if (found.length === 0) continue;
+      const e = entry(m.mailbox);
+      found.forEach((a) => e.addresses.add(a));
+      e.eventIds.push(m.eventId);
+      e.how.push(`inbox rule ${m.rule ? `"${m.rule}" ` : ''}set in the mail client at ${m.at} (${m.actions.join(', ')}) to ${found.join(', ')}`);
+    }
     return [...perMailbox.values()].map((e): Hit => ({
       subject: { type: 'mailbox', id: e.name.toLowerCase(), name: e.name },
       severity: 'medium',
@@ -321,3 +353,46 @@ export const externalForwarding: Rule = {
     }));
   },
 };
+
+interface MailboxRuleUpdate {
+  eventId: number;
+  at: string;
+  mailbox: string;
+  rule: string | null;
+  actions: string[];
+  recipients: string[];
+}
+
+/** UpdateInboxRules mailbox-audit records whose rule forwards or redirects (ActionType Forward, Redirect, ForwardAsAttachment). */
+function mailboxRuleUpdates(ctx: DetectContext): MailboxRuleUpdate[] {
+  const rows = ctx.db
+    .prepare(
+      `SELECT e.id, e.at, e.actor_user, u.raw FROM ual_record u JOIN event e ON e.run_id = u.run_id AND e.source = 'ual' AND e.record_id = u.id
+       WHERE u.run_id = ? AND u.record_type IN ('ExchangeItem', 'ExchangeItemGroup', 'ExchangeAggregatedOperation') AND u.operation = 'updateinboxrules'`,
+    )
+    .all(ctx.runId) as { id: number; at: string; actor_user: string | null; raw: string }[];
+  const out: MailboxRuleUpdate[] = [];
+  for (const row of rows) {
+    const raw = JSON.parse(row.raw) as Record<string, unknown>;
+    const data = typeof raw.AuditData === 'string' ? (JSON.parse(raw.AuditData) as Record<string, unknown>) : raw;
+    const props = Array.isArray(data.OperationProperties) ? (data.OperationProperties as { Name?: unknown; Value?: unknown }[]) : [];
+    const value = (name: string) => props.find((p) => p.Name === name)?.Value;
+    let actions: { ActionType?: unknown; Recipients?: unknown }[] = [];
+    try {
+      const parsed = JSON.parse(String(value('RuleActions') ?? '[]')) as unknown;
+      actions = Array.isArray(parsed) ? (parsed as typeof actions) : [];
+    } catch {
+      actions = [];
+    }
+    const sending = actions.filter((a) => typeof a.ActionType === 'string' && /forward|redirect/i.test(a.ActionType));
+    if (sending.length === 0) continue;
+    out.push({
+      eventId: row.id, at: row.at,
+      mailbox: typeof data.MailboxOwnerUPN === 'string' ? data.MailboxOwnerUPN : (row.actor_user ?? 'unknown mailbox'),
+      rule: typeof value('RuleName') === 'string' ? (value('RuleName') as string) : null,
+      actions: sending.map((a) => String(a.ActionType)),
+      recipients: sending.flatMap((a) => (Array.isArray(a.Recipients) ? a.Recipients.filter((r): r is string => typeof r === 'string') : [])),
+    });
+  }
+  return out;
+}

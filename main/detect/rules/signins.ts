@@ -124,14 +124,13 @@ export const credentialStuffing: Rule = {
   attack: ['T1110.004'],
   remediation: { phase: 'recover', step: 'Reset the password of every account that signed in from the address, revoke its sessions (revokeSignInSessions) and require MFA; block the address with a named location.' },
   covers: [
-    'Sentinel: Password spray attack against Azure AD application',
+    'Elastic: Entra ID User Sign-in Brute Force Attempted',
+    'Elastic: M365 Identity User Brute Force Attempted',
+    'Sentinel: Suspected Brute force attack Investigation',
     'Sentinel: Brute force attack against Azure Portal',
-    'Sentinel: Successful logon from IP and failure from a different IP',
-    'Splunk: Azure AD Multiple Users Failing To Authenticate From Ip',
-    'Splunk: O365 Multiple Users Failing To Authenticate From Ip',
-    'Splunk: Azure AD Unusual Number of Failed Authentications From Ip',
-    'Elastic: Azure Entra Sign-in Brute Force against Microsoft 365 Accounts',
-    'Sigma: Multiple failed sign-ins from a single source (Azure)',
+    'Sentinel: Sign-ins from IPs that attempt sign-ins to disabled accounts',
+    'Sentinel: User Accounts - Blocked Accounts',
+    'Elastic: Entra ID PowerShell Sign-in',
   ],
   stage: 'initial-access',
   evaluate: (ctx) => sprayCampaigns(ctx).filter((c) => c.successes.size > 0).map((c) => campaignHit(ctx, c)),
@@ -147,7 +146,15 @@ export const passwordSpray: Rule = {
   confidence: 'medium',
   attack: ['T1110.003'],
   remediation: { phase: 'harden', step: 'Block the address with a named location, check the targeted accounts for weak passwords and make sure MFA is enforced for all of them.' },
-  covers: credentialStuffing.covers,
+  covers: [
+    'Sentinel: Password spray attack against Microsoft Entra ID application',
+    'Splunk: Azure AD Multiple Users Failing To Authenticate From Ip',
+    'Splunk: Azure AD High Number Of Failed Authentications From Ip',
+    'Splunk: Azure AD Unusual Number of Failed Authentications From Ip',
+    'Splunk: O365 Multiple Users Failing To Authenticate From Ip',
+    'Elastic: Entra ID Excessive Account Lockouts Detected',
+    'Panther: Azure Excessive Account Lockouts',
+  ],
   stage: 'initial-access',
   evaluate: (ctx) => sprayCampaigns(ctx).filter((c) => c.successes.size === 0).map((c) => campaignHit(ctx, c)),
 };
@@ -197,9 +204,11 @@ export const privilegedWithoutMfa: Rule = {
   attack: ['T1078.004'],
   remediation: { phase: 'recover', step: 'Register MFA for the account (or replace it with a cloud-only break-glass account), reset its password and revoke its sessions.' },
   covers: [
+    'Sigma: Azure AD Only Single Factor Authentication Required',
     'Splunk: Azure AD Successful Single-Factor Authentication',
-    'Sentinel: Sign-ins from IPs that attempt sign-ins to disabled accounts',
-    'Elastic: Azure AD Global Administrator Role Assigned (privileged account inventory)',
+    'Sigma: Privilege Role Sign-In Outside Expected Controls',
+    'Elastic: Entra ID OAuth ROPC Grant Login Detected',
+    'Panther: Azure ROPC Login Attempt Without MFA',
   ],
   stage: 'initial-access',
   evaluate(ctx) {
@@ -213,6 +222,8 @@ export const privilegedWithoutMfa: Rule = {
         `SELECT e.id, lower(s.user_id) AS userId, s.created_at AS at, s.ip_address AS ip FROM sign_in s
          JOIN event e ON e.run_id = s.run_id AND e.source = 'signin' AND e.record_id = s.id
          WHERE s.run_id = ? AND s.error_code = 0 AND s.authentication_requirement = 'singleFactorAuthentication'
+           -- "MFA requirement satisfied by claim in the token": the user did MFA earlier in the session.
+           AND instr(s.raw, 'satisfied by claim') = 0
            AND lower(s.user_id) IN (${ids.map(() => '?').join(',')})`,
       )
       .all(ctx.runId, ...ids) as { id: number; userId: string; at: string; ip: string | null }[];
@@ -256,7 +267,11 @@ export const mfaNotEnforced: Rule = {
   confidence: 'high',
   attack: [],
   remediation: { phase: 'harden', step: 'Turn on security defaults, or create a conditional-access policy requiring MFA for all administrator roles (and then all users).' },
-  covers: ['Splunk: Azure AD Multi-Factor Authentication Disabled', 'Splunk: O365 Disable MFA'],
+  covers: [
+    'Panther: Azure MFA Disabled',
+    'Splunk: Azure AD Multi-Factor Authentication Disabled',
+    'Splunk: O365 Disable MFA',
+  ],
   stage: 'initial-access',
   evaluate(ctx) {
     const defaults = ctx.objects('securityDefaults')[0];

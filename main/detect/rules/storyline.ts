@@ -26,7 +26,11 @@ export const campaignStoryline: Rule = {
   confidence: 'high',
   attack: ['T1110.004', 'T1078.004', 'T1098.003', 'T1098.001', 'T1564.008'],
   remediation: { phase: 'contain', step: 'Work the checklist in order: disable the app\'s service principal and remove its credentials first, then its roles, consent, connector and rules; then reset and protect the accounts.' },
-  covers: [],
+  covers: [
+    'Sentinel: Credential added after admin consented to Application',
+    'Sentinel: Admin promotion after Role Management Application Permission Grant',
+    'Sentinel: Suspicious Service Principal creation activity',
+  ],
   stage: null,
   evaluate(ctx: DetectContext, prior: readonly Finding[]): Hit[] {
     const stuffed = stuffedAccounts(prior);
