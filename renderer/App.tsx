@@ -8,6 +8,7 @@ import { ErrorNotice } from './components/ErrorNotice';
 import { StartScreen } from './features/start/StartScreen';
 import { CollectScreen } from './features/collect/CollectScreen';
 import { ApplicationsScreen } from './features/evidence/ApplicationsScreen';
+import { FindingsScreen } from './features/findings/FindingsScreen';
 import { ExportScreen } from './features/export/ExportScreen';
 import { CustodyScreen } from './features/custody/CustodyScreen';
 
@@ -44,6 +45,8 @@ function Screen({ route }: { route: Route }) {
       return <CollectScreen />;
     case 'evidence/applications':
       return <ApplicationsScreen />;
+    case 'findings':
+      return <FindingsScreen />;
     case 'export':
       return <ExportScreen />;
     case 'custody':
@@ -157,6 +160,7 @@ const NAV: { route: Route; label: string; testId: string; group?: string }[] = [
   { route: 'start', label: 'Start', testId: 'nav-start' },
   { route: 'collect', label: 'Collect', testId: 'nav-collect' },
   { route: 'evidence/applications', label: 'Applications', testId: 'nav-applications', group: 'Evidence' },
+  { route: 'findings', label: 'Findings', testId: 'nav-findings' },
   { route: 'export', label: 'Export', testId: 'nav-export' },
   { route: 'custody', label: 'Custody', testId: 'nav-custody' },
 ];

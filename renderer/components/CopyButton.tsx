@@ -1,7 +1,8 @@
 // Renderer: a copy-to-clipboard button for ids, hashes, codes and commands, with a spoken confirmation.
 import { useEffect, useRef, useState, type MouseEvent } from 'react';
 
-async function writeClipboard(text: string): Promise<boolean> {
+/** Puts text on the clipboard; false when both the Clipboard API and the fallback were refused. */
+export async function writeClipboard(text: string): Promise<boolean> {
   try {
     await navigator.clipboard.writeText(text);
     return true;

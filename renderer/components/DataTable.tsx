@@ -1,5 +1,6 @@
 // Renderer: the one dense table used on every screen — sortable by any column, copyable as tab-separated text.
 import { useMemo, useState, type ReactNode } from 'react';
+import { formatCount } from '../lib/format';
 import { CopyButton } from './CopyButton';
 
 export interface Column<T> {
@@ -41,6 +42,11 @@ interface Props<T> {
   toolbar?: ReactNode;
   /** Summary shown before the copy button, e.g. "52 applications · 1 flagged". */
   summary?: ReactNode;
+  /**
+   * Render only the first `limit` rows (after sorting) with a "Show all N" control under the table,
+   * so hundreds of rows do not stall the screen; "Copy table" still copies every row.
+   */
+  limit?: number;
 }
 
 function compare(a: string | number, b: string | number): number {
@@ -53,8 +59,9 @@ function tsvCell(s: string): string {
 }
 
 export function DataTable<T>(props: Props<T>) {
-  const { label, columns, rows, rowKey, defaultSort, testId, rowTestId, onRowActivate, selectedKey, rowClassName, rowData, rowDetail, rowDetailTestId, visibleColumns, empty, toolbar, summary } = props;
+  const { label, columns, rows, rowKey, defaultSort, testId, rowTestId, onRowActivate, selectedKey, rowClassName, rowData, rowDetail, rowDetailTestId, visibleColumns, empty, toolbar, summary, limit } = props;
   const [sort, setSort] = useState(defaultSort);
+  const [showAll, setShowAll] = useState(false);
 
   const sorted = useMemo(() => {
     const col = columns.find((c) => c.id === sort.column);
@@ -64,6 +71,9 @@ export function DataTable<T>(props: Props<T>) {
     // Array.prototype.sort is stable: ties keep the order the caller gave.
     return [...rows].sort((a, b) => factor * compare(key(a), key(b)));
   }, [rows, columns, sort]);
+
+  const cut = limit !== undefined && !showAll && sorted.length > limit;
+  const rendered = useMemo(() => (cut ? sorted.slice(0, limit) : sorted), [cut, sorted, limit]);
 
   const shown = useMemo(() => (visibleColumns ? columns.filter((c) => visibleColumns.has(c.id)) : columns), [columns, visibleColumns]);
 
@@ -122,7 +132,7 @@ export function DataTable<T>(props: Props<T>) {
             </tbody>
           ) : (
             // One <tbody> per row: a row and its detail line highlight and select together.
-            sorted.map((r) => {
+            rendered.map((r) => {
               const key = rowKey(r);
               const selected = selectedKey === key;
               const detail = rowDetail?.(r) ?? null;
@@ -148,6 +158,16 @@ export function DataTable<T>(props: Props<T>) {
           )}
         </table>
       </div>
+      {cut ? (
+        <div className="table-more" data-testid={`${testId}-more`}>
+          <span className="muted small">
+            Showing the first {formatCount(rendered.length)} of {formatCount(sorted.length)} rows, in the order sorted above.
+          </span>
+          <button type="button" className="button button-small" onClick={() => setShowAll(true)} data-testid={`${testId}-show-all`}>
+            Show all {formatCount(sorted.length)}
+          </button>
+        </div>
+      ) : null}
     </div>
   );
 }

@@ -7,14 +7,19 @@ import type {
   CollectionRunView,
   CollectionStatus,
   CustodyEntryView,
+  DetectionReport,
   EnvironmentSummary,
+  EvidenceRecordView,
   ExportResult,
   IntegrityStatus,
+  IocFile,
   NewCaseInput,
   PreflightView,
   RecentCase,
   Result,
   SignInState,
+  Triage,
+  TriageState,
 } from '../../preload/contract';
 
 /** What a collection reads: days of sign-ins and audits up to now (0 skips them), whether Exchange Online is included, and whose inbox rules. */
@@ -23,6 +28,9 @@ export interface CollectOptions {
   exchange: boolean;
   inboxRuleMailboxes?: string[];
 }
+
+/** The raw record behind a finding's evidence row: an event by its id, or an object as collected in one run. */
+export type EvidenceRef = { kind: 'event'; eventId: number } | { kind: 'object'; runId: string; objectKind: string; objectId: string };
 
 /** A refusal or failure from main, in the consultant's words, with the technical detail kept apart. */
 export class ApiError extends Error {
@@ -130,6 +138,14 @@ export const api = {
   evidence: {
     applications: (): Promise<ApplicationRow[]> => call('evidence.applications', (b) => b.evidence.applications({})),
   },
+  findings: {
+    /** Runs the detection rules over the newest clean collection. */
+    list: (): Promise<DetectionReport> => call('findings.list', (b) => b.findings.list({})),
+    evidence: (ref: EvidenceRef): Promise<EvidenceRecordView> => call('findings.evidence', (b) => b.findings.evidence(ref)),
+    /** Each call writes a custody entry. */
+    triage: (key: string, state: TriageState, note: string): Promise<Triage> => call('findings.triage', (b) => b.findings.triage({ key, state, note })),
+    iocs: (format: 'csv' | 'stix'): Promise<IocFile> => call('findings.iocs', (b) => b.findings.iocs({ format })),
+  },
   export: {
     run: (): Promise<ExportResult> => call('export.run', (b) => b.export.run({})),
   },
@@ -147,15 +163,31 @@ export type {
   CaseSummary,
   CollectionRunView,
   CollectionStatus,
+  Confidence,
   CustodyEntryView,
+  DetectionReport,
   EnvironmentSummary,
+  EvidenceRecordView,
   ExportResult,
+  Finding,
+  FindingEvent,
+  FindingObject,
   IntegrityStatus,
+  Ioc,
+  IocFile,
+  IocType,
   NewCaseInput,
   PreflightRow,
   PreflightView,
   RecentCase,
+  RemediationPhase,
+  RuleInfo,
+  Severity,
   SignInState,
   SourceCompleteness,
   SourceProgress,
+  StageId,
+  StorylineStage,
+  Triage,
+  TriageState,
 } from '../../preload/contract';

@@ -1,16 +1,28 @@
 // Renderer: the screen shown, kept in the URL hash so reloads and file:// both work without a router.
 import { useEffect, useState } from 'react';
 
-export const ROUTES = ['start', 'collect', 'evidence/applications', 'export', 'custody'] as const;
+export const ROUTES = ['start', 'collect', 'evidence/applications', 'findings', 'export', 'custody'] as const;
 export type Route = (typeof ROUTES)[number];
 
 function parse(hash: string): Route {
-  const path = hash.replace(/^#\/?/, '');
+  const path = hash.replace(/^#\/?/, '').split('?')[0] ?? '';
   return (ROUTES as readonly string[]).includes(path) ? (path as Route) : 'start';
 }
 
 export function routeHref(route: Route): string {
   return `#/${route}`;
+}
+
+/** The `?…` part of the hash, e.g. `#/findings?stage=persistence` → stage=persistence. */
+export function routeQuery(): URLSearchParams {
+  const hash = window.location.hash;
+  const at = hash.indexOf('?');
+  return new URLSearchParams(at >= 0 ? hash.slice(at + 1) : '');
+}
+
+/** The Findings screen, filtered to one storyline stage. */
+export function findingsStageHref(stage: string): string {
+  return `#/findings?stage=${encodeURIComponent(stage)}`;
 }
 
 export function navigate(route: Route): void {

@@ -1,12 +1,13 @@
 // E2E page object: the workbench shell — header (open case, integrity) and the left nav.
 import { expect, type Locator, type Page } from '@playwright/test';
 
-export type Screen = 'start' | 'collect' | 'applications' | 'export' | 'custody';
+export type Screen = 'start' | 'collect' | 'applications' | 'findings' | 'export' | 'custody';
 
 const SCREEN_TESTID: Record<Screen, string> = {
   start: 'screen-start',
   collect: 'screen-collect',
   applications: 'screen-evidence-applications',
+  findings: 'screen-findings',
   export: 'screen-export',
   custody: 'screen-custody',
 };

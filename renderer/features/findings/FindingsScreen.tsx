@@ -1,0 +1,376 @@
+// Renderer: Findings — the storyline on top, findings grouped by severity, a side panel per finding, raw evidence, triage and IOC export.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { api, toApiError, type ApiError, type DetectionReport, type EvidenceRef, type Finding, type Severity, type Triage } from '../../lib/api';
+import { useCase } from '../../lib/caseState';
+import { formatCount, plural } from '../../lib/format';
+import { navigate, routeHref, routeQuery } from '../../lib/route';
+import { saveTextFile } from '../../lib/download';
+import { CopyButton, writeClipboard } from '../../components/CopyButton';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { SeverityBadge, severityLabel } from '../../components/Severity';
+import { Time, useZoneLabel } from '../../components/Time';
+import { EvidenceDialog } from './EvidenceDialog';
+import { FindingPanel } from './FindingPanel';
+import { SEVERITY_ORDER, STAGE_WORDS, TRIAGE_ORDER, findingHaystack, triageIcon, triageWord } from './findingText';
+import { Storyline } from './Storyline';
+
+type TriageFilter = 'all' | 'untriaged' | Finding['triage']['state'];
+
+export function FindingsScreen() {
+  const { formatTime, refreshIntegrity } = useCase();
+  const zone = useZoneLabel();
+  const [report, setReport] = useState<DetectionReport | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [selectedKey, setSelectedKey] = useState<string | null>(null);
+  const [stage, setStage] = useState<string | null>(() => routeQuery().get('stage'));
+  const [query, setQuery] = useState('');
+  const [triageFilter, setTriageFilter] = useState<TriageFilter>('all');
+  const [evidence, setEvidence] = useState<{ ref: EvidenceRef; label: string } | null>(null);
+
+  // Reload when a collection finishes while this screen is open.
+  const finishedAt = useCase().collection?.finishedAt ?? null;
+
+  const load = useCallback(async () => {
+    setLoading(true);
+    setError(null);
+    try {
+      setReport(await api.findings.list());
+    } catch (err) {
+      setError(toApiError(err));
+    } finally {
+      setLoading(false);
+    }
+  }, []);
+
+  useEffect(() => {
+    void load();
+  }, [load, finishedAt]);
+
+  const onTriaged = useCallback(
+    (key: string, triage: Triage) => {
+      setReport((r) => (r ? { ...r, findings: r.findings.map((f) => (f.key === key ? { ...f, triage } : f)) } : r));
+      // The custody log grew by one entry: the header and the Custody screen follow the verification.
+      void refreshIntegrity();
+    },
+    [refreshIntegrity],
+  );
+
+  const stageKeys = useMemo(() => {
+    if (!report || !stage) return null;
+    return new Set(report.storyline.find((s) => s.id === stage)?.findingKeys ?? []);
+  }, [report, stage]);
+
+  const visible = useMemo(() => {
+    if (!report) return [];
+    const q = query.trim().toLowerCase();
+    return report.findings.filter((f) => {
+      if (stageKeys && !stageKeys.has(f.key)) return false;
+      if (triageFilter === 'untriaged' ? f.triage.at !== null : triageFilter !== 'all' && f.triage.state !== triageFilter) return false;
+      return !q || findingHaystack(f).includes(q);
+    });
+  }, [report, stageKeys, triageFilter, query]);
+
+  const groups = useMemo(
+    () => SEVERITY_ORDER.map((level) => ({ level, findings: visible.filter((f) => f.severity === level) })),
+    [visible],
+  );
+  const totals = useMemo(() => {
+    const t = Object.fromEntries(SEVERITY_ORDER.map((l) => [l, 0])) as Record<Severity, number>;
+    for (const f of report?.findings ?? []) t[f.severity] += 1;
+    return t;
+  }, [report]);
+
+  const selected = report?.findings.find((f) => f.key === selectedKey) ?? null;
+  const stageTitle = stage ? (report?.storyline.find((s) => s.id === stage)?.title ?? STAGE_WORDS[stage as keyof typeof STAGE_WORDS] ?? stage) : null;
+  const filtered = visible.length !== (report?.findings.length ?? 0);
+
+  const listText = useMemo(
+    () =>
+      [
+        ['Severity', 'Finding', 'Subject', 'ATT&CK', `First (${zone})`, `Last (${zone})`, 'Triage', 'Note'],
+        ...visible.map((f) => [f.severity, f.title, f.subject.name ?? f.subject.id, f.attack.join(' '), formatTime(f.firstAt), formatTime(f.lastAt), triageWord(f.triage.state), f.triage.note.replace(/\s+/g, ' ')]),
+      ]
+        .map((r) => r.join('\t'))
+        .join('\n'),
+    [visible, zone, formatTime],
+  );
+
+  const hasCollection = report?.runId != null;
+
+  return (
+    <div className={`screen screen-wide findings-screen${selected ? ' with-panel' : ''}`}>
+      <div className="screen-head">
+        <h1>Findings</h1>
+        <p className="screen-lede">What the detection rules found in the newest collection, most severe first. Select a finding for its explanation, the evidence it rests on and its triage.</p>
+        {report && hasCollection ? (
+          <p className="run-status small" data-testid="findings-status">
+            <span data-testid="findings-elapsed">
+              {plural(report.rules.length, 'rule')} in {formatCount(Math.round(report.elapsedMs))} ms
+            </span>{' '}
+            · collection of <Time iso={report.collectedAt} /> · {plural(report.findings.length, 'finding')}
+            <button type="button" className="link-button findings-rerun" onClick={() => void load()} disabled={loading} data-testid="findings-reload">
+              {loading ? 'Running the rules…' : 'Run again'}
+            </button>
+          </p>
+        ) : null}
+      </div>
+
+      {error ? <ErrorNotice error={error} title="Could not run the detection rules" testId="findings-error" /> : null}
+      {!report && loading ? (
+        <p className="muted" data-testid="findings-loading">
+          Running the detection rules over the newest collection in the case file…
+        </p>
+      ) : null}
+
+      {report && !hasCollection ? (
+        <div className="notice" data-testid="findings-empty">
+          <p className="notice-title">No collection yet: collect first.</p>
+          <p>
+            The rules run over the newest finished collection, and this case has none.{' '}
+            <a href={routeHref('collect')} onClick={() => navigate('collect')} data-testid="findings-go-collect">
+              Go to Collect
+            </a>
+            .
+          </p>
+        </div>
+      ) : null}
+
+      {report && hasCollection ? (
+        <>
+          <section className="panel storyline-panel" aria-labelledby="storyline-heading">
+            <div className="panel-head">
+              <h2 id="storyline-heading">Storyline</h2>
+              <span className="muted small" data-testid="storyline-lit">
+                {formatCount(report.storyline.filter((s) => s.lit).length)} of {formatCount(report.storyline.length)} stages supported by evidence · select a stage to see its findings
+              </span>
+            </div>
+            <Storyline stages={report.storyline} selected={stage} onSelect={setStage} />
+          </section>
+
+          <div className="findings-toolbar">
+            <div className="severity-counts" data-testid="severity-counts">
+              {SEVERITY_ORDER.map((level) => (
+                <span key={level} className={`severity-count${totals[level] === 0 ? ' is-zero' : ''}`} data-severity={level} data-count={totals[level]}>
+                  <span className={`severity-text severity-text-${level}`}>{severityLabel(level)}</span> <strong>{formatCount(totals[level])}</strong>
+                </span>
+              ))}
+            </div>
+            <IocActions />
+          </div>
+
+          <div className="split">
+            <div className="table-block">
+              <div className="table-toolbar">
+                <div className="table-toolbar-left">
+                  <label className="filter">
+                    <span className="visually-hidden">Filter findings</span>
+                    <input type="search" placeholder="Filter by title, subject, ATT&CK id, IOC, note…" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="findings-filter" />
+                  </label>
+                  <label className="select-filter">
+                    <span className="muted small">Triage</span>
+                    <select value={triageFilter} onChange={(e) => setTriageFilter(e.target.value as TriageFilter)} data-testid="findings-triage-filter">
+                      <option value="all">All</option>
+                      <option value="untriaged">Not triaged yet</option>
+                      {TRIAGE_ORDER.map((s) => (
+                        <option key={s} value={s}>
+                          {triageWord(s)}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  {stageTitle ? (
+                    <span className="filter-chip" data-testid="findings-stage-filter" data-stage={stage}>
+                      Stage: {stageTitle}
+                      <button type="button" className="icon-button chip-clear" onClick={() => setStage(null)} aria-label="Show every stage" data-testid="findings-stage-clear">
+                        <span aria-hidden="true">✕</span>
+                      </button>
+                    </span>
+                  ) : null}
+                </div>
+                <div className="table-toolbar-right">
+                  <span className="table-summary" data-testid="findings-summary">
+                    {filtered ? `${formatCount(visible.length)} of ${plural(report.findings.length, 'finding')}` : plural(report.findings.length, 'finding')}
+                  </span>
+                  <CopyButton value={listText} label="findings list as text" text="Copy list" testId="findings-copy" />
+                </div>
+              </div>
+              <FindingsTable groups={groups} compact={selected !== null} selectedKey={selectedKey} onSelect={setSelectedKey} zone={zone} empty={report.findings.length === 0 ? `No rule matched: ${plural(report.rules.length, 'rule')} found nothing in this collection.` : 'No finding matches the filter.'} />
+            </div>
+            {selected ? (
+              <FindingPanel
+                finding={selected}
+                stages={report.storyline}
+                onClose={() => setSelectedKey(null)}
+                onTriaged={onTriaged}
+                onOpenEvidence={(ref, label) => setEvidence({ ref, label })}
+              />
+            ) : null}
+          </div>
+        </>
+      ) : null}
+      {evidence ? <EvidenceDialog target={evidence} onClose={() => setEvidence(null)} /> : null}
+    </div>
+  );
+}
+
+interface TableProps {
+  groups: { level: Severity; findings: Finding[] }[];
+  compact: boolean;
+  selectedKey: string | null;
+  onSelect: (key: string) => void;
+  zone: string;
+  empty: string;
+}
+
+function FindingsTable({ groups, compact, selectedKey, onSelect, zone, empty }: TableProps) {
+  const columns = compact ? 3 : 6;
+  const shown = groups.filter((g) => g.findings.length > 0);
+  return (
+    <div className="table-scroll">
+      <table className="data-table findings-table" aria-label="Findings by severity" data-testid="findings">
+        <thead>
+          <tr>
+            <th scope="col" className="col-flags">Severity</th>
+            <th scope="col">Finding</th>
+            {compact ? null : <th scope="col">ATT&amp;CK</th>}
+            {compact ? null : <th scope="col">First ({zone})</th>}
+            {compact ? null : <th scope="col">Last ({zone})</th>}
+            <th scope="col">Triage</th>
+          </tr>
+        </thead>
+        {shown.length === 0 ? (
+          <tbody>
+            <tr className="empty-row">
+              <td colSpan={columns}>{empty}</td>
+            </tr>
+          </tbody>
+        ) : (
+          shown.map((g) => (
+            <tbody key={g.level} className="finding-group" data-testid="finding-group" data-severity={g.level} data-count={g.findings.length}>
+              <tr className="group-row">
+                <th colSpan={columns} scope="colgroup">
+                  <span className={`severity-text severity-text-${g.level}`}>{severityLabel(g.level)}</span> <span className="muted">· {formatCount(g.findings.length)}</span>
+                </th>
+              </tr>
+              {g.findings.map((f) => {
+                const selected = f.key === selectedKey;
+                return (
+                  <tr
+                    key={f.key}
+                    className={`finding-row flagged-${f.severity}${selected ? ' selected' : ''}`}
+                    onClick={() => onSelect(f.key)}
+                    data-testid="finding-row"
+                    data-key={f.key}
+                    data-rule={f.ruleId}
+                    data-severity={f.severity}
+                    data-triage={f.triage.state}
+                    data-selected={selected ? 'true' : undefined}
+                  >
+                    <td className="col-flags">
+                      <SeverityBadge level={f.severity} />
+                    </td>
+                    <td className="col-finding">
+                      <button
+                        type="button"
+                        className="row-open"
+                        onClick={(e) => {
+                          e.stopPropagation();
+                          onSelect(f.key);
+                        }}
+                        aria-expanded={selected}
+                        data-testid="finding-title"
+                      >
+                        {f.title}
+                      </button>
+                      <span className="finding-subject-line small" data-testid="finding-subject">
+                        {f.subject.name ?? f.subject.id}
+                      </span>
+                    </td>
+                    {compact ? null : (
+                      <td className="nowrap" data-testid="finding-attack-ids">
+                        {f.attack.length ? f.attack.map((t) => <span key={t} className="attack-id mono">{t}</span>) : <span className="muted">—</span>}
+                      </td>
+                    )}
+                    {compact ? null : (
+                      <td className="col-time">
+                        <Time iso={f.firstAt} withZone={false} />
+                      </td>
+                    )}
+                    {compact ? null : (
+                      <td className="col-time">
+                        <Time iso={f.lastAt} withZone={false} />
+                      </td>
+                    )}
+                    <td className="col-triage" data-testid="finding-triage">
+                      <span className={`triage triage-${f.triage.state}`}>
+                        <span aria-hidden="true">{triageIcon(f.triage.state)} </span>
+                        {triageWord(f.triage.state)}
+                      </span>
+                      {f.triage.note ? (
+                        <span className="triage-note small" title={f.triage.note} data-testid="finding-triage-note">
+                          {f.triage.note}
+                        </span>
+                      ) : null}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          ))
+        )}
+      </table>
+    </div>
+  );
+}
+
+/** Copy the IOC CSV, or save it (or the STIX 2.1 bundle) as a download; main builds both from the findings and their triage. */
+function IocActions() {
+  const [busy, setBusy] = useState<'copy' | 'csv' | 'stix' | null>(null);
+  const [outcome, setOutcome] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  const run = async (action: 'copy' | 'csv' | 'stix') => {
+    setBusy(action);
+    setOutcome(null);
+    setError(null);
+    try {
+      const file = await api.findings.iocs(action === 'stix' ? 'stix' : 'csv');
+      if (action === 'copy') {
+        const ok = await writeClipboard(file.content);
+        setOutcome(ok ? `Copied ${plural(file.count, 'indicator')} as CSV` : 'The clipboard refused the copy; use Save CSV instead');
+      } else {
+        saveTextFile(file.fileName, file.mediaType, file.content);
+        setOutcome(`Saved ${file.fileName} · ${plural(file.count, 'indicator')}`);
+      }
+    } catch (err) {
+      setError(toApiError(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <div className="ioc-actions" role="group" aria-label="Export indicators of compromise">
+      {outcome ? (
+        <span className="muted small" role="status" data-testid="ioc-outcome">
+          {outcome}
+        </span>
+      ) : null}
+      <button type="button" className="button button-small" onClick={() => void run('copy')} disabled={busy !== null} data-testid="ioc-copy-csv">
+        {busy === 'copy' ? 'Copying…' : 'Copy IOCs (CSV)'}
+      </button>
+      <button type="button" className="button button-small" onClick={() => void run('csv')} disabled={busy !== null} data-testid="ioc-save-csv">
+        {busy === 'csv' ? 'Saving…' : 'Save CSV'}
+      </button>
+      <button type="button" className="button button-small" onClick={() => void run('stix')} disabled={busy !== null} data-testid="ioc-save-stix">
+        {busy === 'stix' ? 'Saving…' : 'Save STIX 2.1'}
+      </button>
+      {error ? (
+        <div className="ioc-error">
+          <ErrorNotice error={error} title="Could not export the indicators" testId="ioc-error" />
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+// Renderer: the attack's storyline as a chain of six stages, lit where evidence supports them; each stage filters the findings to its own.
+import type { StorylineStage } from '../../lib/api';
+import { plural } from '../../lib/format';
+import { Time } from '../../components/Time';
+
+interface Props {
+  stages: StorylineStage[];
+  /** The stage the findings are filtered to, or null. */
+  selected: string | null;
+  /** Absent: the stages are links (`hrefFor`) instead of toggles. */
+  onSelect?: (stage: string | null) => void;
+  hrefFor?: (stage: string) => string;
+  testId?: string;
+}
+
+export function Storyline({ stages, selected, onSelect, hrefFor, testId = 'storyline' }: Props) {
+  const lit = stages.filter((s) => s.lit).length;
+  return (
+    <nav className="storyline" aria-label={`Attack storyline: ${lit} of ${stages.length} stages supported by evidence`} data-testid={testId} data-lit={lit}>
+      <ol className="storyline-chain">
+        {stages.map((s, i) => {
+          const body = (
+            <>
+              <span className="stage-top">
+                <span className="stage-step" aria-hidden="true">
+                  {i + 1}
+                </span>
+                <span className="stage-title">{s.title}</span>
+              </span>
+              <span className="stage-state">
+                <span aria-hidden="true">{s.lit ? '● ' : '○ '}</span>
+                {s.lit ? `Seen · ${plural(s.findingKeys.length, 'finding')}` : 'No evidence'}
+              </span>
+              <span className="stage-at">{s.at ? <Time iso={s.at} /> : <span className="muted">—</span>}</span>
+              <span className="stage-summary" title={s.summary}>
+                {s.summary}
+              </span>
+            </>
+          );
+          const cls = `stage${s.lit ? ' stage-lit' : ''}${selected === s.id ? ' stage-selected' : ''}`;
+          const data = { 'data-testid': 'storyline-stage', 'data-stage': s.id, 'data-lit': s.lit ? 'true' : 'false' };
+          return (
+            <li key={s.id} className="storyline-item">
+              {onSelect ? (
+                <button
+                  type="button"
+                  className={cls}
+                  aria-pressed={selected === s.id}
+                  onClick={() => onSelect(selected === s.id ? null : s.id)}
+                  disabled={s.findingKeys.length === 0}
+                  title={s.findingKeys.length === 0 ? 'No finding supports this stage' : `Show only the findings of “${s.title}”`}
+                  {...data}
+                >
+                  {body}
+                </button>
+              ) : (
+                <a className={cls} href={hrefFor?.(s.id)} {...data}>
+                  {body}
+                </a>
+              )}
+              {i < stages.length - 1 ? (
+                <span className="stage-arrow" aria-hidden="true">
+                  →
+                </span>
+              ) : null}
+            </li>
+          );
+        })}
+      </ol>
+    </nav>
+  );
+}

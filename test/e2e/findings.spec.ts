@@ -1,0 +1,151 @@
+// Findings in the real renderer: a collected contoso case opened from the recent list → storyline, severity groups, raw evidence with its sha256, triage into custody, STIX export.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test, expect, type Harness } from './fixtures';
+import { CustodyPage, FindingsPage, StartPage } from './pages';
+import { collectedCase } from '../support/collected-case';
+import { openCase } from '../../main/case/case';
+import { closeDatabase } from '../../db/connection';
+
+const SHOTS = '/tmp/shots';
+
+/** One full collection of the contoso scenario (directory, logs, Exchange), made once for the file: the UI path is covered by flow.spec and collect.spec. */
+let prepared: { dir: string; file: string; name: string } | null = null;
+
+test.beforeAll(async () => {
+  test.setTimeout(240_000);
+  const collected = await collectedCase({ scenario: 'contoso', seed: 1 });
+  try {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-findings-'));
+    const file = path.join(dir, 'contoso.peregrine');
+    // The handover copy DESIGN.md names: one consistent file, WAL folded in.
+    collected.db.prepare('VACUUM INTO ?').run(file);
+    const { db, summary } = openCase(file);
+    closeDatabase(db);
+    prepared = { dir, file, name: summary.name };
+  } finally {
+    await collected.dispose();
+  }
+  fs.mkdirSync(SHOTS, { recursive: true });
+});
+
+test.afterAll(() => {
+  if (prepared) fs.rmSync(prepared.dir, { recursive: true, force: true });
+});
+
+/** Puts a copy of the collected case in this test's cases folder and recent list, then opens it from Start like a consultant would. */
+async function openCollectedCase(harness: Harness): Promise<string> {
+  if (!prepared) throw new Error('the collected case was not prepared');
+  const file = path.join(harness.casesDir, path.basename(prepared.file));
+  fs.mkdirSync(harness.casesDir, { recursive: true });
+  fs.copyFileSync(prepared.file, file);
+  const { db, summary } = openCase(file);
+  closeDatabase(db);
+  // The browser host reads its recent list from the workbench's home folder (fixtures.ts: <dir>/home).
+  const home = path.join(harness.dir, 'home');
+  fs.mkdirSync(home, { recursive: true });
+  const recent = [{ caseId: summary.caseId, name: summary.name, fileName: summary.fileName, lastOpenedAt: new Date().toISOString(), file }];
+  fs.writeFileSync(path.join(home, 'recent-cases.json'), JSON.stringify(recent));
+  await harness.page.goto(harness.host.url);
+  await new StartPage(harness.page).openRecent(summary.name);
+  return summary.name;
+}
+
+test('findings: storyline lit, critical findings, raw evidence with sha256, triage into custody, STIX export', async ({ harness }) => {
+  test.setTimeout(180_000);
+  const { page } = harness;
+  await openCollectedCase(harness);
+
+  const findings = new FindingsPage(page);
+  await findings.open();
+  expect(await findings.elapsedText()).toMatch(/^\d+ rules in [\d,]+ ms$/);
+
+  // The storyline: all six stages of the contoso attack are supported by evidence.
+  const stages = await findings.storyline();
+  expect(stages.map((s) => s.id)).toEqual(['initial-access', 'persistence', 'privilege', 'credentials', 'mail-flow', 'cleanup-cycles']);
+  expect(stages.filter((s) => !s.lit).map((s) => s.id)).toEqual([]);
+
+  // Grouped by severity, most severe first; the end-to-end storyline finding and the stuffing finding are critical.
+  const groups = await findings.groups();
+  expect(groups[0]!.severity).toBe('critical');
+  const order = ['critical', 'high', 'medium', 'low', 'info'];
+  expect(groups.map((g) => order.indexOf(g.severity))).toEqual([...groups.map((g) => order.indexOf(g.severity))].sort((a, b) => a - b));
+  const critical = groups[0]!.keys;
+  expect(critical.some((k) => k.startsWith('storyline.oauth-mail-abuse:'))).toBe(true);
+  expect(critical.some((k) => k.startsWith('signin.credential-stuffing:'))).toBe(true);
+  const rows = await findings.rows();
+  const stuffingRow = rows.find((r) => r.ruleId === 'signin.credential-stuffing')!;
+  expect(stuffingRow.attack).toContain('T1110.004');
+  expect(stuffingRow.subject).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+  await page.screenshot({ path: `${SHOTS}/findings-list.png` });
+  await page.getByTestId('storyline').screenshot({ path: `${SHOTS}/findings-storyline.png` });
+
+  // A stage filters the list to its findings.
+  await findings.toggleStage('mail-flow');
+  const mailFlow = await findings.rows();
+  expect(mailFlow.length).toBeGreaterThan(0);
+  expect(mailFlow.every((r) => r.ruleId.startsWith('exchange.'))).toBe(true);
+  await findings.toggleStage('mail-flow');
+  expect((await findings.rows()).length).toBe(rows.length);
+
+  // The stuffing finding: hundreds of sign-ins, the first 200 rendered until asked.
+  const stuffing = await findings.select(stuffingRow.key);
+  expect(stuffing.attack).toContain('T1110.004');
+  expect(stuffing.eventsTotal).toBeGreaterThan(200);
+  expect(stuffing.eventRowsShown).toBe(200);
+  expect(stuffing.iocs).toContain(stuffingRow.subject);
+  expect(stuffing.phase.length).toBeGreaterThan(0);
+  await page.screenshot({ path: `${SHOTS}/finding-detail.png` });
+  await findings.panel.getByTestId('finding-events').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS}/finding-detail-events.png` });
+  await findings.showAllEvents();
+  expect((await findings.details()).eventRowsShown).toBe(stuffing.eventsTotal);
+
+  // The raw record behind an event: its JSON, and the evidence page's full sha256.
+  const raw = await findings.openEvent(0);
+  expect(raw.sha256).toMatch(/^[0-9a-f]{64}$/);
+  expect(() => JSON.parse(raw.json) as unknown).not.toThrow();
+  expect(raw.json).toContain(stuffingRow.subject);
+  expect(Number(raw.evidenceId)).toBeGreaterThan(0);
+  await page.screenshot({ path: `${SHOTS}/finding-raw-evidence.png` });
+  await findings.closeEvidence();
+
+  // Triage the storyline finding: the list shows it, and custody has a new entry.
+  const storylineKey = critical.find((k) => k.startsWith('storyline.oauth-mail-abuse:'))!;
+  await findings.select(storylineKey);
+  const note = 'Confirmed with the client: contoso_khz is not theirs.';
+  await findings.triage('confirmed', note);
+  const triaged = (await findings.rows()).find((r) => r.key === storylineKey)!;
+  expect(triaged.triage).toBe('confirmed');
+  expect(triaged.note).toBe(note);
+  expect(await findings.triageLast()).toContain('Examiner');
+  await page.screenshot({ path: `${SHOTS}/finding-triaged.png` });
+
+  // IOC export: a STIX 2.1 bundle as a download.
+  const stix = await findings.saveStix();
+  expect(stix.fileName).toMatch(/\.json$/);
+  const bundle = JSON.parse(stix.content) as { type: string; objects: { type: string }[] };
+  expect(bundle.type).toBe('bundle');
+  expect(bundle.objects.some((o) => o.type === 'indicator')).toBe(true);
+  const csv = await findings.saveCsv();
+  expect(csv.content).toContain(stuffingRow.subject);
+
+  const custody = new CustodyPage(page);
+  const entries = await custody.entries();
+  const last = entries.at(-1)!;
+  expect(last.action).toBe('finding.triaged');
+  expect(entries.filter((e) => e.action === 'finding.triaged')).toHaveLength(1);
+  expect((await custody.verify()).ok).toBe(true);
+});
+
+test('findings before any collection say to collect first', async ({ harness }) => {
+  const { page } = harness;
+  await page.goto(harness.host.url);
+  await new StartPage(page).createCase({ name: 'Empty case', examiner: 'A. Examiner' });
+  const findings = new FindingsPage(page);
+  await findings.open();
+  await expect(findings.emptyNotice).toContainText('collect first');
+  await findings.emptyNotice.getByTestId('findings-go-collect').click();
+  await expect(page.getByTestId('screen-collect')).toBeVisible();
+});
