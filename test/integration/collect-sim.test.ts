@@ -119,8 +119,11 @@ describe('collectDirectory against the simulator', () => {
     expect(signIns.records).toBeGreaterThan(0);
     expect(info.runs[0]!.sources.every((s) => s.state === 'done')).toBe(true);
     expect(await cli(['detect', file, '--json'], io)).toBe(0);
-    const findings = (JSON.parse(out.at(-1)!) as { findings: { object: { id: string }; severity: string }[] }).findings;
-    expect(findings.filter((f) => f.severity === 'critical' || f.severity === 'high').map((f) => f.object.id)).toContain(sim.groundTruth.maliciousApp.applicationObjectId);
+    const findings = (JSON.parse(out.at(-1)!) as { findings: { ruleId: string; objects: { kind: string; id: string; evidenceSha256: string }[]; events: { recordId: string }[]; severity: string }[] }).findings;
+    const strong = findings.filter((f) => f.severity === 'critical' || f.severity === 'high');
+    expect(strong.flatMap((f) => f.objects.filter((o) => o.kind === 'application').map((o) => o.id))).toContain(sim.groundTruth.maliciousApp.applicationObjectId);
+    // Each object a finding rests on names the evidence row it was read from.
+    for (const o of strong.flatMap((f) => f.objects)) expect(o.evidenceSha256).toMatch(/^[0-9a-f]{64}$/);
 
     const exportDir = path.join(dir, 'export');
     expect(await cli(['export', file, '--out', exportDir], io)).toBe(0);

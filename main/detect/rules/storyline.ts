@@ -72,7 +72,8 @@ export const campaignStoryline: Rule = {
       const roles = rule('sp.privileged-role');
       if (roles.length > 0) links.push({ step: 'privilege', at: roles[0]!.firstAt, text: `its service principal was made ${roles[0]!.objects.filter((o) => o.kind === 'roleAssignment').map((o) => o.name).join(' and ')}`, eventIds: roles.flatMap((f) => f.events.map((e) => e.id)), findingKeys: roles.map((f) => f.key) });
       const creds = rule('app.credential-added');
-      if (creds.length > 0) links.push({ step: 'credentials', at: creds[0]!.firstAt, text: `a credential was added to ${app.name}${creds[0]!.events[0]?.actorUser ? ` by ${creds[0]!.events[0].actorUser}` : ''}`, eventIds: creds.flatMap((f) => f.events.map((e) => e.id)), findingKeys: creds.map((f) => f.key) });
+      const credentialAt = creds.flatMap((f) => f.events).filter((e) => /certificates and secrets|credentials/.test(e.operation)).map((e) => e.at).sort()[0] ?? creds[0]?.firstAt ?? null;
+      if (creds.length > 0) links.push({ step: 'credentials', at: credentialAt, text: `a credential was added to ${app.name}${creds[0]!.events[0]?.actorUser ? ` by ${creds[0]!.events[0].actorUser}` : ''}`, eventIds: creds.flatMap((f) => f.events.map((e) => e.id)), findingKeys: creds.map((f) => f.key) });
       const mail = mine.filter((f) => f.ruleId === 'exchange.suspicious-inbound-connector' || f.ruleId === 'exchange.header-stripping-rule');
       if (mail.length > 0) links.push({ step: 'mail-flow', at: mail.map((f) => f.firstAt).filter((t): t is string => t !== null).sort()[0] ?? null, text: `the app created ${mail.map((f) => (f.ruleId === 'exchange.header-stripping-rule' ? f.subject.name : `connector ${f.subject.name}`)).join(' and ')}`, eventIds: mail.flatMap((f) => f.events.map((e) => e.id)), findingKeys: mail.map((f) => f.key) });
       const cycles = rule('exchange.config-cycle');
