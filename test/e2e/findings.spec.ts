@@ -97,8 +97,11 @@ test('findings: storyline lit, critical findings, raw evidence with sha256, tria
   expect(stuffing.iocs).toContain(stuffingRow.subject);
   expect(stuffing.phase.length).toBeGreaterThan(0);
   await page.screenshot({ path: `${SHOTS}/finding-detail.png` });
-  await findings.panel.getByTestId('finding-events').scrollIntoViewIfNeeded();
+  await findings.panel.getByTestId('finding-events-summary').evaluate((el: { scrollIntoView(o: object): void }) => el.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: `${SHOTS}/finding-detail-events.png` });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: `${SHOTS}/finding-detail-events-dark.png` });
+  await page.emulateMedia({ colorScheme: 'light' });
   await findings.showAllEvents();
   expect((await findings.details()).eventRowsShown).toBe(stuffing.eventsTotal);
 
@@ -137,6 +140,16 @@ test('findings: storyline lit, critical findings, raw evidence with sha256, tria
   expect(last.action).toBe('finding.triaged');
   expect(entries.filter((e) => e.action === 'finding.triaged')).toHaveLength(1);
   expect((await custody.verify()).ok).toBe(true);
+
+  // Start shows the open case's storyline; a stage there opens Findings filtered to it.
+  await new StartPage(page).open();
+  const overview = page.getByTestId('case-storyline-chain');
+  await expect(overview).toBeVisible({ timeout: 30_000 });
+  await expect(overview.locator('[data-testid="storyline-stage"][data-lit="true"]')).toHaveCount(6);
+  await page.screenshot({ path: `${SHOTS}/start-overview.png` });
+  await overview.locator('[data-stage="mail-flow"]').click();
+  await expect(page.getByTestId('findings-stage-filter')).toHaveAttribute('data-stage', 'mail-flow');
+  expect((await findings.rows()).every((r) => r.ruleId.startsWith('exchange.'))).toBe(true);
 });
 
 test('findings before any collection say to collect first', async ({ harness }) => {

@@ -8,7 +8,7 @@ import { Identifier } from '../../components/Identifier';
 import { SeverityBadge } from '../../components/Severity';
 import { Time, useZoneLabel } from '../../components/Time';
 import { useCase } from '../../lib/caseState';
-import { CONFIDENCE_WORDS, IOC_TYPE_WORDS, PHASE_WORDS, STAGE_WORDS, iocLines, sourceWord } from './findingText';
+import { CONFIDENCE_WORDS, IOC_TYPE_WORDS, PHASE_WORDS, STAGE_WORDS, iocLines, sourceShort, sourceWord } from './findingText';
 import { TriageForm } from './TriageForm';
 
 /** Hundreds of sign-ins can back one finding: the first ones render, the rest on request. */
@@ -39,6 +39,7 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
       id: 'name',
       header: 'Name',
       text: (o) => o.name ?? '',
+      className: 'col-name',
       render: (o) => (
         <button
           type="button"
@@ -86,9 +87,15 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
         </button>
       ),
     },
-    { id: 'source', header: 'Source', text: (e) => sourceWord(e.source), className: 'nowrap' },
+    { id: 'source', header: 'Source', text: (e) => sourceWord(e.source), render: (e) => <span title={sourceWord(e.source)}>{sourceShort(e.source)}</span> },
     { id: 'operation', header: 'Operation', text: (e) => e.operation, className: 'col-operation', render: (e) => <span title={e.targetName ? `Target: ${e.targetName}` : undefined}>{e.operation}</span> },
-    { id: 'actor', header: 'Actor', text: (e) => e.actorUser ?? e.actorAppId ?? '', className: 'col-actor', render: (e) => (e.actorUser ?? e.actorAppId) ? <span className="break-soft">{e.actorUser ?? e.actorAppId}</span> : <span className="muted">—</span> },
+    {
+      id: 'actor',
+      header: 'Actor',
+      text: (e) => e.actorUser ?? e.actorAppId ?? '',
+      className: 'col-actor',
+      render: (e) => ((e.actorUser ?? e.actorAppId) ? <span title={e.actorUser ?? e.actorAppId ?? undefined}>{e.actorUser ?? e.actorAppId}</span> : <span className="muted">—</span>),
+    },
     { id: 'ip', header: 'IP', text: (e) => e.actorIp ?? '', className: 'nowrap', render: (e) => (e.actorIp ? <span className="mono small">{e.actorIp}</span> : <span className="muted">—</span>) },
     { id: 'result', header: 'Result', text: (e) => e.result, className: 'nowrap', render: (e) => <span className={`event-result event-result-${e.result}`}>{e.result}</span> },
   ];
@@ -196,8 +203,10 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
       <section className="panel-section" aria-labelledby="finding-evidence">
         <h3 id="finding-evidence">Evidence</h3>
         <p className="muted small">Select a row for the record as collected, with its evidence hash.</p>
+        <div className="evidence-tables">
         <h4 className="subhead">Objects · {formatCount(f.objects.length)}</h4>
         <DataTable
+          key={`objects-${f.key}`}
           label="Objects"
           columns={objectColumns}
           rows={f.objects}
@@ -226,6 +235,7 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
           limit={EVENT_ROWS_SHOWN}
           empty="No log event backs this finding: it rests on the objects above."
         />
+        </div>
       </section>
     </aside>
   );

@@ -224,14 +224,19 @@ interface TableProps {
 }
 
 function FindingsTable({ groups, compact, selectedKey, onSelect, zone, empty }: TableProps) {
-  const columns = compact ? 3 : 6;
+  // With the panel open the severity badge moves into the finding cell: the list keeps what identifies a row.
+  const columns = compact ? 2 : 6;
   const shown = groups.filter((g) => g.findings.length > 0);
   return (
     <div className="table-scroll">
       <table className="data-table findings-table" aria-label="Findings by severity" data-testid="findings">
         <thead>
           <tr>
-            <th scope="col" className="col-flags">Severity</th>
+            {compact ? null : (
+              <th scope="col" className="col-flags">
+                Severity
+              </th>
+            )}
             <th scope="col">Finding</th>
             {compact ? null : <th scope="col">ATT&amp;CK</th>}
             {compact ? null : <th scope="col">First ({zone})</th>}
@@ -267,10 +272,17 @@ function FindingsTable({ groups, compact, selectedKey, onSelect, zone, empty }: 
                     data-triage={f.triage.state}
                     data-selected={selected ? 'true' : undefined}
                   >
-                    <td className="col-flags">
-                      <SeverityBadge level={f.severity} />
-                    </td>
+                    {compact ? null : (
+                      <td className="col-flags">
+                        <SeverityBadge level={f.severity} />
+                      </td>
+                    )}
                     <td className="col-finding">
+                      {compact ? (
+                        <span className="finding-badge-line">
+                          <SeverityBadge level={f.severity} />
+                        </span>
+                      ) : null}
                       <button
                         type="button"
                         className="row-open"
@@ -288,7 +300,7 @@ function FindingsTable({ groups, compact, selectedKey, onSelect, zone, empty }: 
                       </span>
                     </td>
                     {compact ? null : (
-                      <td className="nowrap" data-testid="finding-attack-ids">
+                      <td className="col-attack" data-testid="finding-attack-ids">
                         {f.attack.length ? f.attack.map((t) => <span key={t} className="attack-id mono">{t}</span>) : <span className="muted">—</span>}
                       </td>
                     )}

@@ -60,6 +60,13 @@ export function sourceWord(source: string): string {
   return SOURCE_WORDS[source] ?? source;
 }
 
+const SOURCE_SHORT: Record<string, string> = { signin: 'Sign-in', directory_audit: 'Audit', ual: 'UAL' };
+
+/** For a narrow table column; the full name goes in the tooltip. */
+export function sourceShort(source: string): string {
+  return SOURCE_SHORT[source] ?? source;
+}
+
 /** Everything a text filter matches against. */
 export function findingHaystack(f: Finding): string {
   return [f.title, f.ruleId, f.subject.name ?? '', f.subject.id, f.reason, ...f.attack, triageWord(f.triage.state), f.triage.note, ...f.iocs.map((i) => i.value)].join('\n').toLowerCase();

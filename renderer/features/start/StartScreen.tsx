@@ -7,6 +7,7 @@ import { DataTable, type Column } from '../../components/DataTable';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Time } from '../../components/Time';
 import { NewCaseForm } from './NewCaseForm';
+import { CaseStoryline } from '../findings/CaseStoryline';
 
 export function StartScreen() {
   const { openCase, caseOpened } = useCase();
@@ -81,6 +82,7 @@ export function StartScreen() {
         <h1>Start</h1>
         <p className="screen-lede">Reopen a case, or start a new one. Everything collected goes into one case file on this computer.</p>
       </div>
+      {openCase ? <CaseStoryline /> : null}
       <div className="start-grid">
         <section className="panel" aria-labelledby="recent-heading">
           <h2 id="recent-heading">Recent cases</h2>
