@@ -121,7 +121,8 @@ export function storyline(findings: readonly Finding[]): StorylineStage[] {
   return STAGES.map((id) => {
     const supporting = findings.filter((f) => f.stage === id && SEVERITY_RANK[f.severity] >= SEVERITY_RANK.medium);
     const top = supporting[0];
-    const times = supporting.map((f) => f.firstAt).filter((t): t is string => t !== null).sort();
+    // The most severe finding dates the stage: a lesser one (an admin's ordinary single-factor sign-ins) can start long before the attack.
+    const times = [top?.firstAt ?? null, ...supporting.map((f) => f.firstAt)].filter((t): t is string => t !== null);
     return {
       id,
       title: STAGE_TITLES[id],

@@ -25,7 +25,7 @@ export function evidenceRecord(db: Database, ref: EvidenceRef): EvidenceRecordVi
     if (!table) throw new RecordNotFoundError(`Event ${ref.eventId} comes from an unknown source "${event.source}".`);
     const row = db.prepare(`SELECT raw FROM ${table} WHERE row_id = ?`).get(event.source_row_id) as { raw: string } | undefined;
     if (!row) throw new RecordNotFoundError(`The ${event.source} record of event ${ref.eventId} is missing from the case.`);
-    title = `${event.raw_operation} at ${event.at}`;
+    title = `${event.raw_operation}, ${event.at.slice(0, 19).replace('T', ' ')} UTC`;
     raw = row.raw;
     evidenceId = event.evidence_id;
   } else {

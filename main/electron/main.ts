@@ -105,8 +105,10 @@ app.on('web-contents-created', (_e, contents) => harden(contents));
 app.whenReady().then(async () => {
   Menu.setApplicationMenu(null);
   const ses = session.defaultSession;
-  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  ses.setPermissionCheckHandler(() => false);
+  // One permission, for our own page only: writing text to the clipboard when the examiner clicks Copy (IOCs, hashes, ids).
+  const allowed = (permission: string, url: string | undefined) => permission === 'clipboard-sanitized-write' && !!url && url.startsWith(`${APP_ORIGIN}/`);
+  ses.setPermissionRequestHandler((wc, permission, callback) => callback(allowed(permission, wc.getURL())));
+  ses.setPermissionCheckHandler((_wc, permission, requestingOrigin) => allowed(permission, `${requestingOrigin}/`));
   // No remote content, ever: the tenant is reached from main, not from the page.
   ses.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*'] }, (_details, callback) => callback({ cancel: true }));
   protocol.handle('peregrine', (request) => serveRenderer(request));

@@ -2,11 +2,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
-import type { CaseSummary, CollectionStatus, Handlers, RecentCase, SignInState } from '../../preload/contract';
+import type { CaseSummary, CollectionStatus, DetectionReport, Handlers, RecentCase, SignInState } from '../../preload/contract';
 import { createCase, openCase } from '../case/case';
 import { verifyCaseFile } from '../case/verify';
 import { closeDatabase } from '../../db/connection';
-import { listCustody } from '../../db/queries/custody';
+import { custodyHead, listCustody } from '../../db/queries/custody';
 import type { TenantEnvironment } from '../auth/environment';
 import type { ICachePlugin } from '@azure/msal-node';
 import { createTenantSession, exchangeAudience, graphAudience, type SessionAudience, type TenantSession } from '../auth/device-code';
@@ -69,6 +69,15 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
   const runs = new Map<string, CollectionStatus>();
   let active: { runId: string; job: RunningJob; done: Promise<void> } | null = null;
 
+  // Findings are a pure function of the case: cached until the custody log moves (a collection, a triage, an import).
+  let cachedDetection: { file: string; head: string | null; report: DetectionReport } | null = null;
+  const detection = (): DetectionReport => {
+    const { file, db } = requireCase();
+    const head = custodyHead(db);
+    if (cachedDetection?.file === file && cachedDetection.head === head) return cachedDetection.report;
+    cachedDetection = { file, head, report: detect(db) };
+    return cachedDetection.report;
+  };
   const requireCase = (): OpenCase => {
     if (!open) throw new HandlerError('no_case_open', 'No case is open. Create or open a case first.');
     return open;
@@ -355,7 +364,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
       applications: async () => applicationRows(requireCase().db),
     },
     findings: {
-      list: async () => detect(requireCase().db),
+      list: async () => detection(),
       evidence: async (ref) => {
         try {
           return evidenceRecord(requireCase().db, ref);
@@ -366,15 +375,19 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
       },
       triage: async ({ key, state, note }) => {
         const { db, summary } = requireCase();
-        const finding = detect(db).findings.find((f) => f.key === key);
+        const report = detection();
+        const finding = report.findings.find((f) => f.key === key);
         if (!finding) throw new HandlerError('not_found', `No finding "${key}" in the newest collection: collect again or reload the findings.`);
         const at = clock().toISOString();
         const saved = recordTriage(db, { findingKey: key, ruleId: finding.ruleId, state, note: note.trim(), at, actor: summary.examiner, details: { title: finding.title, subject: finding.subject.name ?? finding.subject.id } });
-        return { state: saved.state, note: saved.note, at: saved.at, by: saved.actor };
+        finding.triage = { state: saved.state, note: saved.note, at: saved.at, by: saved.actor };
+        // The findings did not change, only their triage: keep the cached report current instead of running every rule again.
+        if (cachedDetection) cachedDetection.head = custodyHead(db);
+        return finding.triage;
       },
       iocs: async ({ format }) => {
-        const { db, summary } = requireCase();
-        const report = detect(db);
+        const { summary } = requireCase();
+        const report = detection();
         const options = { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: clock(), toolVersion: deps.toolVersion };
         return format === 'csv' ? iocCsv(report, options) : iocStix(report, options);
       },
@@ -387,7 +400,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         const stamp = clock().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
         const outDir = uniquePath(path.join(path.dirname(file), 'exports'), `${safeFileName(summary.name)}-${stamp}`);
         fs.mkdirSync(path.dirname(outDir), { recursive: true });
-        return exportCase(db, outDir, { signer, clock, toolVersion: deps.toolVersion, findings: detect(db).findings });
+        return exportCase(db, outDir, { signer, clock, toolVersion: deps.toolVersion, findings: detection().findings });
       },
     },
   };

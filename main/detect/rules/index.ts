@@ -3,6 +3,7 @@ import type { Rule } from '../types';
 import { credentialAdded, exchangeManageAsApp, highRiskPermissions, privilegedServicePrincipal, riskyConsent, tenantLabelName } from './apps';
 import { configurationCycles, externalForwarding, headerStrippingRules, suspiciousConnector } from './exchange';
 import { credentialStuffing, mfaNotEnforced, passwordSpray, privilegedWithoutMfa } from './signins';
+import { auditDisabled, authMethodChanged, exchangeRoleForApp, mailReadByApp, ownerAdded } from './persistence';
 import { campaignStoryline } from './storyline';
 
 export const RULES: readonly Rule[] = [
@@ -20,5 +21,10 @@ export const RULES: readonly Rule[] = [
   headerStrippingRules,
   configurationCycles,
   externalForwarding,
+  authMethodChanged,
+  ownerAdded,
+  exchangeRoleForApp,
+  auditDisabled,
+  mailReadByApp,
   campaignStoryline,
 ];

@@ -1,0 +1,283 @@
+// Main process / CLI / workers: what outlives a password reset or hides the next step — sign-in methods added to taken accounts, owners added to apps, Exchange roles for apps, audit logging turned off, mail read by apps.
+import type { Finding, Ioc, Severity } from '../../../preload/contract';
+import type { ExchangeCmdlet } from '../context';
+import type { Hit, Rule } from '../types';
+import { activityOn, appViews, LONG_STANDING_DAYS } from './apps';
+import { directoryUsers, isPrivilegedRole, stuffedAccounts } from './signins';
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const lower = (s: string | null | undefined) => (s ?? '').toLowerCase();
+
+/** Directory audit activities that add or change how an account signs in. */
+const METHOD_OPERATIONS = new Set([
+  'user registered security info', 'admin registered security info', 'user changed default security info', 'admin updated security info',
+  'user registered all required security info', 'user started security info registration', 'register security info',
+  'admin registered temporary access pass method for user', 'create temporary access pass', 'add passwordless phone sign-in',
+  'user registered fido2 security key', 'admin registered fido2 security key',
+]);
+const METHOD_PROPERTIES = /^(StrongAuthenticationMethod|StrongAuthenticationPhoneAppDetail|StrongAuthenticationUserDetails|SearchableDeviceKey)$/i;
+
+/** When the accounts a credential-stuffing finding names first signed in from its address. */
+function firstAttackerSignIn(findings: readonly Finding[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of findings.filter((x) => x.ruleId === 'signin.credential-stuffing')) {
+    for (const e of f.events) {
+      if (e.result !== 'success' || !e.actorUser) continue;
+      const key = lower(e.actorUser);
+      const seen = out.get(key);
+      if (!seen || e.at < seen) out.set(key, e.at);
+    }
+  }
+  return out;
+}
+
+export const authMethodChanged: Rule = {
+  id: 'identity.auth-method-added',
+  title: 'Sign-in method added to a taken or privileged account',
+  explanation:
+    'A security-info method (authenticator app, phone, FIDO2 key, temporary access pass) was registered or changed on an account the stuffing took, ' +
+    'after the attacker first signed in to it, or on an administrator. A method the attacker registers survives the password reset: the recovery ' +
+    'step has to remove it.',
+  severity: 'high',
+  confidence: 'medium',
+  attack: ['T1098.005'],
+  remediation: { phase: 'recover', step: 'Review the account\'s authentication methods with its owner and delete every method they did not register; then require re-registration.' },
+  covers: [
+    'Sentinel: Suspicious Sign In Followed by MFA Modification',
+    'Sentinel: Authentication Methods Changed for Privileged Account',
+    'Sentinel: Account MFA Modifications',
+    'Sigma: Change to Authentication Method',
+    'Sigma: Temporary Access Pass Added To An Account',
+    'Splunk: Azure AD New MFA Method Registered For User',
+    'Splunk: O365 New MFA Method Registered',
+  ],
+  stage: 'initial-access',
+  evaluate(ctx, prior) {
+    const taken = stuffedAccounts(prior);
+    const firstIn = firstAttackerSignIn(prior);
+    const users = directoryUsers(ctx);
+    const privileged = (upn: string) => {
+      const u = users.byUpn.get(upn) ?? users.byId.get(upn);
+      return u ? (users.roles.get(lower(u.objectId)) ?? []).some(isPrivilegedRole) : false;
+    };
+    const perAccount = new Map<string, { account: string; events: { id: number; at: string; op: string; by: string | null; ip: string | null }[] }>();
+    for (const a of ctx.directoryActivity()) {
+      const methodChange = METHOD_OPERATIONS.has(a.operation) || (a.operation === 'update user' && a.changes.some((c) => METHOD_PROPERTIES.test(c.name)));
+      if (!methodChange) continue;
+      // The account changed: a user target, else the actor (self-service registration names only the actor).
+      const account = lower(a.targetNames.find((n) => n.includes('@')) ?? a.actorUser);
+      if (!account) continue;
+      const entry = perAccount.get(account) ?? { account, events: [] };
+      entry.events.push({ id: a.eventId, at: a.at, op: a.operation, by: a.actorUser, ip: a.actorIp });
+      perAccount.set(account, entry);
+    }
+    const hits: Hit[] = [];
+    for (const { account, events } of perAccount.values()) {
+      const since = firstIn.get(account);
+      const afterTakeover = taken.has(account) && since !== undefined ? events.filter((e) => e.at >= since) : [];
+      const isAdmin = privileged(account);
+      if (afterTakeover.length === 0 && !isAdmin) continue;
+      const shown = afterTakeover.length > 0 ? afterTakeover : events;
+      const severity: Severity = afterTakeover.length > 0 ? 'high' : 'low';
+      const user = users.byUpn.get(account);
+      hits.push({
+        subject: { type: 'user', id: user?.objectId ?? account, name: user?.displayName ?? account },
+        severity,
+        reason:
+          `${plural(shown.length, 'sign-in method change')} on ${account}: ${shown.slice(0, 6).map((e) => `${e.op} at ${e.at}${e.by && lower(e.by) !== account ? ` by ${e.by}` : ''}${e.ip ? ` from ${e.ip}` : ''}`).join('; ')}${shown.length > 6 ? '; …' : ''}.` +
+          (afterTakeover.length > 0 ? ` The account was taken by credential stuffing at ${since}: these came after.` : ' An administrator\'s methods: confirm with them that they made the change.'),
+        objects: user ? [{ kind: 'user', id: user.objectId, name: user.displayName, runId: user.runId, evidenceId: user.evidenceId, evidenceSha256: user.evidenceSha256 }] : [],
+        eventIds: shown.map((e) => e.id),
+        iocs: afterTakeover.flatMap((e): Ioc[] => (e.ip ? [{ type: 'ip', value: e.ip, context: `registered a sign-in method on ${account}` }] : [])),
+      });
+    }
+    return hits;
+  },
+};
+
+export const ownerAdded: Rule = {
+  id: 'app.owner-added',
+  title: 'Owner added to an app',
+  explanation:
+    'A user or service principal was made an owner of an application or service principal. Owners can add credentials to the app at any time, so an ' +
+    'owner the client does not know is a second way back in, even after the attacker\'s own credential is removed.',
+  severity: 'high',
+  confidence: 'medium',
+  attack: ['T1098'],
+  remediation: { phase: 'eradicate', step: 'Remove the owners nobody can vouch for (DELETE /applications/{id}/owners/{owner}/$ref and the same on the service principal).' },
+  covers: [
+    'Elastic: Entra ID User Added as Registered Application Owner',
+    'Elastic: Entra ID User Added as Service Principal Owner',
+    'Sigma: Added Owner To Application',
+    'Splunk: Azure AD Service Principal Owner Added',
+    'Splunk: O365 Application Registration Owner Added',
+  ],
+  stage: 'persistence',
+  evaluate(ctx, prior) {
+    const flagged = new Set(prior.filter((f) => f.severity === 'high' || f.severity === 'critical').flatMap((f) => [lower(f.subject.id), ...f.objects.map((o) => lower(o.id))]));
+    const hits: Hit[] = [];
+    for (const app of appViews(ctx)) {
+      if (app.firstParty) continue;
+      const events = activityOn(ctx, app.ids, (op) => op === 'add owner to application' || op === 'add owner to service principal');
+      if (events.length === 0) continue;
+      const campaign = app.ids.some((id) => flagged.has(id));
+      const young = (app.ageDays ?? 0) < LONG_STANDING_DAYS;
+      const severity: Severity = campaign ? 'high' : young ? 'medium' : 'low';
+      const owners = [...new Set(events.flatMap((e) => e.targetNames.filter((n) => n !== app.name)))];
+      hits.push({
+        subject: { type: 'application', id: app.application?.objectId ?? app.servicePrincipal!.objectId, name: app.name },
+        severity,
+        reason:
+          `${plural(events.length, 'owner change')} on ${app.name}${owners.length > 0 ? `: ${owners.join(', ')} added` : ''} by ${[...new Set(events.map((e) => e.actorUser ?? e.actorAppId ?? 'unknown'))].join(', ')} (${events.map((e) => e.at).join(', ')}).` +
+          (campaign ? ' The app is in a high-severity finding: an owner keeps the power to add credentials after cleanup.' : ''),
+        objects: [],
+        eventIds: events.map((e) => e.eventId),
+        iocs: [],
+      });
+    }
+    return hits;
+  },
+};
+
+const truthy = (v: string | undefined) => v !== undefined && /^(\$?true|1)$/i.test(v.trim());
+const falsy = (v: string | undefined) => v !== undefined && /^(\$?false|0)$/i.test(v.trim());
+
+export const auditDisabled: Rule = {
+  id: 'audit.logging-disabled',
+  title: 'Audit logging turned off or bypassed',
+  explanation:
+    'Someone turned off the admin audit log or Unified Audit Log ingestion, disabled mailbox auditing, or exempted an account from it. With auditing off, ' +
+    'the next New-InboundConnector or transport rule leaves no record: the create-and-remove cycles this investigation reads would go dark.',
+  severity: 'high',
+  confidence: 'high',
+  attack: ['T1562.008'],
+  remediation: { phase: 'harden', step: 'Turn auditing back on (Set-AdminAuditLogConfig -UnifiedAuditLogIngestionEnabled $true; Set-OrganizationConfig -AuditDisabled $false) and remove audit bypass associations.' },
+  covers: [
+    'Sentinel: Exchange AuditLog disabled',
+    'Elastic: M365 Exchange Mailbox Audit Logging Bypass Added',
+    'Splunk: O365 Advanced Audit Disabled',
+  ],
+  stage: 'cleanup-cycles',
+  evaluate(ctx) {
+    const matches = (c: ExchangeCmdlet): string | null => {
+      const p = c.params;
+      if (c.operation === 'set-adminauditlogconfig' && (falsy(p.AdminAuditLogEnabled) || falsy(p.UnifiedAuditLogIngestionEnabled))) return 'turned the admin audit log or Unified Audit Log ingestion off';
+      if (c.operation === 'set-organizationconfig' && truthy(p.AuditDisabled)) return 'disabled mailbox auditing for the organisation';
+      if (c.operation === 'set-mailbox' && falsy(p.AuditEnabled)) return `disabled auditing of mailbox ${p.Identity ?? c.object ?? '?'}`;
+      if (c.operation === 'set-mailboxauditbypassassociation' && truthy(p.AuditBypassEnabled)) return `exempted ${p.Identity ?? c.object ?? '?'} from mailbox auditing`;
+      return null;
+    };
+    const found = ctx.exchangeCmdlets().flatMap((c) => {
+      const what = matches(c);
+      return what ? [{ c, what }] : [];
+    });
+    if (found.length === 0) return [];
+    const byApp = found.some((f) => f.c.actorAppId && !f.c.actorUser?.includes('@'));
+    return [{
+      subject: { type: 'tenant', id: ctx.tenantId ?? 'tenant', name: ctx.domains[0] ?? null },
+      severity: 'high',
+      confidence: byApp ? 'high' : 'medium',
+      reason: found.map((f) => `${f.c.actorUser ?? f.c.actorAppId ?? 'unknown'} ${f.what} at ${f.c.at} (${f.c.cmdlet})`).join('; ') + '.',
+      objects: [],
+      eventIds: found.map((f) => f.c.eventId),
+      iocs: [],
+    }];
+  },
+};
+
+const APP_ROLE = /^application |applicationimpersonation|mail recipients|organization management|transport rules|remote and accepted domains/i;
+
+export const exchangeRoleForApp: Rule = {
+  id: 'exchange.app-role-assignment',
+  title: 'Exchange role assigned to an app or for impersonation',
+  explanation:
+    'An Exchange management role was assigned to a service principal (Exchange RBAC for applications: New-ServicePrincipal then New-ManagementRoleAssignment -App), ' +
+    'or ApplicationImpersonation to anyone. It gives an app Exchange powers without Exchange.ManageAsApp or an Entra role, so removing those alone leaves it in place.',
+  severity: 'high',
+  confidence: 'medium',
+  attack: ['T1098.003'],
+  remediation: { phase: 'eradicate', step: 'Remove-ManagementRoleAssignment for each assignment, and Remove-ServicePrincipal for app principals nobody owns.' },
+  covers: [
+    'Elastic: M365 Exchange Management Group Role Assigned',
+    'Splunk: O365 ApplicationImpersonation Role Assigned',
+  ],
+  stage: 'privilege',
+  evaluate(ctx) {
+    const found = ctx.exchangeCmdlets().filter((c) => {
+      if (c.operation === 'new-serviceprincipal') return true;
+      if (c.operation !== 'new-managementroleassignment') return false;
+      return c.params.App !== undefined || /applicationimpersonation/i.test(c.params.Role ?? '');
+    });
+    if (found.length === 0) return [];
+    const hits: Hit[] = [];
+    const byTarget = new Map<string, ExchangeCmdlet[]>();
+    for (const c of found) {
+      const target = c.params.App ?? c.params.AppId ?? c.params.User ?? c.params.ServiceId ?? c.object ?? 'unknown';
+      byTarget.set(lower(target), [...(byTarget.get(lower(target)) ?? []), c]);
+    }
+    for (const [target, cmdlets] of byTarget) {
+      const roles = [...new Set(cmdlets.map((c) => c.params.Role).filter((r): r is string => !!r))];
+      const app = appViews(ctx).find((a) => a.appId === target || a.ids.includes(target));
+      const severity: Severity = roles.some((r) => APP_ROLE.test(r)) ? 'high' : 'medium';
+      hits.push({
+        subject: { type: app ? 'servicePrincipal' : 'principal', id: target, name: app?.name ?? target },
+        severity,
+        reason: `${cmdlets.map((c) => `${c.cmdlet}${c.params.Role ? ` -Role "${c.params.Role}"` : ''} by ${c.actorUser ?? c.actorAppId ?? 'unknown'} at ${c.at}`).join('; ')} for ${app?.name ?? target}.`,
+        objects: [],
+        eventIds: cmdlets.map((c) => c.eventId),
+        iocs: app ? [{ type: 'app-id', value: app.appId, context: `holds Exchange role ${roles.join(', ') || '(service principal registered in Exchange)'}` }] : [],
+      });
+    }
+    return hits;
+  },
+};
+
+export const mailReadByApp: Rule = {
+  id: 'mail.app-mailbox-access',
+  title: 'Mail read by a flagged app',
+  explanation:
+    'MailItemsAccessed records show an app in a high-severity finding reading mailboxes (Graph or EWS, app-only or on a user\'s behalf). That is the difference ' +
+    'between "could read mail" and "did": the mailboxes listed are in scope for notification.',
+  severity: 'high',
+  confidence: 'high',
+  attack: ['T1114.002'],
+  remediation: { phase: 'contain', step: 'Disable the app\'s service principal; list the mailboxes read and the time range for the client\'s notification review.' },
+  covers: [
+    'Splunk: O365 OAuth App Mailbox Access via Graph API',
+    'Splunk: O365 OAuth App Mailbox Access via EWS',
+    'Splunk: O365 Multiple Mailboxes Accessed via API',
+  ],
+  stage: 'mail-flow',
+  evaluate(ctx, prior) {
+    const flaggedApps = new Set(prior.filter((f) => f.severity === 'high' || f.severity === 'critical').flatMap((f) => f.iocs.filter((i) => i.type === 'app-id').map((i) => lower(i.value))));
+    if (flaggedApps.size === 0) return [];
+    const rows = ctx.db
+      .prepare(
+        `SELECT e.id, e.at, u.raw FROM ual_record u JOIN event e ON e.run_id = u.run_id AND e.source = 'ual' AND e.record_id = u.id
+         WHERE u.run_id = ? AND u.record_type IN ('ExchangeItemAggregated', 'ExchangeItem') AND u.operation = 'mailitemsaccessed'`,
+      )
+      .all(ctx.runId) as { id: number; at: string; raw: string }[];
+    const perApp = new Map<string, { mailboxes: Set<string>; ids: number[] }>();
+    for (const r of rows) {
+      const raw = JSON.parse(r.raw) as Record<string, unknown>;
+      const data = typeof raw.AuditData === 'string' ? (JSON.parse(raw.AuditData) as Record<string, unknown>) : raw;
+      const app = [data.ClientAppId, data.AppId].map((v) => lower(typeof v === 'string' ? v : null)).find((v) => flaggedApps.has(v));
+      if (!app) continue;
+      const entry = perApp.get(app) ?? { mailboxes: new Set<string>(), ids: [] };
+      entry.mailboxes.add(String(data.MailboxOwnerUPN ?? data.UserId ?? '?'));
+      entry.ids.push(r.id);
+      perApp.set(app, entry);
+    }
+    return [...perApp].map(([appId, e]): Hit => {
+      const app = appViews(ctx).find((a) => a.appId === appId);
+      return {
+        subject: { type: 'application', id: `mail:${appId}`, name: app?.name ?? appId },
+        severity: 'high',
+        reason: `${app?.name ?? appId} read mail in ${plural(e.mailboxes.size, 'mailbox', 'mailboxes')} (${[...e.mailboxes].slice(0, 10).join(', ')}${e.mailboxes.size > 10 ? ', …' : ''}) in ${plural(e.ids.length, 'MailItemsAccessed record')}.`,
+        objects: [],
+        eventIds: e.ids,
+        iocs: [{ type: 'app-id', value: appId, context: 'read mailboxes' }],
+      };
+    });
+  },
+};

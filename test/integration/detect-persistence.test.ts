@@ -1,0 +1,111 @@
+// What outlives a password reset or hides the next step: records in Entra's and Exchange's own shapes, added to a collected case, make the rules fire — and look-alikes do not.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertEvidence } from '../../db/queries/evidence';
+import { insertDirectoryAudits, insertUnifiedAuditRecords } from '../../db/queries/logs';
+import { detect } from '../../main/detect/engine';
+import type { DetectionReport } from '../../preload/contract';
+import { directoryAuditRecord, exchangeAdminRecord, prop, target } from '../sim/logs/records';
+import { collectedCase, type CollectedCase } from '../support/collected-case';
+
+let c: CollectedCase;
+let report: DetectionReport;
+let ordinaryUpn: string;
+
+beforeAll(async () => {
+  c = await collectedCase({ scenario: 'contoso', seed: 11, users: 120, eventsPerUserPerDay: 0.3 });
+  const t = c.sim.tenant;
+  const admin = t.attack.compromisedAdmins[0]!;
+  const adminUser = t.users.find((u) => u.id === admin.userId)!;
+  const ordinary = t.users.find((u) => !t.directoryRoleAssignments.some((r) => r.principalId === u.id))!;
+  ordinaryUpn = ordinary.userPrincipalName;
+  const after = Date.parse(admin.successDateTime) + 3_600_000;
+  const before = Date.parse(admin.successDateTime) - 40 * 86_400_000;
+  const user = (u: typeof adminUser, ip: string | null) => ({ id: u.id, displayName: u.displayName, userPrincipalName: u.userPrincipalName, ipAddress: ip });
+  const audits = [
+    // The attacker registers an authenticator on the taken admin, an hour after getting in.
+    directoryAuditRecord({
+      id: 'test-method-1', ms: after, correlationId: 'c1', activityDisplayName: 'User registered security info', category: 'UserManagement', operationType: 'Add',
+      loggedByService: 'Authentication Methods', initiatedBy: { user: user(adminUser, t.attack.attackerIp) },
+      targetResources: [target('User', adminUser.id, adminUser.displayName, [], adminUser.userPrincipalName)],
+    }),
+    // An ordinary user registering their own phone: not an attack.
+    directoryAuditRecord({
+      id: 'test-method-2', ms: after, correlationId: 'c2', activityDisplayName: 'User registered security info', category: 'UserManagement', operationType: 'Add',
+      loggedByService: 'Authentication Methods', initiatedBy: { user: user(ordinary, '192.0.2.10') },
+      targetResources: [target('User', ordinary.id, ordinary.displayName, [], ordinary.userPrincipalName)],
+    }),
+    // A second owner on the campaign's app.
+    directoryAuditRecord({
+      id: 'test-owner-1', ms: after + 60_000, correlationId: 'c3', activityDisplayName: 'Add owner to application', category: 'ApplicationManagement', operationType: 'Add',
+      initiatedBy: { user: user(adminUser, t.attack.attackerIp) },
+      targetResources: [
+        target('User', ordinary.id, ordinary.userPrincipalName, [], ordinary.userPrincipalName),
+        target('Application', t.attack.maliciousApplicationId, t.attack.maliciousDisplayName, [prop('Application.ObjectID', null, `"${t.attack.maliciousApplicationId}"`)]),
+      ],
+    }),
+  ];
+  const app = { userId: t.attack.maliciousServicePrincipalId, userKey: t.attack.maliciousAppId, userType: 5, appId: t.attack.maliciousAppId, clientIp: t.attack.attackerMailIps[0] ?? '203.0.113.9' };
+  const exo = (id: string, ms: number, operation: string, parameters: Record<string, string>, actor: typeof app) =>
+    exchangeAdminRecord({
+      id, ms, tenantId: t.tenantId, tenantDomain: t.domain, operation, objectId: parameters.Identity ?? parameters.App ?? '', originatingServer: 'NA2PR15MB0001 (15.20.0000.000)',
+      parameters: Object.entries(parameters).map(([Name, Value]) => ({ Name, Value })), ...actor,
+    });
+  const system = { userId: 'NT AUTHORITY\\SYSTEM (Microsoft.Exchange.ServiceHost)', userKey: 'NT AUTHORITY\\SYSTEM (Microsoft.Exchange.ServiceHost)', userType: 4, appId: '', clientIp: '' };
+  const ual = [
+    exo('test-audit-off', after + 120_000, 'Set-AdminAuditLogConfig', { UnifiedAuditLogIngestionEnabled: 'False' }, app),
+    exo('test-audit-on', before, 'Set-AdminAuditLogConfig', { AdminAuditLogEnabled: 'True' }, system),
+    exo('test-role-app', after + 180_000, 'New-ManagementRoleAssignment', { App: t.attack.maliciousAppId, Role: 'Application Mail.ReadWrite', Name: 'mail-rw' }, app),
+    {
+      CreationTime: new Date(after + 240_000).toISOString().slice(0, 19), Id: 'test-mail-read', Operation: 'MailItemsAccessed', OrganizationId: t.tenantId,
+      RecordType: 50, ResultStatus: 'Succeeded', UserKey: t.attack.maliciousServicePrincipalId, UserType: 0, Version: 1, Workload: 'Exchange',
+      ClientIPAddress: app.clientIp, UserId: ordinary.userPrincipalName, AppId: '00000003-0000-0000-c000-000000000000', ClientAppId: t.attack.maliciousAppId,
+      MailboxOwnerUPN: ordinary.userPrincipalName, OperationProperties: [{ Name: 'MailAccessType', Value: 'Bind' }],
+    },
+  ];
+  const at = new Date().toISOString();
+  const page = (source: string, body: unknown[]) =>
+    insertEvidence(c.db, { runId: c.runId, source, method: 'GET', url: `https://example.test/${source}`, status: 200, contentType: 'application/json', collectedAt: at, body: Buffer.from(JSON.stringify(body)) }).id;
+  c.db.transaction(() => {
+    insertDirectoryAudits(c.db, c.runId, page('graph.directoryAudits', audits), audits);
+    insertUnifiedAuditRecords(c.db, c.runId, page('exo.unifiedAuditLog', ual), ual);
+  })();
+  report = detect(c.db);
+}, 120_000);
+
+afterAll(async () => c?.dispose());
+
+const of = (ruleId: string) => report.findings.filter((f) => f.ruleId === ruleId);
+const ids = (ruleId: string) => of(ruleId).flatMap((f) => f.events.map((e) => e.recordId));
+
+describe('persistence and evasion rules', () => {
+  it('flags a sign-in method registered on a taken admin after the takeover, high; not an ordinary user\'s own', () => {
+    expect(of('identity.auth-method-added').filter((f) => f.severity === 'high').flatMap((f) => f.events.map((e) => e.recordId))).toContain('test-method-1');
+    expect(ids('identity.auth-method-added')).not.toContain('test-method-2');
+    expect(report.findings.some((f) => f.subject.name?.toLowerCase() === ordinaryUpn.toLowerCase() && f.ruleId === 'identity.auth-method-added')).toBe(false);
+  });
+
+  it('flags an owner added to the campaign\'s app, high', () => {
+    const f = of('app.owner-added').find((x) => x.subject.id === c.sim.tenant.attack.maliciousApplicationId);
+    expect(f?.severity).toBe('high');
+    expect(f?.events.map((e) => e.recordId)).toContain('test-owner-1');
+  });
+
+  it('flags Unified Audit Log ingestion turned off by the app, and not the service turning auditing on', () => {
+    expect(ids('audit.logging-disabled')).toEqual(['test-audit-off']);
+    expect(of('audit.logging-disabled')[0]?.severity).toBe('high');
+  });
+
+  it('flags an Exchange application role given to the app', () => {
+    const f = of('exchange.app-role-assignment')[0];
+    expect(f?.severity).toBe('high');
+    expect(f?.reason).toMatch(/Application Mail\.ReadWrite/);
+    expect(f?.iocs.map((i) => i.value)).toContain(c.sim.tenant.attack.maliciousAppId);
+  });
+
+  it('flags mail read by the campaign\'s app, naming the mailbox', () => {
+    const f = of('mail.app-mailbox-access')[0];
+    expect(f?.severity).toBe('high');
+    expect(f?.reason.toLowerCase()).toContain(ordinaryUpn.toLowerCase());
+    expect(f?.events.map((e) => e.recordId)).toEqual(['test-mail-read']);
+  });
+});
