@@ -1,36 +1,43 @@
-// Main process / CLI: applies the detections to the newest collection in a case and shapes rows for the UI, the CLI and the export.
+// Main process / CLI: shapes the newest collection's applications for the Evidence screen, each with the findings that name it.
 import type { Database } from 'better-sqlite3';
-import { listApplications, listServicePrincipals, getOrganization } from '../../db/queries/directory';
-import { latestCompletedRun } from '../../db/queries/runs';
-import type { ApplicationRow, AppFlag } from '../../preload/contract';
-import { domainLabels, flagApplication } from './applications';
+import { listApplications, listServicePrincipals } from '../../db/queries/directory';
+import { getRun } from '../../db/queries/runs';
+import type { ApplicationRow, DetectionReport } from '../../preload/contract';
+import { detect } from './engine';
+import { SEVERITY_RANK } from './types';
 
-const SEVERITY_RANK: Record<AppFlag['severity'], number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
+/** The correlation names every object of the chain; on an application row it would repeat the per-artifact flags. */
+const NOT_A_FLAG = new Set(['storyline.oauth-mail-abuse']);
 
-/** Rows over the newest run that finished cleanly: the same run the export's timeline is built from. */
-export function applicationRows(db: Database): ApplicationRow[] {
-  const run = latestCompletedRun(db);
+/** Rows over the collection the findings were computed from (the newest clean one), flagged by those findings. */
+export function applicationRows(db: Database, report: DetectionReport = detect(db)): ApplicationRow[] {
+  const run = report.runId ? getRun(db, report.runId) : null;
   if (!run) return [];
-  const org = getOrganization(db, run.runId);
-  const tenant = { domainLabels: domainLabels(org?.verifiedDomains ?? []), collectedAt: run.finishedAt ?? run.startedAt };
   const describe = permissionNamer(db, run.runId);
-  const rows = listApplications(db, run.runId).map((app): ApplicationRow => ({
-    id: app.objectId,
-    appId: app.appId,
-    displayName: app.displayName ?? '(no name)',
-    signInAudience: app.signInAudience,
-    createdDateTime: app.createdAt,
-    publisherDomain: app.publisherDomain,
-    passwordCredentials: app.passwordCredentials.length,
-    keyCredentials: app.keyCredentials.length,
-    permissions: app.requiredResourceAccess.flatMap((r) => r.resourceAccess.map((a) => describe(r.resourceAppId, a))),
-    evidenceId: app.evidenceId,
-    evidenceSha256: app.evidenceSha256,
-    flags: flagApplication(
-      { displayName: app.displayName ?? '', signInAudience: app.signInAudience, createdAt: app.createdAt, requiredResourceAccess: app.requiredResourceAccess },
-      tenant,
-    ).sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]),
-  }));
+  const spByAppId = new Map(listServicePrincipals(db, run.runId).map((sp) => [sp.appId.toLowerCase(), sp.objectId.toLowerCase()]));
+  const findings = report.findings.filter((f) => !NOT_A_FLAG.has(f.ruleId));
+  const rows = listApplications(db, run.runId).map((app): ApplicationRow => {
+    const ids = new Set([app.objectId.toLowerCase(), spByAppId.get(app.appId.toLowerCase())].filter((x): x is string => !!x));
+    const naming = findings.filter(
+      (f) => ids.has(f.subject.id.toLowerCase()) || f.objects.some((o) => (o.kind === 'application' || o.kind === 'servicePrincipal') && ids.has(o.id.toLowerCase())),
+    );
+    return {
+      id: app.objectId,
+      appId: app.appId,
+      displayName: app.displayName ?? '(no name)',
+      signInAudience: app.signInAudience,
+      createdDateTime: app.createdAt,
+      publisherDomain: app.publisherDomain,
+      passwordCredentials: app.passwordCredentials.length,
+      keyCredentials: app.keyCredentials.length,
+      permissions: app.requiredResourceAccess.flatMap((r) => r.resourceAccess.map((a) => describe(r.resourceAppId, a))),
+      evidenceId: app.evidenceId,
+      evidenceSha256: app.evidenceSha256,
+      flags: naming
+        .map((f) => ({ ruleId: f.ruleId, severity: f.severity, title: f.title, reason: f.reason, attack: f.attack[0] ?? null }))
+        .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]),
+    };
+  });
   return rows.sort((a, b) => topRank(b) - topRank(a) || a.displayName.localeCompare(b.displayName));
 }
 

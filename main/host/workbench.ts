@@ -361,7 +361,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
       },
     },
     evidence: {
-      applications: async () => applicationRows(requireCase().db),
+      applications: async () => applicationRows(requireCase().db, detection()),
     },
     findings: {
       list: async () => detection(),
