@@ -9,6 +9,7 @@ import migration0070 from './0070-tenant-objects';
 import migration0080 from './0080-evidence-request';
 import migration0090 from './0090-source-scope';
 import migration0100 from './0100-triage';
+import migration0110 from './0110-detection-indexes';
 
 export { PEREGRINE_APPLICATION_ID } from './0010-case';
 
@@ -31,4 +32,5 @@ export const migrations: readonly Migration[] = [
   { version: 80, name: 'evidence-request', sql: migration0080 },
   { version: 90, name: 'source-scope', sql: migration0090 },
   { version: 100, name: 'triage', sql: migration0100 },
+  { version: 110, name: 'detection-indexes', sql: migration0110 },
 ];

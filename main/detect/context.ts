@@ -180,7 +180,7 @@ function readDirectoryActivity(db: Database, runId: string): DirectoryActivity[]
   const audits = db
     .prepare(
       `SELECT e.id AS event_id, e.at, e.operation, e.result, e.actor_user, e.actor_app_id, e.actor_ip, d.targets, d.raw
-       FROM directory_audit d JOIN event e ON e.run_id = d.run_id AND e.source = 'directory_audit' AND e.record_id = d.id
+       FROM directory_audit d CROSS JOIN event e ON e.run_id = d.run_id AND e.source = 'directory_audit' AND e.record_id = d.id
        WHERE d.run_id = ?`,
     )
     .all(runId) as AuditRow[];
@@ -207,7 +207,7 @@ function readDirectoryActivity(db: Database, runId: string): DirectoryActivity[]
   const mirrors = db
     .prepare(
       `SELECT e.id AS event_id, e.at, e.operation, e.result, e.actor_user, e.actor_app_id, e.actor_ip, '[]' AS targets, u.raw
-       FROM ual_record u JOIN event e ON e.run_id = u.run_id AND e.source = 'ual' AND e.record_id = u.id
+       FROM ual_record u CROSS JOIN event e ON e.run_id = u.run_id AND e.source = 'ual' AND e.record_id = u.id
        WHERE u.run_id = ? AND u.record_type = 'AzureActiveDirectory'`,
     )
     .all(runId) as AuditRow[];
@@ -236,7 +236,7 @@ function readExchangeCmdlets(db: Database, runId: string): ExchangeCmdlet[] {
   const rows = db
     .prepare(
       `SELECT e.id AS event_id, e.at, e.raw_operation, e.operation, e.result, e.actor_user, e.actor_app_id, e.actor_ip, u.object_id, u.parameters
-       FROM ual_record u JOIN event e ON e.run_id = u.run_id AND e.source = 'ual' AND e.record_id = u.id
+       FROM ual_record u CROSS JOIN event e ON e.run_id = u.run_id AND e.source = 'ual' AND e.record_id = u.id
        WHERE u.run_id = ? AND u.record_type = 'ExchangeAdmin' ORDER BY e.at, e.id`,
     )
     .all(runId) as { event_id: number; at: string; raw_operation: string; operation: string; result: string; actor_user: string | null; actor_app_id: string | null; actor_ip: string | null; object_id: string | null; parameters: string }[];

@@ -68,7 +68,8 @@ describe('migration 50', () => {
     const indexes = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name IN ('sign_in', 'directory_audit', 'ual_record', 'event') AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all();
     expect(indexes).toEqual([
       'directory_audit_byEvidenceId', 'event_byActorIpAt', 'event_byAt', 'event_byEvidenceId', 'event_byOperationAt', 'event_byRunIdAt',
-      'event_byTargetIdAt', 'sign_in_byEvidenceId', 'sign_in_byRunIdIpAddress', 'ual_record_byEvidenceId', 'ual_record_byRunIdRecordType',
+      'event_byRunIdOperationActorIp', 'event_byTargetIdAt', 'sign_in_byEvidenceId', 'sign_in_byRunIdIpAddress', 'sign_in_byRunIdUserId',
+      'ual_record_byEvidenceId', 'ual_record_byRunIdRecordType',
     ]);
   });
 

@@ -95,6 +95,11 @@ const promised: Record<number, MigrationPromise> = {
     indexes: ['finding_triage_byFindingKey', 'ual_record_byRunIdRecordType', 'sign_in_byRunIdIpAddress'],
     triggers: ['finding_triage_refuseUpdate', 'finding_triage_refuseDelete'],
   },
+  110: {
+    tables: {},
+    indexes: ['event_byRunIdOperationActorIp', 'sign_in_byRunIdUserId'],
+    triggers: [],
+  },
 };
 
 const names = (db: Database, type: string): string[] =>

@@ -37,7 +37,7 @@ const nameOf = (c: ExchangeCmdlet) => c.params.Name ?? c.params.Identity ?? c.ob
 function eventsNaming(ctx: DetectContext, names: string[]): number[] {
   if (names.length === 0) return [];
   return ctx.db
-    .prepare(`SELECT id FROM event WHERE target_id IN (${names.map(() => '?').join(',')}) AND run_id = ?`)
+    .prepare(`SELECT id FROM event WHERE target_id IN (${names.map(() => '?').join(',')}) AND +run_id = ?`)
     .pluck()
     .all(...names, ctx.runId) as number[];
 }
@@ -367,7 +367,7 @@ interface MailboxRuleUpdate {
 function mailboxRuleUpdates(ctx: DetectContext): MailboxRuleUpdate[] {
   const rows = ctx.db
     .prepare(
-      `SELECT e.id, e.at, e.actor_user, u.raw FROM ual_record u JOIN event e ON e.run_id = u.run_id AND e.source = 'ual' AND e.record_id = u.id
+      `SELECT e.id, e.at, e.actor_user, u.raw FROM ual_record u CROSS JOIN event e ON e.run_id = u.run_id AND e.source = 'ual' AND e.record_id = u.id
        WHERE u.run_id = ? AND u.record_type IN ('ExchangeItem', 'ExchangeItemGroup', 'ExchangeAggregatedOperation') AND u.operation = 'updateinboxrules'`,
     )
     .all(ctx.runId) as { id: number; at: string; actor_user: string | null; raw: string }[];

@@ -253,7 +253,7 @@ export const mailReadByApp: Rule = {
     if (flaggedApps.size === 0) return [];
     const rows = ctx.db
       .prepare(
-        `SELECT e.id, e.at, u.raw FROM ual_record u JOIN event e ON e.run_id = u.run_id AND e.source = 'ual' AND e.record_id = u.id
+        `SELECT e.id, e.at, u.raw FROM ual_record u CROSS JOIN event e ON e.run_id = u.run_id AND e.source = 'ual' AND e.record_id = u.id
          WHERE u.run_id = ? AND u.record_type IN ('ExchangeItemAggregated', 'ExchangeItem') AND u.operation = 'mailitemsaccessed'`,
       )
       .all(ctx.runId) as { id: number; at: string; raw: string }[];

@@ -58,7 +58,7 @@ export function sprayCampaigns(ctx: DetectContext): SprayCampaign[] {
     .all(...SIGN_IN_OPERATIONS, ctx.runId, SPRAY_MIN_ACCOUNTS) as IpStats[];
   const byIp = ctx.db.prepare(
     `SELECT id, at, result, lower(coalesce(actor_user, '')) AS account, source FROM event
-     WHERE actor_ip = ? AND run_id = ? AND operation IN (${ops}) ORDER BY at, id`,
+     WHERE actor_ip = ? AND +run_id = ? AND +operation IN (${ops}) ORDER BY at, id`,
   );
   const codesOf = ctx.db.prepare(
     `SELECT lower(coalesce(user_principal_name, user_id, '')) AS account, error_code AS code, count(*) AS n
@@ -216,15 +216,16 @@ export const privilegedWithoutMfa: Rule = {
     const registration = new Map(ctx.objects('userRegistrationDetails').map((r) => [r.objectId.toLowerCase(), r]));
     const admins = [...users.roles].filter(([principal, roles]) => users.byId.has(principal) && roles.some(isPrivilegedRole));
     if (admins.length === 0) return [];
-    const ids = admins.map(([id]) => id);
+    // As collected (Graph writes object ids in lower case), so the (run_id, user_id) index serves the lookup.
+    const ids = admins.map(([id]) => users.byId.get(id)!.objectId);
     const singleFactor = ctx.db
       .prepare(
         `SELECT e.id, lower(s.user_id) AS userId, s.created_at AS at, s.ip_address AS ip FROM sign_in s
-         JOIN event e ON e.run_id = s.run_id AND e.source = 'signin' AND e.record_id = s.id
+         CROSS JOIN event e ON e.run_id = s.run_id AND e.source = 'signin' AND e.record_id = s.id
          WHERE s.run_id = ? AND s.error_code = 0 AND s.authentication_requirement = 'singleFactorAuthentication'
            -- "MFA requirement satisfied by claim in the token": the user did MFA earlier in the session.
            AND instr(s.raw, 'satisfied by claim') = 0
-           AND lower(s.user_id) IN (${ids.map(() => '?').join(',')})`,
+           AND s.user_id IN (${ids.map(() => '?').join(',')})`,
       )
       .all(ctx.runId, ...ids) as { id: number; userId: string; at: string; ip: string | null }[];
     const hits: Hit[] = [];
