@@ -1,69 +1,31 @@
 // A full collection matches the scenario's ground truth exactly, per source, in both attack scenarios: counts and ids.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type SimHandle } from '../sim/server';
-import { writeEnvironmentFiles } from '../sim/environment';
-import { createCase } from '../../main/case/case';
-import { closeDatabase } from '../../db/connection';
+import type { SimHandle } from '../sim/server';
 import { listApplications, listServicePrincipals } from '../../db/queries/directory';
 import { listObjects } from '../../db/queries/objects';
 import { listSources } from '../../db/queries/sources';
-import { loadEnvironmentFile } from '../../main/auth/environment';
-import { createTenantSession, exchangeAudience } from '../../main/auth/device-code';
-import { createHttpTransport } from '../../main/http/https';
-import { readOnlyTransport } from '../../main/http/read-only';
-import { createGraphReader } from '../../main/graph/reader';
-import { createPacer } from '../../main/graph/pacer';
-import { createExchangeReader } from '../../main/exchange/reader';
-import { collectTenant } from '../../main/collect/sources';
+import { collectedCase, type CollectedCase } from '../support/collected-case';
 
 const ids = (db: Database, sql: string, runId: string) => new Set(db.prepare(sql).pluck().all(runId) as string[]);
 
 describe.each(['contoso', 'fabrikam'] as const)('a full collection of the %s scenario', (scenario) => {
-  let dir: string;
+  let c: CollectedCase;
   let sim: SimHandle;
   let db: Database;
   let runId: string;
   let chosen: SimHandle['tenant']['users'];
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), `peregrine-truth-${scenario}-`));
-    // Fewer sign-ins per user keeps the paced report requests few; the attack's records are all still there.
-    sim = await startSimulator({ scenario, seed: 21, eventsPerUserPerDay: 0.25 });
-    const env = loadEnvironmentFile((await writeEnvironmentFiles(path.join(dir, 'sim'), sim)).environmentFile);
-    const transport = createHttpTransport({ ca: env.caPem, userAgent: 'test' });
-    const admin = sim.groundTruth.compromisedUser.userPrincipalName;
-    const graphSession = createTenantSession(env, transport);
-    const account = await graphSession.signInWithDeviceCode((p) => sim.approve(p.userCode, admin));
-    const exoSession = createTenantSession(env, transport, () => new Date(), exchangeAudience(env));
-    await exoSession.signInWithDeviceCode((p) => sim.approve(p.userCode, admin));
-    const readOnly = readOnlyTransport(transport);
-    const graph = createGraphReader({ baseUrl: env.graphBaseUrl, transport: readOnly, getToken: (o) => graphSession.getAccessToken(env.graphScopes, o), pacer: createPacer() });
-    const exchange = createExchangeReader({ baseUrl: env.exchangeBaseUrl, tenantId: account.tenantId, transport: readOnly, getToken: (o) => exoSession.getAccessToken(env.exchangeScopes, o), anchorMailbox: `UPN:${admin}` });
-    ({ db } = createCase(path.join(dir, 'c.peregrine'), { name: scenario, examiner: 'E' }, { clock: () => new Date(), toolVersion: 'test' }));
-    runId = crypto.randomUUID();
-    const window = sim.groundTruth.logs!.window;
-    // The examiner picks mailboxes to read inbox rules from: here the first three that have any.
+    // Fewer sign-ins per user keeps the paced report requests few; the attack's records are all still there. The report
+    // throttle stays on (undefined keeps the simulator's own): this collection is paced as a real one is.
+    c = await collectedCase({ scenario, seed: 21, eventsPerUserPerDay: 0.25, reportsThrottle: undefined, inboxRuleMailboxes: 3 });
+    ({ sim, db, runId } = c);
+    // The examiner picked the first three mailboxes that have inbox rules.
     chosen = sim.tenant.users.filter((u) => sim.exchange.state.inboxRules(u).length > 0).slice(0, 3);
-    const status = await collectTenant(
-      { db, readers: { graph, exchange }, clock: () => new Date() },
-      {
-        runId, environment: env.name, tenantId: account.tenantId, account: admin, actor: 'E',
-        window: { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() },
-        inboxRuleMailboxes: chosen.map((u) => u.userPrincipalName),
-      },
-    );
-    expect(status.sources.filter((s) => s.state !== 'done')).toEqual([]);
   }, 180_000);
 
-  afterAll(async () => {
-    closeDatabase(db);
-    await sim.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => c?.dispose());
 
   it('holds exactly the tenant\'s directory objects', () => {
     const t = sim.tenant;
