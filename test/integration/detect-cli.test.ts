@@ -1,0 +1,84 @@
+// `peregrine detect`, `triage` and `--iocs` on a collected case: what a consultant types, what lands in the case file.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDatabase } from '../../db/connection';
+import { listCustody } from '../../db/queries/custody';
+import { openCase } from '../../main/case/case';
+import { main as cli, type CliIo } from '../../main/cli';
+import { collectedCase, type CollectedCase } from '../support/collected-case';
+
+let c: CollectedCase;
+let file: string;
+let dir: string;
+const out: string[] = [];
+const err: string[] = [];
+const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), isTTY: false, clock: () => new Date('2026-11-26T10:00:00Z') };
+
+beforeAll(async () => {
+  c = await collectedCase({ scenario: 'fabrikam', seed: 5, users: 100, eventsPerUserPerDay: 0.3 });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-detect-cli-'));
+  file = path.join(dir, 'case.peregrine');
+  c.db.pragma('wal_checkpoint(TRUNCATE)');
+  fs.copyFileSync(c.file, file);
+}, 120_000);
+
+afterAll(async () => {
+  await c?.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const json = () => JSON.parse(out.at(-1)!) as { runId: string; findings: { key: string; ruleId: string; severity: string; triage: { state: string; note: string }; objects: { id: string; evidenceSha256: string }[]; events: { recordId: string }[] }[]; storyline: { lit: boolean }[] };
+
+describe('peregrine detect / triage', () => {
+  it('lists findings by severity with their keys, and as JSON with the ids that prove them', async () => {
+    expect(await cli(['detect', file], io)).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(/^Rules: \d+, over collection/m);
+    expect(text).toMatch(/^CRITICAL The OAuth mail-abuse campaign, end to end/m);
+    expect(text).toContain(`key: storyline.oauth-mail-abuse:${c.sim.groundTruth.maliciousApp.applicationObjectId}`);
+    expect(await cli(['detect', file, '--json'], io)).toBe(0);
+    const report = json();
+    expect(report.storyline.every((s) => s.lit)).toBe(true);
+    const stuffing = report.findings.find((f) => f.ruleId === 'signin.credential-stuffing')!;
+    expect(stuffing.events.map((e) => e.recordId)).toEqual(expect.arrayContaining(c.sim.groundTruth.logs!.malicious.signIns));
+  });
+
+  it('records a triage decision with its custody entry, shown by the next detect and kept out of the IOC export', async () => {
+    const key = `signin.credential-stuffing:${c.sim.groundTruth.attackerIp}`;
+    expect(await cli(['triage', file, key, 'false_positive', '--note', 'pen test from our own range'], io)).toBe(0);
+    expect(out.at(-1)).toMatch(/false positive \(custody entry \d+\)/);
+    const { db } = openCase(file);
+    try {
+      const last = listCustody(db).at(-1)!;
+      expect(last).toMatchObject({ action: 'finding.triaged', details: { finding: key, from: 'open', to: 'false_positive', note: 'pen test from our own range' } });
+    } finally {
+      closeDatabase(db);
+    }
+    expect(await cli(['detect', file, '--json'], io)).toBe(0);
+    expect(json().findings.find((f) => f.key === key)!.triage).toMatchObject({ state: 'false_positive', note: 'pen test from our own range' });
+
+    const csv = path.join(dir, 'iocs.csv');
+    expect(await cli(['detect', file, '--iocs', 'csv', '--out', csv], io)).toBe(0);
+    const rows = fs.readFileSync(csv, 'utf8');
+    expect(rows).toContain(c.sim.groundTruth.maliciousApp.appId);
+    // The stuffing address is still named by the open storyline finding; the false-positive finding no longer counts for it.
+    const ipRow = rows.split('\r\n').find((r) => r.includes(`,${c.sim.groundTruth.attackerIp},`))!;
+    expect(ipRow).toContain('storyline.oauth-mail-abuse:');
+    expect(ipRow).not.toContain(key);
+    const stix = path.join(dir, 'iocs.json');
+    expect(await cli(['detect', file, '--iocs', 'stix', '--out', stix, '--include-false-positives'], io)).toBe(0);
+    expect(JSON.parse(fs.readFileSync(stix, 'utf8'))).toMatchObject({ type: 'bundle' });
+    expect(fs.readFileSync(stix, 'utf8')).toContain(c.sim.groundTruth.attackerIp);
+    // An existing file is never overwritten.
+    expect(await cli(['detect', file, '--iocs', 'csv', '--out', csv], io)).not.toBe(0);
+  });
+
+  it('refuses an unknown state or finding key, naming it', async () => {
+    expect(await cli(['triage', file, 'no.such:key', 'confirmed'], io)).not.toBe(0);
+    expect(err.join('\n')).toMatch(/No finding "no\.such:key"/);
+    expect(await cli(['triage', file, `signin.credential-stuffing:${c.sim.groundTruth.attackerIp}`, 'maybe'], io)).not.toBe(0);
+    expect(err.join('\n')).toMatch(/state must be one of open, confirmed, false_positive, needs_info/);
+  });
+});
