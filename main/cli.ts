@@ -12,7 +12,7 @@ import { latestResumableRun, listRuns } from '../db/queries/runs';
 import { listSources } from '../db/queries/sources';
 import { cloudEnvironment, loadEnvironmentFile, CLOUDS, type CloudName, type TenantEnvironment } from './auth/environment';
 import { createTenantSession, exchangeAudience, type DeviceCodePrompt, type SignedInAccount } from './auth/device-code';
-import { createAppOnlySession, readAppOnlyCredentials, simulatorAppOnlyCredentials } from './auth/app-only';
+import { appOnlyAnchorMailbox, createAppOnlySession, readAppOnlyCredentials, simulatorAppOnlyCredentials } from './auth/app-only';
 import { cacheFile, encryptedCachePlugin, passphraseCipher } from './auth/token-cache';
 import type { ICachePlugin } from '@azure/msal-node';
 import { createExchangeReader, type ExchangeReader } from './exchange/reader';
@@ -24,6 +24,7 @@ import { collectTenant } from './collect/sources';
 import { directoryRolesOf, preflight } from './collect/preflight';
 import { detect } from './detect/engine';
 import { iocCsv, iocStix } from './detect/iocs';
+import { findingsExportFiles } from './detect/summary';
 import { recordTriage } from '../db/queries/triage';
 import { TRIAGE_STATES, type TriageState } from '../preload/contract';
 import { defaultKeyDir, loadOrCreateExaminerKey } from './sign/keys';
@@ -253,7 +254,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
     type TokenFn = (o?: { forceRefresh?: boolean }) => Promise<string>;
     let account: SignedInAccount;
     let graphToken: TokenFn;
-    let exchangeLogin: (() => Promise<{ token: TokenFn; anchorMailbox: (initialDomain: string) => string }>) | null = null;
+    let exchangeLogin: (() => Promise<{ token: TokenFn; anchorMailbox: (graph: GraphReader) => Promise<string> }>) | null = null;
     const appOnly = typeof values['app-id'] === 'string' || values['app-only'] === true;
     if (appOnly) {
       // The engagement's own app: no person signs in, and one certificate gets both Graph and Exchange tokens.
@@ -268,8 +269,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
       if (values.exchange) {
         exchangeLogin = async () => ({
           token: (o) => app.getAccessToken(env.exchangeScopes, o),
-          // Public callers route app-only requests through the tenant's system mailbox (unconfirmed by Microsoft's docs).
-          anchorMailbox: (initialDomain) => `UPN:SystemMailbox{8cc370d3-822a-4ab8-a926-bb94bd0641a9}@${initialDomain}`,
+          anchorMailbox: appOnlyAnchorMailbox,
         });
       }
     } else {
@@ -285,7 +285,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
           const exo = createTenantSession(env, transport, io.clock, exchangeAudience(env), cache);
           const exoAccount = (cache ? await exo.restore() : null) ?? (await exo.signInWithDeviceCode(onPrompt('Exchange Online')));
           io.err(`Signed in to Exchange Online as ${exoAccount.username}.`);
-          return { token: (o) => exo.getAccessToken(env.exchangeScopes, o), anchorMailbox: () => `UPN:${exoAccount.username}` };
+          return { token: (o) => exo.getAccessToken(env.exchangeScopes, o), anchorMailbox: async () => `UPN:${exoAccount.username}` };
         };
       }
     }
@@ -304,7 +304,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
         tenantId: account.tenantId,
         transport: readOnlyTransport(transport),
         getToken: login.token,
-        anchorMailbox: login.anchorMailbox(appOnly ? await initialDomain(graph) : ''),
+        anchorMailbox: await login.anchorMailbox(graph),
       });
     }
     const roles = await directoryRolesOf(graph, account.objectId);
@@ -384,15 +384,6 @@ function tokenCache(values: Record<string, string | boolean | undefined>, io: Cl
   const passphrase = process.env.PEREGRINE_TOKEN_CACHE_PASSPHRASE;
   if (!passphrase) throw new UsageError('--token-cache needs a passphrase in PEREGRINE_TOKEN_CACHE_PASSPHRASE (the cache is never written unencrypted).');
   return encryptedCachePlugin(cacheFile(path.resolve(file)), passphraseCipher(passphrase), (reason) => io.err(`Token cache not used: ${reason}`));
-}
-
-/** The tenant's initial (onmicrosoft) domain, which app-only Exchange requests are routed by. */
-async function initialDomain(graph: GraphReader): Promise<string> {
-  const page = await graph.page('/v1.0/organization');
-  const org = page.value[0] as { verifiedDomains?: { name?: string; isInitial?: boolean }[] } | undefined;
-  const domain = org?.verifiedDomains?.find((d) => d.isInitial)?.name;
-  if (!domain) throw new Error('The tenant did not say which domain is its initial one; Exchange Online cannot be reached app-only.');
-  return domain;
 }
 
 /** Simulator only: submits the device-login form as the tenant's first listed admin would. */
@@ -488,7 +479,9 @@ function exportCommand(args: string[], io: CliIo): number {
   const { db, summary } = openCase(positionals[0]!);
   try {
     const signer = loadOrCreateExaminerKey(defaultKeyDir(), summary.examiner);
-    const result = exportCase(db, outDir, { signer, clock: io.clock, toolVersion: TOOL_VERSION, findings: detect(db).findings });
+    const report = detect(db);
+    const extraFiles = findingsExportFiles(report, { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: io.clock(), toolVersion: TOOL_VERSION });
+    const result = exportCase(db, outDir, { signer, clock: io.clock, toolVersion: TOOL_VERSION, findings: report.findings, extraFiles });
     io.out(`Exported ${result.files.length} files to ${outDir}, signed by ${result.signerFingerprint}.`);
     io.out('A client verifies it, inside that folder, with:');
     for (const c of result.verifyCommands) io.out(`  ${c}`);

@@ -58,7 +58,18 @@ export interface EnvironmentSummary {
 export type SignInState =
   | { state: 'signed-out' }
   | { state: 'waiting'; userCode: string; verificationUri: string; message: string; expiresAt: string }
-  | { state: 'signed-in'; username: string; tenantId: string; scopes: string[] }
+  | {
+      state: 'signed-in';
+      /** The person (device code), or `app:<application id>` for the engagement app (app-only). */
+      username: string;
+      tenantId: string;
+      /** Delegated scopes, or the app roles granted to the engagement app. */
+      scopes: string[];
+      /** App-only: one certificate gets both Graph and Exchange Online tokens, so Exchange needs no sign-in of its own. */
+      method: 'device-code' | 'app-only';
+      /** App-only: the certificate as it describes itself (never the key), to check against the app registration. */
+      certificate?: { subject: string; thumbprintSha1: string; notAfter: string };
+    }
   | { state: 'error'; message: string };
 
 export interface SourceProgress {
@@ -318,6 +329,29 @@ export type NewCaseInput = z.infer<typeof NewCaseInput>;
 const Empty = z.object({}).strict();
 const CaseRef = z.object({ caseId: z.string().uuid() }).strict();
 const RunRef = z.object({ runId: z.string().uuid() }).strict();
+/** PEM files are a few KB; 16 KB leaves room for a certificate chain and refuses anything else picked by mistake. */
+const PEM_MAX = 16 * 1024;
+const pem = (what: string, begin: RegExp, expected: string) =>
+  z
+    .string()
+    .max(PEM_MAX, `the ${what} file is larger than 16 KB: choose the PEM file itself`)
+    .regex(begin, `the ${what} file is not PEM text (expected ${expected})`);
+/**
+ * App-only sign-in with the engagement app the client created: its id, its certificate and that certificate's private
+ * key, as the text of files the examiner picked. The key stays in main's memory: never stored, logged or echoed.
+ */
+export const AppOnlySignInInput = z
+  .object({
+    appId: z
+      .string()
+      .trim()
+      .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be the app registration's application (client) id, a GUID"),
+    certificatePem: pem('certificate', /-----BEGIN CERTIFICATE-----/, '-----BEGIN CERTIFICATE-----'),
+    privateKeyPem: pem('private key', /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/, '-----BEGIN PRIVATE KEY-----'),
+  })
+  .strict();
+export type AppOnlySignInInput = z.infer<typeof AppOnlySignInInput>;
+
 export const CollectOptions = z
   .object({
     /** Days of sign-ins and audits to read, up to now (0 skips them). Entra keeps 30 days on P1/P2, 7 on Free. */
@@ -370,6 +404,8 @@ export const contract = {
     /** Exchange Online issues its own tokens to its own public client: a second device code. */
     startExchange: channel<typeof Empty, SignInState>(Empty),
     exchangeStatus: channel<typeof Empty, SignInState>(Empty),
+    /** App-only with the engagement app's certificate: replaces any device-code sign-in and serves Graph and Exchange. */
+    startAppOnly: channel<typeof AppOnlySignInInput, SignInState>(AppOnlySignInInput),
   },
   collect: {
     start: channel<typeof CollectOptions, CollectionStatus>(CollectOptions),

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
 import { z } from 'zod';
 import type { HttpTransport } from '../http/https';
+import type { GraphReader } from '../graph/reader';
 import type { SignedInAccount, TenantSession } from './device-code';
 import type { TenantEnvironment } from './environment';
 import { msalNetworkClient } from './msal-network';
@@ -26,6 +27,8 @@ export interface AppOnlyCredentials {
 export type AppOnlySession = Pick<TenantSession, 'environment' | 'getAccessToken' | 'account' | 'signOut'> & {
   /** Gets a Graph token to prove the certificate works; the account is `app:<clientId>`, its scopes the app roles granted. */
   signIn(): Promise<SignedInAccount>;
+  /** What the certificate says about itself (never the key), for the consultant to check against the app registration. */
+  certificate: CertificateSummary;
 };
 
 /** What a certificate says about itself, for preflight and error messages (never the key). */
@@ -189,6 +192,7 @@ export function createAppOnlySession(
 
   return {
     environment,
+    certificate: { ...checked.summary },
     async signIn() {
       const { tenantId, roles } = await acquire(environment.graphScopes, false);
       current = { username: `app:${credentials.clientId}`, tenantId, objectId: null, scopes: roles };
@@ -207,4 +211,16 @@ export function createAppOnlySession(
       current = null;
     },
   };
+}
+
+/**
+ * App-only Exchange Online requests name a mailbox to route by, and an app has none: public callers use the tenant's
+ * system mailbox at its initial (onmicrosoft) domain, which Graph names (the form is unconfirmed by Microsoft's docs).
+ */
+export async function appOnlyAnchorMailbox(graph: Pick<GraphReader, 'page'>): Promise<string> {
+  const page = await graph.page('/v1.0/organization');
+  const org = page.value[0] as { verifiedDomains?: { name?: string; isInitial?: boolean }[] } | undefined;
+  const domain = org?.verifiedDomains?.find((d) => d.isInitial)?.name;
+  if (!domain) throw new Error('The tenant did not say which domain is its initial one; Exchange Online cannot be reached app-only.');
+  return `UPN:SystemMailbox{8cc370d3-822a-4ab8-a926-bb94bd0641a9}@${domain}`;
 }

@@ -10,6 +10,7 @@ import { custodyHead, listCustody } from '../../db/queries/custody';
 import type { TenantEnvironment } from '../auth/environment';
 import type { ICachePlugin } from '@azure/msal-node';
 import { createTenantSession, exchangeAudience, graphAudience, type SessionAudience, type TenantSession } from '../auth/device-code';
+import { appOnlyAnchorMailbox, createAppOnlySession, type AppOnlySession } from '../auth/app-only';
 import { createHttpTransport, type HttpTransport } from '../http/https';
 import { startCollectionJob, type RunningJob, type WorkerEntry } from '../jobs/collect-job';
 import { collectionStatus } from '../collect/engine';
@@ -109,18 +110,83 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
   }
   const graphSlot: SignInSlot = { session: null, state: { state: 'signed-out' } };
   const exchangeSlot: SignInSlot = { session: null, state: { state: 'signed-out' } };
+  /** The engagement app's session (app-only): when present it stands in for both device-code sign-ins. Its key lives only in it. */
+  let appOnly: AppOnlySession | null = null;
+
+  const requireEnvironment = (): TenantEnvironment => {
+    if (!deps.environment) throw new HandlerError('no_environment', 'No tenant is configured. Start Peregrine with --env <environment file> or --tenant <domain>.');
+    return deps.environment;
+  };
+
+  function appOnlyState(session: AppOnlySession): SignInState {
+    const account = session.account()!;
+    const cert = session.certificate;
+    return {
+      state: 'signed-in',
+      method: 'app-only',
+      username: account.username,
+      tenantId: account.tenantId,
+      scopes: account.scopes,
+      certificate: { subject: cert.subject, thumbprintSha1: cert.thumbprintSha1, notAfter: cert.notAfter.toISOString() },
+    };
+  }
+
+  /** Ends every sign-in, device-code and app-only: one way of reading the tenant at a time. */
+  async function signOutAll(): Promise<void> {
+    for (const slot of [graphSlot, exchangeSlot]) {
+      slot.session?.cancelSignIn();
+      await slot.session?.signOut();
+      slot.session = null;
+      slot.state = { state: 'signed-out' };
+    }
+    await appOnly?.signOut();
+    appOnly = null;
+  }
+
+  /** Who reads the tenant for a preflight or a collection: the engagement app for both services, or the device-code sign-ins. */
+  type Reader = Pick<TenantSession, 'environment' | 'getAccessToken' | 'account'>;
+  function tenantAccess(): { graph: Reader | null; exchange: Reader | null; appOnly: boolean } {
+    if (appOnly?.account()) return { graph: appOnly, exchange: appOnly, appOnly: true };
+    return {
+      graph: graphSlot.session?.account() ? graphSlot.session : null,
+      exchange: exchangeSlot.session?.account() ? exchangeSlot.session : null,
+      appOnly: false,
+    };
+  }
+
+  const graphReaderOf = (session: Reader) =>
+    createGraphReader({
+      baseUrl: session.environment.graphBaseUrl,
+      transport: readOnlyTransport(transportFor(session.environment)),
+      getToken: (o) => session.getAccessToken(session.environment.graphScopes, o),
+      maxRetries: 1,
+    });
+
+  /** Exchange routes each request by a mailbox: the signed-in person's, or for the app the tenant's system mailbox. */
+  async function anchorMailbox(access: ReturnType<typeof tenantAccess>): Promise<string> {
+    if (!access.appOnly) return `UPN:${access.exchange!.account()!.username}`;
+    try {
+      return await appOnlyAnchorMailbox(graphReaderOf(access.graph!));
+    } catch (err) {
+      throw new HandlerError('exchange_unreachable', `${(err as Error).message} Nothing was collected; collect without Exchange Online, or try again.`);
+    }
+  }
 
   /** Starts a device-code sign-in; answers as soon as the code is known, and the slot follows the outcome. */
   async function startSignIn(slot: SignInSlot, audience: (env: TenantEnvironment) => SessionAudience): Promise<SignInState> {
-    const env = deps.environment;
-    if (!env) throw new HandlerError('no_environment', 'No tenant is configured. Start Peregrine with --env <environment file> or --tenant <domain>.');
+    const env = requireEnvironment();
+    if (appOnly) {
+      // Back to delegated sign-in: the engagement app's session (and its key) goes.
+      await appOnly.signOut();
+      appOnly = null;
+    }
     slot.session?.cancelSignIn();
     const session = createTenantSession(env, transportFor(env), clock, audience(env), deps.tokenCache);
     slot.session = session;
     slot.state = { state: 'signed-out' };
     const restored = deps.tokenCache ? await session.restore() : null;
     if (restored) {
-      slot.state = { state: 'signed-in', username: restored.username, tenantId: restored.tenantId, scopes: restored.scopes };
+      slot.state = { state: 'signed-in', method: 'device-code', username: restored.username, tenantId: restored.tenantId, scopes: restored.scopes };
       return slot.state;
     }
     return await new Promise<SignInState>((resolve) => {
@@ -131,7 +197,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         })
         .then((account) => {
           if (slot.session !== session) return;
-          slot.state = { state: 'signed-in', username: account.username, tenantId: account.tenantId, scopes: account.scopes };
+          slot.state = { state: 'signed-in', method: 'device-code', username: account.username, tenantId: account.tenantId, scopes: account.scopes };
           resolve(slot.state);
         })
         .catch((err: Error) => {
@@ -143,13 +209,17 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
   }
 
   /** Runs a collection (new or resumed) in a worker; paging, hashing and SQLite writes never block the window. */
-  function startJob(runId: string, plan: { resume: boolean; exchange: boolean; window: { from: string; to: string } | null; inboxRuleMailboxes: string[] }): CollectionStatus {
+  function startJob(
+    runId: string,
+    access: ReturnType<typeof tenantAccess>,
+    plan: { resume: boolean; anchorMailbox: string | null; window: { from: string; to: string } | null; inboxRuleMailboxes: string[] },
+  ): CollectionStatus {
     const { file, summary } = requireCase();
     if (active) throw new HandlerError('busy', 'A collection is already running; wait for it to finish or cancel it.');
-    const graphSession = graphSlot.session!;
+    const graphSession = access.graph!;
     const account = graphSession.account()!;
     const env = graphSession.environment;
-    const exoSession = plan.exchange ? exchangeSlot.session : null;
+    const exoSession = plan.anchorMailbox ? access.exchange : null;
     let latest: CollectionStatus = { runId, state: 'running', startedAt: clock().toISOString(), finishedAt: null, sources: [], error: null };
     runs.set(runId, latest);
     const job = startCollectionJob(
@@ -164,7 +234,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         actor: summary.examiner,
         resume: plan.resume,
         pageSize: 999,
-        anchorMailbox: exoSession ? `UPN:${exoSession.account()!.username}` : null,
+        anchorMailbox: exoSession ? plan.anchorMailbox : null,
         window: plan.window,
         inboxRuleMailboxes: plan.inboxRuleMailboxes,
       },
@@ -261,30 +331,48 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     },
     auth: {
       start: async () => startSignIn(graphSlot, (env) => graphAudience(env)),
-      status: async () => graphSlot.state,
+      status: async () => (appOnly ? appOnlyState(appOnly) : graphSlot.state),
       signOut: async () => {
-        for (const slot of [graphSlot, exchangeSlot]) {
-          slot.session?.cancelSignIn();
-          await slot.session?.signOut();
-          slot.session = null;
-          slot.state = { state: 'signed-out' };
-        }
+        await signOutAll();
         return graphSlot.state;
       },
-      startExchange: async () => startSignIn(exchangeSlot, (env) => exchangeAudience(env)),
-      exchangeStatus: async () => exchangeSlot.state,
+      // The engagement app's certificate already gets Exchange Online tokens: no second sign-in.
+      startExchange: async () => (appOnly ? appOnlyState(appOnly) : startSignIn(exchangeSlot, (env) => exchangeAudience(env))),
+      exchangeStatus: async () => (appOnly ? appOnlyState(appOnly) : exchangeSlot.state),
+      startAppOnly: async ({ appId, certificatePem, privateKeyPem }) => {
+        const env = requireEnvironment();
+        if (active) throw new HandlerError('busy', 'A collection is running with the current sign-in; wait for it to finish or cancel it before signing in again.');
+        await signOutAll();
+        let session: AppOnlySession | null = null;
+        try {
+          // Checks the key against the certificate and its dates before any request, then asks the tenant for a Graph token.
+          session = createAppOnlySession(env, transportFor(env), { clientId: appId, certificatePem, privateKeyPem }, clock);
+          const account = await session.signIn();
+          if (account.scopes.length === 0) {
+            throw new Error(`The tenant signed app ${appId} in but granted it no application permissions (app roles), so it can read nothing. An administrator must grant admin consent to the app's Microsoft Graph permissions (and Exchange.ManageAsApp with an Exchange role for Exchange Online).`);
+          }
+        } catch (err) {
+          await session?.signOut();
+          return { state: 'error', message: `App-only sign-in failed: ${(err as Error).message}` };
+        }
+        appOnly = session;
+        return appOnlyState(session);
+      },
     },
     collect: {
       start: async ({ logDays, exchange, inboxRuleMailboxes }) => {
         requireCase();
         const env = deps.environment;
-        if (!env || !graphSlot.session?.account()) throw new HandlerError('auth_required', 'Sign in to the tenant before collecting.');
-        if (exchange && !exchangeSlot.session?.account()) throw new HandlerError('auth_required', 'Sign in to Exchange Online before collecting its configuration and audit log.');
+        const access = tenantAccess();
+        if (!env || !access.graph) throw new HandlerError('auth_required', 'Sign in to the tenant before collecting.');
+        if (exchange && !access.exchange) throw new HandlerError('auth_required', 'Sign in to Exchange Online before collecting its configuration and audit log.');
         // A simulated tenant's "now" is its scenario date; a real tenant's is now.
         const until = env.simulator?.referenceTime ? new Date(env.simulator.referenceTime) : clock();
         const window = logDays > 0 ? { from: new Date(until.getTime() - logDays * 86_400_000).toISOString(), to: until.toISOString() } : null;
         if (inboxRuleMailboxes.length && !exchange) throw new HandlerError('invalid_input', 'Inbox rules are read through Exchange Online: include Exchange Online to read them.');
-        return startJob(crypto.randomUUID(), { resume: false, exchange, window, inboxRuleMailboxes });
+        if (active) throw new HandlerError('busy', 'A collection is already running; wait for it to finish or cancel it.');
+        const anchor = exchange ? await anchorMailbox(access) : null;
+        return startJob(crypto.randomUUID(), access, { resume: false, anchorMailbox: anchor, window, inboxRuleMailboxes });
       },
       status: async ({ runId }) => {
         const { db } = requireCase();
@@ -304,28 +392,26 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         if (run.state === 'done') throw new HandlerError('not_resumable', 'That collection finished cleanly; start a new one instead.');
         const planned = listSources(db, runId);
         const exchange = planned.some((p) => p.source.startsWith('exo.') && p.state !== 'done');
-        if (!graphSlot.session?.account()) throw new HandlerError('auth_required', 'Sign in to the tenant to resume the collection.');
-        if (exchange && !exchangeSlot.session?.account()) throw new HandlerError('auth_required', 'This collection still has Exchange Online sources to read: sign in to Exchange Online first.');
-        if (graphSlot.session.account()!.tenantId !== run.tenantId) throw new HandlerError('wrong_tenant', `That collection was from tenant ${run.tenantId}; you are signed in to another tenant.`);
-        return startJob(runId, { resume: true, exchange, window: null, inboxRuleMailboxes: [] });
+        const access = tenantAccess();
+        if (!access.graph) throw new HandlerError('auth_required', 'Sign in to the tenant to resume the collection.');
+        if (exchange && !access.exchange) throw new HandlerError('auth_required', 'This collection still has Exchange Online sources to read: sign in to Exchange Online first.');
+        if (access.graph.account()!.tenantId !== run.tenantId) throw new HandlerError('wrong_tenant', `That collection was from tenant ${run.tenantId}; you are signed in to another tenant.`);
+        if (active) throw new HandlerError('busy', 'A collection is already running; wait for it to finish or cancel it.');
+        const anchor = exchange ? await anchorMailbox(access) : null;
+        return startJob(runId, access, { resume: true, anchorMailbox: anchor, window: null, inboxRuleMailboxes: [] });
       },
       preflight: async ({ logDays, exchange }) => {
         const { db } = requireCase();
         const previousRun = latestCompletedRun(db);
-        const session = graphSlot.session;
-        const signedIn = session?.account() ?? null;
-        const roles =
-          session && signedIn && deps.environment
-            ? await directoryRolesOf(
-                createGraphReader({ baseUrl: deps.environment.graphBaseUrl, transport: readOnlyTransport(transportFor(deps.environment)), getToken: (o) => session.getAccessToken(deps.environment!.graphScopes, o), maxRetries: 1 }),
-                signedIn.objectId,
-              )
-            : null;
+        const access = tenantAccess();
+        const signedIn = access.graph?.account() ?? null;
+        // An app has no directory roles of its own to read here (no object id): its app roles are the scopes below.
+        const roles = access.graph && signedIn ? await directoryRolesOf(graphReaderOf(access.graph), signedIn.objectId) : null;
         return preflight({
           roles,
-          grantedScopes: graphSlot.session?.account()?.scopes ?? [],
-          graphAccount: graphSlot.session?.account()?.username ?? null,
-          exchangeAccount: exchangeSlot.session?.account()?.username ?? null,
+          grantedScopes: signedIn?.scopes ?? [],
+          graphAccount: signedIn?.username ?? null,
+          exchangeAccount: access.exchange?.account()?.username ?? null,
           logDays,
           exchange,
           previous: previousRun ? Object.fromEntries(listSources(db, previousRun.runId).map((x) => [x.source, x.records])) : null,
@@ -411,6 +497,8 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     async close() {
       graphSlot.session?.cancelSignIn();
       exchangeSlot.session?.cancelSignIn();
+      await appOnly?.signOut();
+      appOnly = null;
       active?.job.cancel();
       await active?.done;
       if (open) closeDatabase(open.db);

@@ -1,6 +1,7 @@
 // Renderer: the ONLY reader of the bridge global `window.peregrine`; unwraps each Result or throws an ApiError.
 import type {
   ApiErrorShape,
+  AppOnlySignInInput,
   ApplicationRow,
   Bridge,
   CaseSummary,
@@ -126,6 +127,8 @@ export const api = {
     signOut: (): Promise<SignInState> => call('auth.signOut', (b) => b.auth.signOut({})),
     startExchange: (): Promise<SignInState> => call('auth.startExchange', (b) => b.auth.startExchange({})),
     exchangeStatus: (): Promise<SignInState> => call('auth.exchangeStatus', (b) => b.auth.exchangeStatus({})),
+    /** App-only with the engagement app's certificate: the PEM texts go to Peregrine's own process only, which keeps the key in memory. */
+    startAppOnly: (input: AppOnlySignInInput): Promise<SignInState> => call('auth.startAppOnly', (b) => b.auth.startAppOnly(input)),
   },
   collect: {
     start: (options?: CollectOptions): Promise<CollectionStatus> => call('collect.start', (b) => b.collect.start(options ?? {})),

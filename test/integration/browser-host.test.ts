@@ -82,6 +82,19 @@ describe('browser host', () => {
     expect(unknown).toMatchObject({ ok: false, error: { code: 'unknown_channel' } });
   });
 
+  it('takes app-only PEM text as JSON, checks its shape, and never echoes it', async () => {
+    const key = `-----BEGIN PRIVATE KEY-----\n${'S3CR3T'.repeat(50)}\n-----END PRIVATE KEY-----\n`;
+    const input = { appId: '6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', certificatePem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n', privateKeyPem: key };
+    // Well formed, but this host has no tenant configured.
+    const noTenant = await call('auth.startAppOnly', input);
+    expect(JSON.parse(noTenant.body)).toMatchObject({ ok: false, error: { code: 'no_environment' } });
+    const swapped = await call('auth.startAppOnly', { ...input, certificatePem: key });
+    expect(JSON.parse(swapped.body)).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/^certificatePem: /) } });
+    expect(swapped.body).not.toContain('S3CR3T');
+    const noKey = JSON.parse((await call('auth.startAppOnly', { ...input, privateKeyPem: 'hello' })).body);
+    expect(noKey.error.message).toMatch(/^privateKeyPem: the private key file is not PEM text/);
+  });
+
   it('creates a case through the same handlers Electron uses, and never reveals its path', async () => {
     const created = JSON.parse((await call('case.create', { name: 'Contoso BEC', examiner: 'A. Examiner', client: 'Contoso' })).body);
     expect(created.ok).toBe(true);

@@ -1,5 +1,7 @@
-// Renderer: device-code sign-ins (Microsoft Graph, then Exchange Online) — the code, where to enter it, and a poll every second until done.
+// Renderer: sign-in — device codes (Microsoft Graph, then Exchange Online) polled every second, or app-only with the engagement app's certificate.
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { AppOnlyForm, AppOnlySignedIn } from './AppOnlySignIn';
+import { GrantedPermissions } from './GrantedPermissions';
 import { api, toApiError, type ApiError, type SignInState } from '../../lib/api';
 import { useCase } from '../../lib/caseState';
 import { formatDuration, plural } from '../../lib/format';
@@ -108,11 +110,58 @@ function ids(service: SignInService) {
   };
 }
 
+type SignInMethod = 'device-code' | 'app-only';
+const METHODS: { method: SignInMethod; label: string }[] = [
+  { method: 'device-code', label: 'Device code (delegated)' },
+  { method: 'app-only', label: 'App-only (engagement app certificate)' },
+];
+
 export function SignInPanel({ graph, exchange }: { graph: SignIn; exchange: SignIn }) {
   const exoSignedIn = exchange.auth?.state === 'signed-in';
+  const [chosen, setChosen] = useState<SignInMethod>('device-code');
+  // What main holds wins over the last choice: a live sign-in shows its own method, and the choice waits for sign-out.
+  const live = [graph.auth, exchange.auth].find((a) => a?.state === 'signed-in' || a?.state === 'waiting') ?? null;
+  const method: SignInMethod = live ? (live.state === 'signed-in' && live.method === 'app-only' ? 'app-only' : 'device-code') : chosen;
+  const refreshBoth = () => {
+    graph.refresh();
+    exchange.refresh();
+  };
   return (
-    <section className="panel" aria-labelledby="signin-heading" data-testid="sign-in" data-state={graph.auth?.state ?? 'unknown'} data-exchange-state={exchange.auth?.state ?? 'unknown'}>
-      <h2 id="signin-heading">Sign-in</h2>
+    <section className="panel" aria-labelledby="signin-heading" data-testid="sign-in" data-method={method} data-state={graph.auth?.state ?? 'unknown'} data-exchange-state={exchange.auth?.state ?? 'unknown'}>
+      <div className="panel-head">
+        <h2 id="signin-heading">Sign-in</h2>
+        <div className="segmented" role="group" aria-label="Sign-in method" data-testid="sign-in-method">
+          {METHODS.map((m) => (
+            <button
+              key={m.method}
+              type="button"
+              aria-pressed={method === m.method}
+              disabled={live !== null && method !== m.method}
+              title={live !== null && method !== m.method ? 'Sign out first to change the sign-in method.' : undefined}
+              onClick={() => setChosen(m.method)}
+              data-testid={`sign-in-method-${m.method}`}
+            >
+              {m.label}
+            </button>
+          ))}
+        </div>
+      </div>
+      {method === 'app-only' ? (
+        graph.auth?.state === 'signed-in' ? (
+          <AppOnlySignedIn auth={graph.auth} busy={graph.busy} onSignOut={graph.signOut} />
+        ) : (
+          <AppOnlyForm onSignedIn={refreshBoth} />
+        )
+      ) : (
+        <DeviceCodeSections graph={graph} exchange={exchange} exoSignedIn={exoSignedIn} />
+      )}
+    </section>
+  );
+}
+
+function DeviceCodeSections({ graph, exchange, exoSignedIn }: { graph: SignIn; exchange: SignIn; exoSignedIn: boolean }) {
+  return (
+    <>
       <SignInSection
         service="graph"
         title="Microsoft Graph"
@@ -127,7 +176,7 @@ export function SignInPanel({ graph, exchange }: { graph: SignIn; exchange: Sign
         signIn={exchange}
         signOutLabel="Sign out of both"
       />
-    </section>
+    </>
   );
 }
 
@@ -183,14 +232,7 @@ function SignInSection({ service, title, purpose, signIn, signOutLabel }: { serv
             </dd>
             <dt>Permissions</dt>
             <dd>
-              <details>
-                <summary data-testid={t.scopes}>{plural(auth.scopes.length, 'scope')} granted</summary>
-                <ul className="plain-list mono small">
-                  {auth.scopes.map((s) => (
-                    <li key={s}>{s}</li>
-                  ))}
-                </ul>
-              </details>
+              <GrantedPermissions scopes={auth.scopes} noun="scope" testId={t.scopes} />
             </dd>
           </dl>
           <button type="button" className="button button-quiet button-small" onClick={signOut} disabled={busy} data-testid={t.signOut}>

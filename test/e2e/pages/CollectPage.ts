@@ -1,4 +1,4 @@
-// E2E page object: the Collect screen — tenant, device-code sign-ins (Graph, Exchange), options and preflight, progress, cancel/resume and the Collections list.
+// E2E page object: the Collect screen — tenant, device-code sign-ins (Graph, Exchange) or app-only with a certificate, options and preflight, progress, cancel/resume and the Collections list.
 import { expect, type Locator, type Page } from '@playwright/test';
 import type { DomNode } from './dom';
 import { Shell } from './Shell';
@@ -30,6 +30,13 @@ export interface CollectOptionsInput {
   logDays?: number;
   /** Tick or untick "Include Exchange Online"; left as shown when absent. */
   exchange?: boolean;
+}
+
+export interface AppOnlyInput {
+  appId: string;
+  /** Paths of the PEM files the examiner picks in the file dialogs. */
+  certificateFile: string;
+  privateKeyFile: string;
 }
 
 export interface PreflightRowView {
@@ -138,6 +145,35 @@ export class CollectPage {
     const account = this.page.getByTestId('exo-signed-in-account');
     await expect(account).toBeVisible({ timeout });
     return (await account.innerText()).trim();
+  }
+
+  /** Chooses app-only, types the app id, picks the certificate and key files as the examiner would and signs in; returns the outcome. */
+  async signInAppOnly(input: AppOnlyInput): Promise<'signed-in' | 'refused'> {
+    await this.open();
+    await this.page.getByTestId('sign-in-method-app-only').click();
+    await expect(this.page.getByTestId('sign-in')).toHaveAttribute('data-method', 'app-only');
+    await this.page.getByTestId('app-only-app-id').fill(input.appId);
+    await this.page.getByTestId('app-only-certificate').setInputFiles(input.certificateFile);
+    await this.page.getByTestId('app-only-key').setInputFiles(input.privateKeyFile);
+    const form = this.page.getByTestId('app-only-form');
+    const attempts = Number(await form.getAttribute('data-attempts'));
+    await this.page.getByTestId('app-only-submit').click();
+    const signedIn = this.page.getByTestId('app-only-signed-in');
+    // The form counts its finished attempts: this answer, not the last one's errors.
+    const answered = this.page.locator(`[data-testid="app-only-form"][data-attempts="${attempts + 1}"]`);
+    await expect(signedIn.or(answered)).toBeVisible({ timeout: 30_000 });
+    return (await signedIn.isVisible()) ? 'signed-in' : 'refused';
+  }
+
+  /** The app-only form's errors: the notice and each field's, by field. */
+  async appOnlyErrors(): Promise<{ notice: string; appId: string; certificate: string; key: string }> {
+    const text = async (id: string) => ((await this.page.getByTestId(id).count()) ? (await this.page.getByTestId(id).innerText()).replace(/\s+/g, ' ').trim() : '');
+    return {
+      notice: await text('app-only-error-message'),
+      appId: await text('app-only-app-id-error'),
+      certificate: await text('app-only-certificate-error'),
+      key: await text('app-only-key-error'),
+    };
   }
 
   /** Sets the collection options; waits for the preflight to reflect them. */
