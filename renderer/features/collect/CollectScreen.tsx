@@ -1,4 +1,4 @@
-// Renderer: the Collect screen — which tenant, device-code sign-ins, options and preflight, live progress, then every collection's completeness.
+// Renderer: the Collect screen — which tenant, sign-in (device codes or app-only), options and preflight, live progress, then every collection's completeness.
 import { useEffect, useRef, useState } from 'react';
 import { useCase } from '../../lib/caseState';
 import { api, toApiError, type ApiError, type PreflightView } from '../../lib/api';
