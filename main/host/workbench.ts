@@ -24,6 +24,7 @@ import { applicationRows } from '../detect';
 import { detect } from '../detect/engine';
 import { evidenceRecord, RecordNotFoundError } from '../detect/records';
 import { iocCsv, iocStix } from '../detect/iocs';
+import { findingsExportFiles } from '../detect/summary';
 import { recordTriage } from '../../db/queries/triage';
 import { loadOrCreateExaminerKey } from '../sign/keys';
 import { exportCase } from '../timeline/export';
@@ -486,7 +487,9 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         const stamp = clock().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
         const outDir = uniquePath(path.join(path.dirname(file), 'exports'), `${safeFileName(summary.name)}-${stamp}`);
         fs.mkdirSync(path.dirname(outDir), { recursive: true });
-        return exportCase(db, outDir, { signer, clock, toolVersion: deps.toolVersion, findings: detection().findings });
+        const report = detection();
+        const extraFiles = findingsExportFiles(report, { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: clock(), toolVersion: deps.toolVersion });
+        return exportCase(db, outDir, { signer, clock, toolVersion: deps.toolVersion, findings: report.findings, extraFiles });
       },
     },
   };

@@ -75,6 +75,27 @@ describe('peregrine detect / triage', () => {
     expect(await cli(['detect', file, '--iocs', 'csv', '--out', csv], io)).not.toBe(0);
   });
 
+  it('exports the findings for the client: a readable account with the storyline, the indicators, all signed and verifiable', async () => {
+    process.env.PEREGRINE_HOME = path.join(dir, 'home');
+    const outDir = path.join(dir, 'export');
+    expect(await cli(['export', file, '--out', outDir], io), err.join('\n')).toBe(0);
+    const manifest = JSON.parse(fs.readFileSync(path.join(outDir, 'manifest.json'), 'utf8')) as { files: { name: string }[] };
+    expect(manifest.files.map((f) => f.name)).toEqual(expect.arrayContaining(['FINDINGS.md', 'findings.json', 'iocs.csv', 'iocs.stix.json']));
+    const account = fs.readFileSync(path.join(outDir, 'FINDINGS.md'), 'utf8');
+    expect(account).toMatch(/^## What happened$/m);
+    expect(account).toMatch(/^6\. \*\*Cleanup cycles\*\*: /m);
+    expect(account).toMatch(/^## Critical \(\d+\)$/m);
+    expect(account).toContain(c.sim.groundTruth.maliciousApp.displayName.replace(/_/g, '\\_'));
+    // The stuffing finding was triaged a false positive above: named only as a count.
+    expect(account).toMatch(/1 finding was triaged as false positive/);
+    const exported = JSON.parse(fs.readFileSync(path.join(outDir, 'findings.json'), 'utf8')) as { key: string; triage: { state: string } }[];
+    expect(exported.find((f) => f.key.startsWith('signin.credential-stuffing:'))?.triage.state).toBe('false_positive');
+    expect(await cli(['verify', outDir], io)).toBe(0);
+    // One changed byte in the account breaks verification.
+    fs.appendFileSync(path.join(outDir, 'FINDINGS.md'), ' ');
+    expect(await cli(['verify', outDir], io)).not.toBe(0);
+  });
+
   it('refuses an unknown state or finding key, naming it', async () => {
     expect(await cli(['triage', file, 'no.such:key', 'confirmed'], io)).not.toBe(0);
     expect(err.join('\n')).toMatch(/No finding "no\.such:key"/);

@@ -494,7 +494,8 @@ export const credentialAdded: Rule = {
           severity,
           reason: parts.join(' '),
           objects: app ? appObjects(app) : [],
-          eventIds: [...changes.map((ch) => ch.activity.eventId), ...(severity === 'high' ? consents.map((e) => e.eventId) : [])],
+          // The consent it followed is the Exchange.ManageAsApp and permission findings' evidence; the reason gives its time.
+          eventIds: changes.map((ch) => ch.activity.eventId),
           iocs: app && severity !== 'low' ? appIocs(app, 'credential added') : [],
         });
         continue;

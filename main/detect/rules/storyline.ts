@@ -13,7 +13,7 @@ interface Link {
   findingKeys: string[];
 }
 
-const short = (at: string | null) => (at ? `${at.slice(0, 16).replace('T', ' ')} UTC` : 'time unknown');
+const short = (at: string) => `${at.slice(0, 16).replace('T', ' ')} UTC`;
 
 export const campaignStoryline: Rule = {
   id: 'storyline.oauth-mail-abuse',
@@ -83,7 +83,7 @@ export const campaignStoryline: Rule = {
       hits.push({
         subject: { type: 'application', id: app.application?.objectId ?? app.servicePrincipal!.objectId, name: app.name },
         severity: 'critical',
-        reason: links.map((l, i) => `${i + 1}. ${short(l.at)}: ${l.text}.`).join(' '),
+        reason: links.map((l, i) => `${i + 1}. ${l.at ? `${short(l.at)}: ` : ''}${l.text}.`).join(' '),
         objects: prior.filter((f) => links.some((l) => l.findingKeys.includes(f.key))).flatMap((f) => f.objects),
         eventIds: links.flatMap((l) => l.eventIds),
         iocs: prior.filter((f) => links.some((l) => l.findingKeys.includes(f.key))).flatMap((f) => f.iocs),

@@ -64,7 +64,7 @@ export function ExportScreen() {
       <div className="screen-head">
         <h1>Export</h1>
         <p className="screen-lede">
-          A signed folder for the client: timeline (JSONL and CSV), findings, the custody log and a manifest of every file’s sha256, signed with the
+          A signed folder for the client: timeline (JSONL and CSV), the findings (FINDINGS.md to read, findings.json with every record id), the indicators (CSV and STIX 2.1), the custody log and a manifest of every file’s sha256, signed with the
           examiner’s key in three formats the client can check without Peregrine.
         </p>
       </div>
