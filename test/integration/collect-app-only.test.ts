@@ -10,7 +10,7 @@ import { loadEnvironmentFile } from '../../main/auth/environment';
 import { createWorkbench, type Workbench } from '../../main/host/workbench';
 import { dispatch } from '../../main/host/dispatch';
 import { tsxWorkerEntry } from '../../main/jobs/tsx-entry';
-import type { CollectionRunView, CollectionStatus, CustodyEntryView, PreflightView, Result, SignInState } from '../../preload/contract';
+import type { CollectionRunView, CollectionStatus, CustodyEntryView, DetectionReport, PreflightView, Result, SignInState } from '../../preload/contract';
 
 let dir: string;
 let sim: SimHandle;
@@ -143,6 +143,12 @@ describe('app-only sign-in from the workbench', () => {
 
     const [run] = await call<CollectionRunView[]>('collect.runs');
     expect(run?.account).toBe(`app:${appId}`);
+    // The findings know the engagement app the collection used: holding Exchange.ManageAsApp is expected of it.
+    const report = await call<DetectionReport>('findings.list');
+    const engagement = report.findings.filter((f) => f.objects.some((o) => o.kind === 'servicePrincipal' && o.id === sim.tenant.engagementApp.servicePrincipalId));
+    expect(engagement.map((f) => f.ruleId)).toContain('app.exchange-manage-as-app');
+    for (const f of engagement) expect(f.severity).toBe('info');
+    expect(engagement.find((f) => f.ruleId === 'app.exchange-manage-as-app')!.reason).toMatch(/engagement app this collection signed in with/);
 
     const custody = await call<CustodyEntryView[]>('case.custody');
     const custodyText = JSON.stringify(custody);

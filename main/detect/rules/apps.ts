@@ -59,6 +59,8 @@ export interface AppView {
   createdAt: string | null;
   ageDays: number | null;
   multiTenant: boolean;
+  /** The engagement app this collection signed in with (app-only): granted by the client for the investigation. */
+  collector: boolean;
 }
 
 const appsCache = new WeakMap<DetectContext, AppView[]>();
@@ -67,6 +69,8 @@ export function appViews(ctx: DetectContext): AppView[] {
   const cached = appsCache.get(ctx);
   if (cached) return cached;
   const apps = new Map(ctx.applications().map((a) => [a.appId.toLowerCase(), a]));
+  // An app-only collection records its account as `app:<appId>`.
+  const collectorAppId = /^app:([0-9a-f-]{36})$/i.exec(ctx.run.account ?? '')?.[1]?.toLowerCase() ?? null;
   const sps = new Map(ctx.servicePrincipals().map((s) => [s.appId.toLowerCase(), s]));
   const views = [...new Set([...apps.keys(), ...sps.keys()])].map((appId): AppView => {
     const application = apps.get(appId) ?? null;
@@ -85,6 +89,7 @@ export function appViews(ctx: DetectContext): AppView[] {
       createdAt,
       ageDays: days(createdAt, ctx.collectedAt),
       multiTenant: audience !== null && audience !== 'AzureADMyOrg',
+      collector: appId === collectorAppId,
     };
   });
   appsCache.set(ctx, views);
@@ -218,7 +223,8 @@ export const exchangeManageAsApp: Rule = {
       const longStanding = (app.ageDays ?? 0) >= LONG_STANDING_DAYS && (consentAge === null || consentAge >= LONG_STANDING_DAYS);
       const verified = Boolean(app.servicePrincipal?.verifiedPublisher?.verifiedPublisherId ?? app.application?.verifiedPublisher?.verifiedPublisherId);
       let severity: Severity;
-      if (granted.length === 0) severity = label ? 'high' : 'low';
+      if (app.collector) severity = 'info';
+      else if (granted.length === 0) severity = label ? 'high' : 'low';
       else if (label) severity = 'critical';
       else if (takeover.length > 0 && !longStanding) severity = 'high';
       else if (longStanding) severity = 'low';
@@ -231,6 +237,7 @@ export const exchangeManageAsApp: Rule = {
         `It is ${app.local ? 'registered in this tenant' : 'owned by another tenant'}, ${app.multiTenant ? 'multi-tenant' : 'single-tenant'}${app.ageDays !== null ? `, created ${app.ageDays} days before collection` : ''}${verified ? ', from a verified publisher' : ''}.`,
       ];
       if (label) parts.push(`Its name follows the campaign's pattern (${label}_ + three letters).`);
+      if (app.collector) parts.push('It is the engagement app this collection signed in with: the client granted it for the investigation. Remove it when the engagement ends.');
       if (takeover.length > 0) parts.push(`It also holds ${takeover.map((r) => ctx.roleName(r.resourceId ?? '')).join(' and ')}: with those, Exchange.ManageAsApp can change any mail setting.`);
       if (severity === 'low' && granted.length > 0) parts.push('Long-standing, as backup and archiving products are: confirm it is a product the client knows and uses.');
       hits.push({
@@ -239,7 +246,7 @@ export const exchangeManageAsApp: Rule = {
         reason: parts.join(' '),
         objects: [...appObjects(app), ...granted.map((a) => objectRef('appRoleAssignment', a, 'Exchange.ManageAsApp'))],
         eventIds: events.map((e) => e.eventId),
-        iocs: severity === 'low' ? [] : appIocs(app, 'holds Exchange.ManageAsApp'),
+        iocs: severity === 'low' || severity === 'info' ? [] : appIocs(app, 'holds Exchange.ManageAsApp'),
       });
     }
     return hits;
@@ -285,7 +292,7 @@ export const privilegedServicePrincipal: Rule = {
       const label = campaignNameLabel(app.name, ctx.domainLabels);
       const assignedAt = roles.map(createdOf).filter((t): t is string => t !== null).sort()[0] ?? null;
       const young = (app.ageDays ?? 0) < LONG_STANDING_DAYS;
-      const severity: Severity = takeover ? (label ? 'critical' : young ? 'high' : 'medium') : young ? 'medium' : 'low';
+      const severity: Severity = app.collector ? 'info' : takeover ? (label ? 'critical' : young ? 'high' : 'medium') : young ? 'medium' : 'low';
       const events = activityOn(ctx, [spId], (op) => op === 'add member to role' || op === 'add eligible member to role' || op.startsWith('add member to role'));
       const by = [...new Set(events.map((e) => e.actorUser).filter((x): x is string => !!x))];
       hits.push({
@@ -294,10 +301,11 @@ export const privilegedServicePrincipal: Rule = {
         reason:
           `${app.name} (app id ${app.appId}) is a member of ${names.join(', ')}${assignedAt ? `, assigned ${assignedAt}` : ''}${by.length > 0 ? ` by ${by.join(', ')}` : ''}.` +
           ` It is ${app.local ? 'registered in this tenant' : 'owned by another tenant'}${app.ageDays !== null ? ` and ${app.ageDays} days old` : ''}.` +
-          (label ? ' Its name follows the campaign\'s pattern.' : ''),
+          (label ? ' Its name follows the campaign\'s pattern.' : '') +
+          (app.collector ? ' It is the engagement app this collection signed in with.' : ''),
         objects: [...appObjects(app), ...roles.map((r) => objectRef('roleAssignment', r, ctx.roleName(r.resourceId ?? '')))],
         eventIds: events.map((e) => e.eventId),
-        iocs: severity === 'low' ? [] : appIocs(app, `holds ${names.join(', ')}`),
+        iocs: severity === 'low' || severity === 'info' ? [] : appIocs(app, `holds ${names.join(', ')}`),
       });
     }
     return hits;
@@ -357,7 +365,7 @@ export const highRiskPermissions: Rule = {
       const young = (app.ageDays ?? 0) < LONG_STANDING_DAYS;
       const verified = Boolean(app.servicePrincipal.verifiedPublisher?.verifiedPublisherId);
       const label = campaignNameLabel(app.name, ctx.domainLabels);
-      const severity: Severity = label ? 'high' : young && !verified ? 'medium' : 'low';
+      const severity: Severity = app.collector ? 'info' : label ? 'high' : young && !verified ? 'medium' : 'low';
       const list = risky.map((r) => `${r.permission} (${r.kind === 'application' ? 'application' : 'delegated, all users'}, ${r.resource})`);
       const events = activityOn(ctx, [spId], isConsent);
       hits.push({
@@ -366,10 +374,10 @@ export const highRiskPermissions: Rule = {
         reason:
           `${app.name} holds ${[...new Set(list)].join(', ')}. It is ${app.local ? 'registered in this tenant' : 'owned by another tenant'}` +
           `${app.ageDays !== null ? `, ${app.ageDays} days old` : ''}${verified ? ', from a verified publisher' : ', with no verified publisher'}.` +
-          (severity === 'low' ? ' Long-standing or verified: confirm the client knows the product and still uses it.' : ''),
+          (app.collector ? ' It is the engagement app this collection signed in with.' : severity === 'low' ? ' Long-standing or verified: confirm the client knows the product and still uses it.' : ''),
         objects: [...appObjects(app), ...risky.map((r) => objectRef(r.kind === 'application' ? 'appRoleAssignment' : 'oauth2PermissionGrant', r.object, r.permission))],
         eventIds: events.map((e) => e.eventId),
-        iocs: severity === 'low' ? [] : appIocs(app, 'holds high-risk permissions'),
+        iocs: severity === 'low' || severity === 'info' ? [] : appIocs(app, 'holds high-risk permissions'),
       });
     }
     // Grants seen only in the log (the object deleted since, or a log-only case): tenant-wide delegated grants of risky scopes.
