@@ -82,6 +82,11 @@ describe('sim command line', () => {
     expect(lines[0]).toContain('500 users, 7 days');
   });
 
+  it('passes --events-per-user-per-day to the log store', async () => {
+    const { run: started } = await run(['--users', '100', '--days', '2', '--events-per-user-per-day', '0.5', '--dir', await tempDir()]);
+    expect(started.sim.logs.ctx.eventsPerUserPerDay).toBe(0.5);
+  });
+
   it('prints help for --help without starting anything', async () => {
     const lines: string[] = [];
     expect(await main(['--help'], { out: (line) => lines.push(line) })).toBeUndefined();
@@ -96,6 +101,8 @@ describe('sim command line', () => {
     [['--users', '5'], /--users must be an integer from 16 to 100000/],
     [['--users', '100001'], /--users must be an integer from 16 to 100000/],
     [['--days', '181'], /--days must be an integer from 1 to 180/],
+    [['--events-per-user-per-day', 'many'], /--events-per-user-per-day must be a number from 0 to 100/],
+    [['--events-per-user-per-day', '101'], /--events-per-user-per-day must be a number from 0 to 100/],
     [['stray'], /positional/i],
     [['--auto-approve', 'nobody@contoso.onmicrosoft.com'], /no user nobody@contoso\.onmicrosoft\.com/],
     [['--scenario', 'fabrikam', '--auto-approve', 'admin@contoso.onmicrosoft.com'], /no user admin@contoso\.onmicrosoft\.com in the fabrikam tenant/],

@@ -13,6 +13,8 @@ export const USAGE = `Usage: npm run sim -- [options]
   --seed <integer>      seed of the generated tenant (default 1)
   --users <number>      users in the tenant, 16 to 100000 (default 200)
   --days <number>       days of sign-in and audit history, 1 to 180 (default 30)
+  --events-per-user-per-day <number>
+                        sign-ins per user per day in the generated logs, 0 to 100 (default 3)
   --port <number>       port on 127.0.0.1 (default 0: any free port)
   --dir <folder>        where environment.json, ca.pem and ground-truth.json go (default .sim)
   --auto-approve <upn>  approve every device code as this user, without the sign-in page
@@ -61,6 +63,11 @@ export async function main(argv: string[], io: CliIo = { out: (line) => console.
   const port = parseInteger('port', values.port, 0, 65535) ?? 0;
   const users = parseInteger('users', values.users, 16, MAX_USERS);
   const days = parseInteger('days', values.days, 1, 180);
+  const perUserText = values['events-per-user-per-day'];
+  const eventsPerUserPerDay = perUserText === undefined ? undefined : Number(perUserText);
+  if (eventsPerUserPerDay !== undefined && (perUserText?.trim() === '' || !(eventsPerUserPerDay >= 0 && eventsPerUserPerDay <= 100))) {
+    throw new UsageError(`--events-per-user-per-day must be a number from 0 to 100, got '${perUserText}'.`);
+  }
   const dir = resolve(values.dir ?? '.sim');
 
   let sim: SimHandle;
@@ -68,6 +75,7 @@ export async function main(argv: string[], io: CliIo = { out: (line) => console.
     sim = await startSimulator({
       scenario: scenario as ScenarioName, seed, port, autoApprove: values['auto-approve'] ?? false,
       ...(users !== undefined ? { users } : {}), ...(days !== undefined ? { days } : {}),
+      ...(eventsPerUserPerDay !== undefined ? { eventsPerUserPerDay } : {}),
     });
   } catch (err) {
     if (err instanceof SimulatorOptionsError) throw new UsageError(err.message);
@@ -104,6 +112,7 @@ function parse(argv: string[]) {
       port: { type: 'string' },
       users: { type: 'string' },
       days: { type: 'string' },
+      'events-per-user-per-day': { type: 'string' },
       dir: { type: 'string' },
       'auto-approve': { type: 'string' },
       help: { type: 'boolean', short: 'h' },

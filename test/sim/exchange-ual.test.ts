@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { startSimulator, type SimHandle } from './server';
 import { json, postForm, simRequest, type SimResponse } from './https-client';
 import { EXCHANGE_POWERSHELL_CLIENT_ID } from './wellknown';
-import { UnifiedAuditSearch, exchangeAdminRecord, memoryUnifiedAuditStream, type UnifiedAuditRow, type UnifiedAuditStream } from './exchange/ual';
+import { UAL_LIVE_SESSIONS, UnifiedAuditSearch, exchangeAdminRecord, memoryUnifiedAuditStream, type UnifiedAuditRow, type UnifiedAuditStream } from './exchange/ual';
 import { ualRecord } from './logs/records';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -163,5 +163,21 @@ describe('UnifiedAuditSearch against a large stream', () => {
     expect(aad).toHaveLength(OTHER_ROWS);
     expect(calls.iterateRecordTypes).toBe(1);
     expect(calls.iterate).toBe(1);
+  });
+
+  it('keeps the rows of a few sessions only: a finished session stays finished, an evicted one starts over', () => {
+    const search = new UnifiedAuditSearch(() => memoryUnifiedAuditStream(fakeRows().slice(0, 300)));
+    const q = { startMs: START_MS, endMs: END_MS, recordTypes: null, operations: null, userIds: null, objectIds: null, freeText: null };
+    const large = (id: string) => ({ id, command: 'ReturnLargeSet' as const });
+    const first = search.search(q, 200, large('done'));
+    expect(search.search(q, 200, large('done')).map((r) => r.ResultIndex)).toEqual(Array.from({ length: 100 }, (_, i) => 201 + i));
+    expect(search.search(q, 200, large('done'))).toEqual([]);
+    expect(search.search(q, 10, large('abandoned')).map((r) => r.ResultIndex)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    for (let i = 0; i < UAL_LIVE_SESSIONS; i++) search.search(q, 10, large(`other-${i}`));
+    // Same order as the first session's: ReturnLargeSet's order is stable across sessions.
+    const restarted = search.search(q, 10, large('abandoned'));
+    expect(restarted.map((r) => r.ResultIndex)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    expect(restarted.map((r) => r.Identity)).toEqual(first.slice(0, 10).map((r) => r.Identity));
+    expect(search.search(q, 200, large('done'))).toEqual([]);
   });
 });

@@ -83,6 +83,18 @@ describe('counts', () => {
     expect(truth.counts.signIns / (tenantFor('contoso', 1).users.length * 30)).toBeGreaterThan(2);
   });
 
+  it('counts what Graph serves: the last 30 days of a longer window, the whole of a shorter one', () => {
+    expect(truth.countsServedByGraph).toEqual({ signIns: truth.counts.signIns, directoryAudits: truth.counts.directoryAudits });
+    const long = new SimLogStore(tenantFor('contoso', 1), { days: 45, seed: 1, eventsPerUserPerDay: 0.5 });
+    const served = long.groundTruth();
+    const from = long.referenceMs - 30 * DAY;
+    expect(served.countsServedByGraph).toEqual({
+      signIns: all(long.signIns.iterate(from, long.referenceMs)).length,
+      directoryAudits: all(long.directoryAudits.iterate(from, long.referenceMs)).length,
+    });
+    expect(served.countsServedByGraph.signIns).toBeLessThan(served.counts.signIns);
+  });
+
   it('counts partial ranges exactly', () => {
     const lo = store.fromMs + 3.3 * DAY;
     const hi = lo + 2.6 * DAY;

@@ -9,7 +9,7 @@ import {
 } from './objects';
 import { ExchangeState, puid } from './state';
 import {
-  UAL_LIMITS, UnifiedAuditSearch, exchangeAdminRecord, memoryUnifiedAuditStream, type AdminActor, type UalQuery, type UnifiedAuditStream,
+  UAL_LIMITS, UnifiedAuditSearch, exchangeAdminRecord, memoryUnifiedAuditStream, type AdminActor, type UalQuery, type UalSession, type UnifiedAuditStream,
 } from './ual';
 
 export interface ExchangeOptions {
@@ -275,7 +275,7 @@ export class ExchangeService {
     }
     let set: ResultSet;
     try {
-      set = this.run(ctx, caller, cmdletName, params);
+      set = await this.run(ctx, caller, cmdletName, params);
     } catch (err) {
       if (err instanceof CmdletError) return sendExchangeError(ctx, err.status, err.code, err.type, err.message, headers);
       throw err;
@@ -385,7 +385,7 @@ export class ExchangeService {
     }));
   }
 
-  private run(ctx: RequestContext, caller: Caller, cmdletName: string, params: Params): ResultSet {
+  private run(ctx: RequestContext, caller: Caller, cmdletName: string, params: Params): ResultSet | Promise<ResultSet> {
     const org = this.state.org;
     const now = ctx.nowMs;
     const identity = stringParam(params, 'Identity');
@@ -482,7 +482,7 @@ export class ExchangeService {
     return { cmdlet: cmdletName, count: picked.length, createdMs: now, slice: (from, to) => picked.slice(from, to).map((m) => mailboxObject(m, org)) };
   }
 
-  private searchUnifiedAuditLog(cmdletName: string, params: Params, now: number): ResultSet {
+  private async searchUnifiedAuditLog(cmdletName: string, params: Params, now: number): Promise<ResultSet> {
     const startMs = dateParam(params, 'StartDate');
     const endMs = dateParam(params, 'EndDate');
     if (startMs === undefined || endMs === undefined) {
@@ -492,12 +492,12 @@ export class ExchangeService {
     const size = resultSizeParam(params, UAL_LIMITS.defaultResultSize, UAL_LIMITS.maxResultSize);
     const sessionId = stringParam(params, 'SessionId');
     const sessionCommand = stringParam(params, 'SessionCommand');
-    let session: { id: string; command: 'ReturnLargeSet' | 'ReturnNextPreviewPage' } | null = null;
+    let session: UalSession | null = null;
     if (sessionCommand !== undefined) {
       const command = ['ReturnLargeSet', 'ReturnNextPreviewPage'].find((c) => c.toLowerCase() === sessionCommand.toLowerCase());
       if (!command) throw parameterError(`Cannot bind parameter 'SessionCommand'. Cannot convert value "${sessionCommand}" to type "Microsoft.Exchange.Management.SystemConfigurationTasks.SessionCommandType".`);
       if (!sessionId) throw parameterError('The SessionCommand parameter requires a SessionId.');
-      session = { id: sessionId, command: command as 'ReturnLargeSet' | 'ReturnNextPreviewPage' };
+      session = { id: sessionId, command: command as UalSession['command'] };
     } else if (sessionId) {
       // A SessionId alone pages through the set in date order, like ReturnNextPreviewPage.
       session = { id: sessionId, command: 'ReturnNextPreviewPage' };
@@ -511,7 +511,7 @@ export class ExchangeService {
       startMs, endMs, recordTypes: lowerSet('RecordType'), operations: lowerSet('Operations'), userIds: lowerSet('UserIds'),
       objectIds: lowerSet('ObjectIds'), freeText: freeText ? freeText.toLowerCase() : null,
     };
-    const rows = this.search.search(query, size, session);
+    const rows = await this.search.searchAsync(query, size, session);
     return listResult(cmdletName, rows, now);
   }
 }

@@ -121,11 +121,38 @@ function scatter(text: string): number {
   return h >>> 0;
 }
 
+/** ReturnLargeSet's order: by a stable hash of Identity (computed once per row, not per comparison). */
+function scattered(rows: UnifiedAuditRow[]): UnifiedAuditRow[] {
+  const keyed = rows.map((row) => ({ key: scatter(row.Identity), row }));
+  keyed.sort((a, b) => a.key - b.key || (a.row.Identity < b.row.Identity ? -1 : 1));
+  return keyed.map((k) => k.row);
+}
+
 interface Session {
   queryKey: string;
+  /** The result set; emptied once read to the end (count and position stay, so later calls still return nothing). */
   rows: UnifiedAuditRow[];
+  count: number;
   position: number;
 }
+
+/**
+ * Sessions whose rows the simulator keeps (least recently used first out). A client that abandons a session (the
+ * collector does when a slice's first page says it is full) would otherwise leave 50,000 rows behind each time.
+ * Exchange's own session lifetime is not documented; an evicted session id starts over as a new search.
+ */
+export const UAL_LIVE_SESSIONS = 2;
+/** Rows read between the search's chances to yield, and how long searchAsync runs before it lets the event loop in. */
+const STEP_ROWS = 256;
+const YIELD_EVERY_MS = 10;
+
+export interface UalSession {
+  id: string;
+  command: 'ReturnLargeSet' | 'ReturnNextPreviewPage';
+}
+
+/** Finished sessions remembered without their rows, so reading past the end keeps returning nothing. */
+const UAL_FINISHED_SESSIONS = 10_000;
 
 /**
  * Search-UnifiedAuditLog over a stream. Without a session every call returns the newest ResultSize rows.
@@ -133,7 +160,9 @@ interface Session {
  * in no particular order (Microsoft documents ReturnLargeSet results as unsorted); after 50,000 the session returns nothing.
  */
 export class UnifiedAuditSearch {
+  /** In use order, oldest first. */
   private readonly sessions = new Map<string, Session>();
+  private readonly finished = new Map<string, Session>();
 
   constructor(private readonly stream: () => UnifiedAuditStream) {}
 
@@ -147,7 +176,34 @@ export class UnifiedAuditSearch {
     return stream.iterate(q.startMs, q.endMs, 'desc');
   }
 
-  search(q: UalQuery, resultSize: number, session: { id: string; command: 'ReturnLargeSet' | 'ReturnNextPreviewPage' } | null): UnifiedAuditSearchRow[] {
+  search(q: UalQuery, resultSize: number, session: UalSession | null): UnifiedAuditSearchRow[] {
+    const steps = this.steps(q, resultSize, session);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * The same search, letting the event loop run every few milliseconds while it reads the stream: the simulator's
+   * server uses it, so Graph requests keep being answered (and stamped for throttling) while a 50,000-row session builds.
+   */
+  async searchAsync(q: UalQuery, resultSize: number, session: UalSession | null): Promise<UnifiedAuditSearchRow[]> {
+    const steps = this.steps(q, resultSize, session);
+    let since = performance.now();
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      if (performance.now() - since >= YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        since = performance.now();
+      }
+    }
+  }
+
+  /** The search, yielding (nothing) every STEP_ROWS rows read; sessions change only after the last yield. */
+  private *steps(q: UalQuery, resultSize: number, session: UalSession | null): Generator<void, UnifiedAuditSearchRow[], void> {
+    let read = 0;
     // PowerShell stamps each row with the runspace that ran the search; one per session (or per query) here.
     const runspaceId = derivedGuid(`runspace|${session?.id ?? JSON.stringify([q.startMs, q.endMs])}`);
     if (!session) {
@@ -158,6 +214,7 @@ export class UnifiedAuditSearch {
         const total = this.stream().count(q.startMs, q.endMs);
         if (resultSize > 0) {
           for (const row of this.stream().iterate(q.startMs, q.endMs, 'desc')) {
+            if (++read % STEP_ROWS === 0) yield;
             out.push(row);
             if (out.length >= resultSize) break;
           }
@@ -166,6 +223,7 @@ export class UnifiedAuditSearch {
       }
       let total = 0;
       for (const row of this.candidates(q)) {
+        if (++read % STEP_ROWS === 0) yield;
         if (!matches(row, q)) continue;
         total++;
         if (out.length < resultSize) out.push(row);
@@ -173,23 +231,32 @@ export class UnifiedAuditSearch {
       return out.map((row, i) => searchRow(row, i + 1, total, runspaceId));
     }
     const queryKey = JSON.stringify({ ...q, recordTypes: [...(q.recordTypes ?? [])], operations: [...(q.operations ?? [])], userIds: [...(q.userIds ?? [])], objectIds: [...(q.objectIds ?? [])], command: session.command });
-    let state = this.sessions.get(session.id);
+    let state = this.sessions.get(session.id) ?? this.finished.get(session.id);
     if (!state || state.queryKey !== queryKey) {
       // A session id reused with other parameters starts over, as a new search.
       const rows: UnifiedAuditRow[] = [];
       for (const row of this.candidates(q)) {
+        if (++read % STEP_ROWS === 0) yield;
         if (!matches(row, q)) continue;
         rows.push(row);
         if (rows.length >= UAL_LIMITS.maxPerSession) break;
       }
-      if (session.command === 'ReturnLargeSet') rows.sort((a, b) => scatter(a.Identity) - scatter(b.Identity) || (a.Identity < b.Identity ? -1 : 1));
-      state = { queryKey, rows, position: 0 };
-      this.sessions.set(session.id, state);
+      state = { queryKey, rows: session.command === 'ReturnLargeSet' ? scattered(rows) : rows, count: rows.length, position: 0 };
+      this.finished.delete(session.id);
     }
+    this.sessions.delete(session.id);
     const start = state.position;
     const page = state.rows.slice(start, start + resultSize);
     state.position += page.length;
-    const count = state.rows.length;
+    const count = state.count;
+    if (state.position >= state.count) {
+      state.rows = [];
+      this.finished.set(session.id, state);
+      if (this.finished.size > UAL_FINISHED_SESSIONS) this.finished.delete(this.finished.keys().next().value as string);
+    } else {
+      this.sessions.set(session.id, state);
+      if (this.sessions.size > UAL_LIVE_SESSIONS) this.sessions.delete(this.sessions.keys().next().value as string);
+    }
     return page.map((row, i) => searchRow(row, start + i + 1, count, runspaceId));
   }
 }

@@ -406,11 +406,13 @@ export class SimLogStore implements LogStore {
       signIns: this.signIns.count(lo, hi), directoryAudits: this.directoryAudits.count(lo, hi), unifiedAudit: this.unifiedAudit.count(lo, hi),
     });
     const a = this.tenant.attack;
+    const retainedFrom = Math.max(this.fromMs, this.referenceMs - GRAPH_RETENTION_DAYS * DAY);
     return {
       format: 'peregrine-sim-logs-ground-truth/1',
       window: { from: new Date(this.fromMs).toISOString(), to: new Date(this.referenceMs).toISOString(), days: this.days },
       graphRetentionDays: GRAPH_RETENTION_DAYS,
       counts: counts(this.fromMs, this.referenceMs),
+      countsServedByGraph: { signIns: this.signIns.count(retainedFrom, this.referenceMs), directoryAudits: this.directoryAudits.count(retainedFrom, this.referenceMs) },
       countsPerDay: Array.from({ length: this.window.buckets }, (_, d) => {
         const [lo, hi] = this.window.span(d);
         return { day: new Date(this.window.dayStart(d)).toISOString().slice(0, 10), ...counts(lo, hi) };

@@ -172,6 +172,8 @@ export interface LogsGroundTruth {
   /** Graph serves sign-ins and directory audits only for this many days before the reference time (P1/P2 retention). */
   graphRetentionDays: number;
   counts: SourceCounts;
+  /** What Graph's /auditLogs routes serve of the window: the sign-ins and directory audits of its last graphRetentionDays. */
+  countsServedByGraph: Pick<SourceCounts, 'signIns' | 'directoryAudits'>;
   countsPerDay: ({ day: string } & SourceCounts)[];
   /** Ids of every malicious record in the window: sign-in ids, directory audit ids, UAL record ids (AuditData.Id = Identity). */
   malicious: {
