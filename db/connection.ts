@@ -59,6 +59,9 @@ export function openDatabase(file: string, opts: OpenOptions): Database {
       }
     }
     db.pragma('foreign_keys = ON');
+    // 64 MiB of page cache (SQLite's default is 2 MiB): a collection inserts records keyed by random GUIDs into indexes
+    // that grow to hundreds of megabytes, and a small cache turns each insert into reads from disk.
+    db.pragma('cache_size = -65536');
     if (!readonly) {
       const outcome = migrate(db, { toolVersion: opts.toolVersion ?? null, fileName });
       opts.onMigrated?.(outcome);
