@@ -34,10 +34,14 @@ export function detect(db: Database, options: DetectOptions = {}): DetectionRepo
   const ctx = createContext(db, run);
   const triage = currentTriage(db);
   const findings: Finding[] = [];
+  const keys = new Set<string>();
   for (const rule of rules) {
     const pending = new Map<Finding, number[]>();
     for (const hit of rule.evaluate(ctx, findings)) {
-      const key = `${rule.id}:${hit.subject.id}`;
+      // Triage is keyed by rule and subject; a rule naming the same subject twice gets a stable numbered key.
+      let key = `${rule.id}:${hit.subject.id}`;
+      for (let n = 2; keys.has(key); n++) key = `${rule.id}:${hit.subject.id}#${n}`;
+      keys.add(key);
       const decided = triage.get(key);
       const finding: Finding = {
         key, ruleId: rule.id, title: rule.title, severity: hit.severity, confidence: hit.confidence ?? rule.confidence, attack: rule.attack,

@@ -101,6 +101,12 @@ describe.each([
     for (const e of sample) expect(sha.get(e.evidenceId)).toBe(e.evidenceSha256);
   });
 
+  it('gives every finding its own key, the one triage is recorded under', () => {
+    const keys = report.findings.map((f) => f.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const f of report.findings) expect(f.key.startsWith(`${f.ruleId}:`)).toBe(true);
+  });
+
   it('mentions the decoys at low severity, with the reason', () => {
     const backup = c.sim.groundTruth.decoys.find((d) => d.kind === 'backup-app-registration')!;
     const mention = report.findings.find((f) => f.ruleId === 'app.exchange-manage-as-app' && f.subject.id === backup.servicePrincipalId);
