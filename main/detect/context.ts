@@ -28,8 +28,6 @@ export interface DirectoryActivity {
   targetNames: string[];
   /** Modified properties of every target. */
   changes: PropertyChange[];
-  /** The client that made the change (additionalDetails AppId / User-Agent), when the log says. */
-  userAgent: string | null;
 }
 
 /** An Exchange cmdlet run from the Unified Audit Log (RecordType ExchangeAdmin). */
@@ -179,15 +177,13 @@ function readDirectoryActivity(db: Database, runId: string): DirectoryActivity[]
   const out: DirectoryActivity[] = [];
   const audits = db
     .prepare(
-      `SELECT e.id AS event_id, e.at, e.operation, e.result, e.actor_user, e.actor_app_id, e.actor_ip, d.targets, d.raw
+      `SELECT e.id AS event_id, e.at, e.operation, e.result, e.actor_user, e.actor_app_id, e.actor_ip, d.targets, '{}' AS raw
        FROM directory_audit d CROSS JOIN event e ON e.run_id = d.run_id AND e.source = 'directory_audit' AND e.record_id = d.id
        WHERE d.run_id = ?`,
     )
     .all(runId) as AuditRow[];
   for (const a of audits) {
     const targets = JSON.parse(a.targets) as { id?: unknown; displayName?: unknown; userPrincipalName?: unknown; modifiedProperties?: unknown }[];
-    const raw = JSON.parse(a.raw) as Record<string, unknown>;
-    const details = Array.isArray(raw.additionalDetails) ? (raw.additionalDetails as { key?: unknown; value?: unknown }[]) : [];
     out.push({
       eventId: a.event_id, at: a.at, source: 'directory_audit', operation: a.operation, result: a.result,
       actorUser: a.actor_user, actorAppId: a.actor_app_id, actorIp: a.actor_ip,
@@ -200,7 +196,6 @@ function readDirectoryActivity(db: Database, runId: string): DirectoryActivity[]
             }))
           : [],
       ),
-      userAgent: details.find((d) => d.key === 'User-Agent' && typeof d.value === 'string')?.value as string | null ?? null,
     });
   }
   // The Unified Audit Log's copy of directory changes (RecordType 8): the only directory history older than Graph's 30 days.
@@ -226,7 +221,6 @@ function readDirectoryActivity(db: Database, runId: string): DirectoryActivity[]
       targetIds: new Set(ids),
       targetNames: target.flatMap((t) => (t.Type === 1 && typeof t.ID === 'string' ? [t.ID] : [])),
       changes: props.map((p) => ({ name: typeof p.Name === 'string' ? p.Name : '', oldValue: unquote(p.OldValue), newValue: unquote(p.NewValue) })),
-      userAgent: null,
     });
   }
   return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.eventId - b.eventId));
