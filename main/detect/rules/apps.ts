@@ -5,6 +5,7 @@ import type { FindingObject, Ioc, Severity } from '../../../preload/contract';
 import { objectRef, type DetectContext, type DirectoryActivity } from '../context';
 import type { Hit, Rule } from '../types';
 import { isPrivilegedRole } from './signins';
+import { plural } from '../text';
 
 export const EXCHANGE_ONLINE_APP_ID = '00000002-0000-0ff1-ce00-000000000000';
 export const EXCHANGE_MANAGE_AS_APP_ROLE_ID = 'dc50a0fb-09a3-484d-be87-e023b12c6440';
@@ -38,7 +39,6 @@ export const HIGH_RISK_PERMISSIONS = new Set([
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const days = (from: string | null, to: string) => (from ? Math.floor((Date.parse(to) - Date.parse(from)) / DAY_MS) : null);
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The campaign's name: the tenant's own domain label, '_', three letters. */
 export function campaignNameLabel(name: string, labels: string[]): string | null {

@@ -4,6 +4,7 @@ import type { FindingObject, Ioc, Severity } from '../../../preload/contract';
 import { objectRef, type DetectContext, type ExchangeCmdlet } from '../context';
 import type { Hit, Rule } from '../types';
 import { appViews } from './apps';
+import { plural } from '../text';
 
 /** The campaign's connector name: 'Ran_' and five letters. */
 export const CAMPAIGN_CONNECTOR = /^Ran_[A-Za-z]{5}$/;
@@ -16,7 +17,6 @@ export const CAMPAIGN_RULE = /^Test\d+$/i;
 export const PROTECTED_HEADER =
   /^(x-ms-exchange-(externaloriginalinternetsender|skiplistedinternetsender|senderadcheck|authentication-results|antispam-[a-z0-9-]*|organization-authas|organization-authsource|organization-authmechanism|crosstenant-authas|crosstenant-authsource|crosstenant-originalarrivaltime|originating-ip)|received|received-spf|arc-(authentication-results|message-signature|seal)|dkim-signature|domainkey-signature|authentication-results(-original)?|x-forefront-antispam-report(-untrusted)?|x-microsoft-antispam[a-z0-9-]*|x-originating-ip|x-sender-ip|return-path)$/i;
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const list = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' && v !== '' ? v.split(/[;,]/).map((s) => s.trim()).filter(Boolean) : [];
 

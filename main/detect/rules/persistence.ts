@@ -4,8 +4,8 @@ import type { ExchangeCmdlet } from '../context';
 import type { Hit, Rule } from '../types';
 import { activityOn, appViews, LONG_STANDING_DAYS } from './apps';
 import { directoryUsers, isPrivilegedRole, stuffedAccounts } from './signins';
+import { plural } from '../text';
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const lower = (s: string | null | undefined) => (s ?? '').toLowerCase();
 
 /** Directory audit activities that add or change how an account signs in. */

@@ -2,6 +2,7 @@
 import type { Finding, FindingObject, Ioc } from '../../../preload/contract';
 import { objectRef, type DetectContext } from '../context';
 import type { Hit, Rule } from '../types';
+import { plural } from '../text';
 
 /** Sign-in events in the unified timeline: Entra's sign-in log and its Unified Audit Log mirror. */
 const SIGN_IN_OPERATIONS = ['sign-in activity', 'userloggedin', 'userloginfailed'];
@@ -110,7 +111,6 @@ export const READ_ONLY_ROLES = new Set([
 const DEFAULT_USER_ROLE = 'a0b1b346-4d3e-4e8b-98f8-753987be4970';
 export const isPrivilegedRole = (templateId: string) => !READ_ONLY_ROLES.has(templateId.toLowerCase()) && templateId.toLowerCase() !== DEFAULT_USER_ROLE;
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 export const credentialStuffing: Rule = {
   id: 'signin.credential-stuffing',
