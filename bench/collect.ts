@@ -18,6 +18,7 @@ import { createGraphReader } from '../main/graph/reader';
 import { createPacer, REPORTS_LIMIT } from '../main/graph/pacer';
 import { createExchangeReader } from '../main/exchange/reader';
 import { collectTenant } from '../main/collect/sources';
+import { tsxWriterEntry } from '../main/jobs/tsx-entry';
 
 const { values } = parseArgs({
   options: {
@@ -28,6 +29,8 @@ const { values } = parseArgs({
     'events-per-user-per-day': { type: 'string' },
     // Off, the figure is the Graph collection against its throttling floor alone.
     exchange: { type: 'boolean', default: true },
+    // Stores every page on the collecting thread before the next request, as the engine does without a case writer.
+    'inline-writer': { type: 'boolean', default: false },
   },
   allowNegative: true,
 });
@@ -152,7 +155,7 @@ try {
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const status = await collectTenant(
-    { db, readers: { graph, exchange }, clock: () => new Date() },
+    { db, readers: { graph, exchange }, clock: () => new Date(), ...(values['inline-writer'] ? {} : { writerEntry: tsxWriterEntry() }) },
     { runId: crypto.randomUUID(), environment: env.name, tenantId: account.tenantId, account: admin, actor: 'bench', window: { from: logs.window.from, to: logs.window.to } },
   );
   const runMs = performance.now() - started;

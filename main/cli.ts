@@ -32,7 +32,7 @@ import { exportCase } from './timeline/export';
 import { startBrowserHost } from './host/browser';
 import { createWorkbench } from './host/workbench';
 import { TOOL_VERSION } from './version';
-import { tsxWorkerEntry } from './jobs/tsx-entry';
+import { tsxWorkerEntry, tsxWriterEntry } from './jobs/tsx-entry';
 import type { CollectionStatus } from '../preload/contract';
 
 const HELP = `Peregrine ${TOOL_VERSION} — investigate and undo malicious OAuth apps in Microsoft 365 / Entra ID.
@@ -324,7 +324,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
     }
     if (resumable) io.err(`Resuming collection ${resumable.runId} (started ${resumable.startedAt}) from its checkpoints.`);
     const status = await collectTenant(
-      { db, readers: { graph, exchange }, clock: io.clock, pageSize, onProgress: (s) => reportProgress(io, s) },
+      { db, readers: { graph, exchange }, clock: io.clock, pageSize, onProgress: (s) => reportProgress(io, s), writerEntry: tsxWriterEntry() },
       {
         runId: resumable?.runId ?? crypto.randomUUID(),
         environment: env.name,

@@ -1,10 +1,10 @@
 // Main process / CLI: runs a collection source by source, page by page; each page's evidence, rows and checkpoint commit together, so a killed run resumes with nothing lost or duplicated.
 import type { Database } from 'better-sqlite3';
-import { insertEvidence } from '../../db/queries/evidence';
-import { finishRun, getRun, previousCompletedRun, reopenRun, startRun } from '../../db/queries/runs';
-import { recordChanges, type SnapshotEntity } from '../../db/queries/changes';
-import { appendCustody } from '../../db/queries/custody';
-import { finishSource, initSources, listSources, markSourceRunning, recordPage, recordRetry, type SourceRecord } from '../../db/queries/sources';
+import { getRun } from '../../db/queries/runs';
+import type { SnapshotEntity } from '../../db/queries/changes';
+import { listSources } from '../../db/queries/sources';
+import { inlineWriter, threadWriter, type CaseWriter } from './writer';
+import type { WorkerEntry } from '../jobs/collect-job';
 import type { GraphReader } from '../graph/reader';
 import type { ExchangeReader } from '../exchange/reader';
 import type { CollectionStatus } from '../../preload/contract';
@@ -69,6 +69,8 @@ export interface CollectDeps {
   signal?: AbortSignal;
   /** Objects per page; Graph's maximum for directory objects (999) keeps the request count, and throttling, down. */
   pageSize?: number;
+  /** Store pages on a case writer thread (its code); without it they are stored on this thread, each before the next request. */
+  writerEntry?: WorkerEntry;
 }
 
 export interface CollectTarget {
@@ -87,48 +89,47 @@ export interface CollectTarget {
   inboxRuleMailboxes?: string[];
 }
 
-/** A page that carries a secret value is refused whole: secrets never enter the case file. */
-const SECRET_VALUE = /"secretText"\s*:\s*"/;
+/** Pages of one source fetched but not yet stored: the next request goes out while the writer stores the last ones. */
+const PAGES_IN_FLIGHT = 2;
 
 export async function runCollection(deps: CollectDeps, target: CollectTarget, sources: readonly CollectionSource[]): Promise<CollectionStatus> {
-  const { db, readers, clock } = deps;
+  const { db, clock } = deps;
   const { runId } = target;
-  const summary = (records: SourceRecord[]) => records.map(({ source, state, pages, records: n, retries, lastError }) => ({ source, state, pages, records: n, retries, error: lastError }));
-
-  if (target.resume) {
-    db.transaction(() => {
-      reopenRun(db, runId);
-      appendCustody(db, {
-        at: clock().toISOString(),
-        action: 'collection.resumed',
-        actor: target.actor,
-        details: { runId, account: target.account, checkpoint: summary(listSources(db, runId)) },
-      });
-    })();
-  } else {
-    db.transaction(() => {
-      startRun(db, { runId, startedAt: clock().toISOString(), environment: target.environment, tenantId: target.tenantId, account: target.account });
+  const stores = new Map(sources.map((s) => [s.source, s.store]));
+  const writer = deps.writerEntry ? threadWriter(db.name, deps.writerEntry) : inlineWriter(db, (name) => stores.get(name));
+  try {
+    if (target.resume) {
+      await writer.write({ op: 'resume', runId, at: clock().toISOString(), account: target.account, actor: target.actor });
+    } else {
       const windowed = sources.filter((s) => s.windowed);
       if (windowed.length && !target.window) throw new Error(`Log sources (${windowed.map((s) => s.label).join(', ')}) need a time window.`);
-      initSources(
-        db,
+      await writer.write({
+        op: 'start',
         runId,
-        sources.map(({ source, label, windowed: w, scopeOf }) => ({
+        at: clock().toISOString(),
+        environment: target.environment,
+        tenantId: target.tenantId,
+        account: target.account,
+        actor: target.actor,
+        window: target.window ?? null,
+        plan: sources.map(({ source, label, windowed: w, scopeOf }) => ({
           source,
           label,
           windowFrom: w ? target.window!.from : null,
           windowTo: w ? target.window!.to : null,
           scope: scopeOf?.(target),
         })),
-      );
-      appendCustody(db, {
-        at: clock().toISOString(),
-        action: 'collection.started',
-        actor: target.actor,
-        details: { runId, environment: target.environment, tenantId: target.tenantId, account: target.account, sources: sources.map((s) => s.source), window: target.window ?? null },
       });
-    })();
+    }
+    return await collectAll(deps, target, sources, writer);
+  } finally {
+    await writer.close();
   }
+}
+
+async function collectAll(deps: CollectDeps, target: CollectTarget, sources: readonly CollectionSource[], writer: CaseWriter): Promise<CollectionStatus> {
+  const { db, readers, clock } = deps;
+  const { runId } = target;
   const emit = () => deps.onProgress?.(collectionStatus(db, runId));
   emit();
 
@@ -137,45 +138,56 @@ export async function runCollection(deps: CollectDeps, target: CollectTarget, so
     const record = listSources(db, runId).find((s) => s.source === spec.source);
     if (!record) throw new Error(`Run ${runId} was planned without the source ${spec.source}; start a new collection.`);
     if (record.state === 'done' || cancelled) return;
-    markSourceRunning(db, runId, spec.source, clock().toISOString());
+    await writer.write({ op: 'running', runId, source: spec.source, at: clock().toISOString() });
     emit();
     // Pages stored but no checkpoint: the last page landed before the run was stopped.
     let cursor: string | null = record.nextUrl;
     let more = record.nextUrl !== null || record.pages === 0;
+    // Each page's write settles into this list; the first refusal stops the source (later pages are not stored either).
+    const inFlight: Promise<void>[] = [];
+    let refused: Error | null = null;
     try {
       const window = record.windowFrom && record.windowTo ? { from: record.windowFrom, to: record.windowTo } : null;
-      const ctx: FetchContext = { db, runId, pageSize: deps.pageSize ?? 999, window, scope: record.scope, signal: deps.signal, onRetry: () => recordRetry(db, runId, spec.source) };
+      const onRetry = () => void writer.write({ op: 'retry', runId, source: spec.source }).catch(() => undefined);
+      const ctx: FetchContext = { db, runId, pageSize: deps.pageSize ?? 999, window, scope: record.scope, signal: deps.signal, onRetry };
       while (more) {
         const page = await spec.fetch(readers, cursor, ctx);
-        if (SECRET_VALUE.test(page.body.toString('utf8'))) {
-          throw new Error(`A page of ${spec.label.toLowerCase()} carried a secret value; it was not stored. Report this: Microsoft's services do not return secrets on reads.`);
-        }
-        db.transaction(() => {
-          const ev = insertEvidence(db, {
-            runId,
-            source: spec.source,
+        if (refused) throw refused;
+        const stored = writer.write({
+          op: 'page',
+          runId,
+          source: spec.source,
+          label: spec.label,
+          at: clock().toISOString(),
+          page: {
             method: page.method,
             url: page.url,
             status: page.status,
             contentType: page.contentType,
-            collectedAt: clock().toISOString(),
             body: page.body,
             requestBody: page.requestBody ?? null,
-          });
-          spec.store(db, runId, ev.id, page.value);
-          recordPage(db, runId, spec.source, { records: page.value.length, nextUrl: page.next, truncated: page.truncated });
-        })();
-        emit();
+            value: page.value,
+            next: page.next,
+            truncated: page.truncated ?? false,
+          },
+        });
+        inFlight.push(stored.then(emit, (err: Error) => void (refused ??= err)));
+        while (inFlight.length >= PAGES_IN_FLIGHT) await inFlight.shift();
+        if (refused) throw refused;
         cursor = page.next;
         more = cursor !== null;
       }
-      finishSource(db, runId, spec.source, { state: 'done', at: clock().toISOString() });
+      await Promise.all(inFlight.splice(0));
+      if (refused) throw refused;
+      await writer.write({ op: 'finishSource', runId, source: spec.source, state: 'done', at: clock().toISOString(), error: null });
     } catch (err) {
-      if (deps.signal?.aborted) {
+      // What was fetched before the stop is still stored (or refused) before the source is closed.
+      await Promise.all(inFlight.splice(0));
+      if (deps.signal?.aborted && !refused) {
         cancelled = true;
-        finishSource(db, runId, spec.source, { state: 'cancelled', at: clock().toISOString(), error: 'Cancelled by the examiner; resume continues from the last stored page.' });
+        await writer.write({ op: 'finishSource', runId, source: spec.source, state: 'cancelled', at: clock().toISOString(), error: 'Cancelled by the examiner; resume continues from the last stored page.' });
       } else {
-        finishSource(db, runId, spec.source, { state: 'failed', at: clock().toISOString(), error: (err as Error).message });
+        await writer.write({ op: 'finishSource', runId, source: spec.source, state: 'failed', at: clock().toISOString(), error: (refused ?? (err as Error)).message });
       }
     }
     emit();
@@ -195,26 +207,8 @@ export async function runCollection(deps: CollectDeps, target: CollectTarget, so
     state === 'cancelled' ? 'Cancelled. What was collected is kept; resume the collection to continue from the last stored page.'
     : failed.length ? `${failed.length} of ${final.length} sources failed: ${failed.map((s) => s.label).join(', ')}. What was collected is kept; resume the collection to retry them.`
     : null;
-  db.transaction(() => {
-    const previous = state === 'done' ? previousCompletedRun(db, runId) : null;
-    const changes: Record<string, { appeared: number; disappeared: number; modified: number }> = {};
-    for (const entity of sources.flatMap((spec) => (spec.snapshot === undefined ? [] : [spec.snapshot].flat()))) {
-      if (!previous) continue;
-      const found = recordChanges(db, entity, previous.runId, runId);
-      changes[entity] = {
-        appeared: found.filter((c) => c.change === 'appeared').length,
-        disappeared: found.filter((c) => c.change === 'disappeared').length,
-        modified: found.filter((c) => c.change === 'modified').length,
-      };
-    }
-    finishRun(db, runId, { state, finishedAt: clock().toISOString(), error });
-    appendCustody(db, {
-      at: clock().toISOString(),
-      action: 'collection.finished',
-      actor: target.actor,
-      details: { runId, state, sources: summary(final), ...(previous ? { comparedWith: previous.runId, changes } : {}) },
-    });
-  })();
+  const entities = sources.flatMap((spec) => (spec.snapshot === undefined ? [] : [spec.snapshot].flat()));
+  await writer.write({ op: 'finish', runId, state, at: clock().toISOString(), error, actor: target.actor, entities });
   const status = collectionStatus(db, runId);
   deps.onProgress?.(status);
   return status;

@@ -312,6 +312,11 @@ export function plannedSources(readers: CollectDeps['readers'], withLogs: boolea
 
 const ALL_SOURCES: readonly CollectionSource[] = [...GRAPH_SOURCES, ...LOG_SOURCES, ...EXCHANGE_SOURCES, ...EXCHANGE_LOG_SOURCES, INBOX_RULES];
 
+/** The source a case writer thread stores a page of (it receives names, not functions). */
+export function sourceNamed(name: string): CollectionSource | undefined {
+  return ALL_SOURCES.find((s) => s.source === name);
+}
+
 /** A new run plans from what this session can reach; a resumed run keeps the plan it started with. */
 export function collectTenant(deps: CollectDeps, target: CollectTarget): Promise<CollectionStatus> {
   if (target.resume) {

@@ -124,7 +124,7 @@ app.whenReady().then(async () => {
     keyDir: path.join(home, 'keys'),
     environment: environmentFromArgs(),
     // Bundled beside main.cjs by scripts/build.js.
-    collectionWorker: { file: path.join(__dirname, 'collect-worker.cjs'), execArgv: [] },
+    collectionWorker: { file: path.join(__dirname, 'collect-worker.cjs'), execArgv: [], writer: { file: path.join(__dirname, 'case-writer.cjs'), execArgv: [] } },
     chooseNewCaseFile: async (suggested) => {
       const result = await dialog.showSaveDialog(mainWindow!, {
         title: 'New case file',

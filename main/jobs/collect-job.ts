@@ -7,6 +7,8 @@ import type { CollectionJob, FromWorker, Service, ToWorker } from './protocol';
 export interface WorkerEntry {
   file: string;
   execArgv: string[];
+  /** The collection worker's case writer thread: pages are stored there while the next requests go out. */
+  writer?: WorkerEntry;
 }
 
 export interface RunningJob {
@@ -19,7 +21,7 @@ export function startCollectionJob(
   job: CollectionJob,
   deps: { getToken: (service: Service, opts: { forceRefresh: boolean }) => Promise<string>; onProgress: (status: CollectionStatus) => void },
 ): RunningJob {
-  const worker = new Worker(entry.file, { workerData: job, execArgv: entry.execArgv });
+  const worker = new Worker(entry.file, { workerData: { ...job, writerWorker: entry.writer ?? null } satisfies CollectionJob, execArgv: entry.execArgv });
   const post = (m: ToWorker) => worker.postMessage(m);
   let settled = false;
   const done = new Promise<CollectionStatus>((resolve, reject) => {

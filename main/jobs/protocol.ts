@@ -1,6 +1,7 @@
 // Main process and collection worker: the messages between them. Tokens cross only as answers to the worker's requests and never reach the case file.
 import type { CollectionStatus } from '../../preload/contract';
 import type { TenantEnvironment } from '../auth/environment';
+import type { WorkerEntry } from './collect-job';
 
 export type Service = 'graph' | 'exchange';
 
@@ -20,6 +21,8 @@ export interface CollectionJob {
   window: { from: string; to: string } | null;
   /** Mailboxes whose inbox rules to read (new runs; a resumed run keeps its plan). */
   inboxRuleMailboxes: string[];
+  /** Where the case writer thread's code is; null stores pages on the collection worker's own thread. */
+  writerWorker?: WorkerEntry | null;
 }
 
 export type FromWorker =

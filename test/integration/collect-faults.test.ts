@@ -19,6 +19,8 @@ import { readOnlyTransport } from '../../main/http/read-only';
 import { createGraphReader } from '../../main/graph/reader';
 import { runCollection } from '../../main/collect/engine';
 import { GRAPH_SOURCES } from '../../main/collect/sources';
+import { tsxWriterEntry } from '../../main/jobs/tsx-entry';
+import type { WorkerEntry } from '../../main/jobs/collect-job';
 
 let dir: string;
 let sim: SimHandle;
@@ -32,7 +34,10 @@ beforeAll(async () => {
   session = createTenantSession(env, createHttpTransport({ ca: env.caPem, userAgent: 'test' }));
   await session.signInWithDeviceCode((p) => sim.approve(p.userCode, sim.groundTruth.compromisedUser.userPrincipalName));
 });
-afterEach(() => sim.faults.clear());
+afterEach(() => {
+  sim.faults.clear();
+  sim.faults.hits.length = 0;
+});
 afterAll(async () => {
   await sim.close();
   fs.rmSync(dir, { recursive: true, force: true });
@@ -41,7 +46,7 @@ afterAll(async () => {
 // Applications and service principals, in pages of 10: faults land mid-source.
 const SOURCES = GRAPH_SOURCES.filter((s) => ['graph.organization', 'graph.applications', 'graph.servicePrincipals'].includes(s.source));
 
-async function collectWith(rules: FaultRule[], name: string) {
+async function collectWith(rules: FaultRule[], name: string, writerEntry: WorkerEntry | undefined) {
   sim.faults.set({ rules });
   const file = path.join(dir, `${name}.peregrine`);
   const { db } = createCase(file, { name, examiner: 'E' }, { clock: () => new Date(), toolVersion: 'test' });
@@ -54,7 +59,7 @@ async function collectWith(rules: FaultRule[], name: string) {
     sleep: async (ms) => void waits.push(ms),
   });
   const runId = crypto.randomUUID();
-  const status = await runCollection({ db, readers: { graph }, clock: () => new Date(), pageSize: 10 }, { runId, environment: env.name, tenantId: sim.tenantId, account: 'a', actor: 'E' }, SOURCES);
+  const status = await runCollection({ db, readers: { graph }, clock: () => new Date(), pageSize: 10, writerEntry }, { runId, environment: env.name, tenantId: sim.tenantId, account: 'a', actor: 'E' }, SOURCES);
   return { db, file, runId, status, waits, graph };
 }
 
@@ -68,9 +73,13 @@ function expectComplete(db: Parameters<typeof listApplications>[0], runId: strin
   expect(listEvidence(db, runId).filter((e) => e.source === 'graph.applications')).toHaveLength(Math.ceil(truth.applications / 10));
 }
 
-describe('collection under faults', () => {
+// Every fault, with pages stored on the collecting thread and on the case writer thread (where the next request goes out
+// before the last page is stored).
+const WRITERS: [string, WorkerEntry | undefined][] = [['on the collecting thread', undefined], ['on the case writer thread', tsxWriterEntry()]];
+
+describe.each(WRITERS)('collection under faults, pages stored %s', (where, writerEntry) => {
   it('waits out a 429 storm as Retry-After says and completes', async () => {
-    const { db, file, runId, status, waits } = await collectWith([{ kind: 'throttle', path: '/v1.0/applications', after: 2, count: 4, retryAfterSeconds: 7 }], 'storm');
+    const { db, file, runId, status, waits } = await collectWith([{ kind: 'throttle', path: '/v1.0/applications', after: 2, count: 4, retryAfterSeconds: 7 }], `storm-${where.split(' ').at(-2)}`, writerEntry);
     expect(status.state).toBe('done');
     expect(waits).toEqual([7000, 7000, 7000, 7000]);
     expect(listSources(db, runId).find((s) => s.source === 'graph.applications')!.retries).toBe(4);
@@ -80,7 +89,7 @@ describe('collection under faults', () => {
   });
 
   it('backs off on 503s without Retry-After and completes', async () => {
-    const { db, runId, status, waits } = await collectWith([{ kind: 'unavailable', path: '/v1.0/servicePrincipals', after: 1, count: 2 }], 'unavailable');
+    const { db, runId, status, waits } = await collectWith([{ kind: 'unavailable', path: '/v1.0/servicePrincipals', after: 1, count: 2 }], `unavailable-${where.split(' ').at(-2)}`, writerEntry);
     expect(status.state).toBe('done');
     expect(waits).toEqual([2000, 4000]);
     expectComplete(db, runId);
@@ -88,7 +97,7 @@ describe('collection under faults', () => {
   });
 
   it('asks again for a page whose connection was reset mid-body', async () => {
-    const { db, runId, status } = await collectWith([{ kind: 'reset', path: '/v1.0/applications', after: 3, count: 1 }], 'reset');
+    const { db, runId, status } = await collectWith([{ kind: 'reset', path: '/v1.0/applications', after: 3, count: 1 }], `reset-${where.split(' ').at(-2)}`, writerEntry);
     expect(status.state).toBe('done');
     expect(sim.faults.hits.filter((h) => h.kind === 'reset')).toHaveLength(1);
     expectComplete(db, runId);
@@ -96,7 +105,7 @@ describe('collection under faults', () => {
   });
 
   it('gets a new token when the current one is revoked mid-run', async () => {
-    const { db, runId, status } = await collectWith([{ kind: 'expire-token', path: '/v1.0/servicePrincipals', after: 2, count: 1 }], 'expired');
+    const { db, runId, status } = await collectWith([{ kind: 'expire-token', path: '/v1.0/servicePrincipals', after: 2, count: 1 }], `expired-${where.split(' ').at(-2)}`, writerEntry);
     expect(status.state).toBe('done');
     expect(sim.faults.hits.filter((h) => h.kind === 'expire-token')).toHaveLength(1);
     expectComplete(db, runId);
@@ -104,7 +113,7 @@ describe('collection under faults', () => {
   });
 
   it('fails a source whose page stays malformed with a clear error, keeping only whole pages, and resumes once it is fixed', async () => {
-    const { db, file, runId, status, graph } = await collectWith([{ kind: 'malformed', path: '/v1.0/applications', after: 2 }], 'malformed');
+    const { db, file, runId, status, graph } = await collectWith([{ kind: 'malformed', path: '/v1.0/applications', after: 2 }], `malformed-${where.split(' ').at(-2)}`, writerEntry);
     expect(status.state).toBe('failed');
     const apps = status.sources.find((s) => s.source === 'graph.applications')!;
     expect(apps.state).toBe('failed');
@@ -117,7 +126,28 @@ describe('collection under faults', () => {
     expect(verifyCaseFile(file).ok).toBe(true);
 
     sim.faults.clear();
-    const resumed = await runCollection({ db, readers: { graph }, clock: () => new Date(), pageSize: 10 }, { runId, environment: env.name, tenantId: sim.tenantId, account: 'a', actor: 'E', resume: true }, SOURCES);
+    const resumed = await runCollection({ db, readers: { graph }, clock: () => new Date(), pageSize: 10, writerEntry }, { runId, environment: env.name, tenantId: sim.tenantId, account: 'a', actor: 'E', resume: true }, SOURCES);
+    expect(resumed.state).toBe('done');
+    expectComplete(db, runId);
+    closeDatabase(db);
+  });
+
+  it('fails a source a page of which no store can read, storing nothing of it or after it, and resumes from it', async () => {
+    const { db, file, runId, status, graph } = await collectWith([{ kind: 'unreadable-record', path: '/v1.0/applications', after: 2, count: 1 }], `unreadable-${where.split(' ').at(-2)}`, writerEntry);
+    expect(status.state).toBe('failed');
+    const apps = status.sources.find((s) => s.source === 'graph.applications')!;
+    expect(apps.state).toBe('failed');
+    expect(apps.error).toBe(
+      "A page of applications could not be stored: application #0 cannot be read: field '(the object itself)': Invalid input: expected object, received number. " +
+        'Nothing from this page was stored; resume the collection to read it again.',
+    );
+    // The two pages before it, whole; nothing of the refused page nor of any page fetched after it.
+    expect(apps.pages).toBe(2);
+    expect(listEvidence(db, runId).filter((e) => e.source === 'graph.applications')).toHaveLength(2);
+    expect(listApplications(db, runId)).toHaveLength(20);
+    expect(verifyCaseFile(file).ok).toBe(true);
+
+    const resumed = await runCollection({ db, readers: { graph }, clock: () => new Date(), pageSize: 10, writerEntry }, { runId, environment: env.name, tenantId: sim.tenantId, account: 'a', actor: 'E', resume: true }, SOURCES);
     expect(resumed.state).toBe('done');
     expectComplete(db, runId);
     closeDatabase(db);

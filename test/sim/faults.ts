@@ -13,6 +13,8 @@ export type FaultKind =
   | 'slow'
   /** 200 with a truncated JSON body (Content-Length matches the truncated body). */
   | 'malformed'
+  /** 200 with valid JSON whose first record in `value` is not an object (a page the reader parses but no store can read). */
+  | 'unreadable-record'
   /** The access token presented is invalidated: 401 now and on every reuse; a newly issued token works. */
   | 'expire-token';
 
@@ -165,8 +167,32 @@ export class Faults {
       case 'malformed':
         cutBody(ctx.res, rule.kind, rule.bytes);
         return false;
+      case 'unreadable-record':
+        spoilFirstRecord(ctx.res);
+        return false;
     }
   }
+}
+
+/** Holds back the route's writeHead/end and replaces the first record of the JSON page's `value` with a number. */
+function spoilFirstRecord(res: ServerResponse): void {
+  const writeHead = res.writeHead.bind(res) as (status: number, headers?: OutgoingHttpHeaders) => ServerResponse;
+  const end = res.end.bind(res) as (chunk?: Buffer, cb?: () => void) => ServerResponse;
+  let status = 200;
+  let headers: OutgoingHttpHeaders = {};
+  res.writeHead = ((code: number, h?: OutgoingHttpHeaders | string) => {
+    status = code;
+    if (h && typeof h === 'object') headers = { ...h };
+    return res;
+  }) as unknown as ServerResponse['writeHead'];
+  res.end = ((chunk?: unknown) => {
+    const text = Buffer.isBuffer(chunk) ? chunk.toString('utf8') : typeof chunk === 'string' ? chunk : '';
+    const page = JSON.parse(text) as { value?: unknown[] };
+    if (Array.isArray(page.value) && page.value.length > 0) page.value[0] = 42;
+    const body = Buffer.from(JSON.stringify(page));
+    writeHead(status, { ...headers, 'Content-Length': String(body.length) });
+    return end(body);
+  }) as unknown as ServerResponse['end'];
 }
 
 /** Holds back the route's writeHead/end and sends only part of the body (then drops the connection, for 'reset'). */

@@ -1,0 +1,35 @@
+// Case writer thread: applies a collection's writes to the case file in the order they arrive, with its own connection.
+import { parentPort, workerData } from 'node:worker_threads';
+import { closeDatabase, openDatabase } from '../../db/connection';
+import { sourceNamed } from './sources';
+import { applyWrite } from './writes';
+import type { WriterReply, WriterRequest } from './writer-protocol';
+
+const port = parentPort;
+if (!port) throw new Error('writer-worker runs only as a worker thread.');
+const { caseFile } = workerData as { caseFile: string };
+const db = openDatabase(caseFile, { create: false });
+/** Sources one of whose pages was refused: their later pages are not stored, so the checkpoint stays at the refused one. */
+const refused = new Map<string, string>();
+
+port.on('message', (request: WriterRequest) => {
+  const reply = (r: WriterReply) => port.postMessage(r);
+  if (request.close) {
+    closeDatabase(db);
+    reply({ id: request.id, ok: true });
+    return;
+  }
+  const w = request.write;
+  try {
+    if (w.op === 'running') refused.delete(w.source);
+    if (w.op === 'page' && refused.has(w.source)) {
+      throw new Error(`Not stored: an earlier page of ${w.label.toLowerCase()} was refused (${refused.get(w.source)}).`);
+    }
+    applyWrite(db, w, (name) => sourceNamed(name)?.store);
+    reply({ id: request.id, ok: true });
+  } catch (err) {
+    const e = err as Error;
+    if (w.op === 'page' && !refused.has(w.source)) refused.set(w.source, e.message);
+    reply({ id: request.id, ok: false, name: e.name, message: e.message });
+  }
+});

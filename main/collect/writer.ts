@@ -1,0 +1,77 @@
+// Collection (CLI, collection worker): where a collection's writes go — applied on the collecting thread, or queued to a case writer thread so that storing a large page never holds up the next request.
+import { Worker } from 'node:worker_threads';
+import type { Database } from 'better-sqlite3';
+import { applyWrite, type CollectionWrite, type StoreFor } from './writes';
+import type { WriterReply, WriterRequest } from './writer-protocol';
+import type { WorkerEntry } from '../jobs/collect-job';
+
+export interface CaseWriter {
+  /** Applies writes in the order they were made; resolves when this one is committed, rejects when it was refused. */
+  write(w: CollectionWrite): Promise<void>;
+  /** After every write has settled: releases the writer (and its connection). */
+  close(): Promise<void>;
+}
+
+/**
+ * Writes on the calling thread, each as it is made: the case holds a page before the next request is sent.
+ * Used when no case writer thread is available (tests that drive the engine directly).
+ */
+export function inlineWriter(db: Database, storeFor: StoreFor): CaseWriter {
+  return {
+    write: (w) => {
+      try {
+        applyWrite(db, w, storeFor);
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+/**
+ * Writes on a thread of their own with their own connection to the case file, in order. The collecting thread
+ * keeps sending requests (the identity reports' pacing depends on it) while pages are hashed, compressed and stored;
+ * it reads the case (progress, checkpoints) through its own connection, which WAL keeps consistent.
+ */
+export function threadWriter(caseFile: string, entry: WorkerEntry): CaseWriter {
+  const worker = new Worker(entry.file, { workerData: { caseFile }, execArgv: entry.execArgv });
+  const waiting = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  let nextId = 1;
+  let stopped: Error | null = null;
+  const failAll = (err: Error) => {
+    stopped ??= err;
+    for (const w of waiting.values()) w.reject(stopped);
+    waiting.clear();
+  };
+  worker.on('message', (reply: WriterReply) => {
+    const w = waiting.get(reply.id);
+    waiting.delete(reply.id);
+    if (!w) return;
+    if (reply.ok) w.resolve();
+    else w.reject(Object.assign(new Error(reply.message), { name: reply.name }));
+  });
+  worker.on('error', (err) => failAll(new Error(`The case writer stopped: ${err.message}. What was stored is kept; resume the collection.`)));
+  worker.on('exit', (code) => failAll(new Error(`The case writer stopped unexpectedly (exit code ${code}). What was stored is kept; resume the collection.`)));
+  return {
+    write(w) {
+      if (stopped) return Promise.reject(stopped);
+      const id = nextId++;
+      return new Promise<void>((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        worker.postMessage({ id, write: w } satisfies WriterRequest);
+      });
+    },
+    async close() {
+      if (stopped) return;
+      const id = nextId++;
+      await new Promise<void>((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        worker.postMessage({ id, close: true } satisfies WriterRequest);
+      });
+      stopped = new Error('The case writer is closed.');
+      await worker.terminate();
+    },
+  };
+}
