@@ -35,7 +35,7 @@ const damaged = (message: string) => new CaseFileError('damaged', message);
 export function ualRawReader(db: Database, opts: UalRawReaderOptions = {}): UalRawReader {
   const keep = Math.max(1, opts.pages ?? 2);
   const pages = new Map<number, unknown[]>();
-  const bodyOf = db.prepare('SELECT body_gz FROM evidence WHERE id = ?').pluck();
+  const bodyOf = db.prepare('SELECT body_gz, size FROM evidence WHERE id = ?');
 
   function page(evidenceId: number): unknown[] {
     const cached = pages.get(evidenceId);
@@ -44,11 +44,13 @@ export function ualRawReader(db: Database, opts: UalRawReaderOptions = {}): UalR
       pages.set(evidenceId, cached); // most recently used last
       return cached;
     }
-    const gz = bodyOf.get(evidenceId) as Buffer | undefined;
-    if (gz === undefined) throw damaged(`Evidence ${evidenceId}, the page holding Unified Audit Log records, is missing from the case.`);
+    const row = bodyOf.get(evidenceId) as { body_gz: Buffer; size: number } | undefined;
+    if (row === undefined) throw damaged(`Evidence ${evidenceId}, the page holding Unified Audit Log records, is missing from the case.`);
     let body: unknown;
     try {
-      body = JSON.parse(gunzipSync(gz).toString('utf8'));
+      // Output in one chunk of the recorded size (capped): about half the time of zlib's 16 KiB default on an 8 MB page.
+      const chunkSize = Math.min(Math.max(64, row.size), 64 * 1024 * 1024);
+      body = JSON.parse(gunzipSync(row.body_gz, { chunkSize }).toString('utf8'));
     } catch (err) {
       throw damaged(`Evidence ${evidenceId} should hold a page of Unified Audit Log records but is not readable JSON (${(err as Error).message}); "peregrine verify" checks it against its sha256.`);
     }
