@@ -23,7 +23,7 @@ import type { DetectionReport } from '../preload/contract';
 import type { Rule } from '../main/detect/types';
 
 /** Bump when the case builder changes: cached cases built by an older builder are rebuilt. */
-const BUILDER_VERSION = 1;
+const BUILDER_VERSION = 2;
 const DAY = 24 * 60 * 60 * 1000;
 const TARGET_MS = 10_000;
 const GRAPH_PAGE = 1_000;
@@ -285,7 +285,7 @@ async function buildCase(k: Knobs, files: CacheFiles): Promise<BuildInfo> {
     for (const page of chunks((function* () { for (const r of ual) if (!skip.has(r.Identity)) yield r; })(), UAL_CALL)) {
       const rows = page.map((r, i) => searchRow(r, counts.unifiedAudit + i + 1, ualTotal, derivedGuid(`runspace|${sessionId}`)));
       const request = JSON.stringify({ CmdletInput: { CmdletName: 'Search-UnifiedAuditLog', Parameters: { StartDate: window.from, EndDate: window.to, SessionId: sessionId, SessionCommand: 'ReturnLargeSet', ResultSize: UAL_CALL } } });
-      storePage('exo.unifiedAuditLog', ualUrl, 'POST', { '@odata.context': `${sim.url}/adminapi/beta/$metadata#Collection(Exchange.GenericHashTable)`, value: rows }, request, (ev) => insertUnifiedAuditRecords(db, runId, ev, rows));
+      storePage('exo.unifiedAuditLog', ualUrl, 'POST', { '@odata.context': `${sim.url}/adminapi/beta/$metadata#Collection(Exchange.GenericHashTable)`, value: rows }, request, (ev) => insertUnifiedAuditRecords(db, runId, ev, rows, { rawInEvidence: true }));
       counts.unifiedAudit += rows.length;
       if (counts.unifiedAudit % 100_000 < UAL_CALL) progress();
     }

@@ -4,11 +4,20 @@ import { CaseFileError, EntityShapeError } from '../errors';
 import { parseDirectoryAudit } from '../normalize/directoryAudit';
 import { LogRecordError, type NormalizedEvent } from '../normalize/record';
 import { parseSignIn } from '../normalize/signin';
-import { parseUnifiedAudit } from '../normalize/unifiedAudit';
+import { parseUnifiedAudit, type UnifiedAuditRow } from '../normalize/unifiedAudit';
 
 export interface LogInsertOptions {
   /** The objects are portal CSV rows (column names with " [UTC]", values all text). */
   csv?: boolean;
+}
+
+export interface UnifiedAuditInsertOptions extends LogInsertOptions {
+  /**
+   * The objects are exactly the `value` list of this evidence page's JSON body, as a collected Search-UnifiedAuditLog
+   * page is: each row then keeps `raw` NULL and its `page_index` in that list, and the record is read from the page
+   * (db/queries/ualRaw.ts). Without it (an imported file) the record is kept inline as `raw`.
+   */
+  rawInEvidence?: boolean;
 }
 
 /**
@@ -75,15 +84,15 @@ function storeRecords<R extends { id: string }>(
   source: string,
   parsed: { row: R; event: NormalizedEvent | null }[],
   upsert: { get: (params: Record<string, unknown>) => unknown },
-  columns: (row: R) => Record<string, unknown>,
+  columns: (row: R, index: number) => Record<string, unknown>,
 ): number {
   db.transaction(() => {
     checkEvidenceRun(db, runId, evidenceId);
     const writeEvent = eventWriter(db, runId, evidenceId);
-    for (const { row, event } of parsed) {
-      const rowId = upsert.get({ ...row, runId, evidenceId, ...columns(row) }) as number;
+    parsed.forEach(({ row, event }, index) => {
+      const rowId = upsert.get({ ...row, runId, evidenceId, ...columns(row, index) }) as number;
       writeEvent(event, source, row.id, rowId);
-    }
+    });
   })();
   return parsed.length;
 }
@@ -137,20 +146,32 @@ export function insertDirectoryAudits(db: Database, runId: string, evidenceId: n
   return storeRecords(db, runId, evidenceId, 'directory_audit', parsed, upsert, (row) => ({ targets: json(row.targets), raw: json(row.raw) }));
 }
 
-/** As insertSignIns, for Unified Audit Log records (Search-UnifiedAuditLog rows, Management Activity API, OfficeActivity). */
-export function insertUnifiedAuditRecords(db: Database, runId: string, evidenceId: number, objects: unknown[], opts: LogInsertOptions = {}): number {
+/**
+ * As insertSignIns, for Unified Audit Log records (Search-UnifiedAuditLog rows, Management Activity API, OfficeActivity).
+ * With `rawInEvidence` the rows point into the evidence page instead of copying each record (see the option).
+ */
+export function insertUnifiedAuditRecords(
+  db: Database, runId: string, evidenceId: number, objects: unknown[], opts: UnifiedAuditInsertOptions = {},
+): number {
+  if (opts.rawInEvidence && opts.csv) {
+    throw new CaseFileError('invalid_input', `Evidence ${evidenceId}: portal CSV rows are not a JSON page's "value" list; their records are kept inline.`);
+  }
   const parsed = parsePage(objects, evidenceId, (o, i) => parseUnifiedAudit(o, i, opts));
   const upsert = db.prepare(
     `INSERT INTO ual_record (run_id, id, evidence_id, created_at, record_type, workload, raw_operation, operation, result_status,
-       user_id, app_id, client_ip, object_id, parameters, raw)
+       user_id, app_id, client_ip, object_id, parameters, raw, page_index)
      VALUES (@runId, @id, @evidenceId, @createdAt, @recordType, @workload, @rawOperation, @operation, @resultStatus,
-       @userId, @appId, @clientIp, @objectId, @parameters, @raw)
+       @userId, @appId, @clientIp, @objectId, @parameters, @raw, @pageIndex)
      ON CONFLICT (run_id, id) DO UPDATE SET
        evidence_id = excluded.evidence_id, created_at = excluded.created_at, record_type = excluded.record_type,
        workload = excluded.workload, raw_operation = excluded.raw_operation, operation = excluded.operation,
        result_status = excluded.result_status, user_id = excluded.user_id, app_id = excluded.app_id,
-       client_ip = excluded.client_ip, object_id = excluded.object_id, parameters = excluded.parameters, raw = excluded.raw
+       client_ip = excluded.client_ip, object_id = excluded.object_id, parameters = excluded.parameters, raw = excluded.raw,
+       page_index = excluded.page_index
      RETURNING row_id`,
   ).pluck();
-  return storeRecords(db, runId, evidenceId, 'ual', parsed, upsert, (row) => ({ parameters: json(row.parameters), raw: json(row.raw) }));
+  const columns = opts.rawInEvidence
+    ? (row: UnifiedAuditRow, index: number) => ({ parameters: json(row.parameters), raw: null, pageIndex: index })
+    : (row: UnifiedAuditRow) => ({ parameters: json(row.parameters), raw: json(row.raw), pageIndex: null });
+  return storeRecords(db, runId, evidenceId, 'ual', parsed, upsert, columns);
 }

@@ -134,7 +134,7 @@ function unifiedAuditLog(): CollectionSource {
     label: 'Unified Audit Log',
     service: 'exchange',
     windowed: true,
-    store: (db, runId, ev, rows) => void insertUnifiedAuditRecords(db, runId, ev, rows),
+    store: (db, runId, ev, rows) => void insertUnifiedAuditRecords(db, runId, ev, rows, { rawInEvidence: true }),
     fetch: async (readers, cursor, ctx) => {
       if (!readers.exchange) throw new Error('Not signed in to Exchange Online.');
       if (!ctx.window) throw new Error('The Unified Audit Log needs a time window.');

@@ -3,6 +3,7 @@ import type { Database } from 'better-sqlite3';
 import { getOrganization, listApplications, listServicePrincipals, type ApplicationRecord, type ServicePrincipalRecord } from '../../db/queries/directory';
 import { listObjects, type TenantObjectRecord } from '../../db/queries/objects';
 import type { CollectionRun } from '../../db/queries/runs';
+import { ualRawReader, type UalRawRef } from '../../db/queries/ualRaw';
 import type { FindingObject } from '../../preload/contract';
 
 /** Property changes of a directory audit target (Graph modifiedProperties, UAL ModifiedProperties), values unquoted. */
@@ -119,7 +120,6 @@ interface AuditRow {
   actor_app_id: string | null;
   actor_ip: string | null;
   targets: string;
-  raw: string;
 }
 
 export function createContext(db: Database, run: CollectionRun): DetectContext {
@@ -177,7 +177,7 @@ function readDirectoryActivity(db: Database, runId: string): DirectoryActivity[]
   const out: DirectoryActivity[] = [];
   const audits = db
     .prepare(
-      `SELECT e.id AS event_id, e.at, e.operation, e.result, e.actor_user, e.actor_app_id, e.actor_ip, d.targets, '{}' AS raw
+      `SELECT e.id AS event_id, e.at, e.operation, e.result, e.actor_user, e.actor_app_id, e.actor_ip, d.targets
        FROM directory_audit d CROSS JOIN event e ON e.run_id = d.run_id AND e.source = 'directory_audit' AND e.record_id = d.id
        WHERE d.run_id = ?`,
     )
@@ -201,13 +201,16 @@ function readDirectoryActivity(db: Database, runId: string): DirectoryActivity[]
   // The Unified Audit Log's copy of directory changes (RecordType 8): the only directory history older than Graph's 30 days.
   const mirrors = db
     .prepare(
-      `SELECT e.id AS event_id, e.at, e.operation, e.result, e.actor_user, e.actor_app_id, e.actor_ip, '[]' AS targets, u.raw
+      `SELECT e.id AS event_id, e.at, e.operation, e.result, e.actor_user, e.actor_app_id, e.actor_ip, '[]' AS targets,
+         u.raw, u.evidence_id, u.page_index
        FROM ual_record u CROSS JOIN event e ON e.run_id = u.run_id AND e.source = 'ual' AND e.record_id = u.id
        WHERE u.run_id = ? AND u.record_type = 'AzureActiveDirectory'`,
     )
-    .all(runId) as AuditRow[];
-  for (const m of mirrors) {
-    const raw = JSON.parse(m.raw) as Record<string, unknown>;
+    .all(runId) as (AuditRow & UalRawRef)[];
+  // A collected record is read from its evidence page, each page once.
+  const records = ualRawReader(db).readAll(mirrors);
+  for (const [i, m] of mirrors.entries()) {
+    const raw = records[i]!;
     const data = typeof raw.AuditData === 'string' ? (JSON.parse(raw.AuditData) as Record<string, unknown>) : raw;
     const target = Array.isArray(data.Target) ? (data.Target as { ID?: unknown; Type?: unknown }[]) : [];
     const ids = target.flatMap((t) => (typeof t.ID === 'string' && GUID.test(t.ID) ? [t.ID.toLowerCase()] : []));

@@ -5,6 +5,7 @@ import type { SimHandle } from '../sim/server';
 import { listApplications, listServicePrincipals } from '../../db/queries/directory';
 import { listObjects } from '../../db/queries/objects';
 import { listSources } from '../../db/queries/sources';
+import { ualRawReader, type UalRawRef } from '../../db/queries/ualRaw';
 import { collectedCase, type CollectedCase } from '../support/collected-case';
 
 const ids = (db: Database, sql: string, runId: string) => new Set(db.prepare(sql).pluck().all(runId) as string[]);
@@ -56,6 +57,15 @@ describe.each(['contoso', 'fabrikam'] as const)('a full collection of the %s sce
     const sources = Object.fromEntries(listSources(db, runId).map((s) => [s.source, s]));
     expect(sources['graph.signIns']!.records).toBe(logs.counts.signIns);
     expect(sources['exo.unifiedAuditLog']!.truncated).toBe(false);
+  });
+
+  it('keeps each Unified Audit Log record once, in its evidence page, where its row points', () => {
+    const rows = db.prepare('SELECT id, raw, evidence_id, page_index FROM ual_record WHERE run_id = ?').all(runId) as (UalRawRef & { id: string })[];
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.filter((r) => r.raw !== null || r.page_index === null)).toEqual([]);
+    const records = ualRawReader(db).readAll(rows);
+    const idOf = (r: Record<string, unknown>) => (JSON.parse(r.AuditData as string) as { Id?: string }).Id ?? r.Identity;
+    expect(rows.filter((r, i) => idOf(records[i]!) !== r.id)).toEqual([]);
   });
 
   it('holds the Exchange configuration as it is now: the attack\'s connector and rules when they are live', () => {

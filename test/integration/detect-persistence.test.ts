@@ -61,13 +61,24 @@ beforeAll(async () => {
       ClientIPAddress: app.clientIp, UserId: ordinary.userPrincipalName, AppId: '00000003-0000-0000-c000-000000000000', ClientAppId: t.attack.maliciousAppId,
       MailboxOwnerUPN: ordinary.userPrincipalName, OperationProperties: [{ Name: 'MailAccessType', Value: 'Bind' }],
     },
+    // A forwarding rule made in Outlook on the taken admin's mailbox: audited in the mailbox, not as a cmdlet.
+    {
+      CreationTime: new Date(after + 300_000).toISOString().slice(0, 19), Id: 'test-inbox-rule', Operation: 'UpdateInboxRules', OrganizationId: t.tenantId,
+      RecordType: 2, ResultStatus: 'Succeeded', UserKey: adminUser.id, UserType: 0, Version: 1, Workload: 'Exchange', ClientIPAddress: t.attack.attackerIp,
+      UserId: adminUser.userPrincipalName, MailboxOwnerUPN: adminUser.userPrincipalName,
+      OperationProperties: [
+        { Name: 'RuleOperation', Value: 'AddMailboxRule' }, { Name: 'RuleName', Value: '..' },
+        { Name: 'RuleActions', Value: JSON.stringify([{ ActionType: 'Forward', Recipients: ['collect@exfil.example'], ForwardFlags: 'None' }]) },
+      ],
+    },
   ];
   const at = new Date().toISOString();
-  const page = (source: string, body: unknown[]) =>
+  const page = (source: string, body: unknown) =>
     insertEvidence(c.db, { runId: c.runId, source, method: 'GET', url: `https://example.test/${source}`, status: 200, contentType: 'application/json', collectedAt: at, body: Buffer.from(JSON.stringify(body)) }).id;
   c.db.transaction(() => {
     insertDirectoryAudits(c.db, c.runId, page('graph.directoryAudits', audits), audits);
-    insertUnifiedAuditRecords(c.db, c.runId, page('exo.unifiedAuditLog', ual), ual);
+    // As the collector stores a UAL page: the records stay in the evidence page, and the rules read them from there.
+    insertUnifiedAuditRecords(c.db, c.runId, page('exo.unifiedAuditLog', { value: ual }), ual, { rawInEvidence: true });
   })();
   report = detect(c.db);
 }, 120_000);
@@ -107,5 +118,10 @@ describe('persistence and evasion rules', () => {
     expect(f?.severity).toBe('high');
     expect(f?.reason.toLowerCase()).toContain(ordinaryUpn.toLowerCase());
     expect(f?.events.map((e) => e.recordId)).toEqual(['test-mail-read']);
+  });
+
+  it('flags a forwarding inbox rule made in the mail client (UpdateInboxRules), naming the address', () => {
+    const f = of('mail.external-forwarding').find((x) => x.events.some((e) => e.recordId === 'test-inbox-rule'));
+    expect(f?.reason).toMatch(/inbox rule "\.\." set in the mail client at .* \(Forward\) to collect@exfil\.example/);
   });
 });

@@ -56,8 +56,9 @@ describe('migration 50', () => {
         'error_code', 'failure_reason', 'authentication_requirement', 'conditional_access_status', 'is_interactive', 'client_app_used', 'location', 'raw'],
       directory_audit: ['row_id', 'run_id', 'id', 'evidence_id', 'activity_at', 'category', 'activity_display_name', 'operation', 'result',
         'initiated_by_user_upn', 'initiated_by_user_id', 'initiated_by_app_id', 'initiated_by_app_sp_id', 'initiated_by_app_name', 'initiated_by_ip', 'targets', 'raw'],
+      // page_index: migration 120 (a collected record is read from its evidence page).
       ual_record: ['row_id', 'run_id', 'id', 'evidence_id', 'created_at', 'record_type', 'workload', 'raw_operation', 'operation', 'result_status',
-        'user_id', 'app_id', 'client_ip', 'object_id', 'parameters', 'raw'],
+        'user_id', 'app_id', 'client_ip', 'object_id', 'parameters', 'raw', 'page_index'],
       event: ['id', 'run_id', 'at', 'source', 'record_id', 'operation', 'raw_operation', 'result', 'actor_user', 'actor_app_id', 'actor_ip',
         'target_type', 'target_id', 'target_name', 'evidence_id', 'source_row_id'],
     };

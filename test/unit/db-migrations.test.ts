@@ -100,6 +100,14 @@ const promised: Record<number, MigrationPromise> = {
     indexes: ['event_byRunIdOperationActorIp', 'sign_in_byRunIdUserId'],
     triggers: [],
   },
+  120: {
+    tables: {
+      ual_record: ['row_id', 'run_id', 'id', 'evidence_id', 'created_at', 'record_type', 'workload', 'raw_operation', 'operation', 'result_status',
+        'user_id', 'app_id', 'client_ip', 'object_id', 'parameters', 'raw', 'page_index'],
+    },
+    indexes: ['ual_record_byEvidenceId', 'ual_record_byRunIdRecordType'],
+    triggers: [],
+  },
 };
 
 const names = (db: Database, type: string): string[] =>
@@ -204,5 +212,107 @@ describe('a case file from a newer Peregrine', () => {
         'Open it with Peregrine 9.9.0 or later, or update this Peregrine. The file has not been changed.',
     );
     expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+});
+
+describe('migration 120 (ual_record rebuilt so a collected record can stay in its evidence page)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-db-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const RUN = '00000000-0000-4000-8000-000000000120';
+  const record = (id: string, type: string, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ Id: id, RecordType: type, Operation: 'Op', CreationTime: '2024-05-01T10:00:00', UserId: 'ü@contoso.example', ...extra });
+  const indexesOf = (db: Database) =>
+    (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'ual_record' AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all() as string[])
+      .map((name) => ({ name, columns: (db.pragma(`index_info(${name})`) as { name: string }[]).map((c) => c.name) }));
+
+  /** A case file at schema 110 holding UAL rows with their record inline, as every file before 120 does. */
+  function caseAt110(file: string): Database {
+    const db = new BetterSqlite3(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, { migrations: migrations.filter((m) => m.version <= 110), toolVersion: 'old' });
+    db.prepare(`INSERT INTO collection_run (run_id, started_at, finished_at, state, environment, tenant_id) VALUES (?, '2024-05-02T00:00:00.000Z', '2024-05-02T01:00:00.000Z', 'done', 'test', 't')`).run(RUN);
+    const evidence = db.prepare(
+      `INSERT INTO evidence (run_id, source, method, url, status, collected_at, sha256, size, body_gz)
+       VALUES (?, 'exo.unifiedAuditLog', 'POST', 'https://outlook.office365.com/adminapi', 200, '2024-05-02T00:00:00.000Z', ?, 0, x'')`,
+    );
+    const page1 = Number(evidence.run(RUN, 'a'.repeat(64)).lastInsertRowid);
+    const page2 = Number(evidence.run(RUN, 'b'.repeat(64)).lastInsertRowid);
+    const insert = db.prepare(
+      `INSERT INTO ual_record (row_id, run_id, id, evidence_id, created_at, record_type, workload, raw_operation, operation, result_status,
+         user_id, app_id, client_ip, object_id, parameters, raw)
+       VALUES (?, ?, ?, ?, '2024-05-01T10:00:00.000Z', ?, 'Exchange', 'Op', 'op', 'True', 'u', 'app', '192.0.2.1', 'obj', ?, ?)`,
+    );
+    const event = db.prepare(
+      `INSERT INTO event (run_id, at, source, record_id, operation, raw_operation, result, evidence_id, source_row_id)
+       VALUES (?, '2024-05-01T10:00:00.000Z', 'ual', ?, 'op', 'Op', 'success', ?, ?)`,
+    );
+    // row_ids with gaps (a resumed run's upserts leave them): the rebuild must keep each one.
+    const rows: [number, string, number, string, string][] = [
+      [3, 'r1', page1, 'ExchangeAdmin', '[{"Name":"Identity","Value":"Ran_abcde"}]'],
+      [7, 'r2', page1, 'AzureActiveDirectory', '[]'],
+      [42, 'r3', page2, 'ExchangeItemAggregated', '[]'],
+    ];
+    for (const [rowId, id, evidenceId, type, parameters] of rows) {
+      insert.run(rowId, RUN, id, evidenceId, type, parameters, record(id, type, { Nested: { list: [1, 2.5, null, 'x'] } }));
+      event.run(RUN, id, evidenceId, rowId);
+    }
+    return db;
+  }
+
+  it('keeps every row with its row_id, columns, inline raw and indexes, and the foreign keys hold', () => {
+    const file = path.join(dir, 'old.peregrine');
+    const old = caseAt110(file);
+    const before = old.prepare('SELECT * FROM ual_record ORDER BY row_id').all() as Record<string, unknown>[];
+    const indexesBefore = indexesOf(old);
+    old.close();
+    expect(indexesBefore.map((i) => i.name)).toEqual(['ual_record_byEvidenceId', 'ual_record_byRunIdRecordType']);
+
+    const outcomes: unknown[] = [];
+    const db = openDatabase(file, { create: false, toolVersion: 'new', onMigrated: (o) => outcomes.push(o) });
+    try {
+      expect(outcomes).toEqual([{ from: 110, to: 120, applied: [120] }]);
+      const after = db.prepare('SELECT * FROM ual_record ORDER BY row_id').all() as Record<string, unknown>[];
+      expect(after).toEqual(before.map((r) => ({ ...r, page_index: null })));
+      expect(after.map((r) => r.row_id)).toEqual([3, 7, 42]);
+      // Events still reach their records through source_row_id.
+      const joined = db.prepare(`SELECT count(*) FROM event e JOIN ual_record u ON u.row_id = e.source_row_id AND u.id = e.record_id`).pluck().get();
+      expect(joined).toBe(3);
+      expect(indexesOf(db)).toEqual(indexesBefore);
+      // The UNIQUE (run_id, id) constraint came along too.
+      const unique = (db.pragma('index_list(ual_record)') as { unique: number; origin: string }[]).filter((i) => i.origin === 'u');
+      expect(unique).toHaveLength(1);
+      expect((db.pragma('table_list') as { name: string; strict: number }[]).find((t) => t.name === 'ual_record')?.strict).toBe(1);
+      expect(names(db, 'table')).not.toContain('ual_record_new');
+      expect(db.pragma('foreign_key_check')).toEqual([]);
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      // Nothing in the schema points at ual_record with a foreign key (the rebuild runs with foreign keys on).
+      for (const table of names(db, 'table')) {
+        expect((db.pragma(`foreign_key_list(${table})`) as { table: string }[]).map((f) => f.table)).not.toContain('ual_record');
+      }
+    } finally {
+      closeDatabase(db);
+    }
+  });
+
+  it('accepts a row without raw only when it has its page index, and still checks inline raw is JSON', () => {
+    const file = path.join(dir, 'old.peregrine');
+    caseAt110(file).close();
+    const db = openDatabase(file, { create: false });
+    try {
+      const insert = db.prepare(
+        `INSERT INTO ual_record (run_id, id, evidence_id, raw_operation, operation, raw, page_index) VALUES (?, ?, 1, 'Op', 'op', ?, ?)`,
+      );
+      expect(() => insert.run(RUN, 'in-page', null, 0)).not.toThrow();
+      expect(() => insert.run(RUN, 'nowhere', null, null)).toThrow(/CHECK constraint failed/);
+      expect(() => insert.run(RUN, 'not-json', '{oops', null)).toThrow(/CHECK constraint failed/);
+      expect(() => insert.run(RUN, 'negative', null, -1)).toThrow(/CHECK constraint failed/);
+    } finally {
+      closeDatabase(db);
+    }
   });
 });

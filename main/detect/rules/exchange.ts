@@ -1,5 +1,6 @@
 // Main process / CLI / workers: Exchange Online rules — the relay connector, header-stripping transport rules, their create/remove cycles, and mail forwarded outside the tenant.
 import type { TenantObjectRecord } from '../../../db/queries/objects';
+import { ualRawReader, type UalRawRef } from '../../../db/queries/ualRaw';
 import type { FindingObject, Ioc, Severity } from '../../../preload/contract';
 import { objectRef, type DetectContext, type ExchangeCmdlet } from '../context';
 import type { Hit, Rule } from '../types';
@@ -367,13 +368,14 @@ interface MailboxRuleUpdate {
 function mailboxRuleUpdates(ctx: DetectContext): MailboxRuleUpdate[] {
   const rows = ctx.db
     .prepare(
-      `SELECT e.id, e.at, e.actor_user, u.raw FROM ual_record u CROSS JOIN event e ON e.run_id = u.run_id AND e.source = 'ual' AND e.record_id = u.id
+      `SELECT e.id, e.at, e.actor_user, u.raw, u.evidence_id, u.page_index FROM ual_record u CROSS JOIN event e ON e.run_id = u.run_id AND e.source = 'ual' AND e.record_id = u.id
        WHERE u.run_id = ? AND u.record_type IN ('ExchangeItem', 'ExchangeItemGroup', 'ExchangeAggregatedOperation') AND u.operation = 'updateinboxrules'`,
     )
-    .all(ctx.runId) as { id: number; at: string; actor_user: string | null; raw: string }[];
+    .all(ctx.runId) as ({ id: number; at: string; actor_user: string | null } & UalRawRef)[];
+  const records = ualRawReader(ctx.db).readAll(rows);
   const out: MailboxRuleUpdate[] = [];
-  for (const row of rows) {
-    const raw = JSON.parse(row.raw) as Record<string, unknown>;
+  for (const [i, row] of rows.entries()) {
+    const raw = records[i]!;
     const data = typeof raw.AuditData === 'string' ? (JSON.parse(raw.AuditData) as Record<string, unknown>) : raw;
     const props = Array.isArray(data.OperationProperties) ? (data.OperationProperties as { Name?: unknown; Value?: unknown }[]) : [];
     const value = (name: string) => props.find((p) => p.Name === name)?.Value;

@@ -1,4 +1,5 @@
 // Main process / CLI / workers: what outlives a password reset or hides the next step — sign-in methods added to taken accounts, owners added to apps, Exchange roles for apps, audit logging turned off, mail read by apps.
+import { ualRawReader, type UalRawRef } from '../../../db/queries/ualRaw';
 import type { Finding, Ioc, Severity } from '../../../preload/contract';
 import type { ExchangeCmdlet } from '../context';
 import type { Hit, Rule } from '../types';
@@ -251,15 +252,18 @@ export const mailReadByApp: Rule = {
   evaluate(ctx, prior) {
     const flaggedApps = new Set(prior.filter((f) => f.severity === 'high' || f.severity === 'critical').flatMap((f) => f.iocs.filter((i) => i.type === 'app-id').map((i) => lower(i.value))));
     if (flaggedApps.size === 0) return [];
+    // No prefilter on u.app_id: it holds AuditData.AppId before ClientAppId, and a MailItemsAccessed record made
+    // through Graph names Graph or Exchange as AppId and the flagged app only as ClientAppId.
     const rows = ctx.db
       .prepare(
-        `SELECT e.id, e.at, u.raw FROM ual_record u CROSS JOIN event e ON e.run_id = u.run_id AND e.source = 'ual' AND e.record_id = u.id
+        `SELECT e.id, e.at, u.raw, u.evidence_id, u.page_index FROM ual_record u CROSS JOIN event e ON e.run_id = u.run_id AND e.source = 'ual' AND e.record_id = u.id
          WHERE u.run_id = ? AND u.record_type IN ('ExchangeItemAggregated', 'ExchangeItem') AND u.operation = 'mailitemsaccessed'`,
       )
-      .all(ctx.runId) as { id: number; at: string; raw: string }[];
+      .all(ctx.runId) as ({ id: number; at: string } & UalRawRef)[];
+    const records = ualRawReader(ctx.db).readAll(rows);
     const perApp = new Map<string, { mailboxes: Set<string>; ids: number[] }>();
-    for (const r of rows) {
-      const raw = JSON.parse(r.raw) as Record<string, unknown>;
+    for (const [i, r] of rows.entries()) {
+      const raw = records[i]!;
       const data = typeof raw.AuditData === 'string' ? (JSON.parse(raw.AuditData) as Record<string, unknown>) : raw;
       const app = [data.ClientAppId, data.AppId].map((v) => lower(typeof v === 'string' ? v : null)).find((v) => flaggedApps.has(v));
       if (!app) continue;
