@@ -18,6 +18,7 @@ import { createGraphReader } from '../main/graph/reader';
 import { createPacer, REPORTS_LIMIT } from '../main/graph/pacer';
 import { createExchangeReader } from '../main/exchange/reader';
 import { collectTenant } from '../main/collect/sources';
+import type { CollectionTimings } from '../main/collect/engine';
 import { tsxWriterEntry } from '../main/jobs/tsx-entry';
 
 const { values } = parseArgs({
@@ -154,8 +155,9 @@ try {
   const simCpuBefore = cpuMsOf(sim.child.pid);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
+  const timings: CollectionTimings = { writerBusyMs: 0, writes: 0, sources: {} };
   const status = await collectTenant(
-    { db, readers: { graph, exchange }, clock: () => new Date(), ...(values['inline-writer'] ? {} : { writerEntry: tsxWriterEntry() }) },
+    { db, readers: { graph, exchange }, clock: () => new Date(), timings, ...(values['inline-writer'] ? {} : { writerEntry: tsxWriterEntry() }) },
     { runId: crypto.randomUUID(), environment: env.name, tenantId: account.tenantId, account: admin, actor: 'bench', window: { from: logs.window.from, to: logs.window.to } },
   );
   const runMs = performance.now() - started;
@@ -199,6 +201,10 @@ try {
     ratioOfReportSpanToFloor: floorMs ? Number((reportSpanMs / floorMs).toFixed(3)) : null,
     ratioOfRunToFloor: floorMs ? Number((runMs / floorMs).toFixed(3)) : null,
     collector: { peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), cpuMsDuringRun: Math.round((cpu.user + cpu.system) / 1000) },
+    // Where the time went: the writer's busy time (on its own thread unless --inline-writer), and per source the time
+    // spent waiting for pages and for the writer to take more.
+    writer: { thread: !values['inline-writer'], writes: timings.writes, busyMs: timings.writerBusyMs },
+    sourceTimings: Object.fromEntries(Object.entries(timings.sources).map(([s, t]) => [s, { pages: t.pages, fetchMs: Math.round(t.fetchMs), waitedForWriterMs: Math.round(t.waitedForWriterMs) }])),
     simulator: {
       process: 'separate (test/sim/cli.ts)',
       startMs: Math.round(simStartMs),

@@ -15,7 +15,8 @@ export interface UnifiedAuditInsertOptions extends LogInsertOptions {
   /**
    * The objects are exactly the `value` list of this evidence page's JSON body, as a collected Search-UnifiedAuditLog
    * page is: each row then keeps `raw` NULL and its `page_index` in that list, and the record is read from the page
-   * (db/queries/ualRaw.ts). Without it (an imported file) the record is kept inline as `raw`.
+   * (db/queries/ualRaw.ts) — except the records every detection run reads (readOnEveryDetection), which keep both.
+   * Without it (an imported file) the record is kept inline as `raw`.
    */
   rawInEvidence?: boolean;
 }
@@ -147,6 +148,15 @@ export function insertDirectoryAudits(db: Database, runId: string, evidenceId: n
 }
 
 /**
+ * Records every detection run reads whole, whatever the findings: the log's copies of directory changes (the only
+ * directory history older than Graph's 30 days) and mailbox rule updates. A page row of these also keeps its record
+ * inline, so detection does not inflate every page of a large log to find the few it needs (about 2% of a tenant's log).
+ */
+export function readOnEveryDetection(row: Pick<UnifiedAuditRow, 'recordType' | 'operation'>): boolean {
+  return row.recordType === 'AzureActiveDirectory' || row.operation === 'updateinboxrules';
+}
+
+/**
  * As insertSignIns, for Unified Audit Log records (Search-UnifiedAuditLog rows, Management Activity API, OfficeActivity).
  * With `rawInEvidence` the rows point into the evidence page instead of copying each record (see the option).
  */
@@ -171,7 +181,7 @@ export function insertUnifiedAuditRecords(
      RETURNING row_id`,
   ).pluck();
   const columns = opts.rawInEvidence
-    ? (row: UnifiedAuditRow, index: number) => ({ parameters: json(row.parameters), raw: null, pageIndex: index })
+    ? (row: UnifiedAuditRow, index: number) => ({ parameters: json(row.parameters), raw: readOnEveryDetection(row) ? json(row.raw) : null, pageIndex: index })
     : (row: UnifiedAuditRow) => ({ parameters: json(row.parameters), raw: json(row.raw), pageIndex: null });
   return storeRecords(db, runId, evidenceId, 'ual', parsed, upsert, columns);
 }

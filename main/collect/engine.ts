@@ -71,6 +71,16 @@ export interface CollectDeps {
   pageSize?: number;
   /** Store pages on a case writer thread (its code); without it they are stored on this thread, each before the next request. */
   writerEntry?: WorkerEntry;
+  /** Filled in as the run goes, for the benchmark: where the time went. */
+  timings?: CollectionTimings;
+}
+
+export interface CollectionTimings {
+  /** Time spent applying writes (on the writer thread when there is one). */
+  writerBusyMs: number;
+  writes: number;
+  /** Per source: time waiting for pages to come back, and waiting for the writer to take more (two pages in flight). */
+  sources: Record<string, { fetchMs: number; waitedForWriterMs: number; pages: number }>;
 }
 
 export interface CollectTarget {
@@ -124,6 +134,10 @@ export async function runCollection(deps: CollectDeps, target: CollectTarget, so
     return await collectAll(deps, target, sources, writer);
   } finally {
     await writer.close();
+    if (deps.timings) {
+      deps.timings.writerBusyMs = Math.round(writer.stats.busyMs);
+      deps.timings.writes = writer.stats.writes;
+    }
   }
 }
 
@@ -150,8 +164,11 @@ async function collectAll(deps: CollectDeps, target: CollectTarget, sources: rea
       const window = record.windowFrom && record.windowTo ? { from: record.windowFrom, to: record.windowTo } : null;
       const onRetry = () => void writer.write({ op: 'retry', runId, source: spec.source }).catch(() => undefined);
       const ctx: FetchContext = { db, runId, pageSize: deps.pageSize ?? 999, window, scope: record.scope, signal: deps.signal, onRetry };
+      const timing = deps.timings ? (deps.timings.sources[spec.source] ??= { fetchMs: 0, waitedForWriterMs: 0, pages: 0 }) : null;
       while (more) {
+        let t = performance.now();
         const page = await spec.fetch(readers, cursor, ctx);
+        if (timing) timing.fetchMs += performance.now() - t;
         if (refused) throw refused;
         const stored = writer.write({
           op: 'page',
@@ -172,7 +189,12 @@ async function collectAll(deps: CollectDeps, target: CollectTarget, sources: rea
           },
         });
         inFlight.push(stored.then(emit, (err: Error) => void (refused ??= err)));
+        t = performance.now();
         while (inFlight.length >= PAGES_IN_FLIGHT) await inFlight.shift();
+        if (timing) {
+          timing.waitedForWriterMs += performance.now() - t;
+          timing.pages++;
+        }
         if (refused) throw refused;
         cursor = page.next;
         more = cursor !== null;

@@ -16,20 +16,21 @@ port.on('message', (request: WriterRequest) => {
   const reply = (r: WriterReply) => port.postMessage(r);
   if (request.close) {
     closeDatabase(db);
-    reply({ id: request.id, ok: true });
+    reply({ id: request.id, ok: true, ms: 0 });
     return;
   }
   const w = request.write;
+  const started = performance.now();
   try {
     if (w.op === 'running') refused.delete(w.source);
     if (w.op === 'page' && refused.has(w.source)) {
       throw new Error(`Not stored: an earlier page of ${w.label.toLowerCase()} was refused (${refused.get(w.source)}).`);
     }
     applyWrite(db, w, (name) => sourceNamed(name)?.store);
-    reply({ id: request.id, ok: true });
+    reply({ id: request.id, ok: true, ms: performance.now() - started });
   } catch (err) {
     const e = err as Error;
     if (w.op === 'page' && !refused.has(w.source)) refused.set(w.source, e.message);
-    reply({ id: request.id, ok: false, name: e.name, message: e.message });
+    reply({ id: request.id, ok: false, name: e.name, message: e.message, ms: performance.now() - started });
   }
 });

@@ -10,6 +10,13 @@ export interface CaseWriter {
   write(w: CollectionWrite): Promise<void>;
   /** After every write has settled: releases the writer (and its connection). */
   close(): Promise<void>;
+  /** Writes applied and the time they took where they were applied. */
+  readonly stats: WriterStats;
+}
+
+export interface WriterStats {
+  writes: number;
+  busyMs: number;
 }
 
 /**
@@ -17,13 +24,19 @@ export interface CaseWriter {
  * Used when no case writer thread is available (tests that drive the engine directly).
  */
 export function inlineWriter(db: Database, storeFor: StoreFor): CaseWriter {
+  const stats: WriterStats = { writes: 0, busyMs: 0 };
   return {
+    stats,
     write: (w) => {
+      const started = performance.now();
       try {
         applyWrite(db, w, storeFor);
         return Promise.resolve();
       } catch (err) {
         return Promise.reject(err as Error);
+      } finally {
+        stats.writes++;
+        stats.busyMs += performance.now() - started;
       }
     },
     close: () => Promise.resolve(),
@@ -40,6 +53,7 @@ export function threadWriter(caseFile: string, entry: WorkerEntry): CaseWriter {
   const waiting = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   let nextId = 1;
   let stopped: Error | null = null;
+  const stats: WriterStats = { writes: 0, busyMs: 0 };
   const failAll = (err: Error) => {
     stopped ??= err;
     for (const w of waiting.values()) w.reject(stopped);
@@ -49,12 +63,15 @@ export function threadWriter(caseFile: string, entry: WorkerEntry): CaseWriter {
     const w = waiting.get(reply.id);
     waiting.delete(reply.id);
     if (!w) return;
+    stats.writes++;
+    stats.busyMs += reply.ms;
     if (reply.ok) w.resolve();
     else w.reject(Object.assign(new Error(reply.message), { name: reply.name }));
   });
   worker.on('error', (err) => failAll(new Error(`The case writer stopped: ${err.message}. What was stored is kept; resume the collection.`)));
   worker.on('exit', (code) => failAll(new Error(`The case writer stopped unexpectedly (exit code ${code}). What was stored is kept; resume the collection.`)));
   return {
+    stats,
     write(w) {
       if (stopped) return Promise.reject(stopped);
       const id = nextId++;

@@ -5,6 +5,7 @@ import type { SimHandle } from '../sim/server';
 import { listApplications, listServicePrincipals } from '../../db/queries/directory';
 import { listObjects } from '../../db/queries/objects';
 import { listSources } from '../../db/queries/sources';
+import { readOnEveryDetection } from '../../db/queries/logs';
 import { ualRawReader, type UalRawRef } from '../../db/queries/ualRaw';
 import { collectedCase, type CollectedCase } from '../support/collected-case';
 
@@ -59,13 +60,21 @@ describe.each(['contoso', 'fabrikam'] as const)('a full collection of the %s sce
     expect(sources['exo.unifiedAuditLog']!.truncated).toBe(false);
   });
 
-  it('keeps each Unified Audit Log record once, in its evidence page, where its row points', () => {
-    const rows = db.prepare('SELECT id, raw, evidence_id, page_index FROM ual_record WHERE run_id = ?').all(runId) as (UalRawRef & { id: string })[];
+  it('keeps each Unified Audit Log record in its evidence page, where its row points; inline too only those every detection run reads', () => {
+    const rows = db.prepare('SELECT id, raw, evidence_id, page_index, record_type, operation FROM ual_record WHERE run_id = ?').all(runId) as
+      (UalRawRef & { id: string; record_type: string | null; operation: string })[];
     expect(rows.length).toBeGreaterThan(0);
-    expect(rows.filter((r) => r.raw !== null || r.page_index === null)).toEqual([]);
-    const records = ualRawReader(db).readAll(rows);
+    expect(rows.filter((r) => r.page_index === null)).toEqual([]);
+    const inline = rows.filter((r) => r.raw !== null);
+    expect(inline.filter((r) => !readOnEveryDetection({ recordType: r.record_type, operation: r.operation }))).toEqual([]);
+    expect(rows.filter((r) => r.raw === null && readOnEveryDetection({ recordType: r.record_type, operation: r.operation }))).toEqual([]);
+    expect(inline.length).toBeGreaterThan(0);
+    expect(inline.length).toBeLessThan(rows.length / 2);
+    // Every record read from its page (inline copies ignored): the row's id, and the inline copy is the page's record.
+    const records = ualRawReader(db).readAll(rows.map((r) => ({ ...r, raw: null })));
     const idOf = (r: Record<string, unknown>) => (JSON.parse(r.AuditData as string) as { Id?: string }).Id ?? r.Identity;
     expect(rows.filter((r, i) => idOf(records[i]!) !== r.id)).toEqual([]);
+    expect(rows.filter((r, i) => r.raw !== null && r.raw !== JSON.stringify(records[i]))).toEqual([]);
   });
 
   it('holds the Exchange configuration as it is now: the attack\'s connector and rules when they are live', () => {

@@ -9,7 +9,7 @@ import { closeDatabase, openDatabase } from '../../db/connection';
 import { CaseFileError } from '../../db/errors';
 import { decodeText, jsonRecords } from '../../db/normalize/text';
 import { getEvidence, insertEvidence } from '../../db/queries/evidence';
-import { insertUnifiedAuditRecords } from '../../db/queries/logs';
+import { insertUnifiedAuditRecords, readOnEveryDetection } from '../../db/queries/logs';
 import { startRun } from '../../db/queries/runs';
 import { ualRawReader, type UalRawRef } from '../../db/queries/ualRaw';
 import { evidenceRecord } from '../../main/detect/records';
@@ -60,17 +60,22 @@ const refs = (where = '1 = 1', ...params: unknown[]) =>
   db.prepare(`SELECT id, row_id, raw, evidence_id, page_index FROM ual_record WHERE ${where} ORDER BY row_id`).all(...params) as (UalRawRef & { id: string; row_id: number })[];
 
 describe('a collected Unified Audit Log page', () => {
-  it('keeps raw NULL and each row\'s index in the page; the reader returns exactly what the page holds', () => {
+  it('keeps each row\'s index in the page, and raw NULL but for what every detection run reads; the reader returns exactly what the page holds', () => {
     const rows = fixture('ual-search-rows.utf16.json');
     const { evidenceId } = collectPage(rows);
     const stored = refs();
     expect(stored).toHaveLength(rows.length);
-    expect(stored.every((r) => r.raw === null && r.evidence_id === evidenceId)).toBe(true);
+    expect(stored.every((r) => r.evidence_id === evidenceId)).toBe(true);
+    const kinds = db.prepare('SELECT record_type AS recordType, operation, raw IS NOT NULL AS inline FROM ual_record ORDER BY row_id').all() as { recordType: string | null; operation: string; inline: number }[];
+    expect(kinds.map((k) => k.inline === 1)).toEqual(kinds.map((k) => readOnEveryDetection(k)));
+    // The fixture holds both kinds.
+    expect(new Set(kinds.map((k) => k.inline))).toEqual(new Set([0, 1]));
     expect(stored.map((r) => r.page_index)).toEqual(rows.map((_, i) => i));
 
     const value = pageValue(evidenceId);
     const reader = ualRawReader(db);
     for (const r of stored) expect(JSON.stringify(reader.read(r))).toBe(JSON.stringify(value[r.page_index!]));
+    for (const r of stored) expect(JSON.stringify(reader.read({ ...r, raw: null }))).toBe(JSON.stringify(value[r.page_index!]));
     expect(reader.readAll(stored).map((o) => JSON.stringify(o))).toEqual(stored.map((r) => JSON.stringify(value[r.page_index!])));
   });
 
