@@ -2,8 +2,9 @@
 // Shipped migrations are never edited (DESIGN.md): add a new numbered module instead.
 
 // A Search-UnifiedAuditLog page is stored as evidence exactly as received ({"value":[...rows]}); copying each row into
-// ual_record.raw doubled the case (about 1.7 KB a row). A collected row now leaves `raw` NULL and keeps `page_index`,
-// its position in the page's `value` list; imported records (whose evidence is the imported file) keep `raw` inline.
+// ual_record.raw doubled the case (about 1.7 KB a row). A collected row now keeps `page_index`, its position in the
+// page's `value` list, and leaves `raw` NULL unless every detection run reads it (db/queries/logs.ts,
+// readOnEveryDetection); imported records (whose evidence is the imported file) keep `raw` inline and no page_index.
 // db/queries/ualRaw.ts reads either. Rows already in the case keep their inline `raw`.
 //
 // SQLite cannot relax NOT NULL in place, so the table is rebuilt (https://www.sqlite.org/lang_altertable.html, "Making
@@ -29,7 +30,7 @@ CREATE TABLE ual_record_new (
   object_id     TEXT,
   parameters    TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(parameters)),
   raw           TEXT CHECK (raw IS NULL OR json_valid(raw)),
-  -- Index of the record in the evidence page's "value" list; NULL when raw is inline.
+  -- Index of the record in the evidence page's "value" list; NULL for an imported record (raw inline).
   page_index    INTEGER CHECK (page_index IS NULL OR page_index >= 0),
   UNIQUE (run_id, id),
   CHECK (raw IS NOT NULL OR page_index IS NOT NULL)
