@@ -53,29 +53,52 @@ function checkEvidenceRun(db: Database, runId: string, evidenceId: number): void
 const json = (v: unknown): string => JSON.stringify(v);
 const bool = (v: boolean | null): number | null => (v === null ? null : v ? 1 : 0);
 
-/** Upsert keyed by (run_id, source, record_id): a page read again on resume updates its events in place. */
+type ColumnParams = readonly (readonly [column: string, param: string])[];
+
+/**
+ * Inserts a row, or updates the one already there under the same key (a page read again on resume), returning its
+ * rowid. Not an UPSERT: SQLite gives a statement that may update after it started writing a statement journal, and
+ * for a record written into a dozen indexes inside a page's transaction that journal spills to a temporary file —
+ * record after record, most of a large collection's disk writes. A plain INSERT OR IGNORE needs none.
+ */
+function keyedWriter(db: Database, table: string, columns: ColumnParams, key: readonly string[]): (params: Record<string, unknown>) => number {
+  const names = columns.map(([c]) => c).join(', ');
+  const values = columns.map(([, p]) => `@${p}`).join(', ');
+  const insert = db.prepare(`INSERT OR IGNORE INTO ${table} (${names}) VALUES (${values})`);
+  const assign = (cols: ColumnParams, sep: string) => cols.map(([c, p]) => `${c} = @${p}`).join(sep);
+  const update = db
+    .prepare(`UPDATE ${table} SET ${assign(columns.filter(([c]) => !key.includes(c)), ', ')} WHERE ${assign(columns.filter(([c]) => key.includes(c)), ' AND ')} RETURNING rowid`)
+    .pluck();
+  return (params) => {
+    const info = insert.run(params);
+    if (info.changes === 1) return Number(info.lastInsertRowid);
+    const rowId = update.get(params) as number | undefined;
+    if (rowId !== undefined) return rowId;
+    // Ignored for another reason than its key (a CHECK or NOT NULL): the plain INSERT says which.
+    db.prepare(`INSERT INTO ${table} (${names}) VALUES (${values})`).run(params);
+    throw new Error(`A ${table} row was neither inserted nor found under its key.`);
+  };
+}
+
+const EVENT_COLUMNS: ColumnParams = [
+  ['run_id', 'runId'], ['at', 'at'], ['source', 'source'], ['record_id', 'recordId'], ['operation', 'operation'], ['raw_operation', 'rawOperation'],
+  ['result', 'result'], ['actor_user', 'actorUser'], ['actor_app_id', 'actorAppId'], ['actor_ip', 'actorIp'], ['target_type', 'targetType'],
+  ['target_id', 'targetId'], ['target_name', 'targetName'], ['evidence_id', 'evidenceId'], ['source_row_id', 'sourceRowId'],
+];
+
+/** Keyed by (run_id, source, record_id): a page read again on resume updates its events in place. */
 function eventWriter(db: Database, runId: string, evidenceId: number) {
-  const upsert = db.prepare(
-    `INSERT INTO event (run_id, at, source, record_id, operation, raw_operation, result, actor_user, actor_app_id, actor_ip,
-       target_type, target_id, target_name, evidence_id, source_row_id)
-     VALUES (@runId, @at, @source, @recordId, @operation, @rawOperation, @result, @actorUser, @actorAppId, @actorIp,
-       @targetType, @targetId, @targetName, @evidenceId, @sourceRowId)
-     ON CONFLICT (run_id, source, record_id) DO UPDATE SET
-       at = excluded.at, operation = excluded.operation, raw_operation = excluded.raw_operation, result = excluded.result,
-       actor_user = excluded.actor_user, actor_app_id = excluded.actor_app_id, actor_ip = excluded.actor_ip,
-       target_type = excluded.target_type, target_id = excluded.target_id, target_name = excluded.target_name,
-       evidence_id = excluded.evidence_id, source_row_id = excluded.source_row_id`,
-  );
+  const write = keyedWriter(db, 'event', EVENT_COLUMNS, ['run_id', 'source', 'record_id']);
   const remove = db.prepare('DELETE FROM event WHERE run_id = ? AND source = ? AND record_id = ?');
   return (event: NormalizedEvent | null, source: string, recordId: string, sourceRowId: number): void => {
     // A record re-read without its time (never in practice) must not leave a stale event behind.
     if (event === null) remove.run(runId, source, recordId);
-    else upsert.run({ runId, evidenceId, sourceRowId, ...event });
+    else write({ runId, evidenceId, sourceRowId, ...event });
   };
 }
 
 /**
- * Stores one parsed page: each record's row (upserted, so a resumed run re-reading a page keeps its ids) and its
+ * Stores one parsed page: each record's row (inserted or, for a page read again on resume, updated in place, keeping its ids) and its
  * event, in one transaction with the check that the evidence belongs to this run. Returns the records stored.
  */
 function storeRecords<R extends { id: string }>(
@@ -84,14 +107,14 @@ function storeRecords<R extends { id: string }>(
   evidenceId: number,
   source: string,
   parsed: { row: R; event: NormalizedEvent | null }[],
-  upsert: { get: (params: Record<string, unknown>) => unknown },
+  write: (params: Record<string, unknown>) => number,
   columns: (row: R, index: number) => Record<string, unknown>,
 ): number {
   db.transaction(() => {
     checkEvidenceRun(db, runId, evidenceId);
     const writeEvent = eventWriter(db, runId, evidenceId);
     parsed.forEach(({ row, event }, index) => {
-      const rowId = upsert.get({ ...row, runId, evidenceId, ...columns(row, index) }) as number;
+      const rowId = write({ ...row, runId, evidenceId, ...columns(row, index) });
       writeEvent(event, source, row.id, rowId);
     });
   })();
@@ -105,20 +128,13 @@ function storeRecords<R extends { id: string }>(
  */
 export function insertSignIns(db: Database, runId: string, evidenceId: number, objects: unknown[], opts: LogInsertOptions = {}): number {
   const parsed = parsePage(objects, evidenceId, (o, i) => parseSignIn(o, i, opts));
-  const upsert = db.prepare(
-    `INSERT INTO sign_in (run_id, id, evidence_id, created_at, user_id, user_principal_name, app_id, app_display_name, ip_address,
-       error_code, failure_reason, authentication_requirement, conditional_access_status, is_interactive, client_app_used, location, raw)
-     VALUES (@runId, @id, @evidenceId, @createdAt, @userId, @userPrincipalName, @appId, @appDisplayName, @ipAddress,
-       @errorCode, @failureReason, @authenticationRequirement, @conditionalAccessStatus, @isInteractive, @clientAppUsed, @location, @raw)
-     ON CONFLICT (run_id, id) DO UPDATE SET
-       evidence_id = excluded.evidence_id, created_at = excluded.created_at, user_id = excluded.user_id,
-       user_principal_name = excluded.user_principal_name, app_id = excluded.app_id, app_display_name = excluded.app_display_name,
-       ip_address = excluded.ip_address, error_code = excluded.error_code, failure_reason = excluded.failure_reason,
-       authentication_requirement = excluded.authentication_requirement, conditional_access_status = excluded.conditional_access_status,
-       is_interactive = excluded.is_interactive, client_app_used = excluded.client_app_used, location = excluded.location, raw = excluded.raw
-     RETURNING row_id`,
-  ).pluck();
-  return storeRecords(db, runId, evidenceId, 'signin', parsed, upsert, (row) => ({
+  const write = keyedWriter(db, 'sign_in', [
+    ['run_id', 'runId'], ['id', 'id'], ['evidence_id', 'evidenceId'], ['created_at', 'createdAt'], ['user_id', 'userId'],
+    ['user_principal_name', 'userPrincipalName'], ['app_id', 'appId'], ['app_display_name', 'appDisplayName'], ['ip_address', 'ipAddress'], ['error_code', 'errorCode'],
+    ['failure_reason', 'failureReason'], ['authentication_requirement', 'authenticationRequirement'], ['conditional_access_status', 'conditionalAccessStatus'], ['is_interactive', 'isInteractive'], ['client_app_used', 'clientAppUsed'],
+    ['location', 'location'], ['raw', 'raw'],
+  ], ['run_id', 'id']);
+  return storeRecords(db, runId, evidenceId, 'signin', parsed, write, (row) => ({
     isInteractive: bool(row.isInteractive),
     location: row.location === null ? null : json(row.location),
     raw: json(row.raw),
@@ -128,23 +144,13 @@ export function insertSignIns(db: Database, runId: string, evidenceId: number, o
 /** As insertSignIns, for directory audits (Graph, AuditLogs rows or CSV, Event Hub records). */
 export function insertDirectoryAudits(db: Database, runId: string, evidenceId: number, objects: unknown[], opts: LogInsertOptions = {}): number {
   const parsed = parsePage(objects, evidenceId, (o, i) => parseDirectoryAudit(o, i, opts));
-  const upsert = db.prepare(
-    `INSERT INTO directory_audit (run_id, id, evidence_id, activity_at, category, activity_display_name, operation, result,
-       initiated_by_user_upn, initiated_by_user_id, initiated_by_app_id, initiated_by_app_sp_id, initiated_by_app_name, initiated_by_ip,
-       targets, raw)
-     VALUES (@runId, @id, @evidenceId, @activityAt, @category, @activityDisplayName, @operation, @result,
-       @initiatedByUserUpn, @initiatedByUserId, @initiatedByAppId, @initiatedByServicePrincipalId, @initiatedByAppName, @initiatedByIp,
-       @targets, @raw)
-     ON CONFLICT (run_id, id) DO UPDATE SET
-       evidence_id = excluded.evidence_id, activity_at = excluded.activity_at, category = excluded.category,
-       activity_display_name = excluded.activity_display_name, operation = excluded.operation, result = excluded.result,
-       initiated_by_user_upn = excluded.initiated_by_user_upn, initiated_by_user_id = excluded.initiated_by_user_id,
-       initiated_by_app_id = excluded.initiated_by_app_id, initiated_by_app_sp_id = excluded.initiated_by_app_sp_id,
-       initiated_by_app_name = excluded.initiated_by_app_name, initiated_by_ip = excluded.initiated_by_ip,
-       targets = excluded.targets, raw = excluded.raw
-     RETURNING row_id`,
-  ).pluck();
-  return storeRecords(db, runId, evidenceId, 'directory_audit', parsed, upsert, (row) => ({ targets: json(row.targets), raw: json(row.raw) }));
+  const write = keyedWriter(db, 'directory_audit', [
+    ['run_id', 'runId'], ['id', 'id'], ['evidence_id', 'evidenceId'], ['activity_at', 'activityAt'], ['category', 'category'],
+    ['activity_display_name', 'activityDisplayName'], ['operation', 'operation'], ['result', 'result'], ['initiated_by_user_upn', 'initiatedByUserUpn'], ['initiated_by_user_id', 'initiatedByUserId'],
+    ['initiated_by_app_id', 'initiatedByAppId'], ['initiated_by_app_sp_id', 'initiatedByServicePrincipalId'], ['initiated_by_app_name', 'initiatedByAppName'], ['initiated_by_ip', 'initiatedByIp'], ['targets', 'targets'],
+    ['raw', 'raw'],
+  ], ['run_id', 'id']);
+  return storeRecords(db, runId, evidenceId, 'directory_audit', parsed, write, (row) => ({ targets: json(row.targets), raw: json(row.raw) }));
 }
 
 /**
@@ -167,21 +173,14 @@ export function insertUnifiedAuditRecords(
     throw new CaseFileError('invalid_input', `Evidence ${evidenceId}: portal CSV rows are not a JSON page's "value" list; their records are kept inline.`);
   }
   const parsed = parsePage(objects, evidenceId, (o, i) => parseUnifiedAudit(o, i, opts));
-  const upsert = db.prepare(
-    `INSERT INTO ual_record (run_id, id, evidence_id, created_at, record_type, workload, raw_operation, operation, result_status,
-       user_id, app_id, client_ip, object_id, parameters, raw, page_index)
-     VALUES (@runId, @id, @evidenceId, @createdAt, @recordType, @workload, @rawOperation, @operation, @resultStatus,
-       @userId, @appId, @clientIp, @objectId, @parameters, @raw, @pageIndex)
-     ON CONFLICT (run_id, id) DO UPDATE SET
-       evidence_id = excluded.evidence_id, created_at = excluded.created_at, record_type = excluded.record_type,
-       workload = excluded.workload, raw_operation = excluded.raw_operation, operation = excluded.operation,
-       result_status = excluded.result_status, user_id = excluded.user_id, app_id = excluded.app_id,
-       client_ip = excluded.client_ip, object_id = excluded.object_id, parameters = excluded.parameters, raw = excluded.raw,
-       page_index = excluded.page_index
-     RETURNING row_id`,
-  ).pluck();
+  const write = keyedWriter(db, 'ual_record', [
+    ['run_id', 'runId'], ['id', 'id'], ['evidence_id', 'evidenceId'], ['created_at', 'createdAt'], ['record_type', 'recordType'],
+    ['workload', 'workload'], ['raw_operation', 'rawOperation'], ['operation', 'operation'], ['result_status', 'resultStatus'], ['user_id', 'userId'],
+    ['app_id', 'appId'], ['client_ip', 'clientIp'], ['object_id', 'objectId'], ['parameters', 'parameters'], ['raw', 'raw'],
+    ['page_index', 'pageIndex'],
+  ], ['run_id', 'id']);
   const columns = opts.rawInEvidence
     ? (row: UnifiedAuditRow, index: number) => ({ parameters: json(row.parameters), raw: readOnEveryDetection(row) ? json(row.raw) : null, pageIndex: index })
     : (row: UnifiedAuditRow) => ({ parameters: json(row.parameters), raw: json(row.raw), pageIndex: null });
-  return storeRecords(db, runId, evidenceId, 'ual', parsed, upsert, columns);
+  return storeRecords(db, runId, evidenceId, 'ual', parsed, write, columns);
 }

@@ -99,8 +99,12 @@ export interface CollectTarget {
   inboxRuleMailboxes?: string[];
 }
 
-/** Pages of one source fetched but not yet stored: the next request goes out while the writer stores the last ones. */
+/**
+ * Pages of one source fetched but not yet stored: the next request goes out while the writer stores the last ones.
+ * A throttled source may run further ahead (its pages are small and its requests must leave on time).
+ */
 const PAGES_IN_FLIGHT = 2;
+const THROTTLED_PAGES_IN_FLIGHT = 8;
 
 export async function runCollection(deps: CollectDeps, target: CollectTarget, sources: readonly CollectionSource[]): Promise<CollectionStatus> {
   const { db, clock } = deps;
@@ -190,7 +194,7 @@ async function collectAll(deps: CollectDeps, target: CollectTarget, sources: rea
         });
         inFlight.push(stored.then(emit, (err: Error) => void (refused ??= err)));
         t = performance.now();
-        while (inFlight.length >= PAGES_IN_FLIGHT) await inFlight.shift();
+        while (inFlight.length >= (spec.throttled ? THROTTLED_PAGES_IN_FLIGHT : PAGES_IN_FLIGHT)) await inFlight.shift();
         if (timing) {
           timing.waitedForWriterMs += performance.now() - t;
           timing.pages++;
