@@ -79,7 +79,7 @@ export interface CollectionTimings {
   /** Time spent applying writes (on the writer thread when there is one). */
   writerBusyMs: number;
   writes: number;
-  /** Per source: time waiting for pages to come back, and waiting for the writer to take more (two pages in flight). */
+  /** Per source: time waiting for pages to come back, and waiting for the writer to take more (a few pages run ahead of it). */
   sources: Record<string, { fetchMs: number; waitedForWriterMs: number; pages: number }>;
 }
 

@@ -81,20 +81,23 @@ export function createGraphReader(deps: GraphReaderDeps): GraphReader {
       signal,
       maxRetries,
       sleep,
-      beforeAttempt: () => deps.pacer?.admit(url, signal) ?? Promise.resolve(),
-      send: async (forceRefresh) =>
-        deps.transport({
+      // The pacer admits the request once its token is in hand, so nothing stands between its slot and the send.
+      send: async (forceRefresh) => {
+        const token = await deps.getToken({ forceRefresh });
+        await deps.pacer?.admit(url, signal);
+        return deps.transport({
           method,
           url,
           headers: {
-            authorization: `Bearer ${await deps.getToken({ forceRefresh })}`,
+            authorization: `Bearer ${token}`,
             accept: 'application/json',
             'client-request-id': crypto.randomUUID(),
             ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
           },
           body,
           signal,
-        }),
+        });
+      },
       accept: (res, lastTry) => accept(url, res, lastTry),
       fail: (res) => graphError(url, res),
       onRetry: (info) => {

@@ -14,8 +14,6 @@ export interface RetryingRequest<T> {
   signal?: AbortSignal;
   maxRetries: number;
   sleep: (ms: number) => Promise<void>;
-  /** Called before each attempt (e.g. a pacer's admission). */
-  beforeAttempt?: () => Promise<void>;
   /** Sends once; `forceRefresh` asks for a new token because the last one was refused. */
   send: (forceRefresh: boolean) => Promise<HttpResponse>;
   /** Reads a 200 answer, or asks for another try (a truncated body) unless it is the last one. */
@@ -43,7 +41,6 @@ export async function withRetries<T>(r: RetryingRequest<T>): Promise<T> {
   let forceRefresh = false;
   for (let attempt = 0; ; attempt++) {
     r.signal?.throwIfAborted();
-    await r.beforeAttempt?.();
     const wait = async (status: number, header: string | undefined) => {
       const waitMs = retryAfterMs(header, attempt);
       r.onRetry?.({ url: r.url, status, waitMs, attempt: attempt + 1 });
