@@ -3,10 +3,10 @@
 /** Identity and access reports (sign-ins, directory audits, authentication-method reports): 5 requests per 10 s per app per tenant. */
 export const REPORTS_LIMIT = { requests: 5, perMs: 10_000 } as const;
 /**
- * How far past a window's edge the next request waits. The slot is counted when a request is admitted, but it leaves
- * once the event loop gets to it: while a large page is being stored that can be 150 ms later, and Graph counts
- * arrivals. A quarter second covers that and costs 2.5% of the throttling floor; a 429 that still slips through is
- * retried after its Retry-After.
+ * How far past a window's edge the next request waits. The slot is counted when a request is admitted (with its token
+ * in hand, just before it is sent), but Graph counts arrivals, and a busy event loop or network can delay one. A
+ * quarter second covers that and costs 2.5% of the throttling floor; a 429 that still slips through is retried after
+ * its Retry-After.
  */
 export const WINDOW_MARGIN_MS = 250;
 const REPORT_PATH = /\/(v1\.0|beta)\/(auditLogs\/(signIns|directoryAudits|provisioning)|reports\/authenticationMethods)\b/;
