@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { closeDatabase, openDatabase } from '../../db/connection';
 import { sourceNamed } from './sources';
-import { applyWrite } from './writes';
+import { writeApplier } from './writes';
 import type { WriterReply, WriterRequest } from './writer-protocol';
 
 const port = parentPort;
@@ -17,8 +17,7 @@ const db = openDatabase(caseFile, { create: false });
 db.pragma('cache_size = -524288');
 db.pragma('wal_autocheckpoint = 16384');
 db.pragma('synchronous = NORMAL');
-/** Sources one of whose pages was refused: their later pages are not stored, so the checkpoint stays at the refused one. */
-const refused = new Map<string, string>();
+const apply = writeApplier(db, (name) => sourceNamed(name)?.store);
 
 port.on('message', (request: WriterRequest) => {
   const reply = (r: WriterReply) => port.postMessage(r);
@@ -30,15 +29,10 @@ port.on('message', (request: WriterRequest) => {
   const w = request.write;
   const started = performance.now();
   try {
-    if (w.op === 'running') refused.delete(w.source);
-    if (w.op === 'page' && refused.has(w.source)) {
-      throw new Error(`Not stored: an earlier page of ${w.label.toLowerCase()} was refused (${refused.get(w.source)}).`);
-    }
-    applyWrite(db, w, (name) => sourceNamed(name)?.store);
+    apply(w);
     reply({ id: request.id, ok: true, ms: performance.now() - started });
   } catch (err) {
     const e = err as Error;
-    if (w.op === 'page' && !refused.has(w.source)) refused.set(w.source, e.message);
     reply({ id: request.id, ok: false, name: e.name, message: e.message, ms: performance.now() - started });
   }
 });

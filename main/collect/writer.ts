@@ -1,7 +1,7 @@
 // Collection (CLI, collection worker): where a collection's writes go — applied on the collecting thread, or queued to a case writer thread so that storing a large page never holds up the next request.
 import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
-import { applyWrite, type CollectionWrite, type StoreFor } from './writes';
+import { writeApplier, type CollectionWrite, type StoreFor } from './writes';
 import type { WriterReply, WriterRequest } from './writer-protocol';
 import type { WorkerEntry } from '../jobs/collect-job';
 
@@ -25,12 +25,13 @@ export interface WriterStats {
  */
 export function inlineWriter(db: Database, storeFor: StoreFor): CaseWriter {
   const stats: WriterStats = { writes: 0, busyMs: 0 };
+  const apply = writeApplier(db, storeFor);
   return {
     stats,
     write: (w) => {
       const started = performance.now();
       try {
-        applyWrite(db, w, storeFor);
+        apply(w);
         return Promise.resolve();
       } catch (err) {
         return Promise.reject(err as Error);

@@ -136,3 +136,23 @@ export function applyWrite(db: Database, w: CollectionWrite, storeFor: StoreFor)
       return;
   }
 }
+
+/**
+ * Applies writes as they come, refusing every later page of a source one of whose pages was refused, so its checkpoint
+ * stays on the refused page (pages may be queued behind it before the collecting thread hears of the refusal).
+ */
+export function writeApplier(db: Database, storeFor: StoreFor): (w: CollectionWrite) => void {
+  const refused = new Map<string, string>();
+  return (w) => {
+    if (w.op === 'running') refused.delete(w.source);
+    if (w.op === 'page' && refused.has(w.source)) {
+      throw new Error(`Not stored: an earlier page of ${w.label.toLowerCase()} was refused (${refused.get(w.source)}).`);
+    }
+    try {
+      applyWrite(db, w, storeFor);
+    } catch (err) {
+      if (w.op === 'page') refused.set(w.source, (err as Error).message);
+      throw err;
+    }
+  };
+}
