@@ -28,8 +28,9 @@ describe('the rule set', () => {
 
   it('matches the campaign\'s names by pattern', () => {
     expect(campaignNameLabel('fabrikam_QzX', ['fabrikam', 'fabrikamfiber'])).toBe('fabrikam');
-    expect(campaignNameLabel('contoso_kq', ['contoso'])).toBeNull();
-    expect(campaignNameLabel('contoso_kqzz', ['contoso'])).toBeNull();
+    // Copycats: another separator, none, or two to six letters; a space or a word longer than six letters is an ordinary name.
+    for (const name of ['contoso_kq', 'contoso_kqzz', 'contoso-kqzv', 'contoso.ab', 'contosoqzx', 'Contoso_Abcdef']) expect(campaignNameLabel(name, ['contoso']), name).toBe('contoso');
+    for (const name of ['Contoso Wiki', 'contoso_abcdefg', 'contoso_k', 'contoso_ab1', 'Azure DevOps - contoso-infra']) expect(campaignNameLabel(name, ['contoso']), name).toBeNull();
     expect(campaignNameLabel('northwind_abc', ['contoso'])).toBeNull();
     expect(CAMPAIGN_CONNECTOR.test('Ran_QwErT')).toBe(true);
     expect(CAMPAIGN_CONNECTOR.test('Ran_abcd')).toBe(false);

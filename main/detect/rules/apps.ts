@@ -40,9 +40,13 @@ export const HIGH_RISK_PERMISSIONS = new Set([
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const days = (from: string | null, to: string) => (from ? Math.floor((Date.parse(to) - Date.parse(from)) / DAY_MS) : null);
 
-/** The campaign's name: the tenant's own domain label, '_', three letters. */
+/**
+ * The campaign's name: the tenant's own domain label, '_', three letters (contoso_kqz); copycats use another separator
+ * ('-', '.', none) or two to six letters (contoso-kqzv, contosoqz). A space is not a separator: "Contoso Wiki" is an
+ * ordinary name. The pattern raises confidence only; every rule finds the app by what it holds and did as well.
+ */
 export function campaignNameLabel(name: string, labels: string[]): string | null {
-  return labels.find((l) => new RegExp(`^${escapeRegExp(l)}_[a-z]{3}$`, 'i').test(name.trim())) ?? null;
+  return labels.find((l) => new RegExp(`^${escapeRegExp(l)}[_.-]?[a-z]{2,6}$`, 'i').test(name.trim())) ?? null;
 }
 
 /** One app as the rules see it: its registration (if in this tenant) and its service principal (if any). */
@@ -150,7 +154,7 @@ export const tenantLabelName: Rule = {
         subject: { type: 'application', id: app.application?.objectId ?? app.servicePrincipal!.objectId, name: app.name },
         severity: 'high',
         reason:
-          `"${app.name}" is the tenant's domain label "${label}" followed by "_" and three letters` +
+          `"${app.name}" is the tenant's domain label "${label}" followed by a few random letters` +
           `${app.multiTenant ? '' : ', single-tenant as the campaign\'s app was'}` +
           `${app.ageDays !== null ? `, registered ${app.ageDays} days before collection` : ''}` +
           `${registered?.actorUser ? ` by ${registered.actorUser}${registered.actorIp ? ` from ${registered.actorIp}` : ''}` : ''}.`,
@@ -236,7 +240,7 @@ export const exchangeManageAsApp: Rule = {
           : `${app.name} requests Exchange.ManageAsApp but no consent was found: it cannot use it yet.`,
         `It is ${app.local ? 'registered in this tenant' : 'owned by another tenant'}, ${app.multiTenant ? 'multi-tenant' : 'single-tenant'}${app.ageDays !== null ? `, created ${app.ageDays} days before collection` : ''}${verified ? ', from a verified publisher' : ''}.`,
       ];
-      if (label) parts.push(`Its name follows the campaign's pattern (${label}_ + three letters).`);
+      if (label) parts.push(`Its name follows the campaign's pattern (the domain label ${label} and a few random letters).`);
       if (app.collector) parts.push('It is the engagement app this collection signed in with: the client granted it for the investigation. Remove it when the engagement ends.');
       if (takeover.length > 0) parts.push(`It also holds ${takeover.map((r) => ctx.roleName(r.resourceId ?? '')).join(' and ')}: with those, Exchange.ManageAsApp can change any mail setting.`);
       if (severity === 'low' && granted.length > 0) parts.push('Long-standing, as backup and archiving products are: confirm it is a product the client knows and uses.');

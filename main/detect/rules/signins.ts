@@ -228,6 +228,8 @@ export const privilegedWithoutMfa: Rule = {
            AND s.user_id IN (${ids.map(() => '?').join(',')})`,
       )
       .all(ctx.runId, ...ids) as { id: number; userId: string; at: string; ip: string | null }[];
+    // Addresses that stuffed or sprayed passwords and got in: a password-only sign-in from one is a takeover, MFA registered or not.
+    const takeoverIps = new Set(sprayCampaigns(ctx).filter((c) => c.successes.size > 0).map((c) => c.ip));
     const hits: Hit[] = [];
     for (const [id, roles] of admins) {
       const user = users.byId.get(id)!;
@@ -235,17 +237,19 @@ export const privilegedWithoutMfa: Rule = {
       const mfaRegistered = reg ? reg.raw.isMfaRegistered === true : null;
       const signIns = singleFactor.filter((s) => s.userId === id);
       if (mfaRegistered !== false && signIns.length === 0) continue;
+      const fromAttack = [...new Set(signIns.map((s) => s.ip).filter((ip): ip is string => ip !== null && takeoverIps.has(ip)))];
       const roleNames = [...new Set(roles.filter(isPrivilegedRole).map((r) => ctx.roleName(r)))];
       const ips = [...new Set(signIns.map((s) => s.ip).filter((ip): ip is string => ip !== null))];
       const parts = [`${user.displayName ?? id} holds ${roleNames.join(', ')}.`];
       if (mfaRegistered === false) parts.push('No MFA method is registered (userRegistrationDetails.isMfaRegistered = false).');
       if (mfaRegistered === null) parts.push('Its MFA registration was not collected.');
       if (signIns.length > 0) parts.push(`${plural(signIns.length, 'successful sign-in')} with a password alone (singleFactorAuthentication) from ${ips.slice(0, 5).join(', ')}${ips.length > 5 ? ` and ${ips.length - 5} more addresses` : ''}.`);
+      if (fromAttack.length > 0) parts.push(`${fromAttack.join(', ')} tried passwords against many accounts and got in: ${mfaRegistered === true ? 'MFA is registered but was not enforced, so the password alone was enough' : 'the password alone was enough'}.`);
       const objects = [objectRef('user', user, user.displayName), ...(reg ? [objectRef('userRegistrationDetails', reg, reg.displayName)] : [])];
       for (const a of ctx.objects('roleAssignment')) if (a.principalId?.toLowerCase() === id) objects.push(objectRef('roleAssignment', a, ctx.roleName(a.resourceId ?? '')));
       hits.push({
         subject: { type: 'user', id: user.objectId, name: user.displayName },
-        severity: mfaRegistered === false && signIns.length > 0 ? 'high' : mfaRegistered === false ? 'medium' : 'low',
+        severity: (mfaRegistered === false && signIns.length > 0) || fromAttack.length > 0 ? 'high' : mfaRegistered === false ? 'medium' : 'low',
         reason: parts.join(' '),
         objects,
         eventIds: signIns.map((s) => s.id),
