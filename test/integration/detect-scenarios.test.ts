@@ -1,4 +1,4 @@
-// Every ground-truth artifact of the attack is named by a finding, and no decoy is rated high: both scenarios and twenty more seeds, each collected from the simulator.
+// Every ground-truth artifact of the attack is named by a finding, and no decoy is rated high: both scenarios and fifty more seeds whose attacks vary in shape, each collected from the simulator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DetectionReport, Finding } from '../../preload/contract';
 import { detect } from '../../main/detect/engine';
@@ -9,11 +9,15 @@ import type { ExchangeGroundTruth } from '../sim/exchange/state';
 const HIGH = new Set(['high', 'critical']);
 const lower = (s: string) => s.toLowerCase();
 
-/** Twenty seeds spread over the seed space; the scenario alternates, the tenant size varies. */
-export const SEEDS = Array.from({ length: 20 }, (_, i) => ({
+/**
+ * Fifty seeds spread over the seed space, none of them canonical: each draws the attack's shape (one or two taken admins,
+ * ordinary users too, MFA registered but not enforced, stuffing or spray, the app's name, one to twelve rules, the connector's
+ * name, a second app, zero to three cycles). The scenario alternates; tenants are small so the fifty stay within minutes.
+ */
+export const SEEDS = Array.from({ length: 50 }, (_, i) => ({
   scenario: i % 2 === 0 ? ('contoso' as const) : ('fabrikam' as const),
   seed: 1009 + i * 7919,
-  users: 80 + ((i * 37) % 180),
+  users: 40 + ((i * 37) % 60),
 }));
 
 /** What a finding rests on, as sets of lower-case ids. */
@@ -41,14 +45,17 @@ export function judge(c: CollectedCase, report: DetectionReport): string[] {
 
   // Directory objects of the attack: named by high or critical findings.
   const m = truth.maliciousObjects;
-  expectIn(s.objects, [m.applicationObjectId, m.servicePrincipalId, ...m.appRoleAssignmentIds, ...m.roleAssignmentIds], 'malicious object');
+  expectIn(s.objects, [...m.applicationObjectIds, ...m.servicePrincipalIds, ...m.appRoleAssignmentIds, ...m.roleAssignmentIds], 'malicious object');
   for (const key of m.credentialKeyIds) if (!s.text.includes(lower(key))) problems.push(`credential ${key} is named by no high finding`);
-  // The stuffing source and every account it took.
+  // The stuffing (or spray) source and every account it took, privileged or not.
   const stuffing = strong.find((f) => f.ruleId === 'signin.credential-stuffing' && f.subject.id === truth.attackerIp);
   if (!stuffing) problems.push(`no credential-stuffing finding for ${truth.attackerIp}`);
+  for (const account of truth.compromisedAccounts) {
+    if (!stuffing?.iocs.some((i) => i.type === 'account' && lower(i.value) === lower(account.userPrincipalName))) problems.push(`compromised ${account.userPrincipalName} not named by the stuffing finding`);
+  }
+  // Every taken admin signed in with a password alone, whether or not it had MFA registered (registered is not enforced).
   for (const admin of truth.compromisedAdmins) {
-    if (!stuffing?.iocs.some((i) => i.type === 'account' && lower(i.value) === lower(admin.userPrincipalName))) problems.push(`compromised ${admin.userPrincipalName} not named by the stuffing finding`);
-    if (!strong.some((f) => f.ruleId === 'identity.privileged-no-mfa' && lower(f.subject.id) === lower(admin.id))) problems.push(`compromised admin ${admin.userPrincipalName} without MFA not flagged high`);
+    if (!strong.some((f) => f.ruleId === 'identity.privileged-no-mfa' && lower(f.subject.id) === lower(admin.id))) problems.push(`compromised admin ${admin.userPrincipalName} (MFA ${admin.isMfaRegistered ? 'registered, not enforced' : 'not registered'}) not flagged high`);
   }
   // Every malicious log record, in some finding of medium severity or above.
   const logs = truth.logs!;
@@ -61,7 +68,9 @@ export function judge(c: CollectedCase, report: DetectionReport): string[] {
   expectIn(s.iocs, exchange.attackerMailIps, 'attacker relay address');
   for (const cycle of exchange.cycles) if (!strong.some((f) => f.ruleId === 'exchange.config-cycle' && f.reason.includes(cycle.connectorName))) problems.push(`cycle of ${cycle.connectorName} not flagged`);
   if (!strong.some((f) => f.ruleId === 'storyline.oauth-mail-abuse' && lower(f.subject.id) === lower(m.applicationObjectId))) problems.push('no storyline finding for the malicious app');
-  for (const stage of report.storyline) if (!stage.lit) problems.push(`storyline stage ${stage.id} not lit`);
+  // With no create/remove cycle the attack never reached mail flow: those stages have nothing to light them.
+  const unreached = exchange.cycles.length === 0 ? new Set(['mail-flow', 'cleanup-cycles']) : new Set<string>();
+  for (const stage of report.storyline) if (!stage.lit && !unreached.has(stage.id)) problems.push(`storyline stage ${stage.id} not lit`);
 
   // Decoys: never in a high or critical finding.
   const decoyIds = truth.decoys.flatMap((d) => [d.applicationObjectId, d.servicePrincipalId, d.appId].filter((x): x is string => x !== null)).map(lower);
@@ -127,7 +136,7 @@ describe.each([
   });
 });
 
-describe('detections over twenty more seeds', () => {
+describe('detections over fifty more seeds, the attack\'s shape varying', () => {
   it.each(SEEDS)('$scenario seed $seed ($users users)', async (opts) => {
     const c = await collectedCase({ ...opts, eventsPerUserPerDay: 0.3 });
     try {

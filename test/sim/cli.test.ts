@@ -103,6 +103,7 @@ describe('sim command line', () => {
     [['--days', '181'], /--days must be an integer from 1 to 180/],
     [['--events-per-user-per-day', 'many'], /--events-per-user-per-day must be a number from 0 to 100/],
     [['--events-per-user-per-day', '101'], /--events-per-user-per-day must be a number from 0 to 100/],
+    [['--attack-shape', 'random'], /--attack-shape must be canonical or varied, got 'random'/],
     [['stray'], /positional/i],
     [['--auto-approve', 'nobody@contoso.onmicrosoft.com'], /no user nobody@contoso\.onmicrosoft\.com/],
     [['--scenario', 'fabrikam', '--auto-approve', 'admin@contoso.onmicrosoft.com'], /no user admin@contoso\.onmicrosoft\.com in the fabrikam tenant/],

@@ -13,6 +13,8 @@ export const USAGE = `Usage: npm run sim -- [options]
   --seed <integer>      seed of the generated tenant (default 1)
   --users <number>      users in the tenant, 16 to 100000 (default 200)
   --days <number>       days of sign-in and audit history, 1 to 180 (default 30)
+  --attack-shape <mode> canonical or varied: the attack as ATTACK.md tells it, or its shape drawn from the seed
+                        (default: canonical for seeds 1 to 12, varied otherwise)
   --events-per-user-per-day <number>
                         sign-ins per user per day in the generated logs, 0 to 100 (default 3)
   --port <number>       port on 127.0.0.1 (default 0: any free port)
@@ -68,6 +70,10 @@ export async function main(argv: string[], io: CliIo = { out: (line) => console.
   if (eventsPerUserPerDay !== undefined && (perUserText?.trim() === '' || !(eventsPerUserPerDay >= 0 && eventsPerUserPerDay <= 100))) {
     throw new UsageError(`--events-per-user-per-day must be a number from 0 to 100, got '${perUserText}'.`);
   }
+  const attackShape = values['attack-shape'];
+  if (attackShape !== undefined && attackShape !== 'canonical' && attackShape !== 'varied') {
+    throw new UsageError(`--attack-shape must be canonical or varied, got '${attackShape}'.`);
+  }
   const dir = resolve(values.dir ?? '.sim');
 
   let sim: SimHandle;
@@ -76,6 +82,7 @@ export async function main(argv: string[], io: CliIo = { out: (line) => console.
       scenario: scenario as ScenarioName, seed, port, autoApprove: values['auto-approve'] ?? false,
       ...(users !== undefined ? { users } : {}), ...(days !== undefined ? { days } : {}),
       ...(eventsPerUserPerDay !== undefined ? { eventsPerUserPerDay } : {}),
+      ...(attackShape !== undefined ? { attackShape } : {}),
     });
   } catch (err) {
     if (err instanceof SimulatorOptionsError) throw new UsageError(err.message);
@@ -112,6 +119,7 @@ function parse(argv: string[]) {
       port: { type: 'string' },
       users: { type: 'string' },
       days: { type: 'string' },
+      'attack-shape': { type: 'string' },
       'events-per-user-per-day': { type: 'string' },
       dir: { type: 'string' },
       'auto-approve': { type: 'string' },

@@ -1,6 +1,9 @@
-// Test (Vitest, Node): the seeded tenant generator: determinism, the ATTACK.md artifacts, decoys, benign noise and Graph property order.
+// Test (Vitest, Node): the seeded tenant generator: determinism, the ATTACK.md artifacts, the attack's shape drawn from the seed, decoys, benign noise and Graph property order.
 import { describe, expect, it } from 'vitest';
-import { SCENARIO_NAMES, adminUsers, buildTenant, groundTruth, type Tenant } from './scenario';
+import { CANONICAL_SHAPE, REMOVED_HEADERS, SCENARIO_NAMES, adminUsers, buildTenant, groundTruth, type Tenant } from './scenario';
+import { ExchangeState } from './exchange/state';
+import { SimLogStore } from './logs/store';
+import { PROTECTED_HEADER } from '../../main/detect/rules/exchange';
 import { createPrng } from './prng';
 import {
   DIRECTORY_ROLES, EXCHANGE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID, GRAPH_APP_ID, MICROSOFT_SERVICES_TENANT_ID,
@@ -222,5 +225,120 @@ describe('tenant generator', () => {
 
   it('rejects a seed that is not an integer', () => {
     expect(() => buildTenant({ seed: 1.5 })).toThrow(/integer/);
+  });
+});
+
+describe('the attack\'s shape, drawn from the seed', () => {
+  // The fifty seeds the detection tests collect (test/integration/detect-scenarios.test.ts), at the same small sizes.
+  const seeds = Array.from({ length: 50 }, (_, i) => ({ scenario: i % 2 === 0 ? ('contoso' as const) : ('fabrikam' as const), seed: 1009 + i * 7919, users: 40 + ((i * 37) % 60) }));
+  const tenants = seeds.map((o) => buildTenant(o));
+  const protectedHeader = new RegExp(PROTECTED_HEADER.source, 'i');
+
+  it('keeps the canonical shape on seeds 1 to 12 and varies it elsewhere; attackShape forces either', () => {
+    for (const seed of [1, 7, 12]) expect(buildTenant({ scenario: 'fabrikam', seed }).attack.shape).toEqual(CANONICAL_SHAPE);
+    expect(tenants.every((t) => t.attack.shape.mode === 'varied')).toBe(true);
+    expect(buildTenant({ scenario: 'contoso', seed: 1, attackShape: 'varied' }).attack.shape.mode).toBe('varied');
+    const forced = buildTenant({ scenario: 'contoso', seed: 1009, attackShape: 'canonical' });
+    expect(forced.attack.shape).toEqual(CANONICAL_SHAPE);
+    expect(forced.attack.maliciousDisplayName).toMatch(/^contoso_[a-z]{3}$/);
+    // Forcing the shape changes the attack only: the rest of the tenant is drawn the same.
+    expect(forced.users).toEqual(buildTenant({ scenario: 'contoso', seed: 1009 }).users);
+    expect(() => buildTenant({ scenario: 'contoso', seed: 3, attackShape: 'wild' as never })).toThrow(/attackShape must be canonical or varied, got wild/);
+  });
+
+  it('gives the same varied tenant, logs and Exchange ground truth for the same seed and knobs', () => {
+    const again = buildTenant(seeds[3]!);
+    expect(JSON.stringify(again)).toBe(JSON.stringify(tenants[3]));
+    expect(JSON.stringify(new ExchangeState(again).groundTruth())).toBe(JSON.stringify(new ExchangeState(tenants[3]!).groundTruth()));
+    expect(JSON.stringify(new SimLogStore(again, { days: 30, seed: again.seed, eventsPerUserPerDay: 0.2 }).groundTruth()))
+      .toBe(JSON.stringify(new SimLogStore(tenants[3]!, { days: 30, seed: again.seed, eventsPerUserPerDay: 0.2 }).groundTruth()));
+  });
+
+  it('stays within what the campaign and its copycats do, and covers every variation across the fifty seeds', () => {
+    const seen = new Set<string>();
+    for (const t of tenants) {
+      const a = t.attack;
+      expect(a.compromisedAdmins.length).toBeGreaterThanOrEqual(1);
+      expect(a.compromisedAccounts.length).toBeLessThanOrEqual(4);
+      expect(a.compromisedAdmins[0]?.userId).toBe(a.compromisedUserId);
+      expect(a.compromisedAdmins[0]?.roleTemplateIds).toContain(DIRECTORY_ROLES.globalAdministrator.templateId);
+      expect(a.maliciousDisplayName.toLowerCase().startsWith(t.label)).toBe(true);
+      expect(a.maliciousDisplayName).toMatch(new RegExp(`^${t.label}[_.-]?[a-z]{2,6}$`, 'i'));
+      const rules = a.exchange.transportRuleNames;
+      expect(rules.length).toBeGreaterThanOrEqual(1);
+      expect(rules.length).toBeLessThanOrEqual(12);
+      expect(new Set(rules).size).toBe(rules.length);
+      expect(a.exchange.removedHeaders).toHaveLength(rules.length);
+      for (const h of a.exchange.removedHeaders) expect(protectedHeader.test(h), h).toBe(true);
+      expect(a.exchange.cycles.length).toBeLessThanOrEqual(3);
+      if (a.exchange.cycles.length === 0) expect(a.exchange.attackerMailIps).toEqual([]);
+      for (const other of a.otherApps) expect(holdsManageAsApp(t, other.servicePrincipalId)).toBe(true);
+      if (a.compromisedAccounts.length === 1) seen.add('one taken account');
+      if (a.compromisedAccounts.length >= 3) seen.add('three or more taken accounts');
+      if (a.compromisedAccounts.some((c) => !c.privileged)) seen.add('an ordinary user taken');
+      if (a.compromisedAdmins.some((c) => c.mfaRegistered)) seen.add('an admin with MFA registered, not enforced');
+      seen.add(`method ${a.stuffing.method}`);
+      if (!/^[a-z]+_[a-z]{3}$/.test(a.maliciousDisplayName)) seen.add('app name not <label>_<3 letters>');
+      if (rules.every((r) => !/^Test\d+$/i.test(r))) seen.add('no rule named Test<digits>');
+      if (rules.length < 12) seen.add('fewer than twelve rules');
+      if (a.exchange.removedHeaders.some((h) => !REMOVED_HEADERS.includes(h))) seen.add('a header beyond the twelve');
+      if (a.exchange.cycles.length > 0 && !a.connectorName.startsWith('Ran_')) seen.add('connector not Ran_');
+      if (a.otherApps.length > 0) seen.add('a second app');
+      seen.add(`${a.exchange.cycles.length} cycles`);
+    }
+    expect([...seen].sort()).toEqual([
+      '0 cycles', '1 cycles', '2 cycles', '3 cycles', 'a header beyond the twelve', 'a second app', 'an admin with MFA registered, not enforced',
+      'an ordinary user taken', 'app name not <label>_<3 letters>', 'connector not Ran_', 'fewer than twelve rules', 'method spray', 'method stuffing',
+      'no rule named Test<digits>', 'one taken account', 'three or more taken accounts',
+    ]);
+  });
+
+  it('writes ground truth that follows the shape: every app\'s objects, every taken account, MFA as registered', () => {
+    for (const t of tenants) {
+      const truth = groundTruth(t);
+      const a = t.attack;
+      expect(truth.maliciousApps.map((m) => m.applicationObjectId)).toEqual([a.maliciousApplicationId, ...a.otherApps.map((o) => o.applicationId)]);
+      expect(truth.maliciousObjects.servicePrincipalIds).toEqual([a.maliciousServicePrincipalId, ...a.otherApps.map((o) => o.servicePrincipalId)]);
+      for (const other of a.otherApps) {
+        expect(truth.maliciousObjects.appRoleAssignmentIds).toContain(other.manageAsAppAssignmentId);
+        for (const r of other.steps.addMemberToRole) expect(truth.maliciousObjects.roleAssignmentIds).toContain(r.roleAssignmentId);
+        for (const c of other.steps.addCredentials) expect(truth.maliciousObjects.credentialKeyIds).toContain(c.keyId);
+      }
+      expect(truth.compromisedAccounts.map((c) => c.id)).toEqual(a.compromisedAccounts.map((c) => c.userId));
+      for (const admin of a.compromisedAdmins) expect(truth.compromisedAdmins.find((x) => x.id === admin.userId)?.isMfaRegistered).toBe(admin.mfaRegistered);
+      expect(truth.adminsWithoutMfa.sort()).toEqual(a.compromisedAdmins.filter((x) => !x.mfaRegistered).map((x) => x.userId).sort());
+    }
+  });
+
+  it('logs every taken account\'s single-factor success, a spray in rounds, each app\'s setup, and the Exchange objects the shape names', () => {
+    for (const t of tenants.slice(0, 12)) {
+      const a = t.attack;
+      const store = new SimLogStore(t, { days: 30, seed: t.seed, eventsPerUserPerDay: 0.1 });
+      const truth = store.groundTruth();
+      const malicious = new Set(truth.malicious.signIns);
+      const stuffing = [...store.signIns.iterate(store.fromMs, store.toMs)].filter((s) => malicious.has(s.id));
+      const successes = stuffing.filter((s) => s.status.errorCode === 0);
+      expect(successes.map((s) => s.userId).sort()).toEqual(a.compromisedAccounts.map((c) => c.userId).sort());
+      for (const s of successes) expect(s.authenticationRequirement).toBe('singleFactorAuthentication');
+      if (a.stuffing.method === 'spray') {
+        // One or two tries per account per round: never the lock-out a stuffing list runs into.
+        const perAccount = new Map<string, number>();
+        for (const s of stuffing) perAccount.set(s.userId, (perAccount.get(s.userId) ?? 0) + 1);
+        for (const n of perAccount.values()) expect(n).toBeLessThanOrEqual(2 * a.stuffing.rounds.length + 1);
+        expect(stuffing.some((s) => s.status.errorCode === 50053)).toBe(false);
+      }
+      const audits = new Set(truth.malicious.directoryAudits);
+      const setup = [...store.directoryAudits.iterate(store.fromMs, store.toMs)].filter((r) => audits.has(r.id));
+      for (const id of [a.maliciousApplicationId, ...a.otherApps.map((o) => o.applicationId)]) {
+        expect(setup.some((r) => r.activityDisplayName === 'Add application' && r.targetResources[0]?.id === id)).toBe(true);
+      }
+      const exchange = new ExchangeState(t);
+      const exchangeTruth = exchange.groundTruth();
+      const byApp = new Set(exchangeTruth.maliciousAuditRecordIds);
+      const created = exchange.history.filter((r) => byApp.has(r.Identity) && r.Operations === 'New-TransportRule').map((r) => (JSON.parse(r.AuditData) as { ObjectId?: unknown }).ObjectId);
+      expect(created).toEqual(a.exchange.cycles.flatMap(() => a.exchange.transportRuleNames));
+      const live = exchangeTruth.maliciousTransportRules;
+      expect(live.map((r) => r.name)).toEqual(exchange.attackLive ? a.exchange.transportRuleNames : []);
+    }
   });
 });

@@ -65,6 +65,28 @@ export interface CompromisedAdmin {
   roleTemplateIds: string[];
   /** The stuffing's single-factor success for this account (sign-in error 0, authenticationRequirement singleFactorAuthentication). */
   successDateTime: string;
+  /** MFA registered but not enforced (security defaults off, no CA policy): the password alone still signed in. */
+  mfaRegistered: boolean;
+}
+
+/** Every account the run took: the privileged ones (`compromisedAdmins`) and ordinary users it also got into. */
+export interface CompromisedAccount {
+  userId: string;
+  userPrincipalName: string;
+  privileged: boolean;
+  successDateTime: string;
+}
+
+/** A further malicious app a taken admin registered (copycats keep a spare): consented, made an administrator, given a credential. */
+export interface OtherMaliciousApp {
+  applicationId: string;
+  appId: string;
+  servicePrincipalId: string;
+  displayName: string;
+  createdDateTime: string;
+  registeredByUserId: string;
+  steps: AttackFacts['steps'];
+  manageAsAppAssignmentId: string;
 }
 
 /** One create/remove cycle of the attacker's Exchange mail-flow setup (ATTACK.md step 3). */
@@ -92,10 +114,19 @@ export interface AttackFacts {
   compromisedUserPrincipalName: string;
   /** The stuffing IP (one address, many accounts). */
   attackerIp: string;
-  /** Both privileged accounts the stuffing broke into, none with MFA registered; the first registered the app. */
+  /** The privileged accounts the stuffing broke into (two in the canonical shape, one or two otherwise); the first registered the app. */
   compromisedAdmins: CompromisedAdmin[];
-  /** Credential stuffing against Azure AD PowerShell: [start, end) of the failures, then the successes. */
+  /** Every account taken, privileged or not. */
+  compromisedAccounts: CompromisedAccount[];
+  /** The shape this tenant's attack was drawn with. */
+  shape: AttackShape;
+  /** Further malicious apps (none in the canonical shape). */
+  otherApps: OtherMaliciousApp[];
+  /** Credential stuffing (or a password spray) against Azure AD PowerShell: [start, end) of the failures, then the successes. */
   stuffing: {
+    method: 'stuffing' | 'spray';
+    /** A spray's rounds: every target is tried once per round, minutes apart (empty for stuffing). */
+    rounds: string[];
     appId: string;
     startDateTime: string;
     endDateTime: string;
@@ -117,9 +148,9 @@ export interface AttackFacts {
   exchange: {
     /** The attacker's relay addresses the connector accepts (SenderIPAddresses); not the stuffing IP. */
     attackerMailIps: string[];
-    /** Test01 … Test012 as the attacker's script names them. */
+    /** Test01 … Test012 as the attacker's script names them (other names and counts in a varied shape). */
     transportRuleNames: string[];
-    /** The twelve headers the rules remove: `-RemoveHeader` takes one header, so rule i removes header i. */
+    /** The headers the rules remove: `-RemoveHeader` takes one header, so rule i removes header i. */
     removedHeaders: string[];
     cycles: ExchangeCycle[];
   };
@@ -206,16 +237,25 @@ export interface GroundTruth {
   };
   compromisedUser: { id: string; userPrincipalName: string };
   attackerIp: string;
-  /** Every malicious directory object id (application, service principal, Exchange.ManageAsApp assignment, role assignments, credential key ids). */
+  /**
+   * Every malicious directory object id (applications, service principals, Exchange.ManageAsApp assignments, role assignments,
+   * credential key ids) of every malicious app; `applicationObjectId` and `servicePrincipalId` are the first app's.
+   */
   maliciousObjects: {
     applicationObjectId: string;
     servicePrincipalId: string;
+    applicationObjectIds: string[];
+    servicePrincipalIds: string[];
     appRoleAssignmentIds: string[];
     roleAssignmentIds: string[];
     credentialKeyIds: string[];
   };
+  /** Every malicious app: the first (`maliciousApp`) and any further ones. */
+  maliciousApps: { applicationObjectId: string; appId: string; displayName: string; servicePrincipalId: string }[];
   compromisedAdmins: { id: string; userPrincipalName: string; isMfaRegistered: boolean }[];
-  /** Admins (any directory role) without MFA registered: exactly the compromised ones. */
+  /** Every account the stuffing or spray took, privileged or not. */
+  compromisedAccounts: { id: string; userPrincipalName: string; privileged: boolean; isMfaRegistered: boolean }[];
+  /** Admins (any directory role) without MFA registered: the compromised ones that have none (MFA registered but not enforced does not count). */
   adminsWithoutMfa: string[];
   posture: { securityDefaultsEnabled: boolean; conditionalAccessPolicies: number; policiesRequiringMfaForAdmins: number };
   attack: AttackFacts;
@@ -245,6 +285,8 @@ export interface BuildOptions {
   seed?: number;
   /** Users in the tenant, the named people included (default 200, at most 100,000). */
   users?: number;
+  /** The attack's shape: canonical for seeds 1–12, drawn from the seed otherwise (default); either can be forced. */
+  attackShape?: AttackShapeMode;
 }
 
 export const DEFAULT_USERS = 200;
@@ -266,7 +308,106 @@ export const REMOVED_HEADERS = [
   'X-MS-Exchange-Authentication-Results', 'Authentication-Results', 'X-MS-Exchange-AntiSpam-MessageData-ChunkCount',
 ];
 
+// ---- the attack's shape ----------------------------------------------------
+
+/**
+ * Seeds that keep the campaign's canonical shape (ATTACK.md as Microsoft described it: two taken admins without MFA,
+ * stuffing, `<label>_<3 letters>`, `Ran_<5 letters>`, Test01…Test012 removing the twelve listed headers, one app,
+ * two or three cycles). The demo and the docs use seeds 1 and 7; the simulator's own tests and the integration
+ * tests pin literal names on seeds up to 12. Every other seed draws its shape (`drawAttackShape`).
+ */
+export const CANONICAL_SEED_MAX = 12;
+
+export type AttackShapeMode = 'canonical' | 'varied';
+
+/** What the campaign and its copycats vary from tenant to tenant (drawn from the seed unless canonical). */
+export interface AttackShape {
+  mode: AttackShapeMode;
+  /** Stuffing replays a leaked list (several tries per account); a spray tries one or two common passwords per account, in rounds. */
+  method: 'stuffing' | 'spray';
+  /** Privileged accounts taken (1–2; the first registers the app). */
+  takenAdmins: number;
+  /** Ordinary (non-admin) accounts the same run also took (0–2). */
+  takenUsers: number;
+  /** Per taken admin: MFA registered but not enforced (security defaults off, no CA policy), so the password alone still signed in. */
+  mfaRegistered: boolean[];
+  /** The app's name: the tenant label, a separator, random letters. */
+  appName: { separator: string; letters: number; capitalised: boolean };
+  /** Transport rule names (1–12), one protected header each. */
+  transportRuleNames: string[];
+  removedHeaders: string[];
+  /** The connector's name, or null for the campaign's `Ran_<5 letters>`. */
+  connectorStyle: 'ran' | 'inbound' | 'relay' | 'letters' | 'partner';
+  /** A second malicious app registered by a taken admin. */
+  secondApp: boolean;
+  /** Create/remove cycles of the Exchange setup (0–3); null keeps the canonical two or three. */
+  cycles: number | null;
+}
+
+/**
+ * Protected headers copycats strip besides the twelve of ATTACK.md: Microsoft's anti-spam and authentication verdicts
+ * ("Anti-spam message headers", https://learn.microsoft.com/defender-office-365/message-headers-eop-mdo) and origin headers.
+ */
+export const OTHER_PROTECTED_HEADERS = [
+  'X-Forefront-Antispam-Report', 'X-Microsoft-Antispam', 'X-Microsoft-Antispam-Mailbox-Delivery', 'X-MS-Exchange-Organization-AuthAs',
+  'X-MS-Exchange-Organization-AuthSource', 'X-MS-Exchange-CrossTenant-AuthAs', 'X-Originating-IP', 'Return-Path',
+];
+
+const RULE_NAME_STYLES: readonly ((prng: Prng, i: number) => string)[] = [
+  (_p, i) => `Rule${i + 1}`,
+  (_p, i) => `Policy ${String(i + 1).padStart(2, '0')}`,
+  (p) => p.letters(p.int(5, 9)),
+  (_p, i) => `Mail flow ${i + 1}`,
+  (_p, i) => `Compliance-${i + 1}`,
+  (p, i) => `${p.letters(3).toUpperCase()}${i + 1}`,
+];
+
+export const CANONICAL_SHAPE: AttackShape = {
+  mode: 'canonical', method: 'stuffing', takenAdmins: 2, takenUsers: 0, mfaRegistered: [false, false],
+  appName: { separator: '_', letters: 3, capitalised: false }, transportRuleNames: TRANSPORT_RULE_NAMES, removedHeaders: REMOVED_HEADERS,
+  connectorStyle: 'ran', secondApp: false, cycles: null,
+};
+
+/** The shape for a scenario and seed: canonical for the low seeds (or when asked), else drawn from its own stream. */
+export function drawAttackShape(scenario: ScenarioName, seed: number, mode?: AttackShapeMode): AttackShape {
+  const chosen = mode ?? (seed >= 1 && seed <= CANONICAL_SEED_MAX ? 'canonical' : 'varied');
+  if (chosen === 'canonical') return CANONICAL_SHAPE;
+  const p = createPrng(`peregrine-sim/${scenario}/${seed}/attack-shape`);
+  const takenAdmins = p.int(1, 2);
+  const ruleCount = p.int(1, 12);
+  const style = p.pick(RULE_NAME_STYLES);
+  const names: string[] = [];
+  for (let i = 0; names.length < ruleCount; i++) {
+    const name = style(p, i);
+    if (!names.includes(name) && !/^Test\d+$/i.test(name)) names.push(name);
+  }
+  return {
+    mode: 'varied',
+    method: p.chance(0.45) ? 'spray' : 'stuffing',
+    takenAdmins,
+    takenUsers: p.int(0, 2),
+    mfaRegistered: Array.from({ length: takenAdmins }, () => p.chance(0.35)),
+    appName: { separator: p.pick(['_', '-', '.', '', '_']), letters: p.int(2, 6), capitalised: p.chance(0.25) },
+    transportRuleNames: names,
+    removedHeaders: p.shuffle([...REMOVED_HEADERS, ...OTHER_PROTECTED_HEADERS]).slice(0, ruleCount),
+    connectorStyle: p.pick(['inbound', 'relay', 'letters', 'partner', 'ran'] as const),
+    secondApp: p.chance(0.5),
+    cycles: p.int(0, 3),
+  };
+}
+
+/** Names copycats gave a spare app: bland service names, nothing like the tenant label. */
+const SECOND_APP_NAMES = ['Mail Sync Service', 'O365 Mail Reporting', 'EXO Automation', 'Outlook Connector', 'MailboxSync', 'Exchange Management Tool', 'M365 Security Scanner', 'Azure Mail Relay'];
+
 // ---- small helpers -------------------------------------------------------
+
+/** The directory audit steps "Update application – Certificates and secrets management", one per credential. */
+function credentialSteps(passwords: PasswordCredential[], keys: KeyCredential[]): AttackFacts['steps']['addCredentials'] {
+  return [
+    ...passwords.map((c) => ({ keyId: c.keyId, type: 'Password' as const, dateTime: c.startDateTime })),
+    ...keys.map((c) => ({ keyId: c.keyId, type: 'AsymmetricX509Cert' as const, dateTime: c.startDateTime })),
+  ];
+}
 
 /** Graph writes directory timestamps to the second with a Z suffix. */
 function iso(ms: number): string {
@@ -508,7 +649,7 @@ class TenantBuilder {
   readonly decoys: DecoyFacts[] = [];
   readonly spByAppId = new Map<string, GraphServicePrincipal>();
 
-  constructor(readonly scenario: ScenarioName, readonly seed: number) {
+  constructor(readonly scenario: ScenarioName, readonly seed: number, readonly shape: AttackShape = CANONICAL_SHAPE) {
     this.def = SCENARIOS[scenario];
     this.refMs = Date.parse(this.def.referenceTime);
     const prng = this.stream('tenant');
@@ -750,62 +891,70 @@ class TenantBuilder {
     const compromised = this.pickAdmin(prng, ga);
     // Inside the default 30-day log window, so sign-ins and audits of every step are there to find.
     const createdMs = this.refMs - prng.int(14, 26) * DAY - prng.int(0, 24 * 3600 - 1) * 1000;
-    const name = `${this.def.label}_${prng.letters(3)}`;
+    // The canonical letters are drawn in every shape so the ids drawn after them stay the same.
+    const canonicalLetters = prng.letters(3);
+    const vprng = this.stream('attack-shape-values');
+    const name = this.shape.mode === 'canonical' ? `${this.def.label}_${canonicalLetters}` : this.variedAppName(vprng);
     // The order of ATTACK.md: register, consent, directory roles, then the attacker's own credential.
     const credentialMs = createdMs + prng.int(8 * 60, 25 * 60) * 1000;
     const passwords = [passwordCredential(prng, credentialMs, prng.pick([12, 24]), null)];
     const keys = prng.chance(0.4) ? [certificateCredential(prng, credentialMs + prng.int(1, 5) * MINUTE, 12, name)] : [];
-    const app = application({
-      id: prng.guid(), appId: prng.guid(), displayName: name, createdMs, publisherDomain: this.domain, signInAudience: 'AzureADMyOrg',
-      requiredResourceAccess: [{ resourceAppId: EXCHANGE_APP_ID, resourceAccess: [{ id: EXCHANGE_MANAGE_AS_APP_ROLE_ID, type: 'Role' }] }],
-      passwordCredentials: passwords, keyCredentials: keys,
-    });
-    this.applications.push(app);
-    // Created by script: no portal tag on the service principal.
-    const sp = localServicePrincipal(app, prng.guid(), this.tenantId, createdMs + prng.int(10, 90) * 1000, []);
-    this.addServicePrincipal(sp);
-    const consentMs = createdMs + prng.int(60, 150) * 1000;
-    this.grantAppRole(prng, sp, EXCHANGE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID, consentMs);
-    const roleSteps: AttackFacts['steps']['addMemberToRole'] = [];
-    let roleMs = consentMs;
-    for (const role of [ga, DIRECTORY_ROLES.exchangeAdministrator.templateId]) {
-      roleMs += prng.int(1, 3) * MINUTE;
-      const assignment = this.addRoleAssignment(sp.id, 'ServicePrincipal', role, roleMs);
-      roleSteps.push({ roleTemplateId: role, roleAssignmentId: assignment.id, dateTime: assignment.createdDateTime });
-    }
+    const { app, sp, consentMs, manageAsApp, roleSteps } = this.registerMaliciousApp(prng, name, createdMs, passwords, keys, [ga, DIRECTORY_ROLES.exchangeAdministrator.templateId]);
     const prefix = prng.pick(this.def.attackerIpPrefixes);
     const attackerIp = `${prefix}${prng.int(2, 254)}`;
-    const manageAsApp = this.appRoleAssignments[this.appRoleAssignments.length - 1];
-    if (!manageAsApp) throw new Error('Exchange.ManageAsApp assignment missing');
 
     // Step 1: stuffing against Azure AD PowerShell, hours of failures, then single-factor successes for two admins.
     const xprng = this.stream('attack-extra');
     // Among the named admins, so the pair does not change with the users knob.
     const named = this.admins.slice(0, this.def.people.filter((p) => p.roles.length > 0).length);
-    const second = xprng.pick(named.filter((a) => a.user.id !== compromised.id && a.roles.some((r) => PRIVILEGED_ROLES.has(r))).map((a) => a.user));
+    const secondAdmin = xprng.pick(named.filter((a) => a.user.id !== compromised.id && a.roles.some((r) => PRIVILEGED_ROLES.has(r))).map((a) => a.user));
     const primarySuccessMs = createdMs - xprng.int(6, 40) * MINUTE;
     const stuffingEndMs = primarySuccessMs + xprng.int(1, 20) * MINUTE;
     const stuffingStartMs = primarySuccessMs - xprng.int(3 * 60, 9 * 60) * MINUTE;
     const secondSuccessMs = between(xprng, stuffingStartMs + 30 * MINUTE, primarySuccessMs - 5 * MINUTE);
-    const others = xprng.shuffle(this.users.filter((u) => u.id !== compromised.id && u.id !== second.id).slice(0, 5000)).slice(0, xprng.int(25, 60));
+    const shuffled = xprng.shuffle(this.users.filter((u) => u.id !== compromised.id && u.id !== secondAdmin.id).slice(0, 5000));
+    const canonicalTargets = xprng.int(25, 60);
+    const shape = this.shape;
+    // A varied shape may take one admin only (the second is then one more failing target), and ordinary users besides.
+    const takenAdmins = shape.takenAdmins >= 2 ? [compromised, secondAdmin] : [compromised];
+    const namedUsers = this.users.slice(0, this.def.people.length).filter((u) => !this.admins.some((a) => a.user.id === u.id));
+    const takenUsers = vprng.shuffle(namedUsers).slice(0, shape.takenUsers);
+    const takenUserIds = new Set(takenUsers.map((u) => u.id));
+    const targetCount = shape.mode === 'canonical' ? canonicalTargets : shape.method === 'spray' ? vprng.int(40, 90) : vprng.int(25, 60);
+    const others = [
+      ...(shape.takenAdmins >= 2 ? [] : [secondAdmin]),
+      ...shuffled.filter((u) => !takenUserIds.has(u.id)),
+    ].slice(0, targetCount);
+    // A spray goes in rounds, one or two passwords per round against every target; the last round is where the first admin fell.
+    const roundCount = shape.method === 'spray' ? vprng.int(2, 4) : 0;
+    const rounds: number[] = Array.from({ length: roundCount }, (_, i) => stuffingStartMs + Math.floor(((primarySuccessMs - 10 * MINUTE - stuffingStartMs) * i) / Math.max(1, roundCount - 1)));
+    const successIn = (lo: number, hi: number) => (rounds.length > 0 ? vprng.pick(rounds) + vprng.int(10, 20) * MINUTE : between(vprng, lo, hi));
+    const userSuccess = new Map(takenUsers.map((u) => [u.id, successIn(stuffingStartMs + 20 * MINUTE, primarySuccessMs - 2 * MINUTE)]));
+    const adminSuccess = shape.method === 'spray' ? successIn(0, 0) : secondSuccessMs;
     const adminRoles = (userId: string) => this.admins.find((a) => a.user.id === userId)?.roles ?? [];
-    // The leaked passwords still worked: neither admin changed theirs between the leak and the stuffing.
-    for (const user of [compromised, second]) {
+    // The leaked passwords still worked: no taken account changed theirs between the leak and the stuffing.
+    for (const user of [...takenAdmins, ...takenUsers]) {
       if (Date.parse(user.lastPasswordChangeDateTime) > stuffingStartMs - 30 * DAY) {
         const changed = iso(Math.max(Date.parse(user.createdDateTime), stuffingStartMs - xprng.int(60, 400) * DAY));
         user.lastPasswordChangeDateTime = changed;
         user.signInSessionsValidFromDateTime = changed;
       }
     }
-    const compromisedAdmins: CompromisedAdmin[] = [
-      { userId: compromised.id, userPrincipalName: compromised.userPrincipalName, roleTemplateIds: adminRoles(compromised.id), successDateTime: iso(primarySuccessMs) },
-      { userId: second.id, userPrincipalName: second.userPrincipalName, roleTemplateIds: adminRoles(second.id), successDateTime: iso(secondSuccessMs) },
+    const compromisedAdmins: CompromisedAdmin[] = takenAdmins.map((user, i) => ({
+      userId: user.id, userPrincipalName: user.userPrincipalName, roleTemplateIds: adminRoles(user.id),
+      successDateTime: iso(i === 0 ? primarySuccessMs : adminSuccess), mfaRegistered: shape.mfaRegistered[i] ?? false,
+    }));
+    const compromisedAccounts: CompromisedAccount[] = [
+      ...compromisedAdmins.map((a) => ({ userId: a.userId, userPrincipalName: a.userPrincipalName, privileged: true, successDateTime: a.successDateTime })),
+      ...takenUsers.map((u) => ({ userId: u.id, userPrincipalName: u.userPrincipalName, privileged: false, successDateTime: iso(userSuccess.get(u.id) ?? primarySuccessMs) })),
     ];
 
     // Step 3: Exchange cycles by the app: a few days after creation, again later; the last may still be in place.
     const cycles: ExchangeCycle[] = [];
-    const cycleCount = xprng.int(2, 3);
-    const connectorName = `Ran_${xprng.letters(5)}`;
+    const canonicalCycles = xprng.int(2, 3);
+    const cycleCount = shape.cycles ?? canonicalCycles;
+    const canonicalConnector = `Ran_${xprng.letters(5)}`;
+    const connectorName = shape.connectorStyle === 'ran' ? canonicalConnector : this.variedConnectorName(vprng);
     let cycleMs = createdMs + xprng.int(1, 3) * DAY + xprng.int(0, 23) * 60 * MINUTE;
     for (let c = 0; c < cycleCount; c++) {
       const spamStart = cycleMs + xprng.int(10, 90) * MINUTE;
@@ -827,17 +976,23 @@ class TenantBuilder {
     const lastCycle = cycles[cycles.length - 1];
     if (lastCycle) lastCycle.removedDateTime = this.scenario === 'contoso' ? null : lastCycle.removedDateTime ?? iso(Math.min(this.refMs - MINUTE, Date.parse(lastCycle.spamEndDateTime) + 30 * MINUTE));
     const mailPrefix = xprng.pick(this.def.attackerIpPrefixes);
-    const attackerMailIps = [...new Set(Array.from({ length: xprng.int(2, 4) }, () => `${mailPrefix}${xprng.int(2, 254)}`))].filter((ip) => ip !== attackerIp);
+    const relayIps = [...new Set(Array.from({ length: xprng.int(2, 4) }, () => `${mailPrefix}${xprng.int(2, 254)}`))].filter((ip) => ip !== attackerIp);
+    // No cycle, no connector: the relay addresses were never configured, so nothing in the tenant shows them.
+    const attackerMailIps = cycles.length > 0 ? relayIps : [];
 
-    const failing = xprng.pick(named.filter((a) => a.user.id !== compromised.id && a.user.id !== second.id).map((a) => a.user));
+    const failing = xprng.pick(named.filter((a) => a.user.id !== compromised.id && a.user.id !== secondAdmin.id).map((a) => a.user));
     const attack: AttackFacts = {
       maliciousApplicationId: app.id, maliciousAppId: app.appId, maliciousServicePrincipalId: sp.id, maliciousDisplayName: name,
       createdDateTime: app.createdDateTime, compromisedUserId: compromised.id, compromisedUserPrincipalName: compromised.userPrincipalName,
       attackerIp,
       compromisedAdmins,
+      compromisedAccounts,
+      shape,
+      otherApps: [],
       stuffing: {
+        method: shape.method, rounds: rounds.map(iso),
         appId: AZURE_AD_POWERSHELL_CLIENT_ID, startDateTime: iso(stuffingStartMs), endDateTime: iso(stuffingEndMs),
-        targetUserIds: [compromised.id, second.id, ...others.map((u) => u.id)],
+        targetUserIds: [...takenAdmins.map((u) => u.id), ...takenUsers.map((u) => u.id), ...others.map((u) => u.id)],
       },
       steps: {
         addApplication: app.createdDateTime,
@@ -845,23 +1000,20 @@ class TenantBuilder {
         consentToApplication: iso(consentMs),
         addAppRoleAssignment: manageAsApp.createdDateTime,
         addMemberToRole: roleSteps,
-        addCredentials: [
-          ...passwords.map((c) => ({ keyId: c.keyId, type: 'Password' as const, dateTime: c.startDateTime })),
-          ...keys.map((c) => ({ keyId: c.keyId, type: 'AsymmetricX509Cert' as const, dateTime: c.startDateTime })),
-        ],
+        addCredentials: credentialSteps(passwords, keys),
       },
       manageAsAppAssignmentId: manageAsApp.id,
-      exchange: { attackerMailIps, transportRuleNames: TRANSPORT_RULE_NAMES, removedHeaders: REMOVED_HEADERS, cycles },
+      exchange: { attackerMailIps, transportRuleNames: shape.transportRuleNames, removedHeaders: shape.removedHeaders, cycles },
       benignFailingAdmin: {
         userId: failing.id, userPrincipalName: failing.userPrincipalName,
         ip: `${xprng.pick(this.def.corporateIpPrefixes)}${xprng.int(10, 60)}`, dateTime: iso(this.refMs - xprng.int(2, 9) * DAY - xprng.int(0, 8 * 60) * MINUTE),
       },
-      compromisedUsers: compromisedAdmins.map((a) => ({ id: a.userId, userPrincipalName: a.userPrincipalName })),
+      compromisedUsers: compromisedAccounts.map((a) => ({ id: a.userId, userPrincipalName: a.userPrincipalName })),
       stuffingStartDateTime: iso(stuffingStartMs),
       stuffingEndDateTime: iso(stuffingEndMs),
       attackerMailIps,
       connectorName,
-      ruleNames: TRANSPORT_RULE_NAMES,
+      ruleNames: shape.transportRuleNames,
       exchangeCycles: cycles.map((c) => ({ createdDateTime: c.createdDateTime, removedDateTime: c.removedDateTime })),
       decoyTypoUserId: failing.id,
     };
@@ -921,6 +1073,78 @@ class TenantBuilder {
       consentedByUserPrincipalName: archiveInstaller.userPrincipalName,
     });
     return { attack };
+  }
+
+  /** The tenant label, another separator (or none), other letter counts; sometimes capitalised as a script's author typed it. */
+  variedAppName(p: Prng): string {
+    const { separator, letters, capitalised } = this.shape.appName;
+    const label = capitalised ? `${this.def.label.charAt(0).toUpperCase()}${this.def.label.slice(1)}` : this.def.label;
+    return `${label}${separator}${p.letters(letters)}`;
+  }
+
+  /** Copycats' connector names: none of them `Ran_` (the admins' own connectors are named "… on-premises relay", "… inbound"). */
+  variedConnectorName(p: Prng): string {
+    switch (this.shape.connectorStyle) {
+      case 'inbound': return `Inbound-${p.letters(p.int(4, 7))}`;
+      case 'relay': return `${this.orgShortName} mail relay ${p.int(1, 9)}`;
+      case 'letters': return p.letters(p.int(6, 10));
+      case 'partner': return `Partner_${p.letters(4).toUpperCase()}`;
+      default: return `Ran_${p.letters(5)}`;
+    }
+  }
+
+  /**
+   * Registers an app as the attacker's script does (ATTACK.md step 2): single-tenant, asking for Exchange.ManageAsApp,
+   * consented at once, then made a member of each directory role a minute or three apart.
+   */
+  registerMaliciousApp(prng: Prng, name: string, createdMs: number, passwords: PasswordCredential[], keys: KeyCredential[], roles: string[]) {
+    const app = application({
+      id: prng.guid(), appId: prng.guid(), displayName: name, createdMs, publisherDomain: this.domain, signInAudience: 'AzureADMyOrg',
+      requiredResourceAccess: [{ resourceAppId: EXCHANGE_APP_ID, resourceAccess: [{ id: EXCHANGE_MANAGE_AS_APP_ROLE_ID, type: 'Role' }] }],
+      passwordCredentials: passwords, keyCredentials: keys,
+    });
+    this.applications.push(app);
+    // Created by script: no portal tag on the service principal.
+    const sp = localServicePrincipal(app, prng.guid(), this.tenantId, createdMs + prng.int(10, 90) * 1000, []);
+    this.addServicePrincipal(sp);
+    const consentMs = createdMs + prng.int(60, 150) * 1000;
+    this.grantAppRole(prng, sp, EXCHANGE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID, consentMs);
+    const manageAsApp = this.appRoleAssignments[this.appRoleAssignments.length - 1];
+    if (!manageAsApp) throw new Error('Exchange.ManageAsApp assignment missing');
+    const roleSteps: AttackFacts['steps']['addMemberToRole'] = [];
+    let roleMs = consentMs;
+    for (const role of roles) {
+      roleMs += prng.int(1, 3) * MINUTE;
+      const assignment = this.addRoleAssignment(sp.id, 'ServicePrincipal', role, roleMs);
+      roleSteps.push({ roleTemplateId: role, roleAssignmentId: assignment.id, dateTime: assignment.createdDateTime });
+    }
+    return { app, sp, consentMs, manageAsApp, roleSteps };
+  }
+
+  /** A second malicious app, registered by a taken admin days after the first: consented, made an administrator, given a credential. */
+  buildOtherApps(attack: AttackFacts): void {
+    if (!this.shape.secondApp) return;
+    const p = this.stream('attack-second-app');
+    const ga = DIRECTORY_ROLES.globalAdministrator.templateId;
+    const registrars = attack.compromisedAdmins.filter((a) => a.roleTemplateIds.includes(ga) || a.roleTemplateIds.includes(DIRECTORY_ROLES.applicationAdministrator.templateId));
+    const registrar = p.pick(registrars.length > 0 ? registrars : attack.compromisedAdmins);
+    const createdMs = Math.min(Date.parse(attack.createdDateTime) + p.int(1, 6) * DAY + p.int(0, 24 * 3600 - 1) * 1000, this.refMs - 3 * DAY);
+    const name = `${p.pick(SECOND_APP_NAMES)}${p.chance(0.4) ? ` ${p.int(2, 9)}` : ''}`;
+    const credentialMs = createdMs + p.int(8 * 60, 25 * 60) * 1000;
+    const cert = p.chance(0.5);
+    const passwords = cert ? [] : [passwordCredential(p, credentialMs, p.pick([12, 24]), null)];
+    const keys = cert ? [certificateCredential(p, credentialMs, 12, name)] : [];
+    const roles = p.chance(0.5) ? [DIRECTORY_ROLES.exchangeAdministrator.templateId] : [ga, DIRECTORY_ROLES.exchangeAdministrator.templateId];
+    const { app, sp, consentMs, manageAsApp, roleSteps } = this.registerMaliciousApp(p, name, createdMs, passwords, keys, roles);
+    attack.otherApps.push({
+      applicationId: app.id, appId: app.appId, servicePrincipalId: sp.id, displayName: name, createdDateTime: app.createdDateTime,
+      registeredByUserId: registrar.userId, manageAsAppAssignmentId: manageAsApp.id,
+      steps: {
+        addApplication: app.createdDateTime, addServicePrincipal: sp.createdDateTime, consentToApplication: iso(consentMs),
+        addAppRoleAssignment: manageAsApp.createdDateTime, addMemberToRole: roleSteps,
+        addCredentials: credentialSteps(passwords, keys),
+      },
+    });
   }
 
   buildEngagementApp(): EngagementApp {
@@ -1031,7 +1255,10 @@ export function buildTenant(options: BuildOptions = {}): Tenant {
   if (!SCENARIOS[scenario]) throw new Error(`unknown scenario: ${String(scenario)}`);
   if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
   const users = options.users ?? DEFAULT_USERS;
-  const b = new TenantBuilder(scenario, seed);
+  if (options.attackShape !== undefined && options.attackShape !== 'canonical' && options.attackShape !== 'varied') {
+    throw new Error(`attackShape must be canonical or varied, got ${String(options.attackShape)}`);
+  }
+  const b = new TenantBuilder(scenario, seed, drawAttackShape(scenario, seed, options.attackShape));
   if (!Number.isSafeInteger(users) || users < b.def.people.length || users > MAX_USERS) {
     throw new Error(`users must be an integer from ${b.def.people.length} to ${MAX_USERS}, got ${users}`);
   }
@@ -1040,10 +1267,11 @@ export function buildTenant(options: BuildOptions = {}): Tenant {
   b.buildBenignApps();
   b.buildVendors();
   const { attack } = b.buildAttackAndDecoys();
+  b.buildOtherApps(attack);
   const engagementApp = b.buildEngagementApp();
   const remediationClient = b.buildRemediationClient();
   const organization = b.organization();
-  const noMfa = new Set(attack.compromisedAdmins.map((a) => a.userId));
+  const noMfa = new Set(attack.compromisedAdmins.filter((a) => !a.mfaRegistered).map((a) => a.userId));
   const adminIds = new Set(b.admins.map((a) => a.user.id));
   // Graph lists directory objects in an order unrelated to creation time; sorting by id imitates that.
   return {
@@ -1105,6 +1333,13 @@ export function groundTruth(tenant: Tenant): GroundTruth {
   const roleNames = Object.values(DIRECTORY_ROLES);
   const { clientSecret: _secret, certificate: _certificate, ...engagement } = tenant.engagementApp;
   const registration = new Map(tenant.userRegistrationDetails.map((r) => [r.id, r]));
+  const apps = [
+    { applicationObjectId: app.id, appId: app.appId, displayName: app.displayName, servicePrincipalId: tenant.attack.maliciousServicePrincipalId },
+    ...tenant.attack.otherApps.map((o) => ({ applicationObjectId: o.applicationId, appId: o.appId, displayName: o.displayName, servicePrincipalId: o.servicePrincipalId })),
+  ];
+  const spIds = new Set(apps.map((a) => a.servicePrincipalId));
+  const appIds = new Set(apps.map((a) => a.applicationObjectId));
+  const keyIds = tenant.applications.filter((a) => appIds.has(a.id)).flatMap((a) => [...a.passwordCredentials.map((c) => c.keyId), ...a.keyCredentials.map((c) => c.keyId)]);
   return {
     format: 'peregrine-sim-ground-truth/1',
     scenario: tenant.scenario,
@@ -1129,12 +1364,19 @@ export function groundTruth(tenant: Tenant): GroundTruth {
     maliciousObjects: {
       applicationObjectId: app.id,
       servicePrincipalId: tenant.attack.maliciousServicePrincipalId,
-      appRoleAssignmentIds: tenant.appRoleAssignments.filter((a) => a.principalId === tenant.attack.maliciousServicePrincipalId).map((a) => a.id),
-      roleAssignmentIds: tenant.directoryRoleAssignments.filter((r) => r.principalId === tenant.attack.maliciousServicePrincipalId).map((r) => r.id),
-      credentialKeyIds: [...app.passwordCredentials.map((c) => c.keyId), ...app.keyCredentials.map((c) => c.keyId)],
+      applicationObjectIds: apps.map((a) => a.applicationObjectId),
+      servicePrincipalIds: apps.map((a) => a.servicePrincipalId),
+      appRoleAssignmentIds: tenant.appRoleAssignments.filter((a) => spIds.has(a.principalId)).map((a) => a.id),
+      roleAssignmentIds: tenant.directoryRoleAssignments.filter((r) => spIds.has(r.principalId)).map((r) => r.id),
+      credentialKeyIds: keyIds,
     },
+    maliciousApps: apps,
     compromisedAdmins: tenant.attack.compromisedAdmins.map((a) => ({
       id: a.userId, userPrincipalName: a.userPrincipalName,
+      isMfaRegistered: registration.get(a.userId)?.isMfaRegistered ?? false,
+    })),
+    compromisedAccounts: tenant.attack.compromisedAccounts.map((a) => ({
+      id: a.userId, userPrincipalName: a.userPrincipalName, privileged: a.privileged,
       isMfaRegistered: registration.get(a.userId)?.isMfaRegistered ?? false,
     })),
     adminsWithoutMfa: tenant.userRegistrationDetails.filter((r) => r.isAdmin && !r.isMfaRegistered).map((r) => r.id),

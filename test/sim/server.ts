@@ -12,7 +12,7 @@ import {
   IdentityState, handleDeviceCode, handleToken, instanceDiscovery, openIdConfiguration, resolveTenant, sendUnknownTenant,
 } from './identity';
 import { getDeviceLogin, postDeviceLogin } from './devicelogin';
-import { buildTenant, groundTruth as makeGroundTruth, type GroundTruth, type ScenarioName, type Tenant } from './scenario';
+import { buildTenant, groundTruth as makeGroundTruth, type AttackShapeMode, type GroundTruth, type ScenarioName, type Tenant } from './scenario';
 import { GRAPH_CLI_CLIENT_ID } from './wellknown';
 import { ExchangeService, type ExchangeOptions } from './exchange/invoke';
 import { attachLogs, handleLogs, isLogsPath, logsFor, type SimLogStore } from './logs';
@@ -36,6 +36,8 @@ export interface SimulatorOptions {
   tls?: SimulatorTls;
   /** Users in the tenant (default 200, at most 100,000). */
   users?: number;
+  /** The attack's shape: canonical for seeds 1–12, drawn from the seed otherwise (default); either can be forced. */
+  attackShape?: AttackShapeMode;
   /** Days of log history (default 30, at most 180); read by the log store. */
   days?: number;
   /** Faults from the first request on (429 storms, 503s, resets, slow or truncated pages, expiring tokens); change later with `SimHandle.faults`. */
@@ -161,7 +163,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const seed = options.seed ?? 1;
   let tenant: Tenant;
   try {
-    tenant = buildTenant({ scenario, seed, ...(options.users !== undefined ? { users: options.users } : {}) });
+    tenant = buildTenant({
+      scenario, seed, ...(options.users !== undefined ? { users: options.users } : {}),
+      ...(options.attackShape !== undefined ? { attackShape: options.attackShape } : {}),
+    });
   } catch (err) {
     throw new SimulatorOptionsError(err instanceof Error ? err.message : String(err));
   }

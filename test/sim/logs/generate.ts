@@ -369,7 +369,7 @@ function stuffing(ctx: LogContext, out: SpecialRecords): void {
   const prng = ctx.stream('stuffing');
   const start = Date.parse(a.stuffing.startDateTime);
   const end = Date.parse(a.stuffing.endDateTime);
-  const compromised = new Map(a.compromisedAdmins.map((c) => [c.userId, Date.parse(c.successDateTime)]));
+  const compromised = new Map(a.compromisedAccounts.map((c) => [c.userId, Date.parse(c.successDateTime)]));
   const add = (ms: number, user: { id: string; displayName: string; userPrincipalName: string }, errorCode: number) => {
     const record = signInRecord({
       id: prng.guid(), ms, tenantId: ctx.tenant.tenantId, user, app: AAD_POWERSHELL_APP, ipAddress: a.attackerIp, place: ctx.attackerPlace,
@@ -380,6 +380,10 @@ function stuffing(ctx: LogContext, out: SpecialRecords): void {
     out.malicious.signIns.add(record.id);
   };
   const span = Math.max(MINUTE, end - start);
+  if (a.stuffing.method === 'spray') {
+    sprayRounds(ctx, a, compromised, add);
+    return;
+  }
   for (const userId of a.stuffing.targetUserIds) {
     const profile = ctx.profileById.get(userId);
     if (!profile) continue;
@@ -408,15 +412,54 @@ function stuffing(ctx: LogContext, out: SpecialRecords): void {
   }
 }
 
+/**
+ * A password spray: one or two common passwords per round against every target, rounds minutes long and an hour or more
+ * apart so no account locks (https://learn.microsoft.com/entra/identity/authentication/howto-password-smart-lockout:
+ * Smart Lockout counts failures per account, so a spray stays under it). A taken account signs in during its round.
+ */
+function sprayRounds(ctx: LogContext, a: Tenant['attack'], taken: Map<string, number>, add: (ms: number, user: { id: string; displayName: string; userPrincipalName: string }, code: number) => void): void {
+  const prng = ctx.stream('spray');
+  const rounds = a.stuffing.rounds.map((r) => Date.parse(r));
+  for (const userId of a.stuffing.targetUserIds) {
+    const profile = ctx.profileById.get(userId);
+    if (!profile) continue;
+    const success = taken.get(userId);
+    for (const round of rounds) {
+      if (success !== undefined && round > success) break;
+      for (let i = prng.int(1, 2); i > 0; i--) {
+        const ms = round + prng.int(0, 25 * 60) * 1000;
+        if (success !== undefined && ms >= success) break;
+        add(ms, profile.user, !profile.user.accountEnabled ? 50057 : prng.chance(0.06) ? (profile.mfa ? 50076 : 50079) : 50126);
+      }
+    }
+    if (success !== undefined) add(success, profile.user, 0);
+  }
+}
+
 function attackAudits(ctx: LogContext, out: SpecialRecords): void {
   const t = ctx.tenant;
   const a = t.attack;
-  const prng = ctx.stream('attack-audits');
-  const actor = ctx.profileById.get(a.compromisedUserId);
-  const app = t.applications.find((x) => x.id === a.maliciousApplicationId) ?? t.deletedApplications.find((x) => x.id === a.maliciousApplicationId);
+  appAudits(ctx, out, ctx.stream('attack-audits'), {
+    applicationId: a.maliciousApplicationId, appId: a.maliciousAppId, servicePrincipalId: a.maliciousServicePrincipalId,
+    registeredByUserId: a.compromisedUserId, steps: a.steps, manageAsAppAssignmentId: a.manageAsAppAssignmentId,
+  });
+  for (const other of a.otherApps) appAudits(ctx, out, ctx.stream(`attack-audits/${other.appId}`), other);
+}
+
+/** The directory audits of one malicious app's setup (ATTACK.md step 2), by the taken admin from the attacker's address. */
+function appAudits(
+  ctx: LogContext, out: SpecialRecords, prng: Prng,
+  m: Pick<Tenant['attack']['otherApps'][number], 'applicationId' | 'appId' | 'servicePrincipalId' | 'registeredByUserId' | 'steps' | 'manageAsAppAssignmentId'>,
+): void {
+  const t = ctx.tenant;
+  const a = {
+    maliciousAppId: m.appId, maliciousServicePrincipalId: m.servicePrincipalId, manageAsAppAssignmentId: m.manageAsAppAssignmentId, steps: m.steps,
+  };
+  const actor = ctx.profileById.get(m.registeredByUserId);
+  const app = t.applications.find((x) => x.id === m.applicationId) ?? t.deletedApplications.find((x) => x.id === m.applicationId);
   const exchange = t.servicePrincipals.find((sp) => sp.appId === EXCHANGE_APP_ID);
   if (!actor || !app || !exchange) return;
-  const by = { user: ctx.auditUser(actor, a.attackerIp) };
+  const by = { user: ctx.auditUser(actor, t.attack.attackerIp) };
   const details = [{ key: 'User-Agent', value: POWERSHELL_AGENT }, { key: 'AppId', value: a.maliciousAppId }];
   const push = (msIso: string, build: (id: string, correlationId: string, ms: number) => GraphDirectoryAudit) => {
     const ms = Date.parse(msIso) + prng.int(0, 999);

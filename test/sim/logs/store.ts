@@ -437,7 +437,7 @@ export class SimLogStore implements LogStore {
       },
       attack: {
         attackerIp: a.attackerIp,
-        compromisedUserPrincipalNames: a.compromisedAdmins.map((c) => c.userPrincipalName),
+        compromisedUserPrincipalNames: a.compromisedAccounts.map((c) => c.userPrincipalName),
         stuffingStart: a.stuffing.startDateTime,
         stuffingEnd: a.stuffing.endDateTime,
         targetedAccounts: a.stuffing.targetUserIds.length,
