@@ -5,20 +5,11 @@ import { detect } from '../../main/detect/engine';
 import { RULES } from '../../main/detect/rules';
 import { collectedCase, type CollectedCase } from '../support/collected-case';
 import type { ExchangeGroundTruth } from '../sim/exchange/state';
+import { VARIED_SEEDS } from '../support/varied-seeds';
 
 const HIGH = new Set(['high', 'critical']);
 const lower = (s: string) => s.toLowerCase();
 
-/**
- * Fifty seeds spread over the seed space, none of them canonical: each draws the attack's shape (one or two taken admins,
- * ordinary users too, MFA registered but not enforced, stuffing or spray, the app's name, one to twelve rules, the connector's
- * name, a second app, zero to three cycles). The scenario alternates; tenants are small so the fifty stay within minutes.
- */
-export const SEEDS = Array.from({ length: 50 }, (_, i) => ({
-  scenario: i % 2 === 0 ? ('contoso' as const) : ('fabrikam' as const),
-  seed: 1009 + i * 7919,
-  users: 40 + ((i * 37) % 60),
-}));
 
 /** What a finding rests on, as sets of lower-case ids. */
 function evidenceOf(findings: readonly Finding[]) {
@@ -137,7 +128,7 @@ describe.each([
 });
 
 describe('detections over fifty more seeds, the attack\'s shape varying', () => {
-  it.each(SEEDS)('$scenario seed $seed ($users users)', async (opts) => {
+  it.each(VARIED_SEEDS)('$scenario seed $seed ($users users)', async (opts) => {
     const c = await collectedCase({ ...opts, eventsPerUserPerDay: 0.3 });
     try {
       expect(judge(c, detect(c.db))).toEqual([]);

@@ -4,6 +4,7 @@ import { CANONICAL_SHAPE, REMOVED_HEADERS, SCENARIO_NAMES, adminUsers, buildTena
 import { ExchangeState } from './exchange/state';
 import { SimLogStore } from './logs/store';
 import { PROTECTED_HEADER } from '../../main/detect/rules/exchange';
+import { VARIED_SEEDS } from '../support/varied-seeds';
 import { createPrng } from './prng';
 import {
   DIRECTORY_ROLES, EXCHANGE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID, GRAPH_APP_ID, MICROSOFT_SERVICES_TENANT_ID,
@@ -230,7 +231,7 @@ describe('tenant generator', () => {
 
 describe('the attack\'s shape, drawn from the seed', () => {
   // The fifty seeds the detection tests collect (test/integration/detect-scenarios.test.ts), at the same small sizes.
-  const seeds = Array.from({ length: 50 }, (_, i) => ({ scenario: i % 2 === 0 ? ('contoso' as const) : ('fabrikam' as const), seed: 1009 + i * 7919, users: 40 + ((i * 37) % 60) }));
+  const seeds = VARIED_SEEDS;
   const tenants = seeds.map((o) => buildTenant(o));
   const protectedHeader = new RegExp(PROTECTED_HEADER.source, 'i');
 
