@@ -121,6 +121,20 @@ describe.each([
     expect(without('app.credential-added').join('\n')).toMatch(/credential .* is named by no high finding/);
   });
 
+  it('rates the tenant label on an ordinary app below high: the name alone proves little', () => {
+    const truth = c.sim.groundTruth;
+    const ordinary = c.sim.tenant.applications.find((a) => a.requiredResourceAccess.every((r) => r.resourceAppId !== '00000002-0000-0ff1-ce00-000000000000') && a.appId !== truth.remediationClient.appId)!;
+    const rename = c.db.prepare('UPDATE application SET display_name = ? WHERE object_id = ? AND run_id = ?');
+    rename.run(`${truth.tenantLabel}-crm`, ordinary.id, c.runId);
+    try {
+      const again = detect(c.db).findings.filter((f) => f.ruleId === 'app.tenant-label-name');
+      expect(again.find((f) => f.subject.id === ordinary.id)?.severity).toMatch(/^(medium|low)$/);
+      expect(again.find((f) => f.subject.id === truth.maliciousApp.applicationObjectId)?.severity).toBe('high');
+    } finally {
+      rename.run(ordinary.displayName, ordinary.id, c.runId);
+    }
+  });
+
   it('gives the same findings, in the same order, when run again', () => {
     const again = detect(c.db);
     expect(again.findings.map((f) => [f.key, f.severity, f.events.length])).toEqual(report.findings.map((f) => [f.key, f.severity, f.events.length]));

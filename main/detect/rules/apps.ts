@@ -150,14 +150,21 @@ export const tenantLabelName: Rule = {
       if (!label || app.firstParty) continue;
       const events = activityOn(ctx, app.ids);
       const registered = events.find((e) => e.operation === 'add application');
+      // The exact campaign form, or the name on an app holding Exchange.ManageAsApp or an administrator role, is high;
+      // the wider copycat forms alone (contoso-crm could be anyone's) are medium, low when long-standing.
+      const exact = new RegExp(`^${escapeRegExp(label)}_[a-z]{3}$`, 'i').test(app.name.trim());
+      const { granted, requested } = manageAsAppOf(ctx, app);
+      const powerful = granted.length > 0 || requested || (app.servicePrincipal ? rolesOf(ctx, app.servicePrincipal.objectId).some((r) => TAKEOVER_ROLES.has((r.resourceId ?? '').toLowerCase())) : false);
+      const severity: Severity = exact || powerful ? 'high' : (app.ageDays ?? 0) >= LONG_STANDING_DAYS ? 'low' : 'medium';
       hits.push({
         subject: { type: 'application', id: app.application?.objectId ?? app.servicePrincipal!.objectId, name: app.name },
-        severity: 'high',
+        severity,
         reason:
           `"${app.name}" is the tenant's domain label "${label}" followed by a few random letters` +
           `${app.multiTenant ? '' : ', single-tenant as the campaign\'s app was'}` +
           `${app.ageDays !== null ? `, registered ${app.ageDays} days before collection` : ''}` +
-          `${registered?.actorUser ? ` by ${registered.actorUser}${registered.actorIp ? ` from ${registered.actorIp}` : ''}` : ''}.`,
+          `${registered?.actorUser ? ` by ${registered.actorUser}${registered.actorIp ? ` from ${registered.actorIp}` : ''}` : ''}.` +
+          `${powerful ? ' It holds Exchange.ManageAsApp or an administrator role.' : exact ? '' : ' It holds neither Exchange.ManageAsApp nor an administrator role: the name alone proves little.'}`,
         objects: appObjects(app),
         eventIds: events.map((e) => e.eventId),
         iocs: appIocs(app, 'named like the campaign\'s app'),
@@ -169,12 +176,31 @@ export const tenantLabelName: Rule = {
 
 // ---- Exchange.ManageAsApp ------------------------------------------------------------------
 
+/** The app's Exchange.ManageAsApp assignments on Exchange Online, and whether its registration asks for the role. */
+function manageAsAppOf(ctx: DetectContext, app: AppView): { granted: TenantObjectRecord[]; requested: boolean } {
+  const exchangeSp = ctx.servicePrincipals().find((s) => s.appId.toLowerCase() === EXCHANGE_ONLINE_APP_ID);
+  const granted = app.servicePrincipal
+    ? (assignmentsByPrincipal(ctx).get(app.servicePrincipal.objectId.toLowerCase()) ?? []).filter(
+        (a) => appRoleOf(a) === EXCHANGE_MANAGE_AS_APP_ROLE_ID && (!exchangeSp || a.resourceId?.toLowerCase() === exchangeSp.objectId.toLowerCase()),
+      )
+    : [];
+  const requested = (app.application?.requiredResourceAccess ?? []).some(
+    (r) => r.resourceAppId.toLowerCase() === EXCHANGE_ONLINE_APP_ID && r.resourceAccess.some((x) => x.id.toLowerCase() === EXCHANGE_MANAGE_AS_APP_ROLE_ID && x.type === 'Role'),
+  );
+  return { granted, requested };
+}
+
+const assignmentsCache = new WeakMap<DetectContext, Map<string, TenantObjectRecord[]>>();
+
 function assignmentsByPrincipal(ctx: DetectContext): Map<string, TenantObjectRecord[]> {
+  const cached = assignmentsCache.get(ctx);
+  if (cached) return cached;
   const map = new Map<string, TenantObjectRecord[]>();
   for (const a of ctx.objects('appRoleAssignment')) {
     const key = (a.principalId ?? '').toLowerCase();
     map.set(key, [...(map.get(key) ?? []), a]);
   }
+  assignmentsCache.set(ctx, map);
   return map;
 }
 
@@ -205,19 +231,10 @@ export const exchangeManageAsApp: Rule = {
   ],
   stage: 'persistence',
   evaluate(ctx) {
-    const byPrincipal = assignmentsByPrincipal(ctx);
-    const exchangeSp = ctx.servicePrincipals().find((s) => s.appId.toLowerCase() === EXCHANGE_ONLINE_APP_ID);
     const hits: Hit[] = [];
     for (const app of appViews(ctx)) {
       if (app.firstParty) continue;
-      const granted = app.servicePrincipal
-        ? (byPrincipal.get(app.servicePrincipal.objectId.toLowerCase()) ?? []).filter(
-            (a) => appRoleOf(a) === EXCHANGE_MANAGE_AS_APP_ROLE_ID && (!exchangeSp || a.resourceId?.toLowerCase() === exchangeSp.objectId.toLowerCase()),
-          )
-        : [];
-      const requested = (app.application?.requiredResourceAccess ?? []).some(
-        (r) => r.resourceAppId.toLowerCase() === EXCHANGE_ONLINE_APP_ID && r.resourceAccess.some((x) => x.id.toLowerCase() === EXCHANGE_MANAGE_AS_APP_ROLE_ID && x.type === 'Role'),
-      );
+      const { granted, requested } = manageAsAppOf(ctx, app);
       if (granted.length === 0 && !requested) continue;
       const label = campaignNameLabel(app.name, ctx.domainLabels);
       const roles = app.servicePrincipal ? rolesOf(ctx, app.servicePrincipal.objectId) : [];
