@@ -415,7 +415,8 @@ function stuffing(ctx: LogContext, out: SpecialRecords): void {
 /**
  * A password spray: one or two common passwords per round against every target, rounds minutes long and an hour or more
  * apart so no account locks (https://learn.microsoft.com/entra/identity/authentication/howto-password-smart-lockout:
- * Smart Lockout counts failures per account, so a spray stays under it). A taken account signs in during its round.
+ * Smart Lockout counts failures per account, ten by default, so a spray stays under it; the pattern as described in
+ * Cloud-Architekt/AzureAD-Attack-Defense PasswordSpray.md). A taken account signs in during its round.
  */
 function sprayRounds(ctx: LogContext, a: Tenant['attack'], taken: Map<string, number>, add: (ms: number, user: { id: string; displayName: string; userPrincipalName: string }, code: number) => void): void {
   const prng = ctx.stream('spray');
