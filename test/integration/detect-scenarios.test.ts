@@ -58,7 +58,10 @@ export function judge(c: CollectedCase, report: DetectionReport): string[] {
   expectIn(s.objects, [...exchange.maliciousInboundConnectors.map((x) => x.name), ...exchange.maliciousTransportRules.map((x) => x.guid)], 'malicious Exchange object');
   expectIn(s.iocs, exchange.attackerMailIps, 'attacker relay address');
   for (const cycle of exchange.cycles) if (!strong.some((f) => f.ruleId === 'exchange.config-cycle' && f.reason.includes(cycle.connectorName))) problems.push(`cycle of ${cycle.connectorName} not flagged`);
-  if (!strong.some((f) => f.ruleId === 'storyline.oauth-mail-abuse' && lower(f.subject.id) === lower(m.applicationObjectId))) problems.push('no storyline finding for the malicious app');
+  const story = strong.find((f) => f.ruleId === 'storyline.oauth-mail-abuse' && lower(f.subject.id) === lower(m.applicationObjectId));
+  if (!story) problems.push('no storyline finding for the malicious app');
+  const registrar = truth.compromisedAdmins[0];
+  if (story && registrar?.isMfaRegistered && !story.reason.includes('MFA registered but not enforced')) problems.push('storyline says the registering admin had no MFA, but it had MFA registered (not enforced)');
   // With no create/remove cycle the attack never reached mail flow: those stages have nothing to light them.
   const unreached = exchange.cycles.length === 0 ? new Set(['mail-flow', 'cleanup-cycles']) : new Set<string>();
   for (const stage of report.storyline) if (!stage.lit && !unreached.has(stage.id)) problems.push(`storyline stage ${stage.id} not lit`);

@@ -58,7 +58,7 @@ export const campaignStoryline: Rule = {
           eventIds: success.map((e) => e.id), findingKeys: stuffing.map((f) => f.key),
         });
         const mfa = prior.filter((f) => f.ruleId === 'identity.privileged-no-mfa' && f.objects.some((o) => o.kind === 'user' && o.name?.toLowerCase() === account));
-        if (mfa.length > 0) links.push({ step: 'initial-access', at: null, text: `${registration.actorUser} is privileged and had no MFA`, eventIds: [], findingKeys: mfa.map((f) => f.key) });
+        if (mfa.length > 0) links.push({ step: 'initial-access', at: null, text: `${registration.actorUser} is privileged and ${/MFA is registered but was not enforced/.test(mfa[0]!.reason) ? 'had MFA registered but not enforced' : 'had no MFA'}`, eventIds: [], findingKeys: mfa.map((f) => f.key) });
       }
       const activity = activityOn(ctx, app.ids);
       if (registration) {
