@@ -50,12 +50,14 @@ function respond(ctx: RequestContext, state: IdentityState, params: URLSearchPar
   const redirectUri = params.get('redirect_uri')!;
   if (params.get('response_mode') === 'form_post') {
     const inputs = Object.entries(fields).map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join('\n');
+    const nonce = randomBytes(16).toString('base64');
     const body = `${note ? `<h1>Sign-in refused</h1><p class="error" role="alert" id="message">${escapeHtml(note)}</p>` : '<h1>Signing you in…</h1>'}
 <form method="post" action="${escapeHtml(redirectUri)}" id="response">
 ${inputs}
 <button type="submit" id="return">Return to the application</button>
-</form>${note ? '' : '\n<script>document.getElementById("response").submit();</script>'}`;
-    sendHtml(ctx, 200, page(state, note ? 'Sign-in refused' : 'Signing in', body));
+</form>${note ? '' : `\n<script nonce="${nonce}">document.getElementById("response").submit();</script>`}`;
+    // The redirect URI is the app's loopback listener (http://localhost:<port>): the form may post there, and nowhere else.
+    sendHtml(ctx, 200, page(state, note ? 'Sign-in refused' : 'Signing in', body), { formAction: `'self' ${new URL(redirectUri).origin}`, scriptNonce: nonce });
     return;
   }
   const target = new URL(redirectUri);
