@@ -32,7 +32,7 @@ export interface TenantSession {
    * pages driven over HTTP); resolves once the person has signed in and consented.
    */
   signInWithBrowser(openBrowser: (url: string) => Promise<void>): Promise<SignedInAccount>;
-  /** Stops a pending device-code poll. */
+  /** Stops a pending device-code poll, or a browser sign-in waiting on its loopback listener. */
   cancelSignIn(): void;
   /** Signs in from the persisted cache (no code) when it holds an account for this tenant and a token is still obtainable. */
   restore(): Promise<SignedInAccount | null>;
@@ -95,6 +95,7 @@ export function createTenantSession(
   });
   let current: { info: AccountInfo; scopes: string[] } | null = null;
   let pending: { cancel?: boolean } | null = null;
+  let pendingBrowser: { url: string | null } | null = null;
 
   const toAccount = (r: AuthenticationResult): SignedInAccount => ({
     username: r.account?.username ?? '(unknown)',
@@ -127,13 +128,40 @@ export function createTenantSession(
       }
     },
     async signInWithBrowser(openBrowser) {
-      const result = await pca
-        .acquireTokenInteractive({ scopes: audience.scopes, openBrowser, successTemplate: BROWSER_DONE, errorTemplate: BROWSER_FAILED })
-        .catch((err: unknown) => Promise.reject(explain(err)));
-      return signedIn(result);
+      const attempt = { url: null as string | null };
+      pendingBrowser = attempt;
+      try {
+        const result = await pca
+          .acquireTokenInteractive({
+            scopes: audience.scopes,
+            openBrowser: (url) => {
+              attempt.url = url;
+              return openBrowser(url);
+            },
+            successTemplate: BROWSER_DONE,
+            errorTemplate: BROWSER_FAILED,
+          })
+          .catch((err: unknown) => Promise.reject(explain(err)));
+        return signedIn(result);
+      } finally {
+        if (pendingBrowser === attempt) pendingBrowser = null;
+      }
     },
     cancelSignIn() {
       if (pending) pending.cancel = true;
+      // A browser sign-in waits on its loopback listener: answer it with an error, as the sign-in page would on
+      // cancel, so it closes and the sign-in ends.
+      const url = pendingBrowser?.url;
+      pendingBrowser = null;
+      if (url) {
+        const request = new URL(url);
+        const redirect = request.searchParams.get('redirect_uri');
+        const state = request.searchParams.get('state');
+        if (redirect?.startsWith('http://localhost:') && state) {
+          const body = new URLSearchParams({ error: 'access_denied', error_description: 'Sign-in cancelled in Peregrine.', state });
+          fetch(redirect, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() }).then((r) => r.text(), () => undefined).catch(() => undefined);
+        }
+      }
     },
     async restore() {
       const accounts = await pca.getTokenCache().getAllAccounts();

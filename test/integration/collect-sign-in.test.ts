@@ -11,6 +11,7 @@ import { loadEnvironmentFile } from '../../main/auth/environment';
 import { createHttpTransport } from '../../main/http/https';
 import { simulatorBrowser } from '../../main/auth/simulator-pages';
 import { BrowserUnavailableError } from '../../main/auth/sign-in';
+import { createTenantSession } from '../../main/auth/device-code';
 import { main as cli, type CliIo } from '../../main/cli';
 
 let dir: string;
@@ -102,5 +103,24 @@ describe('collect: sign-in methods', () => {
     const out = io(null);
     expect(await cli(['collect', path.join(dir, 'none.peregrine'), '--env', blockedEnv, '--sign-in', 'password'], out)).toBe(2);
     expect(out.lines.join('\n')).toMatch(/--sign-in takes browser or device-code, not "password"/);
+  });
+});
+
+describe('browser sign-in session', () => {
+  it('ends a browser sign-in left open when it is cancelled, closing its loopback listener', async () => {
+    const env = loadEnvironmentFile(blockedEnv);
+    const session = createTenantSession(env, createHttpTransport({ ca: env.caPem, userAgent: 'Peregrine-test' }));
+    let shown: (url: string) => void = () => undefined;
+    const page = new Promise<string>((resolve) => {
+      shown = resolve;
+    });
+    // The page is "shown" but nobody signs in.
+    const attempt = session.signInWithBrowser(async (url) => shown(url));
+    const opened = await page;
+    expect(opened).toMatch(/\/oauth2\/v2\.0\/authorize\?/);
+    session.cancelSignIn();
+    await expect(attempt).rejects.toThrow(/access_denied|cancelled/i);
+    // The listener is gone: nothing answers on the redirect URI any more.
+    await expect(fetch(new URL(opened).searchParams.get('redirect_uri')!, { method: 'POST' })).rejects.toThrow();
   });
 });
