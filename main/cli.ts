@@ -266,7 +266,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
     const method: SignInMethod = (signInFlag as SignInMethod | undefined) ?? (openBrowser ? 'browser' : 'device-code');
     const choice = (service: string) => ({
       method,
-      openBrowser: openBrowser ? (url: string) => (io.err(`${service}: sign in in the browser (${url.split('?')[0]}).`), openBrowser(url)) : null,
+      openBrowser: openBrowser ? (url: string) => (io.err(`${service}: sign in in the browser; if none opened, open ${url}`), openBrowser(url)) : null,
       onPrompt: onPrompt(service),
       onFallback: (reason: string) => io.err(`${service}: ${reason}`),
     });
