@@ -18,7 +18,7 @@ export const USAGE = `Usage: npm run sim -- [options]
   --port <number>       port on 127.0.0.1 (default 0: any free port)
   --dir <folder>        where environment.json, ca.pem and ground-truth.json go (default .sim)
   --auto-approve <upn>  approve every device code as this user, without the sign-in page (consenting as an admin would)
-  --block-device-code   a Conditional Access policy blocks device code sign-in (AADSTS53003); the browser still works
+  --block-device-code   add a Conditional Access policy that blocks device code sign-in (AADSTS53003); the browser still works
   -h, --help            show this help`;
 
 export class UsageError extends Error {}

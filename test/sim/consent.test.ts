@@ -93,7 +93,7 @@ describe('consent', () => {
 });
 
 describe('device code blocked by Conditional Access', () => {
-  it('shows the refusal on the page and answers the poll with AADSTS53003, auto-approved or not', async () => {
+  it('shows the refusal on the page and answers the poll with AADSTS53003, auto-approved or not, while the tenant\'s policy is on', async () => {
     const blocked = await startSimulator({ scenario: 'contoso', seed: 1, tls, blockDeviceCode: true });
     const auto = await startSimulator({ scenario: 'contoso', seed: 1, tls, blockDeviceCode: true, autoApprove: ADMIN });
     try {
@@ -104,6 +104,13 @@ describe('device code blocked by Conditional Access', () => {
       expect(json(await poll(blocked, code.device_code))).toMatchObject({ error: 'invalid_grant', error_codes: [53003] });
       const autoCode = await deviceCode(auto, SCOPES);
       expect(json(await poll(auto, autoCode.device_code))).toMatchObject({ error_codes: [53003] });
+      // The refusal is the tenant's own policy, collected like any other: turned off, device code works again.
+      const policy = auto.tenant.conditionalAccessPolicies.find((p) => p.conditions.authenticationFlows?.transferMethods === 'deviceCodeFlow')!;
+      expect(policy).toMatchObject({ state: 'enabled', grantControls: { builtInControls: ['block'] } });
+      expect(auto.groundTruth.counts.conditionalAccessPolicies).toBe(sim.tenant.conditionalAccessPolicies.length + 1);
+      policy.state = 'disabled';
+      const allowed = await deviceCode(auto, SCOPES);
+      expect((await poll(auto, allowed.device_code)).status).toBe(200);
     } finally {
       await blocked.close();
       await auto.close();

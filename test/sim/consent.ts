@@ -1,8 +1,9 @@
 // Test tooling (Node): consent in the simulator — which delegated permissions a public client holds for a user, who may
 // consent to more at sign-in, what a tenant's Conditional Access refuses, and the grants a consent writes.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { parseScope, type IdentityState, type ResourceInfo } from './identity';
-import type { GraphServicePrincipal, GraphUser } from './graph-types';
+import type { GraphConditionalAccessPolicy, GraphServicePrincipal, GraphUser } from './graph-types';
+import type { Tenant } from './scenario';
 import { userRoleTemplateIds } from './scenario';
 import { DIRECTORY_ROLES } from './wellknown';
 
@@ -133,7 +134,7 @@ export type SignInDecision =
  * first, then consent. Grants the consent when the answer accepts it.
  */
 export function decideSignIn(state: IdentityState, input: { client: GraphServicePrincipal; scope: string; user: GraphUser; flow: 'device-code' | 'authorization-code' }, answer: ConsentAnswer | undefined): SignInDecision {
-  if (input.flow === 'device-code' && state.deviceCodeBlocked) {
+  if (input.flow === 'device-code' && blocksDeviceCode(state.tenant)) {
     // A policy with an authentication-flows condition on device code flow and the Block grant control; the token
     // response carries AADSTS53003 (BlockedByConditionalAccess).
     // https://learn.microsoft.com/entra/identity/conditional-access/policy-block-authentication-flows
@@ -158,4 +159,38 @@ export function decideSignIn(state: IdentityState, input: { client: GraphService
   }
   grantConsent(state, need, input.user, answer.forOrganisation && need.canConsentForOrganisation);
   return { kind: 'approved' };
+}
+
+/**
+ * The Conditional Access policy Microsoft recommends: every user, every resource, the device code flow, Block.
+ * https://learn.microsoft.com/entra/identity/conditional-access/policy-block-authentication-flows
+ * https://learn.microsoft.com/graph/api/resources/conditionalaccessauthenticationflows
+ */
+export function deviceCodeBlockPolicy(tenant: Tenant): GraphConditionalAccessPolicy {
+  const id = createHash('sha256').update(`${tenant.tenantId}|block-device-code`).digest('hex');
+  return {
+    id: `${id.slice(0, 8)}-${id.slice(8, 12)}-4${id.slice(13, 16)}-8${id.slice(17, 20)}-${id.slice(20, 32)}`,
+    templateId: null,
+    displayName: 'Block device code flow',
+    createdDateTime: tenant.referenceTime,
+    modifiedDateTime: null,
+    state: 'enabled',
+    sessionControls: null,
+    conditions: {
+      userRiskLevels: [], signInRiskLevels: [], clientAppTypes: ['all'], servicePrincipalRiskLevels: [], platforms: null, locations: null,
+      devices: null, clientApplications: null,
+      applications: { includeApplications: ['All'], excludeApplications: [], includeUserActions: [], includeAuthenticationContextClassReferences: [] },
+      users: { includeUsers: ['All'], excludeUsers: [], includeGroups: [], excludeGroups: [], includeRoles: [], excludeRoles: [], includeGuestsOrExternalUsers: null, excludeGuestsOrExternalUsers: null },
+      authenticationFlows: { transferMethods: 'deviceCodeFlow' },
+    },
+    grantControls: { operator: 'OR', builtInControls: ['block'], customAuthenticationFactors: [], termsOfUse: [], authenticationStrength: null },
+  };
+}
+
+/** Whether an enabled policy for everyone blocks the device code flow (exclusions are not evaluated). */
+function blocksDeviceCode(tenant: Tenant): boolean {
+  return tenant.conditionalAccessPolicies.some((p) => p.state === 'enabled'
+    && (p.conditions.authenticationFlows?.transferMethods ?? '').split(',').map((m) => m.trim()).includes('deviceCodeFlow')
+    && p.conditions.users.includeUsers.includes('All')
+    && (p.grantControls?.builtInControls ?? []).includes('block'));
 }

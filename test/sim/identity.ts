@@ -57,8 +57,6 @@ export class IdentityState {
   readonly byUserCode = new Map<string, DeviceCodeEntry>();
   readonly refreshTokens = new Map<string, RefreshEntry>();
   readonly authCodes = new Map<string, AuthCodeEntry>();
-  /** A Conditional Access policy blocks the device code flow for everyone (SimulatorOptions.blockDeviceCode). */
-  deviceCodeBlocked = false;
   /** Key for HS256 tokens; new every run, so tokens from an earlier run are refused. */
   readonly signingKey = randomBytes(32);
   /** Every directory audit a simulated write produced, in order (the writes also append them to the log store). */

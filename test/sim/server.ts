@@ -13,7 +13,7 @@ import {
 } from './identity';
 import { getDeviceLogin, postDeviceLogin } from './devicelogin';
 import { getAuthorize, postAuthorize } from './authorize';
-import { CONSENT_AS_ADMIN, type ConsentAnswer } from './consent';
+import { CONSENT_AS_ADMIN, deviceCodeBlockPolicy, type ConsentAnswer } from './consent';
 import { buildTenant, groundTruth as makeGroundTruth, type GroundTruth, type ScenarioName, type Tenant } from './scenario';
 import { GRAPH_CLI_CLIENT_ID } from './wellknown';
 import { ExchangeService, type ExchangeOptions } from './exchange/invoke';
@@ -48,7 +48,7 @@ export interface SimulatorOptions {
   eventsPerUserPerDay?: number;
   /** Identity-and-access report throttling (default 5 requests per 10 s per app). */
   reportsThrottle?: ThrottleOptions;
-  /** A Conditional Access policy blocks the device code flow: sign-in pages refuse it and the token poll answers AADSTS53003. */
+  /** Adds a Conditional Access policy that blocks the device code flow: sign-in pages refuse it and the token poll answers AADSTS53003. */
   blockDeviceCode?: boolean;
 }
 
@@ -174,6 +174,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   } catch (err) {
     throw new SimulatorOptionsError(err instanceof Error ? err.message : String(err));
   }
+  // The tenant's own Conditional Access blocks device code: the policy is there to be collected, and the sign-in pages obey it.
+  if (options.blockDeviceCode) tenant.conditionalAccessPolicies.push(deviceCodeBlockPolicy(tenant));
   const truth = makeGroundTruth(tenant);
   const now = options.now ?? Date.now;
   const pageSizeDefault = options.pageSizeDefault ?? 100;
@@ -186,7 +188,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3599,
     pollingIntervalSeconds: options.pollingIntervalSeconds ?? 1,
   });
-  state.deviceCodeBlocked = options.blockDeviceCode === true;
   const faults = new Faults(options.faults);
   state.faults = faults;
   state.tokenLifetimeOverride = () => faults.tokenLifetimeSeconds();
