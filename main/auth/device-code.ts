@@ -31,7 +31,7 @@ export interface TenantSession {
    * http://localhost:<port>. `openBrowser` shows the sign-in page (the system browser, a new tab, or the simulator's
    * pages driven over HTTP); resolves once the person has signed in and consented.
    */
-  signInWithBrowser(openBrowser: (url: string) => Promise<void>): Promise<SignedInAccount>;
+  signInWithBrowser(openBrowser: (url: string) => Promise<void>, opts?: { loginHint?: string }): Promise<SignedInAccount>;
   /** Stops a pending device-code poll, or a browser sign-in waiting on its loopback listener. */
   cancelSignIn(): void;
   /** Signs in from the persisted cache (no code) when it holds an account for this tenant and a token is still obtainable. */
@@ -127,13 +127,14 @@ export function createTenantSession(
         pending = null;
       }
     },
-    async signInWithBrowser(openBrowser) {
+    async signInWithBrowser(openBrowser, opts) {
       const attempt = { url: null as string | null };
       pendingBrowser = attempt;
       try {
         const result = await pca
           .acquireTokenInteractive({
             scopes: audience.scopes,
+            ...(opts?.loginHint ? { loginHint: opts.loginHint } : {}),
             openBrowser: (url) => {
               attempt.url = url;
               return openBrowser(url);

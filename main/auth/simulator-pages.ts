@@ -5,7 +5,7 @@ import type { HttpTransport } from '../http/https';
 interface PageForm {
   action: string;
   fields: URLSearchParams;
-  /** The account picker's first option, when the form has one. */
+  /** The account picker's preselected or first option, when the form has one. */
   firstUser: string | null;
   hasConsent: boolean;
 }
@@ -26,7 +26,8 @@ function firstForm(html: string): PageForm | null {
     if (!name || (type === 'checkbox' && !/\schecked\b/.test(input))) continue;
     fields.set(name, attr(input, 'value') ?? '');
   }
-  const option = /<select\b[^>]*name="user"[^>]*>[\s\S]*?<option[^>]*value="([^"]+)"/.exec(form[2]!);
+  // The account the page preselected (a login hint), else the first listed.
+  const option = /<option[^>]*value="([^"]+)"[^>]*\sselected/.exec(form[2]!) ?? /<select\b[^>]*name="user"[^>]*>[\s\S]*?<option[^>]*value="([^"]+)"/.exec(form[2]!);
   return { action: attr(`<form${form[1]!}>`, 'action') ?? '', fields, firstUser: option ? decode(option[1]!) : null, hasConsent: /name="consent"/.test(form[2]!) };
 }
 
