@@ -104,9 +104,9 @@ function cpuMsOf(pid: number | undefined): number | null {
   }
 }
 
-/** Approves a device code on the simulator's sign-in page, as the person signing in would. */
+/** Approves a device code on the simulator's sign-in page, as the person signing in would, accepting the consent prompt for the organisation. */
 async function approveOnSignInPage(env: TenantEnvironment, userCode: string, upn: string): Promise<void> {
-  const response = await postForm(env.simulator!.deviceLoginUrl, { code: userCode, user: upn }, env.caPem!);
+  const response = await postForm(env.simulator!.deviceLoginUrl, { code: userCode, user: upn, consent: 'accept', consent_for_organisation: '1' }, env.caPem!);
   if (response.status !== 200) throw new Error(`The simulator's sign-in page refused code ${userCode} for ${upn} (HTTP ${response.status}).`);
 }
 

@@ -12,6 +12,8 @@ import { latestResumableRun, listRuns } from '../db/queries/runs';
 import { listSources } from '../db/queries/sources';
 import { cloudEnvironment, loadEnvironmentFile, CLOUDS, type CloudName, type TenantEnvironment } from './auth/environment';
 import { createTenantSession, exchangeAudience, type DeviceCodePrompt, type SignedInAccount } from './auth/device-code';
+import { SIGN_IN_METHODS, signIn, systemBrowser, type SignInMethod } from './auth/sign-in';
+import { approveDeviceCodeOnSimulator, simulatorBrowser } from './auth/simulator-pages';
 import { appOnlyAnchorMailbox, createAppOnlySession, readAppOnlyCredentials, simulatorAppOnlyCredentials } from './auth/app-only';
 import { cacheFile, encryptedCachePlugin, passphraseCipher } from './auth/token-cache';
 import type { ICachePlugin } from '@azure/msal-node';
@@ -46,7 +48,10 @@ Commands:
                         Case metadata, evidence and custody counts, collection runs.
   collect <case> --env <environment file> [--auto-approve-on-sim] [--exchange [--inbox-rules <upn,...>]] [--resume]
   collect <case> --tenant <domain|id> [--cloud commercial|gcchigh|dod|china] [--client-id <id>] [--exchange] [--resume]
-                        Sign in with a device code and collect (read-only) into the case.
+                        Sign in and collect (read-only) into the case.
+                        --sign-in browser|device-code: the system browser (default on a desktop), or a
+                        device code (default when no browser can be opened; the fallback if one fails to open).
+                        The first sign-in asks to consent to the Graph permissions a collection reads with.
                         --app-id <id> --certificate <pem> --private-key <pem> signs in as the engagement's
                         own app instead (app-only; --app-only uses a simulator environment file's app).
                         --token-cache <file> keeps tokens between runs, encrypted with the passphrase in
@@ -89,6 +94,8 @@ export interface CliIo {
   clock: () => Date;
   /** Test seam: the HTTP transport for an environment (defaults to real HTTPS with the environment's CA). */
   transport?: (env: TenantEnvironment) => HttpTransport;
+  /** Test seam: how a browser sign-in page is shown (defaults to the desktop's browser; null when there is none). */
+  openBrowser?: ((url: string) => Promise<void>) | null;
 }
 
 const defaultIo = (): CliIo => ({
@@ -211,6 +218,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
       cloud: { type: 'string' },
       'client-id': { type: 'string' },
       'auto-approve-on-sim': { type: 'boolean' },
+      'sign-in': { type: 'string' },
       resume: { type: 'boolean' },
       'page-size': { type: 'string' },
       exchange: { type: 'boolean' },
@@ -235,6 +243,8 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
     env = cloudEnvironment(cloud as CloudName, values.tenant, values['client-id'] as string | undefined);
   } else throw new UsageError('collect needs --env <environment file> or --tenant <domain|id>.');
   if (values['auto-approve-on-sim'] && env.cloud !== 'simulator') throw new UsageError('--auto-approve-on-sim only works with a simulator environment file.');
+  const signInFlag = values['sign-in'] as string | undefined;
+  if (signInFlag !== undefined && !SIGN_IN_METHODS.includes(signInFlag as SignInMethod)) throw new UsageError(`--sign-in takes ${SIGN_IN_METHODS.join(' or ')}, not "${signInFlag}".`);
   const pageSize = values['page-size'] === undefined ? 999 : Number(values['page-size']);
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 999) throw new UsageError('--page-size must be a whole number from 1 to 999.');
 
@@ -248,9 +258,18 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
     const onPrompt = (service: string) => (prompt: DeviceCodePrompt) => {
       io.err(`${service}: ${prompt.message}`);
       if (values['auto-approve-on-sim'] && env.simulator) {
-        approveOnSimulator(transport, env.simulator.deviceLoginUrl, prompt.userCode).catch((err: Error) => io.err(`Auto-approval failed: ${err.message}`));
+        approveDeviceCodeOnSimulator(transport, env.simulator.deviceLoginUrl, prompt.userCode).catch((err: Error) => io.err(`Auto-approval failed: ${err.message}`));
       }
     };
+    // On the simulator, auto-approval answers its sign-in pages over HTTP instead of opening a browser.
+    const openBrowser = values['auto-approve-on-sim'] && env.simulator ? simulatorBrowser(transport) : io.openBrowser !== undefined ? io.openBrowser : systemBrowser();
+    const method: SignInMethod = (signInFlag as SignInMethod | undefined) ?? (openBrowser ? 'browser' : 'device-code');
+    const choice = (service: string) => ({
+      method,
+      openBrowser: openBrowser ? (url: string) => (io.err(`${service}: sign in in the browser; if none opened, open ${url}`), openBrowser(url)) : null,
+      onPrompt: onPrompt(service),
+      onFallback: (reason: string) => io.err(`${service}: ${reason}`),
+    });
     type TokenFn = (o?: { forceRefresh?: boolean }) => Promise<string>;
     let account: SignedInAccount;
     let graphToken: TokenFn;
@@ -276,14 +295,14 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
       const cache = tokenCache(values, io);
       const session = createTenantSession(env, transport, io.clock, undefined, cache);
       const restored = cache ? await session.restore() : null;
-      account = restored ?? (await session.signInWithDeviceCode(onPrompt('Microsoft Graph')));
+      account = restored ?? (await signIn(session, choice('Microsoft Graph')));
       io.err(`Signed in to Microsoft Graph as ${account.username} (tenant ${account.tenantId})${restored ? ' from the encrypted token cache' : ''}.`);
       graphToken = (o) => session.getAccessToken(env.graphScopes, o);
       if (values.exchange) {
         exchangeLogin = async () => {
-          // Exchange Online issues its own tokens to its own public client: a second device code, as the Exchange module asks.
+          // Exchange Online issues its own tokens to its own public client: a second sign-in, as the Exchange module asks.
           const exo = createTenantSession(env, transport, io.clock, exchangeAudience(env), cache);
-          const exoAccount = (cache ? await exo.restore() : null) ?? (await exo.signInWithDeviceCode(onPrompt('Exchange Online')));
+          const exoAccount = (cache ? await exo.restore() : null) ?? (await signIn(exo, choice('Exchange Online')));
           io.err(`Signed in to Exchange Online as ${exoAccount.username}.`);
           return { token: (o) => exo.getAccessToken(env.exchangeScopes, o), anchorMailbox: async () => `UPN:${exoAccount.username}` };
         };
@@ -387,20 +406,6 @@ function tokenCache(values: Record<string, string | boolean | undefined>, io: Cl
 }
 
 /** Simulator only: submits the device-login form as the tenant's first listed admin would. */
-async function approveOnSimulator(transport: HttpTransport, deviceLoginUrl: string, userCode: string): Promise<void> {
-  const page = await transport({ method: 'GET', url: deviceLoginUrl });
-  const html = page.body.toString('utf8');
-  const user = /<select[^>]*name="user"[^>]*>[\s\S]*?<option[^>]*value="([^"]+)"/.exec(html)?.[1];
-  if (!user) throw new Error(`the simulator's sign-in page at ${deviceLoginUrl} lists no user to approve as.`);
-  const res = await transport({
-    method: 'POST',
-    url: deviceLoginUrl,
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ code: userCode, user }).toString(),
-  });
-  if (res.status >= 400) throw new Error(`the simulator refused the approval (HTTP ${res.status}).`);
-}
-
 function detectCommand(args: string[], io: CliIo): number {
   const { values, positionals } = parse(args, { json: { type: 'boolean' }, iocs: { type: 'string' }, out: { type: 'string' }, 'include-false-positives': { type: 'boolean' } }, ['case']);
   if (values.iocs !== undefined && values.iocs !== 'csv' && values.iocs !== 'stix') throw new UsageError(`--iocs takes csv or stix, not "${values.iocs}".`);

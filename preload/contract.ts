@@ -58,6 +58,11 @@ export interface EnvironmentSummary {
 export type SignInState =
   | { state: 'signed-out' }
   | { state: 'waiting'; userCode: string; verificationUri: string; message: string; expiresAt: string }
+  /**
+   * Browser sign-in under way (authorization code with PKCE; the answer comes back to a loopback listener in main).
+   * `opened`: main opened the system browser itself (the app); otherwise the page is for the renderer to open in a new tab.
+   */
+  | { state: 'browser'; url: string; opened: boolean }
   | {
       state: 'signed-in';
       /** The person (device code), or `app:<application id>` for the engagement app (app-only). */
@@ -66,7 +71,7 @@ export type SignInState =
       /** Delegated scopes, or the app roles granted to the engagement app. */
       scopes: string[];
       /** App-only: one certificate gets both Graph and Exchange Online tokens, so Exchange needs no sign-in of its own. */
-      method: 'device-code' | 'app-only';
+      method: 'browser' | 'device-code' | 'app-only';
       /** App-only: the certificate as it describes itself (never the key), to check against the app registration. */
       certificate?: { subject: string; thumbprintSha1: string; notAfter: string };
     }
@@ -327,6 +332,8 @@ export const NewCaseInput = z.object({
 export type NewCaseInput = z.infer<typeof NewCaseInput>;
 
 const Empty = z.object({}).strict();
+/** How a delegated sign-in goes: the system browser (authorization code with PKCE) or a device code (the default, as before). */
+const SignInStart = z.object({ method: z.enum(['browser', 'device-code']).optional() }).strict();
 const CaseRef = z.object({ caseId: z.string().uuid() }).strict();
 const RunRef = z.object({ runId: z.string().uuid() }).strict();
 /** PEM files are a few KB; 16 KB leaves room for a certificate chain and refuses anything else picked by mistake. */
@@ -398,11 +405,11 @@ export const contract = {
     custody: channel<typeof Empty, CustodyEntryView[]>(Empty),
   },
   auth: {
-    start: channel<typeof Empty, SignInState>(Empty),
+    start: channel<typeof SignInStart, SignInState>(SignInStart),
     status: channel<typeof Empty, SignInState>(Empty),
     signOut: channel<typeof Empty, SignInState>(Empty),
     /** Exchange Online issues its own tokens to its own public client: a second device code. */
-    startExchange: channel<typeof Empty, SignInState>(Empty),
+    startExchange: channel<typeof SignInStart, SignInState>(SignInStart),
     exchangeStatus: channel<typeof Empty, SignInState>(Empty),
     /** App-only with the engagement app's certificate: replaces any device-code sign-in and serves Graph and Exchange. */
     startAppOnly: channel<typeof AppOnlySignInInput, SignInState>(AppOnlySignInInput),

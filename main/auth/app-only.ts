@@ -9,6 +9,7 @@ import type { GraphReader } from '../graph/reader';
 import type { SignedInAccount, TenantSession } from './device-code';
 import type { TenantEnvironment } from './environment';
 import { msalNetworkClient } from './msal-network';
+import { defaultScopes } from './scopes';
 
 export interface AppOnlyCredentials {
   /** The engagement app's application (client) id. */
@@ -179,7 +180,8 @@ export function createAppOnlySession(
     }
     let result;
     try {
-      result = await cca.acquireTokenByClientCredential({ scopes, skipCache: forceRefresh });
+      // Client credentials take `<resource>/.default` only: the app's roles are whatever an admin granted it.
+      result = await cca.acquireTokenByClientCredential({ scopes: defaultScopes(scopes), skipCache: forceRefresh });
     } catch (err) {
       throw explainTokenError(err, credentials.clientId, environment.tenant, checked.summary);
     }

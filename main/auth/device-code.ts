@@ -1,8 +1,10 @@
-// Main process / CLI: delegated sign-in with the device-code flow; tokens live in memory only and never reach the case file or a log.
+// Main process / CLI: delegated sign-in through the system browser (authorization code with PKCE on a loopback redirect) or
+// with a device code; tokens live in memory only (or the encrypted cache) and never reach the case file or a log.
 import { LogLevel, PublicClientApplication, type AccountInfo, type AuthenticationResult, type ICachePlugin } from '@azure/msal-node';
 import type { HttpTransport } from '../http/https';
 import type { TenantEnvironment } from './environment';
-import { msalNetworkClient } from './msal-network';
+import { msalNetworkClient, type OAuthErrorBody } from './msal-network';
+import { aadstsCode, explainSignInError } from './aadsts';
 
 export interface DeviceCodePrompt {
   userCode: string;
@@ -24,7 +26,13 @@ export interface TenantSession {
   readonly environment: TenantEnvironment;
   /** Resolves once the person has entered the code; `onPrompt` fires as soon as the code is known. */
   signInWithDeviceCode(onPrompt: (prompt: DeviceCodePrompt) => void): Promise<SignedInAccount>;
-  /** Stops a pending device-code poll. */
+  /**
+   * Signs in through a browser: authorization code with PKCE, the answer received on a loopback listener at
+   * http://localhost:<port>. `openBrowser` shows the sign-in page (the system browser, a new tab, or the simulator's
+   * pages driven over HTTP); resolves once the person has signed in and consented.
+   */
+  signInWithBrowser(openBrowser: (url: string) => Promise<void>, opts?: { loginHint?: string }): Promise<SignedInAccount>;
+  /** Stops a pending device-code poll, or a browser sign-in waiting on its loopback listener. */
   cancelSignIn(): void;
   /** Signs in from the persisted cache (no code) when it holds an account for this tenant and a token is still obtainable. */
   restore(): Promise<SignedInAccount | null>;
@@ -47,6 +55,10 @@ export function exchangeAudience(environment: TenantEnvironment): SessionAudienc
   return { clientId: environment.exchangeClientId, scopes: environment.exchangeScopes };
 }
 
+/** What the browser shows once the loopback listener has the answer (msal-node serves these templates). */
+const BROWSER_DONE = '<!doctype html><html lang="en"><meta charset="utf-8"><title>Peregrine: signed in</title><body style="font-family:system-ui,sans-serif;margin:3em"><h1>Signed in</h1><p>Peregrine has the sign-in. You can close this tab and return to Peregrine.</p></body></html>';
+const BROWSER_FAILED = '<!doctype html><html lang="en"><meta charset="utf-8"><title>Peregrine: sign-in failed</title><body style="font-family:system-ui,sans-serif;margin:3em"><h1>Sign-in did not complete</h1><p>Return to Peregrine: it says why and what to do.</p></body></html>';
+
 export function createTenantSession(
   environment: TenantEnvironment,
   transport: HttpTransport,
@@ -56,6 +68,16 @@ export function createTenantSession(
   cachePlugin?: ICachePlugin,
 ): TenantSession {
   const authorityHost = new URL(environment.authorityHost);
+  let lastRefusal: OAuthErrorBody | null = null;
+  /** MSAL's error, or when it dropped the AADSTS code (the device-code poll does), the token service's own answer. */
+  const explain = (err: unknown): Error => {
+    const refusal = lastRefusal;
+    lastRefusal = null;
+    if (aadstsCode(err) === null && refusal?.error_description) {
+      return explainSignInError(Object.assign(new Error(refusal.error_description), { errorCodes: refusal.error_codes ?? [] }));
+    }
+    return explainSignInError(err);
+  };
   const pca = new PublicClientApplication({
     auth: {
       clientId: audience.clientId,
@@ -65,12 +87,15 @@ export function createTenantSession(
     },
     ...(cachePlugin ? { cache: { cachePlugin } } : {}),
     system: {
-      networkClient: msalNetworkClient(transport),
+      networkClient: msalNetworkClient(transport, (body) => {
+        lastRefusal = body;
+      }),
       loggerOptions: { piiLoggingEnabled: false, logLevel: LogLevel.Error, loggerCallback: () => undefined },
     },
   });
   let current: { info: AccountInfo; scopes: string[] } | null = null;
   let pending: { cancel?: boolean } | null = null;
+  let pendingBrowser: { url: string | null } | null = null;
 
   const toAccount = (r: AuthenticationResult): SignedInAccount => ({
     username: r.account?.username ?? '(unknown)',
@@ -78,6 +103,12 @@ export function createTenantSession(
     objectId: r.account?.localAccountId || null,
     scopes: r.scopes,
   });
+
+  const signedIn = (result: AuthenticationResult | null): SignedInAccount => {
+    if (!result?.account) throw new Error('The token service answered without an account; sign-in cannot continue.');
+    current = { info: result.account, scopes: result.scopes };
+    return toAccount(result);
+  };
 
   return {
     environment,
@@ -90,16 +121,48 @@ export function createTenantSession(
       };
       pending = request;
       try {
-        const result = await pca.acquireTokenByDeviceCode(request);
-        if (!result?.account) throw new Error('The token service answered without an account; sign-in cannot continue.');
-        current = { info: result.account, scopes: result.scopes };
-        return toAccount(result);
+        lastRefusal = null;
+        return signedIn(await pca.acquireTokenByDeviceCode(request).catch((err: unknown) => Promise.reject(explain(err))));
       } finally {
         pending = null;
       }
     },
+    async signInWithBrowser(openBrowser, opts) {
+      const attempt = { url: null as string | null };
+      pendingBrowser = attempt;
+      try {
+        const result = await pca
+          .acquireTokenInteractive({
+            scopes: audience.scopes,
+            ...(opts?.loginHint ? { loginHint: opts.loginHint } : {}),
+            openBrowser: (url) => {
+              attempt.url = url;
+              return openBrowser(url);
+            },
+            successTemplate: BROWSER_DONE,
+            errorTemplate: BROWSER_FAILED,
+          })
+          .catch((err: unknown) => Promise.reject(explain(err)));
+        return signedIn(result);
+      } finally {
+        if (pendingBrowser === attempt) pendingBrowser = null;
+      }
+    },
     cancelSignIn() {
       if (pending) pending.cancel = true;
+      // A browser sign-in waits on its loopback listener: answer it with an error, as the sign-in page would on
+      // cancel, so it closes and the sign-in ends.
+      const url = pendingBrowser?.url;
+      pendingBrowser = null;
+      if (url) {
+        const request = new URL(url);
+        const redirect = request.searchParams.get('redirect_uri');
+        const state = request.searchParams.get('state');
+        if (redirect?.startsWith('http://localhost:') && state) {
+          const body = new URLSearchParams({ error: 'access_denied', error_description: 'Sign-in cancelled in Peregrine.', state });
+          fetch(redirect, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() }).then((r) => r.text(), () => undefined).catch(() => undefined);
+        }
+      }
     },
     async restore() {
       const accounts = await pca.getTokenCache().getAllAccounts();
@@ -116,8 +179,12 @@ export function createTenantSession(
     },
     async getAccessToken(scopes, opts) {
       if (!current) throw new Error('Not signed in to the tenant. Sign in first.');
-      const result = await pca.acquireTokenSilent({ account: current.info, scopes, forceRefresh: opts?.forceRefresh ?? false });
-      return result.accessToken;
+      try {
+        const result = await pca.acquireTokenSilent({ account: current.info, scopes, forceRefresh: opts?.forceRefresh ?? false });
+        return result.accessToken;
+      } catch (err) {
+        throw explainSignInError(err);
+      }
     },
     account() {
       return current ? { username: current.info.username, tenantId: current.info.tenantId, objectId: current.info.localAccountId || null, scopes: current.scopes } : null;

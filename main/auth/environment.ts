@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { graphScopesFor, namedGraphScopes } from './scopes';
 
 /** Microsoft Graph Command Line Tools: the public client Microsoft's own modules use for delegated sign-in. */
 export const DEFAULT_GRAPH_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
@@ -52,7 +53,7 @@ export function cloudEnvironment(cloud: CloudName, tenant: string, clientId = DE
     graphBaseUrl: c.graph,
     exchangeBaseUrl: c.exchange,
     clientId,
-    graphScopes: [`${c.graph}/.default`],
+    graphScopes: graphScopesFor(c.graph),
     exchangeClientId: DEFAULT_EXCHANGE_CLIENT_ID,
     exchangeScopes: [`${c.exchange}/.default`],
   };
@@ -71,7 +72,8 @@ const EnvironmentFile = z.object({
   exchangeBaseUrl: httpsUrl,
   caCertFile: z.string().optional(),
   clientId: z.string().uuid(),
-  graphScopes: z.array(z.string().min(1)).min(1),
+  /** Optional: the collection's named scopes on Microsoft Graph; a lone `.default` is read as those named scopes. */
+  graphScopes: z.array(z.string().min(1)).min(1).optional(),
   exchangeClientId: z.string().uuid().optional(),
   exchangeScopes: z.array(z.string().min(1)).min(1).optional(),
   simulator: z.object({ deviceLoginUrl: httpsUrl, groundTruthFile: z.string().optional(), referenceTime: z.string().datetime({ offset: true }).optional() }).passthrough().optional(),
@@ -116,7 +118,8 @@ export function loadEnvironmentFile(file: string): TenantEnvironment {
     graphBaseUrl: e.graphBaseUrl.replace(/\/+$/, ''),
     exchangeBaseUrl: e.exchangeBaseUrl.replace(/\/+$/, ''),
     clientId: e.clientId,
-    graphScopes: e.graphScopes,
+    // The simulator issues tokens for Graph's real resource id, as Entra does; a national cloud for its own.
+    graphScopes: namedGraphScopes(e.graphScopes ?? [`${e.cloud === 'simulator' ? CLOUDS.commercial.graph : CLOUDS[e.cloud].graph}/.default`]),
     // The simulator serves Exchange at its own URL but issues tokens for the real resource id, as Entra does.
     exchangeClientId: e.exchangeClientId ?? DEFAULT_EXCHANGE_CLIENT_ID,
     exchangeScopes: e.exchangeScopes ?? ['https://outlook.office365.com/.default'],

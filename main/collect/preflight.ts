@@ -3,20 +3,30 @@ import type { PreflightRow, PreflightView } from '../../preload/contract';
 import type { GraphReader } from '../graph/reader';
 import { EXCHANGE_LOG_SOURCES, EXCHANGE_SOURCES, GRAPH_SOURCES, LOG_SOURCES } from './sources';
 
-/** Least permissions per Graph source (any one suffices), as Microsoft documents them. */
-const NEEDS: Record<string, string[]> = {
-  'graph.organization': ['Organization.Read.All', 'Directory.Read.All', 'User.Read'],
-  'graph.applications': ['Application.Read.All', 'Directory.Read.All'],
-  'graph.servicePrincipals': ['Application.Read.All', 'Directory.Read.All'],
-  'graph.appRoleAssignedTo': ['Application.Read.All', 'Directory.Read.All'],
-  'graph.oauth2PermissionGrants': ['DelegatedPermissionGrant.Read.All', 'Directory.Read.All'],
-  'graph.users': ['User.Read.All', 'Directory.Read.All'],
-  'graph.roleAssignments': ['RoleManagement.Read.Directory', 'Directory.Read.All'],
-  'graph.userRegistrationDetails': ['AuditLog.Read.All'],
-  // Directory roles, conditional access and security defaults in one $batch: the policies need Policy.Read.All.
-  'graph.rolesAndPolicies': ['Policy.Read.All'],
-  'graph.signIns': ['AuditLog.Read.All'],
-  'graph.directoryAudits': ['AuditLog.Read.All'],
+/** The least privileged roles Graph lists for reading sign-ins, audits and registration details (Global Administrator works too). */
+const REPORT_ROLES = ['Reports Reader', 'Security Reader', 'Security Operator', 'Security Administrator', 'Global Reader', 'Global Administrator'];
+
+/**
+ * What each Graph source needs, as Microsoft's Graph reference documents it for delegated access: `scopes` lists
+ * alternatives, each a set of permissions the token must carry together (listing sign-ins and directory audits needs
+ * AuditLog.Read.All *and* Directory.Read.All); `roles`, when present, are the directory roles of which the signed-in
+ * user must hold one (the identity reports answer 403 to anyone else, whatever the token carries).
+ */
+export const SOURCE_NEEDS: Record<string, { scopes: string[][]; roles?: string[] }> = {
+  'graph.organization': { scopes: [['User.Read'], ['Organization.Read.All'], ['Directory.Read.All']] },
+  'graph.applications': { scopes: [['Application.Read.All'], ['Directory.Read.All']] },
+  'graph.servicePrincipals': { scopes: [['Application.Read.All'], ['Directory.Read.All']] },
+  'graph.appRoleAssignedTo': { scopes: [['Application.Read.All'], ['Directory.Read.All']] },
+  'graph.oauth2PermissionGrants': { scopes: [['DelegatedPermissionGrant.Read.All'], ['Directory.Read.All']] },
+  'graph.users': { scopes: [['User.Read.All'], ['Directory.Read.All']] },
+  'graph.roleAssignments': { scopes: [['RoleManagement.Read.Directory'], ['Directory.Read.All']] },
+  // https://learn.microsoft.com/graph/api/authenticationmethodsroot-list-userregistrationdetails
+  'graph.userRegistrationDetails': { scopes: [['AuditLog.Read.All']], roles: REPORT_ROLES },
+  // Directory roles, conditional access and security defaults in one $batch: the policies need Policy.Read.All, the roles a directory read.
+  'graph.rolesAndPolicies': { scopes: [['Policy.Read.All', 'Directory.Read.All'], ['Policy.Read.All', 'RoleManagement.Read.Directory']] },
+  // https://learn.microsoft.com/graph/api/signin-list and .../directoryaudit-list: "AuditLog.Read.All and Directory.Read.All".
+  'graph.signIns': { scopes: [['AuditLog.Read.All', 'Directory.Read.All']], roles: REPORT_ROLES },
+  'graph.directoryAudits': { scopes: [['AuditLog.Read.All', 'Directory.Read.All']], roles: REPORT_ROLES },
 };
 
 /** Entra ID keeps sign-ins and audits 30 days with P1/P2, 7 days on Free; the Unified Audit Log 180 days (Audit Standard). */
@@ -34,6 +44,7 @@ const ROLE_NAMES: Record<string, string> = {
   '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3': 'Application Administrator',
   '158c047a-c907-4556-b7ef-446551a6b5f7': 'Cloud Application Administrator',
   'e8611ab8-c189-46e8-94e1-60213ab1f814': 'Privileged Role Administrator',
+  '5f2222b1-57c3-48ba-8ad5-d4759f1fde6f': 'Security Operator',
   'fdd7a751-b60b-444a-984c-02652fe8fa1c': 'Groups Administrator',
 };
 
@@ -68,13 +79,20 @@ export interface PreflightInput {
 /** Strips a resource prefix: tokens for `.default` may list `https://graph.microsoft.com/X` or just `X`. */
 const scopeName = (s: string) => s.replace(/^https?:\/\/[^/]+\//, '');
 
+/** What to do about a missing delegated permission: consent is given at sign-in, by an administrator for the organisation. */
+const CONSENT_HINT = 'Sign in again and accept the permissions Peregrine asks for; if the tenant asks for admin approval, have an administrator (Privileged Role, Cloud Application or Application Administrator) consent for the organisation.';
+
 export function preflight(input: PreflightInput): PreflightView {
   const granted = new Set(input.grantedScopes.map(scopeName));
   const rows: PreflightRow[] = [];
   const graphSources = [...GRAPH_SOURCES, ...(input.logDays > 0 ? LOG_SOURCES : [])];
   for (const s of graphSources) {
-    const needs = NEEDS[s.source] ?? [];
-    const has = needs.find((n) => granted.has(n));
+    const needs = SOURCE_NEEDS[s.source] ?? { scopes: [] };
+    const held = needs.scopes.find((set) => set.every((n) => granted.has(n)));
+    // The alternative closest to being met names what is missing.
+    const closest = [...needs.scopes].sort((a, b) => a.filter((n) => !granted.has(n)).length - b.filter((n) => !granted.has(n)).length)[0] ?? [];
+    const lacking = closest.filter((n) => !granted.has(n));
+    const roleMissing = !!needs.roles && !!input.roles && !input.roles.some((r) => needs.roles!.includes(r));
     let note: string | null = null;
     if (s.windowed) {
       note = input.logDays > GRAPH_LOG_RETENTION_DAYS
@@ -84,13 +102,17 @@ export function preflight(input: PreflightInput): PreflightView {
           : null;
       if (s.source === 'graph.signIns') note = [note, 'Sign-in logs need Entra ID P1 or P2.'].filter(Boolean).join(' ');
     }
+    const problems = [
+      held ? null : `The token lacks ${lacking.join(' and ')}: this source will fail. ${CONSENT_HINT}`,
+      roleMissing ? `${input.graphAccount ?? 'The account'} holds none of the roles ${needs.roles!.join(', ')}: Graph refuses this source to anyone else. Sign in with such an account, or have one assigned.` : null,
+    ].filter(Boolean);
     rows.push({
       source: s.source,
       label: s.label,
       service: 'graph',
-      needs: needs.join(' or '),
-      status: !input.graphAccount ? 'not-signed-in' : has ? 'ok' : 'missing',
-      note: !input.graphAccount ? 'Sign in first.' : has ? note : `The token carries none of ${needs.join(', ')}: this source will fail. ${note ?? ''}`.trim(),
+      needs: [needs.scopes.map((set) => set.join(' and ')).join(' or '), needs.roles ? `; role: ${needs.roles.join(', ')}` : ''].join(''),
+      status: !input.graphAccount ? 'not-signed-in' : problems.length === 0 ? 'ok' : 'missing',
+      note: !input.graphAccount ? 'Sign in first.' : problems.length === 0 ? note : [...problems, note].filter(Boolean).join(' '),
       estimatedRecords: input.previous?.[s.source] ?? null,
     });
   }

@@ -1,7 +1,7 @@
 // Electron main process: lifecycle, the hardened window, the custom protocol and IPC registration — the only code that imports electron.
 import path from 'node:path';
 import fs from 'node:fs';
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session, shell, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { cacheFile, encryptedCachePlugin, type CacheCipher } from '../auth/token-cache';
 import { channelNames, IPC_PREFIX } from '../../preload/contract';
 import { dispatch } from '../host/dispatch';
@@ -125,6 +125,11 @@ app.whenReady().then(async () => {
     environment: environmentFromArgs(),
     // Bundled beside main.cjs by scripts/build.js.
     collectionWorker: { file: path.join(__dirname, 'collect-worker.cjs'), execArgv: [], writer: { file: path.join(__dirname, 'case-writer.cjs'), execArgv: [] } },
+    // Browser sign-in: the tenant's sign-in page opens in the system browser, never inside the app's window.
+    openBrowser: async (url) => {
+      if (new URL(url).protocol !== 'https:') throw new Error(`Refusing to open ${new URL(url).protocol} sign-in page.`);
+      await shell.openExternal(url);
+    },
     chooseNewCaseFile: async (suggested) => {
       const result = await dialog.showSaveDialog(mainWindow!, {
         title: 'New case file',

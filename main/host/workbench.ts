@@ -29,6 +29,7 @@ import { recordTriage } from '../../db/queries/triage';
 import { loadOrCreateExaminerKey } from '../sign/keys';
 import { exportCase } from '../timeline/export';
 import { HandlerError } from './dispatch';
+import { startBrowserSignIn } from './browser-sign-in';
 
 export interface WorkbenchDeps {
   host: 'electron' | 'browser';
@@ -48,6 +49,8 @@ export interface WorkbenchDeps {
   collectionWorker: WorkerEntry;
   /** Persists tokens encrypted (the OS keychain in the app); absent means memory only. */
   tokenCache?: ICachePlugin;
+  /** Opens the system browser for a browser sign-in (the app); absent, the renderer opens the page in a new tab. */
+  openBrowser?: (url: string) => Promise<void>;
 }
 
 interface OpenCase {
@@ -173,8 +176,8 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     }
   }
 
-  /** Starts a device-code sign-in; answers as soon as the code is known, and the slot follows the outcome. */
-  async function startSignIn(slot: SignInSlot, audience: (env: TenantEnvironment) => SessionAudience): Promise<SignInState> {
+  /** Starts a sign-in (device code unless the browser is asked for); answers as soon as the code or page is known, and the slot follows the outcome. */
+  async function startSignIn(slot: SignInSlot, audience: (env: TenantEnvironment) => SessionAudience, method: 'browser' | 'device-code' = 'device-code'): Promise<SignInState> {
     const env = requireEnvironment();
     if (appOnly) {
       // Back to delegated sign-in: the engagement app's session (and its key) goes.
@@ -187,9 +190,10 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     slot.state = { state: 'signed-out' };
     const restored = deps.tokenCache ? await session.restore() : null;
     if (restored) {
-      slot.state = { state: 'signed-in', method: 'device-code', username: restored.username, tenantId: restored.tenantId, scopes: restored.scopes };
+      slot.state = { state: 'signed-in', method, username: restored.username, tenantId: restored.tenantId, scopes: restored.scopes };
       return slot.state;
     }
+    if (method === 'browser') return startBrowserSignIn(slot, session, deps.openBrowser);
     return await new Promise<SignInState>((resolve) => {
       session
         .signInWithDeviceCode((p) => {
@@ -331,14 +335,14 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         })),
     },
     auth: {
-      start: async () => startSignIn(graphSlot, (env) => graphAudience(env)),
+      start: async ({ method }) => startSignIn(graphSlot, (env) => graphAudience(env), method),
       status: async () => (appOnly ? appOnlyState(appOnly) : graphSlot.state),
       signOut: async () => {
         await signOutAll();
         return graphSlot.state;
       },
       // The engagement app's certificate already gets Exchange Online tokens: no second sign-in.
-      startExchange: async () => (appOnly ? appOnlyState(appOnly) : startSignIn(exchangeSlot, (env) => exchangeAudience(env))),
+      startExchange: async ({ method }) => (appOnly ? appOnlyState(appOnly) : startSignIn(exchangeSlot, (env) => exchangeAudience(env), method)),
       exchangeStatus: async () => (appOnly ? appOnlyState(appOnly) : exchangeSlot.state),
       startAppOnly: async ({ appId, certificatePem, privateKeyPem }) => {
         const env = requireEnvironment();

@@ -122,10 +122,10 @@ export const api = {
     custody: (): Promise<CustodyEntryView[]> => call('case.custody', (b) => b.case.custody({})),
   },
   auth: {
-    start: (): Promise<SignInState> => call('auth.start', (b) => b.auth.start({})),
+    start: (method?: 'browser' | 'device-code'): Promise<SignInState> => call('auth.start', (b) => b.auth.start(method ? { method } : {})),
     status: (): Promise<SignInState> => call('auth.status', (b) => b.auth.status({})),
     signOut: (): Promise<SignInState> => call('auth.signOut', (b) => b.auth.signOut({})),
-    startExchange: (): Promise<SignInState> => call('auth.startExchange', (b) => b.auth.startExchange({})),
+    startExchange: (method?: 'browser' | 'device-code'): Promise<SignInState> => call('auth.startExchange', (b) => b.auth.startExchange(method ? { method } : {})),
     exchangeStatus: (): Promise<SignInState> => call('auth.exchangeStatus', (b) => b.auth.exchangeStatus({})),
     /** App-only with the engagement app's certificate: the PEM texts go to Peregrine's own process only, which keeps the key in memory. */
     startAppOnly: (input: AppOnlySignInInput): Promise<SignInState> => call('auth.startAppOnly', (b) => b.auth.startAppOnly(input)),

@@ -1,4 +1,4 @@
-// E2E: Graph and Exchange Online device-code sign-ins on the simulator, the preflight, a collection with Exchange and two days of logs, then its entry in Collections.
+// E2E: Graph and Exchange Online sign-ins on the simulator (device code, and the browser with consent on first use), the preflight, a collection with Exchange and two days of logs, then its entry in Collections.
 import type { Page } from '@playwright/test';
 import { test, expect, type Harness } from './fixtures';
 import { StartPage, CollectPage, type DeviceCodePrompt } from './pages';
@@ -10,10 +10,56 @@ async function approve(harness: Harness, prompt: DeviceCodePrompt, user: string,
   await signInPage.locator('#code').fill(prompt.userCode);
   await signInPage.locator('#user').selectOption(user);
   await signInPage.getByRole('button', { name: 'Sign in' }).click();
+  await expect(signInPage.locator('body')).toContainText(/signed in|you can close|Permissions requested/i);
+  // Nobody consented to Peregrine's permissions yet: the admin accepts them for the organisation.
+  if (await signInPage.locator('#consent-accept').isVisible()) await acceptConsent(signInPage);
   await expect(signInPage.locator('body')).toContainText(/signed in|you can close/i);
   if (shotName) await harness.shot(shotName, signInPage);
   await signInPage.close();
 }
+
+async function acceptConsent(signInPage: Page): Promise<void> {
+  await expect(signInPage.locator('#permissions')).toContainText('AuditLog.Read.All');
+  await expect(signInPage.locator('#consent-org')).toBeChecked();
+  await signInPage.locator('#consent-accept').click();
+}
+
+test('a consultant signs in with the browser, accepts the permissions for the organisation, and the preflight finds them', async ({ harness }) => {
+  const { page, sim } = harness;
+  const admin = sim.groundTruth.compromisedUser.userPrincipalName;
+  await page.goto(harness.host.url);
+  await new StartPage(page).createCase({ name: 'Contoso browser sign-in', examiner: 'A. Examiner' });
+  const collect = new CollectPage(page);
+  await collect.open();
+  await expect(page.getByTestId('sign-in-browser')).toBeVisible();
+  await expect(page.getByTestId('sign-in-start')).toContainText('device code');
+  await page.getByTestId('sign-in-graph').scrollIntoViewIfNeeded();
+  await harness.shot('01-sign-in-choices');
+
+  await page.getByTestId('sign-in-browser').click();
+  // The browser host cannot open a browser itself: it offers the page, to open in a new tab.
+  const open = page.getByTestId('browser-sign-in-open');
+  await expect(open).toBeVisible();
+  expect(await open.getAttribute('href')).toMatch(new RegExp(`^${sim.url}/${sim.tenantId}/oauth2/v2\\.0/authorize\\?.*code_challenge_method=S256`));
+  await expect(page.getByTestId('sign-in-graph')).toHaveAttribute('data-state', 'browser');
+  await harness.shot('02-browser-sign-in-waiting');
+  const [tab] = await Promise.all([page.waitForEvent('popup'), open.click()]);
+  await tab.locator('#user').selectOption(admin);
+  await tab.getByRole('button', { name: 'Sign in' }).click();
+  await expect(tab.locator('h1')).toHaveText('Permissions requested');
+  await harness.shot('03-consent', tab);
+  await acceptConsent(tab);
+  // The page posts the code to Peregrine's loopback listener, which answers with its own page.
+  await expect(tab.locator('body')).toContainText('You can close this tab');
+  await tab.close();
+
+  expect(await collect.waitSignedIn()).toBe(admin);
+  await expect(page.getByTestId('signed-in-scopes')).toContainText('scopes granted');
+  const rows = await collect.preflightRows();
+  expect(rows.filter((r) => r.service === 'graph' && r.status !== 'ok').map((r) => r.source)).toEqual([]);
+  await page.getByTestId('sign-in-graph').scrollIntoViewIfNeeded();
+  await harness.shot('04-signed-in-with-browser');
+});
 
 test('a consultant signs in to Graph and Exchange, reads the preflight and collects Exchange with two days of logs', async ({ harness }) => {
   const { page, sim } = harness;

@@ -33,6 +33,9 @@ test('a consultant finds the malicious app and hands over a verifiable export', 
   await signInPage.locator('#code').fill(prompt.userCode);
   await signInPage.locator('#user').selectOption(truth.compromisedUser.userPrincipalName);
   await signInPage.getByRole('button', { name: 'Sign in' }).click();
+  // First use: nobody consented to Peregrine's permissions yet; the admin accepts them for the organisation.
+  await expect(signInPage.locator('h1')).toHaveText('Permissions requested');
+  await signInPage.locator('#consent-accept').click();
   await expect(signInPage.locator('body')).toContainText(/signed in|you can close/i);
   await harness.shot('03-simulator-approved', signInPage);
   await signInPage.close();

@@ -21,13 +21,21 @@ describe.each(['contoso', 'fabrikam'] as const)('a full collection of the %s sce
   beforeAll(async () => {
     // Fewer sign-ins per user keeps the paced report requests few; the attack's records are all still there. The report
     // throttle stays on (undefined keeps the simulator's own): this collection is paced as a real one is.
-    c = await collectedCase({ scenario, seed: 21, eventsPerUserPerDay: 0.25, reportsThrottle: undefined, inboxRuleMailboxes: 3 });
+    // As in many real tenants: nobody consented to Peregrine's permissions before, and Conditional Access blocks device code.
+    c = await collectedCase({ scenario, seed: 21, eventsPerUserPerDay: 0.25, reportsThrottle: undefined, inboxRuleMailboxes: 3, blockDeviceCode: true });
     ({ sim, db, runId } = c);
     // The examiner picked the first three mailboxes that have inbox rules.
     chosen = sim.tenant.users.filter((u) => sim.exchange.state.inboxRules(u).length > 0).slice(0, 3);
   }, 180_000);
 
   afterAll(async () => c?.dispose());
+
+  it('signed in through the browser (device code blocked), consenting for the organisation at that first sign-in', () => {
+    expect(sim.requests.some((r) => r.path.includes('/oauth2/v2.0/authorize') && r.method === 'POST')).toBe(true);
+    expect(sim.requests.some((r) => r.path.includes('/oauth2/v2.0/devicecode'))).toBe(false);
+    const cli = sim.tenant.servicePrincipals.find((sp) => sp.appId === '14d82eec-204b-4c2f-b7e8-296a70dab67e')!;
+    expect(sim.tenant.oauth2PermissionGrants.filter((g) => g.clientId === cli.id).map((g) => g.consentType)).toEqual(['AllPrincipals']);
+  });
 
   it('holds exactly the tenant\'s directory objects', () => {
     const t = sim.tenant;

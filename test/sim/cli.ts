@@ -19,7 +19,8 @@ export const USAGE = `Usage: npm run sim -- [options]
                         sign-ins per user per day in the generated logs, 0 to 100 (default 3)
   --port <number>       port on 127.0.0.1 (default 0: any free port)
   --dir <folder>        where environment.json, ca.pem and ground-truth.json go (default .sim)
-  --auto-approve <upn>  approve every device code as this user, without the sign-in page
+  --auto-approve <upn>  approve every device code as this user, without the sign-in page (consenting as an admin would)
+  --block-device-code   add a Conditional Access policy that blocks device code sign-in (AADSTS53003); the browser still works
   -h, --help            show this help`;
 
 export class UsageError extends Error {}
@@ -79,7 +80,7 @@ export async function main(argv: string[], io: CliIo = { out: (line) => console.
   let sim: SimHandle;
   try {
     sim = await startSimulator({
-      scenario: scenario as ScenarioName, seed, port, autoApprove: values['auto-approve'] ?? false,
+      scenario: scenario as ScenarioName, seed, port, autoApprove: values['auto-approve'] ?? false, blockDeviceCode: values['block-device-code'] === true,
       ...(users !== undefined ? { users } : {}), ...(days !== undefined ? { days } : {}),
       ...(eventsPerUserPerDay !== undefined ? { eventsPerUserPerDay } : {}),
       ...(attackShape !== undefined ? { attackShape } : {}),
@@ -104,6 +105,7 @@ export async function main(argv: string[], io: CliIo = { out: (line) => console.
   io.out(`  ground truth      ${files.groundTruthFile}`);
   io.out(`  CA certificate    ${files.caCertFile}`);
   if (values['auto-approve']) io.out(`  device codes are approved automatically as ${values['auto-approve']}`);
+  if (values['block-device-code']) io.out('  device code sign-in is blocked by Conditional Access: sign in with the browser');
   let stopped: Promise<void> | undefined;
   return { sim, files, stop: () => (stopped ??= sim.close()) };
 }
@@ -123,6 +125,7 @@ function parse(argv: string[]) {
       'events-per-user-per-day': { type: 'string' },
       dir: { type: 'string' },
       'auto-approve': { type: 'string' },
+      'block-device-code': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -98,7 +98,7 @@ describe('faults', () => {
 
   it('issues short-lived tokens after a switch, which then expire on the clock', async () => {
     sim.faults.set({ tokenLifetimeSeconds: 5 });
-    const t = await delegatedToken(sim, 'https://graph.microsoft.com/.default', 'admin@contoso.onmicrosoft.com');
+    const t = await delegatedToken(sim, 'https://graph.microsoft.com/Application.Read.All', 'admin@contoso.onmicrosoft.com');
     expect(t.expires_in).toBe(5);
     expect((await get('/v1.0/applications?$top=1', t.access_token)).status).toBe(200);
     // Graph tolerates 5 minutes of clock skew past exp, as Entra does.

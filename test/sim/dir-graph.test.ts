@@ -133,6 +133,8 @@ describe('directory reads', () => {
       expect(graphErrorSchema.parse(json(response)).error.code).toBe('Authorization_RequestDenied');
     }
     // The least permission alone is enough: AuditLog.Read.All for MFA registration, RoleManagement.Read.Directory for roles.
+    // Both need an administrator's consent, which one gives for the organisation by signing in first.
+    await delegatedToken(sim, 'https://graph.microsoft.com/AuditLog.Read.All https://graph.microsoft.com/RoleManagement.Read.Directory', 'admin@contoso.onmicrosoft.com');
     const audit = (await delegatedToken(sim, 'https://graph.microsoft.com/AuditLog.Read.All', PLAIN_USER)).access_token;
     expect((await get('/v1.0/reports/authenticationMethods/userRegistrationDetails?$top=1', audit)).status).toBe(200);
     expect((await get('/v1.0/directoryRoles', audit)).status).toBe(403);

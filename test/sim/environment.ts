@@ -3,6 +3,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { GroundTruth, Tenant } from './scenario';
+import { graphScopesFor } from '../../main/auth/scopes';
 
 export const ENVIRONMENT_FILE = 'environment.json';
 export const CA_CERT_FILE = 'ca.pem';
@@ -72,7 +73,8 @@ export function buildEnvironment(input: EnvironmentInput): Environment {
     exchangeBaseUrl: input.url,
     caCertFile: CA_CERT_FILE,
     clientId: input.clientId,
-    graphScopes: ['https://graph.microsoft.com/.default'],
+    // Named scopes, as Peregrine asks for them: the tenant consents to each on first sign-in.
+    graphScopes: graphScopesFor('https://graph.microsoft.com'),
     engagementApp: { ...input.engagementApp, certificateFile: ENGAGEMENT_CERT_FILE, privateKeyFile: ENGAGEMENT_KEY_FILE },
     simulator: {
       groundTruthFile: GROUND_TRUTH_FILE, deviceLoginUrl: `${input.url}/devicelogin`,

@@ -323,6 +323,8 @@ export interface GraphConditionalAccessPolicy {
       includeUsers: string[]; excludeUsers: string[]; includeGroups: string[]; excludeGroups: string[];
       includeRoles: string[]; excludeRoles: string[]; includeGuestsOrExternalUsers: null; excludeGuestsOrExternalUsers: null;
     };
+    /** Authentication flows the policy targets (`transferMethods`: "deviceCodeFlow", "authenticationTransfer", comma-separated). */
+    authenticationFlows?: { transferMethods: string };
   };
   grantControls: null | { operator: 'OR' | 'AND'; builtInControls: string[]; customAuthenticationFactors: string[]; termsOfUse: string[]; authenticationStrength: null };
 }

@@ -35,12 +35,20 @@ export function sendJson(ctx: RequestContext, status: number, body: unknown, con
   ctx.res.end(text);
 }
 
-export function sendHtml(ctx: RequestContext, status: number, html: string): void {
+/** A page that answers an app (response_mode=form_post) posts to its redirect URI, submitted by one nonce'd script. */
+export interface HtmlPolicy {
+  formAction: string;
+  scriptNonce: string;
+}
+
+export function sendHtml(ctx: RequestContext, status: number, html: string, policy?: HtmlPolicy): void {
   ctx.res.writeHead(status, {
     'Content-Type': 'text/html; charset=utf-8',
     'Content-Length': Buffer.byteLength(html),
-    // The page is self-contained: inline CSS only, no scripts, posts back to itself.
-    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    // The page is self-contained: inline CSS only, no scripts, posts back to itself (or, answering an app, to its redirect URI).
+    'Content-Security-Policy': policy
+      ? `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${policy.scriptNonce}'; form-action ${policy.formAction}; frame-ancestors 'none'`
+      : "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
     'X-Content-Type-Options': 'nosniff',
   });
   ctx.res.end(html);

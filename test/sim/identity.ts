@@ -1,4 +1,4 @@
-// Test tooling (Node): the simulator's Entra ID endpoints: OpenID discovery, instance discovery, device code, token (device code, refresh, client credentials).
+// Test tooling (Node): the simulator's Entra ID endpoints: OpenID discovery, instance discovery, device code, token (device code, authorization code with PKCE, refresh, client credentials).
 import { randomBytes, randomInt, createHash, timingSafeEqual, constants as cryptoConstants, verify as verifySignature, X509Certificate } from 'node:crypto';
 import { sendJson, sendOAuthError, readForm, AAD_CONTENT_TYPE, type RequestContext } from './http';
 import { signJwt } from './jwt';
@@ -7,6 +7,7 @@ import type { GraphServicePrincipal, GraphUser } from './graph-types';
 import type { GraphDirectoryAudit } from './logs/types';
 import type { Faults } from './faults';
 import { EXCHANGE_APP_ID, EXCHANGE_RESOURCE, GRAPH_APP_ID, GRAPH_RESOURCE } from './wellknown';
+import { CONSENT_AS_ADMIN, consentedScopes, decideSignIn, resourceSp, type ConsentAnswer, type ConsentNeed, type Refusal } from './consent';
 
 export interface IdentityOptions {
   /** Lifetime of a device code; 900 s as Entra, shorter in tests of expiry. */
@@ -23,6 +24,20 @@ interface DeviceCodeEntry {
   scope: string;
   expiresAtMs: number;
   approvedUserId?: string;
+  /** Set when the sign-in page refused (Conditional Access, consent): the next poll answers with it. */
+  refusal?: Refusal;
+  redeemed: boolean;
+}
+
+/** An authorization code issued at the authorize endpoint, redeemable once, with the PKCE challenge it was issued under. */
+export interface AuthCodeEntry {
+  clientId: string;
+  userId: string;
+  scope: string;
+  redirectUri: string;
+  codeChallenge: string | null;
+  codeChallengeMethod: string | null;
+  expiresAtMs: number;
   redeemed: boolean;
 }
 
@@ -41,6 +56,7 @@ export class IdentityState {
   readonly deviceCodes = new Map<string, DeviceCodeEntry>();
   readonly byUserCode = new Map<string, DeviceCodeEntry>();
   readonly refreshTokens = new Map<string, RefreshEntry>();
+  readonly authCodes = new Map<string, AuthCodeEntry>();
   /** Key for HS256 tokens; new every run, so tokens from an earlier run are refused. */
   readonly signingKey = randomBytes(32);
   /** Every directory audit a simulated write produced, in order (the writes also append them to the log store). */
@@ -90,18 +106,35 @@ export class IdentityState {
     return this.byUserCode.get(IdentityState.normaliseUserCode(userCode));
   }
 
-  /** Marks a pending device code as approved by a user; throws a message fit for the sign-in page. */
-  approve(userCode: string, upn: string, nowMs: number): { clientDisplayName: string; user: GraphUser } {
+  /**
+   * A person signs in on the device-login page with a code: approves it, asks the page to show a consent prompt
+   * (no answer yet), or records the refusal the next poll answers with. Throws a message fit for the page on a bad
+   * code or user.
+   */
+  approve(userCode: string, upn: string, nowMs: number, answer: ConsentAnswer | 'ask' = CONSENT_AS_ADMIN): ApprovalOutcome {
     const entry = this.lookupUserCode(userCode);
     if (!entry) throw new ApprovalError('unknown-code', `The code "${userCode}" was not recognised. Check it and try again.`);
     if (nowMs > entry.expiresAtMs) throw new ApprovalError('expired', 'That code has expired. Go back to your device and start signing in again to get a new code.');
-    if (entry.redeemed || entry.approvedUserId) throw new ApprovalError('used', 'That code has already been used.');
+    if (entry.redeemed || entry.approvedUserId || entry.refusal) throw new ApprovalError('used', 'That code has already been used.');
     const user = this.findUser(upn);
     if (!user) throw new ApprovalError('unknown-user', `There is no user ${upn} in this tenant.`);
+    const client = this.findClient(entry.clientId);
+    if (!client) throw new ApprovalError('unknown-code', `The app ${entry.clientId} is not in this tenant.`);
+    const decision = decideSignIn(this, { client, scope: entry.scope, user, flow: 'device-code' }, answer === 'ask' ? undefined : answer);
+    if (decision.kind === 'consent') return { kind: 'consent', user, need: decision.need, clientDisplayName: client.displayName };
+    if (decision.kind === 'refused') {
+      entry.refusal = decision.refusal.token;
+      return { kind: 'refused', user, message: decision.refusal.page, clientDisplayName: client.displayName };
+    }
     entry.approvedUserId = user.id;
-    return { clientDisplayName: this.findClient(entry.clientId)?.displayName ?? entry.clientId, user };
+    return { kind: 'approved', user, clientDisplayName: client.displayName };
   }
 }
+
+export type ApprovalOutcome =
+  | { kind: 'approved'; user: GraphUser; clientDisplayName: string }
+  | { kind: 'consent'; user: GraphUser; need: ConsentNeed; clientDisplayName: string }
+  | { kind: 'refused'; user: GraphUser; message: string; clientDisplayName: string };
 
 export class ApprovalError extends Error {
   constructor(readonly reason: 'unknown-code' | 'expired' | 'used' | 'unknown-user', message: string) {
@@ -180,7 +213,7 @@ export function instanceDiscovery(state: IdentityState, url: URL): Record<string
 
 const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
 
-interface ResourceInfo {
+export interface ResourceInfo {
   resource: string;
   appId: string;
 }
@@ -232,23 +265,6 @@ export function parseScope(raw: string): ScopeParse {
   return { ok: true, resource: only.info, values: only.values, oidc };
 }
 
-function resourceSp(state: IdentityState, resource: ResourceInfo): GraphServicePrincipal | undefined {
-  return state.tenant.servicePrincipals.find((sp) => sp.appId === resource.appId);
-}
-
-/** Delegated permissions a user gets for `.default`: every grant on that client and resource, tenant-wide or for them. */
-function consentedScopes(state: IdentityState, client: GraphServicePrincipal, resource: ResourceInfo, userId: string): string[] {
-  const target = resourceSp(state, resource);
-  if (!target) return [];
-  const scopes = new Set<string>();
-  for (const g of state.tenant.oauth2PermissionGrants) {
-    if (g.clientId !== client.id || g.resourceId !== target.id) continue;
-    if (g.consentType === 'Principal' && g.principalId !== userId) continue;
-    for (const s of g.scope.split(' ').filter(Boolean)) if (!OIDC_SCOPES.has(s)) scopes.add(s);
-  }
-  return [...scopes];
-}
-
 /** Application permissions granted to the client's service principal on the resource (admin consent). */
 function grantedRoles(state: IdentityState, client: GraphServicePrincipal, resource: ResourceInfo): string[] {
   const target = resourceSp(state, resource);
@@ -287,7 +303,18 @@ function issueDelegated(ctx: RequestContext, state: IdentityState, grant: Delega
   }
   const { client, user } = grant;
   const tenant = state.tenant;
-  const values = parsed.values.includes('.default') ? consentedScopes(state, client, parsed.resource, user.id) : parsed.values;
+  // A token carries what was consented for this client, user and resource, never more: `.default` asks for exactly
+  // that (static consent); named scopes must each have been consented, or Entra answers AADSTS65001 and the app must
+  // send the person to an interactive sign-in (the sign-in pages consent before a code is issued).
+  // https://learn.microsoft.com/entra/identity-platform/scopes-oidc#the-default-scope
+  // https://learn.microsoft.com/entra/identity-platform/permissions-consent-overview
+  const consented = consentedScopes(state, client, parsed.resource, user.id);
+  const held = new Set(consented);
+  if (!parsed.values.includes('.default') && parsed.values.some((v) => !held.has(v))) {
+    sendOAuthError(ctx, 400, 'invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${client.appId}' named '${client.displayName}'. Send an interactive authorization request for this user and resource.`);
+    return;
+  }
+  const values = parsed.values.includes('.default') ? consented : parsed.values;
   const nowS = Math.floor(ctx.nowMs / 1000);
   const lifetime = state.accessTokenLifetimeSeconds;
   const oidcClaims = [...parsed.oidc].filter((s) => s !== 'offline_access');
@@ -354,10 +381,12 @@ export async function handleDeviceCode(ctx: RequestContext, state: IdentityState
     scope,
     expiresAtMs: ctx.nowMs + state.options.deviceCodeLifetimeSeconds * 1000,
     redeemed: false,
-    ...(autoApproveUserId ? { approvedUserId: autoApproveUserId } : {}),
   };
   state.deviceCodes.set(entry.deviceCode, entry);
   state.byUserCode.set(entry.userCode, entry);
+  // Auto-approval signs in and answers the consent prompt as an administrator would: for the organisation.
+  const autoUser = autoApproveUserId ? state.findUser(autoApproveUserId) : undefined;
+  if (autoUser) state.approve(entry.userCode, autoUser.id, ctx.nowMs, CONSENT_AS_ADMIN);
   const verificationUri = `${state.baseUrl()}/devicelogin`;
   sendJson(ctx, 200, {
     user_code: entry.userCode,
@@ -403,6 +432,10 @@ export async function handleToken(ctx: RequestContext, state: IdentityState): Pr
     if (ctx.nowMs > entry.expiresAtMs) {
       return sendOAuthError(ctx, 400, 'expired_token', 70020, "The provided value for the input parameter 'device_code' is not valid. This device code has expired.");
     }
+    if (entry.refusal) {
+      entry.redeemed = true;
+      return sendOAuthError(ctx, entry.refusal.status, entry.refusal.error, entry.refusal.code, entry.refusal.text);
+    }
     const user = entry.approvedUserId ? state.findUser(entry.approvedUserId) : undefined;
     if (!user) {
       return sendOAuthError(ctx, 400, 'authorization_pending', 70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.');
@@ -410,6 +443,8 @@ export async function handleToken(ctx: RequestContext, state: IdentityState): Pr
     entry.redeemed = true;
     return issueDelegated(ctx, state, { client, user, scope: entry.scope }, wantsClientInfo);
   }
+
+  if (grantType === 'authorization_code') return redeemAuthCode(ctx, state, form, client, wantsClientInfo);
 
   if (grantType === 'refresh_token') {
     const token = form.get('refresh_token') ?? '';
@@ -466,18 +501,47 @@ export async function handleToken(ctx: RequestContext, state: IdentityState): Pr
   sendOAuthError(ctx, 400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`);
 }
 
+/**
+ * `grant_type=authorization_code`: the code is single-use, expires after a few minutes, belongs to one client and one
+ * redirect URI, and with PKCE its challenge must be BASE64URL(SHA256(code_verifier)) (S256) or the verifier itself (plain).
+ * https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#redeem-a-code-for-an-access-token
+ * https://www.rfc-editor.org/rfc/rfc7636#section-4.6
+ */
+function redeemAuthCode(ctx: RequestContext, state: IdentityState, form: URLSearchParams, client: GraphServicePrincipal, wantsClientInfo: boolean): void {
+  const code = form.get('code') ?? '';
+  if (!code) return sendOAuthError(ctx, 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'code'.");
+  const entry = state.authCodes.get(code);
+  if (!entry || entry.clientId !== client.appId) {
+    return sendOAuthError(ctx, 400, 'invalid_grant', 70000, 'Provided grant is invalid or malformed.');
+  }
+  if (entry.redeemed) {
+    return sendOAuthError(ctx, 400, 'invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.');
+  }
+  entry.redeemed = true;
+  if (ctx.nowMs > entry.expiresAtMs) {
+    return sendOAuthError(ctx, 400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.');
+  }
+  if ((form.get('redirect_uri') ?? '') !== entry.redirectUri) {
+    // The code is bound to the redirect URI it was sent to (the AADSTS number for this refusal is not confirmed).
+    return sendOAuthError(ctx, 400, 'invalid_grant', 70000, "Provided grant is invalid or malformed. The 'redirect_uri' does not match the one the authorization code was issued to.");
+  }
+  if (entry.codeChallenge !== null) {
+    const verifier = form.get('code_verifier') ?? '';
+    const derived = entry.codeChallengeMethod === 'plain' ? verifier : createHash('sha256').update(verifier).digest('base64url');
+    if (!verifier || derived !== entry.codeChallenge) {
+      return sendOAuthError(ctx, 400, 'invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.');
+    }
+  }
+  const user = state.findUser(entry.userId);
+  if (!user) return sendOAuthError(ctx, 400, 'invalid_grant', 50034, 'The user account does not exist in the directory.');
+  return issueDelegated(ctx, state, { client, user, scope: entry.scope }, wantsClientInfo);
+}
+
 // ---- client assertions (certificate credentials) ------------------------------------
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Entra tolerates this much clock difference on an assertion's nbf and exp. */
 const ASSERTION_SKEW_S = 300;
-
-interface Refusal {
-  status: number;
-  error: string;
-  code: number;
-  text: string;
-}
 
 function jsonPart(part: string | undefined): Record<string, unknown> | undefined {
   if (!part) return undefined;

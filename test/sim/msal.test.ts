@@ -9,6 +9,10 @@ import { generateSimulatorTls, type SimulatorTls } from './ca';
 import { json, postForm, simRequest } from './https-client';
 import { decodeJwt } from './jwt';
 import { DIRECTORY_ROLES, GRAPH_CLI_CLIENT_ID } from './wellknown';
+import { graphScopesFor } from '../../main/auth/scopes';
+
+/** The permissions a collection asks for by name: consented on the sign-in page at first use. */
+const SCOPES = graphScopesFor('https://graph.microsoft.com');
 
 /**
  * MSAL's default client is fetch, which trusts a private CA only through NODE_EXTRA_CA_CERTS;
@@ -78,16 +82,15 @@ describe('MSAL device code flow against the simulator', () => {
     const pca = msalFor(autoSim);
     const messages: string[] = [];
     const result = await pca.acquireTokenByDeviceCode({
-      scopes: ['https://graph.microsoft.com/.default'],
+      scopes: SCOPES,
       deviceCodeCallback: (response) => messages.push(response.message),
     });
     expect(messages[0]).toMatch(new RegExp(`^To sign in, use a web browser to open the page ${autoSim.url}/devicelogin and enter the code [A-Z0-9]{9} to authenticate\\.$`));
     expect(result?.account?.username).toBe(ADMIN);
     expect(result?.account?.tenantId).toBe(autoSim.tenantId);
     expect(result?.idTokenClaims).toMatchObject({ aud: GRAPH_CLI_CLIENT_ID, iss: `${autoSim.url}/${autoSim.tenantId}/v2.0`, tid: autoSim.tenantId });
-    expect(result?.scopes).toEqual(expect.arrayContaining([
-      'Application.Read.All', 'Directory.Read.All', 'AuditLog.Read.All', 'Policy.Read.All', 'RoleManagement.Read.Directory', 'User.Read.All',
-    ]));
+    // Auto-approval consents as the admin would, for the organisation: the token carries every permission asked for.
+    expect(result?.scopes).toEqual(expect.arrayContaining(['User.Read', 'Directory.Read.All', 'AuditLog.Read.All', 'Policy.Read.All']));
 
     const claims = decodeJwt(result?.accessToken ?? '');
     expect(claims.aud).toBe('https://graph.microsoft.com');
@@ -102,11 +105,11 @@ describe('MSAL device code flow against the simulator', () => {
 
   it('refreshes silently with the refresh token', async () => {
     const pca = msalFor(autoSim);
-    const first = await pca.acquireTokenByDeviceCode({ scopes: ['https://graph.microsoft.com/.default'], deviceCodeCallback: () => undefined });
+    const first = await pca.acquireTokenByDeviceCode({ scopes: SCOPES, deviceCodeCallback: () => undefined });
     const account = first?.account;
     if (!account) throw new Error('no account from the device code flow');
     const before = autoSim.requests.length;
-    const refreshed = await pca.acquireTokenSilent({ account, scopes: ['https://graph.microsoft.com/.default'], forceRefresh: true });
+    const refreshed = await pca.acquireTokenSilent({ account, scopes: SCOPES, forceRefresh: true });
     expect(refreshed.fromCache).toBe(false);
     expect(refreshed.accessToken).not.toBe(first.accessToken);
     expect(autoSim.requests.slice(before).some((r) => r.method === 'POST' && r.path.includes('/oauth2/v2.0/token') && r.status === 200)).toBe(true);
@@ -116,7 +119,7 @@ describe('MSAL device code flow against the simulator', () => {
     const pca = msalFor(manualSim);
     let approval: Promise<string> | undefined;
     const result = await pca.acquireTokenByDeviceCode({
-      scopes: ['https://graph.microsoft.com/.default'],
+      scopes: SCOPES,
       deviceCodeCallback: (response) => {
         approval = (async () => {
           const page = await simRequest(response.verificationUri, { ca: manualSim.caPem });
@@ -125,7 +128,15 @@ describe('MSAL device code flow against the simulator', () => {
           expect(page.text).toContain('id="user"');
           const posted = await postForm(response.verificationUri, { code: response.userCode.toLowerCase(), user: 'admin@contoso.onmicrosoft.com' }, manualSim.caPem);
           expect(posted.status).toBe(200);
-          return posted.text;
+          // Nothing was consented yet: the page lists the permissions and offers the admin to consent for the organisation.
+          expect(posted.text).toContain('Permissions requested');
+          expect(posted.text).toContain('AuditLog.Read.All');
+          expect(posted.text).toContain('id="consent-org"');
+          const consented = await postForm(response.verificationUri, {
+            code: response.userCode, user: 'admin@contoso.onmicrosoft.com', consent: 'accept', consent_for_organisation: '1',
+          }, manualSim.caPem);
+          expect(consented.status).toBe(200);
+          return consented.text;
         })();
       },
     });
@@ -142,7 +153,7 @@ describe('MSAL device code flow against the simulator', () => {
     try {
       const pca = msalFor(sim);
       const attempt = pca.acquireTokenByDeviceCode({
-        scopes: ['https://graph.microsoft.com/.default'],
+        scopes: SCOPES,
         deviceCodeCallback: () => {
           offset = 16 * 60 * 1000;
         },

@@ -15,7 +15,7 @@ import {
 } from './directory/policies';
 import {
   DIRECTORY_ROLES, EXCHANGE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID, EXCHANGE_PERMISSIONS, FIRST_PARTY_APPS,
-  GRAPH_APP_ID, GRAPH_CLI_CLIENT_ID, GRAPH_PERMISSIONS, EXCHANGE_POWERSHELL_CLIENT_ID, MICROSOFT_SERVICES_TENANT_ID, AZURE_AD_POWERSHELL_CLIENT_ID,
+  GRAPH_APP_ID, GRAPH_PERMISSIONS, EXCHANGE_POWERSHELL_CLIENT_ID, MICROSOFT_SERVICES_TENANT_ID, AZURE_AD_POWERSHELL_CLIENT_ID,
   exchangeRoleId, graphRoleId, graphScopeId, type PermissionDefinition,
 } from './wellknown';
 
@@ -34,12 +34,6 @@ const PRIVILEGED_ROLES = new Set<string>([
   DIRECTORY_ROLES.globalAdministrator.templateId, DIRECTORY_ROLES.exchangeAdministrator.templateId,
   DIRECTORY_ROLES.applicationAdministrator.templateId, DIRECTORY_ROLES.privilegedRoleAdministrator.templateId,
 ]);
-
-/** Delegated scopes an admin consented, tenant-wide, to Peregrine's default public client (Graph Command Line Tools). */
-export const GRAPH_CLI_CONSENTED_SCOPES = [
-  'openid', 'profile', 'offline_access', 'User.Read', 'Application.Read.All', 'Directory.Read.All',
-  'AuditLog.Read.All', 'Policy.Read.All', 'RoleManagement.Read.Directory', 'User.Read.All', 'Organization.Read.All',
-] as const;
 
 /** Application permissions the consultant's engagement app was granted for read-only collection. */
 export const ENGAGEMENT_GRAPH_ROLES = [
@@ -801,8 +795,9 @@ class TenantBuilder {
         servicePrincipalNames: fp.servicePrincipalNames, appRoles: appRolesFrom(perms), oauth2PermissionScopes: scopesFrom(perms),
       }));
     }
-    // Admin consent that lets Peregrine's default public client read the directory.
-    this.grantDelegated(prng, this.resourceSp(GRAPH_CLI_CLIENT_ID), GRAPH_APP_ID, GRAPH_CLI_CONSENTED_SCOPES, null);
+    // Nobody has consented to anything for the Graph command-line client: the permissions Peregrine asks for are
+    // consented at its first sign-in, on the sign-in page (test/sim/consent.ts), as in a tenant that never ran it.
+    // Exchange Online PowerShell's client holds Exchange.Manage tenant-wide: the module signs in without a prompt.
     this.grantDelegated(prng, this.resourceSp(EXCHANGE_POWERSHELL_CLIENT_ID), EXCHANGE_APP_ID, ['Exchange.Manage'], null);
   }
 

@@ -9,10 +9,13 @@ import { decodeJwt } from './jwt';
 import { collectionSchema, graphErrorSchema, oauthErrorSchema } from './graph-schemas';
 import { EXCHANGE_POWERSHELL_CLIENT_ID, GRAPH_CLI_CLIENT_ID } from './wellknown';
 import { z } from 'zod';
+import { graphScopesFor } from '../../main/auth/scopes';
 
 const GRAPH_CONTENT_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 const ADMIN = 'admin@contoso.onmicrosoft.com';
 const PLAIN_USER = 'AdeleV@contoso.onmicrosoft.com';
+/** The Graph permissions a collection asks for by name, as one scope string. */
+const COLLECTION_SCOPES = graphScopesFor('https://graph.microsoft.com').join(' ');
 
 let certs: SimulatorTls;
 let sim: SimHandle;
@@ -161,7 +164,7 @@ describe('discovery', () => {
 describe('device code grant', () => {
   it('issues a code, reports authorization_pending until approved, then tokens, once', async () => {
     const start = await postForm(`${sim.url}/${sim.tenantId}/oauth2/v2.0/devicecode`, {
-      client_id: GRAPH_CLI_CLIENT_ID, scope: 'https://graph.microsoft.com/.default openid profile offline_access',
+      client_id: GRAPH_CLI_CLIENT_ID, scope: `${COLLECTION_SCOPES} openid profile offline_access`,
     }, sim.caPem);
     expect(start.status).toBe(200);
     const code = body(start, deviceCodeResponse);
@@ -181,7 +184,8 @@ describe('device code grant', () => {
     expect(err.error_codes).toEqual([70016]);
     expect(err.correlation_id).toBe('poll-correlation');
 
-    sim.approve(code.user_code, ADMIN);
+    // The admin signs in and consents for the organisation on the sign-in page.
+    expect(sim.approve(code.user_code, ADMIN)).toBe('approved');
     const done = await poll();
     expect(done.status).toBe(200);
     const tokens = body(done, tokenResponse);
@@ -192,7 +196,7 @@ describe('device code grant', () => {
     expect(JSON.parse(Buffer.from(tokens.client_info ?? '', 'base64url').toString('utf8'))).toEqual({ uid: id.oid, utid: sim.tenantId });
     const access = decodeJwt(tokens.access_token);
     expect(access).toMatchObject({ aud: 'https://graph.microsoft.com', tid: sim.tenantId, upn: ADMIN, appid: GRAPH_CLI_CLIENT_ID, oid: id.oid });
-    expect(String(access.scp).split(' ')).toEqual(expect.arrayContaining(['Application.Read.All', 'Directory.Read.All', 'AuditLog.Read.All', 'Policy.Read.All', 'RoleManagement.Read.Directory', 'User.Read.All']));
+    expect(String(access.scp).split(' ')).toEqual(expect.arrayContaining(['User.Read', 'Directory.Read.All', 'AuditLog.Read.All', 'Policy.Read.All']));
     expect(access.wids).toContain('62e90394-69f5-4237-9190-012177145e10');
 
     const again = await poll();
@@ -234,7 +238,7 @@ describe('device code grant', () => {
   });
 
   it('refreshes for another resource with the same refresh token', async () => {
-    const first = await delegatedToken('https://graph.microsoft.com/.default offline_access', ADMIN);
+    const first = await delegatedToken(`${COLLECTION_SCOPES} offline_access`, ADMIN);
     const refreshed = await postForm(tokenUrl(), {
       grant_type: 'refresh_token', client_id: GRAPH_CLI_CLIENT_ID, refresh_token: first.refresh_token ?? '', scope: 'https://graph.microsoft.com/User.Read offline_access',
     }, sim.caPem);
@@ -341,7 +345,7 @@ describe('Graph collections', () => {
   });
 
   it('pages service principals at the default page size', async () => {
-    const token = (await delegatedToken('https://graph.microsoft.com/.default', ADMIN)).access_token;
+    const token = (await delegatedToken(COLLECTION_SCOPES, ADMIN)).access_token;
     const { ids, sizes } = await collect('/v1.0/servicePrincipals', token);
     expect(ids.length).toBe(sim.groundTruth.counts.servicePrincipals);
     expect(new Set(ids).size).toBe(ids.length);

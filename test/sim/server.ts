@@ -7,11 +7,13 @@ import { handleGraph } from './graph';
 import { handleBatch } from './batch';
 import { Faults, type FaultSpec } from './faults';
 import type { GraphDirectoryAudit } from './logs/types';
-import { AAD_CONTENT_TYPE, newRequestContext, sendGraphError, sendHtml, sendJson, type RequestContext } from './http';
+import { AAD_CONTENT_TYPE, newRequestContext, sendGraphError, sendJson, type RequestContext } from './http';
 import {
   IdentityState, handleDeviceCode, handleToken, instanceDiscovery, openIdConfiguration, resolveTenant, sendUnknownTenant,
 } from './identity';
 import { getDeviceLogin, postDeviceLogin } from './devicelogin';
+import { getAuthorize, postAuthorize } from './authorize';
+import { CONSENT_AS_ADMIN, deviceCodeBlockPolicy, type ConsentAnswer } from './consent';
 import { buildTenant, groundTruth as makeGroundTruth, type AttackShapeMode, type GroundTruth, type ScenarioName, type Tenant } from './scenario';
 import { GRAPH_CLI_CLIENT_ID } from './wellknown';
 import { ExchangeService, type ExchangeOptions } from './exchange/invoke';
@@ -48,6 +50,8 @@ export interface SimulatorOptions {
   eventsPerUserPerDay?: number;
   /** Identity-and-access report throttling (default 5 requests per 10 s per app). */
   reportsThrottle?: ThrottleOptions;
+  /** Adds a Conditional Access policy that blocks the device code flow: sign-in pages refuse it and the token poll answers AADSTS53003. */
+  blockDeviceCode?: boolean;
 }
 
 export interface RequestLogEntry {
@@ -66,8 +70,12 @@ export interface SimHandle {
   groundTruth: GroundTruth;
   /** The whole generated tenant, for assertions beyond the ground truth. */
   tenant: Tenant;
-  /** Approves a pending device code as the given user, like the sign-in page; throws on an unknown or expired code or user. */
-  approve(userCode: string, upn: string): void;
+  /**
+   * Signs a pending device code in as the given user, like the sign-in page, answering its consent prompt (by default
+   * as an administrator would: accept, for the organisation). Returns what the page showed; throws on an unknown or
+   * expired code or user.
+   */
+  approve(userCode: string, upn: string, consent?: ConsentAnswer): 'approved' | 'refused';
   requests: RequestLogEntry[];
   /** Fault switchboard: `faults.set({ rules: [{ kind: 'throttle', path: '/v1.0/users', count: 3 }] })`. */
   faults: Faults;
@@ -145,7 +153,8 @@ async function route(ctx: RequestContext, state: IdentityState, opts: Required<P
       // Tokens are HS256 with a private per-run key: there is no public key to publish.
       candidates.push(tenantRoute('GET', () => sendJson(ctx, 200, { keys: [] }, AAD_CONTENT_TYPE)));
     } else if (path === 'oauth2/v2.0/authorize') {
-      candidates.push(tenantRoute('GET', () => sendHtml(ctx, 400, '<!doctype html><title>Not supported</title><p>The tenant simulator supports the device code flow only.</p>')));
+      candidates.push(tenantRoute('GET', () => getAuthorize(ctx, state)));
+      candidates.push(tenantRoute('POST', () => postAuthorize(ctx, state)));
     }
   }
 
@@ -170,6 +179,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   } catch (err) {
     throw new SimulatorOptionsError(err instanceof Error ? err.message : String(err));
   }
+  // The tenant's own Conditional Access blocks device code: the policy is there to be collected, and the sign-in pages obey it.
+  if (options.blockDeviceCode) tenant.conditionalAccessPolicies.push(deviceCodeBlockPolicy(tenant));
   const truth = makeGroundTruth(tenant);
   const now = options.now ?? Date.now;
   const pageSizeDefault = options.pageSizeDefault ?? 100;
@@ -243,8 +254,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     environment,
     groundTruth: truth,
     tenant,
-    approve: (userCode, upn) => {
-      state.approve(userCode, upn, now());
+    approve: (userCode, upn, consent = CONSENT_AS_ADMIN) => {
+      const outcome = state.approve(userCode, upn, now(), consent);
+      return outcome.kind === 'refused' ? 'refused' : 'approved';
     },
     requests,
     faults,

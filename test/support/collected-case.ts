@@ -15,6 +15,7 @@ import { createGraphReader } from '../../main/graph/reader';
 import { createPacer } from '../../main/graph/pacer';
 import { createExchangeReader } from '../../main/exchange/reader';
 import { collectTenant } from '../../main/collect/sources';
+import { simulatorBrowser } from '../../main/auth/simulator-pages';
 
 export interface CollectedCase {
   sim: SimHandle;
@@ -37,10 +38,14 @@ export async function collectedCase(options: SimulatorOptions & { inboxRuleMailb
     const env = loadEnvironmentFile((await writeEnvironmentFiles(path.join(dir, 'sim'), sim)).environmentFile);
     const transport = createHttpTransport({ ca: env.caPem, userAgent: 'Peregrine-test' });
     const admin = sim.groundTruth.compromisedUser.userPrincipalName;
+    // Where Conditional Access blocks device code, the admin signs in through the (simulated) browser, as a person would.
+    const signIn = (session: ReturnType<typeof createTenantSession>) => (options.blockDeviceCode
+      ? session.signInWithBrowser(simulatorBrowser(transport), { loginHint: admin })
+      : session.signInWithDeviceCode((p) => sim.approve(p.userCode, admin)));
     const graphSession = createTenantSession(env, transport);
-    const account = await graphSession.signInWithDeviceCode((p) => sim.approve(p.userCode, admin));
+    const account = await signIn(graphSession);
     const exoSession = createTenantSession(env, transport, () => new Date(), exchangeAudience(env));
-    await exoSession.signInWithDeviceCode((p) => sim.approve(p.userCode, admin));
+    await signIn(exoSession);
     const readOnly = readOnlyTransport(transport);
     const graph = createGraphReader({ baseUrl: env.graphBaseUrl, transport: readOnly, getToken: (o) => graphSession.getAccessToken(env.graphScopes, o), pacer: createPacer() });
     const exchange = createExchangeReader({ baseUrl: env.exchangeBaseUrl, tenantId: account.tenantId, transport: readOnly, getToken: (o) => exoSession.getAccessToken(env.exchangeScopes, o), anchorMailbox: `UPN:${admin}` });

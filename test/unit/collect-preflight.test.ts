@@ -16,7 +16,7 @@ describe('preflight', () => {
     const view = preflight({ ...base, grantedScopes: ['Application.Read.All'] });
     const audits = view.rows.find((r) => r.source === 'graph.directoryAudits')!;
     expect(audits.status).toBe('missing');
-    expect(audits.note).toMatch(/none of AuditLog\.Read\.All: this source will fail/);
+    expect(audits.note).toMatch(/lacks AuditLog\.Read\.All and Directory\.Read\.All: this source will fail/);
     expect(view.rows.find((r) => r.source === 'graph.applications')!.status).toBe('ok');
   });
 
@@ -45,5 +45,31 @@ describe('preflight', () => {
     expect(view.basis).toMatch(/last clean collection/);
     expect(view.rows.find((r) => r.source === 'graph.signIns')!.estimatedRecords).toBe(40_500);
     expect(preflight({ ...base, grantedScopes: [] }).estimatedMinimumSeconds).toBeNull();
+  });
+});
+
+describe('preflight: permissions that must be held together', () => {
+  it('does not promise sign-ins or audits with AuditLog.Read.All alone: Graph wants Directory.Read.All as well', () => {
+    const view = preflight({ ...base, grantedScopes: ['AuditLog.Read.All'] });
+    for (const source of ['graph.signIns', 'graph.directoryAudits']) {
+      const row = view.rows.find((r) => r.source === source)!;
+      expect(row.status, source).toBe('missing');
+      expect(row.needs).toMatch(/^AuditLog\.Read\.All and Directory\.Read\.All; role: Reports Reader/);
+      expect(row.note).toMatch(/lacks Directory\.Read\.All/);
+    }
+    const both = preflight({ ...base, grantedScopes: ['AuditLog.Read.All', 'Directory.Read.All'] });
+    expect(both.rows.find((r) => r.source === 'graph.signIns')!.status).toBe('ok');
+  });
+
+  it('names the directory role a report source needs when the signed-in user holds none of them', () => {
+    const scopes = ['AuditLog.Read.All', 'Directory.Read.All', 'Policy.Read.All'];
+    const view = preflight({ ...base, grantedScopes: scopes, roles: ['Groups Administrator'] });
+    const signIns = view.rows.find((r) => r.source === 'graph.signIns')!;
+    expect(signIns.status).toBe('missing');
+    expect(signIns.note).toMatch(/holds none of the roles .*Security Reader.*Global Reader/);
+    expect(view.rows.find((r) => r.source === 'graph.users')!.status).toBe('ok');
+    // Roles that could not be read are not held against the source.
+    expect(preflight({ ...base, grantedScopes: scopes, roles: null }).rows.find((r) => r.source === 'graph.signIns')!.status).toBe('ok');
+    expect(preflight({ ...base, grantedScopes: scopes, roles: ['Global Reader'] }).rows.find((r) => r.source === 'graph.signIns')!.status).toBe('ok');
   });
 });

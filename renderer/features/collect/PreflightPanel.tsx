@@ -116,7 +116,7 @@ export function PreflightPanel(props: Props) {
             Include Exchange Online (connectors, transport rules, Unified Audit Log)
           </label>
           <p className="field-hint" id={`${daysId}-exo-hint`}>
-            {exchangeAccount === null ? 'Sign in to Exchange Online first, under Sign-in: a second code, or app-only, which covers it.' : `As ${exchangeAccount}. The audit log follows the same window.`}
+            {exchangeAccount === null ? 'Sign in to Exchange Online first, under Sign-in: a second sign-in, or app-only, which covers it.' : `As ${exchangeAccount}. The audit log follows the same window.`}
           </p>
           <label className="option-label inbox-label" htmlFor={`${daysId}-inbox`}>
             Inbox rules of

@@ -1,4 +1,4 @@
-// Renderer: sign-in — device codes (Microsoft Graph, then Exchange Online) polled every second, or app-only with the engagement app's certificate.
+// Renderer: sign-in — through the browser or with a device code (Microsoft Graph, then Exchange Online), polled every second while pending, or app-only with the engagement app's certificate.
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { AppOnlyForm, AppOnlySignedIn } from './AppOnlySignIn';
 import { GrantedPermissions } from './GrantedPermissions';
@@ -20,12 +20,14 @@ export interface SignIn {
   busy: boolean;
   checks: number;
   start: () => void;
+  /** Browser sign-in: the system browser (the app) or a new tab (the browser host). */
+  startBrowser: () => void;
   signOut: () => void;
   /** Reads the state again (e.g. after the other sign-in signed both out). */
   refresh: () => void;
 }
 
-const CALLS: Record<SignInService, { status: () => Promise<SignInState>; start: () => Promise<SignInState> }> = {
+const CALLS: Record<SignInService, { status: () => Promise<SignInState>; start: (method?: 'browser' | 'device-code') => Promise<SignInState> }> = {
   graph: { status: api.auth.status, start: api.auth.start },
   exchange: { status: api.auth.exchangeStatus, start: api.auth.startExchange },
 };
@@ -66,14 +68,14 @@ export function useSignIn(service: SignInService = 'graph', onSignOut?: () => vo
         setAuth(s);
         setError(null);
         setChecks((n) => n + 1);
-        return s.state === 'waiting';
+        return s.state === 'waiting' || s.state === 'browser';
       } catch (err) {
         setError(toApiError(err));
         return true;
       }
     },
     AUTH_POLL_MS,
-    auth?.state === 'waiting',
+    auth?.state === 'waiting' || auth?.state === 'browser',
   );
 
   const act = async (fn: () => Promise<SignInState>, after?: () => void) => {
@@ -90,7 +92,12 @@ export function useSignIn(service: SignInService = 'graph', onSignOut?: () => vo
     }
   };
 
-  return { auth, error, busy, checks, refresh, start: () => void act(calls.start), signOut: () => void act(api.auth.signOut, onSignOut) };
+  return {
+    auth, error, busy, checks, refresh,
+    start: () => void act(() => calls.start('device-code')),
+    startBrowser: () => void act(() => calls.start('browser')),
+    signOut: () => void act(api.auth.signOut, onSignOut),
+  };
 }
 
 /** Test ids: Graph keeps the original ones (`sign-in-start`, `device-code`, …); Exchange prefixes them with `exo-`. */
@@ -99,6 +106,7 @@ function ids(service: SignInService) {
   return {
     section: service === 'graph' ? 'sign-in-graph' : 'exo-sign-in',
     start: `${p}sign-in-start`,
+    browser: `${p}sign-in-browser`,
     error: `${p}sign-in-error`,
     failed: `${p}sign-in-failed`,
     signedIn: `${p}signed-in`,
@@ -112,7 +120,7 @@ function ids(service: SignInService) {
 
 type SignInMethod = 'device-code' | 'app-only';
 const METHODS: { method: SignInMethod; label: string }[] = [
-  { method: 'device-code', label: 'Device code (delegated)' },
+  { method: 'device-code', label: 'Delegated' },
   { method: 'app-only', label: 'App-only (engagement app certificate)' },
 ];
 
@@ -120,7 +128,7 @@ export function SignInPanel({ graph, exchange }: { graph: SignIn; exchange: Sign
   const exoSignedIn = exchange.auth?.state === 'signed-in';
   const [chosen, setChosen] = useState<SignInMethod>('device-code');
   // What main holds wins over the last choice: a live sign-in shows its own method, and the choice waits for sign-out.
-  const live = [graph.auth, exchange.auth].find((a) => a?.state === 'signed-in' || a?.state === 'waiting') ?? null;
+  const live = [graph.auth, exchange.auth].find((a) => a?.state === 'signed-in' || a?.state === 'waiting' || a?.state === 'browser') ?? null;
   const method: SignInMethod = live ? (live.state === 'signed-in' && live.method === 'app-only' ? 'app-only' : 'device-code') : chosen;
   const refreshBoth = () => {
     graph.refresh();
@@ -165,14 +173,14 @@ function DeviceCodeSections({ graph, exchange, exoSignedIn }: { graph: SignIn; e
       <SignInSection
         service="graph"
         title="Microsoft Graph"
-        purpose="Directory, applications, permissions, sign-ins and audits. Sign in with an account that can read the tenant; you will enter a one-time code in a browser on any device."
+        purpose="Directory, applications, permissions, sign-ins and audits. Sign in with an account that can read the tenant: in your browser, or with a one-time code on any device where the tenant blocks neither. The first sign-in asks to consent to the read permissions Peregrine uses."
         signIn={graph}
         signOutLabel={exoSignedIn ? 'Sign out of both' : 'Sign out'}
       />
       <SignInSection
         service="exchange"
         title="Exchange Online"
-        purpose="Connectors, transport rules and the Unified Audit Log. Exchange issues its own token: a second one-time code."
+        purpose="Connectors, transport rules and the Unified Audit Log. Exchange issues its own token: a second sign-in."
         signIn={exchange}
         signOutLabel="Sign out of both"
       />
@@ -181,7 +189,7 @@ function DeviceCodeSections({ graph, exchange, exoSignedIn }: { graph: SignIn; e
 }
 
 function SignInSection({ service, title, purpose, signIn, signOutLabel }: { service: SignInService; title: string; purpose: string; signIn: SignIn; signOutLabel: string }) {
-  const { auth, error, busy, checks, start, signOut } = signIn;
+  const { auth, error, busy, checks, start, startBrowser, signOut } = signIn;
   const t = ids(service);
   const headingId = `signin-${service}-heading`;
   return (
@@ -195,11 +203,17 @@ function SignInSection({ service, title, purpose, signIn, signOutLabel }: { serv
       {auth?.state === 'signed-out' || (auth === null && error) ? (
         <div className="signin-idle">
           <p className="muted small">{purpose}</p>
-          <button type="button" className={`button ${service === 'graph' ? 'button-primary' : ''}`} onClick={start} disabled={busy} data-testid={t.start}>
-            {busy ? 'Requesting a code…' : service === 'graph' ? 'Sign in' : 'Sign in to Exchange Online'}
-          </button>
+          <div className="button-row">
+            <button type="button" className={`button ${service === 'graph' ? 'button-primary' : ''}`} onClick={startBrowser} disabled={busy} data-testid={t.browser}>
+              {busy ? 'Starting…' : 'Sign in with browser'}
+            </button>
+            <button type="button" className="button button-quiet" onClick={start} disabled={busy} data-testid={t.start}>
+              {service === 'graph' ? 'Sign in with a device code' : 'Use a device code'}
+            </button>
+          </div>
         </div>
       ) : null}
+      {auth?.state === 'browser' ? <BrowserSignIn auth={auth} checks={checks} busy={busy} prefix={service === 'graph' ? '' : 'exo-'} onCancel={service === 'graph' ? signOut : startBrowser} cancelLabel={service === 'graph' ? 'Cancel sign-in' : 'Start again'} /> : null}
       {auth?.state === 'waiting' ? (
         <DeviceCode
           auth={auth}
@@ -264,6 +278,7 @@ function SignInWord({ auth }: { auth: SignInState | null }) {
   const look = {
     'signed-out': { icon: '○', word: 'Not signed in', cls: 'state-pending' },
     waiting: { icon: '◐', word: 'Waiting for the code', cls: 'state-running' },
+    browser: { icon: '◐', word: 'Waiting for the browser', cls: 'state-running' },
     'signed-in': { icon: '✓', word: 'Signed in', cls: 'state-done' },
     error: { icon: '✕', word: 'Failed', cls: 'state-failed' },
   }[auth.state];
@@ -271,6 +286,36 @@ function SignInWord({ auth }: { auth: SignInState | null }) {
     <span className={`state small ${look.cls}`}>
       <span aria-hidden="true">{look.icon}</span> {look.word}
     </span>
+  );
+}
+
+/** Browser sign-in under way: where the page is (opened by the app, or a link to open it in a new tab) and how long it has waited. */
+function BrowserSignIn({ auth, checks, busy, prefix, onCancel, cancelLabel }: { auth: Extract<SignInState, { state: 'browser' }>; checks: number; busy: boolean; prefix: string; onCancel: () => void; cancelLabel: string }) {
+  return (
+    <div className="device-code" data-testid={`${prefix}browser-sign-in`} aria-busy={busy}>
+      {auth.opened ? (
+        <p>The sign-in page opened in your browser. Sign in there and accept the permissions; this screen follows by itself.</p>
+      ) : (
+        <p>
+          <a className="button button-primary" href={auth.url} target="_blank" rel="noopener noreferrer" data-testid={`${prefix}browser-sign-in-open`}>
+            Open the sign-in page
+          </a>{' '}
+          in a new tab, sign in there and accept the permissions; this screen follows by itself.
+        </p>
+      )}
+      <div className="device-code-url">
+        <span className="mono small truncate" data-testid={`${prefix}browser-sign-in-url`} title={auth.url}>
+          {auth.url.split('?')[0]}
+        </span>
+        <CopyButton value={auth.url} label="sign-in address" compact testId={`${prefix}browser-sign-in-copy`} />
+      </div>
+      <p className="muted small" data-testid={`${prefix}browser-sign-in-waiting`} role="status">
+        Waiting for the browser · checked {plural(checks, 'time')}, every second
+      </p>
+      <button type="button" className="button button-quiet" onClick={onCancel} disabled={busy} data-testid={`${prefix}browser-sign-in-cancel`}>
+        {cancelLabel}
+      </button>
+    </div>
   );
 }
 
