@@ -6,7 +6,8 @@ import { migrate } from '../../db/migrate';
 import { sha256Hex, type EvidenceColumns } from '../../db/queries/evidence';
 import { EVENT_SOURCE_TABLES, evidenceDerivedTables } from '../../db/tables';
 import { rereadPage, sourceNamed } from '../collect/sources';
-import type { Report } from './trust';
+import { computeChanges, listChanges, type SnapshotEntity } from '../../db/queries/changes';
+import type { CustodyRow, Report } from './trust';
 
 /** An evidence row's head and its body as received. */
 export type EvidencePage = EvidenceColumns & { body: Buffer };
@@ -171,6 +172,45 @@ export function rederiveRow(db: Database, table: string, stored: Row): { derived
 }
 
 const EMPTY_PAGE = Buffer.from('{"value":[]}');
+
+/**
+ * object_change derived again: for each collection.finished entry that records a comparison with an earlier run, the
+ * changes between the two runs' snapshots (themselves derived from evidence) of each entity it compared, against the
+ * rows stored for the run. A run custody records no comparison for holds no rows.
+ */
+export function checkObjectChanges(db: Database, custody: CustodyRow[], report: Report): number {
+  const compared = new Map<string, { previous: string; entities: string[]; entry: CustodyRow }>();
+  for (const e of custody) {
+    const { runId, comparedWith, changes } = e.details as { runId?: unknown; comparedWith?: unknown; changes?: unknown };
+    if (e.action !== 'collection.finished' || typeof runId !== 'string') continue;
+    if (typeof comparedWith === 'string' && typeof changes === 'object' && changes !== null) compared.set(runId, { previous: comparedWith, entities: Object.keys(changes), entry: e });
+    else compared.delete(runId);
+  }
+  const name = (c: { entity: string; objectId: string; runId: string }) => `object_change ${c.entity} ${c.objectId} (run ${c.runId})`;
+  const key = (c: { entity: string; objectId: string }) => `${c.entity}\u0000${c.objectId}`;
+  let count = 0;
+  const runs = db.prepare('SELECT DISTINCT run_id FROM object_change').pluck().all() as string[];
+  for (const runId of new Set([...runs, ...compared.keys()])) {
+    const c = compared.get(runId);
+    const expected = new Map((c ? c.entities.flatMap((entity) => computeChanges(db, entity as SnapshotEntity, c.previous, runId)) : []).map((x) => [key(x), x]));
+    for (const stored of listChanges(db, runId)) {
+      count += 1;
+      const derived = expected.get(key(stored));
+      expected.delete(key(stored));
+      if (!derived) {
+        report(name(stored), c ? `The two collections' snapshots show no such change: the row was added outside Peregrine.` : 'No custody entry records a comparison for this run: the row was added outside Peregrine.');
+        continue;
+      }
+      const fields: string[] = (['previousRunId', 'displayName', 'change'] as const).filter((f) => derived[f] !== stored[f]);
+      if (JSON.stringify(derived.fields) !== JSON.stringify(stored.fields)) fields.push('fields');
+      if (fields.length) report(name(stored), `It differs from the comparison of the two collections' snapshots in ${fields.join(', ')}: the row was changed outside Peregrine.`);
+    }
+    for (const missing of expected.values()) {
+      report(name(missing), `The two collections' snapshots show this change (${missing.change}), but the row is missing: it was deleted outside Peregrine.`);
+    }
+  }
+  return count;
+}
 
 /** An event's source_row_id must name the record it was derived with. */
 function checkEventSource(db: Database, event: Row, report: Report): void {

@@ -7,7 +7,7 @@ import type { Database } from 'better-sqlite3';
 import { canonicalize } from 'json-canonicalize';
 import { openDatabase } from '../../db/connection';
 import { custodyHash, GENESIS_HASH, type CustodyColumns, type CustodyDetails } from '../../db/queries/custody';
-import { comparePage, createRederiver, type EvidencePage } from './rederive';
+import { checkObjectChanges, comparePage, createRederiver, type EvidencePage } from './rederive';
 import { checkAnnotations, checkCaseIdentity, checkForeignKeys, checkRuns, checkSchema, readCustody } from './trust';
 import {
   allowedSignersKey,
@@ -117,8 +117,10 @@ export function verifyOpenCase(db: Database, fileName: string, opts: VerifyCaseO
       checkCaseIdentity(db, custody, report);
       checkRuns(db, custody, report);
       checkAnnotations(db, custody, report);
+      if (deep) checked.derivedRows = deep.finish() + checkObjectChanges(db, custody, report);
+    } else if (deep) {
+      checked.derivedRows = deep.finish();
     }
-    if (deep) checked.derivedRows = deep.finish();
   } catch (err) {
     problems.add(fileName, `Verification stopped: ${(err as Error).message}`);
   }
