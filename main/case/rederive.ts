@@ -42,6 +42,11 @@ export function createRederiver(): { derive(page: EvidencePage, session: Map<str
   const scratch = new BetterSqlite3(':memory:');
   migrate(scratch);
   scratch.pragma('foreign_keys = OFF');
+  // Each page is derived alone and rolled back: the lookup indexes only slow its inserts. The UNIQUE ones (no SQL of
+  // their own) stay, since a page that holds a record twice is stored as the collector stores it, by key.
+  for (const index of scratch.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL`).pluck().all() as string[]) {
+    scratch.exec(`DROP INDEX ${index}`);
+  }
   const stub = scratch.prepare(
     `INSERT INTO evidence (id, run_id, source, method, url, status, content_type, request_id, request_body, collected_at, sha256, size, body_gz)
      VALUES (@id, @run_id, @source, @method, @url, @status, @content_type, @request_id, @request_body, @collected_at, @sha256, @size, x'')`,
