@@ -146,6 +146,11 @@ export function checkCaseIdentity(db: Database, custody: CustodyRow[], report: R
 interface SourceSummary {
   source: string;
   pages: number;
+  state?: string;
+  records?: number;
+  retries?: number;
+  error?: string | null;
+  truncated?: boolean;
 }
 
 const summaryOf = (details: Record<string, unknown>, field: 'sources' | 'checkpoint'): SourceSummary[] | null => {
@@ -193,6 +198,7 @@ export function checkRuns(db: Database, custody: CustodyRow[], report: Report): 
     if (!last) continue;
     const recorded = summaryOf(last.details, last.action === 'collection.finished' ? 'sources' : 'checkpoint');
     const stored = pages.get(run.run_id) ?? new Map<string, number>();
+    if (last.action === 'collection.finished') checkSourceAccounts(db, run.run_id, last, recorded ?? [], report);
     for (const s of recorded ?? []) {
       const n = stored.get(s.source) ?? 0;
       const exact = last.action === 'collection.finished';
@@ -214,6 +220,33 @@ export function checkRuns(db: Database, custody: CustodyRow[], report: Report): 
       report(`collection_run ${e.details.runId}`, `${entryName(e)} records this collection, but its run row is missing.`);
     }
   }
+}
+
+/**
+ * A finished run's completeness account (collection_source: state, pages, records, retries, last error, truncation)
+ * against what its collection.finished entry recorded, so a truncated window or a failed source cannot be hidden.
+ */
+function checkSourceAccounts(db: Database, runId: string, entry: CustodyRow, recorded: SourceSummary[], report: Report): void {
+  const rows = new Map((db.prepare('SELECT source, state, pages, records, retries, last_error, truncated FROM collection_source WHERE run_id = ?').all(runId) as { source: string; state: string; pages: number; records: number; retries: number; last_error: string | null; truncated: number }[]).map((r) => [r.source, r]));
+  for (const s of recorded) {
+    const where = `collection_source ${s.source} (run ${runId})`;
+    const row = rows.get(s.source);
+    rows.delete(s.source);
+    if (!row) {
+      report(where, `${entryName(entry)} records this source, but its row is missing.`);
+      continue;
+    }
+    const fields = differing([
+      ['state', row.state, s.state ?? row.state],
+      ['pages', row.pages, s.pages],
+      ['records', row.records, s.records ?? row.records],
+      ['retries', row.retries, s.retries ?? row.retries],
+      ['last_error', row.last_error, s.error === undefined ? row.last_error : s.error],
+      ['truncated', row.truncated === 1, s.truncated ?? row.truncated === 1],
+    ]);
+    if (fields.length) report(where, `It differs from ${entryName(entry)} in ${fields.join(', ')}: the completeness account was changed outside Peregrine.`);
+  }
+  for (const source of rows.keys()) report(`collection_source ${source} (run ${runId})`, `${entryName(entry)} does not record this source: the row was added outside Peregrine.`);
 }
 
 /** Each annotation table rebuilt from the custody entries it projects, and compared row by row. */

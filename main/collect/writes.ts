@@ -43,7 +43,7 @@ export type StoreFor = (source: string) => ((db: Database, runId: string, eviden
 /** A page that carries a secret value is refused whole: secrets never enter the case file. */
 const SECRET_VALUE = /"secretText"\s*:\s*"/;
 
-const summary = (records: SourceRecord[]) => records.map(({ source, state, pages, records: n, retries, lastError }) => ({ source, state, pages, records: n, retries, error: lastError }));
+const summary = (records: SourceRecord[]) => records.map(({ source, state, pages, records: n, retries, lastError, truncated }) => ({ source, state, pages, records: n, retries, error: lastError, truncated }));
 
 /**
  * Applies one write. A page's evidence, rows and checkpoint commit together or not at all: a page that cannot be

@@ -180,6 +180,11 @@ describe('tampering with a case file', () => {
     expectCaught(file, false, new RegExp(`^collection_run ${cc.runId} \\(graph\\.signIns\\)$`), /evidence rows? (is|are) stored, but custody entry \d+ \(collection\.finished\) records \d+ pages read: evidence rows were deleted/);
   });
 
+  it("changing a source's completeness account (a truncated window hidden, records recounted) is caught fast against custody", () => {
+    const file = tampered((db) => db.exec(`UPDATE collection_source SET truncated = 1, records = records - 1 WHERE source = 'graph.signIns'`));
+    expectCaught(file, false, new RegExp(`^collection_source graph\\.signIns \\(run ${cc.runId}\\)$`), /differs from custody entry \d+ \(collection\.finished\) in records, truncated/);
+  });
+
   it('dropping the finding_triage guard triggers is caught, naming each trigger', () => {
     const file = tampered(() => undefined, { keepGuardsDropped: ['finding_triage_refuseUpdate', 'finding_triage_refuseDelete'] });
     expectCaught(file, false, /^schema \(trigger finding_triage_refuseUpdate\)$/, /guard of finding_triage is missing/);

@@ -64,10 +64,15 @@ describe('verify --deep', () => {
     ]);
   });
 
-  it("names a source's page count that no longer matches its evidence", () => {
-    tamper(`UPDATE collection_source SET records = 5 WHERE run_id = '${second}'`);
+  it("names a source's completeness account that no longer matches custody (fast) and its evidence (--deep)", () => {
+    tamper(`UPDATE collection_source SET records = 5, truncated = 1 WHERE run_id = '${second}'`);
+    const where = `collection_source graph.applications (run ${second})`;
+    expect(verifyCaseFile(file).problems).toEqual([
+      { where, message: 'It differs from custody entry 5 (collection.finished) in records, truncated: the completeness account was changed outside Peregrine.' },
+    ]);
     expect(verifyCaseFile(file, { deep: true }).problems).toEqual([
-      { where: `collection_source graph.applications (run ${second})`, message: 'It records 1 pages and 5 records, but its evidence holds 1 pages and 2 records.' },
+      { where, message: expect.stringMatching(/in records, truncated/) },
+      { where, message: 'It records 1 pages and 5 records, but its evidence holds 1 pages and 2 records.' },
     ]);
   });
 });
