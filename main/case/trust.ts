@@ -185,6 +185,7 @@ export function checkRuns(db: Database, custody: CustodyRow[], report: Report): 
     const d = started.details;
     const fields = differing([['started_at', run.started_at, started.at], ['environment', run.environment, d.environment], ['tenant_id', run.tenant_id, d.tenantId], ['account', run.account, d.account]]);
     if (fields.length) report(where, `The run differs from ${entryName(started)} in ${fields.join(', ')}: the run or the custody entry was changed.`);
+    checkPlan(db, run.run_id, started, report);
 
     const last = entries.filter((e) => e.action === 'collection.finished' || e.action === 'collection.resumed').at(-1);
     if (run.state !== 'running') {
@@ -218,6 +219,26 @@ export function checkRuns(db: Database, custody: CustodyRow[], report: Report): 
   for (const e of custody) {
     if (e.action === 'collection.started' && typeof e.details.runId === 'string' && !known.has(e.details.runId)) {
       report(`collection_run ${e.details.runId}`, `${entryName(e)} records this collection, but its run row is missing.`);
+    }
+  }
+}
+
+/** The sources a run planned and the window its log sources read, against its collection.started entry. */
+function checkPlan(db: Database, runId: string, started: CustodyRow, report: Report): void {
+  const { sources, window } = started.details as { sources?: unknown; window?: { from?: unknown; to?: unknown } | null };
+  const rows = db.prepare('SELECT source, window_from, window_to FROM collection_source WHERE run_id = ?').all(runId) as { source: string; window_from: string | null; window_to: string | null }[];
+  if (Array.isArray(sources)) {
+    const planned = new Set(sources.map(String));
+    for (const r of rows) if (!planned.has(r.source)) report(`collection_source ${r.source} (run ${runId})`, `${entryName(started)} did not plan this source: the row was added outside Peregrine.`);
+    const stored = new Set(rows.map((r) => r.source));
+    for (const source of planned) if (!stored.has(source)) report(`collection_source ${source} (run ${runId})`, `${entryName(started)} planned this source, but its row is missing.`);
+  }
+  if (window !== undefined) {
+    for (const r of rows) {
+      if (r.window_from === null && r.window_to === null) continue;
+      if (r.window_from !== window?.from || r.window_to !== window?.to) {
+        report(`collection_source ${r.source} (run ${runId})`, `Its window ${r.window_from ?? '-'} – ${r.window_to ?? '-'} is not the one ${entryName(started)} records: the window was changed outside Peregrine.`);
+      }
     }
   }
 }

@@ -185,6 +185,11 @@ describe('tampering with a case file', () => {
     expectCaught(file, false, new RegExp(`^collection_source graph\\.signIns \\(run ${cc.runId}\\)$`), /differs from custody entry \d+ \(collection\.finished\) in records, truncated/);
   });
 
+  it("narrowing a log source's window is caught fast against the collection.started entry", () => {
+    const file = tampered((db) => db.exec(`UPDATE collection_source SET window_from = '2099-01-01T00:00:00.000Z' WHERE source = 'graph.signIns'`));
+    expectCaught(file, false, new RegExp(`^collection_source graph\\.signIns \\(run ${cc.runId}\\)$`), /Its window 2099-01-01T00:00:00\.000Z – .* is not the one custody entry 2 \(collection\.started\) records/);
+  });
+
   it('dropping the finding_triage guard triggers is caught, naming each trigger', () => {
     const file = tampered(() => undefined, { keepGuardsDropped: ['finding_triage_refuseUpdate', 'finding_triage_refuseDelete'] });
     expectCaught(file, false, /^schema \(trigger finding_triage_refuseUpdate\)$/, /guard of finding_triage is missing/);
