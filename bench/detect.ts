@@ -42,6 +42,8 @@ interface Knobs {
   runs: number;
   rebuild: boolean;
   buildOnly: boolean;
+  /** Leave out the timing of `peregrine verify` (fast and --deep) over both cases. */
+  skipVerify: boolean;
 }
 
 function knobs(argv: string[]): Knobs {
@@ -57,6 +59,7 @@ function knobs(argv: string[]): Knobs {
       runs: { type: 'string', default: '3' },
       rebuild: { type: 'boolean', default: false },
       'build-only': { type: 'boolean', default: false },
+      'skip-verify': { type: 'boolean', default: false },
     },
   });
   const int = (name: string, v: string | undefined, fallback: number): number => {
@@ -74,6 +77,7 @@ function knobs(argv: string[]): Knobs {
     runs: int('runs', values.runs, 3),
     rebuild: values.rebuild === true,
     buildOnly: values['build-only'] === true,
+    skipVerify: values['skip-verify'] === true,
   };
 }
 
@@ -81,7 +85,7 @@ function knobs(argv: string[]): Knobs {
 
 interface BuildInfo {
   builder: number;
-  knobs: Omit<Knobs, 'runs' | 'rebuild' | 'buildOnly'>;
+  knobs: Omit<Knobs, 'runs' | 'rebuild' | 'buildOnly' | 'skipVerify'>;
   builtAt: string;
   runId: string;
   collect: { ms: number; events: number; bySource: Record<string, number> };
@@ -392,6 +396,30 @@ function byRule(report: DetectionReport): Record<string, number> {
   return out;
 }
 
+/** `peregrine verify` fast and --deep over each case: time, what was checked, and the first problems (none expected of a real collection). */
+async function timeVerify(cases: [name: string, file: string][]): Promise<Record<string, unknown>> {
+  const { verifyCaseFile } = await import('../main/case/verify');
+  const out: Record<string, unknown> = {};
+  for (const [name, file] of cases) {
+    const entry: Record<string, unknown> = {};
+    for (const deep of [false, true]) {
+      log(`verify${deep ? ' --deep' : ''} ${name}…`);
+      const t = performance.now();
+      const report = verifyCaseFile(file, { deep });
+      const ms = performance.now() - t;
+      entry[deep ? 'deep' : 'fast'] = {
+        ms: round(ms),
+        ok: report.ok,
+        checked: report.checked,
+        problems: report.problems.length,
+        firstProblems: report.problems.slice(0, 3).map((p) => `${p.where}: ${p.message}`),
+      };
+    }
+    out[name] = entry;
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const k = knobs(process.argv.slice(2));
   const files = cacheFiles(k);
@@ -472,6 +500,9 @@ async function main(): Promise<void> {
   closeDatabase(db);
   await sampler.close();
 
+  // verify over the collected case (a real collection: it must pass) and the grown one, fast and --deep, read-only.
+  const verifyResult = k.skipVerify ? null : await timeVerify([['collectedCase', files.collected], ['grownCase', files.grown]]);
+
   const detectMedian = median(detectMs);
   const rulesTotal = [...ruleMs.values()].reduce((s, r) => s + r.ms, 0);
   const result = {
@@ -513,6 +544,7 @@ async function main(): Promise<void> {
       engineMs: round(profiledMs - rulesTotal),
       rules: [...ruleMs.entries()].sort((a, b) => b[1].ms - a[1].ms).map(([id, r]) => ({ id, ms: round(r.ms, 1), hits: r.hits })),
     },
+    verify: verifyResult,
     memory: {
       rssAtStartMb,
       peakRssPerDetectRunMb: peakRssPerRunMb,

@@ -72,9 +72,10 @@ Commands:
                         Record a triage decision (and its custody entry).
   export <case> --out <dir>
                         Write the signed export (timeline, findings, manifest, signatures).
-  verify <export dir | case file>
-                        Recompute every hash, the custody chain and the signature; exit 1 naming
-                        the first broken file, row or chain link.
+  verify <export dir | case file> [--deep]
+                        Recompute every hash, the custody chain and the signature; for a case file
+                        also its schema, foreign keys and what custody records (--deep: derive every
+                        row again from its evidence); exit 1 naming the first broken file, row or link.
   serve [--env <file>] [--cases <dir>] [--port <n>]
                         Serve the workbench UI to a local browser on 127.0.0.1.
 
@@ -497,12 +498,13 @@ function exportCommand(args: string[], io: CliIo): number {
 }
 
 function verifyCommand(args: string[], io: CliIo): number {
-  const { positionals } = parse(args, {}, ['export dir | case file']);
+  const { values, positionals } = parse(args, { deep: { type: 'boolean', default: false } }, ['export dir | case file']);
   const target = positionals[0]!;
   if (!fs.existsSync(target)) throw new Error(`${target} does not exist.`);
-  const report: VerifyReport = fs.statSync(target).isDirectory() ? verifyExport(target) : verifyCaseFile(target);
+  const report: VerifyReport = fs.statSync(target).isDirectory() ? verifyExport(target) : verifyCaseFile(target, { deep: values.deep === true });
   if (report.ok) {
-    const counts = report.kind === 'export' ? `${report.checked.files ?? 0} files and the signature` : `${report.checked.evidence} evidence rows and ${report.checked.custody} custody entries`;
+    const derived = report.deep ? `, ${report.checked.derivedRows ?? 0} derived rows derived again from their evidence` : '';
+    const counts = report.kind === 'export' ? `${report.checked.files ?? 0} files and the signature` : `${report.checked.evidence} evidence rows and ${report.checked.custody} custody entries${derived}`;
     io.out(`OK: ${target} verified — ${counts} check out; custody chain head ${report.chainHead ?? '-'}.`);
     return 0;
   }

@@ -305,9 +305,11 @@ export interface DetectionReport {
 
 export interface EvidenceRecordView {
   title: string;
-  /** The record or object as collected, pretty-printed JSON. */
+  /** The record or object as re-read from its evidence page, pretty-printed JSON. */
   json: string;
   evidence: { id: number; sha256: string; source: string; url: string | null; collectedAt: string; bytes: number };
+  /** Set when the stored row no longer matches what its evidence page derives to (the JSON is then the evidence's). */
+  mismatch: string | null;
 }
 
 export interface IocFile {

@@ -40,6 +40,16 @@ function changedFields(before: Record<string, unknown>, after: Record<string, un
 
 /** Compares two runs' snapshots of one entity; records and returns the differences. Idempotent per (run, entity). */
 export function recordChanges(db: Database, entity: SnapshotEntity, previousRunId: string, runId: string): ObjectChange[] {
+  const changes = computeChanges(db, entity, previousRunId, runId);
+  const insert = db.prepare(
+    `INSERT OR REPLACE INTO object_change (run_id, previous_run_id, entity, object_id, display_name, change, fields) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  for (const c of changes) insert.run(c.runId, c.previousRunId, c.entity, c.objectId, c.displayName, c.change, c.fields ? JSON.stringify(c.fields) : null);
+  return changes;
+}
+
+/** The differences between two runs' snapshots of one entity, read only (verify --deep derives object_change with it). */
+export function computeChanges(db: Database, entity: SnapshotEntity, previousRunId: string, runId: string): ObjectChange[] {
   const before = snapshot(db, entity, previousRunId);
   const after = snapshot(db, entity, runId);
   const changes: ObjectChange[] = [];
@@ -54,10 +64,6 @@ export function recordChanges(db: Database, entity: SnapshotEntity, previousRunI
   for (const [id, row] of before) {
     if (!after.has(id)) changes.push({ runId, previousRunId, entity, objectId: id, displayName: row.display_name, change: 'disappeared', fields: null });
   }
-  const insert = db.prepare(
-    `INSERT OR REPLACE INTO object_change (run_id, previous_run_id, entity, object_id, display_name, change, fields) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  );
-  for (const c of changes) insert.run(c.runId, c.previousRunId, c.entity, c.objectId, c.displayName, c.change, c.fields ? JSON.stringify(c.fields) : null);
   return changes;
 }
 

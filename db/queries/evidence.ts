@@ -37,7 +37,8 @@ export interface EvidenceRecord {
   size: number;
 }
 
-interface EvidenceColumns {
+/** An evidence row's head as stored (snake_case), for readers that check rows without the query helpers. */
+export interface EvidenceColumns {
   id: number;
   run_id: string;
   source: string;
@@ -114,4 +115,16 @@ export function listEvidence(db: Database, runId?: string): EvidenceRecord[] {
 
 export function evidenceCount(db: Database): number {
   return db.prepare('SELECT count(*) FROM evidence').pluck().get() as number;
+}
+
+/**
+ * sha256 over "<id> <sha256>\n" of a run's evidence rows in id order. collection.finished records it in custody, so
+ * an evidence row replaced whole (body, sha256 and size rewritten) or removed no longer matches what custody holds.
+ */
+export function runEvidenceDigest(db: Database, runId: string): string {
+  const hash = createHash('sha256');
+  for (const r of db.prepare('SELECT id, sha256 FROM evidence WHERE run_id = ? ORDER BY id').iterate(runId) as IterableIterator<{ id: number; sha256: string }>) {
+    hash.update(`${r.id} ${r.sha256}\n`);
+  }
+  return hash.digest('hex');
 }

@@ -7,6 +7,8 @@ import type { Database } from 'better-sqlite3';
 import { canonicalize } from 'json-canonicalize';
 import { openDatabase } from '../../db/connection';
 import { custodyHash, GENESIS_HASH, type CustodyColumns, type CustodyDetails } from '../../db/queries/custody';
+import { checkObjectChanges, comparePage, createRederiver, type EvidencePage } from './rederive';
+import { checkAnnotations, checkCaseIdentity, checkForeignKeys, checkRuns, checkSchema, readCustody } from './trust';
 import {
   allowedSignersKey,
   SIGNATURE_FILES,
@@ -27,17 +29,21 @@ export interface VerifyProblem {
 export interface VerifyReport {
   ok: boolean;
   kind: 'case' | 'export';
-  checked: { evidence: number; custody: number; files?: number };
+  /** For a case file: with `deep`, every derived row was derived again from its evidence and compared. */
+  deep?: boolean;
+  checked: { evidence: number; custody: number; files?: number; derivedRows?: number };
   chainHead: string | null;
   /** In the order found; the first names the first broken thing. */
   problems: VerifyProblem[];
 }
 
+export interface VerifyCaseOptions {
+  /** Also derive every derived row again from its evidence page and compare (see README, "What verify proves"). */
+  deep?: boolean;
+}
+
 /** Enough to act on; beyond this a file is plainly not the one collected. */
 const MAX_PROBLEMS = 200;
-
-/** The append-only guards migration 20 installs. Missing or defused ones mean rows could have been rewritten. */
-const GUARD_TRIGGERS = ['evidence_refuseUpdate', 'evidence_refuseDelete', 'custody_checkLink', 'custody_refuseUpdate', 'custody_refuseDelete'];
 
 const sha256Hex = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -57,31 +63,45 @@ class Problems {
 // ---- case file ------------------------------------------------------------------------------------
 
 /**
- * Recomputes every evidence sha256 (after decompressing) and every custody hash and link. Opens the
- * file read-only (query_only, no migration, no journal change): verifying never modifies it.
+ * Checks a case file as a whole (README, "What verify proves"): every evidence hash, the custody chain, the schema's
+ * tables and guard triggers against the migrations, foreign keys, the case identity and collection runs against
+ * custody, annotation tables rebuilt from custody; with `deep`, every derived row derived again from its evidence.
+ * Opens the file read-only (query_only, no migration, no journal change): verifying never modifies it.
  */
-export function verifyCaseFile(file: string): VerifyReport {
-  const problems = new Problems();
-  const checked = { evidence: 0, custody: 0 };
-  let chainHead: string | null = null;
+export function verifyCaseFile(file: string, opts: VerifyCaseOptions = {}): VerifyReport {
   let db: Database;
   try {
     db = openDatabase(file, { create: false, readonly: true });
   } catch (err) {
+    const problems = new Problems();
     problems.add(path.basename(file), (err as Error).message);
-    return { ok: false, kind: 'case', checked, chainHead, problems: problems.done() };
+    return { ok: false, kind: 'case', deep: opts.deep === true, checked: { evidence: 0, custody: 0 }, chainHead: null, problems: problems.done() };
   }
+  try {
+    return verifyOpenCase(db, path.basename(file), opts);
+  } finally {
+    db.close();
+  }
+}
+
+/** As verifyCaseFile, on a connection already open (export checks the case it is about to export); reads only. */
+export function verifyOpenCase(db: Database, fileName: string, opts: VerifyCaseOptions = {}): VerifyReport {
+  const problems = new Problems();
+  const report = (where: string, message: string) => problems.add(where, message);
+  const checked: VerifyReport['checked'] = { evidence: 0, custody: 0 };
+  let chainHead: string | null = null;
   try {
     const quick = db.pragma('quick_check', { simple: false }) as { quick_check: string }[];
     for (const row of quick) if (row.quick_check !== 'ok') problems.add('SQLite structure', row.quick_check);
 
-    const tables = new Set(
-      (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).pluck().all() as string[]),
-    );
+    const tables = new Set(db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).pluck().all() as string[]);
     if (!tables.has('case_meta') || db.prepare('SELECT count(*) FROM case_meta').pluck().get() !== 1) {
       problems.add('case_meta', 'The case identity row is missing.');
     }
-    if (tables.has('evidence')) checked.evidence = checkEvidence(db, problems);
+    checkSchema(db, report);
+    checkForeignKeys(db, report);
+    const deep = opts.deep === true ? deepChecker(db, report) : null;
+    if (tables.has('evidence')) checked.evidence = checkEvidence(db, problems, deep?.page);
     if (tables.has('custody')) {
       const rows = db.prepare('SELECT seq, at, action, actor, details, prev_hash, hash FROM custody ORDER BY seq').iterate() as IterableIterator<CustodyColumns>;
       const result = checkCustodyChain(
@@ -93,33 +113,68 @@ export function verifyCaseFile(file: string): VerifyReport {
       );
       checked.custody = result.count;
       chainHead = result.head;
-      checkGuards(db, problems);
+      const custody = readCustody(db);
+      checkCaseIdentity(db, custody, report);
+      checkRuns(db, custody, report);
+      checkAnnotations(db, custody, report);
+      if (deep) checked.derivedRows = deep.finish() + checkObjectChanges(db, custody, report);
+    } else if (deep) {
+      checked.derivedRows = deep.finish();
     }
   } catch (err) {
-    problems.add(path.basename(file), `Verification stopped: ${(err as Error).message}`);
-  } finally {
-    db.close();
+    problems.add(fileName, `Verification stopped: ${(err as Error).message}`);
   }
   const list = problems.done();
-  return { ok: list.length === 0, kind: 'case', checked, chainHead, problems: list };
+  return { ok: list.length === 0, kind: 'case', deep: opts.deep === true, checked, chainHead, problems: list };
 }
 
-function checkEvidence(db: Database, problems: Problems): number {
+/**
+ * The deep check, fed each evidence page as its hash is checked: derives the page's rows again and compares them
+ * (main/case/rederive.ts); at the end, each source's page and record counts against collection_source.
+ */
+function deepChecker(db: Database, report: (where: string, message: string) => void) {
+  const rederiver = createRederiver();
+  const sessions = new Map<string, Map<string, unknown>>();
+  const counts = new Map<string, { pages: number; records: number }>();
+  let rows = 0;
+  return {
+    page(page: EvidencePage): void {
+      const key = `${page.run_id}\u0000${page.source}`;
+      let session = sessions.get(key);
+      if (!session) sessions.set(key, (session = new Map()));
+      const derivation = rederiver.derive(page, session);
+      rows += comparePage(db, page, derivation, report);
+      const c = counts.get(key) ?? { pages: 0, records: 0 };
+      c.pages += 1;
+      c.records += 'objects' in derivation ? derivation.objects.length : 0;
+      counts.set(key, c);
+    },
+    finish(): number {
+      rederiver.close();
+      const sources = db.prepare('SELECT run_id, source, pages, records FROM collection_source').all() as { run_id: string; source: string; pages: number; records: number }[];
+      for (const s of sources) {
+        const c = counts.get(`${s.run_id}\u0000${s.source}`) ?? { pages: 0, records: 0 };
+        if (c.pages !== s.pages || c.records !== s.records) {
+          report(`collection_source ${s.source} (run ${s.run_id})`, `It records ${s.pages} pages and ${s.records} records, but its evidence holds ${c.pages} pages and ${c.records} records.`);
+        }
+      }
+      return rows;
+    },
+  };
+}
+
+function checkEvidence(db: Database, problems: Problems, onPage?: (page: EvidencePage) => void): number {
   let count = 0;
-  const rows = db.prepare('SELECT id, source, url, sha256, size, body_gz FROM evidence ORDER BY id').iterate() as IterableIterator<{
-    id: number;
-    source: string;
-    url: string;
-    sha256: string;
-    size: number;
-    body_gz: Buffer;
-  }>;
+  const columns = onPage
+    ? 'id, run_id, source, method, url, status, content_type, request_id, request_body, collected_at, sha256, size, body_gz'
+    : 'id, source, url, sha256, size, body_gz';
+  const rows = db.prepare(`SELECT ${columns} FROM evidence ORDER BY id`).iterate() as IterableIterator<Omit<EvidencePage, 'body'> & { body_gz: Buffer }>;
   for (const row of rows) {
     count += 1;
     const where = `evidence row ${row.id} (${row.source}, ${row.url})`;
     let body: Buffer;
     try {
-      body = gunzipSync(row.body_gz);
+      body = gunzipSync(row.body_gz, { chunkSize: Math.min(Math.max(64, row.size), 64 * 1024 * 1024) });
     } catch (err) {
       problems.add(where, `The stored body does not decompress (${(err as Error).message}): body_gz was changed or damaged after collection.`);
       continue;
@@ -127,25 +182,16 @@ function checkEvidence(db: Database, problems: Problems): number {
     const actual = sha256Hex(body);
     if (actual !== row.sha256) {
       problems.add(where, `The body's sha256 is ${actual} but the row records ${row.sha256}: the body or its hash was changed after collection.`);
+      continue;
     } else if (body.length !== row.size) {
       problems.add(where, `The body is ${body.length} bytes but the row records ${row.size}.`);
     }
-  }
-  return count;
-}
-
-function checkGuards(db: Database, problems: Problems): void {
-  const triggers = new Map(
-    (db.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'`).all() as { name: string; sql: string | null }[]).map((t) => [t.name, t.sql ?? '']),
-  );
-  for (const name of GUARD_TRIGGERS) {
-    const sql = triggers.get(name);
-    if (sql === undefined) {
-      problems.add(`schema (trigger ${name})`, 'The append-only guard is missing: rows could have been changed outside Peregrine.');
-    } else if (!/RAISE\s*\(\s*ABORT/i.test(sql)) {
-      problems.add(`schema (trigger ${name})`, 'The append-only guard no longer refuses anything: it was redefined outside Peregrine.');
+    if (onPage) {
+      const { body_gz: _gz, ...head } = row;
+      onPage({ ...head, body });
     }
   }
+  return count;
 }
 
 interface ChainEntry {

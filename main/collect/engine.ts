@@ -51,6 +51,11 @@ export interface CollectionSource {
   fetch(readers: Readers, cursor: string | null, ctx: FetchContext): Promise<SourcePage>;
   /** Derives rows from one page's objects; throws (refusing the whole page) on an object it cannot read. */
   store(db: Database, runId: string, evidenceId: number, objects: unknown[]): void;
+  /**
+   * The objects `store` was given for a page, read again from its evidence (verify re-derives every row from them).
+   * `session` is shared by the pages of one run and source, read in evidence order. Default: a Graph page's `value`.
+   */
+  reread?: (page: StoredPage, session: Map<string, unknown>) => unknown[];
   /** Snapshotted entities: a clean re-collection records what appeared, disappeared or changed since the last one. */
   snapshot?: SnapshotEntity | SnapshotEntity[];
   /** Log sources read a time window (the run's), and record it in the completeness account. */
@@ -59,6 +64,14 @@ export interface CollectionSource {
   throttled?: boolean;
   /** What the run asks this source to cover beyond a window, stored with the plan so a resume reads the same. */
   scopeOf?: (target: CollectTarget) => unknown;
+}
+
+/** An evidence row as verify reads it back: what was asked and the body as received. */
+export interface StoredPage {
+  method: string;
+  url: string;
+  requestBody: string | null;
+  body: Buffer;
 }
 
 export interface CollectDeps {

@@ -4,8 +4,8 @@ import { insertApplications, insertOrganization, insertServicePrincipals, listSe
 import { insertObjects, type ObjectKind } from '../../db/queries/objects';
 import { insertDirectoryAudits, insertSignIns, insertUnifiedAuditRecords } from '../../db/queries/logs';
 import { listSources } from '../../db/queries/sources';
-import { runCollection, type CollectDeps, type CollectTarget, type CollectionSource, type SourcePage } from './engine';
-import type { GraphPage } from '../graph/reader';
+import { runCollection, type CollectDeps, type CollectTarget, type CollectionSource, type SourcePage, type StoredPage } from './engine';
+import { graphPageObjects, type GraphPage } from '../graph/reader';
 import type { ExchangePage } from '../exchange/reader';
 import type { CollectionStatus } from '../../preload/contract';
 
@@ -13,6 +13,27 @@ const get = (o: Record<string, unknown>, key: string) => o[key];
 
 function fromGraph(page: GraphPage): SourcePage {
   return { method: 'GET', url: page.url, status: page.status, contentType: page.contentType, body: page.body, value: page.value, next: page.nextLink };
+}
+
+function bodyJson(page: StoredPage): object {
+  const json: unknown = JSON.parse(page.body.toString('utf8'));
+  if (typeof json !== 'object' || json === null) throw new Error('the body is not a JSON object');
+  return json;
+}
+
+/** A Graph page's objects, as the reader gave them to the collector. */
+const graphReread = (page: StoredPage): unknown[] => graphPageObjects(bodyJson(page));
+
+/** An Exchange InvokeCommand page's `value` list, as the reader gave it to the collector. */
+function exchangeReread(page: StoredPage): unknown[] {
+  const value = (bodyJson(page) as { value?: unknown }).value;
+  if (!Array.isArray(value)) throw new Error('the body has no "value" list');
+  return value;
+}
+
+/** The objects the collector stored from an evidence page of `source`, read again from the page (see CollectionSource.reread). */
+export function rereadPage(source: CollectionSource, page: StoredPage, session: Map<string, unknown>): unknown[] {
+  return (source.reread ?? graphReread)(page, session);
 }
 
 function fromExchange(page: ExchangePage): SourcePage {
@@ -103,6 +124,7 @@ function exchangeCmdlet(source: string, label: string, cmdlet: string, parameter
     service: 'exchange',
     snapshot: `object:${kind.kind}`,
     store: objects(kind),
+    reread: exchangeReread,
     fetch: async (readers, cursor, ctx) => {
       if (!readers.exchange) throw new Error('Not signed in to Exchange Online.');
       return fromExchange(await readers.exchange.page(cmdlet, parameters, cursor ?? undefined, ctx.signal, ctx.onRetry));
@@ -125,6 +147,25 @@ interface UalCursor {
 }
 
 /**
+ * The first page of a session whose ResultCount reaches the session cap over a slice wider than the smallest: the
+ * slice is halved and read again, and this page's rows are not stored (they come back in the halves).
+ */
+function splitsSlice(value: unknown[], from: string, to: string, firstOfSession: boolean): boolean {
+  const total = Number((value[0] as { ResultCount?: unknown } | undefined)?.ResultCount ?? 0);
+  return firstOfSession && total >= UAL_SESSION_CAP && Date.parse(to) - Date.parse(from) > UAL_MIN_SLICE_MS;
+}
+
+/** As the collector stored it: a page that split its slice stored no rows (a session's first page is the first with its SessionId). */
+function ualReread(page: StoredPage, session: Map<string, unknown>): unknown[] {
+  const value = exchangeReread(page);
+  const parameters = (JSON.parse(page.requestBody ?? '{}') as { CmdletInput?: { Parameters?: { StartDate?: string; EndDate?: string; SessionId?: string } } }).CmdletInput?.Parameters ?? {};
+  const sessionKey = `ual-session:${parameters.SessionId ?? ''}`;
+  const first = !session.has(sessionKey);
+  session.set(sessionKey, true);
+  return splitsSlice(value, parameters.StartDate ?? '', parameters.EndDate ?? '', first) ? [] : value;
+}
+
+/**
  * The Unified Audit Log over the run's window, read session by session with ReturnLargeSet. A slice whose
  * ResultCount reaches the session cap is halved until every slice fits, so nothing is silently cut off.
  */
@@ -135,6 +176,7 @@ function unifiedAuditLog(): CollectionSource {
     service: 'exchange',
     windowed: true,
     store: (db, runId, ev, rows) => void insertUnifiedAuditRecords(db, runId, ev, rows, { rawInEvidence: true }),
+    reread: ualReread,
     fetch: async (readers, cursor, ctx) => {
       if (!readers.exchange) throw new Error('Not signed in to Exchange Online.');
       if (!ctx.window) throw new Error('The Unified Audit Log needs a time window.');
@@ -145,11 +187,10 @@ function unifiedAuditLog(): CollectionSource {
       const page = fromExchange(await readers.exchange.page('Search-UnifiedAuditLog', parameters, at.nextLink ?? undefined, ctx.signal, ctx.onRetry));
       const total = Number((page.value[0] as { ResultCount?: unknown } | undefined)?.ResultCount ?? 0);
       const firstOfSession = at.fetched === 0 && at.nextLink === null;
-      const span = Date.parse(to) - Date.parse(from);
       // In a ReturnLargeSet session ResultCount may itself stop at the cap: a full session means "maybe more", so split.
-      if (firstOfSession && total >= UAL_SESSION_CAP && span > UAL_MIN_SLICE_MS) {
+      if (splitsSlice(page.value, from, to, firstOfSession)) {
         // Too many for one session: halve the slice and start again; this page's rows come back in the halves.
-        const mid = new Date(Date.parse(from) + Math.floor(span / 2)).toISOString();
+        const mid = new Date(Date.parse(from) + Math.floor((Date.parse(to) - Date.parse(from)) / 2)).toISOString();
         const next: UalCursor = { slices: [[from, mid], [mid, to], ...at.slices.slice(1)], sessionId: null, nextLink: null, fetched: 0 };
         return { ...page, value: [], next: JSON.stringify(next) };
       }
@@ -192,6 +233,18 @@ function batched(source: string, label: string, parts: { path: string; kind: Obj
     label,
     service: 'graph',
     snapshot: parts.map((p) => `object:${p.kind.kind}` as const),
+    reread: (page) => {
+      if (page.method === 'POST') {
+        // The $batch response: each sub-response's objects, tagged with its part's kind, in the order of the parts.
+        const responses = new Map(((bodyJson(page) as { responses?: { id?: unknown; body?: unknown }[] }).responses ?? []).map((r) => [String(r.id), r.body]));
+        return parts.flatMap((part, i) => listOf(responses.get(String(i + 1))).items.map((object) => ({ kind: part.kind.kind, object })));
+      }
+      // A sub-list paged on with a plain GET: its kind is the part whose path the link follows.
+      const pathname = new URL(page.url, 'https://graph.microsoft.com').pathname;
+      const part = parts.find((p) => pathname.endsWith(p.path.split('?')[0]!));
+      if (!part) throw new Error(`no part of the batch reads ${pathname}`);
+      return graphReread(page).map((object) => ({ kind: part.kind.kind, object }));
+    },
     store: (db, runId, evidenceId, tagged) => {
       for (const [kind, spec] of kindOf) {
         insertObjects(db, runId, evidenceId, spec, (tagged as Tagged[]).filter((t) => t.kind === kind).map((t) => t.object));
@@ -272,6 +325,7 @@ function inboxRules(): CollectionSource {
     service: 'exchange',
     snapshot: 'object:inboxRule',
     scopeOf: (target) => ({ mailboxes: target.inboxRuleMailboxes ?? [] }),
+    reread: exchangeReread,
     store: objects({ kind: 'inboxRule', id: (o) => get(o, 'Identity') ?? get(o, 'RuleIdentity'), name: (o) => get(o, 'Name'), principal: (o) => get(o, 'MailboxOwnerId') }),
     fetch: async (readers, cursor, ctx) => {
       if (!readers.exchange) throw new Error('Not signed in to Exchange Online.');

@@ -1,7 +1,7 @@
 // Collection (CLI, collection worker, case writer thread): every write a collection makes to the case file, as plain data, so the same code runs on the collecting thread or in the case writer.
 import type { Database } from 'better-sqlite3';
 import { EntityShapeError } from '../../db/errors';
-import { insertEvidence } from '../../db/queries/evidence';
+import { insertEvidence, runEvidenceDigest } from '../../db/queries/evidence';
 import { finishRun, previousCompletedRun, reopenRun, startRun } from '../../db/queries/runs';
 import { recordChanges, type SnapshotEntity } from '../../db/queries/changes';
 import { appendCustody } from '../../db/queries/custody';
@@ -43,7 +43,7 @@ export type StoreFor = (source: string) => ((db: Database, runId: string, eviden
 /** A page that carries a secret value is refused whole: secrets never enter the case file. */
 const SECRET_VALUE = /"secretText"\s*:\s*"/;
 
-const summary = (records: SourceRecord[]) => records.map(({ source, state, pages, records: n, retries, lastError }) => ({ source, state, pages, records: n, retries, error: lastError }));
+const summary = (records: SourceRecord[]) => records.map(({ source, state, pages, records: n, retries, lastError, truncated }) => ({ source, state, pages, records: n, retries, error: lastError, truncated }));
 
 /**
  * Applies one write. A page's evidence, rows and checkpoint commit together or not at all: a page that cannot be
@@ -130,7 +130,7 @@ export function applyWrite(db: Database, w: CollectionWrite, storeFor: StoreFor)
           at: w.at,
           action: 'collection.finished',
           actor: w.actor,
-          details: { runId: w.runId, state: w.state, sources: summary(final), ...(previous ? { comparedWith: previous.runId, changes } : {}) },
+          details: { runId: w.runId, state: w.state, sources: summary(final), evidenceDigest: runEvidenceDigest(db, w.runId), ...(previous ? { comparedWith: previous.runId, changes } : {}) },
         });
       })();
       return;

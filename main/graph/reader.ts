@@ -170,6 +170,12 @@ export function createGraphReader(deps: GraphReaderDeps): GraphReader {
 }
 
 
+/** The objects of a Graph page: its `value` list, or the page itself for a single object (GET /organization/{id}). */
+export function graphPageObjects(json: object): unknown[] {
+  const value = (json as { value?: unknown }).value;
+  return Array.isArray(value) ? value : [json];
+}
+
 function parsePage(url: string, res: HttpResponse): GraphPage {
   let json: unknown;
   try {
@@ -179,7 +185,7 @@ function parsePage(url: string, res: HttpResponse): GraphPage {
   }
   const page = json as { value?: unknown; '@odata.nextLink'?: unknown };
   if (typeof json !== 'object' || json === null) throw new GraphError(`Graph answered ${redactUrl(url)} with JSON that is not an object.`, res.status, 'malformed_page', url);
-  const value = Array.isArray(page.value) ? page.value : [json];
+  const value = graphPageObjects(json);
   const next = typeof page['@odata.nextLink'] === 'string' ? page['@odata.nextLink'] : null;
   return { url, status: res.status, contentType: res.headers['content-type'] ?? 'application/json', body: res.body, value, nextLink: next };
 }

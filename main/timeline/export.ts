@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { verifyOpenCase } from '../case/verify';
 import type { Database } from 'better-sqlite3';
 import { canonicalize } from 'json-canonicalize';
 import type { ExportResult } from '../../preload/contract';
@@ -25,7 +26,7 @@ export interface ExportDeps {
 export class ExportError extends Error {
   override readonly name = 'ExportError';
   constructor(
-    readonly code: 'export_exists' | 'invalid_input' | 'no_custody',
+    readonly code: 'export_exists' | 'invalid_input' | 'no_custody' | 'verify_failed',
     message: string,
   ) {
     super(message);
@@ -141,8 +142,14 @@ export function exportCase(db: Database, outDir: string, deps: ExportDeps): Expo
     ours.add(extra.name);
   }
 
-  // One read transaction: the timeline, custody and head come from the same snapshot of the case.
+  // One read transaction: the case is verified whole (--deep) and the timeline, custody and head come from that same snapshot.
   const snapshot = db.transaction(() => {
+    const check = verifyOpenCase(db, path.basename(db.name), { deep: true });
+    const first = check.problems[0];
+    if (first) {
+      const more = check.problems.length > 1 ? ` (and ${check.problems.length - 1} more problems; run peregrine verify --deep on the case)` : '';
+      throw new ExportError('verify_failed', `This case does not verify, so it is not exported: ${first.where}: ${first.message}${more}`);
+    }
     const custody = listCustody(db);
     return { meta: getCaseMeta(db), custody, events: buildTimeline(db, custody) };
   })();

@@ -8,10 +8,10 @@ import type { Database } from 'better-sqlite3';
 import { canonicalize } from 'json-canonicalize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase } from '../../db/connection';
-import { appendCustody, listCustody } from '../../db/queries/custody';
+import { listCustody } from '../../db/queries/custody';
 import { insertApplications, insertOrganization, insertServicePrincipals } from '../../db/queries/directory';
 import { insertEvidence } from '../../db/queries/evidence';
-import { finishRun, startRun } from '../../db/queries/runs';
+import { applyWrite } from '../../main/collect/writes';
 import { createCase } from '../../main/case/case';
 import { verifyExport } from '../../main/case/verify';
 import { type ExaminerKey, loadOrCreateExaminerKey } from '../../main/sign/keys';
@@ -46,8 +46,8 @@ beforeAll(() => {
   db = createCase(path.join(root, 'contoso.peregrine'), { name: 'Contoso BEC', examiner: 'Jane Doe', client: 'Contoso' }, { clock, toolVersion: '0.1.0' }).db;
 
   const runId = randomUUID();
-  startRun(db, { runId, startedAt: clock().toISOString(), environment: 'contoso', tenantId: 'tid', account: 'ir@contoso.example' });
-  appendCustody(db, { at: clock().toISOString(), action: 'collection.started', actor: 'Jane Doe', details: { runId } });
+  // The collector's own writes: the run and its custody entries agree, as verify (run before every export) checks.
+  applyWrite(db, { op: 'start', runId, at: clock().toISOString(), environment: 'contoso', tenantId: 'tid', account: 'ir@contoso.example', actor: 'Jane Doe', plan: [], window: null }, () => undefined);
   const page = (source: string, value: unknown[]) =>
     insertEvidence(db, {
       runId, source, method: 'GET', url: `https://graph.microsoft.com/v1.0/${source.slice('graph.'.length)}`, status: 200,
@@ -66,8 +66,7 @@ beforeAll(() => {
   insertApplications(db, runId, page('graph.applications', apps), apps);
   const sps = [{ id: 'sp-attack', appId: ATTACK_APP_ID, displayName: 'Mail Sync', appOwnerOrganizationId: 'evil-tenant', createdDateTime: '2024-04-28T02:20:00Z' }];
   insertServicePrincipals(db, runId, page('graph.servicePrincipals', sps), sps);
-  finishRun(db, runId, { state: 'done', finishedAt: clock().toISOString() });
-  appendCustody(db, { at: clock().toISOString(), action: 'collection.finished', actor: 'Jane Doe', details: { runId, evidence: 3 } });
+  applyWrite(db, { op: 'finish', runId, state: 'done', at: clock().toISOString(), error: null, actor: 'Jane Doe', entities: [] }, () => undefined);
 });
 afterAll(() => {
   closeDatabase(db);

@@ -6,9 +6,9 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeDatabase } from '../../db/connection';
-import { appendCustody, custodyHash, type CustodyDetails } from '../../db/queries/custody';
+import { appendCustody, custodyHash, listCustody, type CustodyDetails } from '../../db/queries/custody';
 import { insertEvidence } from '../../db/queries/evidence';
-import { finishRun, startRun } from '../../db/queries/runs';
+import { applyWrite } from '../../main/collect/writes';
 import { createCase, openCase } from '../../main/case/case';
 import { verifyCaseFile } from '../../main/case/verify';
 
@@ -24,15 +24,14 @@ beforeEach(() => {
   file = path.join(dir, 'case.peregrine');
   const { db } = createCase(file, { name: 'Contoso', examiner: 'Jane' }, { clock: () => new Date('2024-05-01T09:00:00.000Z'), toolVersion: '0.1.0' });
   const runId = randomUUID();
-  startRun(db, { runId, startedAt: '2024-05-01T10:00:00.000Z', environment: 'contoso', tenantId: 'tid', account: 'ir@contoso.example' });
-  appendCustody(db, { at: '2024-05-01T10:00:00.000Z', action: 'collection.started', actor: 'Jane', details: { runId } });
+  applyWrite(db, { op: 'start', runId, at: '2024-05-01T10:00:00.000Z', environment: 'contoso', tenantId: 'tid', account: 'ir@contoso.example', actor: 'Jane', plan: [], window: null }, () => undefined);
   const page = (source: string, url: string, body: string) =>
     insertEvidence(db, { runId, source, method: 'GET', url, status: 200, contentType: 'application/json', collectedAt: '2024-05-01T10:00:01.000Z', body: Buffer.from(body) });
   page('graph.organization', 'https://graph.microsoft.com/v1.0/organization', JSON.stringify({ value: [{ id: 'tid' }] }));
   const { id } = page('graph.applications', APPS_URL, JSON.stringify({ value: Array.from({ length: 8 }, (_, i) => ({ id: `app-${i}`, displayName: `Application number ${i}` })) }));
   page('graph.servicePrincipals', 'https://graph.microsoft.com/v1.0/servicePrincipals', JSON.stringify({ value: [] }));
-  finishRun(db, runId, { state: 'done', finishedAt: '2024-05-01T10:05:00.000Z' });
-  head = appendCustody(db, { at: '2024-05-01T10:05:00.000Z', action: 'collection.finished', actor: 'Jane', details: { runId, evidence: 3 } }).hash;
+  applyWrite(db, { op: 'finish', runId, state: 'done', at: '2024-05-01T10:05:00.000Z', error: null, actor: 'Jane', entities: [] }, () => undefined);
+  head = listCustody(db).at(-1)!.hash;
   targetGz = db.prepare('SELECT body_gz FROM evidence WHERE id = ?').pluck().get(id) as Buffer;
   closeDatabase(db);
 });
@@ -54,7 +53,7 @@ describe('verifyCaseFile', () => {
   it('passes a good case file, counting what it checked, and never modifies it', () => {
     const before = fileHash();
     const report = verifyCaseFile(file);
-    expect(report).toEqual({ ok: true, kind: 'case', checked: { evidence: 3, custody: 3 }, chainHead: head, problems: [] });
+    expect(report).toEqual({ ok: true, kind: 'case', deep: false, checked: { evidence: 3, custody: 3 }, chainHead: head, problems: [] });
     expect(fileHash()).toBe(before);
     expect(fs.readdirSync(dir)).toEqual(['case.peregrine']);
   });
@@ -84,8 +83,13 @@ describe('verifyCaseFile', () => {
   it('names the evidence row when its recorded hash is rewritten', () => {
     tamper(`UPDATE evidence SET sha256 = '${'a'.repeat(64)}' WHERE id = 3`);
     const report = verifyCaseFile(file);
-    expect(report.problems.map((p) => p.where)).toEqual(['evidence row 3 (graph.servicePrincipals, https://graph.microsoft.com/v1.0/servicePrincipals)']);
+    expect(report.problems.map((p) => p.where)).toEqual([
+      'evidence row 3 (graph.servicePrincipals, https://graph.microsoft.com/v1.0/servicePrincipals)',
+      expect.stringMatching(/^collection_run /),
+    ]);
     expect(report.problems[0]!.message).toMatch(/the row records a{64}: the body or its hash was changed/);
+    // collection.finished recorded a digest of the run's evidence hashes: a rewritten hash no longer matches it.
+    expect(report.problems[1]!.message).toMatch(/no longer match the digest custody entry 3 \(collection.finished\) recorded/);
   });
 
   it('names the custody entry when one of its fields changes', () => {
@@ -120,7 +124,24 @@ describe('verifyCaseFile', () => {
     raw.exec('DROP TRIGGER evidence_refuseUpdate');
     raw.close();
     const report = verifyCaseFile(file);
-    expect(report.problems).toEqual([{ where: 'schema (trigger evidence_refuseUpdate)', message: expect.stringMatching(/guard is missing/) }]);
+    expect(report.problems).toEqual([{ where: 'schema (trigger evidence_refuseUpdate)', message: expect.stringMatching(/guard of evidence is missing/) }]);
+  });
+
+  it('reports a guard trigger redefined to refuse nothing, comparing it with the one the migrations create', () => {
+    const raw = new BetterSqlite3(file);
+    raw.exec(`DROP TRIGGER custody_refuseDelete; CREATE TRIGGER custody_refuseDelete BEFORE DELETE ON custody WHEN 0 BEGIN SELECT RAISE(ABORT, 'no'); END;`);
+    raw.close();
+    expect(verifyCaseFile(file).problems).toEqual([{ where: 'schema (trigger custody_refuseDelete)', message: expect.stringMatching(/guard of custody was redefined/) }]);
+  });
+
+  it('with --deep, derives each evidence page again and names the rows missing from its table and the page that no longer derives', () => {
+    expect(verifyCaseFile(file).ok).toBe(true); // the fast check does not derive rows
+    const report = verifyCaseFile(file, { deep: true });
+    expect(report.deep).toBe(true);
+    // The fixture stores pages without deriving their rows (and applications without an appId, which the collector refuses).
+    expect(report.problems[0]).toEqual({ where: 'evidence row 1 (graph.organization, https://graph.microsoft.com/v1.0/organization)', message: expect.stringMatching(/holds organization tid, which is missing from organization/) });
+    expect(report.problems[1]).toEqual({ where: `evidence row 2 (graph.applications, ${APPS_URL})`, message: expect.stringMatching(/^Its objects no longer derive \(.*field 'appId'/) });
+    expect(report.problems).toHaveLength(2);
   });
 
   it('reports a file it cannot open instead of throwing', () => {

@@ -50,6 +50,8 @@ describe('peregrine CLI', () => {
     expect(info).toMatchObject({ name: 'Contoso', client: 'Contoso Ltd', custodyEntries: 1, evidence: 0 });
     expect(await main(['verify', file], io)).toBe(0);
     expect(io.stdout.at(-1)).toMatch(/^OK: .* verified — 0 evidence rows and 1 custody entries/);
+    expect(await main(['verify', file, '--deep'], io)).toBe(0);
+    expect(io.stdout.at(-1)).toMatch(/^OK: .* verified — 0 evidence rows and 1 custody entries, 0 derived rows derived again from their evidence/);
   });
 
   it('refuses to create over an existing file and leaves it as it was', async () => {

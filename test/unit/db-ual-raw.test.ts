@@ -174,12 +174,15 @@ describe('a reference the evidence cannot satisfy', () => {
     }
   });
 
-  it('reaches the record view as that error', () => {
-    collectPage(fixture('ual-search-rows.utf16.json'));
+  it('reaches the record view as a mismatch, the record shown as its evidence page holds it', () => {
+    const { evidenceId } = collectPage(fixture('ual-search-rows.utf16.json'));
     const row = refs()[0]!;
-    // A row pointing past its page (as a faulty writer could leave it): the view names the evidence, not a JSON error.
+    // A row pointing past its page (as a faulty writer or a tamperer could leave it): the view re-reads the record from
+    // the evidence page and says how the row differs, instead of showing what the row points at.
     db.prepare('UPDATE ual_record SET page_index = 100 WHERE row_id = ?').run(row.row_id);
     const event = db.prepare(`SELECT id FROM event WHERE source = 'ual' AND source_row_id = ?`).pluck().get(row.row_id) as number;
-    expect(() => evidenceRecord(db, { kind: 'event', eventId: event })).toThrow(new RegExp(`^Evidence ${row.evidence_id} has no Unified Audit Log record at index 100`));
+    const view = evidenceRecord(db, { kind: 'event', eventId: event });
+    expect(view.mismatch).toMatch(new RegExp(`^ual_record row ${row.row_id} \\(id .*\\) differs from evidence row ${evidenceId} in page_index`));
+    expect(JSON.parse(view.json)).toEqual(pageValue(evidenceId)[0]);
   });
 });

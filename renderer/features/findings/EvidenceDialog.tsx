@@ -52,6 +52,14 @@ export function EvidenceDialog({ target, onClose }: Props) {
         </button>
       </div>
       {error ? <ErrorNotice error={error} title="Could not read the raw record" testId="evidence-error" /> : null}
+      {record?.mismatch ? (
+        <div className="notice notice-error" role="alert" data-testid="evidence-mismatch">
+          <p className="notice-title">
+            <span aria-hidden="true" className="notice-icon">✕</span> The case's row does not match its evidence
+          </p>
+          <p>{record.mismatch} Run verify on the case before relying on it.</p>
+        </div>
+      ) : null}
       {record ? (
         <div className="evidence-dialog-body">
           <dl className="facts facts-tight evidence-facts">
