@@ -15,10 +15,10 @@ import { createTenantSession, exchangeAudience, type DeviceCodePrompt, type Sign
 import { appOnlyAnchorMailbox, createAppOnlySession, readAppOnlyCredentials, simulatorAppOnlyCredentials } from './auth/app-only';
 import { cacheFile, encryptedCachePlugin, passphraseCipher } from './auth/token-cache';
 import type { ICachePlugin } from '@azure/msal-node';
-import { createExchangeReader, type ExchangeReader } from './exchange/reader';
+import { createExchangeReaderFor, type ExchangeReader } from './exchange/reader';
 import { createHttpTransport, type HttpTransport } from './http/https';
 import { readOnlyTransport } from './http/read-only';
-import { createGraphReader, type GraphReader } from './graph/reader';
+import { createGraphReader } from './graph/reader';
 import { createPacer } from './graph/pacer';
 import { collectTenant } from './collect/sources';
 import { directoryRolesOf, preflight } from './collect/preflight';
@@ -254,7 +254,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
     type TokenFn = (o?: { forceRefresh?: boolean }) => Promise<string>;
     let account: SignedInAccount;
     let graphToken: TokenFn;
-    let exchangeLogin: (() => Promise<{ token: TokenFn; anchorMailbox: (graph: GraphReader) => Promise<string> }>) | null = null;
+    let exchangeLogin: (() => Promise<{ token: TokenFn; anchorMailbox: string }>) | null = null;
     const appOnly = typeof values['app-id'] === 'string' || values['app-only'] === true;
     if (appOnly) {
       // The engagement's own app: no person signs in, and one certificate gets both Graph and Exchange tokens.
@@ -269,7 +269,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
       if (values.exchange) {
         exchangeLogin = async () => ({
           token: (o) => app.getAccessToken(env.exchangeScopes, o),
-          anchorMailbox: appOnlyAnchorMailbox,
+          anchorMailbox: appOnlyAnchorMailbox(account.tenantId),
         });
       }
     } else {
@@ -285,7 +285,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
           const exo = createTenantSession(env, transport, io.clock, exchangeAudience(env), cache);
           const exoAccount = (cache ? await exo.restore() : null) ?? (await exo.signInWithDeviceCode(onPrompt('Exchange Online')));
           io.err(`Signed in to Exchange Online as ${exoAccount.username}.`);
-          return { token: (o) => exo.getAccessToken(env.exchangeScopes, o), anchorMailbox: async () => `UPN:${exoAccount.username}` };
+          return { token: (o) => exo.getAccessToken(env.exchangeScopes, o), anchorMailbox: `UPN:${exoAccount.username}` };
         };
       }
     }
@@ -299,12 +299,11 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
     let exchange: ExchangeReader | undefined;
     if (exchangeLogin) {
       const login = await exchangeLogin();
-      exchange = createExchangeReader({
-        baseUrl: env.exchangeBaseUrl,
+      exchange = createExchangeReaderFor(env, {
         tenantId: account.tenantId,
         transport: readOnlyTransport(transport),
         getToken: login.token,
-        anchorMailbox: await login.anchorMailbox(graph),
+        anchorMailbox: login.anchorMailbox,
       });
     }
     const roles = await directoryRolesOf(graph, account.objectId);

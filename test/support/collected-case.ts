@@ -13,7 +13,7 @@ import { createHttpTransport } from '../../main/http/https';
 import { readOnlyTransport } from '../../main/http/read-only';
 import { createGraphReader } from '../../main/graph/reader';
 import { createPacer } from '../../main/graph/pacer';
-import { createExchangeReader } from '../../main/exchange/reader';
+import { createExchangeReaderFor } from '../../main/exchange/reader';
 import { collectTenant } from '../../main/collect/sources';
 
 export interface CollectedCase {
@@ -43,7 +43,7 @@ export async function collectedCase(options: SimulatorOptions & { inboxRuleMailb
     await exoSession.signInWithDeviceCode((p) => sim.approve(p.userCode, admin));
     const readOnly = readOnlyTransport(transport);
     const graph = createGraphReader({ baseUrl: env.graphBaseUrl, transport: readOnly, getToken: (o) => graphSession.getAccessToken(env.graphScopes, o), pacer: createPacer() });
-    const exchange = createExchangeReader({ baseUrl: env.exchangeBaseUrl, tenantId: account.tenantId, transport: readOnly, getToken: (o) => exoSession.getAccessToken(env.exchangeScopes, o), anchorMailbox: `UPN:${admin}` });
+    const exchange = createExchangeReaderFor(env, { tenantId: account.tenantId, transport: readOnly, getToken: (o) => exoSession.getAccessToken(env.exchangeScopes, o), anchorMailbox: `UPN:${admin}` });
     const file = path.join(dir, 'case.peregrine');
     ({ db } = createCase(file, { name: `${sim.tenant.scenario} seed ${sim.tenant.seed}`, examiner: 'Examiner' }, { clock: () => new Date(), toolVersion: 'test' }));
     const runId = crypto.randomUUID();

@@ -13,6 +13,7 @@ function fakeExchange(rows: Row[], capCount = false) {
   let calls = 0;
   const reader: ExchangeReader = {
     invokeUrl: 'https://outlook.test/adminapi/beta/t/InvokeCommand',
+    unifiedAuditLog: true,
     pages: () => { throw new Error('not used'); },
     page: async (cmdlet, p) => {
       calls++;
@@ -29,7 +30,7 @@ function fakeExchange(rows: Row[], capCount = false) {
       // Like the service in a ReturnLargeSet session, ResultCount may stop at the session cap.
       const value = slice.map((r, i) => ({ ...r, ResultIndex: offset + i + 1, ResultCount: capCount ? Math.min(inWindow.length, UAL_SESSION_CAP) : inWindow.length }));
       const body = Buffer.from(JSON.stringify({ value }));
-      const page: ExchangePage = { url: reader.invokeUrl, requestBody: '', status: 200, contentType: 'application/json', body, value, nextLink: null };
+      const page: ExchangePage = { url: reader.invokeUrl, requestBody: '', status: 200, contentType: 'application/json', body, value, nextLink: null, warnings: [], errors: [] };
       return page;
     },
   };
