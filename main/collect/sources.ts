@@ -115,6 +115,8 @@ export const UAL_SESSION_CAP = 50_000;
 const UAL_CALL_SIZE = 5_000;
 /** Below this a slice is not split further; a busier minute is recorded as truncated. */
 const UAL_MIN_SLICE_MS = 60_000;
+/** New sessions tried for a window whose session stalled, before the window is recorded as truncated. */
+export const UAL_MAX_RESTARTS = 3;
 
 interface UalCursor {
   /** Windows still to read, oldest first; the first is the one in progress. */
@@ -122,6 +124,36 @@ interface UalCursor {
   sessionId: string | null;
   nextLink: string | null;
   fetched: number;
+  /** The session's last ResultIndex read and its ResultCount: each page must continue from them (absent in older cursors). */
+  lastIndex?: number;
+  total?: number;
+  /** Sessions of the first slice that stalled so far. */
+  restarts?: number;
+}
+
+interface UalRow {
+  ResultIndex?: unknown;
+  ResultCount?: unknown;
+}
+
+/**
+ * Why a ReturnLargeSet page shows its session stalled, or null when it continues the session. A session that times
+ * out on the server answers rows stamped ResultCount 0 or ResultIndex -1 (ANSSI-FR/DFIR-O365RC, Get-LargeUnifiedAuditLog,
+ * starts such a search again), an empty page before ResultCount rows came back, or rows that do not continue the last
+ * page (last ResultIndex + 1 is the next ResultIndex).
+ */
+function ualStall(rows: UalRow[], at: UalCursor): string | null {
+  const lastIndex = at.lastIndex ?? at.fetched;
+  if (rows.length === 0) {
+    return at.fetched > 0 && at.fetched < Math.min(at.total ?? Infinity, UAL_SESSION_CAP) ? `an empty page after ${at.fetched} of ${at.total ?? '?'} rows` : null;
+  }
+  for (const [i, row] of rows.entries()) {
+    if (row.ResultIndex === -1) return 'rows with ResultIndex -1';
+    if (row.ResultCount === 0) return 'rows with ResultCount 0';
+    if (row.ResultIndex !== lastIndex + i + 1) return `ResultIndex ${String(row.ResultIndex)} where ${lastIndex + i + 1} was next`;
+    if (at.total !== undefined && row.ResultCount !== at.total) return `ResultCount ${String(row.ResultCount)} after ${at.total}`;
+  }
+  return null;
 }
 
 /**
@@ -153,12 +185,25 @@ function unifiedAuditLog(): CollectionSource {
         const next: UalCursor = { slices: [[from, mid], [mid, to], ...at.slices.slice(1)], sessionId: null, nextLink: null, fetched: 0 };
         return { ...page, value: [], next: JSON.stringify(next) };
       }
+      const nextSlice: UalCursor | null = at.slices.length > 1 ? { slices: at.slices.slice(1), sessionId: null, nextLink: null, fetched: 0 } : null;
+      const stall = ualStall(page.value as UalRow[], at);
+      if (stall) {
+        // The session broke off: its rows so far stay stored, and a new session reads the window again from the start
+        // (rows read twice are the same records, stored once). This page's rows are not trusted.
+        const restarts = (at.restarts ?? 0) + 1;
+        if (restarts <= UAL_MAX_RESTARTS) {
+          const again: UalCursor = { slices: at.slices, sessionId: null, nextLink: null, fetched: 0, restarts };
+          return { ...page, value: [], next: JSON.stringify(again) };
+        }
+        return { ...page, value: [], next: nextSlice ? JSON.stringify(nextSlice) : null, truncated: true };
+      }
       const fetched = at.fetched + page.value.length;
       const cap = Math.min(total, UAL_SESSION_CAP);
+      const session = { sessionId, fetched, lastIndex: (at.lastIndex ?? at.fetched) + page.value.length, total: at.total ?? total };
       let next: UalCursor | null;
-      if (page.next) next = { ...at, sessionId, nextLink: page.next, fetched };
-      else if (page.value.length > 0 && fetched < cap) next = { ...at, sessionId, nextLink: null, fetched };
-      else next = at.slices.length > 1 ? { slices: at.slices.slice(1), sessionId: null, nextLink: null, fetched: 0 } : null;
+      if (page.next) next = { ...at, ...session, nextLink: page.next };
+      else if (page.value.length > 0 && fetched < cap) next = { ...at, ...session, nextLink: null };
+      else next = nextSlice;
       return { ...page, next: next ? JSON.stringify(next) : null, truncated: total >= UAL_SESSION_CAP };
     },
   };
