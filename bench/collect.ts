@@ -157,7 +157,7 @@ try {
   const started = performance.now();
   const timings: CollectionTimings = { writerBusyMs: 0, writes: 0, sources: {} };
   const status = await collectTenant(
-    { db, readers: { graph, exchange }, clock: () => new Date(), timings, ...(values['inline-writer'] ? {} : { writerEntry: tsxWriterEntry() }) },
+    { db, readers: { cloud: env.cloud, graph, exchange }, clock: () => new Date(), timings, ...(values['inline-writer'] ? {} : { writerEntry: tsxWriterEntry() }) },
     { runId: crypto.randomUUID(), environment: env.name, tenantId: account.tenantId, account: admin, actor: 'bench', window: { from: logs.window.from, to: logs.window.to } },
   );
   const runMs = performance.now() - started;

@@ -177,6 +177,7 @@ async function caseCommand(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (sub === 'info') {
+    const NOTICE_WORD = { warning: 'WARNING', error: 'ERROR', unavailable: 'NOT AVAILABLE' } as const;
     const { values, positionals } = parse(rest, { json: { type: 'boolean' } }, ['file']);
     const { db, summary } = openCase(positionals[0]!);
     try {
@@ -191,6 +192,8 @@ async function caseCommand(args: string[], io: CliIo): Promise<number> {
           for (const s of r.sources) {
             const expected = s.expected === null ? '' : ` of ${s.expected} expected`;
             io.out(`    ${s.label.padEnd(22)} ${s.state.padEnd(9)} ${String(s.records).padStart(8)} records${expected} in ${s.pages} pages, ${s.retries} retries${s.truncated ? ', TRUNCATED' : ''}${s.lastError ? ` — ${s.lastError}` : ''}`);
+            // What the service said beside the records: a warning can mean the results are partial.
+            for (const n of s.notices) io.out(`      ${NOTICE_WORD[n.kind]}: ${n.text}`);
           }
         }
       }
@@ -323,7 +326,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
     }
     if (resumable) io.err(`Resuming collection ${resumable.runId} (started ${resumable.startedAt}) from its checkpoints.`);
     const status = await collectTenant(
-      { db, readers: { graph, exchange }, clock: io.clock, pageSize, onProgress: (s) => reportProgress(io, s), writerEntry: tsxWriterEntry() },
+      { db, readers: { cloud: env.cloud, graph, exchange }, clock: io.clock, pageSize, onProgress: (s) => reportProgress(io, s), writerEntry: tsxWriterEntry() },
       {
         runId: resumable?.runId ?? crypto.randomUUID(),
         environment: env.name,

@@ -2,10 +2,11 @@
 import type { Database } from 'better-sqlite3';
 import { getRun } from '../../db/queries/runs';
 import type { SnapshotEntity } from '../../db/queries/changes';
-import { listSources } from '../../db/queries/sources';
+import { listSources, type SourceNotice } from '../../db/queries/sources';
 import { inlineWriter, threadWriter, type CaseWriter } from './writer';
 import type { WorkerEntry } from '../jobs/collect-job';
 import type { GraphReader } from '../graph/reader';
+import type { TenantEnvironment } from '../auth/environment';
 import type { ExchangeReader } from '../exchange/reader';
 import type { CollectionStatus } from '../../preload/contract';
 
@@ -21,11 +22,15 @@ export interface SourcePage {
   next: string | null;
   /** The service said it holds more than it will return for this request (a capped window). */
   truncated?: boolean;
+  /** Warnings and errors the service gave with this page, or what the cloud does not serve. */
+  notices?: SourceNotice[];
   /** For POST reads: what was asked, kept with the evidence. */
   requestBody?: string;
 }
 
 export interface Readers {
+  /** Where the tenant lives: some clouds do not serve every log (CLOUDS in auth/environment.ts). */
+  cloud?: TenantEnvironment['cloud'];
   graph: GraphReader;
   /** Absent when the examiner has not signed in to Exchange Online: its sources are not planned. */
   exchange?: ExchangeReader;
@@ -190,6 +195,7 @@ async function collectAll(deps: CollectDeps, target: CollectTarget, sources: rea
             value: page.value,
             next: page.next,
             truncated: page.truncated ?? false,
+            notices: page.notices ?? [],
           },
         });
         inFlight.push(stored.then(emit, (err: Error) => void (refused ??= err)));

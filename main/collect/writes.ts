@@ -5,7 +5,7 @@ import { insertEvidence } from '../../db/queries/evidence';
 import { finishRun, previousCompletedRun, reopenRun, startRun } from '../../db/queries/runs';
 import { recordChanges, type SnapshotEntity } from '../../db/queries/changes';
 import { appendCustody } from '../../db/queries/custody';
-import { finishSource, initSources, listSources, markSourceRunning, recordPage, recordRetry, type SourceRecord } from '../../db/queries/sources';
+import { finishSource, initSources, listSources, markSourceRunning, recordPage, recordRetry, type SourceNotice, type SourceRecord } from '../../db/queries/sources';
 
 /** A fetched page as it crosses to the writer: the bytes for evidence, the objects in them, and the checkpoint after it. */
 export interface PageWrite {
@@ -18,6 +18,7 @@ export interface PageWrite {
   value: unknown[];
   next: string | null;
   truncated: boolean;
+  notices: SourceNotice[];
 }
 
 export interface PlannedSource {
@@ -106,7 +107,7 @@ export function applyWrite(db: Database, w: CollectionWrite, storeFor: StoreFor)
           const reason = err.message.replace(/^Evidence \d+: /, '').replace(/\s*The response is kept as evidence;.*$/, '');
           throw new Error(`A page of ${w.label.toLowerCase()} could not be stored: ${reason} Nothing from this page was stored; resume the collection to read it again.`, { cause: err });
         }
-        recordPage(db, w.runId, w.source, { records: page.value.length, nextUrl: page.next, truncated: page.truncated });
+        recordPage(db, w.runId, w.source, { records: page.value.length, nextUrl: page.next, truncated: page.truncated, notices: page.notices });
       })();
       return;
     }

@@ -2,7 +2,7 @@
 import type { HttpResponse, HttpTransport } from '../http/https';
 import { redactUrl } from '../http/https';
 import { withRetries } from '../http/retry';
-import { CLOUDS, isExchangeHost, type TenantEnvironment } from '../auth/environment';
+import { isExchangeHost, type TenantEnvironment } from '../auth/environment';
 
 /**
  * ExchangeOnlineManagement gives each request 16 minutes, "1 minute more than server timeout" (its REST client's
@@ -52,8 +52,6 @@ export interface ExchangeReaderDeps {
   timeoutMs?: number;
   /** Host names a redirect or next-page link may lead to (`*.` for subdomains); default: the base URL's host alone. */
   hosts?: readonly string[];
-  /** False where the cloud's Search-UnifiedAuditLog returns nothing (21Vianet). */
-  unifiedAuditLog?: boolean;
 }
 
 export class ExchangeError extends Error {
@@ -65,8 +63,6 @@ export class ExchangeError extends Error {
 
 export interface ExchangeReader {
   invokeUrl: string;
-  /** Whether this cloud's Search-UnifiedAuditLog serves records at all. */
-  unifiedAuditLog: boolean;
   /** One page of a cmdlet's output; `url` is the InvokeCommand URL or a saved nextLink. */
   page(cmdlet: string, parameters: Record<string, unknown>, url?: string, signal?: AbortSignal, onRetry?: (waitMs: number) => void): Promise<ExchangePage>;
   pages(cmdlet: string, parameters: Record<string, unknown>, signal?: AbortSignal): AsyncGenerator<ExchangePage>;
@@ -77,14 +73,9 @@ export function invokeCommandBody(cmdlet: string, parameters: Record<string, unk
   return JSON.stringify({ CmdletInput: { CmdletName: cmdlet, Parameters: parameters } });
 }
 
-/** The reader for an environment: its cloud's admin API base, the hosts it may be sent to, what its audit log serves. */
-export function createExchangeReaderFor(env: TenantEnvironment, deps: Omit<ExchangeReaderDeps, 'baseUrl' | 'hosts' | 'unifiedAuditLog'>): ExchangeReader {
-  return createExchangeReader({
-    ...deps,
-    baseUrl: env.exchangeBaseUrl,
-    hosts: env.exchangeHosts,
-    unifiedAuditLog: env.cloud === 'simulator' ? true : CLOUDS[env.cloud].unifiedAuditLog,
-  });
+/** The reader for an environment: its cloud's admin API base and the hosts it may be sent to. */
+export function createExchangeReaderFor(env: TenantEnvironment, deps: Omit<ExchangeReaderDeps, 'baseUrl' | 'hosts'>): ExchangeReader {
+  return createExchangeReader({ ...deps, baseUrl: env.exchangeBaseUrl, hosts: env.exchangeHosts });
 }
 
 export function createExchangeReader(deps: ExchangeReaderDeps): ExchangeReader {
@@ -160,7 +151,6 @@ export function createExchangeReader(deps: ExchangeReaderDeps): ExchangeReader {
 
   return {
     invokeUrl,
-    unifiedAuditLog: deps.unifiedAuditLog ?? true,
     page,
     async *pages(cmdlet, parameters, signal) {
       let url: string | null = invokeUrl;

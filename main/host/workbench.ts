@@ -436,6 +436,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
               windowFrom: x.windowFrom,
               windowTo: x.windowTo,
               truncated: x.truncated,
+              notices: x.notices,
               retries: x.retries,
               error: x.lastError,
             })),

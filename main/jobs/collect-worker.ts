@@ -47,7 +47,7 @@ async function run() {
         ? createExchangeReaderFor(env, { tenantId: job.tenantId, transport, getToken: (o) => token('exchange', o?.forceRefresh), anchorMailbox: job.anchorMailbox })
         : undefined;
     const status = await collectTenant(
-      { db, readers: { graph, exchange }, clock: () => new Date(), pageSize: job.pageSize, signal: abort.signal, onProgress: (s) => send({ type: 'progress', status: s }), writerEntry: job.writerWorker ?? undefined },
+      { db, readers: { cloud: env.cloud, graph, exchange }, clock: () => new Date(), pageSize: job.pageSize, signal: abort.signal, onProgress: (s) => send({ type: 'progress', status: s }), writerEntry: job.writerWorker ?? undefined },
       { runId: job.runId, environment: env.name, tenantId: job.tenantId, account: job.account, actor: job.actor, resume: job.resume, inboxRuleMailboxes: job.inboxRuleMailboxes, ...(job.window ? { window: job.window } : {}) },
     );
     send({ type: 'done', status });

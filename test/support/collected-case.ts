@@ -50,7 +50,7 @@ export async function collectedCase(options: SimulatorOptions & { inboxRuleMailb
     const window = sim.groundTruth.logs!.window;
     const mailboxes = sim.tenant.users.filter((u) => sim.exchange.state.inboxRules(u).length > 0).slice(0, options.inboxRuleMailboxes ?? 5);
     const status = await collectTenant(
-      { db, readers: { graph, exchange }, clock: () => new Date() },
+      { db, readers: { cloud: env.cloud, graph, exchange }, clock: () => new Date() },
       {
         runId, environment: env.name, tenantId: account.tenantId, account: admin, actor: 'Examiner',
         window: { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() },

@@ -22,7 +22,6 @@ function fakeExchange(rows: Row[], capCount = false, stall: (window: string, ses
   let calls = 0;
   const reader: ExchangeReader = {
     invokeUrl: 'https://outlook.test/adminapi/beta/t/InvokeCommand',
-    unifiedAuditLog: true,
     pages: () => { throw new Error('not used'); },
     page: async (cmdlet, p) => {
       calls++;
@@ -63,22 +62,24 @@ function rowsOver(count: number, fromIso: string, spanMs: number): Row[] {
   return Array.from({ length: count }, (_, i) => ({ Identity: `r${i}`, CreationDate: new Date(from + Math.floor((i * spanMs) / count)).toISOString() }));
 }
 
-async function drain(reader: ExchangeReader, window: { from: string; to: string }) {
+async function drain(reader: ExchangeReader, window: { from: string; to: string }, cloud?: Readers['cloud']) {
   const source = EXCHANGE_LOG_SOURCES[0]!;
-  const readers = { exchange: reader } as unknown as Readers;
+  const readers = { exchange: reader, cloud } as unknown as Readers;
   const ctx: FetchContext = { db: {} as Database, runId: 'r', pageSize: 999, window, scope: null, onRetry: () => undefined };
   const seen: string[] = [];
   let truncated = false;
   let cursor: string | null = null;
   let pages = 0;
+  const notices: { kind: string; text: string }[] = [];
   do {
     const page = await source.fetch(readers, cursor, ctx);
     seen.push(...page.value.map((v) => (v as Row).Identity));
     truncated ||= !!page.truncated;
+    notices.push(...(page.notices ?? []));
     cursor = page.next;
     if (++pages > 1000) throw new Error('runaway');
   } while (cursor);
-  return { seen, truncated };
+  return { seen, truncated, notices };
 }
 
 describe('Unified Audit Log source', () => {
@@ -142,6 +143,17 @@ describe('Unified Audit Log source', () => {
     const secondHalf = rows.filter((r) => r.CreationDate >= '2026-10-02T00:00:00.000Z').map((r) => r.Identity);
     expect(secondHalf.filter((id) => !seen.includes(id))).toEqual([]);
     expect(new Set(seen).size).toBeLessThan(60_000);
+  });
+
+  it('says the log is not available in 21Vianet instead of reporting an empty log as complete', async () => {
+    const { reader } = fakeExchange([]);
+    const window = { from: '2026-10-01T00:00:00Z', to: '2026-10-02T00:00:00Z' };
+    const china = await drain(reader, window, 'china');
+    expect(china.seen).toEqual([]);
+    expect(china.truncated).toBe(true);
+    expect(china.notices).toEqual([{ kind: 'unavailable', text: expect.stringMatching(/21Vianet/) }]);
+    const commercial = await drain(reader, window, 'commercial');
+    expect(commercial).toMatchObject({ truncated: false, notices: [] });
   });
 
   it('marks the source truncated when a single minute holds more than a session returns', async () => {
