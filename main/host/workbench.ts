@@ -240,7 +240,8 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
           service === 'exchange' && exoSession ? exoSession.getAccessToken(env.exchangeScopes, opts) : graphSession.getAccessToken(env.graphScopes, opts),
         onProgress: (s) => {
           latest = s;
-          runs.set(runId, s);
+          // The run's last word waits for the job to end (below): until then the case is still being written to.
+          runs.set(runId, s.state === 'running' ? s : { ...s, state: 'running', finishedAt: null });
         },
       },
     );

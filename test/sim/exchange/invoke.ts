@@ -242,6 +242,8 @@ export class ExchangeService {
   private readonly transientFired = new Set<string>();
   /** The tenant's own host (`https://127.0.0.1:PORT`) once its listener is up, when `tenantHost` is on. */
   tenantHostUrl: string | null = null;
+  /** The X-AnchorMailbox of each authenticated InvokeCommand, with whether the caller was an app (the last 1,000). */
+  readonly anchors: { app: boolean; anchor: string | null }[] = [];
 
   constructor(readonly tenant: Tenant, private readonly signingKey: Buffer, private readonly baseUrl: () => string, options: ExchangeOptions = {}) {
     this.state = new ExchangeState(tenant);
@@ -298,6 +300,8 @@ export class ExchangeService {
 
     const anchor = ctx.req.headers['x-anchormailbox'];
     const anchorText = Array.isArray(anchor) ? anchor[0] : anchor;
+    this.anchors.push({ app: caller.app, anchor: anchorText ?? null });
+    if (this.anchors.length > 1000) this.anchors.shift();
     if (anchorText !== undefined && !/^(UPN|APP|SMTP|Oid):.+/i.test(anchorText)) {
       return sendExchangeError(ctx, 400, 'BadRequest', 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException', `The X-AnchorMailbox header '${anchorText}' is not valid; expected UPN:<user>, APP:<mailbox> or Oid:<id>@<tenant>.`);
     }
