@@ -54,8 +54,11 @@ export interface CollectionSource {
   service: keyof Readers;
   /** Fetches the page at `cursor`, or the first page when null. */
   fetch(readers: Readers, cursor: string | null, ctx: FetchContext): Promise<SourcePage>;
-  /** Derives rows from one page's objects; throws (refusing the whole page) on an object it cannot read. */
-  store(db: Database, runId: string, evidenceId: number, objects: unknown[]): void;
+  /**
+   * Derives rows from one page's objects; throws (refusing the whole page) on an object it cannot read. May return how
+   * many records are new to the run (a restarted search reads some again); otherwise every object counts.
+   */
+  store(db: Database, runId: string, evidenceId: number, objects: unknown[]): void | number;
   /** Snapshotted entities: a clean re-collection records what appeared, disappeared or changed since the last one. */
   snapshot?: SnapshotEntity | SnapshotEntity[];
   /** Log sources read a time window (the run's), and record it in the completeness account. */

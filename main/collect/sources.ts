@@ -177,7 +177,12 @@ function unifiedAuditLog(): CollectionSource {
     label: 'Unified Audit Log',
     service: 'exchange',
     windowed: true,
-    store: (db, runId, ev, rows) => void insertUnifiedAuditRecords(db, runId, ev, rows, { rawInEvidence: true }),
+    // Counted as new records only: after a stalled session the window is read again, and its records stored once.
+    store: (db, runId, ev, rows) => {
+      const counts = { inserted: 0 };
+      insertUnifiedAuditRecords(db, runId, ev, rows, { rawInEvidence: true, counts });
+      return counts.inserted;
+    },
     // In 21Vianet the search answers nothing: each page says so, and the source is not complete.
     fetch: async (readers, cursor, ctx) => unlessCloudLacks(readers, 'unifiedAuditLog', await readUnifiedAuditLog(readers, cursor, ctx)),
   };
