@@ -99,12 +99,12 @@ export function createExchangeReader(deps: ExchangeReaderDeps): ExchangeReader {
     // Where the request is sent now: a redirect to the tenant's own host moves it, and later tries go there directly.
     let target = checkedTarget(url, base, cmdlet, 'next_link');
     const requestBody = invokeCommandBody(cmdlet, parameters);
-    const post = async (to: URL, forceRefresh: boolean) =>
+    const post = (to: URL, token: string) =>
       deps.transport({
         method: 'POST',
         url: to.toString(),
         headers: {
-          authorization: `Bearer ${await deps.getToken({ forceRefresh })}`,
+          authorization: `Bearer ${token}`,
           'content-type': 'application/json',
           accept: 'application/json',
           'x-anchormailbox': deps.anchorMailbox,
@@ -121,14 +121,15 @@ export function createExchangeReader(deps: ExchangeReaderDeps): ExchangeReader {
       maxRetries,
       sleep,
       send: async (forceRefresh) => {
-        let res = await post(target, forceRefresh);
+        const token = await deps.getToken({ forceRefresh });
+        let res = await post(target, token);
         // The same POST again at the Location, as long as it stays on the cloud's Exchange hosts.
         for (let hops = 0; REDIRECTS.has(res.status); hops++) {
           const location = res.headers.location;
           if (!location) throw new ExchangeError(`Exchange Online answered ${cmdlet} with HTTP ${res.status} and no Location.`, res.status, 'redirect_without_location', cmdlet);
           if (hops >= MAX_REDIRECTS) throw new ExchangeError(`Exchange Online redirected ${cmdlet} more than ${MAX_REDIRECTS} times.`, res.status, 'redirect_loop', cmdlet);
           target = checkedTarget(location, target, cmdlet, 'redirect');
-          res = await post(target, forceRefresh);
+          res = await post(target, token);
         }
         return res;
       },
