@@ -29,7 +29,7 @@ export interface CollectedCase {
  * Starts a simulator, signs in to Graph and Exchange as the scenario's admin, collects everything into a new case
  * and leaves both open. The report throttle is lifted: these tests are about what is in the case, not about pacing.
  */
-export async function collectedCase(options: SimulatorOptions & { inboxRuleMailboxes?: number } = {}): Promise<CollectedCase> {
+export async function collectedCase(options: SimulatorOptions & { inboxRuleMailboxes?: number; exchangeRetryWait?: (ms: number) => Promise<void> } = {}): Promise<CollectedCase> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `peregrine-case-${options.scenario ?? 'contoso'}-`));
   const sim = await startSimulator({ reportsThrottle: { limit: 1_000_000 }, ...options });
   let db: Database | undefined;
@@ -43,7 +43,7 @@ export async function collectedCase(options: SimulatorOptions & { inboxRuleMailb
     await exoSession.signInWithDeviceCode((p) => sim.approve(p.userCode, admin));
     const readOnly = readOnlyTransport(transport);
     const graph = createGraphReader({ baseUrl: env.graphBaseUrl, transport: readOnly, getToken: (o) => graphSession.getAccessToken(env.graphScopes, o), pacer: createPacer() });
-    const exchange = createExchangeReaderFor(env, { tenantId: account.tenantId, transport: readOnly, getToken: (o) => exoSession.getAccessToken(env.exchangeScopes, o), anchorMailbox: `UPN:${admin}` });
+    const exchange = createExchangeReaderFor(env, { tenantId: account.tenantId, transport: readOnly, getToken: (o) => exoSession.getAccessToken(env.exchangeScopes, o), anchorMailbox: `UPN:${admin}`, ...(options.exchangeRetryWait ? { sleep: options.exchangeRetryWait } : {}) });
     const file = path.join(dir, 'case.peregrine');
     ({ db } = createCase(file, { name: `${sim.tenant.scenario} seed ${sim.tenant.seed}`, examiner: 'Examiner' }, { clock: () => new Date(), toolVersion: 'test' }));
     const runId = crypto.randomUUID();
