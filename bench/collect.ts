@@ -16,7 +16,7 @@ import { createHttpTransport, type HttpTransport } from '../main/http/https';
 import { readOnlyTransport } from '../main/http/read-only';
 import { createGraphReader } from '../main/graph/reader';
 import { createPacer, REPORTS_LIMIT } from '../main/graph/pacer';
-import { createExchangeReader } from '../main/exchange/reader';
+import { createExchangeReaderFor } from '../main/exchange/reader';
 import { collectTenant } from '../main/collect/sources';
 import type { CollectionTimings } from '../main/collect/engine';
 import { tsxWriterEntry } from '../main/jobs/tsx-entry';
@@ -149,7 +149,7 @@ try {
     pacer: createPacer(),
     onRetry: (r) => void (r.status === 429 && throttled++),
   });
-  const exchange = !values.exchange ? undefined : createExchangeReader({ baseUrl: env.exchangeBaseUrl, tenantId: account.tenantId, transport, getToken: (o) => exoSession.getAccessToken(env.exchangeScopes, o), anchorMailbox: `UPN:${admin}` });
+  const exchange = !values.exchange ? undefined : createExchangeReaderFor(env, { tenantId: account.tenantId, transport, getToken: (o) => exoSession.getAccessToken(env.exchangeScopes, o), anchorMailbox: `UPN:${admin}` });
   const { db } = createCase(path.join(dir, 'bench.peregrine'), { name: 'bench', examiner: 'bench' }, { clock: () => new Date(), toolVersion: 'bench' });
 
   const simCpuBefore = cpuMsOf(sim.child.pid);
@@ -157,7 +157,7 @@ try {
   const started = performance.now();
   const timings: CollectionTimings = { writerBusyMs: 0, writes: 0, sources: {} };
   const status = await collectTenant(
-    { db, readers: { graph, exchange }, clock: () => new Date(), timings, ...(values['inline-writer'] ? {} : { writerEntry: tsxWriterEntry() }) },
+    { db, readers: { cloud: env.cloud, graph, exchange }, clock: () => new Date(), timings, ...(values['inline-writer'] ? {} : { writerEntry: tsxWriterEntry() }) },
     { runId: crypto.randomUUID(), environment: env.name, tenantId: account.tenantId, account: admin, actor: 'bench', window: { from: logs.window.from, to: logs.window.to } },
   );
   const runMs = performance.now() - started;

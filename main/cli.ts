@@ -17,10 +17,10 @@ import { approveDeviceCodeOnSimulator, simulatorBrowser } from './auth/simulator
 import { appOnlyAnchorMailbox, createAppOnlySession, readAppOnlyCredentials, simulatorAppOnlyCredentials } from './auth/app-only';
 import { cacheFile, encryptedCachePlugin, passphraseCipher } from './auth/token-cache';
 import type { ICachePlugin } from '@azure/msal-node';
-import { createExchangeReader, type ExchangeReader } from './exchange/reader';
+import { createExchangeReaderFor, type ExchangeReader } from './exchange/reader';
 import { createHttpTransport, type HttpTransport } from './http/https';
 import { readOnlyTransport } from './http/read-only';
-import { createGraphReader, type GraphReader } from './graph/reader';
+import { createGraphReader } from './graph/reader';
 import { createPacer } from './graph/pacer';
 import { collectTenant } from './collect/sources';
 import { directoryRolesOf, preflight } from './collect/preflight';
@@ -185,6 +185,7 @@ async function caseCommand(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (sub === 'info') {
+    const NOTICE_WORD = { warning: 'WARNING', error: 'ERROR', unavailable: 'NOT AVAILABLE' } as const;
     const { values, positionals } = parse(rest, { json: { type: 'boolean' } }, ['file']);
     const { db, summary } = openCase(positionals[0]!);
     try {
@@ -199,6 +200,8 @@ async function caseCommand(args: string[], io: CliIo): Promise<number> {
           for (const s of r.sources) {
             const expected = s.expected === null ? '' : ` of ${s.expected} expected`;
             io.out(`    ${s.label.padEnd(22)} ${s.state.padEnd(9)} ${String(s.records).padStart(8)} records${expected} in ${s.pages} pages, ${s.retries} retries${s.truncated ? ', TRUNCATED' : ''}${s.lastError ? ` — ${s.lastError}` : ''}`);
+            // What the service said beside the records: a warning can mean the results are partial.
+            for (const n of s.notices) io.out(`      ${NOTICE_WORD[n.kind]}: ${n.text}`);
           }
         }
       }
@@ -274,7 +277,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
     type TokenFn = (o?: { forceRefresh?: boolean }) => Promise<string>;
     let account: SignedInAccount;
     let graphToken: TokenFn;
-    let exchangeLogin: (() => Promise<{ token: TokenFn; anchorMailbox: (graph: GraphReader) => Promise<string> }>) | null = null;
+    let exchangeLogin: (() => Promise<{ token: TokenFn; anchorMailbox: string }>) | null = null;
     const appOnly = typeof values['app-id'] === 'string' || values['app-only'] === true;
     if (appOnly) {
       // The engagement's own app: no person signs in, and one certificate gets both Graph and Exchange tokens.
@@ -289,7 +292,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
       if (values.exchange) {
         exchangeLogin = async () => ({
           token: (o) => app.getAccessToken(env.exchangeScopes, o),
-          anchorMailbox: appOnlyAnchorMailbox,
+          anchorMailbox: appOnlyAnchorMailbox(account.tenantId),
         });
       }
     } else {
@@ -305,7 +308,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
           const exo = createTenantSession(env, transport, io.clock, exchangeAudience(env), cache);
           const exoAccount = (cache ? await exo.restore() : null) ?? (await signIn(exo, choice('Exchange Online')));
           io.err(`Signed in to Exchange Online as ${exoAccount.username}.`);
-          return { token: (o) => exo.getAccessToken(env.exchangeScopes, o), anchorMailbox: async () => `UPN:${exoAccount.username}` };
+          return { token: (o) => exo.getAccessToken(env.exchangeScopes, o), anchorMailbox: `UPN:${exoAccount.username}` };
         };
       }
     }
@@ -319,12 +322,11 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
     let exchange: ExchangeReader | undefined;
     if (exchangeLogin) {
       const login = await exchangeLogin();
-      exchange = createExchangeReader({
-        baseUrl: env.exchangeBaseUrl,
+      exchange = createExchangeReaderFor(env, {
         tenantId: account.tenantId,
         transport: readOnlyTransport(transport),
         getToken: login.token,
-        anchorMailbox: await login.anchorMailbox(graph),
+        anchorMailbox: login.anchorMailbox,
       });
     }
     const roles = await directoryRolesOf(graph, account.objectId);
@@ -344,7 +346,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
     }
     if (resumable) io.err(`Resuming collection ${resumable.runId} (started ${resumable.startedAt}) from its checkpoints.`);
     const status = await collectTenant(
-      { db, readers: { graph, exchange }, clock: io.clock, pageSize, onProgress: (s) => reportProgress(io, s), writerEntry: tsxWriterEntry() },
+      { db, readers: { cloud: env.cloud, graph, exchange }, clock: io.clock, pageSize, onProgress: (s) => reportProgress(io, s), writerEntry: tsxWriterEntry() },
       {
         runId: resumable?.runId ?? crypto.randomUUID(),
         environment: env.name,

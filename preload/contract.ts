@@ -129,8 +129,10 @@ export interface SourceCompleteness {
   records: number;
   windowFrom: string | null;
   windowTo: string | null;
-  /** The service said it held more than it returned (a capped window). */
+  /** The service said it held more than it returned (a capped window), or the cloud does not serve the log. */
   truncated: boolean;
+  /** Warnings and errors the service gave with its answers (a warning can mean partial results), or what the cloud does not serve. */
+  notices: { kind: 'warning' | 'error' | 'unavailable'; text: string }[];
   retries: number;
   error: string | null;
 }

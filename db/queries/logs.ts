@@ -19,6 +19,8 @@ export interface UnifiedAuditInsertOptions extends LogInsertOptions {
    * Without it (an imported file) the record is kept inline as `raw`.
    */
   rawInEvidence?: boolean;
+  /** Counts the records new to the run (a record read again, e.g. by a restarted search session, is not new). */
+  counts?: { inserted: number };
 }
 
 /**
@@ -61,7 +63,7 @@ type ColumnParams = readonly (readonly [column: string, param: string])[];
  * for a record written into a dozen indexes inside a page's transaction that journal spills to a temporary file —
  * record after record, most of a large collection's disk writes. A plain INSERT OR IGNORE needs none.
  */
-function keyedWriter(db: Database, table: string, columns: ColumnParams, key: readonly string[]): (params: Record<string, unknown>) => number {
+function keyedWriter(db: Database, table: string, columns: ColumnParams, key: readonly string[], counts?: { inserted: number }): (params: Record<string, unknown>) => number {
   const names = columns.map(([c]) => c).join(', ');
   const values = columns.map(([, p]) => `@${p}`).join(', ');
   const insert = db.prepare(`INSERT OR IGNORE INTO ${table} (${names}) VALUES (${values})`);
@@ -71,7 +73,10 @@ function keyedWriter(db: Database, table: string, columns: ColumnParams, key: re
     .pluck();
   return (params) => {
     const info = insert.run(params);
-    if (info.changes === 1) return Number(info.lastInsertRowid);
+    if (info.changes === 1) {
+      if (counts) counts.inserted++;
+      return Number(info.lastInsertRowid);
+    }
     const rowId = update.get(params) as number | undefined;
     if (rowId !== undefined) return rowId;
     // Ignored for another reason than its key (a CHECK or NOT NULL): the plain INSERT says which.
@@ -178,7 +183,7 @@ export function insertUnifiedAuditRecords(
     ['workload', 'workload'], ['raw_operation', 'rawOperation'], ['operation', 'operation'], ['result_status', 'resultStatus'], ['user_id', 'userId'],
     ['app_id', 'appId'], ['client_ip', 'clientIp'], ['object_id', 'objectId'], ['parameters', 'parameters'], ['raw', 'raw'],
     ['page_index', 'pageIndex'],
-  ], ['run_id', 'id']);
+  ], ['run_id', 'id'], opts.counts);
   const columns = opts.rawInEvidence
     ? (row: UnifiedAuditRow, index: number) => ({ parameters: json(row.parameters), raw: readOnEveryDetection(row) ? json(row.raw) : null, pageIndex: index })
     : (row: UnifiedAuditRow) => ({ parameters: json(row.parameters), raw: json(row.raw), pageIndex: null });

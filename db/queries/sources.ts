@@ -4,6 +4,15 @@ import { CaseFileError } from '../errors';
 
 export type SourceState = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
 
+/** What a service said about a source beside its records: a warning or error in a 200, or a source the cloud does not serve. */
+export interface SourceNotice {
+  kind: 'warning' | 'error' | 'unavailable';
+  text: string;
+}
+
+/** Distinct notices kept per source: a warning repeated on every page is kept once. */
+const MAX_NOTICES = 50;
+
 export interface SourceRecord {
   runId: string;
   source: string;
@@ -19,6 +28,8 @@ export interface SourceRecord {
   scope: unknown;
   expected: number | null;
   truncated: boolean;
+  /** Warnings and errors the service gave with its answers, and what the cloud does not serve. */
+  notices: SourceNotice[];
   retries: number;
   errors: number;
   lastError: string | null;
@@ -39,6 +50,7 @@ interface SourceColumns {
   scope: string | null;
   expected: number | null;
   truncated: number;
+  notices: string | null;
   retries: number;
   errors: number;
   last_error: string | null;
@@ -59,6 +71,7 @@ const toRecord = (r: SourceColumns): SourceRecord => ({
   scope: r.scope === null ? null : (JSON.parse(r.scope) as unknown),
   expected: r.expected,
   truncated: r.truncated === 1,
+  notices: r.notices === null ? [] : (JSON.parse(r.notices) as SourceNotice[]),
   retries: r.retries,
   errors: r.errors,
   lastError: r.last_error,
@@ -92,7 +105,8 @@ export function markSourceRunning(db: Database, runId: string, source: string, a
 }
 
 /** Called in the same transaction as the page's evidence and rows: the checkpoint moves only with what it covers. */
-export function recordPage(db: Database, runId: string, source: string, page: { records: number; nextUrl: string | null; truncated?: boolean }): void {
+export function recordPage(db: Database, runId: string, source: string, page: { records: number; nextUrl: string | null; truncated?: boolean; notices?: SourceNotice[] }): void {
+  if (page.notices?.length) addNotices(db, runId, source, page.notices);
   changeOne(
     db,
     `UPDATE collection_source SET pages = pages + 1, records = records + ?, next_url = ?, truncated = max(truncated, ?) WHERE run_id = ? AND source = ?`,
@@ -102,6 +116,15 @@ export function recordPage(db: Database, runId: string, source: string, page: { 
     page.nextUrl,
     page.truncated ? 1 : 0,
   );
+}
+
+function addNotices(db: Database, runId: string, source: string, notices: SourceNotice[]): void {
+  const row = db.prepare('SELECT notices FROM collection_source WHERE run_id = ? AND source = ?').get(runId, source) as { notices: string | null } | undefined;
+  if (!row) throw new CaseFileError('invalid_input', `Collection run ${runId} has no source "${source}".`);
+  const kept = row.notices === null ? [] : (JSON.parse(row.notices) as SourceNotice[]);
+  const fresh = notices.filter((n, i) => !kept.some((k) => k.kind === n.kind && k.text === n.text) && notices.findIndex((m) => m.kind === n.kind && m.text === n.text) === i);
+  if (fresh.length === 0 || kept.length >= MAX_NOTICES) return;
+  changeOne(db, 'UPDATE collection_source SET notices = ? WHERE run_id = ? AND source = ?', runId, source, JSON.stringify([...kept, ...fresh].slice(0, MAX_NOTICES)));
 }
 
 export function recordRetry(db: Database, runId: string, source: string): void {

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
 import { z } from 'zod';
 import type { HttpTransport } from '../http/https';
-import type { GraphReader } from '../graph/reader';
 import type { SignedInAccount, TenantSession } from './device-code';
 import type { TenantEnvironment } from './environment';
 import { msalNetworkClient } from './msal-network';
@@ -216,13 +215,10 @@ export function createAppOnlySession(
 }
 
 /**
- * App-only Exchange Online requests name a mailbox to route by, and an app has none: public callers use the tenant's
- * system mailbox at its initial (onmicrosoft) domain, which Graph names (the form is unconfirmed by Microsoft's docs).
+ * App-only Exchange Online requests name a mailbox to route by, and an app has none: ExchangeOnlineManagement v3 routes
+ * them through the tenant's system mailbox, `APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@<tenant id>`
+ * (as CIPP-API's New-ExoBulkRequest does; `UPN:SystemMailbox{8cc370d3…}@<initial domain>` is an older form).
  */
-export async function appOnlyAnchorMailbox(graph: Pick<GraphReader, 'page'>): Promise<string> {
-  const page = await graph.page('/v1.0/organization');
-  const org = page.value[0] as { verifiedDomains?: { name?: string; isInitial?: boolean }[] } | undefined;
-  const domain = org?.verifiedDomains?.find((d) => d.isInitial)?.name;
-  if (!domain) throw new Error('The tenant did not say which domain is its initial one; Exchange Online cannot be reached app-only.');
-  return `UPN:SystemMailbox{8cc370d3-822a-4ab8-a926-bb94bd0641a9}@${domain}`;
+export function appOnlyAnchorMailbox(tenantId: string): string {
+  return `APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@${tenantId}`;
 }

@@ -22,21 +22,55 @@ export interface TenantEnvironment {
   /** Exchange Online PowerShell's public client and resource: Exchange needs its own token. */
   exchangeClientId: string;
   exchangeScopes: string[];
+  /** Host names Exchange may redirect to or link the next page on (the base URL's host among them). */
+  exchangeHosts: string[];
   /** Extra CA (PEM) to trust, for the simulator; never a switch that turns verification off. */
   caPem?: string;
   /** The simulator's own clock: its tenant's "now" (a fixed scenario date), so windows land where its history is. */
   simulator?: { deviceLoginUrl: string; groundTruthFile?: string; referenceTime?: string };
 }
 
-/** Exchange's resource id is the commercial host in DoD too (unconfirmed for DoD; commercial and GCC High are documented). */
+/**
+ * Endpoints per cloud. Entra and Graph: https://learn.microsoft.com/graph/deployments. The Exchange admin API is served
+ * from the host that is also its token audience (ExchangeOnlineManagement's -ExchangeEnvironmentName table, see
+ * https://learn.microsoft.com/powershell/module/exchange/connect-exchangeonline): DoD's `webmail.apps.mil` is only the
+ * PowerShell connection URI. `exchangeHosts` are the host names an Exchange redirect or next-page link may lead to.
+ * `unifiedAuditLog` / `directoryAudits`: whether the cloud serves them (Search-UnifiedAuditLog returns nothing in
+ * 21Vianet; List directoryAudits is documented for global and US government clouds only:
+ * https://learn.microsoft.com/graph/api/directoryaudit-list).
+ */
 export const CLOUDS = {
-  commercial: { authorityHost: 'https://login.microsoftonline.com', graph: 'https://graph.microsoft.com', exchange: 'https://outlook.office365.com' },
-  gcchigh: { authorityHost: 'https://login.microsoftonline.us', graph: 'https://graph.microsoft.us', exchange: 'https://outlook.office365.us' },
-  dod: { authorityHost: 'https://login.microsoftonline.us', graph: 'https://dod-graph.microsoft.us', exchange: 'https://webmail.apps.mil' },
-  china: { authorityHost: 'https://login.chinacloudapi.cn', graph: 'https://microsoftgraph.chinacloudapi.cn', exchange: 'https://partner.outlook.cn' },
+  commercial: {
+    authorityHost: 'https://login.microsoftonline.com', graph: 'https://graph.microsoft.com', exchange: 'https://outlook.office365.com',
+    exchangeHosts: ['outlook.office365.com', 'outlook.office.com', '*.outlook.com', '*.office365.com'], unifiedAuditLog: true, directoryAudits: true,
+  },
+  gcchigh: {
+    authorityHost: 'https://login.microsoftonline.us', graph: 'https://graph.microsoft.us', exchange: 'https://outlook.office365.us',
+    exchangeHosts: ['outlook.office365.us', '*.office365.us'], unifiedAuditLog: true, directoryAudits: true,
+  },
+  dod: {
+    authorityHost: 'https://login.microsoftonline.us', graph: 'https://dod-graph.microsoft.us', exchange: 'https://outlook-dod.office365.us',
+    exchangeHosts: ['outlook-dod.office365.us', '*.office365.us'], unifiedAuditLog: true, directoryAudits: true,
+  },
+  china: {
+    authorityHost: 'https://login.chinacloudapi.cn', graph: 'https://microsoftgraph.chinacloudapi.cn', exchange: 'https://outlook.office365.cn',
+    exchangeHosts: ['outlook.office365.cn', '*.office365.cn', '*.partner.outlook.cn'], unifiedAuditLog: false, directoryAudits: false,
+  },
 } as const;
 
 export type CloudName = keyof typeof CLOUDS;
+
+/** What a cloud does not serve, said where it matters instead of reporting an empty log as complete. */
+export const CLOUD_GAPS = {
+  unifiedAuditLog: 'Search-UnifiedAuditLog returns nothing in Microsoft 365 operated by 21Vianet: the Unified Audit Log could not be read here, so an empty result says nothing about the tenant.',
+  directoryAudits: 'Microsoft Graph documents directory audits (auditLogs/directoryAudits) for the global and US government clouds only, not for 21Vianet: an empty result here may not mean no audits.',
+} as const;
+
+/** Whether `host` is one of the cloud's Exchange hosts (`*.` matches any subdomain). */
+export function isExchangeHost(patterns: readonly string[], host: string): boolean {
+  const h = host.toLowerCase();
+  return patterns.some((p) => (p.startsWith('*.') ? h.endsWith(p.slice(1)) && h.length > p.length - 1 : h === p));
+}
 
 const tenantPattern = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)$/i;
 
@@ -56,6 +90,7 @@ export function cloudEnvironment(cloud: CloudName, tenant: string, clientId = DE
     graphScopes: graphScopesFor(c.graph),
     exchangeClientId: DEFAULT_EXCHANGE_CLIENT_ID,
     exchangeScopes: [`${c.exchange}/.default`],
+    exchangeHosts: [...c.exchangeHosts],
   };
 }
 
@@ -76,6 +111,7 @@ const EnvironmentFile = z.object({
   graphScopes: z.array(z.string().min(1)).min(1).optional(),
   exchangeClientId: z.string().uuid().optional(),
   exchangeScopes: z.array(z.string().min(1)).min(1).optional(),
+  exchangeHosts: z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, 'must be host names')).optional(),
   simulator: z.object({ deviceLoginUrl: httpsUrl, groundTruthFile: z.string().optional(), referenceTime: z.string().datetime({ offset: true }).optional() }).passthrough().optional(),
 }).passthrough();
 
@@ -123,6 +159,8 @@ export function loadEnvironmentFile(file: string): TenantEnvironment {
     // The simulator serves Exchange at its own URL but issues tokens for the real resource id, as Entra does.
     exchangeClientId: e.exchangeClientId ?? DEFAULT_EXCHANGE_CLIENT_ID,
     exchangeScopes: e.exchangeScopes ?? ['https://outlook.office365.com/.default'],
+    // The simulator's Exchange may send a tenant to another of its hosts, as Exchange Online does.
+    exchangeHosts: e.exchangeHosts ?? (e.cloud === 'simulator' ? [new URL(e.exchangeBaseUrl).hostname] : [...CLOUDS[e.cloud].exchangeHosts]),
     caPem,
     simulator: e.simulator
       ? {

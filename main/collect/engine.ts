@@ -2,10 +2,11 @@
 import type { Database } from 'better-sqlite3';
 import { getRun } from '../../db/queries/runs';
 import type { SnapshotEntity } from '../../db/queries/changes';
-import { listSources } from '../../db/queries/sources';
+import { listSources, type SourceNotice } from '../../db/queries/sources';
 import { inlineWriter, threadWriter, type CaseWriter } from './writer';
 import type { WorkerEntry } from '../jobs/collect-job';
 import type { GraphReader } from '../graph/reader';
+import type { TenantEnvironment } from '../auth/environment';
 import type { ExchangeReader } from '../exchange/reader';
 import type { CollectionStatus } from '../../preload/contract';
 
@@ -21,11 +22,15 @@ export interface SourcePage {
   next: string | null;
   /** The service said it holds more than it will return for this request (a capped window). */
   truncated?: boolean;
+  /** Warnings and errors the service gave with this page, or what the cloud does not serve. */
+  notices?: SourceNotice[];
   /** For POST reads: what was asked, kept with the evidence. */
   requestBody?: string;
 }
 
 export interface Readers {
+  /** Where the tenant lives: some clouds do not serve every log (CLOUDS in auth/environment.ts). */
+  cloud?: TenantEnvironment['cloud'];
   graph: GraphReader;
   /** Absent when the examiner has not signed in to Exchange Online: its sources are not planned. */
   exchange?: ExchangeReader;
@@ -49,8 +54,11 @@ export interface CollectionSource {
   service: keyof Readers;
   /** Fetches the page at `cursor`, or the first page when null. */
   fetch(readers: Readers, cursor: string | null, ctx: FetchContext): Promise<SourcePage>;
-  /** Derives rows from one page's objects; throws (refusing the whole page) on an object it cannot read. */
-  store(db: Database, runId: string, evidenceId: number, objects: unknown[]): void;
+  /**
+   * Derives rows from one page's objects; throws (refusing the whole page) on an object it cannot read. May return how
+   * many records are new to the run (a restarted search reads some again); otherwise every object counts.
+   */
+  store(db: Database, runId: string, evidenceId: number, objects: unknown[]): void | number;
   /**
    * The objects `store` was given for a page, read again from its evidence (verify re-derives every row from them).
    * `session` is shared by the pages of one run and source, read in evidence order. Default: a Graph page's `value`.
@@ -203,6 +211,7 @@ async function collectAll(deps: CollectDeps, target: CollectTarget, sources: rea
             value: page.value,
             next: page.next,
             truncated: page.truncated ?? false,
+            notices: page.notices ?? [],
           },
         });
         inFlight.push(stored.then(emit, (err: Error) => void (refused ??= err)));

@@ -3,8 +3,9 @@ import type { Database } from 'better-sqlite3';
 import { insertApplications, insertOrganization, insertServicePrincipals, listServicePrincipals } from '../../db/queries/directory';
 import { insertObjects, type ObjectKind } from '../../db/queries/objects';
 import { insertDirectoryAudits, insertSignIns, insertUnifiedAuditRecords } from '../../db/queries/logs';
-import { listSources } from '../../db/queries/sources';
-import { runCollection, type CollectDeps, type CollectTarget, type CollectionSource, type SourcePage, type StoredPage } from './engine';
+import { listSources, type SourceNotice } from '../../db/queries/sources';
+import { CLOUD_GAPS, CLOUDS } from '../auth/environment';
+import { runCollection, type CollectDeps, type CollectTarget, type CollectionSource, type FetchContext, type Readers, type SourcePage, type StoredPage } from './engine';
 import { graphPageObjects, type GraphPage } from '../graph/reader';
 import type { ExchangePage } from '../exchange/reader';
 import type { CollectionStatus } from '../../preload/contract';
@@ -37,7 +38,16 @@ export function rereadPage(source: CollectionSource, page: StoredPage, session: 
 }
 
 function fromExchange(page: ExchangePage): SourcePage {
-  return { method: 'POST', url: page.url, requestBody: page.requestBody, status: page.status, contentType: page.contentType, body: page.body, value: page.value, next: page.nextLink };
+  // A 200 may still say the cmdlet returned less than asked: the warnings and errors are kept on the source.
+  const notices: SourceNotice[] = [...page.warnings.map((text) => ({ kind: 'warning' as const, text })), ...page.errors.map((text) => ({ kind: 'error' as const, text }))];
+  return { method: 'POST', url: page.url, requestBody: page.requestBody, status: page.status, contentType: page.contentType, body: page.body, value: page.value, next: page.nextLink, notices };
+}
+
+/** The page as read, marked incomplete where the tenant's cloud does not serve this log (an empty answer says nothing there). */
+function unlessCloudLacks(readers: Readers, log: keyof typeof CLOUD_GAPS, page: SourcePage): SourcePage {
+  const cloud = readers.cloud;
+  if (!cloud || cloud === 'simulator' || CLOUDS[cloud][log]) return page;
+  return { ...page, truncated: true, notices: [...(page.notices ?? []), { kind: 'unavailable', text: CLOUD_GAPS[log] }] };
 }
 
 /**
@@ -63,7 +73,7 @@ function graphList(source: string, label: string, path: string, store: Collectio
  * A Graph log read over the run's window, newest first as Graph serves it. Sign-ins and audits share the identity
  * reports' throttling budget (5 requests per 10 s per app per tenant): large pages keep the request count down.
  */
-function graphLog(source: string, label: string, path: string, timeProperty: string, store: CollectionSource['store']): CollectionSource {
+function graphLog(source: string, label: string, path: string, timeProperty: string, store: CollectionSource['store'], cloudLog?: keyof typeof CLOUD_GAPS): CollectionSource {
   return {
     source,
     label,
@@ -76,7 +86,8 @@ function graphLog(source: string, label: string, path: string, timeProperty: str
       const filter = `${timeProperty} ge ${ctx.window.from} and ${timeProperty} lt ${ctx.window.to}`;
       // Always full pages: these endpoints are throttled, so a smaller page only costs more of the budget.
       const first = `${path}?$filter=${encodeURIComponent(filter)}&$top=1000`;
-      return fromGraph(await readers.graph.page(cursor ?? first, ctx.signal, ctx.onRetry));
+      const page = fromGraph(await readers.graph.page(cursor ?? first, ctx.signal, ctx.onRetry));
+      return cloudLog ? unlessCloudLacks(readers, cloudLog, page) : page;
     },
   };
 }
@@ -137,6 +148,8 @@ export const UAL_SESSION_CAP = 50_000;
 const UAL_CALL_SIZE = 5_000;
 /** Below this a slice is not split further; a busier minute is recorded as truncated. */
 const UAL_MIN_SLICE_MS = 60_000;
+/** New sessions tried for a window whose session stalled, before the window is recorded as truncated. */
+export const UAL_MAX_RESTARTS = 3;
 
 interface UalCursor {
   /** Windows still to read, oldest first; the first is the one in progress. */
@@ -144,6 +157,35 @@ interface UalCursor {
   sessionId: string | null;
   nextLink: string | null;
   fetched: number;
+  /** The session's last ResultIndex read and its ResultCount: each page must continue from them (absent in older cursors). */
+  lastIndex?: number;
+  total?: number;
+  /** Sessions of the first slice that stalled so far. */
+  restarts?: number;
+}
+
+interface UalRow {
+  ResultIndex?: unknown;
+  ResultCount?: unknown;
+}
+
+/**
+ * Why a ReturnLargeSet page shows its session stalled, or null when it continues the session. A session that times
+ * out on the server answers rows stamped ResultCount 0 or ResultIndex -1 (ANSSI-FR/DFIR-O365RC, Get-LargeUnifiedAuditLog,
+ * starts such a search again), an empty page before ResultCount rows came back, or rows that do not continue the last
+ * page (last ResultIndex + 1 is the next ResultIndex).
+ */
+function ualStall(rows: UalRow[], at: UalCursor): string | null {
+  const lastIndex = at.lastIndex ?? at.fetched;
+  if (rows.length === 0) {
+    return at.fetched > 0 && at.fetched < Math.min(at.total ?? Infinity, UAL_SESSION_CAP) ? `an empty page after ${at.fetched} of ${at.total ?? '?'} rows` : null;
+  }
+  for (const [i, row] of rows.entries()) {
+    if (row.ResultIndex === -1) return 'rows with ResultIndex -1';
+    if (row.ResultCount === 0) return 'rows with ResultCount 0';
+    if (row.ResultIndex !== lastIndex + i + 1) return `ResultIndex ${String(row.ResultIndex)} where ${lastIndex + i + 1} was next`;
+  }
+  return null;
 }
 
 /**
@@ -155,14 +197,21 @@ function splitsSlice(value: unknown[], from: string, to: string, firstOfSession:
   return firstOfSession && total >= UAL_SESSION_CAP && Date.parse(to) - Date.parse(from) > UAL_MIN_SLICE_MS;
 }
 
-/** As the collector stored it: a page that split its slice stored no rows (a session's first page is the first with its SessionId). */
+/**
+ * As the collector stored it, replaying its decisions page by page in evidence order: a page that split its slice or
+ * showed its session stalled stored no rows (a session's first page is the first with its SessionId).
+ */
 function ualReread(page: StoredPage, session: Map<string, unknown>): unknown[] {
   const value = exchangeReread(page);
   const parameters = (JSON.parse(page.requestBody ?? '{}') as { CmdletInput?: { Parameters?: { StartDate?: string; EndDate?: string; SessionId?: string } } }).CmdletInput?.Parameters ?? {};
   const sessionKey = `ual-session:${parameters.SessionId ?? ''}`;
   const first = !session.has(sessionKey);
-  session.set(sessionKey, true);
-  return splitsSlice(value, parameters.StartDate ?? '', parameters.EndDate ?? '', first) ? [] : value;
+  const at = (session.get(sessionKey) as UalCursor | undefined) ?? { slices: [], sessionId: null, nextLink: null, fetched: 0 };
+  session.set(sessionKey, at);
+  if (splitsSlice(value, parameters.StartDate ?? '', parameters.EndDate ?? '', first) || ualStall(value as UalRow[], at)) return [];
+  const total = Number((value[0] as UalRow | undefined)?.ResultCount ?? 0);
+  session.set(sessionKey, { ...at, fetched: at.fetched + value.length, lastIndex: (at.lastIndex ?? at.fetched) + value.length, total: at.total ?? total });
+  return value;
 }
 
 /**
@@ -175,34 +224,57 @@ function unifiedAuditLog(): CollectionSource {
     label: 'Unified Audit Log',
     service: 'exchange',
     windowed: true,
-    store: (db, runId, ev, rows) => void insertUnifiedAuditRecords(db, runId, ev, rows, { rawInEvidence: true }),
-    reread: ualReread,
-    fetch: async (readers, cursor, ctx) => {
-      if (!readers.exchange) throw new Error('Not signed in to Exchange Online.');
-      if (!ctx.window) throw new Error('The Unified Audit Log needs a time window.');
-      const at: UalCursor = cursor ? (JSON.parse(cursor) as UalCursor) : { slices: [[ctx.window.from, ctx.window.to]], sessionId: null, nextLink: null, fetched: 0 };
-      const [from, to] = at.slices[0]!;
-      const sessionId = at.sessionId ?? crypto.randomUUID();
-      const parameters = { StartDate: from, EndDate: to, SessionId: sessionId, SessionCommand: 'ReturnLargeSet', ResultSize: UAL_CALL_SIZE };
-      const page = fromExchange(await readers.exchange.page('Search-UnifiedAuditLog', parameters, at.nextLink ?? undefined, ctx.signal, ctx.onRetry));
-      const total = Number((page.value[0] as { ResultCount?: unknown } | undefined)?.ResultCount ?? 0);
-      const firstOfSession = at.fetched === 0 && at.nextLink === null;
-      // In a ReturnLargeSet session ResultCount may itself stop at the cap: a full session means "maybe more", so split.
-      if (splitsSlice(page.value, from, to, firstOfSession)) {
-        // Too many for one session: halve the slice and start again; this page's rows come back in the halves.
-        const mid = new Date(Date.parse(from) + Math.floor((Date.parse(to) - Date.parse(from)) / 2)).toISOString();
-        const next: UalCursor = { slices: [[from, mid], [mid, to], ...at.slices.slice(1)], sessionId: null, nextLink: null, fetched: 0 };
-        return { ...page, value: [], next: JSON.stringify(next) };
-      }
-      const fetched = at.fetched + page.value.length;
-      const cap = Math.min(total, UAL_SESSION_CAP);
-      let next: UalCursor | null;
-      if (page.next) next = { ...at, sessionId, nextLink: page.next, fetched };
-      else if (page.value.length > 0 && fetched < cap) next = { ...at, sessionId, nextLink: null, fetched };
-      else next = at.slices.length > 1 ? { slices: at.slices.slice(1), sessionId: null, nextLink: null, fetched: 0 } : null;
-      return { ...page, next: next ? JSON.stringify(next) : null, truncated: total >= UAL_SESSION_CAP };
+    // Counted as new records only: after a stalled session the window is read again, and its records stored once.
+    store: (db, runId, ev, rows) => {
+      const counts = { inserted: 0 };
+      insertUnifiedAuditRecords(db, runId, ev, rows, { rawInEvidence: true, counts });
+      return counts.inserted;
     },
+    reread: ualReread,
+    // In 21Vianet the search answers nothing: each page says so, and the source is not complete.
+    fetch: async (readers, cursor, ctx) => unlessCloudLacks(readers, 'unifiedAuditLog', await readUnifiedAuditLog(readers, cursor, ctx)),
   };
+}
+
+async function readUnifiedAuditLog(readers: Readers, cursor: string | null, ctx: FetchContext): Promise<SourcePage> {
+  if (!readers.exchange) throw new Error('Not signed in to Exchange Online.');
+  if (!ctx.window) throw new Error('The Unified Audit Log needs a time window.');
+  const at: UalCursor = cursor ? (JSON.parse(cursor) as UalCursor) : { slices: [[ctx.window.from, ctx.window.to]], sessionId: null, nextLink: null, fetched: 0 };
+  const [from, to] = at.slices[0]!;
+  const sessionId = at.sessionId ?? crypto.randomUUID();
+  const parameters = { StartDate: from, EndDate: to, SessionId: sessionId, SessionCommand: 'ReturnLargeSet', ResultSize: UAL_CALL_SIZE };
+  const page = fromExchange(await readers.exchange.page('Search-UnifiedAuditLog', parameters, at.nextLink ?? undefined, ctx.signal, ctx.onRetry));
+  const total = Number((page.value[0] as { ResultCount?: unknown } | undefined)?.ResultCount ?? 0);
+  const firstOfSession = at.fetched === 0 && at.nextLink === null;
+  // In a ReturnLargeSet session ResultCount may itself stop at the cap: a full session means "maybe more", so split.
+  if (splitsSlice(page.value, from, to, firstOfSession)) {
+    // Too many for one session: halve the slice and start again; this page's rows come back in the halves.
+    const mid = new Date(Date.parse(from) + Math.floor((Date.parse(to) - Date.parse(from)) / 2)).toISOString();
+    const next: UalCursor = { slices: [[from, mid], [mid, to], ...at.slices.slice(1)], sessionId: null, nextLink: null, fetched: 0 };
+    return { ...page, value: [], next: JSON.stringify(next) };
+  }
+  const nextSlice: UalCursor | null = at.slices.length > 1 ? { slices: at.slices.slice(1), sessionId: null, nextLink: null, fetched: 0 } : null;
+  const stall = ualStall(page.value as UalRow[], at);
+  if (stall) {
+    // The session broke off: its rows so far stay stored, and a new session reads the window again from the start
+    // (rows read twice are the same records, stored once). This page's rows are not trusted.
+    const restarts = (at.restarts ?? 0) + 1;
+    if (restarts <= UAL_MAX_RESTARTS) {
+      const again: UalCursor = { slices: at.slices, sessionId: null, nextLink: null, fetched: 0, restarts };
+      return { ...page, value: [], next: JSON.stringify(again) };
+    }
+    const notice: SourceNotice = { kind: 'warning', text: `The Unified Audit Log search for ${from} → ${to} broke off ${restarts} times (${stall}); that window may be incomplete.` };
+    return { ...page, value: [], next: nextSlice ? JSON.stringify(nextSlice) : null, truncated: true, notices: [...(page.notices ?? []), notice] };
+  }
+  const fetched = at.fetched + page.value.length;
+  const cap = Math.min(total, UAL_SESSION_CAP);
+  const session = { sessionId, fetched, lastIndex: (at.lastIndex ?? at.fetched) + page.value.length, total: at.total ?? total };
+  let next: UalCursor | null;
+  if (page.next) next = { ...at, ...session, nextLink: page.next };
+  else if (page.value.length > 0 && fetched < cap) next = { ...at, ...session, nextLink: null };
+  else next = nextSlice;
+  return { ...page, next: next ? JSON.stringify(next) : null, truncated: total >= UAL_SESSION_CAP };
+
 }
 
 /** Exchange objects are identified by Guid (or ExchangeObjectId); Identity is a name and can be reused after a delete. */
@@ -309,7 +381,7 @@ export const GRAPH_SOURCES: readonly CollectionSource[] = [
 export const LOG_SOURCES: readonly CollectionSource[] = [
   // beta: v1.0 leaves out authenticationRequirement, which is how a single-factor sign-in shows.
   graphLog('graph.signIns', 'Sign-ins', '/beta/auditLogs/signIns', 'createdDateTime', (db, runId, ev, list) => void insertSignIns(db, runId, ev, list)),
-  graphLog('graph.directoryAudits', 'Directory audits', '/v1.0/auditLogs/directoryAudits', 'activityDateTime', (db, runId, ev, list) => void insertDirectoryAudits(db, runId, ev, list)),
+  graphLog('graph.directoryAudits', 'Directory audits', '/v1.0/auditLogs/directoryAudits', 'activityDateTime', (db, runId, ev, list) => void insertDirectoryAudits(db, runId, ev, list), 'directoryAudits'),
 ];
 
 interface MailboxCursor {

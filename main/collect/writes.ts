@@ -5,7 +5,7 @@ import { insertEvidence, runEvidenceDigest } from '../../db/queries/evidence';
 import { finishRun, previousCompletedRun, reopenRun, startRun } from '../../db/queries/runs';
 import { recordChanges, type SnapshotEntity } from '../../db/queries/changes';
 import { appendCustody } from '../../db/queries/custody';
-import { finishSource, initSources, listSources, markSourceRunning, recordPage, recordRetry, type SourceRecord } from '../../db/queries/sources';
+import { finishSource, initSources, listSources, markSourceRunning, recordPage, recordRetry, type SourceNotice, type SourceRecord } from '../../db/queries/sources';
 
 /** A fetched page as it crosses to the writer: the bytes for evidence, the objects in them, and the checkpoint after it. */
 export interface PageWrite {
@@ -18,6 +18,7 @@ export interface PageWrite {
   value: unknown[];
   next: string | null;
   truncated: boolean;
+  notices: SourceNotice[];
 }
 
 export interface PlannedSource {
@@ -38,7 +39,7 @@ export type CollectionWrite =
   | { op: 'finish'; runId: string; state: 'done' | 'failed' | 'cancelled'; at: string; error: string | null; actor: string; entities: SnapshotEntity[] };
 
 /** Derives a source's rows from one page's objects (the source's `store`); looked up by source name. */
-export type StoreFor = (source: string) => ((db: Database, runId: string, evidenceId: number, objects: unknown[]) => void) | undefined;
+export type StoreFor = (source: string) => ((db: Database, runId: string, evidenceId: number, objects: unknown[]) => void | number) | undefined;
 
 /** A page that carries a secret value is refused whole: secrets never enter the case file. */
 const SECRET_VALUE = /"secretText"\s*:\s*"/;
@@ -98,15 +99,17 @@ export function applyWrite(db: Database, w: CollectionWrite, storeFor: StoreFor)
           body,
           requestBody: page.requestBody,
         });
+        let records = page.value.length;
         try {
-          store(db, w.runId, ev.id, page.value);
+          const fresh = store(db, w.runId, ev.id, page.value);
+          if (typeof fresh === 'number') records = fresh;
         } catch (err) {
           if (!(err instanceof EntityShapeError)) throw err;
           // The page's transaction is rolled back, evidence included: say so instead of the import's "kept as evidence".
           const reason = err.message.replace(/^Evidence \d+: /, '').replace(/\s*The response is kept as evidence;.*$/, '');
           throw new Error(`A page of ${w.label.toLowerCase()} could not be stored: ${reason} Nothing from this page was stored; resume the collection to read it again.`, { cause: err });
         }
-        recordPage(db, w.runId, w.source, { records: page.value.length, nextUrl: page.next, truncated: page.truncated });
+        recordPage(db, w.runId, w.source, { records, nextUrl: page.next, truncated: page.truncated, notices: page.notices });
       })();
       return;
     }

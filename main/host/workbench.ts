@@ -167,13 +167,9 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     });
 
   /** Exchange routes each request by a mailbox: the signed-in person's, or for the app the tenant's system mailbox. */
-  async function anchorMailbox(access: ReturnType<typeof tenantAccess>): Promise<string> {
+  function anchorMailbox(access: ReturnType<typeof tenantAccess>): string {
     if (!access.appOnly) return `UPN:${access.exchange!.account()!.username}`;
-    try {
-      return await appOnlyAnchorMailbox(graphReaderOf(access.graph!));
-    } catch (err) {
-      throw new HandlerError('exchange_unreachable', `${(err as Error).message} Nothing was collected; collect without Exchange Online, or try again.`);
-    }
+    return appOnlyAnchorMailbox(access.exchange!.account()!.tenantId);
   }
 
   /** Starts a sign-in (device code unless the browser is asked for); answers as soon as the code or page is known, and the slot follows the outcome. */
@@ -248,7 +244,8 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
           service === 'exchange' && exoSession ? exoSession.getAccessToken(env.exchangeScopes, opts) : graphSession.getAccessToken(env.graphScopes, opts),
         onProgress: (s) => {
           latest = s;
-          runs.set(runId, s);
+          // The run's last word waits for the job to end (below): until then the case is still being written to.
+          runs.set(runId, s.state === 'running' ? s : { ...s, state: 'running', finishedAt: null });
         },
       },
     );
@@ -376,7 +373,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         const window = logDays > 0 ? { from: new Date(until.getTime() - logDays * 86_400_000).toISOString(), to: until.toISOString() } : null;
         if (inboxRuleMailboxes.length && !exchange) throw new HandlerError('invalid_input', 'Inbox rules are read through Exchange Online: include Exchange Online to read them.');
         if (active) throw new HandlerError('busy', 'A collection is already running; wait for it to finish or cancel it.');
-        const anchor = exchange ? await anchorMailbox(access) : null;
+        const anchor = exchange ? anchorMailbox(access) : null;
         return startJob(crypto.randomUUID(), access, { resume: false, anchorMailbox: anchor, window, inboxRuleMailboxes });
       },
       status: async ({ runId }) => {
@@ -402,7 +399,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         if (exchange && !access.exchange) throw new HandlerError('auth_required', 'This collection still has Exchange Online sources to read: sign in to Exchange Online first.');
         if (access.graph.account()!.tenantId !== run.tenantId) throw new HandlerError('wrong_tenant', `That collection was from tenant ${run.tenantId}; you are signed in to another tenant.`);
         if (active) throw new HandlerError('busy', 'A collection is already running; wait for it to finish or cancel it.');
-        const anchor = exchange ? await anchorMailbox(access) : null;
+        const anchor = exchange ? anchorMailbox(access) : null;
         return startJob(runId, access, { resume: true, anchorMailbox: anchor, window: null, inboxRuleMailboxes: [] });
       },
       preflight: async ({ logDays, exchange }) => {
@@ -444,6 +441,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
               windowFrom: x.windowFrom,
               windowTo: x.windowTo,
               truncated: x.truncated,
+              notices: x.notices,
               retries: x.retries,
               error: x.lastError,
             })),

@@ -25,6 +25,8 @@ export interface HttpTransportOptions {
   userAgent: string;
   /** Cap on one response body: a hostile or broken server cannot exhaust memory. */
   maxBodyBytes?: number;
+  /** Idle timeout of a request that names none (Graph's reads): default 60 s. */
+  timeoutMs?: number;
 }
 
 export type HttpTransport = (req: HttpRequest) => Promise<HttpResponse>;
@@ -37,12 +39,15 @@ export class HttpError extends Error {
 }
 
 const DEFAULT_MAX_BODY = 256 * 1024 * 1024;
+/** Graph answers within seconds; a request silent for a minute is dead. Exchange's cmdlets ask for more (exchange/reader.ts). */
+export const DEFAULT_TIMEOUT_MS = 60_000;
 
 export function createHttpTransport(options: HttpTransportOptions): HttpTransport {
   const ca = options.ca ? [...tlsRootCertificates(), options.ca] : undefined;
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  return (req) =>
-    new Promise<HttpResponse>((resolve, reject) => {
+  return (req) => {
+    const timeout = req.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    return new Promise<HttpResponse>((resolve, reject) => {
       const url = new URL(req.url);
       if (url.protocol !== 'https:') {
         reject(new HttpError(`Refusing ${url.protocol} URL ${redactUrl(req.url)}: tenant endpoints must use HTTPS.`, req.url));
@@ -52,7 +57,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
       if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
       const request = https.request(
         url,
-        { method: req.method, headers, ca, timeout: req.timeoutMs ?? 60_000, signal: req.signal },
+        { method: req.method, headers, ca, timeout, signal: req.signal },
         (res: http.IncomingMessage) => {
           const chunks: Buffer[] = [];
           let size = 0;
@@ -74,11 +79,12 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
           res.on('error', (err) => reject(wrap(err, req.url)));
         },
       );
-      request.on('timeout', () => request.destroy(new HttpError(`No answer from ${redactUrl(req.url)} within ${req.timeoutMs ?? 60_000} ms.`, req.url, 'ETIMEDOUT')));
+      request.on('timeout', () => request.destroy(new HttpError(`No answer from ${redactUrl(req.url)} within ${timeout} ms.`, req.url, 'ETIMEDOUT')));
       request.on('error', (err) => reject(wrap(err, req.url)));
       if (req.body !== undefined) request.write(req.body);
       request.end();
     });
+  };
 }
 
 /** A given CA replaces Node's roots in `https.request`; keep both so a corporate CA does not hide Microsoft's. */

@@ -20,6 +20,8 @@ export interface RetryingRequest<T> {
   accept: (res: HttpResponse, lastTry: boolean) => T | RetryRequest;
   /** The error for an answer that is neither usable nor worth another try. */
   fail: (res: HttpResponse) => Error;
+  /** Another answer worth another try besides 429/503/504 (e.g. a transient server error named in the body). */
+  transient?: (res: HttpResponse) => boolean;
   onRetry?: (info: { url: string; status: number; waitMs: number; attempt: number }) => void;
 }
 
@@ -72,7 +74,7 @@ export async function withRetries<T>(r: RetryingRequest<T>): Promise<T> {
       continue;
     }
     forceRefresh = false;
-    if (RETRYABLE_STATUS.has(res.status) && attempt < r.maxRetries) {
+    if ((RETRYABLE_STATUS.has(res.status) || r.transient?.(res)) && attempt < r.maxRetries) {
       await wait(res.status, res.headers['retry-after']);
       continue;
     }

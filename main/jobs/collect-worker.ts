@@ -5,7 +5,7 @@ import { createHttpTransport } from '../http/https';
 import { readOnlyTransport } from '../http/read-only';
 import { createGraphReader } from '../graph/reader';
 import { createPacer } from '../graph/pacer';
-import { createExchangeReader } from '../exchange/reader';
+import { createExchangeReaderFor } from '../exchange/reader';
 import { collectTenant } from '../collect/sources';
 import type { CollectionJob, FromWorker, Service, ToWorker } from './protocol';
 
@@ -44,10 +44,10 @@ async function run() {
     const graph = createGraphReader({ baseUrl: env.graphBaseUrl, transport, getToken: (o) => token('graph', o?.forceRefresh), pacer: createPacer() });
     const exchange =
       job.services.includes('exchange') && job.anchorMailbox
-        ? createExchangeReader({ baseUrl: env.exchangeBaseUrl, tenantId: job.tenantId, transport, getToken: (o) => token('exchange', o?.forceRefresh), anchorMailbox: job.anchorMailbox })
+        ? createExchangeReaderFor(env, { tenantId: job.tenantId, transport, getToken: (o) => token('exchange', o?.forceRefresh), anchorMailbox: job.anchorMailbox })
         : undefined;
     const status = await collectTenant(
-      { db, readers: { graph, exchange }, clock: () => new Date(), pageSize: job.pageSize, signal: abort.signal, onProgress: (s) => send({ type: 'progress', status: s }), writerEntry: job.writerWorker ?? undefined },
+      { db, readers: { cloud: env.cloud, graph, exchange }, clock: () => new Date(), pageSize: job.pageSize, signal: abort.signal, onProgress: (s) => send({ type: 'progress', status: s }), writerEntry: job.writerWorker ?? undefined },
       { runId: job.runId, environment: env.name, tenantId: job.tenantId, account: job.account, actor: job.actor, resume: job.resume, inboxRuleMailboxes: job.inboxRuleMailboxes, ...(job.window ? { window: job.window } : {}) },
     );
     send({ type: 'done', status });

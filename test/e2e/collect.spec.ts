@@ -120,6 +120,8 @@ test('a consultant signs in to Graph and Exchange, reads the preflight and colle
   // The consultant names two mailboxes whose inbox rules to read.
   const withRules = harness.sim.tenant.users.filter((u) => harness.sim.exchange.state.inboxRules(u).length > 0).slice(0, 2);
   await page.getByTestId('collect-inbox-rules').fill(withRules.map((u) => u.userPrincipalName).join(', '));
+  // Exchange answers the first cmdlet (the inbound connectors) with a warning in its 200: the completeness table shows it.
+  harness.sim.faults.set({ rules: [{ kind: 'adminapi-warning', path: '/adminapi', count: 1 }] });
   await collect.collect({ logDays: 2, exchange: true });
   await expect(page.getByTestId('collection-status')).toBeVisible();
   const counts = await collect.waitCollected();
@@ -153,6 +155,8 @@ test('a consultant signs in to Graph and Exchange, reads the preflight and colle
   }
   expect(runSources['exo.unifiedAuditLog']!.window).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} → \d{4}-\d{2}-\d{2}/);
   expect(runSources['graph.signIns']!.window).toMatch(/→/);
+  expect(runSources['exo.inboundConnectors']!.notes).toContain('Exchange warned: There are more results available than are currently displayed');
+  expect(runSources['exo.transportRules']!.notes).toBe('—');
   expect(run.noChanges).toContain('First clean collection');
   await page.getByTestId('runs').scrollIntoViewIfNeeded();
   await harness.shot('04-collections');

@@ -8,10 +8,10 @@ import { startSimulator, type SimHandle } from '../sim/server';
 import { writeEnvironmentFiles, type EnvironmentFiles } from '../sim/environment';
 import { ENGAGEMENT_GRAPH_ROLES } from '../sim/scenario';
 import { loadEnvironmentFile, type TenantEnvironment } from '../../main/auth/environment';
-import { createAppOnlySession, readAppOnlyCredentials, simulatorAppOnlyCredentials } from '../../main/auth/app-only';
+import { appOnlyAnchorMailbox, createAppOnlySession, readAppOnlyCredentials, simulatorAppOnlyCredentials } from '../../main/auth/app-only';
 import { createHttpTransport, type HttpTransport } from '../../main/http/https';
 import { readOnlyTransport } from '../../main/http/read-only';
-import { createExchangeReader } from '../../main/exchange/reader';
+import { createExchangeReaderFor } from '../../main/exchange/reader';
 
 let dir: string;
 let sim: SimHandle;
@@ -85,12 +85,11 @@ describe('createAppOnlySession against the simulator', () => {
   it('gets an Exchange token from the same session and runs Get-TransportRule with the system-mailbox anchor', async () => {
     const session = createAppOnlySession(env, transport, simulatorAppOnlyCredentials(files.environmentFile));
     const account = await session.signIn();
-    const reader = createExchangeReader({
-      baseUrl: env.exchangeBaseUrl,
+    const reader = createExchangeReaderFor(env, {
       tenantId: account.tenantId,
       transport: readOnlyTransport(transport),
       getToken: (o) => session.getAccessToken(env.exchangeScopes, o),
-      anchorMailbox: `UPN:SystemMailbox{8cc370d3-822a-4ab8-a926-bb94bd0641a9}@${sim.environment.tenantDomain}`,
+      anchorMailbox: appOnlyAnchorMailbox(account.tenantId),
     });
     const rules: unknown[] = [];
     for await (const page of reader.pages('Get-TransportRule', {})) rules.push(...page.value);

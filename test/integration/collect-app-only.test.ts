@@ -140,6 +140,8 @@ describe('app-only sign-in from the workbench', () => {
     const invokes = sim.requests.filter((r) => r.path.includes('/InvokeCommand'));
     expect(invokes.length).toBeGreaterThan(0);
     expect(invokes.every((r) => r.status === 200)).toBe(true);
+    // ExchangeOnlineManagement's app-only anchor: the system mailbox by tenant id.
+    expect(new Set(sim.exchange.anchors.filter((a) => a.app).map((a) => a.anchor))).toEqual(new Set([`APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@${sim.tenantId}`]));
 
     const [run] = await call<CollectionRunView[]>('collect.runs');
     expect(run?.account).toBe(`app:${appId}`);

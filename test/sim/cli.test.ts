@@ -61,6 +61,17 @@ describe('sim command line', () => {
     expect(response.status).toBe(200);
   });
 
+  it('--busy-exchange redirects the tenant to a host of its own and says so', async () => {
+    const dir = await tempDir();
+    const { run: started, lines } = await run(['--dir', dir, '--busy-exchange']);
+    expect(started.sim.exchange.tenantHostUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(started.sim.exchange.tenantHostUrl).not.toBe(started.sim.url);
+    expect(lines.join('\n')).toContain(`redirected to ${started.sim.exchange.tenantHostUrl}`);
+    const response = await simRequest(`${started.sim.url}/adminapi/beta/${started.sim.tenantId}/InvokeCommand`, { method: 'POST', ca: started.sim.caPem, body: '{}' });
+    expect(response.status).toBe(302);
+    expect(response.headers.location).toBe(`${started.sim.exchange.tenantHostUrl}/adminapi/beta/${started.sim.tenantId}/InvokeCommand`);
+  });
+
   it('uses the default folder .sim under the working directory', async () => {
     const dir = await tempDir();
     const previous = process.cwd();

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { writeEnvironmentFiles, type EnvironmentFiles } from './environment';
 import { MAX_USERS, SCENARIO_NAMES, type ScenarioName } from './scenario';
 import { SimulatorOptionsError, startSimulator, type SimHandle } from './server';
+import type { ExchangeOptions } from './exchange/invoke';
 
 export const USAGE = `Usage: npm run sim -- [options]
 
@@ -21,6 +22,9 @@ export const USAGE = `Usage: npm run sim -- [options]
   --dir <folder>        where environment.json, ca.pem and ground-truth.json go (default .sim)
   --auto-approve <upn>  approve every device code as this user, without the sign-in page (consenting as an admin would)
   --block-device-code   add a Conditional Access policy that blocks device code sign-in (AADSTS53003); the browser still works
+
+  --busy-exchange       Exchange as on a busy day: the tenant redirected to a host of its own, odata.nextLink
+                        pages, and a seeded third of audit-log windows slow (2 s), failing once, or stalling
   -h, --help            show this help`;
 
 export class UsageError extends Error {}
@@ -84,6 +88,7 @@ export async function main(argv: string[], io: CliIo = { out: (line) => console.
       ...(users !== undefined ? { users } : {}), ...(days !== undefined ? { days } : {}),
       ...(eventsPerUserPerDay !== undefined ? { eventsPerUserPerDay } : {}),
       ...(attackShape !== undefined ? { attackShape } : {}),
+      ...(values['busy-exchange'] ? { exchange: busyExchange(seed) } : {}),
     });
   } catch (err) {
     if (err instanceof SimulatorOptionsError) throw new UsageError(err.message);
@@ -106,8 +111,14 @@ export async function main(argv: string[], io: CliIo = { out: (line) => console.
   io.out(`  CA certificate    ${files.caCertFile}`);
   if (values['auto-approve']) io.out(`  device codes are approved automatically as ${values['auto-approve']}`);
   if (values['block-device-code']) io.out('  device code sign-in is blocked by Conditional Access: sign in with the browser');
+  if (sim.exchange.tenantHostUrl) io.out(`  Exchange is busy: the tenant is redirected to ${sim.exchange.tenantHostUrl}; some audit-log searches are slow, fail once or stall`);
   let stopped: Promise<void> | undefined;
   return { sim, files, stop: () => (stopped ??= sim.close()) };
+}
+
+/** What `--busy-exchange` turns on (see ExchangeOptions in exchange/invoke.ts). */
+export function busyExchange(seed: number): ExchangeOptions {
+  return { tenantHost: true, bareNextLink: true, auditFaults: { seed, slowRate: 0.3, slowMs: 2000, transientRate: 0.3, stallRate: 0.3, stallSessions: 1 } };
 }
 
 function parse(argv: string[]) {
@@ -126,6 +137,7 @@ function parse(argv: string[]) {
       dir: { type: 'string' },
       'auto-approve': { type: 'string' },
       'block-device-code': { type: 'boolean' },
+      'busy-exchange': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

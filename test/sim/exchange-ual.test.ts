@@ -181,3 +181,40 @@ describe('UnifiedAuditSearch against a large stream', () => {
     expect(search.search(q, 200, large('done'))).toEqual([]);
   });
 });
+
+describe('ReturnLargeSet sessions that stall (seeded)', () => {
+  const rows = fakeRows().slice(0, 12_000);
+  const query = { startMs: START_MS, endMs: END_MS, recordTypes: null, operations: null, userIds: null, objectIds: null, freeText: null };
+  const readSession = (s: UnifiedAuditSearch, id: string) => {
+    const calls: ReturnType<UnifiedAuditSearch['search']>[] = [];
+    for (let i = 0; i < 4; i++) calls.push(s.search(query, 5000, { id, command: 'ReturnLargeSet' }));
+    return calls;
+  };
+
+  it('breaks off the first session of a chosen window on its second call, and the next session completes', () => {
+    const search = new UnifiedAuditSearch(() => memoryUnifiedAuditStream(rows), { seed: 7, rate: 1, sessions: 1 });
+    const [first, second, third] = readSession(search, 'a');
+    expect(first).toHaveLength(5000);
+    expect(first!.every((r, i) => r.ResultIndex === i + 1 && r.ResultCount === 12_000)).toBe(true);
+    const kind = search.stalls[0]?.kind;
+    expect(search.stalls).toHaveLength(1);
+    if (kind === 'empty') expect(second).toEqual([]);
+    else expect(second!.length > 0 && second!.every((r) => (kind === 'index-minus-one' ? r.ResultIndex === -1 : r.ResultCount === 0))).toBe(true);
+    expect(third).toEqual([]);
+    const again = readSession(search, 'b').flat();
+    expect(new Set(again.map((r) => r.Identity)).size).toBe(12_000);
+    expect(again.map((r) => r.ResultIndex)).toEqual(Array.from({ length: 12_000 }, (_, i) => i + 1));
+  });
+
+  it('stalls the same windows the same way for the same seed, and none at rate 0', () => {
+    const kinds = (seed: number) => {
+      const s = new UnifiedAuditSearch(() => memoryUnifiedAuditStream(rows), { seed, rate: 1, sessions: 3 });
+      for (const id of ['a', 'b', 'c', 'd']) readSession(s, id);
+      return s.stalls.map((x) => x.kind);
+    };
+    expect(kinds(3)).toEqual(kinds(3));
+    expect(kinds(3)).toHaveLength(3);
+    const none = new UnifiedAuditSearch(() => memoryUnifiedAuditStream(rows), { seed: 3, rate: 0 });
+    expect(readSession(none, 'a').flat()).toHaveLength(12_000);
+  });
+});

@@ -1,6 +1,7 @@
 // Test tooling (Node): fault injection in front of every simulator route: 429 storms, 503s, connection resets mid-body, slow and truncated pages, tokens that expire mid-run.
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { sendGraphError, type RequestContext } from './http';
+import { GRAPH_CONTENT_TYPE, sendGraphError, sendJson, type RequestContext } from './http';
+import { exchangeErrorBody } from './exchange/invoke';
 
 export type FaultKind =
   /** 429 TooManyRequests with Retry-After. */
@@ -16,7 +17,11 @@ export type FaultKind =
   /** 200 with valid JSON whose first record in `value` is not an object (a page the reader parses but no store can read). */
   | 'unreadable-record'
   /** The access token presented is invalidated: 401 now and on every reuse; a newly issued token works. */
-  | 'expire-token';
+  | 'expire-token'
+  /** Exchange's transient server error: HTTP 500 whose body names `exception` (default DCOverloadedException). */
+  | 'exchange-transient'
+  /** 200 as the route answers it, with `message` in `@adminapi.warnings` (or `@adminapi.errors` when `field` says so). */
+  | 'adminapi-warning';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -34,6 +39,11 @@ export interface FaultRule {
   delayMs?: number;
   /** reset / malformed: bytes of the body that go out (default: half of it, at least 1 byte short). */
   bytes?: number;
+  /** exchange-transient: the .NET exception type the body names. */
+  exception?: string;
+  /** adminapi-warning: the text, and which list carries it. */
+  message?: string;
+  field?: '@adminapi.warnings' | '@adminapi.errors';
 }
 
 export interface FaultSpec {
@@ -168,14 +178,32 @@ export class Faults {
         cutBody(ctx.res, rule.kind, rule.bytes);
         return false;
       case 'unreadable-record':
-        spoilFirstRecord(ctx.res);
+        rewriteJson(ctx.res, (page) => {
+          if (Array.isArray(page.value) && page.value.length > 0) page.value[0] = 42;
+        });
+        return false;
+      case 'exchange-transient': {
+        // ExchangeOnlineManagement's RetryableExceptions, in the module's error shape (see exchange/invoke.ts).
+        const type = rule.exception ?? 'Microsoft.Exchange.Data.Directory.DCOverloadedException';
+        sendJson(ctx, 500, exchangeErrorBody('InternalServerError', type, 'The server is busy and could not complete the request. Please retry the operation.'), GRAPH_CONTENT_TYPE);
+        return true;
+      }
+      case 'adminapi-warning':
+        // A cmdlet that ran but says it returned less than asked, e.g. Get-Mailbox past its ResultSize: "There are more
+        // results available than are currently displayed. To view them, increase the value for the ResultSize parameter."
+        // (the warning text ExchangeOnlineManagement's REST client filters, FilterWarningsEncoded in its constants).
+        rewriteJson(ctx.res, (page) => {
+          const field = rule.field ?? '@adminapi.warnings';
+          const list = Array.isArray(page[field]) ? (page[field] as unknown[]) : [];
+          page[field] = [...list, rule.message ?? 'There are more results available than are currently displayed. To view them, increase the value for the ResultSize parameter.'];
+        });
         return false;
     }
   }
 }
 
-/** Holds back the route's writeHead/end and replaces the first record of the JSON page's `value` with a number. */
-function spoilFirstRecord(res: ServerResponse): void {
+/** Holds back the route's writeHead/end and lets `change` edit the JSON page before it goes out. */
+function rewriteJson(res: ServerResponse, change: (page: Record<string, unknown> & { value?: unknown[] }) => void): void {
   const writeHead = res.writeHead.bind(res) as (status: number, headers?: OutgoingHttpHeaders) => ServerResponse;
   const end = res.end.bind(res) as (chunk?: Buffer, cb?: () => void) => ServerResponse;
   let status = 200;
@@ -187,8 +215,13 @@ function spoilFirstRecord(res: ServerResponse): void {
   }) as unknown as ServerResponse['writeHead'];
   res.end = ((chunk?: unknown) => {
     const text = Buffer.isBuffer(chunk) ? chunk.toString('utf8') : typeof chunk === 'string' ? chunk : '';
-    const page = JSON.parse(text) as { value?: unknown[] };
-    if (Array.isArray(page.value) && page.value.length > 0) page.value[0] = 42;
+    // Only a 200 page is edited; a redirect or an error goes out as the route wrote it.
+    if (status !== 200) {
+      writeHead(status, headers);
+      return end(Buffer.from(text));
+    }
+    const page = JSON.parse(text) as Record<string, unknown> & { value?: unknown[] };
+    change(page);
     const body = Buffer.from(JSON.stringify(page));
     writeHead(status, { ...headers, 'Content-Length': String(body.length) });
     return end(body);

@@ -214,12 +214,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const tls = options.tls ?? await generateSimulatorTls();
   const requests: RequestLogEntry[] = [];
-  const server: Server = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
-    const ctx = newRequestContext(req, res, baseUrl, now());
+  /** One listener: the shared host serves everything; the tenant's own Exchange host (`tenantHost`) serves InvokeCommand alone. */
+  const listener = (tenantHost: () => string | null) => createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
+    const host = tenantHost();
+    const ctx = newRequestContext(req, res, host ?? baseUrl, now());
     // Logged as soon as the handler has answered, so a test that awaited the response always finds its entry.
     const log = () => requests.push({ method: req.method ?? '', path: req.url ?? '', status: res.statusCode });
+    const dispatch = () => {
+      if (!host) return route(ctx, state, { pageSizeDefault }, autoApproveUserId, exchange);
+      const segments = segmentsOf(ctx.url.pathname);
+      if (segments?.[0] !== 'adminapi') return sendGraphError(ctx, 404, 'ResourceNotFound', 'This host serves the Exchange admin API only.');
+      return exchange.handle(ctx, segments.slice(1), host);
+    };
     // Faults sit in front of every route (Graph, Exchange, identity): a rule may answer, delay or cut the response.
-    faults.apply(ctx).then((answered) => (answered ? undefined : route(ctx, state, { pageSizeDefault }, autoApproveUserId, exchange))).then(log, (err: unknown) => {
+    faults.apply(ctx).then((answered) => (answered ? undefined : dispatch())).then(log, (err: unknown) => {
       if (res.headersSent) {
         res.destroy();
       } else {
@@ -229,16 +237,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       log();
     });
   });
-
-  await new Promise<void>((resolvePromise, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolvePromise();
+  const listen = (s: Server, port: number) => new Promise<number>((resolvePromise, reject) => {
+    s.once('error', reject);
+    s.listen(port, '127.0.0.1', () => {
+      s.off('error', reject);
+      resolvePromise((s.address() as AddressInfo).port);
     });
   });
-  const { port } = server.address() as AddressInfo;
-  baseUrl = `https://127.0.0.1:${port}`;
+  const server: Server = listener(() => null);
+  baseUrl = `https://127.0.0.1:${await listen(server, options.port ?? 0)}`;
+  const servers = [server];
+  if (options.exchange?.tenantHost) {
+    const tenantServer = listener(() => exchange.tenantHostUrl);
+    servers.push(tenantServer);
+    exchange.tenantHostUrl = `https://127.0.0.1:${await listen(tenantServer, 0)}`;
+  }
 
   const environment = buildEnvironment({
     scenario, seed, url: baseUrl, tenantId: tenant.tenantId, tenantDomain: tenant.domain, clientId: GRAPH_CLI_CLIENT_ID,
@@ -263,10 +276,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     directoryAuditsWritten: state.writtenAudits,
     exchange,
     logs: logs.store,
-    close: () => new Promise<void>((resolveClose, reject) => {
-      server.close((err) => (err ? reject(err) : resolveClose()));
-      // Keep-alive sockets (MSAL, fetch) would otherwise hold close() open.
-      server.closeAllConnections();
-    }),
+    close: async () => {
+      await Promise.all(servers.map((s) => new Promise<void>((resolveClose, reject) => {
+        s.close((err) => (err ? reject(err) : resolveClose()));
+        // Keep-alive sockets (MSAL, fetch) would otherwise hold close() open.
+        s.closeAllConnections();
+      })));
+    },
   };
 }

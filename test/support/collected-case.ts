@@ -13,7 +13,7 @@ import { createHttpTransport } from '../../main/http/https';
 import { readOnlyTransport } from '../../main/http/read-only';
 import { createGraphReader } from '../../main/graph/reader';
 import { createPacer } from '../../main/graph/pacer';
-import { createExchangeReader } from '../../main/exchange/reader';
+import { createExchangeReaderFor } from '../../main/exchange/reader';
 import { collectTenant } from '../../main/collect/sources';
 import { simulatorBrowser } from '../../main/auth/simulator-pages';
 
@@ -30,7 +30,7 @@ export interface CollectedCase {
  * Starts a simulator, signs in to Graph and Exchange as the scenario's admin, collects everything into a new case
  * and leaves both open. The report throttle is lifted: these tests are about what is in the case, not about pacing.
  */
-export async function collectedCase(options: SimulatorOptions & { inboxRuleMailboxes?: number } = {}): Promise<CollectedCase> {
+export async function collectedCase(options: SimulatorOptions & { inboxRuleMailboxes?: number; exchangeRetryWait?: (ms: number) => Promise<void> } = {}): Promise<CollectedCase> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `peregrine-case-${options.scenario ?? 'contoso'}-`));
   const sim = await startSimulator({ reportsThrottle: { limit: 1_000_000 }, ...options });
   let db: Database | undefined;
@@ -48,14 +48,14 @@ export async function collectedCase(options: SimulatorOptions & { inboxRuleMailb
     await signIn(exoSession);
     const readOnly = readOnlyTransport(transport);
     const graph = createGraphReader({ baseUrl: env.graphBaseUrl, transport: readOnly, getToken: (o) => graphSession.getAccessToken(env.graphScopes, o), pacer: createPacer() });
-    const exchange = createExchangeReader({ baseUrl: env.exchangeBaseUrl, tenantId: account.tenantId, transport: readOnly, getToken: (o) => exoSession.getAccessToken(env.exchangeScopes, o), anchorMailbox: `UPN:${admin}` });
+    const exchange = createExchangeReaderFor(env, { tenantId: account.tenantId, transport: readOnly, getToken: (o) => exoSession.getAccessToken(env.exchangeScopes, o), anchorMailbox: `UPN:${admin}`, ...(options.exchangeRetryWait ? { sleep: options.exchangeRetryWait } : {}) });
     const file = path.join(dir, 'case.peregrine');
     ({ db } = createCase(file, { name: `${sim.tenant.scenario} seed ${sim.tenant.seed}`, examiner: 'Examiner' }, { clock: () => new Date(), toolVersion: 'test' }));
     const runId = crypto.randomUUID();
     const window = sim.groundTruth.logs!.window;
     const mailboxes = sim.tenant.users.filter((u) => sim.exchange.state.inboxRules(u).length > 0).slice(0, options.inboxRuleMailboxes ?? 5);
     const status = await collectTenant(
-      { db, readers: { graph, exchange }, clock: () => new Date() },
+      { db, readers: { cloud: env.cloud, graph, exchange }, clock: () => new Date() },
       {
         runId, environment: env.name, tenantId: account.tenantId, account: admin, actor: 'Examiner',
         window: { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() },

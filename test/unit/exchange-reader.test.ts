@@ -1,6 +1,7 @@
 // The Exchange admin API reader: InvokeCommand envelope, paging by nextLink with the same body, errors in the module's shapes.
 import { describe, expect, it } from 'vitest';
-import { createExchangeReader, ExchangeError } from '../../main/exchange/reader';
+import { createExchangeReader, EXCHANGE_TIMEOUT_MS, ExchangeError } from '../../main/exchange/reader';
+import { appOnlyAnchorMailbox } from '../../main/auth/app-only';
 import { readOnlyTransport } from '../../main/http/read-only';
 import { json, scripted } from './support/scripted-transport';
 import { HttpError, type HttpResponse } from '../../main/http/https';
@@ -68,12 +69,77 @@ describe('createExchangeReader', () => {
     expect(calls).toBe(3);
   });
 
-  it('never follows a nextLink to another origin', async () => {
+  it('never follows a nextLink to another host: the page that names it fails, before the token could leave', async () => {
     const { transport, seen } = scripted([json(200, { value: [], '@odata.nextLink': 'https://elsewhere.test/steal' })]);
     const reader = createExchangeReader({ baseUrl: 'https://outlook.test', tenantId: TENANT, transport, getToken: async () => 't', anchorMailbox: 'UPN:a@b' });
     const pages = reader.pages('Get-Mailbox', {});
-    await pages.next();
-    await expect(pages.next()).rejects.toThrow(/not on https:\/\/outlook\.test/);
+    await expect(pages.next()).rejects.toThrow(/not one of this cloud's Exchange Online hosts \(outlook\.test\)/);
     expect(seen).toHaveLength(1);
+  });
+
+  it('gives each request the 16 minutes ExchangeOnlineManagement allows, not Graph\'s minute', async () => {
+    const { transport, seen } = scripted([json(200, { value: [] })]);
+    const reader = createExchangeReader({ baseUrl: 'https://outlook.test', tenantId: TENANT, transport, getToken: async () => 't', anchorMailbox: 'UPN:a@b' });
+    await reader.page('Search-UnifiedAuditLog', {});
+    expect(EXCHANGE_TIMEOUT_MS).toBe(960_000);
+    expect(seen[0]?.timeoutMs).toBe(960_000);
+  });
+
+  it('retries the transient server exceptions Exchange names in a 500 body, and not a lasting one', async () => {
+    const transient = (type: string) => json(500, { error: { code: 'InternalServerError', details: [{ message: `Ex1|${type}|The server is busy.` }] } });
+    const waits: number[] = [];
+    const { transport } = scripted([
+      transient('Microsoft.Exchange.Data.Directory.DCOverloadedException'),
+      transient('Microsoft.Exchange.Data.Storage.StorageTransientException'),
+      json(500, { error: { code: 'InternalServerError', innererror: { internalException: { type: 'Microsoft.Exchange.Data.Storage.ServerBusyException', message: 'busy' } } } }),
+      json(200, { value: [{ Name: 'ok' }] }),
+      json(500, { error: { code: 'InternalServerError', details: [{ message: 'Ex2|System.NullReferenceException|Object reference not set.' }] } }),
+    ]);
+    const reader = createExchangeReader({ baseUrl: 'https://outlook.test', tenantId: TENANT, transport, getToken: async () => 't', anchorMailbox: 'UPN:a@b', sleep: async (ms) => void waits.push(ms) });
+    expect((await reader.page('Get-Mailbox', {})).value).toEqual([{ Name: 'ok' }]);
+    expect(waits).toHaveLength(3);
+    await expect(reader.page('Get-Mailbox', {})).rejects.toMatchObject({ status: 500, code: 'NullReferenceException' });
+  });
+
+  it('follows a redirect to another of the cloud\'s Exchange hosts with the same POST, and pages on there', async () => {
+    const pod = `https://nam12.outlook.office365.com/adminapi/beta/${TENANT}/InvokeCommand`;
+    const { transport, seen } = scripted([
+      json(302, {}, { location: pod }),
+      json(200, { value: [{ Name: 'a' }], 'odata.nextLink': `${pod}?$skiptoken=2` }),
+      json(200, { value: [{ Name: 'b' }] }),
+    ]);
+    const reader = createExchangeReader({ baseUrl: 'https://outlook.office365.com', hosts: ['outlook.office365.com', '*.outlook.office365.com'], tenantId: TENANT, transport, getToken: async () => 't', anchorMailbox: 'UPN:a@b' });
+    const names: string[] = [];
+    const urls: string[] = [];
+    for await (const page of reader.pages('Get-Mailbox', {})) {
+      names.push(...page.value.map((v) => (v as { Name: string }).Name));
+      urls.push(page.url);
+    }
+    expect(names).toEqual(['a', 'b']);
+    expect(seen.map((r) => [r.method, r.url])).toEqual([['POST', `https://outlook.office365.com/adminapi/beta/${TENANT}/InvokeCommand`], ['POST', pod], ['POST', `${pod}?$skiptoken=2`]]);
+    expect(seen.every((r) => r.body === seen[0]?.body && r.headers?.authorization === 'Bearer t')).toBe(true);
+    // Evidence names where the page really came from.
+    expect(urls).toEqual([pod, `${pod}?$skiptoken=2`]);
+  });
+
+  it('never follows a redirect off the cloud\'s Exchange hosts, nor over plain HTTP', async () => {
+    for (const location of ['https://login.evil.example/adminapi/beta/x/InvokeCommand', 'http://outlook.test/adminapi/beta/x/InvokeCommand']) {
+      const { transport, seen } = scripted([json(307, {}, { location })]);
+      const reader = createExchangeReader({ baseUrl: 'https://outlook.test', tenantId: TENANT, transport, getToken: async () => 't', anchorMailbox: 'UPN:a@b' });
+      await expect(reader.page('Get-Mailbox', {})).rejects.toMatchObject({ code: 'foreign_redirect' });
+      expect(seen).toHaveLength(1);
+    }
+  });
+
+  it('records @adminapi.warnings and @adminapi.errors of a 200', async () => {
+    const { transport } = scripted([json(200, { value: [{ Name: 'a' }], '@adminapi.warnings': ['There are more results available than are currently displayed.'], '@adminapi.errors': [{ message: 'Mailbox x is not reachable.' }] })]);
+    const reader = createExchangeReader({ baseUrl: 'https://outlook.test', tenantId: TENANT, transport, getToken: async () => 't', anchorMailbox: 'UPN:a@b' });
+    const page = await reader.page('Get-Mailbox', {});
+    expect(page.warnings).toEqual(['There are more results available than are currently displayed.']);
+    expect(page.errors).toEqual(['Mailbox x is not reachable.']);
+  });
+
+  it('routes app-only calls through the system mailbox ExchangeOnlineManagement uses, by tenant id', () => {
+    expect(appOnlyAnchorMailbox(TENANT)).toBe(`APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@${TENANT}`);
   });
 });

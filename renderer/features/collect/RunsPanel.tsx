@@ -164,6 +164,9 @@ function windowText(s: SourceCompleteness, zone: string): string {
   return `${formatTimestamp(s.windowFrom, zone, false)} → ${formatTimestamp(s.windowTo, zone, false)}`;
 }
 
+/** How the completeness table names what a service said beside its records. */
+const NOTICE_WORD: Record<SourceCompleteness['notices'][number]['kind'], string> = { warning: 'Exchange warned', error: 'Exchange reported an error', unavailable: 'Not available in this cloud' };
+
 function CompletenessTable({ sources }: { sources: SourceCompleteness[] }) {
   const zone = useZoneLabel();
   return (
@@ -200,7 +203,13 @@ function CompletenessTable({ sources }: { sources: SourceCompleteness[] }) {
                   </span>
                 ) : null}
                 {s.error ? <span className={s.state === 'cancelled' ? 'muted' : 'text-bad'}> {s.error}</span> : null}
-                {!s.truncated && !s.error ? <span className="muted">—</span> : null}
+                {s.notices.map((n, i) => (
+                  <span key={i} className={`source-notice ${n.kind === 'error' ? 'text-bad' : 'text-warn'}`} data-testid="run-source-notice" data-kind={n.kind}>
+                    {' '}
+                    <span aria-hidden="true">{n.kind === 'error' ? '✕' : '⚠'}</span> {NOTICE_WORD[n.kind]}: {n.text}
+                  </span>
+                ))}
+                {!s.truncated && !s.error && s.notices.length === 0 ? <span className="muted">—</span> : null}
               </td>
             </tr>
           ))}

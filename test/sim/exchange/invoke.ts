@@ -9,7 +9,8 @@ import {
 } from './objects';
 import { ExchangeState, puid } from './state';
 import {
-  UAL_LIMITS, UnifiedAuditSearch, exchangeAdminRecord, memoryUnifiedAuditStream, type AdminActor, type UalQuery, type UalSession, type UnifiedAuditStream,
+  UAL_LIMITS, UnifiedAuditSearch, exchangeAdminRecord, memoryUnifiedAuditStream, seededShare, type AdminActor, type UalQuery, type UalSession, type UalStallOptions,
+  type UnifiedAuditStream,
 } from './ual';
 
 export interface ExchangeOptions {
@@ -18,6 +19,47 @@ export interface ExchangeOptions {
   throttleWindowMs?: number;
   /** LOGS' Unified Audit Log stream; without it the simulator serves the Exchange history alone. */
   unifiedAudit?: UnifiedAuditStream;
+  /** Search-UnifiedAuditLog as a busy service answers it: some searches slow, some failing once, some sessions stalling (seeded). */
+  auditFaults?: AuditFaults;
+  /**
+   * Send the tenant to a host of its own: the shared host answers every InvokeCommand with a 302 to it (the server
+   * starts a second listener). Exchange routes a tenant to its own servers (X-CalculatedBETarget names them); the old
+   * remote PowerShell endpoint did it with an HTTP redirect, which is why Microsoft's instructions pass
+   * -AllowRedirection to New-PSSession (https://learn.microsoft.com/powershell/exchange/connect-to-exchange-online-powershell).
+   * Whether the REST endpoint answers 302, 307 or 308 is not documented.
+   */
+  tenantHost?: boolean;
+  /** Write next-page links as `odata.nextLink` (OData 3's form, without '@'), as some Exchange answers do. */
+  bareNextLink?: boolean;
+}
+
+export interface AuditFaults {
+  seed: number;
+  /** Share (0 to 1) of windows whose first call waits `slowMs` before answering (real searches run for minutes). */
+  slowRate?: number;
+  slowMs?: number;
+  /** Share of windows whose first call fails once with a transient server exception, then works. */
+  transientRate?: number;
+  /** Share of windows whose ReturnLargeSet sessions stall, and how many sessions per window do (see UalStallOptions). */
+  stallRate?: number;
+  stallSessions?: number;
+}
+
+/**
+ * Server-side exceptions ExchangeOnlineManagement retries (RetryableExceptions in its REST client's constants:
+ * DCOverloadedException, SuitabilityDirectoryException, ServerInMMException, ADServerSettingsChangedException,
+ * StorageTransientException), as the error body's `Code|Type|Message` names them; HTTP 500.
+ */
+export const TRANSIENT_EXCEPTION_TYPES = [
+  'Microsoft.Exchange.Data.Directory.DCOverloadedException',
+  'Microsoft.Exchange.Data.Storage.StorageTransientException',
+  'Microsoft.Exchange.Data.Directory.SuitabilityDirectoryException',
+  'Microsoft.Exchange.Data.Directory.ServerInMMException',
+  'Microsoft.Exchange.Data.Directory.ADServerSettingsChangedException',
+] as const;
+
+export function transientCmdletError(type: string): CmdletError {
+  return new CmdletError(500, type, 'The server is busy and could not complete the request. Please retry the operation.', 'InternalServerError');
 }
 
 /** Directory roles Exchange Online maps to its own RBAC for app-only and delegated admin access. */
@@ -195,11 +237,21 @@ export class ExchangeService {
   private unifiedAudit: UnifiedAuditStream;
   private readonly throttleLimit: number;
   private readonly throttleWindowMs: number;
+  private readonly options: ExchangeOptions;
+  /** Windows whose transient failure already fired (per session), so the retry is answered. */
+  private readonly transientFired = new Set<string>();
+  /** The tenant's own host (`https://127.0.0.1:PORT`) once its listener is up, when `tenantHost` is on. */
+  tenantHostUrl: string | null = null;
+  /** The X-AnchorMailbox of each authenticated InvokeCommand, with whether the caller was an app (the last 1,000). */
+  readonly anchors: { app: boolean; anchor: string | null }[] = [];
 
   constructor(readonly tenant: Tenant, private readonly signingKey: Buffer, private readonly baseUrl: () => string, options: ExchangeOptions = {}) {
     this.state = new ExchangeState(tenant);
+    this.options = options;
     this.unifiedAudit = options.unifiedAudit ?? memoryUnifiedAuditStream(this.state.history);
-    this.search = new UnifiedAuditSearch(() => this.unifiedAudit);
+    const f = options.auditFaults;
+    const stalls: UalStallOptions | null = f?.stallRate ? { seed: f.seed, rate: f.stallRate, sessions: f.stallSessions ?? 1 } : null;
+    this.search = new UnifiedAuditSearch(() => this.unifiedAudit, stalls);
     this.throttleLimit = options.throttleLimit ?? 120;
     this.throttleWindowMs = options.throttleWindowMs ?? 60_000;
   }
@@ -213,14 +265,25 @@ export class ExchangeService {
     return this.unifiedAudit;
   }
 
+  /** Sessions the stall knob ended, in order. */
+  get auditStalls(): readonly { queryKey: string; kind: string }[] {
+    return this.search.stalls;
+  }
+
   private tenantMatches(segment: string): boolean {
     const s = segment.toLowerCase();
     return s === this.tenant.tenantId || s === this.tenant.domain.toLowerCase()
       || this.tenant.organization.verifiedDomains.some((d) => d.name.toLowerCase() === s);
   }
 
-  /** Handles `/adminapi/beta/{tenant}/InvokeCommand`; `segments` are the path after `adminapi`. */
-  async handle(ctx: RequestContext, segments: string[]): Promise<void> {
+  /** Handles `/adminapi/beta/{tenant}/InvokeCommand`; `segments` are the path after `adminapi`; `hostUrl` is where it came in. */
+  async handle(ctx: RequestContext, segments: string[], hostUrl = this.baseUrl()): Promise<void> {
+    if (this.tenantHostUrl && hostUrl !== this.tenantHostUrl) {
+      // The shared host sends the tenant to its own; the client repeats the POST there (body and all).
+      ctx.res.writeHead(302, { Location: `${this.tenantHostUrl}${ctx.url.pathname}${ctx.url.search}`, 'Content-Length': '0' });
+      ctx.res.end();
+      return;
+    }
     const [version, tenantSegment = '', command, ...rest] = segments;
     if (version !== 'beta' || command?.toLowerCase() !== 'invokecommand' || rest.length > 0) {
       return sendExchangeError(ctx, 404, 'NotFound', 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException', `The resource '${ctx.url.pathname}' was not found.`);
@@ -237,6 +300,8 @@ export class ExchangeService {
 
     const anchor = ctx.req.headers['x-anchormailbox'];
     const anchorText = Array.isArray(anchor) ? anchor[0] : anchor;
+    this.anchors.push({ app: caller.app, anchor: anchorText ?? null });
+    if (this.anchors.length > 1000) this.anchors.shift();
     if (anchorText !== undefined && !/^(UPN|APP|SMTP|Oid):.+/i.test(anchorText)) {
       return sendExchangeError(ctx, 400, 'BadRequest', 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException', `The X-AnchorMailbox header '${anchorText}' is not valid; expected UPN:<user>, APP:<mailbox> or Oid:<id>@<tenant>.`);
     }
@@ -265,7 +330,7 @@ export class ExchangeService {
       if (!match || !set || set.cmdlet.toLowerCase() !== cmdletName.toLowerCase()) {
         return sendExchangeError(ctx, 400, 'BadRequest', 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException', 'The skip token is not valid or has expired; run the cmdlet again.');
       }
-      return this.sendPage(ctx, tenantSegment, match[1] ?? '', set, Number(match[2]), pageSize, headers);
+      return this.sendPage(ctx, hostUrl, tenantSegment, match[1] ?? '', set, Number(match[2]), pageSize, headers);
     }
 
     const lower = cmdletName.toLowerCase();
@@ -289,17 +354,21 @@ export class ExchangeService {
         if (oldest !== undefined) this.resultSets.delete(oldest);
       }
     }
-    return this.sendPage(ctx, tenantSegment, token, set, 0, pageSize, headers);
+    return this.sendPage(ctx, hostUrl, tenantSegment, token, set, 0, pageSize, headers);
   }
 
-  private sendPage(ctx: RequestContext, tenantSegment: string, token: string, set: ResultSet, offset: number, pageSize: number, headers: Record<string, string>): void {
-    const base = `${this.baseUrl()}/adminapi/beta/${encodeURIComponent(tenantSegment)}`;
+  private sendPage(ctx: RequestContext, hostUrl: string, tenantSegment: string, token: string, set: ResultSet, offset: number, pageSize: number, headers: Record<string, string>): void {
+    const base = `${hostUrl}/adminapi/beta/${encodeURIComponent(tenantSegment)}`;
     const end = Math.min(set.count, offset + pageSize);
+    // Every answer carries the (usually empty) warnings list, as captured live responses do:
+    // {"@odata.context":…,"adminapi.warnings@odata.type":"#Collection(String)","@adminapi.warnings":[],"value":[…]}.
     const body: Record<string, unknown> = {
       '@odata.context': `${base}/$metadata#Collection(Exchange.GenericHashTable)`,
+      'adminapi.warnings@odata.type': '#Collection(String)',
+      '@adminapi.warnings': [],
       value: set.slice(offset, end),
     };
-    if (end < set.count) body['@odata.nextLink'] = `${base}/InvokeCommand?%24skiptoken=${token}-${end}`;
+    if (end < set.count) body[this.options.bareNextLink ? 'odata.nextLink' : '@odata.nextLink'] = `${base}/InvokeCommand?%24skiptoken=${token}-${end}`;
     else this.resultSets.delete(token);
     sendJson(ctx, 200, body, GRAPH_CONTENT_TYPE, headers);
   }
@@ -482,6 +551,10 @@ export class ExchangeService {
     return { cmdlet: cmdletName, count: picked.length, createdMs: now, slice: (from, to) => picked.slice(from, to).map((m) => mailboxObject(m, org)) };
   }
 
+  private auditFault(key: string): Promise<void> {
+    return auditFaultFor(this.options.auditFaults, key, this.transientFired);
+  }
+
   private async searchUnifiedAuditLog(cmdletName: string, params: Params, now: number): Promise<ResultSet> {
     const startMs = dateParam(params, 'StartDate');
     const endMs = dateParam(params, 'EndDate');
@@ -511,8 +584,24 @@ export class ExchangeService {
       startMs, endMs, recordTypes: lowerSet('RecordType'), operations: lowerSet('Operations'), userIds: lowerSet('UserIds'),
       objectIds: lowerSet('ObjectIds'), freeText: freeText ? freeText.toLowerCase() : null,
     };
+    await this.auditFault(JSON.stringify([startMs, endMs, sessionId ?? null]));
     const rows = await this.search.searchAsync(query, size, session);
     return listResult(cmdletName, rows, now);
+  }
+}
+
+/** The knobs of `auditFaults` for one call: slow or failing once, by a seeded share of the window. */
+async function auditFaultFor(faults: AuditFaults | undefined, key: string, fired: Set<string>): Promise<void> {
+  if (!faults) return;
+  const window = key.replace(/,[^,]*\]$/, ']');
+  if ((faults.transientRate ?? 0) > seededShare(faults.seed, 'transient', window) && !fired.has(key)) {
+    fired.add(key);
+    const pick = TRANSIENT_EXCEPTION_TYPES[Math.floor(seededShare(faults.seed, 'exception', window) * TRANSIENT_EXCEPTION_TYPES.length)]!;
+    throw transientCmdletError(pick);
+  }
+  if ((faults.slowRate ?? 0) > seededShare(faults.seed, 'slow', window) && !fired.has(`slow|${key}`)) {
+    fired.add(`slow|${key}`);
+    await new Promise((resolve) => setTimeout(resolve, faults.slowMs ?? 1000));
   }
 }
 

@@ -128,12 +128,39 @@ function scattered(rows: UnifiedAuditRow[]): UnifiedAuditRow[] {
   return keyed.map((k) => k.row);
 }
 
+/** How a session that stalls shows it (DFIR-O365RC's Get-LargeUnifiedAuditLog tests for the last two, and restarts). */
+export type UalStall = 'empty' | 'index-minus-one' | 'count-zero';
+
 interface Session {
   queryKey: string;
   /** The result set; emptied once read to the end (count and position stay, so later calls still return nothing). */
   rows: UnifiedAuditRow[];
   count: number;
   position: number;
+  /** Calls answered so far, and the call at which this session stalls (if it does). */
+  calls: number;
+  stall: { at: number; kind: UalStall } | null;
+}
+
+/**
+ * Sessions that stall, as real ReturnLargeSet sessions do when the search times out server-side: a page of rows
+ * stamped ResultIndex -1 or ResultCount 0, or an empty page before ResultCount rows came back; the session returns
+ * nothing after that. Which windows stall is seeded (a stable hash of seed and query), so runs repeat exactly; a new
+ * session for the same window stalls again until `sessions` of them have (then one completes).
+ * Source: ANSSI-FR/DFIR-O365RC, DFIR-O365RC/DFIR-O365RC.psm1, Get-LargeUnifiedAuditLog (ResultCount 0 / ResultIndex -1
+ * mean the session failed: it starts the search again under a new session).
+ */
+export interface UalStallOptions {
+  seed: number;
+  /** Share of windows (0 to 1) whose sessions stall. */
+  rate: number;
+  /** Sessions per window that stall before one completes (default 1; a large number: the window never completes). */
+  sessions?: number;
+}
+
+/** A stable share in [0, 1) for a seed, a purpose and a key: which windows a fault knob picks. */
+export function seededShare(seed: number, purpose: string, key: string): number {
+  return scatter(`${seed}|${purpose}|${key}`) / 2 ** 32;
 }
 
 /**
@@ -163,8 +190,24 @@ export class UnifiedAuditSearch {
   /** In use order, oldest first. */
   private readonly sessions = new Map<string, Session>();
   private readonly finished = new Map<string, Session>();
+  /** Sessions started per query, for the stall knob. */
+  private readonly started = new Map<string, number>();
+  /** Sessions that stalled, in order (tests read it to know the knob fired). */
+  readonly stalls: { queryKey: string; kind: UalStall }[] = [];
 
-  constructor(private readonly stream: () => UnifiedAuditStream) {}
+  constructor(private readonly stream: () => UnifiedAuditStream, private readonly stallOptions: UalStallOptions | null = null) {}
+
+  private stallFor(queryKey: string, count: number, resultSize: number): Session['stall'] {
+    const o = this.stallOptions;
+    if (!o || seededShare(o.seed, 'stall', queryKey) >= o.rate) return null;
+    const n = (this.started.get(queryKey) ?? 0) + 1;
+    this.started.set(queryKey, n);
+    if (n > (o.sessions ?? 1)) return null;
+    // A one-call session can only show its stall in the rows' stamps; a longer one stalls on its second call.
+    if (count <= resultSize) return { at: 0, kind: seededShare(o.seed, `kind${n}`, queryKey) < 0.5 ? 'index-minus-one' : 'count-zero' };
+    const kinds: UalStall[] = ['empty', 'index-minus-one', 'count-zero'];
+    return { at: 1, kind: kinds[Math.floor(seededShare(o.seed, `kind${n}`, queryKey) * kinds.length)]! };
+  }
 
   /** Candidate rows for a query, newest first: narrowed by RecordType at the source when the stream can. */
   private candidates(q: UalQuery): Iterable<UnifiedAuditRow> {
@@ -241,7 +284,10 @@ export class UnifiedAuditSearch {
         rows.push(row);
         if (rows.length >= UAL_LIMITS.maxPerSession) break;
       }
-      state = { queryKey, rows: session.command === 'ReturnLargeSet' ? scattered(rows) : rows, count: rows.length, position: 0 };
+      state = {
+        queryKey, rows: session.command === 'ReturnLargeSet' ? scattered(rows) : rows, count: rows.length, position: 0, calls: 0,
+        stall: session.command === 'ReturnLargeSet' ? this.stallFor(queryKey, rows.length, resultSize) : null,
+      };
       this.finished.delete(session.id);
     }
     this.sessions.delete(session.id);
@@ -249,6 +295,18 @@ export class UnifiedAuditSearch {
     const page = state.rows.slice(start, start + resultSize);
     state.position += page.length;
     const count = state.count;
+    const stall = state.stall && state.stall.at === state.calls ? state.stall.kind : null;
+    state.calls++;
+    if (stall) {
+      // The session ends here: this call shows the stall, later ones return nothing.
+      this.stalls.push({ queryKey, kind: stall });
+      state.rows = [];
+      state.position = state.count;
+      this.finished.set(session.id, state);
+      if (stall === 'empty') return [];
+      // What a broken-off call returns beside the stamp is not documented: here, the first half of its rows.
+      return page.slice(0, Math.ceil(page.length / 2)).map((row, i) => ({ ...searchRow(row, start + i + 1, count, runspaceId), ...(stall === 'index-minus-one' ? { ResultIndex: -1 } : { ResultCount: 0 }) }));
+    }
     if (state.position >= state.count) {
       state.rows = [];
       this.finished.set(session.id, state);
