@@ -24,7 +24,7 @@ function collect(db: Parameters<typeof applyWrite>[0], runId: string, minute: nu
   const write = (w: CollectionWrite) => applyWrite(db, w, storeFor);
   write({ op: 'start', runId, at: at(minute), environment: 'contoso', tenantId: 'tid', account: 'ir@contoso.example', actor: 'Jane', plan: [{ source: 'graph.applications', label: 'Applications', windowFrom: null, windowTo: null, scope: null }], window: null });
   const body = new TextEncoder().encode(JSON.stringify({ '@odata.context': 'x', value: apps }));
-  write({ op: 'page', runId, source: 'graph.applications', label: 'Applications', at: at(minute + 1), page: { method: 'GET', url: 'https://graph.microsoft.com/v1.0/applications?$top=999', status: 200, contentType: 'application/json', body, requestBody: null, value: apps, next: null, truncated: false } });
+  write({ op: 'page', runId, source: 'graph.applications', label: 'Applications', at: at(minute + 1), page: { method: 'GET', url: 'https://graph.microsoft.com/v1.0/applications?$top=999', status: 200, contentType: 'application/json', body, requestBody: null, value: apps, next: null, truncated: false, notices: [] } });
   write({ op: 'finishSource', runId, source: 'graph.applications', state: 'done', at: at(minute + 2), error: null });
   write({ op: 'finish', runId, state: 'done', at: at(minute + 2), error: null, actor: 'Jane', entities: ['application'] });
 }
