@@ -32,7 +32,8 @@ const shown = (v: unknown): string => {
 };
 
 /** What one evidence page derives to: rows per derived table, or why it does not derive. */
-export type Derivation = { rows: Map<string, Row[]>; objects: unknown[] } | { error: string };
+/** `records`: how many of its objects the source counts as records new to the run (see CollectionSource.recount). */
+export type Derivation = { rows: Map<string, Row[]>; objects: unknown[]; records: number } | { error: string };
 
 /**
  * A scratch database (in memory, the current schema, no foreign keys) in which each page is stored by its source's own
@@ -72,7 +73,7 @@ export function createRederiver(): { derive(page: EvidencePage, session: Map<str
           const list = select.all() as Row[];
           if (list.length) rows.set(table, list);
         }
-        return { rows, objects };
+        return { rows, objects, records: source.recount ? source.recount(objects, session) : objects.length };
       } catch (err) {
         return { error: `Its objects no longer derive (${(err as Error).message}).` };
       } finally {

@@ -146,7 +146,7 @@ function deepChecker(db: Database, report: (where: string, message: string) => v
       rows += comparePage(db, page, derivation, report);
       const c = counts.get(key) ?? { pages: 0, records: 0 };
       c.pages += 1;
-      c.records += 'objects' in derivation ? derivation.objects.length : 0;
+      c.records += 'records' in derivation ? derivation.records : 0;
       counts.set(key, c);
     },
     finish(): number {

@@ -64,6 +64,11 @@ export interface CollectionSource {
    * `session` is shared by the pages of one run and source, read in evidence order. Default: a Graph page's `value`.
    */
   reread?: (page: StoredPage, session: Map<string, unknown>) => unknown[];
+  /**
+   * How many of a page's objects `store` counted as records new to the run, given the run's earlier pages of the source
+   * seen through `session` (verify compares the source's record count with it). Default: every object.
+   */
+  recount?: (objects: unknown[], session: Map<string, unknown>) => number;
   /** Snapshotted entities: a clean re-collection records what appeared, disappeared or changed since the last one. */
   snapshot?: SnapshotEntity | SnapshotEntity[];
   /** Log sources read a time window (the run's), and record it in the completeness account. */

@@ -4,6 +4,7 @@ import { insertApplications, insertOrganization, insertServicePrincipals, listSe
 import { insertObjects, type ObjectKind } from '../../db/queries/objects';
 import { insertDirectoryAudits, insertSignIns, insertUnifiedAuditRecords } from '../../db/queries/logs';
 import { listSources, type SourceNotice } from '../../db/queries/sources';
+import { parseUnifiedAudit } from '../../db/normalize/unifiedAudit';
 import { CLOUD_GAPS, CLOUDS } from '../auth/environment';
 import { runCollection, type CollectDeps, type CollectTarget, type CollectionSource, type FetchContext, type Readers, type SourcePage, type StoredPage } from './engine';
 import { graphPageObjects, type GraphPage } from '../graph/reader';
@@ -231,6 +232,13 @@ function unifiedAuditLog(): CollectionSource {
       return counts.inserted;
     },
     reread: ualReread,
+    recount: (rows, session) => {
+      const seen = (session.get('ual-records') as Set<string> | undefined) ?? new Set<string>();
+      session.set('ual-records', seen);
+      const before = seen.size;
+      for (const [i, row] of rows.entries()) seen.add(parseUnifiedAudit(row, i).row.id);
+      return seen.size - before;
+    },
     // In 21Vianet the search answers nothing: each page says so, and the source is not complete.
     fetch: async (readers, cursor, ctx) => unlessCloudLacks(readers, 'unifiedAuditLog', await readUnifiedAuditLog(readers, cursor, ctx)),
   };

@@ -1,9 +1,11 @@
 // A collection with Exchange against a simulator that answers as Exchange Online does on a busy day: the tenant sent to
 // its own host, next links without '@', slow searches, transient server exceptions, audit-log sessions that stall, and a
-// warning in a 200. What lands in the case still equals the ground truth exactly.
+// warning in a 200 — signed in through the browser, with device code blocked by Conditional Access and no consent granted
+// beforehand. What lands in the case still equals the ground truth exactly, and verify derives it again from its evidence.
 import type { Database } from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listSources } from '../../db/queries/sources';
+import { verifyOpenCase } from '../../main/case/verify';
 import { main as cli, type CliIo } from '../../main/cli';
 import { collectedCase, type CollectedCase } from '../support/collected-case';
 
@@ -17,7 +19,7 @@ describe.each(['contoso', 'fabrikam'] as const)('a collection of %s with Exchang
   beforeAll(async () => {
     c = await collectedCase({
       // Enough audit records (over 5,000) that a search session takes two calls, so a session can stall between them.
-      scenario, seed: 31, users: 200, days: 10, inboxRuleMailboxes: 2,
+      scenario, seed: 31, users: 200, days: 10, inboxRuleMailboxes: 2, blockDeviceCode: true,
       // Retries wait on no clock here: the service's Retry-After and back-off are tested in the reader's own tests.
       exchangeRetryWait: async () => undefined,
       exchange: {
@@ -56,6 +58,18 @@ describe.each(['contoso', 'fabrikam'] as const)('a collection of %s with Exchang
     expect(c.sim.exchange.auditStalls.length).toBeGreaterThan(0);
     expect(c.sim.requests.filter((r) => r.status === 302 && r.path.includes('/InvokeCommand')).length).toBeGreaterThan(0);
     expect(c.sim.requests.filter((r) => r.status === 500 && r.path.includes('/InvokeCommand')).length).toBeGreaterThan(0);
+  });
+
+  it('signed in through the browser: device code was refused, consent given at sign-in', () => {
+    expect(c.sim.requests.some((r) => r.path.includes('/oauth2/v2.0/authorize'))).toBe(true);
+    expect(c.sim.requests.some((r) => r.path.includes('/devicecode'))).toBe(false);
+  });
+
+  it('passes verify --deep: every row derived again from its evidence, the restarted searches included', () => {
+    const report = verifyOpenCase(db, 'busy.peregrine', { deep: true });
+    expect(report.problems).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.checked.derivedRows).toBeGreaterThan(5000);
   });
 
   it('holds the Exchange configuration of the ground truth', () => {
