@@ -17,6 +17,9 @@ import {
 } from '../sign/formats';
 import { sshFingerprint } from '../sign/wire';
 import { CustodyFile, EXPORT_FILES, Manifest, MANIFEST_FILE } from '../timeline/manifest';
+import type { SignerPin } from '../sign/pin';
+import { checkCheckpoints, type CustodyAnchor, type SignerSeen } from './checkpoints';
+import { checkExportTrust } from './export-trust';
 
 export interface VerifyProblem {
   /** The first broken thing, precisely: `evidence row 12 (graph.applications, https://…)`, `timeline.jsonl`. */
@@ -31,6 +34,15 @@ export interface VerifyReport {
   chainHead: string | null;
   /** In the order found; the first names the first broken thing. */
   problems: VerifyProblem[];
+  /** Case file: how far the custody chain is covered by signed checkpoints. */
+  anchor?: CustodyAnchor;
+  /** Export: who signed manifest.json (set when its signature verified). */
+  signer?: SignerSeen;
+}
+
+export interface VerifyOptions {
+  /** Accept only signatures by these keys (`--signer`). */
+  signer?: SignerPin | null;
 }
 
 /** Enough to act on; beyond this a file is plainly not the one collected. */
@@ -60,10 +72,11 @@ class Problems {
  * Recomputes every evidence sha256 (after decompressing) and every custody hash and link. Opens the
  * file read-only (query_only, no migration, no journal change): verifying never modifies it.
  */
-export function verifyCaseFile(file: string): VerifyReport {
+export function verifyCaseFile(file: string, opts: VerifyOptions = {}): VerifyReport {
   const problems = new Problems();
   const checked = { evidence: 0, custody: 0 };
   let chainHead: string | null = null;
+  let anchor: CustodyAnchor | undefined;
   let db: Database;
   try {
     db = openDatabase(file, { create: false, readonly: true });
@@ -93,7 +106,8 @@ export function verifyCaseFile(file: string): VerifyReport {
       );
       checked.custody = result.count;
       chainHead = result.head;
-      checkGuards(db, problems);
+      checkGuards(db, problems, tables.has('custody_checkpoint') ? ['custody_checkpoint_refuseUpdate', 'custody_checkpoint_refuseDelete'] : []);
+      anchor = checkCheckpoints(db, (where, message) => problems.add(where, message), opts.signer ?? null);
     }
   } catch (err) {
     problems.add(path.basename(file), `Verification stopped: ${(err as Error).message}`);
@@ -101,7 +115,7 @@ export function verifyCaseFile(file: string): VerifyReport {
     db.close();
   }
   const list = problems.done();
-  return { ok: list.length === 0, kind: 'case', checked, chainHead, problems: list };
+  return { ok: list.length === 0, kind: 'case', checked, chainHead, problems: list, ...(anchor ? { anchor } : {}) };
 }
 
 function checkEvidence(db: Database, problems: Problems): number {
@@ -134,11 +148,11 @@ function checkEvidence(db: Database, problems: Problems): number {
   return count;
 }
 
-function checkGuards(db: Database, problems: Problems): void {
+function checkGuards(db: Database, problems: Problems, more: string[]): void {
   const triggers = new Map(
     (db.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'`).all() as { name: string; sql: string | null }[]).map((t) => [t.name, t.sql ?? '']),
   );
-  for (const name of GUARD_TRIGGERS) {
+  for (const name of [...GUARD_TRIGGERS, ...more]) {
     const sql = triggers.get(name);
     if (sql === undefined) {
       problems.add(`schema (trigger ${name})`, 'The append-only guard is missing: rows could have been changed outside Peregrine.');
@@ -212,12 +226,13 @@ function checkCustodyChain(
  * manifest.json with signer.pub.pem (and that the minisign and SSH signatures carry the same key and
  * verify); custody.json's chain ends at the manifest's custodyHead.
  */
-export function verifyExport(dir: string): VerifyReport {
+export function verifyExport(dir: string, opts: VerifyOptions = {}): VerifyReport {
   const problems = new Problems();
   const checked = { evidence: 0, custody: 0, files: 0 };
+  let signer: SignerSeen | undefined;
   const finish = (chainHead: string | null): VerifyReport => {
     const list = problems.done();
-    return { ok: list.length === 0, kind: 'export', checked, chainHead, problems: list };
+    return { ok: list.length === 0, kind: 'export', checked, chainHead, problems: list, ...(signer ? { signer } : {}) };
   };
   const read = (name: string): Buffer | null => {
     try {
@@ -290,7 +305,8 @@ export function verifyExport(dir: string): VerifyReport {
     }
   }
 
-  checkSignatures(manifestBytes, manifest, read, problems);
+  if (checkSignatures(manifestBytes, manifest, read, problems)) signer = { identity: manifest.signer.identity, fingerprint: manifest.signer.fingerprint };
+  checkExportTrust(manifest, read, (where, message) => problems.add(where, message), opts.signer ?? null);
 
   // custody.json (if exported and intact): its chain must end exactly at the signed custodyHead.
   if (listed.has(EXPORT_FILES.custody)) {
@@ -317,12 +333,13 @@ export function verifyExport(dir: string): VerifyReport {
   return finish(manifest.custodyHead);
 }
 
-function checkSignatures(manifestBytes: Buffer, manifest: Manifest, read: (name: string) => Buffer | null, problems: Problems): void {
+/** True when the Ed25519 signature over manifest.json verifies with signer.pub.pem and that key is the one the manifest names. */
+function checkSignatures(manifestBytes: Buffer, manifest: Manifest, read: (name: string) => Buffer | null, problems: Problems): boolean {
   const pem = read(SIGNATURE_FILES.publicKeyPem)?.toString('utf8');
   const rawSig = read(SIGNATURE_FILES.rawSignature);
   if (!pem) {
     problems.add(SIGNATURE_FILES.publicKeyPem, 'The signer public key is missing: the signature cannot be checked.');
-    return;
+    return false;
   }
   let signerKey: Buffer;
   try {
@@ -330,12 +347,14 @@ function checkSignatures(manifestBytes: Buffer, manifest: Manifest, read: (name:
     signerKey = Buffer.from(jwk, 'base64url');
   } catch {
     problems.add(SIGNATURE_FILES.publicKeyPem, 'It is not an Ed25519 public key.');
-    return;
+    return false;
   }
   const fingerprint = sshFingerprint(signerKey);
+  let good = fingerprint === manifest.signer.fingerprint;
   if (fingerprint !== manifest.signer.fingerprint) {
     problems.add(SIGNATURE_FILES.publicKeyPem, `Its key is ${fingerprint}, but manifest.json names signer ${manifest.signer.fingerprint}.`);
   }
+  if (!rawSig || !verifyRawSignature(manifestBytes, rawSig, pem)) good = false;
   if (!rawSig) problems.add(SIGNATURE_FILES.rawSignature, 'The signature is missing.');
   else if (!verifyRawSignature(manifestBytes, rawSig, pem)) {
     problems.add(SIGNATURE_FILES.rawSignature, 'The Ed25519 signature does not verify against manifest.json with signer.pub.pem: the manifest was changed after signing, or signed by another key.');
@@ -362,6 +381,7 @@ function checkSignatures(manifestBytes: Buffer, manifest: Manifest, read: (name:
     const allowedKey = allowedSignersKey(allowed);
     if (!allowedKey?.equals(signerKey)) problems.add(SIGNATURE_FILES.allowedSigners, 'It does not hold the key in signer.pub.pem.');
   }
+  return good;
 }
 
 function cryptoPublicJwk(pem: string): string {

@@ -26,7 +26,7 @@ import { evidenceRecord, RecordNotFoundError } from '../detect/records';
 import { iocCsv, iocStix } from '../detect/iocs';
 import { findingsExportFiles } from '../detect/summary';
 import { recordTriage } from '../../db/queries/triage';
-import { loadOrCreateExaminerKey } from '../sign/keys';
+import { loadOrCreateExaminerKey, type KeyAccess } from '../sign/keys';
 import { exportCase } from '../timeline/export';
 import { HandlerError } from './dispatch';
 
@@ -39,6 +39,8 @@ export interface WorkbenchDeps {
   homeDir: string;
   /** Where the examiner's signing key lives, outside every case file. */
   keyDir: string;
+  /** How the key is unlocked: the OS keychain in the app, else a passphrase; absent, signing asks for one and fails. */
+  keyAccess?: KeyAccess;
   environment: TenantEnvironment | null;
   clock?: () => Date;
   /** Electron asks the consultant where to save; the browser host uses casesDir. */
@@ -483,7 +485,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
       run: async () => {
         const { file, db, summary } = requireCase();
         if (active) throw new HandlerError('busy', 'A collection is still running; export once it has finished so the export covers it.');
-        const signer = loadOrCreateExaminerKey(deps.keyDir, summary.examiner);
+        const signer = loadOrCreateExaminerKey(deps.keyDir, summary.examiner, deps.keyAccess);
         const stamp = clock().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
         const outDir = uniquePath(path.join(path.dirname(file), 'exports'), `${safeFileName(summary.name)}-${stamp}`);
         fs.mkdirSync(path.dirname(outDir), { recursive: true });

@@ -49,7 +49,8 @@ describe('peregrine CLI', () => {
     const info = JSON.parse(io.stdout.at(-1)!) as { name: string; client: string; custodyEntries: number; evidence: number };
     expect(info).toMatchObject({ name: 'Contoso', client: 'Contoso Ltd', custodyEntries: 1, evidence: 0 });
     expect(await main(['verify', file], io)).toBe(0);
-    expect(io.stdout.at(-1)).toMatch(/^OK: .* verified — 0 evidence rows and 1 custody entries/);
+    expect(io.stdout.at(-2)).toMatch(/^OK: .* verified — 0 evidence rows and 1 custody entries/);
+    expect(io.stdout.at(-1)).toBe('Custody not anchored: no checkpoint is signed yet (every export and `peregrine case seal` signs one), 1 entries unsigned.');
   });
 
   it('refuses to create over an existing file and leaves it as it was', async () => {

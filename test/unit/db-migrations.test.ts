@@ -108,6 +108,11 @@ const promised: Record<number, MigrationPromise> = {
     indexes: ['ual_record_byEvidenceId', 'ual_record_byRunIdRecordType'],
     triggers: [],
   },
+  140: {
+    tables: { custody_checkpoint: ['id', 'payload', 'signature'] },
+    indexes: [],
+    triggers: ['custody_checkpoint_refuseUpdate', 'custody_checkpoint_refuseDelete'],
+  },
 };
 
 const names = (db: Database, type: string): string[] =>
@@ -275,7 +280,7 @@ describe('migration 120 (ual_record rebuilt so a collected record can stay in it
     const outcomes: unknown[] = [];
     const db = openDatabase(file, { create: false, toolVersion: 'new', onMigrated: (o) => outcomes.push(o) });
     try {
-      expect(outcomes).toEqual([{ from: 110, to: 120, applied: [120] }]);
+      expect(outcomes).toEqual([{ from: 110, to: 140, applied: [120, 140] }]);
       const after = db.prepare('SELECT * FROM ual_record ORDER BY row_id').all() as Record<string, unknown>[];
       expect(after).toEqual(before.map((r) => ({ ...r, page_index: null })));
       expect(after.map((r) => r.row_id)).toEqual([3, 7, 42]);
