@@ -131,11 +131,7 @@ The new file is then verified (pinned to the examiner key) and removed if it doe
 
 export class UsageError extends Error {}
 
-function passphraseFromEnv(): string {
-  const value = process.env[PASSPHRASE_ENV];
-  if (!value) throw new Error(`The examiner key is kept under a passphrase: start \`peregrine serve\` with ${PASSPHRASE_ENV} set to sign exports.`);
-  return value;
-}
+
 
 export interface CliIo {
   out: (line: string) => void;
@@ -715,14 +711,16 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number.');
   const home = homeDir();
+  const signingPassphrase = (io.env ?? process.env)[PASSPHRASE_ENV];
   const workbench = createWorkbench({
     host: 'browser',
     toolVersion: TOOL_VERSION,
     casesDir: path.resolve((values.cases as string | undefined) ?? path.join(home, 'cases')),
     homeDir: home,
     keyDir: defaultKeyDir(),
-    // The browser host cannot ask on a terminal mid-request: the passphrase comes from the environment.
-    keyAccess: { passphrase: passphraseFromEnv, onNotice: (m) => io.err(m) },
+    // The browser host cannot ask on a terminal mid-request: the passphrase comes from the environment, else the
+    // export confirmation asks for it.
+    keyAccess: { ...(signingPassphrase ? { passphrase: () => signingPassphrase } : {}), onNotice: (m) => io.err(m) },
     environment: typeof values.env === 'string' ? loadEnvironmentFile(values.env) : null,
     clock: io.clock,
     collectionWorker: tsxWorkerEntry(),
