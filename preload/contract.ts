@@ -191,6 +191,8 @@ export interface SignerView {
   needsPassphrase: boolean;
   /** The host can choose key files (the desktop app's dialogs); the browser host cannot. */
   keyTransfer: boolean;
+  /** Said once after a key found unencrypted was encrypted (and its plain file removed), else null. */
+  notice: string | null;
 }
 
 export interface KeyTransferResult {

@@ -516,9 +516,14 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     },
   };
 
+  let keyNotice: string | null = null;
   function keyAccess(passphrase: string | undefined): KeyAccess {
     const base = deps.keyAccess ?? {};
-    return passphrase ? { ...base, keychain: base.keychain ?? null, passphrase: () => passphrase } : base;
+    const onNotice = (message: string) => {
+      keyNotice = message;
+      base.onNotice?.(message);
+    };
+    return { ...base, onNotice, ...(passphrase ? { passphrase: () => passphrase } : {}) };
   }
 
   function signerIdentity(): string | null {
@@ -534,6 +539,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
       protection: status.protection,
       needsPassphrase: !keychain && !deps.keyAccess?.passphrase,
       keyTransfer: !!deps.chooseKeyFile,
+      notice: keyNotice,
     };
   }
 

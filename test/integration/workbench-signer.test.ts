@@ -1,5 +1,6 @@
 // Vitest (plain Node): the workbench's signing key channels through dispatch — the app's keychain and file dialogs
 // injected, the passphrase asked from the export confirmation where there is no secure keychain.
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dispatch } from '../../main/host/dispatch';
 import { createWorkbench, type Workbench, type WorkbenchDeps } from '../../main/host/workbench';
 import { tsxWorkerEntry } from '../../main/jobs/tsx-entry';
-import { EXAMINER_KEYCHAIN_FILE, type Keychain } from '../../main/sign/keys';
+import { EXAMINER_KEY_FILE, EXAMINER_KEYCHAIN_FILE, type Keychain } from '../../main/sign/keys';
 import { verifyExport } from '../../main/case/verify';
 import { parseSignerPin } from '../../main/sign/pin';
 import type { ExportResult, KeyTransferResult, Result, SignerView } from '../../preload/contract';
@@ -42,12 +43,12 @@ describe('the signing key in the app', () => {
   it('keeps the key under the keychain, names it before and after export, and moves it through main-chosen files', async () => {
     const moved = path.join(dir, 'consultancy.pem');
     const a = workbench('a', { keyAccess: { keychain: fakeKeychain }, chooseKeyFile: async () => moved });
-    expect(await a.call<SignerView>('export.signer')).toEqual({ ok: true, value: { identity: null, fingerprint: null, protection: null, needsPassphrase: false, keyTransfer: true } });
+    expect(await a.call<SignerView>('export.signer')).toEqual({ ok: true, value: { identity: null, fingerprint: null, protection: null, needsPassphrase: false, keyTransfer: true, notice: null } });
     expect((await a.call('case.create', { name: 'Contoso', examiner: 'A. Examiner' })).ok).toBe(true);
     const exported = await a.call<ExportResult>('export.run');
     if (!exported.ok) throw new Error(exported.error.message);
     const signer = await a.call<SignerView>('export.signer');
-    expect(signer).toEqual({ ok: true, value: { identity: 'A. Examiner', fingerprint: exported.value.signerFingerprint, protection: 'keychain', needsPassphrase: false, keyTransfer: true } });
+    expect(signer).toEqual({ ok: true, value: { identity: 'A. Examiner', fingerprint: exported.value.signerFingerprint, protection: 'keychain', needsPassphrase: false, keyTransfer: true, notice: null } });
     expect(fs.readdirSync(path.join(dir, 'a', 'keys'))).toContain(EXAMINER_KEYCHAIN_FILE);
     const exportDir = path.join(dir, 'a', 'cases', 'exports', exported.value.folderName);
     expect(verifyExport(exportDir, { signer: parseSignerPin(exported.value.signerFingerprint) }).ok).toBe(true);
@@ -68,6 +69,20 @@ describe('the signing key in the app', () => {
     expect(wrong).toMatchObject({ ok: false, error: { code: 'passphrase_wrong' } });
     const signed = await b.call<ExportResult>('export.run', { passphrase: 'transfer passphrase' });
     expect(signed).toMatchObject({ ok: true, value: { signerFingerprint: exported.value.signerFingerprint } });
+  });
+
+  it('encrypts a key found unencrypted under the keychain at the next export, and says so on Settings', async () => {
+    const keyDir = path.join(dir, 'd', 'keys');
+    fs.mkdirSync(keyDir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(keyDir, EXAMINER_KEY_FILE), generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    const d = workbench('d', { keyAccess: { keychain: fakeKeychain } });
+    expect(await d.call<SignerView>('export.signer')).toMatchObject({ ok: true, value: { protection: 'unencrypted', notice: null } });
+    expect((await d.call('case.create', { name: 'Contoso', examiner: 'A. Examiner' })).ok).toBe(true);
+    expect((await d.call('export.run')).ok).toBe(true);
+    expect(await d.call<SignerView>('export.signer')).toMatchObject({
+      ok: true, value: { protection: 'keychain', notice: expect.stringMatching(/was stored unencrypted; it is now encrypted under the OS keychain and the unencrypted file is gone/) },
+    });
+    expect(fs.readdirSync(keyDir)).not.toContain(EXAMINER_KEY_FILE);
   });
 
   it('does not offer moving the key where the host cannot choose files', async () => {

@@ -11,24 +11,31 @@ const PROTECTION: Record<NonNullable<SignerView['protection']>, string> = {
 
 export function SignerFacts({ signer, testId }: { signer: SignerView; testId: string }) {
   return (
-    <dl className="facts facts-wide" data-testid={testId}>
-      <dt>Signer</dt>
-      <dd data-testid={`${testId}-identity`}>{signer.identity ?? '—'}</dd>
-      <dt>Key fingerprint</dt>
-      <dd>
-        {signer.fingerprint ? (
-          <Identifier value={signer.fingerprint} label="signing key fingerprint" testId={`${testId}-fingerprint`} />
-        ) : (
-          <span className="muted" data-testid={`${testId}-fingerprint`}>No key yet: the first export makes one (Ed25519).</span>
-        )}
-      </dd>
-      {signer.protection ? (
-        <>
-          <dt>Stored</dt>
-          <dd data-testid={`${testId}-protection`}>{PROTECTION[signer.protection]}</dd>
-        </>
+    <>
+      {signer.notice ? (
+        <p className="notice" role="status" data-testid={`${testId}-notice`}>
+          {signer.notice}
+        </p>
       ) : null}
-    </dl>
+      <dl className="facts facts-wide" data-testid={testId}>
+        <dt>Signer</dt>
+        <dd data-testid={`${testId}-identity`}>{signer.identity ?? '—'}</dd>
+        <dt>Key fingerprint</dt>
+        <dd>
+          {signer.fingerprint ? (
+            <Identifier value={signer.fingerprint} label="signing key fingerprint" testId={`${testId}-fingerprint`} />
+          ) : (
+            <span className="muted" data-testid={`${testId}-fingerprint`}>No key yet: the first export makes one (Ed25519).</span>
+          )}
+        </dd>
+        {signer.protection ? (
+          <>
+            <dt>Stored</dt>
+            <dd data-testid={`${testId}-protection`}>{PROTECTION[signer.protection]}</dd>
+          </>
+        ) : null}
+      </dl>
+    </>
   );
 }
 
