@@ -3,6 +3,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { encryptedPkcs8Pem } from './pkcs8';
 import { sshFingerprint, sshPublicKeyLine } from './wire';
 
 export interface ExaminerKey {
@@ -25,7 +26,7 @@ export const EXAMINER_KEYCHAIN_FILE = 'examiner-ed25519.keychain';
 export const EXAMINER_PUBLIC_KEY_FILE = 'examiner-ed25519.pub';
 /** Where the CLI (and `peregrine serve`) reads the passphrase when no terminal can ask for it. */
 export const PASSPHRASE_ENV = 'PEREGRINE_SIGNING_PASSPHRASE';
-/** Shortest passphrase a key is put under: PKCS#8 (PBES2, PBKDF2) does little against a short one. */
+/** Shortest passphrase a key is put under: no key derivation does much for a short one. */
 export const MIN_PASSPHRASE_LENGTH = 10;
 
 export class ExaminerKeyError extends Error {
@@ -234,7 +235,7 @@ function storePrivateKey(dir: string, privateKey: KeyObject, access: KeyAccess, 
   } else {
     const passphrase = askPassphrase(access, true);
     target = f.pem;
-    content = Buffer.from(privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }).toString());
+    content = Buffer.from(encryptedPkcs8Pem(privateKey, passphrase));
     words = 'under your passphrase';
   }
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
@@ -291,7 +292,7 @@ export function exportExaminerKey(dir: string, identity: string, access: KeyAcce
     throw new ExaminerKeyError('passphrase_weak', `The passphrase for the exported key must be at least ${MIN_PASSPHRASE_LENGTH} characters.`);
   }
   const key = loadOrCreateExaminerKey(dir, identity, access);
-  const pem = key.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }).toString();
+  const pem = encryptedPkcs8Pem(key.privateKey, passphrase);
   fs.writeFileSync(outFile, pem, { flag: 'wx', mode: 0o600 });
   return key;
 }

@@ -56,11 +56,16 @@ describe('loadOrCreateExaminerKey', () => {
     expect(() => loadOrCreateExaminerKey(dir, 'jane', { passphrase: () => 'not the passphrase' })).toThrow(/passphrase does not open the examiner key/);
   });
 
-  it.skipIf(!hasOpenssl)('writes a PKCS#8 file openssl opens with the passphrase', () => {
+  it.skipIf(!hasOpenssl)('writes a PKCS#8 file openssl opens with the passphrase, PBKDF2-SHA256 at 600,000 iterations and AES-256-CBC', () => {
     const key = loadOrCreateExaminerKey(dir, 'jane', access);
-    const out = spawnSync('openssl', ['pkey', '-in', path.join(dir, EXAMINER_KEY_FILE), '-passin', 'env:PW', '-pubout'], { encoding: 'utf8', env: { ...process.env, PW: PASS } });
+    const file = path.join(dir, EXAMINER_KEY_FILE);
+    const out = spawnSync('openssl', ['pkey', '-in', file, '-passin', 'env:PW', '-pubout'], { encoding: 'utf8', env: { ...process.env, PW: PASS } });
     expect(out.status, out.stderr).toBe(0);
     expect(out.stdout).toBe(key.publicKeyPem);
+    const asn1 = spawnSync('openssl', ['asn1parse', '-in', file], { encoding: 'utf8' }).stdout;
+    expect(asn1).toMatch(/:PBES2[\s\S]*:PBKDF2[\s\S]*INTEGER +:0927C0[\s\S]*:hmacWithSHA256[\s\S]*:aes-256-cbc/);
+    const wrong = spawnSync('openssl', ['pkey', '-in', file, '-passin', 'pass:not the passphrase', '-pubout'], { encoding: 'utf8' });
+    expect(wrong.status).not.toBe(0);
   });
 
   it('encrypts a key an older version stored unencrypted, removes the plain file and says so', () => {
