@@ -11,6 +11,8 @@ import { pinnedKeys, type SignerPin } from '../sign/pin';
 import { sshFingerprint } from '../sign/wire';
 
 export const CHECKPOINT_FORMAT = 'peregrine-checkpoint/1';
+/** The migration that added custody_checkpoint. */
+const CHECKPOINT_SCHEMA_VERSION = 140;
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -54,6 +56,7 @@ export interface CustodyAnchor {
 
 export class CheckpointError extends Error {
   override readonly name = 'CheckpointError';
+  readonly code = 'custody_broken';
 }
 
 const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -121,7 +124,11 @@ export function signCheckpoint(
  */
 export function checkCheckpoints(db: Database, add: (where: string, message: string) => void, pin: SignerPin | null = null): CustodyAnchor {
   const rows = db.prepare('SELECT seq, action, hash FROM custody ORDER BY seq').all() as Pick<CustodyColumns, 'seq' | 'action' | 'hash'>[];
+  if (!hasCheckpointTable(db) && (db.pragma('user_version', { simple: true }) as number) >= CHECKPOINT_SCHEMA_VERSION) {
+    add('custody_checkpoint', 'The table of signed checkpoints is missing from a case file whose schema has it: it was dropped outside Peregrine.');
+  }
   const result = readCheckpoints(db, rows, add, pin);
+  checkPromisedCheckpoints(db, result.valid, add);
   if (pin && result.checkpoints === 0) {
     add('custody_checkpoint', `No checkpoint is signed, so nothing in this case file is signed by ${pinnedKeys(pin)}.`);
   }
@@ -133,8 +140,8 @@ function readCheckpoints(
   rows: Pick<CustodyColumns, 'seq' | 'action' | 'hash'>[],
   add: (where: string, message: string) => void,
   pin: SignerPin | null,
-): { through: number; checkpoints: number; lastPayload: string | null; signers: SignerSeen[]; distinct: SignerSeen[] } {
-  const out = { through: 0, checkpoints: 0, lastPayload: null as string | null, signers: [] as SignerSeen[], distinct: [] as SignerSeen[] };
+): { through: number; checkpoints: number; lastPayload: string | null; signers: SignerSeen[]; distinct: SignerSeen[]; valid: CheckpointPayload[] } {
+  const out = { through: 0, checkpoints: 0, lastPayload: null as string | null, signers: [] as SignerSeen[], distinct: [] as SignerSeen[], valid: [] as CheckpointPayload[] };
   if (!hasCheckpointTable(db)) return out;
   const caseId = (db.prepare('SELECT case_id FROM case_meta').pluck().get() as string | undefined) ?? '';
   const bySeq = (seq: number) => rows[seq - 1]?.seq === seq ? rows[seq - 1] : rows.find((r) => r.seq === seq);
@@ -205,10 +212,36 @@ function readCheckpoints(
     });
     out.through = Math.max(out.through, Math.min(payload.seq, last));
     out.signers.push(signer);
+    out.valid.push(payload);
     if (!out.distinct.some((s) => s.fingerprint === signer.fingerprint)) out.distinct.push(signer);
   }
   out.lastPayload = previousText;
   return out;
+}
+
+/**
+ * Every 'case.sealed' entry, and every 'export.created' entry that names the checkpoint it was signed with, promises
+ * a checkpoint: deleting checkpoints while keeping those entries is named by entry. (Exports made before checkpoints
+ * existed name none.)
+ */
+function checkPromisedCheckpoints(db: Database, valid: CheckpointPayload[], add: (where: string, message: string) => void): void {
+  const entries = db.prepare(`SELECT seq, action, details FROM custody WHERE action IN ('export.created', 'case.sealed') ORDER BY seq`).all() as Pick<CustodyColumns, 'seq' | 'action' | 'details'>[];
+  for (const entry of entries) {
+    let details: CustodyDetails;
+    try {
+      details = JSON.parse(entry.details) as CustodyDetails;
+    } catch {
+      continue; // the chain check names an entry whose details do not parse
+    }
+    const where = `custody entry ${entry.seq} (${entry.action})`;
+    if (entry.action === 'case.sealed' && !valid.some((c) => c.reason === 'seal' && c.seq >= entry.seq)) {
+      add(where, `It records a seal into ${String(details.file)}, but no signed checkpoint covers it: the checkpoint was deleted.`);
+    }
+    const through = details.checkpointThrough;
+    if (entry.action === 'export.created' && typeof through === 'number' && !valid.some((c) => c.reason === 'export' && c.seq === through)) {
+      add(where, `It records an export signed through entry ${through}, but that signed checkpoint is not here: it was deleted.`);
+    }
+  }
 }
 
 /** The payload is canonical as stored and its Ed25519 signature verifies with the key it names. */

@@ -206,6 +206,7 @@ export function exportCase(db: Database, outDir: string, deps: ExportDeps): Expo
           folder: folderName,
           manifestSha256: sha256Hex(manifestBytes),
           custodyHeadSigned: head,
+          checkpointThrough: snapshot.custody.at(-1)!.seq,
           files: files.length,
           signerFingerprint: deps.signer.fingerprint,
         },

@@ -173,9 +173,10 @@ describe('exportCase', () => {
     expect(verifyExport(out, { signer: parseSignerPin(path.join(out, 'allowed_signers')) }).ok).toBe(true);
   });
 
-  it('signs a checkpoint over the custody chain up to the head the manifest names', () => {
+  it('signs a checkpoint over the custody chain up to the head the manifest names, which export.created names', () => {
     const anchor = checkCheckpoints(db, (where, message) => expect.fail(`${where}: ${message}`));
     expect(anchor).toMatchObject({ through: 3, of: 4, checkpoints: 1, signer: { identity: 'Jane Doe', fingerprint: signer.fingerprint } });
+    expect(listCustody(db).at(-1)!.details).toMatchObject({ checkpointThrough: 3 });
   });
 
   it.skipIf(!tools.sh || !tools.jq)(`the unlisted-file recipe prints nothing for the export as written${skipped(tools.sh && tools.jq, 'sh/jq')}`, () => {

@@ -129,10 +129,25 @@ describe('checkpoints', () => {
     const report = verifyCaseFile(file, { signer: parseSignerPin(other.fingerprint) });
     expect(report.problems).toEqual([{ where: 'custody_checkpoint 1', message: `It is signed by Jane Doe ${examiner.fingerprint}, not by the pinned key ${other.fingerprint} (from ${other.fingerprint}).` }]);
     tamper((raw) => raw.exec('DELETE FROM custody_checkpoint'));
-    expect(verifyCaseFile(file).ok).toBe(true);
     expect(verifyCaseFile(file, { signer: parseSignerPin(examiner.fingerprint) }).problems).toEqual([
+      { where: 'custody entry 7 (case.sealed)', message: 'It records a seal into handover.peregrine, but no signed checkpoint covers it: the checkpoint was deleted.' },
       { where: 'custody_checkpoint', message: `No checkpoint is signed, so nothing in this case file is signed by the pinned key ${examiner.fingerprint} (from ${examiner.fingerprint}).` },
     ]);
+  });
+
+  it('catch every checkpoint deleted, or the table dropped, while the entries that made them remain', () => {
+    const copy = path.join(dir, 'copy.peregrine');
+    fs.copyFileSync(file, copy);
+    tamper((raw) => raw.exec('DELETE FROM custody_checkpoint'));
+    expect(verifyCaseFile(file).problems).toEqual([
+      { where: 'custody entry 7 (case.sealed)', message: 'It records a seal into handover.peregrine, but no signed checkpoint covers it: the checkpoint was deleted.' },
+    ]);
+    fs.copyFileSync(copy, file);
+    const raw = new BetterSqlite3(file);
+    raw.exec('DROP TABLE custody_checkpoint'); // its guard triggers go with it
+    raw.close();
+    expect(verifyCaseFile(file).problems.map((p) => p.where)).toEqual(['custody_checkpoint', 'custody entry 7 (case.sealed)']);
+    expect(verifyCaseFile(file).problems[0]!.message).toBe('The table of signed checkpoints is missing from a case file whose schema has it: it was dropped outside Peregrine.');
   });
 });
 
