@@ -26,7 +26,7 @@ import { evidenceRecord, RecordNotFoundError } from '../detect/records';
 import { iocCsv, iocStix } from '../detect/iocs';
 import { findingsExportFiles } from '../detect/summary';
 import { recordTriage } from '../../db/queries/triage';
-import { examinerKeyStatus, exportExaminerKey, importExaminerKey, loadOrCreateExaminerKey, type KeyAccess } from '../sign/keys';
+import { ExaminerKeyError, examinerKeyStatus, exportExaminerKey, importExaminerKey, loadOrCreateExaminerKey, type KeyAccess } from '../sign/keys';
 import { exportCase } from '../timeline/export';
 import { HandlerError } from './dispatch';
 
@@ -487,7 +487,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
       run: async ({ passphrase }) => {
         const { file, db, summary } = requireCase();
         if (active) throw new HandlerError('busy', 'A collection is still running; export once it has finished so the export covers it.');
-        const signer = loadOrCreateExaminerKey(deps.keyDir, summary.examiner, keyAccess(passphrase));
+        const signer = withKey(() => loadOrCreateExaminerKey(deps.keyDir, summary.examiner, keyAccess(passphrase)));
         const stamp = clock().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
         const outDir = uniquePath(path.join(path.dirname(file), 'exports'), `${safeFileName(summary.name)}-${stamp}`);
         fs.mkdirSync(path.dirname(outDir), { recursive: true });
@@ -501,7 +501,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         if (!status.protection) throw new HandlerError('no_key', 'There is no examiner key yet: the first export makes one.');
         const target = await chooseKeyFile('save', 'peregrine-examiner-key.pem');
         if (!target) return null;
-        exportExaminerKey(deps.keyDir, signerIdentity() ?? status.identity ?? 'examiner', keyAccess(passphrase), target, filePassphrase);
+        withKey(() => exportExaminerKey(deps.keyDir, signerIdentity() ?? status.identity ?? 'examiner', keyAccess(passphrase), target, filePassphrase));
         return { fileName: path.basename(target), signer: signerView() };
       },
       importKey: async ({ passphrase, filePassphrase, replace }) => {
@@ -510,11 +510,21 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         const identity = signerIdentity() ?? examinerKeyStatus(deps.keyDir).identity ?? 'examiner';
         // Under the keychain when the host has one; else under the passphrase typed with it (or the file's).
         const access = keyAccess(passphrase ?? filePassphrase);
-        importExaminerKey(deps.keyDir, identity, source, filePassphrase, access, { replace });
+        withKey(() => importExaminerKey(deps.keyDir, identity, source, filePassphrase, access, { replace }));
         return { fileName: path.basename(source), signer: signerView() };
       },
     },
   };
+
+  /** A key refusal as the consultant's sentence: the key folder is Peregrine's own, so file names only, no paths. */
+  function withKey<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof ExaminerKeyError) throw new HandlerError(err.code, err.message.replaceAll(deps.keyDir + path.sep, ''));
+      throw err;
+    }
+  }
 
   let keyNotice: string | null = null;
   function keyAccess(passphrase: string | undefined): KeyAccess {

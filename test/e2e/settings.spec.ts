@@ -4,6 +4,9 @@ import { test, expect } from './fixtures';
 import { StartPage, ExportPage, Shell } from './pages';
 import { verifyExport } from '../../main/case/verify';
 import { parseSignerPin } from '../../main/sign/pin';
+import { startBrowserHost } from '../../main/host/browser';
+import { createWorkbench } from '../../main/host/workbench';
+import { tsxWorkerEntry } from '../../main/jobs/tsx-entry';
 
 test('the signing key is named on Settings and on the export confirmation', async ({ harness }) => {
   const { page } = harness;
@@ -46,4 +49,43 @@ test('the signing key is named on Settings and on the export confirmation', asyn
   const report = verifyExport(path.join(harness.casesDir, 'exports', folder), { signer: parseSignerPin(signerFingerprint) });
   expect(report.problems).toEqual([]);
   expect(report.signer).toEqual({ identity: 'A. Examiner', fingerprint: signerFingerprint });
+});
+
+test('without a keychain or a passphrase given to the host, the export confirmation asks for it', async ({ harness }) => {
+  // A host started without PEREGRINE_SIGNING_PASSPHRASE: the same as the desktop app on Linux without a keyring.
+  const workbench = createWorkbench({
+    host: 'browser', toolVersion: 'e2e', casesDir: path.join(harness.dir, 'bare', 'cases'), homeDir: path.join(harness.dir, 'bare', 'home'),
+    keyDir: path.join(harness.dir, 'bare', 'keys'), environment: null, collectionWorker: tsxWorkerEntry(),
+  });
+  const host = await startBrowserHost({ handlers: workbench.handlers, rendererDir: path.resolve('dist', 'renderer') });
+  try {
+    const { page } = harness;
+    await page.goto(host.url);
+    await new StartPage(page).createCase({ name: 'Fabrikam', examiner: 'B. Examiner' });
+    const exportPage = new ExportPage(page);
+    await exportPage.open();
+    await page.getByTestId('export-run').click();
+    await page.getByTestId('export-passphrase').fill('first passphrase');
+    await page.getByTestId('export-passphrase-repeat').fill('first passphrasf');
+    await expect(page.getByTestId('export-passphrase-mismatch')).toBeVisible();
+    await expect(page.getByTestId('export-confirm-run')).toBeDisabled();
+    await harness.shot('01-passphrase-mismatch');
+    await page.getByTestId('export-passphrase-repeat').fill('first passphrase');
+    await page.getByTestId('export-confirm-run').click();
+    await expect(page.getByTestId('export-result')).toBeVisible({ timeout: 60_000 });
+    const { signerFingerprint } = await exportPage.result();
+
+    // The key exists now: one field, and a wrong passphrase is refused in words.
+    await page.getByTestId('export-run').click();
+    await expect(page.getByTestId('export-passphrase-repeat')).toHaveCount(0);
+    await expect(page.getByTestId('export-confirm-signer-fingerprint')).toContainText(signerFingerprint);
+    await page.getByTestId('export-passphrase').fill('not the passphrase');
+    await page.getByTestId('export-confirm-run').click();
+    await expect(page.getByTestId('export-error')).toContainText('The passphrase does not open the examiner key examiner-ed25519.pem.');
+    await expect(page.getByTestId('export-error')).not.toContainText(harness.dir);
+    await harness.shot('02-wrong-passphrase');
+  } finally {
+    await host.close();
+    await workbench.close();
+  }
 });

@@ -37,6 +37,7 @@ export function ExportScreen() {
   // Nothing is signed before the examiner has seen which key signs it.
   const [confirming, setConfirming] = useState(false);
   const [passphrase, setPassphrase] = useState('');
+  const [repeat, setRepeat] = useState('');
   const { signer, error: signerError, reload: loadSigner } = useSigner();
 
   // Export is one call without progress events: show the elapsed time so the wait has a number.
@@ -58,6 +59,7 @@ export function ExportScreen() {
       setError(toApiError(err));
     } finally {
       setPassphrase('');
+      setRepeat('');
       setStartedAt(null);
       void refreshIntegrity();
       void loadSigner();
@@ -65,6 +67,8 @@ export function ExportScreen() {
   };
 
   const running = startedAt !== null;
+  // A new key under a mistyped passphrase could never sign again: ask twice.
+  const newKeyUnderPassphrase = !!signer?.needsPassphrase && !signer.fingerprint;
   const commands = result?.verifyCommands.join('\n') ?? '';
 
   return (
@@ -103,8 +107,15 @@ export function ExportScreen() {
                 </p>
               </div>
             ) : null}
+            {newKeyUnderPassphrase ? (
+              <div className="field">
+                <label htmlFor="export-passphrase-repeat">Repeat the passphrase</label>
+                <input id="export-passphrase-repeat" type="password" autoComplete="off" value={repeat} onChange={(e) => setRepeat(e.target.value)} data-testid="export-passphrase-repeat" />
+                {repeat && repeat !== passphrase ? <p className="field-error" data-testid="export-passphrase-mismatch"><span aria-hidden="true">✕ </span>The two passphrases differ.</p> : null}
+              </div>
+            ) : null}
             <div className="form-actions">
-              <button type="submit" className="button button-primary" data-testid="export-confirm-run">
+              <button type="submit" className="button button-primary" disabled={newKeyUnderPassphrase && repeat !== passphrase} data-testid="export-confirm-run">
                 Sign and export
               </button>
               <button type="button" className="button" onClick={() => setConfirming(false)} data-testid="export-confirm-cancel">
