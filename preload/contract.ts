@@ -353,7 +353,15 @@ const Empty = z.object({}).strict();
 const passphrase = z.string().min(10, 'the passphrase must be at least 10 characters').max(1024);
 export const ExportInput = z.object({ passphrase: passphrase.optional() }).strict();
 export const KeyExportInput = z.object({ passphrase: passphrase.optional(), filePassphrase: passphrase }).strict();
-export const KeyImportInput = z.object({ passphrase: passphrase.optional(), filePassphrase: passphrase, replace: z.boolean() }).strict();
+export const KeyImportInput = z
+  .object({
+    passphrase: passphrase.optional(),
+    filePassphrase: passphrase,
+    replace: z.boolean(),
+    /** Who the key signs for, kept with its public half: one line. */
+    identity: z.string().trim().min(1, 'name the signer').max(200).regex(/^[^\r\n\0]*$/, 'the signer name must be one line'),
+  })
+  .strict();
 const CaseRef = z.object({ caseId: z.string().uuid() }).strict();
 const RunRef = z.object({ runId: z.string().uuid() }).strict();
 /** PEM files are a few KB; 16 KB leaves room for a certificate chain and refuses anything else picked by mistake. */

@@ -504,10 +504,9 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         withKey(() => exportExaminerKey(deps.keyDir, signerIdentity() ?? status.identity ?? 'examiner', keyAccess(passphrase), target, filePassphrase));
         return { fileName: path.basename(target), signer: signerView() };
       },
-      importKey: async ({ passphrase, filePassphrase, replace }) => {
+      importKey: async ({ passphrase, filePassphrase, replace, identity }) => {
         const source = await chooseKeyFile('open', 'peregrine-examiner-key.pem');
         if (!source) return null;
-        const identity = signerIdentity() ?? examinerKeyStatus(deps.keyDir).identity ?? 'examiner';
         // Under the keychain when the host has one; else under the passphrase typed with it (or the file's).
         const access = keyAccess(passphrase ?? filePassphrase);
         withKey(() => importExaminerKey(deps.keyDir, identity, source, filePassphrase, access, { replace }));

@@ -158,7 +158,7 @@ export const api = {
     /** Desktop app only: main asks where to save; the file is encrypted under filePassphrase. Null when cancelled. */
     exportKey: (input: { passphrase?: string; filePassphrase: string }): Promise<KeyTransferResult | null> => call('export.exportKey', (b) => b.export.exportKey(input)),
     /** Desktop app only: main asks which file; it replaces the current key only with replace. Null when cancelled. */
-    importKey: (input: { passphrase?: string; filePassphrase: string; replace: boolean }): Promise<KeyTransferResult | null> => call('export.importKey', (b) => b.export.importKey(input)),
+    importKey: (input: { passphrase?: string; filePassphrase: string; replace: boolean; identity: string }): Promise<KeyTransferResult | null> => call('export.importKey', (b) => b.export.importKey(input)),
   },
 };
 

@@ -89,3 +89,46 @@ test('without a keychain or a passphrase given to the host, the export confirmat
     await workbench.close();
   }
 });
+
+test('where the host chooses key files (the desktop app), Settings exports and imports the key', async ({ harness }) => {
+  // The desktop app's dialogs stand in as a function main calls: the renderer never names a path.
+  const chosen = path.join(harness.dir, 'consultancy.pem');
+  const make = (name: string) =>
+    createWorkbench({
+      host: 'browser', toolVersion: 'e2e', casesDir: path.join(harness.dir, name, 'cases'), homeDir: path.join(harness.dir, name, 'home'),
+      keyDir: path.join(harness.dir, name, 'keys'), environment: null, collectionWorker: tsxWorkerEntry(),
+      keyAccess: { passphrase: () => 'desktop passphrase' }, chooseKeyFile: async () => chosen,
+    });
+  const source = make('source');
+  const target = make('target');
+  const hosts = [await startBrowserHost({ handlers: source.handlers, rendererDir: path.resolve('dist', 'renderer') }), await startBrowserHost({ handlers: target.handlers, rendererDir: path.resolve('dist', 'renderer') })];
+  try {
+    const { page } = harness;
+    const shell = new Shell(page);
+    await page.goto(hosts[0]!.url);
+    await new StartPage(page).createCase({ name: 'Contoso', examiner: 'A. Examiner' });
+    const folder = await new ExportPage(page).run();
+    expect(folder).toBeTruthy();
+    await shell.go('settings');
+    const fingerprint = (await page.getByTestId('settings-signer-fingerprint').innerText()).trim();
+    await page.getByTestId('settings-export-passphrase').fill('transfer passphrase');
+    await page.getByTestId('settings-export-key').click();
+    await expect(page.getByTestId('settings-export-done')).toHaveText('Written to consultancy.pem, encrypted under the passphrase you chose.');
+    await harness.shot('01-key-exported');
+
+    await page.goto(hosts[1]!.url);
+    await shell.go('settings');
+    await expect(page.getByTestId('settings-signer-fingerprint')).toHaveText(/No key yet/);
+    await page.getByTestId('settings-import-identity').fill('DFIR Partners LLP');
+    await page.getByTestId('settings-import-passphrase').fill('transfer passphrase');
+    await page.getByTestId('settings-import-key').click();
+    await expect(page.getByTestId('settings-import-done')).toHaveText(`Imported from consultancy.pem: exports are now signed with ${fingerprint}.`);
+    await expect(page.getByTestId('settings-signer-fingerprint')).toContainText(fingerprint);
+    await expect(page.getByTestId('settings-signer-identity')).toHaveText('DFIR Partners LLP');
+    await harness.shot('02-key-imported');
+  } finally {
+    for (const h of hosts) await h.close();
+    await source.close();
+    await target.close();
+  }
+});

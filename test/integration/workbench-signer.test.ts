@@ -60,7 +60,7 @@ describe('the signing key in the app', () => {
 
     // Another machine without a secure keychain: the key goes under the passphrase typed with the import.
     const b = workbench('b', { chooseKeyFile: async () => moved });
-    const imported = await b.call<KeyTransferResult>('export.importKey', { filePassphrase: 'transfer passphrase', replace: false });
+    const imported = await b.call<KeyTransferResult>('export.importKey', { filePassphrase: 'transfer passphrase', replace: false, identity: 'DFIR Partners' });
     expect(imported).toMatchObject({ ok: true, value: { fileName: 'consultancy.pem', signer: { fingerprint: exported.value.signerFingerprint, protection: 'passphrase', needsPassphrase: true } } });
     expect((await b.call('case.create', { name: 'Fabrikam', examiner: 'A. Examiner' })).ok).toBe(true);
     const refused = await b.call('export.run');
@@ -89,7 +89,7 @@ describe('the signing key in the app', () => {
     const c = workbench('c', { host: 'browser', keyAccess: { passphrase: () => 'browser host passphrase' } });
     expect(await c.call<SignerView>('export.signer')).toMatchObject({ ok: true, value: { keyTransfer: false, needsPassphrase: false } });
     expect(await c.call('export.exportKey', { filePassphrase: 'transfer passphrase' })).toMatchObject({ ok: false, error: { code: 'no_key' } });
-    expect(await c.call('export.importKey', { filePassphrase: 'transfer passphrase', replace: false })).toMatchObject({
+    expect(await c.call('export.importKey', { filePassphrase: 'transfer passphrase', replace: false, identity: 'DFIR Partners' })).toMatchObject({
       ok: false, error: { code: 'unsupported', message: expect.stringMatching(/needs the desktop app/) },
     });
   });

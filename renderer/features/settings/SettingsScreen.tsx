@@ -104,20 +104,29 @@ function KeyExportForm({ signer, onDone }: { signer: SignerView; onDone: () => P
 function KeyImportForm({ signer, onDone }: { signer: SignerView; onDone: () => Promise<void> }) {
   const [filePassphrase, setFilePassphrase] = useState('');
   const [replace, setReplace] = useState(false);
+  const [identity, setIdentity] = useState(signer.identity ?? '');
   const { busy, done, error, submit } = useKeyAction(onDone);
   const onSubmit = submit(async () => {
-    const result = await api.export.importKey({ filePassphrase, replace });
+    const result = await api.export.importKey({ filePassphrase, replace, identity });
     return result ? `Imported from ${result.fileName}: exports are now signed with ${result.signer.fingerprint ?? 'it'}.` : null;
   });
   return (
     <section className="panel" aria-labelledby="settings-import-heading">
       <h2 id="settings-import-heading">Import a consultancy key</h2>
       <form className="form" onSubmit={(e) => void onSubmit(e)} data-testid="settings-import-form">
+        <div className="field">
+          <label htmlFor="settings-import-identity">Signer name</label>
+          <input id="settings-import-identity" type="text" autoComplete="off" value={identity} onChange={(e) => setIdentity(e.target.value)} aria-describedby="settings-import-identity-hint" data-testid="settings-import-identity" />
+          <p className="field-hint" id="settings-import-identity-hint">
+            Kept with the key (a person or the consultancy). Each export is signed in the name of its case’s examiner.
+          </p>
+        </div>
         <PassphraseField id="settings-import-passphrase" label="Passphrase of the key file" hint="An Ed25519 PKCS#8 PEM, as peregrine key export writes it." value={filePassphrase} onChange={setFilePassphrase} />
         {signer.fingerprint ? (
           <div className="field">
-            <label>
-              <input type="checkbox" checked={replace} onChange={(e) => setReplace(e.target.checked)} data-testid="settings-import-replace" /> Replace the current key ({signer.fingerprint})
+            <label className="checkbox">
+              <input type="checkbox" checked={replace} onChange={(e) => setReplace(e.target.checked)} data-testid="settings-import-replace" />
+              Replace the current key
             </label>
           </div>
         ) : null}
