@@ -354,9 +354,10 @@ function checkSignatures(manifestBytes: Buffer, manifest: Manifest, read: (name:
   if (fingerprint !== manifest.signer.fingerprint) {
     problems.add(SIGNATURE_FILES.publicKeyPem, `Its key is ${fingerprint}, but manifest.json names signer ${manifest.signer.fingerprint}.`);
   }
-  if (!rawSig || !verifyRawSignature(manifestBytes, rawSig, pem)) good = false;
+  const rawSignatureGood = !!rawSig && verifyRawSignature(manifestBytes, rawSig, pem);
+  if (!rawSignatureGood) good = false;
   if (!rawSig) problems.add(SIGNATURE_FILES.rawSignature, 'The signature is missing.');
-  else if (!verifyRawSignature(manifestBytes, rawSig, pem)) {
+  else if (!rawSignatureGood) {
     problems.add(SIGNATURE_FILES.rawSignature, 'The Ed25519 signature does not verify against manifest.json with signer.pub.pem: the manifest was changed after signing, or signed by another key.');
   }
 
