@@ -203,7 +203,13 @@ export function loadOrCreateExaminerKey(dir: string, identity: string, access: K
     return finishLoad(dir, privateKey, who);
   }
   const { privateKey } = generateKeyPairSync('ed25519');
-  storePrivateKey(dir, privateKey, access, { replace: false });
+  try {
+    storePrivateKey(dir, privateKey, access, { replace: false });
+  } catch (err) {
+    // Another process made the key meanwhile: theirs wins, and is the one loaded.
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateExaminerKey(dir, identity, access);
+    throw err;
+  }
   return finishLoad(dir, privateKey, who);
 }
 
