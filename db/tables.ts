@@ -48,6 +48,8 @@ export const TABLES = {
   collection_source: { kind: 'state', guarded: false },
   evidence: { kind: 'evidence', guarded: true },
   custody: { kind: 'custody', guarded: true },
+  // The examiner's signatures over the chain head (main/case/checkpoints.ts): append-only, each checked by its signature.
+  custody_checkpoint: { kind: 'custody', guarded: true },
   application: { kind: 'derived', from: 'evidence', key: ['run_id', 'object_id'], guarded: false },
   service_principal: { kind: 'derived', from: 'evidence', key: ['run_id', 'object_id'], guarded: false },
   organization: { kind: 'derived', from: 'evidence', key: ['run_id', 'tenant_id'], guarded: false },

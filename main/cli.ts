@@ -29,7 +29,10 @@ import { iocCsv, iocStix } from './detect/iocs';
 import { findingsExportFiles } from './detect/summary';
 import { recordTriage } from '../db/queries/triage';
 import { TRIAGE_STATES, type TriageState } from '../preload/contract';
-import { defaultKeyDir, loadOrCreateExaminerKey } from './sign/keys';
+import { defaultKeyDir, examinerKeyStatus, exportExaminerKey, importExaminerKey, loadOrCreateExaminerKey, PASSPHRASE_ENV, type ExaminerKey, type KeyAccess } from './sign/keys';
+import { parseSignerPin, SignerPinError, type SignerPin } from './sign/pin';
+import { describeAnchor } from './case/checkpoints';
+import { sealCase } from './case/seal';
 import { exportCase } from './timeline/export';
 import { startBrowserHost } from './host/browser';
 import { createWorkbench } from './host/workbench';
@@ -46,6 +49,9 @@ Commands:
                         Create a new case file.
   case info <file> [--json]
                         Case metadata, evidence and custody counts, collection runs.
+  case seal <file> --out <file>
+                        Sign the custody chain and write the case as one self-contained file (no -wal)
+                        for hand-over, then verify that file.
   collect <case> --env <environment file> [--auto-approve-on-sim] [--exchange [--inbox-rules <upn,...>]] [--resume]
   collect <case> --tenant <domain|id> [--cloud commercial|gcchigh|dod|china] [--client-id <id>] [--exchange] [--resume]
                         Sign in and collect (read-only) into the case.
@@ -71,11 +77,17 @@ Commands:
   triage <case> <finding key> <open|confirmed|false_positive|needs_info> [--note <text>]
                         Record a triage decision (and its custody entry).
   export <case> --out <dir>
-                        Write the signed export (timeline, findings, manifest, signatures).
-  verify <export dir | case file> [--deep]
-                        Recompute every hash, the custody chain and the signature; for a case file
-                        also its schema, foreign keys and what custody records (--deep: derive every
-                        row again from its evidence); exit 1 naming the first broken file, row or link.
+                        Write the signed export (timeline, findings, manifest, signatures); runs the deep
+                        verify first and prints the signing key's fingerprint.
+  verify <export dir | case file> [--deep] [--signer <SHA256:… | public key file | allowed_signers>]
+                        Recompute every hash, the custody chain, its signed checkpoints and the
+                        signature, and print who signed; for a case file also its schema, foreign keys
+                        and what custody records (--deep: derive every row again from its evidence).
+                        Exit 1 naming the first broken file, row or chain link, or (with --signer) any
+                        signature by another key.
+  key show|export|import
+                        The examiner's signing key: fingerprint, and moving a consultancy key between
+                        machines (\`peregrine key --help\`).
   serve [--env <file>] [--cases <dir>] [--port <n>]
                         Serve the workbench UI to a local browser on 127.0.0.1.
 
@@ -84,15 +96,59 @@ Options:
   -v, --version         Show the version.
 
 Environment: PEREGRINE_HOME (settings, default ~/.config/peregrine), keys under $PEREGRINE_HOME/keys.
+  ${PASSPHRASE_ENV}: the examiner key's passphrase when no terminal can ask for it
+  (export, case seal, key, and serve, which cannot ask).
+`;
+
+const KEY_HELP: Record<string, string> = {
+  '': `Usage: peregrine key <show|export|import> [options]
+
+The examiner's Ed25519 signing key, kept encrypted outside every case file (here under a passphrase, asked
+on the terminal or read from ${PASSPHRASE_ENV}). Run \`peregrine key <command> --help\` for each.
+  key show [--json]                      Fingerprint, identity, public key and how the key is stored.
+  key export --out <file>                Write the private key, encrypted under the passphrase.
+  key import <file> [--identity <name>] [--replace]
+                                         Use a consultancy key (PKCS#8 PEM) as the examiner key.
+`,
+  show: `Usage: peregrine key show [--json]
+
+Prints the examiner key's SHA256 fingerprint (as ssh-keygen -lf prints it), the identity kept with it, its
+OpenSSH public key line (give it, or the fingerprint, to clients out of band) and how it is stored. Needs no
+passphrase.
+`,
+  export: `Usage: peregrine key export --out <file>
+
+Writes the private key to <file> (which must not exist) as an encrypted PKCS#8 PEM under the same passphrase
+that unlocks it. Move it to another machine and \`peregrine key import\` it there; openssl opens it too.
+`,
+  import: `Usage: peregrine key import <file> [--identity <name>] [--replace]
+
+Makes the Ed25519 key in <file> (PKCS#8 PEM; if encrypted, under the passphrase asked or in
+${PASSPHRASE_ENV}) the examiner key, stored encrypted under that passphrase. An existing key is replaced
+only with --replace; both fingerprints are printed. --identity names the key (default: the current one's).
+`,
+};
+
+const SEAL_HELP = `Usage: peregrine case seal <case file> --out <file>
+
+Records 'case.sealed' in the custody log, signs the chain with the examiner key (a checkpoint), and writes
+the whole case as ONE self-contained SQLite file with VACUUM INTO — no -wal or -shm beside it — for hand-over.
+The new file is then verified (pinned to the examiner key) and removed if it does not verify.
 `;
 
 export class UsageError extends Error {}
+
+
 
 export interface CliIo {
   out: (line: string) => void;
   err: (line: string) => void;
   isTTY: boolean;
   clock: () => Date;
+  /** Asks for a secret on the terminal without echo; absent when there is no terminal. */
+  readSecret?: (prompt: string) => Promise<string>;
+  /** Where the signing passphrase may come from when no terminal asks (defaults to process.env). */
+  env?: NodeJS.ProcessEnv;
   /** Test seam: the HTTP transport for an environment (defaults to real HTTPS with the environment's CA). */
   transport?: (env: TenantEnvironment) => HttpTransport;
   /** Test seam: how a browser sign-in page is shown (defaults to the desktop's browser; null when there is none). */
@@ -104,7 +160,65 @@ const defaultIo = (): CliIo => ({
   err: (l) => process.stderr.write(l + '\n'),
   isTTY: !!process.stdout.isTTY,
   clock: () => new Date(),
+  readSecret: process.stdin.isTTY ? readHiddenLine : undefined,
 });
+
+/** Reads one line from the terminal with echo off (raw mode), prompting on stderr. Ctrl-C aborts. */
+function readHiddenLine(prompt: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const stdin = process.stdin;
+    process.stderr.write(prompt);
+    stdin.setRawMode(true);
+    stdin.resume();
+    let value = '';
+    const done = (err: Error | null) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      process.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(value);
+    };
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return done(null);
+        if (ch === '\u0003') return done(new Error('Cancelled.'));
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+        else value += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+/**
+ * The passphrase for the examiner key: PEREGRINE_SIGNING_PASSPHRASE, else asked on the terminal (twice for a new key),
+ * else a clear error. Never an argument: other users could read it in the process list.
+ */
+async function signingAccess(io: CliIo, keyDir: string, purpose: string): Promise<KeyAccess> {
+  const env = io.env ?? process.env;
+  const fromEnv = env[PASSPHRASE_ENV];
+  const notice = (m: string) => io.err(m);
+  if (fromEnv) return { passphrase: () => fromEnv, onNotice: notice };
+  if (!io.readSecret) {
+    throw new Error(`The examiner key is kept under a passphrase: run ${purpose} in a terminal to be asked for it, or set ${PASSPHRASE_ENV}.`);
+  }
+  const status = examinerKeyStatus(keyDir);
+  const first = await io.readSecret(status.protection === 'passphrase' ? `Passphrase for the examiner key ${status.fingerprint ?? ''}: ` : 'New passphrase for the examiner key (at least 10 characters): ');
+  if (status.protection !== 'passphrase') {
+    const again = await io.readSecret('Repeat the passphrase: ');
+    if (again !== first) throw new Error('The two passphrases differ; nothing was changed.');
+  }
+  return { passphrase: () => first, onNotice: notice };
+}
+
+/** Loads (or makes) the examiner key and says which key is about to sign, before anything is signed. */
+async function examinerSigner(io: CliIo, identity: string, purpose: string): Promise<ExaminerKey> {
+  const dir = defaultKeyDir();
+  const signer = loadOrCreateExaminerKey(dir, identity, await signingAccess(io, dir, purpose));
+  io.err(`Signing as ${signer.identity} with examiner key ${signer.fingerprint} (Ed25519).`);
+  return signer;
+}
 
 function homeDir(): string {
   return process.env.PEREGRINE_HOME ?? path.join(os.homedir(), '.config', 'peregrine');
@@ -152,9 +266,11 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
       case 'triage':
         return triageCommand(rest, io);
       case 'export':
-        return exportCommand(rest, io);
+        return await exportCommand(rest, io);
       case 'verify':
         return verifyCommand(rest, io);
+      case 'key':
+        return await keyCommand(rest, io);
       case 'serve':
         return await serveCommand(rest, io);
       default:
@@ -210,7 +326,30 @@ async function caseCommand(args: string[], io: CliIo): Promise<number> {
     }
     return 0;
   }
-  throw new UsageError(sub ? `Unknown case command "${sub}" (create, info).` : 'case needs a command: create or info.');
+  if (sub === 'seal') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(SEAL_HELP);
+      return 0;
+    }
+    const { values, positionals } = parse(rest, { out: { type: 'string' } }, ['file']);
+    const out = path.resolve(required(values, 'out'));
+    const { db, summary } = openCase(positionals[0]!);
+    let result;
+    try {
+      const signer = await examinerSigner(io, summary.examiner, 'case seal');
+      result = sealCase(db, out, { signer, clock: io.clock });
+    } finally {
+      closeDatabase(db);
+    }
+    if (!result.report.ok) {
+      io.err(`FAILED: the sealed copy ${out} did not verify and was removed:`);
+      for (const p of result.report.problems) io.err(`  ${p.where}: ${p.message}`);
+      return 1;
+    }
+    io.out(`Sealed ${positionals[0]} into ${out}: one self-contained file (${result.bytes} bytes, sha256 ${result.sha256}), verified; ${result.report.anchor ? describeAnchor(result.report.anchor) : ''}.`);
+    return 0;
+  }
+  throw new UsageError(sub ? `Unknown case command "${sub}" (create, info, seal).` : 'case needs a command: create, info or seal.');
 }
 
 async function collectCommand(args: string[], io: CliIo): Promise<number> {
@@ -481,12 +620,12 @@ function triageCommand(args: string[], io: CliIo): number {
   }
 }
 
-function exportCommand(args: string[], io: CliIo): number {
+async function exportCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, { out: { type: 'string' } }, ['case']);
   const outDir = path.resolve(required(values, 'out'));
   const { db, summary } = openCase(positionals[0]!);
   try {
-    const signer = loadOrCreateExaminerKey(defaultKeyDir(), summary.examiner);
+    const signer = await examinerSigner(io, summary.examiner, 'export');
     const report = detect(db);
     const extraFiles = findingsExportFiles(report, { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: io.clock(), toolVersion: TOOL_VERSION });
     const result = exportCase(db, outDir, { signer, clock: io.clock, toolVersion: TOOL_VERSION, findings: report.findings, extraFiles });
@@ -500,14 +639,25 @@ function exportCommand(args: string[], io: CliIo): number {
 }
 
 function verifyCommand(args: string[], io: CliIo): number {
-  const { values, positionals } = parse(args, { deep: { type: 'boolean', default: false } }, ['export dir | case file']);
+  const { values, positionals } = parse(args, { deep: { type: 'boolean', default: false }, signer: { type: 'string' } }, ['export dir | case file']);
   const target = positionals[0]!;
+  let pin: SignerPin | null = null;
+  if (typeof values.signer === 'string') {
+    try {
+      pin = parseSignerPin(values.signer);
+    } catch (err) {
+      if (err instanceof SignerPinError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
   if (!fs.existsSync(target)) throw new Error(`${target} does not exist.`);
-  const report: VerifyReport = fs.statSync(target).isDirectory() ? verifyExport(target) : verifyCaseFile(target, { deep: values.deep === true });
+  const report: VerifyReport = fs.statSync(target).isDirectory() ? verifyExport(target, { signer: pin }) : verifyCaseFile(target, { deep: values.deep === true, signer: pin });
   if (report.ok) {
     const derived = report.deep ? `, ${report.checked.derivedRows ?? 0} derived rows derived again from their evidence` : '';
     const counts = report.kind === 'export' ? `${report.checked.files ?? 0} files and the signature` : `${report.checked.evidence} evidence rows and ${report.checked.custody} custody entries${derived}`;
     io.out(`OK: ${target} verified — ${counts} check out; custody chain head ${report.chainHead ?? '-'}.`);
+    if (report.signer) io.out(`Signed by ${report.signer.identity} with key ${report.signer.fingerprint}${pin ? ' (the pinned key).' : '. That proves who signed only if this is the examiner\'s key: compare it with the fingerprint the examiner gave you, or pin it with --signer.'}`);
+    if (report.anchor) io.out(`${describeAnchor(report.anchor).replace(/^./, (c) => c.toUpperCase())}${pin && report.anchor.checkpoints > 0 ? ' (the pinned key)' : ''}.`);
     return 0;
   }
   io.err(`FAILED: ${target}`);
@@ -515,17 +665,72 @@ function verifyCommand(args: string[], io: CliIo): number {
   return 1;
 }
 
+async function keyCommand(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    io.out(KEY_HELP['']!);
+    return sub === undefined ? 2 : 0;
+  }
+  if (!Object.hasOwn(KEY_HELP, sub) || sub === '') throw new UsageError(`Unknown key command "${sub}" (show, export, import).`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(KEY_HELP[sub]!);
+    return 0;
+  }
+  const dir = defaultKeyDir();
+  const status = examinerKeyStatus(dir);
+  if (sub === 'show') {
+    const { values } = parse(rest, { json: { type: 'boolean' } }, []);
+    if (values.json) {
+      io.out(JSON.stringify(status, null, 2));
+      return 0;
+    }
+    if (!status.protection) {
+      io.out(`No examiner key yet in ${dir}: the first export (or \`peregrine key import\`) makes one.`);
+      return 0;
+    }
+    const how = { passphrase: 'encrypted under a passphrase', keychain: 'sealed by the OS keychain (the Peregrine app)', unencrypted: 'UNENCRYPTED (it is encrypted the next time it is used)' }[status.protection];
+    io.out(`Examiner key ${status.fingerprint ?? '(fingerprint appears after first use)'} (Ed25519)`);
+    io.out(`  identity  ${status.identity ?? '-'}`);
+    io.out(`  public    ${status.publicKeyLine ?? '-'}`);
+    io.out(`  stored    ${dir}, ${how}`);
+    return 0;
+  }
+  if (sub === 'export') {
+    const { values } = parse(rest, { out: { type: 'string' } }, []);
+    const out = path.resolve(required(values, 'out'));
+    if (!status.protection) throw new Error(`There is no examiner key in ${dir} to export.`);
+    const access = await signingAccess(io, dir, 'key export');
+    const key = exportExaminerKey(dir, status.identity ?? 'examiner', access, out, access.passphrase!());
+    io.out(`Wrote examiner key ${key.fingerprint} to ${out}, encrypted under its passphrase. Keep it as you keep the passphrase: whoever holds both can sign as you.`);
+    return 0;
+  }
+  const { values, positionals } = parse(rest, { identity: { type: 'string' }, replace: { type: 'boolean' } }, ['file']);
+  const identity = typeof values.identity === 'string' ? values.identity : (status.identity ?? os.userInfo().username);
+  const env = io.env ?? process.env;
+  let passphrase = env[PASSPHRASE_ENV];
+  if (!passphrase && io.readSecret) passphrase = await io.readSecret(`Passphrase of ${path.basename(positionals[0]!)} (it will also protect the key here): `);
+  if (!passphrase) throw new Error(`Importing a key needs a passphrase to keep it under: run in a terminal to be asked, or set ${PASSPHRASE_ENV}.`);
+  const given = passphrase;
+  const key = importExaminerKey(dir, identity, positionals[0]!, given, { passphrase: () => given }, { replace: values.replace === true });
+  io.out(`${status.protection ? `Replaced examiner key ${status.fingerprint ?? ''} with` : 'Imported'} examiner key ${key.fingerprint} for ${key.identity}, encrypted under the passphrase in ${dir}.`);
+  return 0;
+}
+
 async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parse(args, { env: { type: 'string' }, cases: { type: 'string' }, port: { type: 'string' }, renderer: { type: 'string' } }, []);
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number.');
   const home = homeDir();
+  const signingPassphrase = (io.env ?? process.env)[PASSPHRASE_ENV];
   const workbench = createWorkbench({
     host: 'browser',
     toolVersion: TOOL_VERSION,
     casesDir: path.resolve((values.cases as string | undefined) ?? path.join(home, 'cases')),
     homeDir: home,
     keyDir: defaultKeyDir(),
+    // The browser host cannot ask on a terminal mid-request: the passphrase comes from the environment, else the
+    // export confirmation asks for it.
+    keyAccess: { ...(signingPassphrase ? { passphrase: () => signingPassphrase } : {}), onNotice: (m) => io.err(m) },
     environment: typeof values.env === 'string' ? loadEnvironmentFile(values.env) : null,
     clock: io.clock,
     collectionWorker: tsxWorkerEntry(),

@@ -186,6 +186,28 @@ export interface ExportResult {
   verifyCommands: string[];
 }
 
+/** The examiner's signing key as Settings and the export confirmation show it. Never a path or a secret. */
+export interface SignerView {
+  /** Who signs: the open case's examiner, else the name kept with the key. */
+  identity: string | null;
+  /** 'SHA256:…' as ssh-keygen -lf prints it; null before the first export makes the key. */
+  fingerprint: string | null;
+  /** How the private key is kept: under the OS keychain, under a passphrase, or (an older key, until next use) unencrypted. */
+  protection: 'keychain' | 'passphrase' | 'unencrypted' | null;
+  /** Signing needs a passphrase typed here (no secure OS keychain, none given to the host). */
+  needsPassphrase: boolean;
+  /** The host can choose key files (the desktop app's dialogs); the browser host cannot. */
+  keyTransfer: boolean;
+  /** Said once after a key found unencrypted was encrypted (and its plain file removed), else null. */
+  notice: string | null;
+}
+
+export interface KeyTransferResult {
+  /** File name only. */
+  fileName: string;
+  signer: SignerView;
+}
+
 export interface CustodyEntryView {
   seq: number;
   at: string;
@@ -338,6 +360,19 @@ export type NewCaseInput = z.infer<typeof NewCaseInput>;
 const Empty = z.object({}).strict();
 /** How a delegated sign-in goes: the system browser (authorization code with PKCE) or a device code (the default, as before). */
 const SignInStart = z.object({ method: z.enum(['browser', 'device-code']).optional() }).strict();
+/** The signing key's passphrase, when the host has no secure keychain; never stored, logged or echoed. */
+const passphrase = z.string().min(10, 'the passphrase must be at least 10 characters').max(1024);
+export const ExportInput = z.object({ passphrase: passphrase.optional() }).strict();
+export const KeyExportInput = z.object({ passphrase: passphrase.optional(), filePassphrase: passphrase }).strict();
+export const KeyImportInput = z
+  .object({
+    passphrase: passphrase.optional(),
+    filePassphrase: passphrase,
+    replace: z.boolean(),
+    /** Who the key signs for, kept with its public half: one line. */
+    identity: z.string().trim().min(1, 'name the signer').max(200).regex(/^[^\r\n\0]*$/, 'the signer name must be one line'),
+  })
+  .strict();
 const CaseRef = z.object({ caseId: z.string().uuid() }).strict();
 const RunRef = z.object({ runId: z.string().uuid() }).strict();
 /** PEM files are a few KB; 16 KB leaves room for a certificate chain and refuses anything else picked by mistake. */
@@ -436,7 +471,13 @@ export const contract = {
     iocs: channel<typeof IocExportInput, IocFile>(IocExportInput),
   },
   export: {
-    run: channel<typeof Empty, ExportResult>(Empty),
+    run: channel<typeof ExportInput, ExportResult>(ExportInput),
+    /** The key exports are signed with (Settings, export confirmation). */
+    signer: channel<typeof Empty, SignerView>(Empty),
+    /** Desktop app only: writes the key, encrypted under filePassphrase, where main's save dialog says; null if cancelled. */
+    exportKey: channel<typeof KeyExportInput, KeyTransferResult | null>(KeyExportInput),
+    /** Desktop app only: makes the key in the file main's open dialog picks the examiner key; null if cancelled. */
+    importKey: channel<typeof KeyImportInput, KeyTransferResult | null>(KeyImportInput),
   },
 } as const;
 

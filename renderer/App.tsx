@@ -11,6 +11,7 @@ import { ApplicationsScreen } from './features/evidence/ApplicationsScreen';
 import { FindingsScreen } from './features/findings/FindingsScreen';
 import { ExportScreen } from './features/export/ExportScreen';
 import { CustodyScreen } from './features/custody/CustodyScreen';
+import { SettingsScreen } from './features/settings/SettingsScreen';
 
 export function App() {
   return (
@@ -23,8 +24,8 @@ export function App() {
 function Shell() {
   const { openCase, loading } = useCase();
   const route = useRoute();
-  // Every screen but Start needs an open case; without one, Start is what there is to do.
-  const shown: Route = openCase ? route : 'start';
+  // Every screen but Start and Settings needs an open case; without one, Start is what there is to do.
+  const shown: Route = openCase || route === 'settings' ? route : 'start';
   return (
     <div className="shell">
       <a className="skip-link" href="#main">Skip to content</a>
@@ -51,6 +52,8 @@ function Screen({ route }: { route: Route }) {
       return <ExportScreen />;
     case 'custody':
       return <CustodyScreen />;
+    case 'settings':
+      return <SettingsScreen />;
   }
 }
 
@@ -163,6 +166,7 @@ const NAV: { route: Route; label: string; testId: string; group?: string }[] = [
   { route: 'findings', label: 'Findings', testId: 'nav-findings' },
   { route: 'export', label: 'Export', testId: 'nav-export' },
   { route: 'custody', label: 'Custody', testId: 'nav-custody' },
+  { route: 'settings', label: 'Settings', testId: 'nav-settings' },
 ];
 
 function Nav({ current }: { current: Route }) {
@@ -172,7 +176,7 @@ function Nav({ current }: { current: Route }) {
     <nav className="nav" aria-label="Screens">
       <ul>
         {NAV.map((item) => {
-          const enabled = item.route === 'start' || openCase !== null;
+          const enabled = item.route === 'start' || item.route === 'settings' || openCase !== null;
           const link = enabled ? (
             <a href={routeHref(item.route)} aria-current={current === item.route ? 'page' : undefined} data-testid={item.testId}>
               {item.label}

@@ -30,6 +30,8 @@ const workbench = createWorkbench({
   casesDir: path.join(home, 'cases'),
   homeDir: home,
   keyDir: path.join(home, 'keys'),
+  // A throwaway demo key: its passphrase need not be secret.
+  keyAccess: { passphrase: () => 'peregrine demo key' },
   environment: loadEnvironmentFile(envFile),
   collectionWorker: tsxWorkerEntry(),
 });

@@ -11,6 +11,7 @@ import migration0090 from './0090-source-scope';
 import migration0100 from './0100-triage';
 import migration0110 from './0110-detection-indexes';
 import migration0120 from './0120-ual-raw-in-evidence';
+import migration0140 from './0140-custody-checkpoints';
 import migration0150 from './0150-source-notices';
 
 export { PEREGRINE_APPLICATION_ID } from './0010-case';
@@ -36,5 +37,6 @@ export const migrations: readonly Migration[] = [
   { version: 100, name: 'triage', sql: migration0100 },
   { version: 110, name: 'detection-indexes', sql: migration0110 },
   { version: 120, name: 'ual-raw-in-evidence', sql: migration0120 },
+  { version: 140, name: 'custody-checkpoints', sql: migration0140 },
   { version: 150, name: 'source-notices', sql: migration0150 },
 ];

@@ -19,6 +19,9 @@ import {
 } from '../sign/formats';
 import { sshFingerprint } from '../sign/wire';
 import { CustodyFile, EXPORT_FILES, Manifest, MANIFEST_FILE } from '../timeline/manifest';
+import type { SignerPin } from '../sign/pin';
+import { checkCheckpoints, type CustodyAnchor, type SignerSeen } from './checkpoints';
+import { checkExportTrust } from './export-trust';
 
 export interface VerifyProblem {
   /** The first broken thing, precisely: `evidence row 12 (graph.applications, https://…)`, `timeline.jsonl`. */
@@ -35,9 +38,18 @@ export interface VerifyReport {
   chainHead: string | null;
   /** In the order found; the first names the first broken thing. */
   problems: VerifyProblem[];
+  /** Case file: how far the custody chain is covered by signed checkpoints. */
+  anchor?: CustodyAnchor;
+  /** Export: who signed manifest.json (set when its signature verified). */
+  signer?: SignerSeen;
 }
 
-export interface VerifyCaseOptions {
+export interface VerifyOptions {
+  /** Accept only signatures by these keys (`--signer`). */
+  signer?: SignerPin | null;
+}
+
+export interface VerifyCaseOptions extends VerifyOptions {
   /** Also derive every derived row again from its evidence page and compare (see README, "What verify proves"). */
   deep?: boolean;
 }
@@ -90,6 +102,7 @@ export function verifyOpenCase(db: Database, fileName: string, opts: VerifyCaseO
   const report = (where: string, message: string) => problems.add(where, message);
   const checked: VerifyReport['checked'] = { evidence: 0, custody: 0 };
   let chainHead: string | null = null;
+  let anchor: CustodyAnchor | undefined;
   try {
     const quick = db.pragma('quick_check', { simple: false }) as { quick_check: string }[];
     for (const row of quick) if (row.quick_check !== 'ok') problems.add('SQLite structure', row.quick_check);
@@ -117,6 +130,7 @@ export function verifyOpenCase(db: Database, fileName: string, opts: VerifyCaseO
       checkCaseIdentity(db, custody, report);
       checkRuns(db, custody, report);
       checkAnnotations(db, custody, report);
+      anchor = checkCheckpoints(db, report, opts.signer ?? null);
       if (deep) checked.derivedRows = deep.finish() + checkObjectChanges(db, custody, report);
     } else if (deep) {
       checked.derivedRows = deep.finish();
@@ -125,7 +139,7 @@ export function verifyOpenCase(db: Database, fileName: string, opts: VerifyCaseO
     problems.add(fileName, `Verification stopped: ${(err as Error).message}`);
   }
   const list = problems.done();
-  return { ok: list.length === 0, kind: 'case', deep: opts.deep === true, checked, chainHead, problems: list };
+  return { ok: list.length === 0, kind: 'case', deep: opts.deep === true, checked, chainHead, problems: list, ...(anchor ? { anchor } : {}) };
 }
 
 /**
@@ -258,12 +272,13 @@ function checkCustodyChain(
  * manifest.json with signer.pub.pem (and that the minisign and SSH signatures carry the same key and
  * verify); custody.json's chain ends at the manifest's custodyHead.
  */
-export function verifyExport(dir: string): VerifyReport {
+export function verifyExport(dir: string, opts: VerifyOptions = {}): VerifyReport {
   const problems = new Problems();
   const checked = { evidence: 0, custody: 0, files: 0 };
+  let signer: SignerSeen | undefined;
   const finish = (chainHead: string | null): VerifyReport => {
     const list = problems.done();
-    return { ok: list.length === 0, kind: 'export', checked, chainHead, problems: list };
+    return { ok: list.length === 0, kind: 'export', checked, chainHead, problems: list, ...(signer ? { signer } : {}) };
   };
   const read = (name: string): Buffer | null => {
     try {
@@ -336,7 +351,8 @@ export function verifyExport(dir: string): VerifyReport {
     }
   }
 
-  checkSignatures(manifestBytes, manifest, read, problems);
+  if (checkSignatures(manifestBytes, manifest, read, problems)) signer = { identity: manifest.signer.identity, fingerprint: manifest.signer.fingerprint };
+  checkExportTrust(manifest, read, (where, message) => problems.add(where, message), opts.signer ?? null);
 
   // custody.json (if exported and intact): its chain must end exactly at the signed custodyHead.
   if (listed.has(EXPORT_FILES.custody)) {
@@ -363,12 +379,13 @@ export function verifyExport(dir: string): VerifyReport {
   return finish(manifest.custodyHead);
 }
 
-function checkSignatures(manifestBytes: Buffer, manifest: Manifest, read: (name: string) => Buffer | null, problems: Problems): void {
+/** True when the Ed25519 signature over manifest.json verifies with signer.pub.pem and that key is the one the manifest names. */
+function checkSignatures(manifestBytes: Buffer, manifest: Manifest, read: (name: string) => Buffer | null, problems: Problems): boolean {
   const pem = read(SIGNATURE_FILES.publicKeyPem)?.toString('utf8');
   const rawSig = read(SIGNATURE_FILES.rawSignature);
   if (!pem) {
     problems.add(SIGNATURE_FILES.publicKeyPem, 'The signer public key is missing: the signature cannot be checked.');
-    return;
+    return false;
   }
   let signerKey: Buffer;
   try {
@@ -376,14 +393,17 @@ function checkSignatures(manifestBytes: Buffer, manifest: Manifest, read: (name:
     signerKey = Buffer.from(jwk, 'base64url');
   } catch {
     problems.add(SIGNATURE_FILES.publicKeyPem, 'It is not an Ed25519 public key.');
-    return;
+    return false;
   }
   const fingerprint = sshFingerprint(signerKey);
+  let good = fingerprint === manifest.signer.fingerprint;
   if (fingerprint !== manifest.signer.fingerprint) {
     problems.add(SIGNATURE_FILES.publicKeyPem, `Its key is ${fingerprint}, but manifest.json names signer ${manifest.signer.fingerprint}.`);
   }
+  const rawSignatureGood = !!rawSig && verifyRawSignature(manifestBytes, rawSig, pem);
+  if (!rawSignatureGood) good = false;
   if (!rawSig) problems.add(SIGNATURE_FILES.rawSignature, 'The signature is missing.');
-  else if (!verifyRawSignature(manifestBytes, rawSig, pem)) {
+  else if (!rawSignatureGood) {
     problems.add(SIGNATURE_FILES.rawSignature, 'The Ed25519 signature does not verify against manifest.json with signer.pub.pem: the manifest was changed after signing, or signed by another key.');
   }
 
@@ -408,6 +428,7 @@ function checkSignatures(manifestBytes: Buffer, manifest: Manifest, read: (name:
     const allowedKey = allowedSignersKey(allowed);
     if (!allowedKey?.equals(signerKey)) problems.add(SIGNATURE_FILES.allowedSigners, 'It does not hold the key in signer.pub.pem.');
   }
+  return good;
 }
 
 function cryptoPublicJwk(pem: string): string {

@@ -50,8 +50,10 @@ function serveRenderer(request: Request): Response {
 }
 
 /**
- * Tokens persist only under the OS keychain. On Linux without a keyring Electron falls back to `basic_text`
- * (a hard-coded key): that is not encryption, so tokens then stay in memory for the session.
+ * Tokens and the examiner's signing key persist only under the OS keychain. On Linux without a keyring Electron
+ * falls back to `basic_text` (a hard-coded key): that is not encryption, so tokens then stay in memory for the
+ * session and the signing key is kept under a passphrase the export confirmation asks for.
+ * (https://www.electronjs.org/docs/latest/api/safe-storage, safeStorage.getSelectedStorageBackend)
  */
 function keychainCipher(): CacheCipher | null {
   if (!safeStorage.isEncryptionAvailable()) return null;
@@ -122,6 +124,16 @@ app.whenReady().then(async () => {
     casesDir: path.join(app.getPath('documents'), 'Peregrine'),
     homeDir: home,
     keyDir: path.join(home, 'keys'),
+    keyAccess: { keychain: cipher, ...(process.env.PEREGRINE_SIGNING_PASSPHRASE ? { passphrase: () => process.env.PEREGRINE_SIGNING_PASSPHRASE! } : {}) },
+    chooseKeyFile: async (mode, suggested) => {
+      const options = { title: mode === 'save' ? 'Export the signing key (encrypted)' : 'Import a signing key', defaultPath: path.join(app.getPath('documents'), suggested), filters: [{ name: 'PEM private key', extensions: ['pem', 'key'] }] };
+      if (mode === 'save') {
+        const result = await dialog.showSaveDialog(mainWindow!, options);
+        return result.canceled || !result.filePath ? null : result.filePath;
+      }
+      const result = await dialog.showOpenDialog(mainWindow!, { ...options, properties: ['openFile'] });
+      return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
     environment: environmentFromArgs(),
     // Bundled beside main.cjs by scripts/build.js.
     collectionWorker: { file: path.join(__dirname, 'collect-worker.cjs'), execArgv: [], writer: { file: path.join(__dirname, 'case-writer.cjs'), execArgv: [] } },

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
-import type { CaseSummary, CollectionStatus, DetectionReport, Handlers, RecentCase, SignInState } from '../../preload/contract';
+import type { CaseSummary, CollectionStatus, DetectionReport, Handlers, RecentCase, SignerView, SignInState } from '../../preload/contract';
 import { createCase, openCase } from '../case/case';
 import { verifyCaseFile } from '../case/verify';
 import { closeDatabase } from '../../db/connection';
@@ -26,7 +26,7 @@ import { evidenceRecord, RecordNotFoundError } from '../detect/records';
 import { iocCsv, iocStix } from '../detect/iocs';
 import { findingsExportFiles } from '../detect/summary';
 import { recordTriage } from '../../db/queries/triage';
-import { loadOrCreateExaminerKey } from '../sign/keys';
+import { ExaminerKeyError, examinerKeyStatus, exportExaminerKey, importExaminerKey, loadOrCreateExaminerKey, type KeyAccess } from '../sign/keys';
 import { exportCase } from '../timeline/export';
 import { HandlerError } from './dispatch';
 import { startBrowserSignIn } from './browser-sign-in';
@@ -40,6 +40,10 @@ export interface WorkbenchDeps {
   homeDir: string;
   /** Where the examiner's signing key lives, outside every case file. */
   keyDir: string;
+  /** How the key is unlocked: the OS keychain in the app, else a passphrase; absent, signing asks for one and fails. */
+  keyAccess?: KeyAccess;
+  /** The desktop app's file dialogs for moving the key; absent in the browser host, which then does not offer it. */
+  chooseKeyFile?: (mode: 'save' | 'open', suggestedName: string) => Promise<string | null>;
   environment: TenantEnvironment | null;
   clock?: () => Date;
   /** Electron asks the consultant where to save; the browser host uses casesDir. */
@@ -482,10 +486,10 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
       },
     },
     export: {
-      run: async () => {
+      run: async ({ passphrase }) => {
         const { file, db, summary } = requireCase();
         if (active) throw new HandlerError('busy', 'A collection is still running; export once it has finished so the export covers it.');
-        const signer = loadOrCreateExaminerKey(deps.keyDir, summary.examiner);
+        const signer = withKey(() => loadOrCreateExaminerKey(deps.keyDir, summary.examiner, keyAccess(passphrase)));
         const stamp = clock().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
         const outDir = uniquePath(path.join(path.dirname(file), 'exports'), `${safeFileName(summary.name)}-${stamp}`);
         fs.mkdirSync(path.dirname(outDir), { recursive: true });
@@ -493,8 +497,69 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         const extraFiles = findingsExportFiles(report, { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: clock(), toolVersion: deps.toolVersion });
         return exportCase(db, outDir, { signer, clock, toolVersion: deps.toolVersion, findings: report.findings, extraFiles });
       },
+      signer: async () => signerView(),
+      exportKey: async ({ passphrase, filePassphrase }) => {
+        const status = examinerKeyStatus(deps.keyDir);
+        if (!status.protection) throw new HandlerError('no_key', 'There is no examiner key yet: the first export makes one.');
+        const target = await chooseKeyFile('save', 'peregrine-examiner-key.pem');
+        if (!target) return null;
+        withKey(() => exportExaminerKey(deps.keyDir, signerIdentity() ?? status.identity ?? 'examiner', keyAccess(passphrase), target, filePassphrase));
+        return { fileName: path.basename(target), signer: signerView() };
+      },
+      importKey: async ({ passphrase, filePassphrase, replace, identity }) => {
+        const source = await chooseKeyFile('open', 'peregrine-examiner-key.pem');
+        if (!source) return null;
+        // Under the keychain when the host has one; else under the passphrase typed with it (or the file's).
+        const access = keyAccess(passphrase ?? filePassphrase);
+        withKey(() => importExaminerKey(deps.keyDir, identity, source, filePassphrase, access, { replace }));
+        return { fileName: path.basename(source), signer: signerView() };
+      },
     },
   };
+
+  /** A key refusal as the consultant's sentence: the key folder is Peregrine's own, so file names only, no paths. */
+  function withKey<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof ExaminerKeyError) throw new HandlerError(err.code, err.message.replaceAll(deps.keyDir + path.sep, ''));
+      throw err;
+    }
+  }
+
+  let keyNotice: string | null = null;
+  function keyAccess(passphrase: string | undefined): KeyAccess {
+    const base = deps.keyAccess ?? {};
+    const onNotice = (message: string) => {
+      keyNotice = message;
+      base.onNotice?.(message);
+    };
+    return { ...base, onNotice, ...(passphrase ? { passphrase: () => passphrase } : {}) };
+  }
+
+  function signerIdentity(): string | null {
+    return open?.summary.examiner ?? null;
+  }
+
+  function signerView(): SignerView {
+    const status = examinerKeyStatus(deps.keyDir);
+    const keychain = !!deps.keyAccess?.keychain;
+    return {
+      identity: signerIdentity() ?? status.identity,
+      fingerprint: status.fingerprint,
+      protection: status.protection,
+      needsPassphrase: !keychain && !deps.keyAccess?.passphrase,
+      keyTransfer: !!deps.chooseKeyFile,
+      notice: keyNotice,
+    };
+  }
+
+  async function chooseKeyFile(mode: 'save' | 'open', suggested: string): Promise<string | null> {
+    if (!deps.chooseKeyFile) {
+      throw new HandlerError('unsupported', 'Moving the signing key needs the desktop app (or `peregrine key export|import` on the command line).');
+    }
+    return deps.chooseKeyFile(mode, suggested);
+  }
 
   return {
     handlers,

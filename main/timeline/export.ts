@@ -10,6 +10,7 @@ import { getCaseMeta } from '../../db/queries/caseMeta';
 import { appendCustody, listCustody } from '../../db/queries/custody';
 import type { ExaminerKey } from '../sign/keys';
 import { minisignKeyId, minisignKeyIdHex, SIGNATURE_FILES, signatureFiles, sshPrincipal, SSHSIG_NAMESPACE } from '../sign/formats';
+import { signCheckpoint } from '../case/checkpoints';
 import { buildTimeline, timelineCsv, timelineJsonl } from './events';
 import { CUSTODY_FILE_FORMAT, EXPORT_FILES, EXPORT_FORMAT, MANIFEST_FILE, type CustodyFile, type Manifest } from './manifest';
 
@@ -42,11 +43,18 @@ export function verifyCommands(signer: ExaminerKey): string[] {
     `minisign -Vm ${MANIFEST_FILE} -p ${SIGNATURE_FILES.minisignPublicKey}`,
     `ssh-keygen -Y verify -f ${SIGNATURE_FILES.allowedSigners} -I '${sshPrincipal(signer.identity)}' -n ${SSHSIG_NAMESPACE} -s ${SIGNATURE_FILES.sshSignature} < ${MANIFEST_FILE}`,
     `jq -r '.files[] | "\\(.sha256)  \\(.name)"' ${MANIFEST_FILE} | sha256sum -c -`,
+    unlistedFilesCommand(),
   ];
 }
 
+/** Prints every file in the folder that manifest.json does not list (beyond the signature files) and fails if there is one. */
+function unlistedFilesCommand(): string {
+  const fixed = [MANIFEST_FILE, ...Object.values(SIGNATURE_FILES)].map((n) => `"${n}"`).join(', ');
+  return `ls -A | jq -nRr --slurpfile m ${MANIFEST_FILE} '[inputs] - [$m[0].files[].name, ${fixed}] | .[] | "not in ${MANIFEST_FILE}: \\(.)"' | (! grep .)`;
+}
+
 function verifyText(args: { caseName: string; caseId: string; createdAt: string; toolVersion: string; custodyHead: string; signer: ExaminerKey }): string {
-  const [openssl, minisign, sshKeygen, hashes] = verifyCommands(args.signer);
+  const [openssl, minisign, sshKeygen, hashes, unlisted] = verifyCommands(args.signer);
   const principal = sshPrincipal(args.signer.identity);
   return `Peregrine signed export: how to check it without Peregrine
 ==========================================================
@@ -78,7 +86,14 @@ Then check every file against the signed manifest (jq and GNU sha256sum):
    ${hashes}
    Expect: one "OK" per file. Without jq, compare "sha256sum <file>" with the file's entry in manifest.json.
 
-A good signature proves manifest.json is as signed; matching hashes prove each listed file is too.
+And check that nothing was added beside them (prints any file manifest.json does not list):
+   ${unlisted}
+   Expect: no output.
+
+A good signature proves manifest.json is as signed by the key in signer.pub.pem; matching hashes prove
+each listed file is too. It proves nothing about WHO signed unless that key is the examiner's: compare
+the fingerprint above (and the one ssh-keygen prints) with the one the examiner gave you, or run
+"peregrine verify --signer <fingerprint> <this folder>". This file itself is not evidence of anything.
 A file in this folder that manifest.json does not list (other than the signature and key files
 manifest.json.sig, signer.pub.pem, manifest.json.minisig, minisign.pub, manifest.json.sshsig,
 allowed_signers) is not part of the export.
@@ -198,10 +213,12 @@ export function exportCase(db: Database, outDir: string, deps: ExportDeps): Expo
           folder: folderName,
           manifestSha256: sha256Hex(manifestBytes),
           custodyHeadSigned: head,
+          checkpointThrough: snapshot.custody.at(-1)!.seq,
           files: files.length,
           signerFingerprint: deps.signer.fingerprint,
         },
       });
+      signCheckpoint(db, deps.signer, { at: createdAt, reason: 'export', subject: folderName, through: { seq: snapshot.custody.at(-1)!.seq, hash: head } });
       if (exists) fs.rmdirSync(target); // rename cannot replace a directory on Windows; it is empty (checked)
       fs.renameSync(temp, target);
     }).immediate();

@@ -14,10 +14,12 @@ import type {
   ExportResult,
   IntegrityStatus,
   IocFile,
+  KeyTransferResult,
   NewCaseInput,
   PreflightView,
   RecentCase,
   Result,
+  SignerView,
   SignInState,
   Triage,
   TriageState,
@@ -150,7 +152,13 @@ export const api = {
     iocs: (format: 'csv' | 'stix'): Promise<IocFile> => call('findings.iocs', (b) => b.findings.iocs({ format })),
   },
   export: {
-    run: (): Promise<ExportResult> => call('export.run', (b) => b.export.run({})),
+    /** `passphrase` unlocks the signing key when the host has no secure keychain (SignerView.needsPassphrase). */
+    run: (passphrase?: string): Promise<ExportResult> => call('export.run', (b) => b.export.run(passphrase ? { passphrase } : {})),
+    signer: (): Promise<SignerView> => call('export.signer', (b) => b.export.signer({})),
+    /** Desktop app only: main asks where to save; the file is encrypted under filePassphrase. Null when cancelled. */
+    exportKey: (input: { passphrase?: string; filePassphrase: string }): Promise<KeyTransferResult | null> => call('export.exportKey', (b) => b.export.exportKey(input)),
+    /** Desktop app only: main asks which file; it replaces the current key only with replace. Null when cancelled. */
+    importKey: (input: { passphrase?: string; filePassphrase: string; replace: boolean; identity: string }): Promise<KeyTransferResult | null> => call('export.importKey', (b) => b.export.importKey(input)),
   },
 };
 
@@ -186,6 +194,7 @@ export type {
   RemediationPhase,
   RuleInfo,
   Severity,
+  SignerView,
   SignInState,
   SourceCompleteness,
   SourceProgress,

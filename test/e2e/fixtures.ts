@@ -47,6 +47,7 @@ export const test = base.extend<{ harness: Harness }>({
       casesDir,
       homeDir: path.join(dir, 'home'),
       keyDir: path.join(dir, 'keys'),
+      keyAccess: { passphrase: () => 'e2e examiner passphrase' },
       environment: loadEnvironmentFile(environmentFile),
       collectionWorker: tsxWorkerEntry(),
     });

@@ -33,6 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   delete process.env.PEREGRINE_HOME;
+  delete process.env.PEREGRINE_SIGNING_PASSPHRASE;
   await sim.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -106,6 +107,7 @@ describe('collectDirectory against the simulator', () => {
     const err: string[] = [];
     const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), isTTY: false, clock: () => new Date() };
     process.env.PEREGRINE_HOME = path.join(dir, 'home'); // the examiner key goes here, not into the real home
+    process.env.PEREGRINE_SIGNING_PASSPHRASE = 'integration test passphrase';
     const file = path.join(dir, 'cli.peregrine');
     expect(await cli(['case', 'create', file, '--name', 'Fabrikam CLI', '--examiner', 'B. Examiner'], io)).toBe(0);
     // Two days of sign-ins and audits: enough pages to prove the logs land, few enough to stay quick under pacing.

@@ -25,6 +25,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  delete process.env.PEREGRINE_SIGNING_PASSPHRASE;
   await c?.dispose();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -77,6 +78,7 @@ describe('peregrine detect / triage', () => {
 
   it('exports the findings for the client: a readable account with the storyline, the indicators, all signed and verifiable', async () => {
     process.env.PEREGRINE_HOME = path.join(dir, 'home');
+    process.env.PEREGRINE_SIGNING_PASSPHRASE = 'integration test passphrase';
     const outDir = path.join(dir, 'export');
     expect(await cli(['export', file, '--out', outDir], io), err.join('\n')).toBe(0);
     const manifest = JSON.parse(fs.readFileSync(path.join(outDir, 'manifest.json'), 'utf8')) as { files: { name: string }[] };

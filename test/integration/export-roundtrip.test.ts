@@ -14,7 +14,11 @@ import { insertEvidence } from '../../db/queries/evidence';
 import { applyWrite } from '../../main/collect/writes';
 import { createCase } from '../../main/case/case';
 import { verifyExport } from '../../main/case/verify';
-import { type ExaminerKey, loadOrCreateExaminerKey } from '../../main/sign/keys';
+import { checkCheckpoints } from '../../main/case/checkpoints';
+import { allowedSigners, signatureFiles } from '../../main/sign/formats';
+import { type ExaminerKey, examinerKeyFrom, loadOrCreateExaminerKey } from '../../main/sign/keys';
+import { parseSignerPin } from '../../main/sign/pin';
+import type { Manifest } from '../../main/timeline/manifest';
 import { exportCase, ExportError } from '../../main/timeline/export';
 
 const installed = (bin: string, args = ['-h']) => spawnSync(bin, args, { stdio: 'ignore' }).error === undefined;
@@ -42,7 +46,7 @@ const FORMULA_NAME = '=HYPERLINK("https://evil.example","Mail Sync")';
 
 beforeAll(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-export-'));
-  signer = loadOrCreateExaminerKey(path.join(root, 'keys'), 'Jane Doe');
+  signer = loadOrCreateExaminerKey(path.join(root, 'keys'), 'Jane Doe', { passphrase: () => 'correct horse battery' });
   db = createCase(path.join(root, 'contoso.peregrine'), { name: 'Contoso BEC', examiner: 'Jane Doe', client: 'Contoso' }, { clock, toolVersion: '0.1.0' }).db;
 
   const runId = randomUUID();
@@ -160,7 +164,26 @@ describe('exportCase', () => {
   });
 
   it('passes verifyExport, including the custody chain up to the signed head', () => {
-    expect(verifyExport(out)).toEqual({ ok: true, kind: 'export', checked: { evidence: 0, custody: 3, files: 5 }, chainHead: headBefore, problems: [] });
+    expect(verifyExport(out)).toEqual({
+      ok: true, kind: 'export', checked: { evidence: 0, custody: 3, files: 5 }, chainHead: headBefore, problems: [],
+      signer: { identity: 'Jane Doe', fingerprint: signer.fingerprint },
+    });
+    expect(verifyExport(out, { signer: parseSignerPin(signer.fingerprint) }).ok).toBe(true);
+    expect(verifyExport(out, { signer: parseSignerPin(path.join(out, 'allowed_signers')) }).ok).toBe(true);
+  });
+
+  it('signs a checkpoint over the custody chain up to the head the manifest names, which export.created names', () => {
+    const anchor = checkCheckpoints(db, (where, message) => expect.fail(`${where}: ${message}`));
+    expect(anchor).toMatchObject({ through: 3, of: 4, checkpoints: 1, signer: { identity: 'Jane Doe', fingerprint: signer.fingerprint } });
+    expect(listCustody(db).at(-1)!.details).toMatchObject({ checkpointThrough: 3 });
+  });
+
+  it.skipIf(!tools.sh || !tools.jq)(`the unlisted-file recipe prints nothing for the export as written${skipped(tools.sh && tools.jq, 'sh/jq')}`, () => {
+    const command = result.verifyCommands.find((c) => c.startsWith('ls -A'))!;
+    expect(fs.readFileSync(path.join(out, 'VERIFY.txt'), 'utf8')).toContain(command);
+    const r = sh(out, command);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
   });
 
   it.skipIf(!tools.sh || !tools.openssl)(`openssl accepts it with the command from VERIFY.txt${skipped(tools.sh && tools.openssl, 'sh/openssl')}`, () => {
@@ -243,6 +266,111 @@ describe('a tampered export', () => {
     expect(wheres).toContain('manifest.json.sig');
     expect(wheres).toContain('manifest.json.minisig');
     expect(wheres).toContain('manifest.json.sshsig');
+  });
+
+  it.skipIf(!tools.sh || !tools.jq)(`the unlisted-file recipe names a file added to the folder${skipped(tools.sh && tools.jq, 'sh/jq')}`, () => {
+    const copy = path.join(root, 'export-tampered-3');
+    fs.cpSync(out, copy, { recursive: true });
+    fs.writeFileSync(path.join(copy, 'README-first.txt'), 'added later');
+    const r = sh(copy, result.verifyCommands.find((c) => c.startsWith('ls -A'))!);
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).toBe('not in manifest.json: README-first.txt\n');
+  });
+});
+
+/**
+ * What a holder without the examiner's key can do: edit a file, re-hash it into the manifest and re-sign everything
+ * with a key of their own (VERIFY.txt rewritten too, unless `keepVerifyTxt`). `edit` changes the folder first.
+ */
+function resignWithFreshKey(dir: string, opts: { edit: (dir: string) => void; keepVerifyTxt?: boolean }): ExaminerKey {
+  const fresh = examinerKeyFrom(generateKeyPairSync('ed25519').privateKey, 'Jane Doe');
+  opts.edit(dir);
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  if (!opts.keepVerifyTxt) {
+    const file = path.join(dir, 'VERIFY.txt');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replaceAll(manifest.signer.fingerprint, fresh.fingerprint));
+  }
+  manifest.signer = { ...manifest.signer, fingerprint: fresh.fingerprint };
+  manifest.files = manifest.files
+    .filter((f) => fs.existsSync(path.join(dir, f.name)))
+    .map((f) => {
+      const bytes = fs.readFileSync(path.join(dir, f.name));
+      return { name: f.name, sha256: sha256(bytes), bytes: bytes.length };
+    });
+  const bytes = Buffer.from(canonicalize(manifest), 'utf8');
+  fs.writeFileSync(path.join(dir, 'manifest.json'), bytes);
+  for (const sig of signatureFiles(bytes, fresh, { trustedComment: 'peregrine-export' })) fs.writeFileSync(path.join(dir, sig.name), sig.content);
+  return fresh;
+}
+
+describe('an export re-signed with another key', () => {
+  let out: string;
+  let result: ReturnType<typeof exportCase>;
+  let fresh: ExaminerKey;
+  beforeAll(() => {
+    out = path.join(root, 'export-resigned');
+    result = exportCase(db, out, { signer, clock, toolVersion: '0.1.0', findings });
+    fresh = resignWithFreshKey(out, {
+      edit: (dir) => fs.writeFileSync(path.join(dir, 'findings.json'), `${JSON.stringify([{ ...findings[0], severity: 'info' }], null, 2)}\n`),
+    });
+  });
+
+  it('passes the signature and hash checks, and the report names the other key', () => {
+    const report = verifyExport(out);
+    expect(report.problems).toEqual([]);
+    expect(report.signer).toEqual({ identity: 'Jane Doe', fingerprint: fresh.fingerprint });
+    expect(fresh.fingerprint).not.toBe(signer.fingerprint);
+  });
+
+  it("fails with --signer pinned to the examiner's fingerprint, naming both keys", () => {
+    const report = verifyExport(out, { signer: parseSignerPin(signer.fingerprint) });
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([
+      { where: 'manifest.json.sig', message: `manifest.json is signed by Jane Doe ${fresh.fingerprint}, not by the pinned key ${signer.fingerprint} (from ${signer.fingerprint}).` },
+    ]);
+  });
+
+  it("fails with --signer pinned by the examiner's public key file or allowed_signers", () => {
+    const keys = path.join(root, 'examiner-keys');
+    fs.mkdirSync(keys, { recursive: true });
+    fs.writeFileSync(path.join(keys, 'signer.pub.pem'), signer.publicKeyPem);
+    fs.writeFileSync(path.join(keys, 'allowed_signers'), allowedSigners(signer, 'peregrine-export'));
+    for (const pinFile of ['signer.pub.pem', 'allowed_signers']) {
+      const report = verifyExport(out, { signer: parseSignerPin(path.join(keys, pinFile)) });
+      expect(report.problems.map((p) => p.where)).toEqual(['manifest.json.sig']);
+    }
+  });
+
+  it.skipIf(!tools.sh || !tools.openssl || !tools.minisign || !tools.sshKeygen)(`while openssl, minisign and ssh-keygen all accept the new signature${skipped(tools.sh && tools.openssl && tools.minisign && tools.sshKeygen, 'sh/openssl/minisign/ssh-keygen')}`, () => {
+    for (const command of result.verifyCommands.slice(0, 3)) {
+      const r = sh(out, command);
+      expect(r.status, `${command}\n${r.stderr}`).toBe(0);
+    }
+  });
+
+  it('flags a VERIFY.txt that names another key than the signed manifest', () => {
+    const copy = path.join(root, 'export-resigned-verifytxt');
+    exportCase(db, copy, { signer, clock, toolVersion: '0.1.0', findings });
+    const other = resignWithFreshKey(copy, { edit: () => undefined, keepVerifyTxt: true });
+    expect(verifyExport(copy).problems).toEqual([
+      { where: 'VERIFY.txt', message: expect.stringContaining(`It names signer key ${signer.fingerprint}, but manifest.json was signed by ${other.fingerprint}`) },
+    ]);
+  });
+
+  it('fails when custody.json was dropped from the manifest and the folder', () => {
+    const copy = path.join(root, 'export-no-custody');
+    exportCase(db, copy, { signer, clock, toolVersion: '0.1.0', findings });
+    resignWithFreshKey(copy, { edit: (dir) => fs.rmSync(path.join(dir, 'custody.json')) });
+    expect(verifyExport(copy).problems).toEqual([
+      { where: 'custody.json', message: 'manifest.json does not list custody.json, which every Peregrine export has: it was removed from the manifest after export.' },
+    ]);
+  });
+
+  it('fails on a listed file that is missing', () => {
+    const copy = path.join(root, 'export-missing-file');
+    exportCase(db, copy, { signer, clock, toolVersion: '0.1.0', findings });
+    fs.rmSync(path.join(copy, 'timeline.csv'));
+    expect(verifyExport(copy).problems).toEqual([{ where: 'timeline.csv', message: 'The file is listed in manifest.json but missing.' }]);
   });
 });
 

@@ -53,7 +53,8 @@ describe('verifyCaseFile', () => {
   it('passes a good case file, counting what it checked, and never modifies it', () => {
     const before = fileHash();
     const report = verifyCaseFile(file);
-    expect(report).toEqual({ ok: true, kind: 'case', deep: false, checked: { evidence: 3, custody: 3 }, chainHead: head, problems: [] });
+    expect(report).toEqual({ ok: true, kind: 'case', deep: false, checked: { evidence: 3, custody: 3 }, chainHead: head, problems: [],
+      anchor: { through: 0, of: 3, checkpoints: 0, signer: null, signers: [] } });
     expect(fileHash()).toBe(before);
     expect(fs.readdirSync(dir)).toEqual(['case.peregrine']);
   });

@@ -108,6 +108,11 @@ const promised: Record<number, MigrationPromise> = {
     indexes: ['ual_record_byEvidenceId', 'ual_record_byRunIdRecordType'],
     triggers: [],
   },
+  140: {
+    tables: { custody_checkpoint: ['id', 'payload', 'signature'] },
+    indexes: [],
+    triggers: ['custody_checkpoint_refuseUpdate', 'custody_checkpoint_refuseDelete'],
+  },
   150: {
     tables: { collection_source: ['notices'] },
     indexes: [],

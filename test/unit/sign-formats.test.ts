@@ -42,7 +42,7 @@ let good: string;
 let bad: string;
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-sig-'));
-  key = loadOrCreateExaminerKey(path.join(dir, 'keys'), IDENTITY);
+  key = loadOrCreateExaminerKey(path.join(dir, 'keys'), IDENTITY, { passphrase: () => 'correct horse battery' });
   good = folder('good', message);
   bad = folder('bad', tampered);
 });

@@ -7,6 +7,7 @@ import { CopyButton } from '../../components/CopyButton';
 import { DataTable, type Column } from '../../components/DataTable';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Identifier } from '../../components/Identifier';
+import { SignerFacts, useSigner } from '../settings/SignerFacts';
 
 type ExportFile = ExportResult['files'][number];
 
@@ -33,6 +34,11 @@ export function ExportScreen() {
   const [error, setError] = useState<ApiError | null>(null);
   const [startedAt, setStartedAt] = useState<number | null>(null);
   const [now, setNow] = useState(() => Date.now());
+  // Nothing is signed before the examiner has seen which key signs it.
+  const [confirming, setConfirming] = useState(false);
+  const [passphrase, setPassphrase] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const { signer, error: signerError, reload: loadSigner } = useSigner();
 
   // Export is one call without progress events: show the elapsed time so the wait has a number.
   useEffect(() => {
@@ -42,21 +48,27 @@ export function ExportScreen() {
   }, [startedAt]);
 
   const run = async () => {
+    setConfirming(false);
     setError(null);
     setResult(null);
     setStartedAt(Date.now());
     setNow(Date.now());
     try {
-      setResult(await api.export.run());
+      setResult(await api.export.run(signer?.needsPassphrase ? passphrase : undefined));
     } catch (err) {
       setError(toApiError(err));
     } finally {
+      setPassphrase('');
+      setRepeat('');
       setStartedAt(null);
       void refreshIntegrity();
+      void loadSigner();
     }
   };
 
   const running = startedAt !== null;
+  // A new key under a mistyped passphrase could never sign again: ask twice.
+  const newKeyUnderPassphrase = !!signer?.needsPassphrase && !signer.fingerprint;
   const commands = result?.verifyCommands.join('\n') ?? '';
 
   return (
@@ -71,10 +83,47 @@ export function ExportScreen() {
       <section className="panel" aria-labelledby="export-heading">
         <div className="panel-head">
           <h2 id="export-heading">Signed export</h2>
-          <button type="button" className="button button-primary" onClick={() => void run()} disabled={running} data-testid="export-run">
+          <button type="button" className="button button-primary" onClick={() => setConfirming(true)} disabled={running || confirming} data-testid="export-run">
             {running ? 'Exporting…' : result ? 'Export again' : 'Create signed export'}
           </button>
         </div>
+        {confirming && signer ? (
+          <form
+            className="form export-confirm"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void run();
+            }}
+            data-testid="export-confirm"
+          >
+            <p className="notice-title">Sign this export with:</p>
+            <SignerFacts signer={signer} testId="export-confirm-signer" />
+            {signer.needsPassphrase ? (
+              <div className="field">
+                <label htmlFor="export-passphrase">Passphrase of the signing key</label>
+                <input id="export-passphrase" type="password" autoComplete="off" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} aria-describedby="export-passphrase-hint" data-testid="export-passphrase" />
+                <p className="field-hint" id="export-passphrase-hint">
+                  {signer.fingerprint ? 'The key is kept under this passphrase.' : 'A new key is made and kept under this passphrase (at least 10 characters).'}
+                </p>
+              </div>
+            ) : null}
+            {newKeyUnderPassphrase ? (
+              <div className="field">
+                <label htmlFor="export-passphrase-repeat">Repeat the passphrase</label>
+                <input id="export-passphrase-repeat" type="password" autoComplete="off" value={repeat} onChange={(e) => setRepeat(e.target.value)} data-testid="export-passphrase-repeat" />
+                {repeat && repeat !== passphrase ? <p className="field-error" data-testid="export-passphrase-mismatch"><span aria-hidden="true">✕ </span>The two passphrases differ.</p> : null}
+              </div>
+            ) : null}
+            <div className="form-actions">
+              <button type="submit" className="button button-primary" disabled={newKeyUnderPassphrase && repeat !== passphrase} data-testid="export-confirm-run">
+                Sign and export
+              </button>
+              <button type="button" className="button" onClick={() => setConfirming(false)} data-testid="export-confirm-cancel">
+                Cancel
+              </button>
+            </div>
+          </form>
+        ) : null}
         {running ? (
           <p role="status" data-testid="export-running">
             Building the timeline, hashing each file and signing the manifest · {formatDuration(now - startedAt)} elapsed
@@ -86,6 +135,7 @@ export function ExportScreen() {
             {integrity ? ` (${plural(integrity.evidenceRows, 'evidence row')}, ${plural(integrity.custodyEntries, 'custody entry', 'custody entries')})` : ''}, and adds a custody entry.
           </p>
         ) : null}
+        {signerError ? <ErrorNotice error={signerError} title="The signing key could not be read" testId="export-signer-error" /> : null}
         {error ? <ErrorNotice error={error} title="The export was not completed" testId="export-error" /> : null}
         {result ? (
           <div data-testid="export-result">

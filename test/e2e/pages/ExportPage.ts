@@ -31,6 +31,9 @@ export class ExportPage {
     await this.open();
     const before = (await this.page.getByTestId('export-folder').isVisible()) ? await this.page.getByTestId('export-folder').innerText() : null;
     await this.page.getByTestId('export-run').click();
+    // The confirmation names the signing key before anything is signed.
+    await expect(this.page.getByTestId('export-confirm-signer')).toBeVisible();
+    await this.page.getByTestId('export-confirm-run').click();
     await expect(this.page.getByTestId('export-run')).toBeEnabled({ timeout });
     await expect(this.page.getByTestId('export-result').or(this.error)).toBeVisible();
     if (await this.error.isVisible()) throw new Error(`export failed: ${await this.error.innerText()}`);

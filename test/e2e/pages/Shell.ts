@@ -1,7 +1,7 @@
 // E2E page object: the workbench shell — header (open case, integrity) and the left nav.
 import { expect, type Locator, type Page } from '@playwright/test';
 
-export type Screen = 'start' | 'collect' | 'applications' | 'findings' | 'export' | 'custody';
+export type Screen = 'start' | 'collect' | 'applications' | 'findings' | 'export' | 'custody' | 'settings';
 
 const SCREEN_TESTID: Record<Screen, string> = {
   start: 'screen-start',
@@ -10,6 +10,7 @@ const SCREEN_TESTID: Record<Screen, string> = {
   findings: 'screen-findings',
   export: 'screen-export',
   custody: 'screen-custody',
+  settings: 'screen-settings',
 };
 
 export interface IntegrityView {

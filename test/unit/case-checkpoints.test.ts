@@ -1,0 +1,199 @@
+// Vitest (plain Node): the examiner's signed checkpoints anchor the custody chain; truncating or rewriting it is named.
+import { generateKeyPairSync } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closeDatabase } from '../../db/connection';
+import { appendCustody, custodyHash, GENESIS_HASH, type CustodyDetails } from '../../db/queries/custody';
+import { createCase, openCase } from '../../main/case/case';
+import { describeAnchor } from '../../main/case/checkpoints';
+import { sealCase } from '../../main/case/seal';
+import { verifyCaseFile } from '../../main/case/verify';
+import { examinerKeyFrom, type ExaminerKey } from '../../main/sign/keys';
+import { parseSignerPin } from '../../main/sign/pin';
+
+let dir: string;
+let file: string;
+let examiner: ExaminerKey;
+let tick = 0;
+const clock = () => new Date(Date.UTC(2024, 4, 1, 9, tick++));
+
+/** A case with 6 custody entries, sealed (entry 7, 'case.sealed', and a checkpoint through it), then one entry more. */
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-checkpoints-'));
+  file = path.join(dir, 'case.peregrine');
+  examiner = examinerKeyFrom(generateKeyPairSync('ed25519').privateKey, 'Jane Doe');
+  const { db } = createCase(file, { name: 'Contoso', examiner: 'Jane Doe' }, { clock, toolVersion: '0.1.0' });
+  for (const action of ['collection.started', 'collection.finished', 'note.added', 'note.added', 'note.added']) {
+    appendCustody(db, { at: clock().toISOString(), action, actor: 'Jane Doe', details: { n: tick } });
+  }
+  const sealed = sealCase(db, path.join(dir, 'handover.peregrine'), { signer: examiner, clock });
+  expect(sealed.report.problems).toEqual([]);
+  appendCustody(db, { at: clock().toISOString(), action: 'note.added', actor: 'Jane Doe', details: { n: tick } });
+  closeDatabase(db);
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Edits the case file as a hostile holder would: guard triggers dropped, the change made, the triggers put back. */
+function tamper(edit: (raw: BetterSqlite3.Database) => void): void {
+  const raw = new BetterSqlite3(file);
+  const triggers = raw.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name IN ('custody', 'custody_checkpoint')`).all() as { name: string; sql: string }[];
+  for (const t of triggers) raw.exec(`DROP TRIGGER "${t.name}"`);
+  edit(raw);
+  for (const t of triggers) raw.exec(t.sql);
+  raw.close();
+}
+
+type Row = { seq: number; at: string; action: string; actor: string; details: string; prev_hash: string; hash: string };
+
+/** Rewrites entry `seq` with `change` and re-hashes every entry after it, so the chain itself checks out. */
+function rewriteAndRehash(raw: BetterSqlite3.Database, seq: number, change: Partial<Row>): void {
+  const rows = raw.prepare('SELECT * FROM custody ORDER BY seq').all() as Row[];
+  let prev = GENESIS_HASH;
+  for (const row of rows) {
+    const next = row.seq === seq ? { ...row, ...change } : row;
+    if (row.seq >= seq) {
+      const hash = custodyHash({ seq: next.seq, at: next.at, action: next.action, actor: next.actor, details: JSON.parse(next.details) as CustodyDetails, prevHash: prev });
+      raw.prepare('UPDATE custody SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(next.actor, prev, hash, row.seq);
+      prev = hash;
+    } else prev = row.hash;
+  }
+}
+
+describe('checkpoints', () => {
+  it('say how far the chain is anchored, and by whom', () => {
+    const report = verifyCaseFile(file);
+    expect(report.problems).toEqual([]);
+    expect(report.anchor).toEqual({
+      through: 7, of: 8, checkpoints: 1,
+      signer: { identity: 'Jane Doe', fingerprint: examiner.fingerprint }, signers: [{ identity: 'Jane Doe', fingerprint: examiner.fingerprint }],
+    });
+    expect(describeAnchor(report.anchor!)).toBe(`custody anchored through entry 7 of 8 by Jane Doe ${examiner.fingerprint}; entries after 7 are not yet signed`);
+    expect(verifyCaseFile(file, { signer: parseSignerPin(examiner.fingerprint) }).ok).toBe(true);
+  });
+
+  it.each([1, 2, 3])('catch the deletion of the last %i entries a checkpoint covers', (n) => {
+    // The unsigned entry 8 goes too: entries 8-n+1 … 8 deleted.
+    tamper((raw) => raw.prepare('DELETE FROM custody WHERE seq > ?').run(8 - n - 1));
+    const report = verifyCaseFile(file);
+    expect(report.ok).toBe(false);
+    const last = 8 - n - 1;
+    expect(report.problems).toEqual([
+      {
+        where: 'custody entry 7',
+        message: expect.stringMatching(new RegExp(`^Custody ${last + 1 === 7 ? 'entry 7 is' : `entries ${last + 1}–7 are`} missing, but checkpoint 1 signed by Jane Doe SHA256:\\S+ at \\S+ covers the chain through entry 7; the log now ends at entry ${last}: custody entries were deleted\\.$`)),
+      },
+    ]);
+  });
+
+  it('catch entry 2 rewritten and every later entry re-hashed, naming entry 2', () => {
+    tamper((raw) => rewriteAndRehash(raw, 2, { actor: 'Someone Else' }));
+    const report = verifyCaseFile(file);
+    expect(report.ok).toBe(false);
+    expect(report.problems[0]).toEqual({
+      where: 'custody entry 2 (collection.started)',
+      message: expect.stringMatching(/^Its hash is [0-9a-f]{64}, but checkpoint 1 signed by Jane Doe SHA256:\S+ at \S+ recorded [0-9a-f]{64}: this entry \(or one before it\) was rewritten after it was signed\.$/),
+    });
+  });
+
+  it('catch an emptied custody log', () => {
+    tamper((raw) => raw.exec('DELETE FROM custody'));
+    const report = verifyCaseFile(file);
+    expect(report.problems).toEqual([
+      { where: 'case_meta', message: 'No custody entry records the creation of this case (case.created): the custody log was emptied or replaced.' },
+      { where: 'custody entry 7', message: expect.stringMatching(/^Custody entries 1–7 are missing, but checkpoint 1 signed by Jane Doe .* covers the chain through entry 7 and the custody log is empty: custody entries were deleted\.$/) },
+    ]);
+  });
+
+  it('catch a checkpoint changed after signing, or one deleted between two others', () => {
+    const { db } = openCase(file);
+    sealCase(db, path.join(dir, 'second.peregrine'), { signer: examiner, clock });
+    closeDatabase(db);
+    expect(verifyCaseFile(file).anchor).toMatchObject({ through: 9, of: 9, checkpoints: 2 });
+    const copy = path.join(dir, 'copy.peregrine');
+    fs.copyFileSync(file, copy);
+    tamper((raw) => raw.prepare(`UPDATE custody_checkpoint SET payload = replace(payload, '"reason":"seal"', '"reason":"export"') WHERE id = 1`).run());
+    expect(verifyCaseFile(file).problems).toEqual([
+      { where: 'custody_checkpoint 1', message: `Its signature by Jane Doe ${examiner.fingerprint} does not verify: the checkpoint was changed after it was signed.` },
+      { where: 'custody_checkpoint 2', message: 'It does not follow checkpoint 1: a checkpoint between them was deleted or replaced.' },
+    ]);
+    fs.copyFileSync(copy, file);
+    tamper((raw) => raw.exec('DELETE FROM custody_checkpoint WHERE id = 1'));
+    expect(verifyCaseFile(file).problems.map((p) => p.where)).toEqual(['custody_checkpoint 2', 'custody_checkpoint 2']);
+    expect(verifyCaseFile(file).problems[0]!.message).toBe('Checkpoints 1–1 are missing: signed checkpoints were deleted.');
+  });
+
+  it('fail --signer on a checkpoint by another key, and on a case with none', () => {
+    const other = examinerKeyFrom(generateKeyPairSync('ed25519').privateKey, 'Jane Doe');
+    const report = verifyCaseFile(file, { signer: parseSignerPin(other.fingerprint) });
+    expect(report.problems).toEqual([{ where: 'custody_checkpoint 1', message: `It is signed by Jane Doe ${examiner.fingerprint}, not by the pinned key ${other.fingerprint} (from ${other.fingerprint}).` }]);
+    tamper((raw) => raw.exec('DELETE FROM custody_checkpoint'));
+    expect(verifyCaseFile(file, { signer: parseSignerPin(examiner.fingerprint) }).problems).toEqual([
+      { where: 'custody entry 7 (case.sealed)', message: 'It records a seal into handover.peregrine, but no signed checkpoint covers it: the checkpoint was deleted.' },
+      { where: 'custody_checkpoint', message: `No checkpoint is signed, so nothing in this case file is signed by the pinned key ${examiner.fingerprint} (from ${examiner.fingerprint}).` },
+    ]);
+  });
+
+  it('catch every checkpoint deleted, or the table dropped, while the entries that made them remain', () => {
+    const copy = path.join(dir, 'copy.peregrine');
+    fs.copyFileSync(file, copy);
+    tamper((raw) => raw.exec('DELETE FROM custody_checkpoint'));
+    expect(verifyCaseFile(file).problems).toEqual([
+      { where: 'custody entry 7 (case.sealed)', message: 'It records a seal into handover.peregrine, but no signed checkpoint covers it: the checkpoint was deleted.' },
+    ]);
+    fs.copyFileSync(copy, file);
+    const raw = new BetterSqlite3(file);
+    raw.exec('DROP TABLE custody_checkpoint'); // its guard triggers go with it
+    raw.close();
+    const problems = verifyCaseFile(file).problems;
+    expect(problems.map((p) => p.where)).toEqual([
+      'schema (table custody_checkpoint)', 'schema (trigger custody_checkpoint_refuseUpdate)', 'schema (trigger custody_checkpoint_refuseDelete)',
+      'custody_checkpoint', 'custody entry 7 (case.sealed)',
+    ]);
+    expect(problems[3]!.message).toBe('The table of signed checkpoints is missing from a case file whose schema has it: it was dropped outside Peregrine.');
+  });
+});
+
+describe('case seal', () => {
+  it('writes one self-contained file that verifies on another machine, anchored to its last entry', () => {
+    const sealed = path.join(dir, 'handover.peregrine');
+    expect(fs.readdirSync(dir).filter((n) => n.startsWith('handover'))).toEqual(['handover.peregrine']);
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-elsewhere-'));
+    try {
+      const moved = path.join(elsewhere, 'handover.peregrine');
+      fs.copyFileSync(sealed, moved);
+      const report = verifyCaseFile(moved, { signer: parseSignerPin(examiner.fingerprint) });
+      expect(report.problems).toEqual([]);
+      expect(report.anchor).toMatchObject({ through: 7, of: 7 });
+      expect(fs.readdirSync(elsewhere)).toEqual(['handover.peregrine']);
+      const raw = new BetterSqlite3(moved, { readonly: true });
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('delete');
+      expect(raw.prepare('SELECT action FROM custody ORDER BY seq DESC LIMIT 1').pluck().get()).toBe('case.sealed');
+      raw.close();
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('never writes over an existing file', () => {
+    const { db } = openCase(file);
+    try {
+      expect(() => sealCase(db, path.join(dir, 'handover.peregrine'), { signer: examiner, clock })).toThrow(/handover\.peregrine already exists/);
+    } finally {
+      closeDatabase(db);
+    }
+  });
+
+  it('refuses to sign a chain that no longer matches its checkpoint', () => {
+    tamper((raw) => rewriteAndRehash(raw, 2, { actor: 'Someone Else' }));
+    const { db } = openCase(file);
+    try {
+      expect(() => sealCase(db, path.join(dir, 'after-tamper.peregrine'), { signer: examiner, clock })).toThrow(/The custody chain was not signed: custody entry 2 \(collection\.started\)/);
+    } finally {
+      closeDatabase(db);
+    }
+    expect(fs.existsSync(path.join(dir, 'after-tamper.peregrine'))).toBe(false);
+  });
+});
