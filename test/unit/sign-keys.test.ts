@@ -5,9 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultKeyDir, EXAMINER_KEY_FILE, EXAMINER_PUBLIC_KEY_FILE, ExaminerKeyError, loadOrCreateExaminerKey } from '../../main/sign/keys';
+import { onPath, POSIX_MODES, prerequisite } from '../support/prerequisites';
+import { itNeeds } from '../support/vitest-prerequisites';
 
-const hasSshKeygen = spawnSync('ssh-keygen', ['-?'], { stdio: 'ignore' }).error === undefined;
-const posix = process.platform !== 'win32';
+const sshKeygen = prerequisite([onPath('ssh-keygen', ['-?'])]);
+const posix = prerequisite([POSIX_MODES], { optional: 'Windows keeps keys private with ACLs, not modes' });
 
 let dir: string;
 beforeEach(() => {
@@ -30,14 +32,14 @@ describe('loadOrCreateExaminerKey', () => {
     expect(fs.readFileSync(path.join(keyDir, EXAMINER_KEY_FILE), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
   });
 
-  it.skipIf(!posix)('keeps the folder 0700 and the private key 0600', () => {
+  itNeeds(posix)('keeps the folder 0700 and the private key 0600', () => {
     const keyDir = path.join(dir, 'keys');
     loadOrCreateExaminerKey(keyDir, 'jane');
     expect(fs.statSync(keyDir).mode & 0o777).toBe(0o700);
     expect(fs.statSync(path.join(keyDir, EXAMINER_KEY_FILE)).mode & 0o777).toBe(0o600);
   });
 
-  it.skipIf(!posix)('refuses a private key other users can read', () => {
+  itNeeds(posix)('refuses a private key other users can read', () => {
     const keyDir = path.join(dir, 'keys');
     loadOrCreateExaminerKey(keyDir, 'jane');
     fs.chmodSync(path.join(keyDir, EXAMINER_KEY_FILE), 0o644);
@@ -50,7 +52,7 @@ describe('loadOrCreateExaminerKey', () => {
     expect(() => loadOrCreateExaminerKey(dir, 'a\nb')).toThrow(/identity/);
   });
 
-  it.skipIf(!hasSshKeygen)(`has the fingerprint ssh-keygen -lf prints${hasSshKeygen ? '' : ' [skipped: ssh-keygen not on PATH]'}`, () => {
+  itNeeds(sshKeygen)('has the fingerprint ssh-keygen -lf prints', () => {
     const key = loadOrCreateExaminerKey(dir, 'Jane Doe');
     const out = spawnSync('ssh-keygen', ['-lf', path.join(dir, EXAMINER_PUBLIC_KEY_FILE)], { encoding: 'utf8' });
     expect(out.status).toBe(0);
