@@ -95,6 +95,8 @@ async function createWindow() {
       spellcheck: false,
       navigateOnDragDrop: false,
       safeDialogs: true,
+      // A middle click on a link would otherwise ask for a new window (denied below, but never asked at all).
+      disableBlinkFeatures: 'Auxclick',
     },
   });
   mainWindow.once('ready-to-show', () => mainWindow?.show());
