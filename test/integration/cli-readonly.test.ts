@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import BetterSqlite3 from 'better-sqlite3';
 import { closeDatabase } from '../../db/connection';
+import { latestSchemaVersion } from '../../db/migrate';
 import { createCase } from '../../main/case/case';
 
 // File modes do not bind root: as root, the commands run as `nobody`, for whom the file really is read-only.
@@ -56,6 +58,24 @@ describe('a read-only case file', () => {
     expect(verify.status).toBe(0);
     expect(fs.readFileSync(file).equals(before)).toBe(true);
     expect(fs.readdirSync(path.dirname(file))).toEqual(['handover.peregrine']);
+  });
+
+  it('a read-only case from an older Peregrine is refused in words: it would need an upgrade', () => {
+    const old = path.join(dir, 'old', 'older.peregrine');
+    fs.mkdirSync(path.dirname(old));
+    closeDatabase(createCase(old, { name: 'Older', examiner: 'A. Examiner' }, { clock: () => new Date('2026-11-01T00:00:00Z'), toolVersion: 'test' }).db);
+    const raw = new BetterSqlite3(old);
+    raw.pragma(`user_version = ${latestSchemaVersion() - 10}`);
+    raw.close();
+    fs.chmodSync(old, 0o444);
+    fs.chmodSync(path.dirname(old), 0o555);
+    try {
+      const info = peregrine(['case', 'info', old]);
+      expect(info.status).toBe(1);
+      expect(info.stderr.trim()).toBe('peregrine: older.peregrine was written by an older Peregrine and must be upgraded before this version can read it, but it is read-only. Copy it to a folder you can write to and open the copy.');
+    } finally {
+      fs.chmodSync(path.dirname(old), 0o755);
+    }
   });
 
   it('a command that writes says why it cannot', () => {
