@@ -32,7 +32,9 @@ beforeAll(async () => {
     });
     void exited.then((code) => reject(new Error(`serve exited (${code}) before printing its URL: ${out}`)));
   });
-  [, origin, token] = /(http:\/\/127\.0\.0\.1:\d+)\/#token=([\w-]+)/.exec(url)!;
+  const m = /(http:\/\/127\.0\.0\.1:\d+)\/#token=([\w-]+)/.exec(url)!;
+  origin = m[1]!;
+  token = m[2]!;
 }, 60_000);
 
 afterAll(() => {
