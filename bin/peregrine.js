@@ -2,8 +2,18 @@
 // CLI entry: loads the TypeScript sources through tsx so `npx peregrine` needs no build step.
 import { register } from 'tsx/esm/api';
 
+// A reader that stops early (`peregrine detect --json | head`) closes the pipe: that ends the output, not in a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 register();
 const { main } = await import('../main/cli.ts');
-const code = await main(process.argv.slice(2));
-// `serve` returns only when asked to stop; every other command is done: do not wait on idle sockets or timers.
-process.exit(code);
+process.exitCode = await main(process.argv.slice(2));
+// Into a pipe, stdout is written asynchronously: leave only once everything printed has been handed to the reader
+// (exiting at once cut output at 64 KiB). Then exit rather than wait on idle sockets or timers a command left behind.
+await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))));
+process.exit();

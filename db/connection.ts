@@ -131,7 +131,13 @@ function checkLooksLikeSqlite(file: string, fileName: string): void {
   if (!stat.isFile()) {
     throw new CaseFileError('not_sqlite', `${fileName} is not a file. Choose a .peregrine case file.`, file);
   }
-  if (stat.size === 0) throw notACase(file, fileName);
+  if (stat.size === 0) {
+    throw new CaseFileError(
+      'not_a_case',
+      `${fileName} is empty (0 bytes): it holds no case. If Peregrine stopped while creating it, delete it and create the case again; otherwise choose a .peregrine file created by Peregrine.`,
+      file,
+    );
+  }
   const header = Buffer.alloc(SQLITE_HEADER.length);
   const fd = fs.openSync(file, 'r');
   try {

@@ -8,7 +8,8 @@ export type CaseFileErrorCode =
   | 'newer_schema'
   | 'damaged'
   | 'invalid_input'
-  | 'unreadable';
+  | 'unreadable'
+  | 'disk_full';
 
 /**
  * A case file that cannot be created, opened or written as asked.
@@ -39,4 +40,23 @@ export class EntityShapeError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * A write to the case that failed because its disk is full (SQLITE_FULL, or ENOSPC underneath) becomes an error that
+ * says what to do. The -wal file then holds the latest committed changes: copied or kept alone, the main file reads
+ * as damaged, so the message says to keep it beside the case. Anything else is returned as it is.
+ */
+export function explainCaseError(err: unknown, file: string | null = null): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code !== 'SQLITE_FULL' && code !== 'ENOSPC') return err;
+  const name = file ? file.split(/[\\/]/).pop()! : 'the case file';
+  const wal = file ? `${name}-wal` : 'the file of the same name ending in -wal';
+  return new CaseFileError(
+    'disk_full',
+    `The disk holding ${name} is full: the last change was not saved (${String(code)}). Free space on that disk, then open the case again. ` +
+      `Until then keep ${wal} beside ${file ? 'it' : 'the case'}, and copy both together: it holds the latest saved changes, and without it the case file alone reads as damaged.`,
+    file,
+    { cause: err },
+  );
 }

@@ -1,6 +1,7 @@
 // Any process opening a case file: applies the numbered migrations and refuses a schema from the future.
 import type { Database } from 'better-sqlite3';
 import { CaseFileError } from './errors';
+import { TOOL_VERSION } from '../main/version';
 import { migrations as knownMigrations, type Migration } from './migrations';
 
 export interface MigrationOutcome {
@@ -43,13 +44,25 @@ export function checkMigrationList(list: readonly Migration[]): void {
 }
 
 /** The message for a case file written by a newer Peregrine; `writtenBy` is that version if recorded. */
-export function newerSchemaError(fileName: string, found: number, known: number, writtenBy: string | null): CaseFileError {
-  const which = writtenBy ? `Peregrine ${writtenBy} or later` : 'a newer Peregrine';
+export function newerSchemaError(fileName: string, found: number, known: number, writtenBy: string | null, running: string = TOOL_VERSION): CaseFileError {
+  // Name a version to install only if it is newer than this one: "open it with 0.1.0 or later" while running 0.1.0 helps no one.
+  const needed = writtenBy && compareVersions(writtenBy, running) > 0 ? `Peregrine ${writtenBy} or later` : `a Peregrine newer than ${running}`;
   return new CaseFileError(
     'newer_schema',
-    `${fileName}: this case file was written by a newer Peregrine (schema ${found}, this version knows up to ${known}). ` +
-      `Open it with ${which}, or update this Peregrine. The file has not been changed.`,
+    `${fileName} was written by a newer Peregrine: its schema is ${found}, and this Peregrine (${running}) reads schemas up to ${known}. ` +
+      `Open it with ${needed}. The file has not been changed.`,
   );
+}
+
+/** Dotted version numbers compared part by part (1.10.0 > 1.9.2); a pre-release or build suffix is ignored. */
+function compareVersions(a: string, b: string): number {
+  const parts = (v: string) => v.split(/[-+]/, 1)[0]!.split('.').map((p) => Number.parseInt(p, 10) || 0);
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
 }
 
 /** The Peregrine version that applied the newest migration, if the file records it. */

@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createCase, openCase } from './case/case';
 import { verifyCaseFile, verifyExport, type VerifyReport } from './case/verify';
 import { closeDatabase } from '../db/connection';
+import { explainCaseError } from '../db/errors';
 import { evidenceCount } from '../db/queries/evidence';
 import { custodyHead, custodyCount } from '../db/queries/custody';
 import { latestResumableRun, listRuns } from '../db/queries/runs';
@@ -281,9 +282,16 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
       io.err(`peregrine: ${err.message}\nRun \`peregrine --help\` for usage.`);
       return 2;
     }
-    io.err(`peregrine: ${(err as Error).message}`);
+    io.err(`peregrine: ${(explainCaseError(err, caseArgument(argv)) as Error).message}`);
     return 1;
   }
+}
+
+/** The case file a command works on (its first plain argument), to name it in an error that does not. */
+function caseArgument(argv: string[]): string | null {
+  const [command, ...rest] = argv;
+  const args = command === 'case' ? rest.slice(1) : rest;
+  return ['case', 'collect', 'detect', 'triage', 'export', 'verify'].includes(command ?? '') ? (args.find((a) => !a.startsWith('-')) ?? null) : null;
 }
 
 async function caseCommand(args: string[], io: CliIo): Promise<number> {
@@ -303,7 +311,7 @@ async function caseCommand(args: string[], io: CliIo): Promise<number> {
   if (sub === 'info') {
     const NOTICE_WORD = { warning: 'WARNING', error: 'ERROR', unavailable: 'NOT AVAILABLE' } as const;
     const { values, positionals } = parse(rest, { json: { type: 'boolean' } }, ['file']);
-    const { db, summary } = openCase(positionals[0]!);
+    const { db, summary } = openCase(positionals[0]!, { readonly: true });
     try {
       const runs = listRuns(db).map((r) => ({ ...r, sources: listSources(db, r.runId) }));
       const info = { ...summary, evidence: evidenceCount(db), custodyEntries: custodyCount(db), custodyHead: custodyHead(db), runs };
@@ -551,7 +559,8 @@ function tokenCache(values: Record<string, string | boolean | undefined>, io: Cl
 function detectCommand(args: string[], io: CliIo): number {
   const { values, positionals } = parse(args, { json: { type: 'boolean' }, iocs: { type: 'string' }, out: { type: 'string' }, 'include-false-positives': { type: 'boolean' } }, ['case']);
   if (values.iocs !== undefined && values.iocs !== 'csv' && values.iocs !== 'stix') throw new UsageError(`--iocs takes csv or stix, not "${values.iocs}".`);
-  const { db, summary } = openCase(positionals[0]!);
+  // Detection only reads the case (triage is its own command).
+  const { db, summary } = openCase(positionals[0]!, { readonly: true });
   try {
     const report = detect(db);
     if (values.iocs) {

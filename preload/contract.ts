@@ -345,8 +345,11 @@ export interface IocFile {
 
 // ---- input schemas ----------------------------------------------------------------------
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const optionalText = (max: number) => z.string().trim().max(max).optional();
+/** Names, references and zones are printed on one line in custody, exports and VERIFY.txt: no line breaks or control characters. */
+export const SINGLE_LINE = /^[^\p{Cc}\u2028\u2029]*$/u;
+export const SINGLE_LINE_MESSAGE = 'must be a single line (no line breaks, tabs or other control characters)';
+const text = (max: number) => z.string().trim().min(1).max(max).regex(SINGLE_LINE, SINGLE_LINE_MESSAGE);
+const optionalText = (max: number) => z.string().trim().max(max).regex(SINGLE_LINE, SINGLE_LINE_MESSAGE).optional();
 
 export const NewCaseInput = z.object({
   name: text(200),

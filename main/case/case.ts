@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
-import type { CaseSummary } from '../../preload/contract';
+import { SINGLE_LINE, SINGLE_LINE_MESSAGE, type CaseSummary } from '../../preload/contract';
 import { closeDatabase, openDatabase } from '../../db/connection';
 import { CaseFileError } from '../../db/errors';
-import { schemaVersion, type MigrationOutcome } from '../../db/migrate';
+import { latestSchemaVersion, schemaVersion, type MigrationOutcome } from '../../db/migrate';
 import { getCaseMeta, insertCaseMeta } from '../../db/queries/caseMeta';
 import { appendCustody } from '../../db/queries/custody';
 
@@ -28,6 +28,11 @@ export interface OpenCase {
 export interface OpenCaseDeps {
   clock?: () => Date;
   toolVersion?: string;
+  /**
+   * Nothing will be written (case info, detect, IOC files): open the file read-only, so a case on read-only media or
+   * without write permission can still be read. Only a file that needs a schema upgrade is then opened for writing.
+   */
+  readonly?: boolean;
 }
 
 const blankToNull = (v: string | null | undefined): string | null => (v && v.trim() ? v.trim() : null);
@@ -51,6 +56,13 @@ export function createCase(
   const examiner = meta.examiner.trim();
   if (!name || !examiner) {
     throw new CaseFileError('invalid_input', 'A case needs a name and an examiner.', file);
+  }
+  // Checked here, where every transport ends: a line break in the examiner's name would be written into custody
+  // and then refused by every export that must sign it.
+  for (const [field, value] of [['name', meta.name], ['examiner', meta.examiner], ['client', meta.client], ['reference', meta.reference], ['time zone', meta.timeZone]] as const) {
+    if (value && !SINGLE_LINE.test(value.trim())) {
+      throw new CaseFileError('invalid_input', `The case ${field} ${SINGLE_LINE_MESSAGE}.`, file);
+    }
   }
   const timeZone = checkTimeZone(blankToNull(meta.timeZone) ?? 'UTC', file);
   const db = openDatabase(file, { create: true, toolVersion: deps.toolVersion });
@@ -97,6 +109,25 @@ export function createCase(
  * it is logged in custody when a clock is given.
  */
 export function openCase(file: string, deps: OpenCaseDeps = {}): OpenCase {
+  if (deps.readonly) {
+    const db = openDatabase(file, { create: false, readonly: true });
+    if (schemaVersion(db) === latestSchemaVersion()) {
+      try {
+        return { db, summary: summarize(db, file) };
+      } catch (err) {
+        closeDatabase(db);
+        throw err;
+      }
+    }
+    closeDatabase(db);
+    if (!writable(file)) {
+      throw new CaseFileError(
+        'unreadable',
+        `${path.basename(file)} was written by an older Peregrine and must be upgraded before this version can read it, but it is read-only. Copy it to a folder you can write to and open the copy.`,
+        file,
+      );
+    }
+  }
   let migrated: MigrationOutcome | null = null;
   const db = openDatabase(file, {
     create: false,
@@ -137,6 +168,16 @@ export function summarize(db: Database, file: string): CaseSummary {
     fileName: path.basename(file),
     schemaVersion: schemaVersion(db),
   };
+}
+
+function writable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.W_OK);
+    fs.accessSync(path.dirname(file), fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function removeHalfCreated(file: string): void {

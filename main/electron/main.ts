@@ -5,17 +5,19 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, sessi
 import { cacheFile, encryptedCachePlugin, type CacheCipher } from '../auth/token-cache';
 import { channelNames, IPC_PREFIX } from '../../preload/contract';
 import { dispatch } from '../host/dispatch';
+import { appSchemePath, lookupStatic, RENDERER_CSP, STATIC_TYPES } from '../host/static-files';
 import { createWorkbench, type Workbench } from '../host/workbench';
 import { loadEnvironmentFile, cloudEnvironment, type TenantEnvironment } from '../auth/environment';
 import { TOOL_VERSION } from '../version';
 
 const APP_ORIGIN = 'peregrine://app';
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
 // Must run before ready: the renderer is served from our own scheme, never file://.
 protocol.registerSchemesAsPrivileged([{ scheme: 'peregrine', privileges: { standard: true, secure: true } }]);
 
-if (!app.requestSingleInstanceLock()) app.quit();
+// A second start-up hands over to the window already open: it must not create windows, sessions or handlers of its own.
+const primaryInstance = app.requestSingleInstanceLock();
+if (!primaryInstance) app.quit();
 
 let mainWindow: BrowserWindow | null = null;
 let workbench: Workbench | null = null;
@@ -37,15 +39,12 @@ function rendererDir(): string {
 }
 
 function serveRenderer(request: Request): Response {
-  const url = new URL(request.url);
-  if (url.host !== 'app') return new Response('Not found', { status: 404 });
-  const root = rendererDir();
-  const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
-  const file = path.resolve(root, rel);
-  if (!file.startsWith(root + path.sep) || !fs.existsSync(file)) return new Response('Not found', { status: 404 });
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
-  return new Response(fs.readFileSync(file), {
-    headers: { 'content-type': types[path.extname(file)] ?? 'application/octet-stream', 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' },
+  const rawPath = appSchemePath(request.url);
+  if (rawPath === null) return new Response('Not found', { status: 404 });
+  const found = lookupStatic(rendererDir(), rawPath);
+  if (found.status !== 200) return new Response(found.status === 400 ? 'Bad request' : 'Not found', { status: found.status });
+  return new Response(fs.readFileSync(found.file), {
+    headers: { 'content-type': STATIC_TYPES[path.extname(found.file)] ?? 'application/octet-stream', 'content-security-policy': RENDERER_CSP, 'x-content-type-options': 'nosniff' },
   });
 }
 
@@ -69,6 +68,8 @@ function trustedSender(event: IpcMainInvokeEvent): boolean {
 
 function harden(contents: WebContents) {
   contents.on('will-navigate', (e) => e.preventDefault());
+  // Subframes too (will-navigate covers the main frame only): no frame of ours ever leaves our page.
+  contents.on('will-frame-navigate', (e) => e.preventDefault());
   contents.on('will-redirect', (e) => e.preventDefault());
   contents.on('will-attach-webview', (e) => e.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
@@ -96,6 +97,8 @@ async function createWindow() {
       spellcheck: false,
       navigateOnDragDrop: false,
       safeDialogs: true,
+      // A middle click on a link would otherwise ask for a new window (denied below, but never asked at all).
+      disableBlinkFeatures: 'Auxclick',
     },
   });
   mainWindow.once('ready-to-show', () => mainWindow?.show());
@@ -104,7 +107,14 @@ async function createWindow() {
 
 app.on('web-contents-created', (_e, contents) => harden(contents));
 
+app.on('second-instance', () => {
+  if (!mainWindow) return;
+  if (mainWindow.isMinimized()) mainWindow.restore();
+  mainWindow.focus();
+});
+
 app.whenReady().then(async () => {
+  if (!primaryInstance) return;
   Menu.setApplicationMenu(null);
   const ses = session.defaultSession;
   // One permission, for our own page only: writing text to the clipboard when the examiner clicks Copy (IOCs, hashes, ids).

@@ -1,7 +1,12 @@
 // Main process / CLI: keeps requests under Graph's documented per-app limits so a long collection is paced, not throttled.
 
 /** Identity and access reports (sign-ins, directory audits, authentication-method reports): 5 requests per 10 s per app per tenant. */
-export const REPORTS_LIMIT = { requests: 5, perMs: 10_000 } as const;
+export const REPORTS_LIMIT: ReportsLimit = { requests: 5, perMs: 10_000 };
+
+export interface ReportsLimit {
+  requests: number;
+  perMs: number;
+}
 /**
  * How far past a window's edge the next request waits. The slot is counted when a request is admitted (with its token
  * in hand, just before it is sent), but Graph counts arrivals, and a busy event loop or network can delay one. A
@@ -17,8 +22,9 @@ export interface Pacer {
 }
 
 /** A sliding window per limited family of endpoints; everything else passes at once. */
-export function createPacer(deps: { now?: () => number; sleep?: (ms: number) => Promise<void> } = {}): Pacer {
+export function createPacer(deps: { now?: () => number; sleep?: (ms: number) => Promise<void>; limit?: ReportsLimit } = {}): Pacer {
   const now = deps.now ?? Date.now;
+  const limit = deps.limit ?? REPORTS_LIMIT;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const sent: number[] = [];
   return {
@@ -27,12 +33,12 @@ export function createPacer(deps: { now?: () => number; sleep?: (ms: number) => 
       for (;;) {
         signal?.throwIfAborted();
         const t = now();
-        while (sent.length && sent[0]! <= t - REPORTS_LIMIT.perMs) sent.shift();
-        if (sent.length < REPORTS_LIMIT.requests) {
+        while (sent.length && sent[0]! <= t - limit.perMs) sent.shift();
+        if (sent.length < limit.requests) {
           sent.push(t);
           return;
         }
-        await sleep(sent[0]! + REPORTS_LIMIT.perMs - t + WINDOW_MARGIN_MS);
+        await sleep(sent[0]! + limit.perMs - t + WINDOW_MARGIN_MS);
       }
     },
   };

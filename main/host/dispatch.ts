@@ -1,4 +1,6 @@
 // Main process: one entry for every bridge call on either transport — known channel, zod-parsed input, errors as data.
+import { explainCaseError } from '../../db/errors';
+import { withoutPaths } from './static-files';
 import { channelSchema, type ApiErrorShape, type Handlers, type Result } from '../../preload/contract';
 
 /** A refusal a handler means to show the consultant as it is. */
@@ -33,8 +35,12 @@ export async function dispatch(handlers: Handlers, channel: string, rawInput: un
     return done({ ok: true, value: await handler(parsed.data) });
   } catch (err) {
     if (err instanceof HandlerError) return done(failure({ code: err.code, message: err.message, detail: err.detail }));
-    const e = err as Error & { code?: unknown };
-    return done(failure({ code: typeof e.code === 'string' ? e.code : 'internal', message: e.message || 'Something went wrong.', detail: e.stack?.split('\n').slice(0, 4).join('\n') }));
+    // Anything else: its words, but never a stack trace or an absolute path (the page is not to learn the machine's layout).
+    const explained = explainCaseError(err);
+    const e = (explained instanceof Error ? explained : { message: typeof explained === 'string' ? explained : '' }) as Partial<Error> & { code?: unknown };
+    const code = typeof e.code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(e.code) ? e.code : 'internal';
+    const name = e.name && e.name !== 'Error' ? e.name : undefined;
+    return done(failure({ code, message: withoutPaths(e.message || 'Something went wrong.'), detail: name }));
   }
 }
 

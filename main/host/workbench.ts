@@ -17,6 +17,7 @@ import { collectionStatus } from '../collect/engine';
 import { getRun, latestCompletedRun, listRuns } from '../../db/queries/runs';
 import { directoryRolesOf, preflight } from '../collect/preflight';
 import { createGraphReader } from '../graph/reader';
+import type { ReportsLimit } from '../graph/pacer';
 import { readOnlyTransport } from '../http/read-only';
 import { listSources } from '../../db/queries/sources';
 import { listChanges } from '../../db/queries/changes';
@@ -55,6 +56,8 @@ export interface WorkbenchDeps {
   tokenCache?: ICachePlugin;
   /** Opens the system browser for a browser sign-in (the app); absent, the renderer opens the page in a new tab. */
   openBrowser?: (url: string) => Promise<void>;
+  /** The report endpoints' limit collections pace to: Graph's 5 per 10 s unless a simulator set up otherwise says so. */
+  reportsLimit?: ReportsLimit;
 }
 
 interface OpenCase {
@@ -242,6 +245,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         anchorMailbox: exoSession ? plan.anchorMailbox : null,
         window: plan.window,
         inboxRuleMailboxes: plan.inboxRuleMailboxes,
+        reportsLimit: deps.reportsLimit ?? null,
       },
       {
         getToken: (service, opts) =>
@@ -253,14 +257,12 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
         },
       },
     );
-    const done = job.done
-      .then((s) => void runs.set(runId, s))
-      .catch((err: Error) => {
-        runs.set(runId, { ...latest, state: 'failed', finishedAt: clock().toISOString(), error: err.message });
-      })
-      .finally(() => {
-        active = null;
-      });
+    // The final state and the end of the job become visible together, in one step: status and runs never disagree.
+    const finish = (status: CollectionStatus) => {
+      if (active?.runId === runId) active = null;
+      runs.set(runId, status);
+    };
+    const done = job.done.then(finish, (err: Error) => finish({ ...latest, state: 'failed', finishedAt: clock().toISOString(), error: err.message }));
     active = { runId, job, done };
     return latest;
   }
@@ -429,7 +431,8 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
           .reverse()
           .map((r) => ({
             runId: r.runId,
-            state: r.state,
+            // The worker records the end before it closes the case: until then the run is still running here.
+            state: active?.runId === r.runId ? 'running' : r.state,
             startedAt: r.startedAt,
             finishedAt: r.finishedAt,
             environment: r.environment,

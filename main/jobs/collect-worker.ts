@@ -41,7 +41,7 @@ async function run() {
   const transport = readOnlyTransport(createHttpTransport({ ca: env.caPem, userAgent: 'Peregrine' }));
   const db = openDatabase(job.caseFile, { create: false });
   try {
-    const graph = createGraphReader({ baseUrl: env.graphBaseUrl, transport, getToken: (o) => token('graph', o?.forceRefresh), pacer: createPacer() });
+    const graph = createGraphReader({ baseUrl: env.graphBaseUrl, transport, getToken: (o) => token('graph', o?.forceRefresh), pacer: createPacer(job.reportsLimit ? { limit: job.reportsLimit } : {}) });
     const exchange =
       job.services.includes('exchange') && job.anchorMailbox
         ? createExchangeReaderFor(env, { tenantId: job.tenantId, transport, getToken: (o) => token('exchange', o?.forceRefresh), anchorMailbox: job.anchorMailbox })

@@ -2,6 +2,7 @@
 import type { CollectionStatus } from '../../preload/contract';
 import type { TenantEnvironment } from '../auth/environment';
 import type { WorkerEntry } from './collect-job';
+import type { ReportsLimit } from '../graph/pacer';
 
 export type Service = 'graph' | 'exchange';
 
@@ -21,6 +22,8 @@ export interface CollectionJob {
   window: { from: string; to: string } | null;
   /** Mailboxes whose inbox rules to read (new runs; a resumed run keeps its plan). */
   inboxRuleMailboxes: string[];
+  /** The report endpoints' limit to pace to; Graph's (5 per 10 s) when absent. */
+  reportsLimit?: ReportsLimit | null;
   /** Where the case writer thread's code is; null stores pages on the collection worker's own thread. */
   writerWorker?: WorkerEntry | null;
 }

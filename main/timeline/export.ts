@@ -120,6 +120,21 @@ function writeFileDurable(file: string, content: string | Uint8Array): { sha256:
   return { sha256: sha256Hex(data), bytes: data.length };
 }
 
+/** The temporary sibling the export is written into, or an error naming the folder that cannot take it. */
+function makeWorkFolder(target: string): string {
+  const parent = path.dirname(target);
+  try {
+    return fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.partial-`));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOSPC' ? 'its disk is full'
+      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'it is not writable'
+      : 'files cannot be created in it';
+    throw new ExportError('invalid_input', `The export cannot be written into ${parent}: ${why} (${code ?? String(err)}). Choose a folder on a disk you can write to.`);
+  }
+}
+
 function checkOutDir(outDir: string): { exists: boolean } {
   const name = path.basename(outDir);
   if (!fs.existsSync(path.dirname(outDir))) {
@@ -172,7 +187,7 @@ export function exportCase(db: Database, outDir: string, deps: ExportDeps): Expo
   if (!head) throw new ExportError('no_custody', 'This case has no custody log to export: it is damaged. Run verify.');
   const createdAt = deps.clock().toISOString();
 
-  const temp = fs.mkdtempSync(path.join(path.dirname(target), `.${folderName}.partial-`));
+  const temp = makeWorkFolder(target);
   try {
     const files: { name: string; sha256: string; bytes: number }[] = [];
     const add = (name: string, content: string | Uint8Array) => files.push({ name, ...writeFileDurable(path.join(temp, name), content) });

@@ -12,6 +12,8 @@ import { startBrowserHost, type BrowserHost } from '../../main/host/browser';
 import { createWorkbench, type Workbench } from '../../main/host/workbench';
 import { tsxWorkerEntry } from '../../main/jobs/tsx-entry';
 
+const UNTHROTTLED = { requests: 1_000_000, perMs: 10_000 };
+
 export const CHROMIUM = process.env.PEREGRINE_CHROMIUM ?? '/usr/bin/chromium';
 
 export interface Harness {
@@ -38,7 +40,9 @@ export const test = base.extend<{ harness: Harness }>({
     if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set PEREGRINE_CHROMIUM).`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-e2e-'));
     const tls = await generateSimulatorTls();
-    const sim = await startSimulator({ scenario: 'contoso', seed: 1, tls });
+    // No spec here is about throttling: the report limit is lifted on both sides (the simulator's 5 per 10 s and the
+    // pacer that keeps under it), so no test sleeps on the real clock for it.
+    const sim = await startSimulator({ scenario: 'contoso', seed: 1, tls, reportsThrottle: { limit: UNTHROTTLED.requests, windowMs: UNTHROTTLED.perMs } });
     const { environmentFile } = await writeEnvironmentFiles(path.join(dir, 'sim'), sim);
     const casesDir = path.join(dir, 'cases');
     const workbench = createWorkbench({
@@ -50,6 +54,7 @@ export const test = base.extend<{ harness: Harness }>({
       keyAccess: { passphrase: () => 'e2e examiner passphrase' },
       environment: loadEnvironmentFile(environmentFile),
       collectionWorker: tsxWorkerEntry(),
+      reportsLimit: UNTHROTTLED,
     });
     const host = await startBrowserHost({ handlers: workbench.handlers, rendererDir: path.resolve('dist', 'renderer') });
     const browser = await chromium.launch({

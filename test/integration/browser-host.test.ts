@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserHost, type BrowserHost } from '../../main/host/browser';
 import { createWorkbench, type Workbench } from '../../main/host/workbench';
 import { tsxWorkerEntry } from '../../main/jobs/tsx-entry';
+import { rawExchange, rawRequest } from '../support/raw-http';
 
 let dir: string;
 let host: BrowserHost;
@@ -67,9 +68,64 @@ describe('browser host', () => {
     expect((await request('/api/case.current', { method: 'GET', headers: { 'x-peregrine-token': host.token } })).status).toBe(405);
   });
 
-  it('does not serve files outside the renderer folder', async () => {
-    expect((await request('/../secret.txt')).status).toBe(404);
-    expect((await request('/%2e%2e/secret.txt')).status).toBe(404);
+  it('does not serve files outside the renderer folder, for paths sent exactly as written', async () => {
+    // Raw on the socket: `new URL()` would resolve these before the server ever saw them.
+    for (const raw of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/%2e%2e%2fsecret.txt', '/%2E%2E%2Fsecret.txt', '/.%2e/secret.txt', '/..%5csecret.txt', '/assets/..%2f..%2fsecret.txt', '//..%2fsecret.txt', '/%2e%2e%2f%2e%2e%2f' + dir.slice(1) + '/secret.txt']) {
+      const res = await rawRequest(host.origin, { path: raw });
+      expect(res.status, raw).toBe(404);
+      expect(res.text, raw).not.toContain('outside the renderer');
+    }
+    // A link inside the renderer folder that points out of it is not followed.
+    fs.symlinkSync(path.join(dir, 'secret.txt'), path.join(dir, 'renderer', 'linked.txt'));
+    expect((await rawRequest(host.origin, { path: '/linked.txt' })).status).toBe(404);
+  });
+
+  it('answers a malformed escape with 400 and keeps serving', async () => {
+    for (const raw of ['/%zz', '/%', '/%E0%A4%A', '/%c0%af', '/api%zz']) {
+      expect((await rawRequest(host.origin, { path: raw })).status, raw).toBe(400);
+    }
+    expect((await rawRequest(host.origin, { path: 'http://evil.example/' })).status).toBe(400);
+    expect((await request('/')).status).toBe(200);
+  });
+
+  it('refuses a body over 1 MiB with 413, announced or streamed, rather than a reset', async () => {
+    const headers = { 'content-type': 'application/json', 'x-peregrine-token': host.token };
+    const big = JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024), examiner: 'y' });
+    const announced = await rawRequest(host.origin, { method: 'POST', path: '/api/case.create', headers, body: big });
+    expect(announced.status).toBe(413);
+    expect(JSON.parse(announced.body.toString())).toMatchObject({ ok: false, error: { code: 'too_large' } });
+    const chunk = (b: string) => `${b.length.toString(16)}\r\n${b}\r\n`;
+    const streamed = await rawRequest(host.origin, { method: 'POST', path: '/api/case.create', headers: { ...headers, 'transfer-encoding': 'chunked' }, body: chunk(big.slice(0, 1_500_000)) + chunk(big.slice(1_500_000)) + '0\r\n\r\n' });
+    expect(streamed.status).toBe(413);
+    expect((await call('case.current', {})).status).toBe(200);
+  });
+
+  it('turns a handler that throws into a JSON error with no stack trace and no path', async () => {
+    const throwing = { ...workbench.handlers, app: { info: async () => { throw new Error(`ENOENT: no such file or directory, open '${dir}/home/settings.json'`); } } };
+    const h = await startBrowserHost({ handlers: throwing as typeof workbench.handlers, rendererDir: path.join(dir, 'renderer') });
+    try {
+      const res = await rawRequest(h.origin, { method: 'POST', path: '/api/app.info', headers: { 'content-type': 'application/json', 'x-peregrine-token': h.token }, body: '{}' });
+      expect(res.status).toBe(200);
+      const result = JSON.parse(res.body.toString());
+      expect(result).toMatchObject({ ok: false, error: { code: 'internal', message: "ENOENT: no such file or directory, open 'settings.json'" } });
+      expect(res.text).not.toContain(dir);
+      expect(res.text).not.toMatch(/\bat .*\.ts:\d+/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('cuts off a client that sends its headers too slowly, and serves the next one', async () => {
+    const h = await startBrowserHost({ handlers: workbench.handlers, rendererDir: path.join(dir, 'renderer'), timeouts: { headersMs: 300, requestMs: 600 } });
+    try {
+      // Half a request line, then silence: the server must close the socket rather than wait for ever.
+      const slow = await rawExchange(h.origin, [Buffer.from('GET / HTTP/1.1\r\nhost: ')], 5000);
+      expect([0, 408]).toContain(slow.status);
+      const res = await rawRequest(h.origin, { path: '/' });
+      expect(res.status).toBe(200);
+    } finally {
+      await h.close();
+    }
   });
 
   it('validates input against the contract and names the field', async () => {

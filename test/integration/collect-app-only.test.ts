@@ -10,7 +10,8 @@ import { loadEnvironmentFile } from '../../main/auth/environment';
 import { createWorkbench, type Workbench } from '../../main/host/workbench';
 import { dispatch } from '../../main/host/dispatch';
 import { tsxWorkerEntry } from '../../main/jobs/tsx-entry';
-import type { CollectionRunView, CollectionStatus, CustodyEntryView, DetectionReport, PreflightView, Result, SignInState } from '../../preload/contract';
+import { bridgeCaller } from '../support/bridge';
+import type { CollectionRunView, CollectionStatus, CustodyEntryView, DetectionReport, PreflightView, SignInState } from '../../preload/contract';
 
 let dir: string;
 let sim: SimHandle;
@@ -20,12 +21,7 @@ let appId: string;
 let certificatePem: string;
 let privateKeyPem: string;
 
-/** One bridge call as either transport makes it: channel, zod-checked input, a Result. */
-async function call<T>(channel: string, input: unknown = {}): Promise<T> {
-  const result = (await dispatch(workbench.handlers, channel, input)) as Result<T>;
-  if (!result.ok) throw new Error(`${channel}: ${result.error.code}: ${result.error.message}`);
-  return result.value;
-}
+const call = bridgeCaller(() => workbench.handlers);
 const refusal = async (channel: string, input: unknown = {}) => {
   const result = await dispatch(workbench.handlers, channel, input);
   if (result.ok) throw new Error(`${channel} was accepted`);

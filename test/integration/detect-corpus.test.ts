@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCase } from '../../main/case/case';
 import { closeDatabase } from '../../db/connection';
 import { insertEvidence } from '../../db/queries/evidence';
@@ -13,10 +13,10 @@ import { csvRecords, decodeText, jsonRecords } from '../../db/normalize/text';
 import { isObject } from '../../db/normalize/record';
 import { detect } from '../../main/detect/engine';
 import type { DetectionReport } from '../../preload/contract';
+import { CORPUS, corpus, prerequisite } from '../support/prerequisites';
+import { describeNeeds } from '../support/vitest-prerequisites';
 
-const CORPUS = process.env.PEREGRINE_CORPUS ?? path.resolve(import.meta.dirname, '../../../shared/corpus');
-const present = fs.existsSync(path.join(CORPUS, 'MANIFEST.tsv'));
-if (!present) console.warn(`detect-corpus: skipped, no corpus at ${CORPUS} (set PEREGRINE_CORPUS to its folder).`);
+const needsCorpus = prerequisite([corpus()]);
 
 /** The corpus' test-harness wrappers around records. */
 function unwrap(record: unknown): unknown {
@@ -35,7 +35,7 @@ const FILES: { file: string; kind: 'audit' | 'ual' | 'signin' }[] = [
   { file: 'signins/msticpy/aad_logons.converted.jsonl', kind: 'signin' },
 ];
 
-describe.skipIf(!present)('rules over real corpus records', () => {
+describeNeeds(needsCorpus, 'rules over real corpus records', () => {
   let dir: string;
   let db: Database;
   let report: DetectionReport;

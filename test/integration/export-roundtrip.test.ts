@@ -20,16 +20,17 @@ import { type ExaminerKey, examinerKeyFrom, loadOrCreateExaminerKey } from '../.
 import { parseSignerPin } from '../../main/sign/pin';
 import type { Manifest } from '../../main/timeline/manifest';
 import { exportCase, ExportError } from '../../main/timeline/export';
+import { onPath, prerequisite, type Need } from '../support/prerequisites';
+import { itNeeds } from '../support/vitest-prerequisites';
 
-const installed = (bin: string, args = ['-h']) => spawnSync(bin, args, { stdio: 'ignore' }).error === undefined;
-const tools = {
-  sh: process.platform !== 'win32' && installed('sh', ['-c', 'true']),
-  openssl: installed('openssl'),
-  minisign: installed('minisign'),
-  sshKeygen: installed('ssh-keygen'),
-  jq: installed('jq', ['--version']) && installed('sha256sum', ['--version']),
+const shell: Need = { what: 'a POSIX shell', present: process.platform !== 'win32' && onPath('sh', ['-c', 'true']).present };
+const needs = {
+  openssl: prerequisite([shell, onPath('openssl')]),
+  minisign: prerequisite([shell, onPath('minisign')]),
+  sshKeygen: prerequisite([shell, onPath('ssh-keygen')]),
+  jq: prerequisite([shell, onPath('jq', ['--version']), onPath('sha256sum', ['--version'])]),
+  allTools: prerequisite([shell, onPath('openssl'), onPath('minisign'), onPath('ssh-keygen')]),
 };
-const skipped = (ok: boolean, what: string) => (ok ? '' : ` [skipped: ${what} not on PATH]`);
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const sh = (cwd: string, command: string) => spawnSync('sh', ['-c', command], { cwd, encoding: 'utf8' });
@@ -178,7 +179,7 @@ describe('exportCase', () => {
     expect(listCustody(db).at(-1)!.details).toMatchObject({ checkpointThrough: 3 });
   });
 
-  it.skipIf(!tools.sh || !tools.jq)(`the unlisted-file recipe prints nothing for the export as written${skipped(tools.sh && tools.jq, 'sh/jq')}`, () => {
+  itNeeds(needs.jq)(`the unlisted-file recipe prints nothing for the export as written`, () => {
     const command = result.verifyCommands.find((c) => c.startsWith('ls -A'))!;
     expect(fs.readFileSync(path.join(out, 'VERIFY.txt'), 'utf8')).toContain(command);
     const r = sh(out, command);
@@ -186,7 +187,7 @@ describe('exportCase', () => {
     expect(r.stdout).toBe('');
   });
 
-  it.skipIf(!tools.sh || !tools.openssl)(`openssl accepts it with the command from VERIFY.txt${skipped(tools.sh && tools.openssl, 'sh/openssl')}`, () => {
+  itNeeds(needs.openssl)(`openssl accepts it with the command from VERIFY.txt`, () => {
     const command = result.verifyCommands.find((c) => c.startsWith('openssl'))!;
     expect(fs.readFileSync(path.join(out, 'VERIFY.txt'), 'utf8')).toContain(command);
     const r = sh(out, command);
@@ -194,7 +195,7 @@ describe('exportCase', () => {
     expect(r.stdout).toContain('Signature Verified Successfully');
   });
 
-  it.skipIf(!tools.sh || !tools.minisign)(`minisign accepts it with the command from VERIFY.txt${skipped(tools.sh && tools.minisign, 'sh/minisign')}`, () => {
+  itNeeds(needs.minisign)(`minisign accepts it with the command from VERIFY.txt`, () => {
     const command = result.verifyCommands.find((c) => c.startsWith('minisign'))!;
     expect(fs.readFileSync(path.join(out, 'VERIFY.txt'), 'utf8')).toContain(command);
     const r = sh(out, command);
@@ -203,7 +204,7 @@ describe('exportCase', () => {
     expect(r.stdout).toContain(`custodyHead:${headBefore}`);
   });
 
-  it.skipIf(!tools.sh || !tools.sshKeygen)(`ssh-keygen accepts it with the command from VERIFY.txt${skipped(tools.sh && tools.sshKeygen, 'sh/ssh-keygen')}`, () => {
+  itNeeds(needs.sshKeygen)(`ssh-keygen accepts it with the command from VERIFY.txt`, () => {
     const command = result.verifyCommands.find((c) => c.startsWith('ssh-keygen'))!;
     expect(fs.readFileSync(path.join(out, 'VERIFY.txt'), 'utf8')).toContain(command);
     const r = sh(out, command);
@@ -211,7 +212,7 @@ describe('exportCase', () => {
     expect(r.stdout).toContain(`Good "peregrine-export" signature for Jane Doe with ED25519 key ${signer.fingerprint}`);
   });
 
-  it.skipIf(!tools.sh || !tools.jq)(`jq | sha256sum -c checks every file against the manifest${skipped(tools.sh && tools.jq, 'sh/jq/sha256sum')}`, () => {
+  itNeeds(needs.jq)(`jq | sha256sum -c checks every file against the manifest`, () => {
     const r = sh(out, result.verifyCommands.find((c) => c.startsWith('jq'))!);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(5);
@@ -243,12 +244,12 @@ describe('a tampered export', () => {
     expect(report.problems[0]).toEqual({ where: 'timeline.jsonl', message: expect.stringMatching(/sha256 is [0-9a-f]{64}; manifest\.json says [0-9a-f]{64}: the file was changed after export/) });
   });
 
-  it.skipIf(!tools.sh || !tools.openssl)(`while openssl still accepts the signature over manifest.json${skipped(tools.sh && tools.openssl, 'sh/openssl')}`, () => {
+  itNeeds(needs.openssl)(`while openssl still accepts the signature over manifest.json`, () => {
     const r = sh(out, result.verifyCommands.find((c) => c.startsWith('openssl'))!);
     expect(r.status, r.stderr).toBe(0);
   });
 
-  it.skipIf(!tools.sh || !tools.jq)(`and the manifest hash check catches it${skipped(tools.sh && tools.jq, 'sh/jq/sha256sum')}`, () => {
+  itNeeds(needs.jq)(`and the manifest hash check catches it`, () => {
     const r = sh(out, result.verifyCommands.find((c) => c.startsWith('jq'))!);
     expect(r.status).not.toBe(0);
     expect(r.stdout).toMatch(/timeline\.jsonl: FAILED/);
@@ -268,7 +269,7 @@ describe('a tampered export', () => {
     expect(wheres).toContain('manifest.json.sshsig');
   });
 
-  it.skipIf(!tools.sh || !tools.jq)(`the unlisted-file recipe names a file added to the folder${skipped(tools.sh && tools.jq, 'sh/jq')}`, () => {
+  itNeeds(needs.jq)(`the unlisted-file recipe names a file added to the folder`, () => {
     const copy = path.join(root, 'export-tampered-3');
     fs.cpSync(out, copy, { recursive: true });
     fs.writeFileSync(path.join(copy, 'README-first.txt'), 'added later');
@@ -341,7 +342,7 @@ describe('an export re-signed with another key', () => {
     }
   });
 
-  it.skipIf(!tools.sh || !tools.openssl || !tools.minisign || !tools.sshKeygen)(`while openssl, minisign and ssh-keygen all accept the new signature${skipped(tools.sh && tools.openssl && tools.minisign && tools.sshKeygen, 'sh/openssl/minisign/ssh-keygen')}`, () => {
+  itNeeds(needs.allTools)(`while openssl, minisign and ssh-keygen all accept the new signature`, () => {
     for (const command of result.verifyCommands.slice(0, 3)) {
       const r = sh(out, command);
       expect(r.status, `${command}\n${r.stderr}`).toBe(0);

@@ -84,6 +84,28 @@ describe('faults', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(290);
   });
 
+  it('holds a page until released, and lets go of one whose client gave up', async () => {
+    sim.faults.set({ rules: [{ kind: 'hold', path: '/v1.0/organization' }] });
+    const held = get('/v1.0/organization');
+    await expect.poll(() => sim.faults.heldCount()).toBe(1);
+    sim.faults.release();
+    expect((await held).status).toBe(200);
+    // A client that aborts (a cancelled collection) frees its held request without a release.
+    const abort = new AbortController();
+    const https = await import('node:https');
+    const gone = new Promise<void>((resolve) => {
+      const req = https.request(`${sim.url}/v1.0/organization`, { ca: sim.caPem, agent: false, signal: abort.signal, headers: { authorization: `Bearer ${token}` } });
+      req.on('error', () => resolve());
+      req.end();
+    });
+    await expect.poll(() => sim.faults.heldCount()).toBe(1);
+    abort.abort();
+    await gone;
+    await expect.poll(() => sim.faults.heldCount()).toBe(0);
+    sim.faults.clear();
+    expect((await get('/v1.0/organization')).status).toBe(200);
+  });
+
   it('expires the current token mid-run: 401 then and on reuse; a new token works', async () => {
     const own = await appToken(sim);
     sim.faults.set({ rules: [{ kind: 'expire-token', path: '/v1.0/applications', after: 1, count: 1 }] });

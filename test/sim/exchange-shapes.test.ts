@@ -1,15 +1,17 @@
 // Test (Vitest, Node): the simulator's Exchange objects parse with the same zod schemas, and carry the same properties, as real Get-TransportRule / Get-InboundConnector dumps.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildTenant } from './scenario';
 import { ExchangeState } from './exchange/state';
 import { INBOUND_CONNECTOR_KEYS, TRANSPORT_RULE_KEYS, inboundConnectorObject, transportRuleObject } from './exchange/objects';
 import { inboundConnectorSchema, transportRuleSchema } from './exchange/schemas';
+import { CORPUS, corpus, prerequisite } from '../support/prerequisites';
+import { describeNeeds } from '../support/vitest-prerequisites';
 
 // shared/ sits beside the checkout (../shared from the project root).
-const corpusDir = fileURLToPath(new URL('../../../shared/corpus/exo_graph_objects/scubagear/', import.meta.url));
-const corpusPresent = existsSync(corpusDir);
+const corpusDir = path.join(CORPUS, 'exo_graph_objects/scubagear/');
+const needsCorpus = prerequisite([corpus('exo_graph_objects/scubagear/')]);
 
 /** ScubaGear's dumps are PowerShell output: UTF-8 with or without BOM, some UTF-16LE with BOM. */
 function readDump(name: string): unknown {
@@ -27,8 +29,9 @@ const state = new ExchangeState(buildTenant({ scenario: 'contoso', seed: 1 }));
 const simRules = state.transportRules.map((r) => transportRuleObject(r, state.org));
 const simConnectors = state.inboundConnectors.map((c) => inboundConnectorObject(c, state.org));
 
-describe.skipIf(!corpusPresent)(
-  corpusPresent ? 'real Exchange dumps and simulator objects share one schema' : 'real Exchange dumps (skipped: ../shared/corpus is absent)',
+describeNeeds(
+  needsCorpus,
+  'real Exchange dumps and simulator objects share one schema',
   () => {
     it('parses real Get-TransportRule output and every simulated rule', () => {
       const real = [...objects(readDump('transport_rule.json')), ...objects(readDump('transport_rule.createreportstub.json'))];

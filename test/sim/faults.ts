@@ -16,6 +16,11 @@ export type FaultKind =
   | 'malformed'
   /** 200 with valid JSON whose first record in `value` is not an object (a page the reader parses but no store can read). */
   | 'unreadable-record'
+  /**
+   * The request waits unanswered until `Faults.release()` (then the route runs) or until the client gives up on it
+   * (a cancelled collection aborting its request): a collection that cannot finish before the test has acted on it.
+   */
+  | 'hold'
   /** The access token presented is invalidated: 401 now and on every reuse; a newly issued token works. */
   | 'expire-token'
   /** Exchange's transient server error: HTTP 500 whose body names `exception` (default DCOverloadedException). */
@@ -91,6 +96,8 @@ export class Faults {
   private readonly revokedTokens = new Set<string>();
   /** Every fault served, in order. */
   readonly hits: FaultHit[] = [];
+  /** Requests held by a 'hold' rule, each waiting for release(). */
+  private readonly held = new Set<() => void>();
 
   constructor(spec: FaultSpec = {}) {
     this.set(spec);
@@ -108,9 +115,21 @@ export class Faults {
     this.rules.push({ rule, seen: 0, hits: 0 });
   }
 
-  /** Removes every rule and the token lifetime override (revoked tokens stay revoked). */
+  /** Removes every rule and the token lifetime override (revoked tokens stay revoked), and releases held requests. */
   clear(): void {
     this.set({});
+    this.release();
+  }
+
+  /** Lets every held request through to its route. */
+  release(): void {
+    for (const go of this.held) go();
+    this.held.clear();
+  }
+
+  /** How many requests are held now. */
+  heldCount(): number {
+    return this.held.size;
   }
 
   /** Refuses every access token issued in an earlier second than `nowMs` (tokens cannot tell apart finer times). */
@@ -131,7 +150,7 @@ export class Faults {
     const path = ctx.url.pathname.toLowerCase();
     for (const active of this.rules) {
       const { rule } = active;
-      if (inBatch && (rule.kind === 'reset' || rule.kind === 'malformed')) continue;
+      if (inBatch && (rule.kind === 'reset' || rule.kind === 'malformed' || rule.kind === 'hold')) continue;
       if (rule.path && !path.startsWith(rule.path.toLowerCase())) continue;
       if (rule.method && rule.method.toUpperCase() !== (ctx.req.method ?? '').toUpperCase()) continue;
       if (rule.count !== undefined && active.hits >= rule.count) continue;
@@ -198,6 +217,20 @@ export class Faults {
           page[field] = [...list, rule.message ?? 'There are more results available than are currently displayed. To view them, increase the value for the ResultSize parameter.'];
         });
         return false;
+      case 'hold':
+        return new Promise<boolean>((resolve) => {
+          const go = () => {
+            ctx.res.off('close', gaveUp);
+            resolve(false);
+          };
+          // The response closing before it was written means the client went away: nothing is left to answer.
+          const gaveUp = () => {
+            this.held.delete(go);
+            resolve(true);
+          };
+          this.held.add(go);
+          ctx.res.once('close', gaveUp);
+        });
     }
   }
 }

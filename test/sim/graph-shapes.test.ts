@@ -1,14 +1,16 @@
 // Test (Vitest, Node): the simulator's Graph objects parse with the same zod schemas as Microsoft's documented example responses.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applicationSchema, collectionSchema, organizationSchema, servicePrincipalSchema, userSchema } from './graph-schemas';
 import { SCENARIO_NAMES, buildTenant } from './scenario';
 import { USER_DEFAULT_PROPERTIES } from './graph-types';
+import { CORPUS, corpus, prerequisite } from '../support/prerequisites';
+import { describeNeeds } from '../support/vitest-prerequisites';
 
 // shared/ sits beside the checkout (../shared from the project root), in CI as on a developer's machine.
-const examplesDir = fileURLToPath(new URL('../../../shared/corpus/exo_graph_objects/graph_docs_examples/', import.meta.url));
-const corpusPresent = existsSync(examplesDir);
+const examplesDir = path.join(CORPUS, 'exo_graph_objects/graph_docs_examples/');
+const needsCorpus = prerequisite([corpus('exo_graph_objects/graph_docs_examples/')]);
 
 function example(name: string): unknown {
   return JSON.parse(readFileSync(`${examplesDir}${name}`, 'utf8')) as unknown;
@@ -16,8 +18,9 @@ function example(name: string): unknown {
 
 const tenant = buildTenant({ scenario: 'contoso', seed: 1 });
 
-describe.skipIf(!corpusPresent)(
-  corpusPresent ? 'Graph documentation examples and simulator objects share one schema' : 'Graph documentation examples (skipped: ../shared/corpus is absent)',
+describeNeeds(
+  needsCorpus,
+  'Graph documentation examples and simulator objects share one schema',
   () => {
     it('parses a documented application and a simulated one', () => {
       expect(applicationSchema.safeParse(example('v1.0_application-get_resp1.json')).error).toBeUndefined();

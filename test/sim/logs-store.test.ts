@@ -1,5 +1,5 @@
 // Test (Vitest, Node): the log store: determinism, counts equal to ground truth, ordering, appends, the attack's and decoys' records in the corpus shapes, bounded memory.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildTenant, type Tenant } from './scenario';
@@ -8,8 +8,10 @@ import { directoryAuditId, directoryAuditRecord, target } from './logs/records';
 import { createPrng } from './prng';
 import { AZURE_AD_POWERSHELL_CLIENT_ID } from './wellknown';
 import type { GraphDirectoryAudit, GraphSignIn, UnifiedAuditRecord } from './logs/types';
+import { CORPUS, corpus, prerequisite } from '../support/prerequisites';
+import { itNeeds } from '../support/vitest-prerequisites';
 
-const CORPUS = resolve(__dirname, '../../../shared/corpus');
+const needsCorpus = prerequisite([corpus()]);
 const DAY = 24 * 60 * 60 * 1000;
 
 const tenants = new Map<string, Tenant>();
@@ -260,7 +262,7 @@ describe('shapes against the corpus', () => {
     return JSON.parse(readFileSync(resolve(CORPUS, path), 'utf8')) as unknown;
   }
 
-  it.skipIf(!existsSync(CORPUS))('signIn and directoryAudit carry the properties of the Graph samples (corpus: sekoia_entraid_graphapi)', () => {
+  itNeeds(needsCorpus)('signIn and directoryAudit carry the properties of the Graph samples (corpus: sekoia_entraid_graphapi)', () => {
     const sample = corpusJson('entra_audit/sekoia_entraid_graphapi/raw_tests/test_signin.json') as { input: { message: string } };
     const expected = JSON.parse(sample.input.message) as Record<string, unknown>;
     for (const key of Object.keys(expected)) expect(signIn).toHaveProperty(key);
@@ -274,7 +276,7 @@ describe('shapes against the corpus', () => {
     expect(audit.activityDateTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$/);
   });
 
-  it.skipIf(!existsSync(CORPUS))('UAL AuditData carries the Management Activity properties of the real samples (corpus: sekoia_o365_mgmt_api, plaso)', () => {
+  itNeeds(needsCorpus)('UAL AuditData carries the Management Activity properties of the real samples (corpus: sekoia_o365_mgmt_api, plaso)', () => {
     const aad = corpusJson('ual/sekoia_o365_mgmt_api/raw_tests/add_member_to_role.json') as { input: { message: string } };
     const aadKeys = Object.keys(JSON.parse(aad.input.message) as object);
     const aadRecord = ual.find((r) => r.RecordType === 'AzureActiveDirectory');

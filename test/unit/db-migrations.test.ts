@@ -9,6 +9,7 @@ import { closeDatabase, openDatabase } from '../../db/connection';
 import { CaseFileError } from '../../db/errors';
 import { checkMigrationList, latestSchemaVersion, migrate, schemaVersion } from '../../db/migrate';
 import { migrations, PEREGRINE_APPLICATION_ID } from '../../db/migrations';
+import { TOOL_VERSION } from '../../main/version';
 
 interface MigrationPromise {
   tables: Record<string, string[]>;
@@ -218,8 +219,8 @@ describe('a case file from a newer Peregrine', () => {
     expect(caught).toBeInstanceOf(CaseFileError);
     expect((caught as CaseFileError).code).toBe('newer_schema');
     expect((caught as CaseFileError).message).toBe(
-      `future.peregrine: this case file was written by a newer Peregrine (schema ${future}, this version knows up to ${latestSchemaVersion()}). ` +
-        'Open it with Peregrine 9.9.0 or later, or update this Peregrine. The file has not been changed.',
+      `future.peregrine was written by a newer Peregrine: its schema is ${future}, and this Peregrine (${TOOL_VERSION}) reads schemas up to ${latestSchemaVersion()}. ` +
+        'Open it with Peregrine 9.9.0 or later. The file has not been changed.',
     );
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   });

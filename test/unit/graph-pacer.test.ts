@@ -25,6 +25,13 @@ describe('createPacer', () => {
     expect(sentAt.at(-1)! - sentAt[0]!).toBeLessThanOrEqual(20_000 + 2 * WINDOW_MARGIN_MS);
   });
 
+  it('paces to another limit when one is given (a simulator set up without Graph\'s)', async () => {
+    const clock = fakeClock();
+    const pacer = createPacer({ ...clock, limit: { requests: 2, perMs: 1000 } });
+    for (let i = 0; i < 3; i++) await pacer.admit('https://graph.test/v1.0/auditLogs/signIns');
+    expect(clock.waits).toEqual([1000 + WINDOW_MARGIN_MS]);
+  });
+
   it('counts sign-ins, audits and authentication-method reports against one budget', async () => {
     const clock = fakeClock();
     const pacer = createPacer(clock);

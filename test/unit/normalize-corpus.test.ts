@@ -1,17 +1,18 @@
 // Vitest (plain Node): every sign-in, directory audit and Unified Audit Log record in the shared corpus (real data published by others) parses.
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { parseDirectoryAudit, type ParsedDirectoryAudit } from '../../db/normalize/directoryAudit';
 import { normalizeOperation } from '../../db/normalize/operation';
 import { isObject } from '../../db/normalize/record';
 import { parseSignIn, type ParsedSignIn } from '../../db/normalize/signin';
 import { csvRecords, decodeText, jsonRecords } from '../../db/normalize/text';
 import { parseUnifiedAudit, type ParsedUnifiedAudit } from '../../db/normalize/unifiedAudit';
+import { CORPUS, corpus, prerequisite } from '../support/prerequisites';
+import { describeNeeds } from '../support/vitest-prerequisites';
 
-const CORPUS = process.env.PEREGRINE_CORPUS ?? path.resolve(import.meta.dirname, '../../../shared/corpus');
-const present = fs.existsSync(path.join(CORPUS, 'MANIFEST.tsv'));
-if (!present) console.warn(`normalize-corpus: skipped, no corpus at ${CORPUS} (set PEREGRINE_CORPUS to its folder).`);
+const needsCorpus = prerequisite([corpus()]);
+const present = needsCorpus.missing === null;
 
 interface ManifestEntry {
   file: string;
@@ -78,7 +79,7 @@ function parseFile(file: string): { parsed: Parsed[]; bom: string | null; record
 const LOG_FOLDERS = /^(signins|entra_audit|ual)\//;
 const GRAPH_DOC_LOGS = /^exo_graph_objects\/graph_docs_examples\/.*(signin|directoryaudit)-/;
 
-describe.skipIf(!present)('the shared corpus', () => {
+describeNeeds(needsCorpus, 'the shared corpus', () => {
   const entries = present ? manifest() : [];
   const logFiles = entries.filter((e) => LOG_FOLDERS.test(e.file) && /^(json|jsonl|log|csv)/.test(e.format) && !(e.file in NOT_LOG_RECORDS));
 

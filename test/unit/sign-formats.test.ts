@@ -14,10 +14,10 @@ import {
   verifyRawSignature,
   verifySshsig,
 } from '../../main/sign/formats';
+import { onPath, prerequisite } from '../support/prerequisites';
+import { itNeeds } from '../support/vitest-prerequisites';
 
-const installed = (bin: string) => spawnSync(bin, ['-h'], { stdio: 'ignore' }).error === undefined;
-const tools = { openssl: installed('openssl'), minisign: installed('minisign'), sshKeygen: installed('ssh-keygen') };
-const skipped = (ok: boolean, bin: string) => (ok ? '' : ` [skipped: ${bin} not on PATH]`);
+const needs = { openssl: prerequisite([onPath('openssl')]), minisign: prerequisite([onPath('minisign')]), sshKeygen: prerequisite([onPath('ssh-keygen')]) };
 
 // An identity with a space and a comma: the comma cannot appear in an allowed_signers principal.
 const IDENTITY = 'Jane Doe, DFIR <jane@dfir.example>';
@@ -56,7 +56,7 @@ describe('raw Ed25519 + SPKI PEM', () => {
     expect(verifyRawSignature(tampered, sig, key.publicKeyPem)).toBe(false);
   });
 
-  it.skipIf(!tools.openssl)(`openssl pkeyutl accepts it and rejects a tampered manifest${skipped(tools.openssl, 'openssl')}`, () => {
+  itNeeds(needs.openssl)(`openssl pkeyutl accepts it and rejects a tampered manifest`, () => {
     const args = ['pkeyutl', '-verify', '-pubin', '-inkey', 'signer.pub.pem', '-rawin', '-in', 'manifest.json', '-sigfile', 'manifest.json.sig'];
     const ok = run(good, 'openssl', args);
     expect(ok.status, ok.stderr).toBe(0);
@@ -77,7 +77,7 @@ describe('minisign', () => {
     expect(verifyMinisign(message, forgedComment, pub)).toEqual({ ok: false, reason: 'the minisign trusted comment was changed' });
   });
 
-  it.skipIf(!tools.minisign)(`minisign -V accepts it and rejects a tampered manifest${skipped(tools.minisign, 'minisign')}`, () => {
+  itNeeds(needs.minisign)(`minisign -V accepts it and rejects a tampered manifest`, () => {
     const ok = run(good, 'minisign', ['-Vm', 'manifest.json', '-p', 'minisign.pub']);
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/Signature and comment signature verified/);
@@ -100,7 +100,7 @@ describe('OpenSSH SSHSIG', () => {
     expect(verifySshsig(message, sig, 'file')).toMatchObject({ ok: false, reason: expect.stringMatching(/namespace/) });
   });
 
-  it.skipIf(!tools.sshKeygen)(`ssh-keygen -Y verify accepts it and rejects a tampered manifest${skipped(tools.sshKeygen, 'ssh-keygen')}`, () => {
+  itNeeds(needs.sshKeygen)(`ssh-keygen -Y verify accepts it and rejects a tampered manifest`, () => {
     const args = ['-Y', 'verify', '-f', 'allowed_signers', '-I', sshPrincipal(IDENTITY), '-n', SSHSIG_NAMESPACE, '-s', 'manifest.json.sshsig'];
     const ok = run(good, 'ssh-keygen', args, message);
     expect(ok.status, ok.stderr).toBe(0);

@@ -9,10 +9,12 @@ import {
   defaultKeyDir, EXAMINER_KEY_FILE, EXAMINER_KEYCHAIN_FILE, EXAMINER_PUBLIC_KEY_FILE, ExaminerKeyError, examinerKeyFrom, examinerKeyStatus,
   exportExaminerKey, importExaminerKey, type KeyAccess, type Keychain, loadOrCreateExaminerKey,
 } from '../../main/sign/keys';
+import { onPath, POSIX_MODES, prerequisite } from '../support/prerequisites';
+import { itNeeds } from '../support/vitest-prerequisites';
 
-const hasSshKeygen = spawnSync('ssh-keygen', ['-?'], { stdio: 'ignore' }).error === undefined;
-const hasOpenssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).error === undefined;
-const posix = process.platform !== 'win32';
+const sshKeygen = prerequisite([onPath('ssh-keygen', ['-?'])]);
+const openssl = prerequisite([onPath('openssl', ['version'])]);
+const posix = prerequisite([POSIX_MODES], { optional: 'Windows keeps keys private with ACLs, not modes' });
 
 let dir: string;
 beforeEach(() => {
@@ -56,7 +58,7 @@ describe('loadOrCreateExaminerKey', () => {
     expect(() => loadOrCreateExaminerKey(dir, 'jane', { passphrase: () => 'not the passphrase' })).toThrow(/passphrase does not open the examiner key/);
   });
 
-  it.skipIf(!hasOpenssl)('writes a PKCS#8 file openssl opens with the passphrase, PBKDF2-SHA256 at 600,000 iterations and AES-256-CBC', () => {
+  itNeeds(openssl)('writes a PKCS#8 file openssl opens with the passphrase, PBKDF2-SHA256 at 600,000 iterations and AES-256-CBC', () => {
     const key = loadOrCreateExaminerKey(dir, 'jane', access);
     const file = path.join(dir, EXAMINER_KEY_FILE);
     const out = spawnSync('openssl', ['pkey', '-in', file, '-passin', 'env:PW', '-pubout'], { encoding: 'utf8', env: { ...process.env, PW: PASS } });
@@ -95,14 +97,14 @@ describe('loadOrCreateExaminerKey', () => {
     expect(() => loadOrCreateExaminerKey(dir, 'jane', access)).toThrow(/sealed by the OS keychain of the Peregrine app, which is not available here/);
   });
 
-  it.skipIf(!posix)('keeps the folder 0700 and the private key 0600', () => {
+  itNeeds(posix)('keeps the folder 0700 and the private key 0600', () => {
     const keyDir = path.join(dir, 'keys');
     loadOrCreateExaminerKey(keyDir, 'jane', access);
     expect(fs.statSync(keyDir).mode & 0o777).toBe(0o700);
     expect(fs.statSync(path.join(keyDir, EXAMINER_KEY_FILE)).mode & 0o777).toBe(0o600);
   });
 
-  it.skipIf(!posix)('refuses a private key other users can read', () => {
+  itNeeds(posix)('refuses a private key other users can read', () => {
     const keyDir = path.join(dir, 'keys');
     loadOrCreateExaminerKey(keyDir, 'jane', access);
     fs.chmodSync(path.join(keyDir, EXAMINER_KEY_FILE), 0o644);
@@ -115,7 +117,7 @@ describe('loadOrCreateExaminerKey', () => {
     expect(() => loadOrCreateExaminerKey(dir, 'a\nb', access)).toThrow(/identity/);
   });
 
-  it.skipIf(!hasSshKeygen)(`has the fingerprint ssh-keygen -lf prints${hasSshKeygen ? '' : ' [skipped: ssh-keygen not on PATH]'}`, () => {
+  itNeeds(sshKeygen)('has the fingerprint ssh-keygen -lf prints', () => {
     const key = loadOrCreateExaminerKey(dir, 'Jane Doe', access);
     const out = spawnSync('ssh-keygen', ['-lf', path.join(dir, EXAMINER_PUBLIC_KEY_FILE)], { encoding: 'utf8' });
     expect(out.status).toBe(0);
