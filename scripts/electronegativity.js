@@ -17,6 +17,11 @@ const ALLOWED = [
     file: /^(main\/electron\/main\.ts|dist\/electron\/main\.cjs)$/,
     why: "a review reminder, not a weakness: the preload (preload/index.ts) runs sandboxed with context isolation and exposes only the contract's channels through contextBridge (one function per channel, no ipcRenderer, no Node API), and main checks every IPC sender.",
   },
+  {
+    check: 'OPEN_EXTERNAL_JS_CHECK',
+    file: /^(main\/electron\/main\.ts|dist\/electron\/main\.cjs)$/,
+    why: "browser sign-in only: main opens https: addresses alone, and the workbench hands it nothing but the sign-in page on the tenant's own authority host (main/host/browser-sign-in.ts refuses any other origin); the renderer cannot reach shell.openExternal.",
+  },
 ];
 
 const require = createRequire(import.meta.url);

@@ -1,6 +1,7 @@
 // Case writer thread: applies a collection's writes to the case file in the order they arrive, with its own connection.
 import { parentPort, workerData } from 'node:worker_threads';
 import { closeDatabase, openDatabase } from '../../db/connection';
+import { explainCaseError } from '../../db/errors';
 import { sourceNamed } from './sources';
 import { writeApplier } from './writes';
 import type { WriterReply, WriterRequest } from './writer-protocol';
@@ -32,7 +33,8 @@ port.on('message', (request: WriterRequest) => {
     apply(w);
     reply({ id: request.id, ok: true, ms: performance.now() - started });
   } catch (err) {
-    const e = err as Error;
+    // A full disk is told as what to do (free space, keep the -wal beside the case), not as SQLite's code.
+    const e = explainCaseError(err, caseFile) as Error;
     reply({ id: request.id, ok: false, name: e.name, message: e.message, ms: performance.now() - started });
   }
 });

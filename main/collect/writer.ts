@@ -1,6 +1,7 @@
 // Collection (CLI, collection worker): where a collection's writes go — applied on the collecting thread, or queued to a case writer thread so that storing a large page never holds up the next request.
 import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
+import { explainCaseError } from '../../db/errors';
 import { writeApplier, type CollectionWrite, type StoreFor } from './writes';
 import type { WriterReply, WriterRequest } from './writer-protocol';
 import type { WorkerEntry } from '../jobs/collect-job';
@@ -34,7 +35,8 @@ export function inlineWriter(db: Database, storeFor: StoreFor): CaseWriter {
         apply(w);
         return Promise.resolve();
       } catch (err) {
-        return Promise.reject(err as Error);
+        // A full disk is told as what to do (free space, keep the -wal beside the case), not as SQLite's code.
+        return Promise.reject(explainCaseError(err, db.name) as Error);
       } finally {
         stats.writes++;
         stats.busyMs += performance.now() - started;

@@ -18,6 +18,10 @@ export function startBrowserSignIn(slot: SignInTarget, session: TenantSession, o
     session
       .signInWithBrowser(async (url) => {
         let opened = false;
+        // Only the sign-in page of the tenant's own authority is ever opened outside the app.
+        if (new URL(url).origin !== new URL(session.environment.authorityHost).origin) {
+          throw new Error(`the sign-in page ${new URL(url).origin} is not on the tenant's authority ${session.environment.authorityHost}; nothing was opened.`);
+        }
         if (openBrowser) {
           try {
             await openBrowser(url);

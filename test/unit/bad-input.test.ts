@@ -9,6 +9,8 @@ import { closeDatabase, openDatabase } from '../../db/connection';
 import { CaseFileError, explainCaseError } from '../../db/errors';
 import { latestSchemaVersion, newerSchemaError } from '../../db/migrate';
 import { createCase } from '../../main/case/case';
+import { sourceNamed } from '../../main/collect/sources';
+import { inlineWriter } from '../../main/collect/writer';
 import { main, type CliIo } from '../../main/cli';
 import { dispatch } from '../../main/host/dispatch';
 import { createWorkbench } from '../../main/host/workbench';
@@ -91,8 +93,8 @@ describe('where an export cannot be written', () => {
     process.env.PEREGRINE_HOME = path.join(dir, 'home');
     try {
       expect(await main(['case', 'create', file, '--name', 'C', '--examiner', 'A. Examiner'], io)).toBe(0);
-      expect(await main(['export', file, '--out', '/proc/self/x'], io)).toBe(1);
-      const message = io.stderr.join('\n');
+      expect(await main(['export', file, '--out', '/proc/self/x'], { ...io, env: { PEREGRINE_SIGNING_PASSPHRASE: 'a passphrase for the test key' } })).toBe(1);
+      const message = io.stderr.at(-1)!;
       expect(message).toMatch(/^peregrine: The export cannot be written into \/proc\/self: files cannot be created in it \(ENOENT\)\. Choose a folder on a disk you can write to\.$/);
       expect(message).not.toMatch(/mkdtemp/);
     } finally {
@@ -124,6 +126,27 @@ describe('a full disk', () => {
     expect(explained.message).toContain('keep full.peregrine-wal beside it');
     const other = new Error('something else');
     expect(explainCaseError(other, file)).toBe(other);
+  });
+
+  it('a collection page that no longer fits on the disk is refused with the same advice', async () => {
+    const file = path.join(dir, 'collecting.peregrine');
+    const { db } = createCase(file, { name: 'Full', examiner: 'A. Examiner' }, { clock: () => new Date(), toolVersion: 'test' });
+    try {
+      const writer = inlineWriter(db, (name) => sourceNamed(name)?.store);
+      const at = new Date().toISOString();
+      const runId = '6a0f7c1e-2b1d-4c55-9a1e-3f1c2b3d4e5f';
+      await writer.write({ op: 'start', runId, at, environment: 'contoso', tenantId: 'tid', account: 'ir@contoso.example', actor: 'A. Examiner',
+        plan: [{ source: 'graph.applications', label: 'Applications', windowFrom: null, windowTo: null, scope: null }], window: null });
+      // A real SQLITE_FULL: the file may not grow past the pages it has, and the page is 2 MB of applications.
+      db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+      const apps = Array.from({ length: 2000 }, (_, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, appId: `10000000-0000-4000-8000-${String(i).padStart(12, '0')}`, displayName: `App ${i}`, notes: 'x'.repeat(1000) }));
+      const body = new TextEncoder().encode(JSON.stringify({ value: apps }));
+      const page = writer.write({ op: 'page', runId, source: 'graph.applications', label: 'Applications', at,
+        page: { method: 'GET', url: 'https://graph.microsoft.com/v1.0/applications', status: 200, contentType: 'application/json', body, requestBody: null, value: apps, next: null, truncated: false, notices: [] } });
+      await expect(page).rejects.toMatchObject({ code: 'disk_full', message: expect.stringMatching(/^The disk holding collecting\.peregrine is full: the last change was not saved \(SQLITE_FULL\)\. Free space on that disk.*keep collecting\.peregrine-wal beside it/) });
+    } finally {
+      closeDatabase(db);
+    }
   });
 
   it('says so through the bridge too', async () => {
