@@ -40,6 +40,7 @@ import { createWorkbench } from './host/workbench';
 import { TOOL_VERSION } from './version';
 import { tsxWorkerEntry, tsxWriterEntry } from './jobs/tsx-entry';
 import type { CollectionStatus } from '../preload/contract';
+import { assertAuthorityPage } from './auth/loopback';
 
 const HELP = `Peregrine ${TOOL_VERSION} — investigate and undo malicious OAuth apps in Microsoft 365 / Entra ID.
 
@@ -417,7 +418,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
     const method: SignInMethod = (signInFlag as SignInMethod | undefined) ?? (openBrowser ? 'browser' : 'device-code');
     const choice = (service: string) => ({
       method,
-      openBrowser: openBrowser ? (url: string) => (io.err(`${service}: sign in in the browser; if none opened, open ${url}`), openBrowser(url)) : null,
+      openBrowser: openBrowser ? (url: string) => (assertAuthorityPage(url, env.authorityHost), io.err(`${service}: sign in in the browser; if none opened, open ${url}`), openBrowser(url)) : null,
       onPrompt: onPrompt(service),
       onFallback: (reason: string) => io.err(`${service}: ${reason}`),
     });
@@ -660,7 +661,9 @@ function verifyCommand(args: string[], io: CliIo): number {
     }
   }
   if (!fs.existsSync(target)) throw new Error(`${target} does not exist.`);
-  const report: VerifyReport = fs.statSync(target).isDirectory() ? verifyExport(target, { signer: pin }) : verifyCaseFile(target, { deep: values.deep === true, signer: pin });
+  const isExport = fs.statSync(target).isDirectory();
+  if (isExport && values.deep === true) throw new UsageError('--deep applies to a case file: an export folder is checked whole every time.');
+  const report: VerifyReport = isExport ? verifyExport(target, { signer: pin }) : verifyCaseFile(target, { deep: values.deep === true, signer: pin });
   if (report.ok) {
     const derived = report.deep ? `, ${report.checked.derivedRows ?? 0} derived rows derived again from their evidence` : '';
     const counts = report.kind === 'export' ? `${report.checked.files ?? 0} files and the signature` : `${report.checked.evidence} evidence rows and ${report.checked.custody} custody entries${derived}`;

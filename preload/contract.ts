@@ -373,7 +373,7 @@ export const KeyImportInput = z
     filePassphrase: passphrase,
     replace: z.boolean(),
     /** Who the key signs for, kept with its public half: one line. */
-    identity: z.string().trim().min(1, 'name the signer').max(200).regex(/^[^\r\n\0]*$/, 'the signer name must be one line'),
+    identity: z.string().trim().min(1, 'name the signer').max(200).regex(SINGLE_LINE, `the signer name ${SINGLE_LINE_MESSAGE}`),
   })
   .strict();
 const CaseRef = z.object({ caseId: z.string().uuid() }).strict();

@@ -5,6 +5,7 @@ import type { HttpTransport } from '../http/https';
 import type { TenantEnvironment } from './environment';
 import { msalNetworkClient, type OAuthErrorBody } from './msal-network';
 import { aadstsCode, explainSignInError } from './aadsts';
+import { isLoopbackListener } from './loopback';
 
 export interface DeviceCodePrompt {
   userCode: string;
@@ -158,7 +159,7 @@ export function createTenantSession(
         const request = new URL(url);
         const redirect = request.searchParams.get('redirect_uri');
         const state = request.searchParams.get('state');
-        if (redirect?.startsWith('http://localhost:') && state) {
+        if (redirect && URL.canParse(redirect) && isLoopbackListener(new URL(redirect)) && state) {
           const body = new URLSearchParams({ error: 'access_denied', error_description: 'Sign-in cancelled in Peregrine.', state });
           fetch(redirect, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() }).then((r) => r.text(), () => undefined).catch(() => undefined);
         }

@@ -1,6 +1,7 @@
 // Main process / CLI: signs in on the tenant simulator's own pages over HTTP, as a person would — pick the account,
 // accept the consent prompt for the organisation — for `--auto-approve-on-sim` and tests. Never used with a real tenant.
 import type { HttpTransport } from '../http/https';
+import { isLoopbackListener } from './loopback';
 
 interface PageForm {
   action: string;
@@ -55,7 +56,8 @@ async function walk(transport: HttpTransport, url: string, first: { method: 'GET
     }
     const target = new URL(form.action, current);
     if (target.protocol === 'http:') {
-      // The app's loopback listener: plain HTTP on this machine, outside the tenant transport.
+      // The app's loopback listener: plain HTTP on this machine, outside the tenant transport; nowhere else.
+      if (!isLoopbackListener(target)) throw new Error(`the simulator's sign-in page posts to ${target.origin}, which is not this machine's loopback listener.`);
       const done = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.fields.toString() });
       await done.text();
       return;

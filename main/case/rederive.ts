@@ -153,12 +153,16 @@ export function rederiveRow(db: Database, table: string, stored: Row): { derived
   const source = sourceNamed(head.source);
   const session = new Map<string, unknown>();
   if (source) {
-    const earlier = db.prepare('SELECT method, url, request_body FROM evidence WHERE run_id = ? AND source = ? AND id < ? ORDER BY id').iterate(head.run_id, head.source, evidenceId) as IterableIterator<{ method: string; url: string; request_body: string | null }>;
+    // Most sources need only the earlier requests; a search session's own earlier pages are read whole, since its
+    // progress (the last ResultIndex) is in their rows, and a page that does not continue it reads as a stall.
+    const searchSession = sessionIdOf(head.request_body);
+    const earlier = db.prepare('SELECT method, url, request_body, body_gz FROM evidence WHERE run_id = ? AND source = ? AND id < ? ORDER BY id').iterate(head.run_id, head.source, evidenceId) as IterableIterator<{ method: string; url: string; request_body: string | null; body_gz: Buffer }>;
     for (const e of earlier) {
+      const sameSession = searchSession !== null && sessionIdOf(e.request_body) === searchSession;
       try {
-        rereadPage(source, { method: e.method, url: e.url, requestBody: e.request_body, body: EMPTY_PAGE }, session);
+        rereadPage(source, { method: e.method, url: e.url, requestBody: e.request_body, body: sameSession ? gunzipSync(e.body_gz) : EMPTY_PAGE }, session);
       } catch {
-        // only the request matters here
+        // a page that does not read leaves the session as it was: the row's own page says what is wrong
       }
     }
   }
@@ -178,6 +182,17 @@ export function rederiveRow(db: Database, table: string, stored: Row): { derived
 }
 
 const EMPTY_PAGE = Buffer.from('{"value":[]}');
+
+/** The search session an Exchange request belongs to (Search-UnifiedAuditLog's SessionId), or null. */
+function sessionIdOf(requestBody: string | null): string | null {
+  if (!requestBody) return null;
+  try {
+    const id = (JSON.parse(requestBody) as { CmdletInput?: { Parameters?: { SessionId?: unknown } } }).CmdletInput?.Parameters?.SessionId;
+    return typeof id === 'string' ? id : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * object_change derived again: for each collection.finished entry that records a comparison with an earlier run, the

@@ -54,9 +54,30 @@ export function sealCase(db: Database, outFile: string, deps: { signer: Examiner
   } finally {
     fs.rmSync(temp, { force: true });
   }
-  const report = verifyCaseFile(target, { signer: deps.pin ?? { fingerprints: new Set([deps.signer.fingerprint]), source: 'the examiner key' } });
-  const bytes = fs.readFileSync(target);
-  const result = { file: target, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), checkpoint, report };
-  if (!report.ok) fs.rmSync(target, { force: true });
-  return result;
+  try {
+    const report = verifyCaseFile(target, { signer: deps.pin ?? { fingerprints: new Set([deps.signer.fingerprint]), source: 'the examiner key' } });
+    const { bytes, sha256 } = hashFile(target);
+    if (!report.ok) fs.rmSync(target, { force: true });
+    return { file: target, bytes, sha256, checkpoint, report };
+  } catch (err) {
+    fs.rmSync(target, { force: true });
+    throw err;
+  }
+}
+
+/** The size and sha256 of a file read a chunk at a time: a sealed case can be larger than one buffer may hold. */
+function hashFile(file: string): { bytes: number; sha256: string } {
+  const hash = createHash('sha256');
+  const chunk = Buffer.allocUnsafe(1 << 20);
+  const fd = fs.openSync(file, 'r');
+  let bytes = 0;
+  try {
+    for (let n = fs.readSync(fd, chunk); n > 0; n = fs.readSync(fd, chunk)) {
+      hash.update(chunk.subarray(0, n));
+      bytes += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { bytes, sha256: hash.digest('hex') };
 }

@@ -2,6 +2,7 @@
 // known, opened by the app itself (Electron: the system browser) or handed to the renderer to open in a new tab.
 import type { SignInState } from '../../preload/contract';
 import type { TenantSession } from '../auth/device-code';
+import { assertAuthorityPage } from '../auth/loopback';
 
 export interface SignInTarget {
   session: TenantSession | null;
@@ -19,9 +20,7 @@ export function startBrowserSignIn(slot: SignInTarget, session: TenantSession, o
       .signInWithBrowser(async (url) => {
         let opened = false;
         // Only the sign-in page of the tenant's own authority is ever opened outside the app.
-        if (new URL(url).origin !== new URL(session.environment.authorityHost).origin) {
-          throw new Error(`the sign-in page ${new URL(url).origin} is not on the tenant's authority ${session.environment.authorityHost}; nothing was opened.`);
-        }
+        assertAuthorityPage(url, session.environment.authorityHost);
         if (openBrowser) {
           try {
             await openBrowser(url);

@@ -31,6 +31,7 @@ import { ExaminerKeyError, examinerKeyStatus, exportExaminerKey, importExaminerK
 import { exportCase } from '../timeline/export';
 import { HandlerError } from './dispatch';
 import { startBrowserSignIn } from './browser-sign-in';
+import { withoutPaths } from './static-files';
 
 export interface WorkbenchDeps {
   host: 'electron' | 'browser';
@@ -534,7 +535,8 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
   function keyAccess(passphrase: string | undefined): KeyAccess {
     const base = deps.keyAccess ?? {};
     const onNotice = (message: string) => {
-      keyNotice = message;
+      // Shown on the page: the key's folder is this machine's business, not the renderer's.
+      keyNotice = withoutPaths(message);
       base.onNotice?.(message);
     };
     return { ...base, onNotice, ...(passphrase ? { passphrase: () => passphrase } : {}) };

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { encryptedPkcs8Pem } from './pkcs8';
 import { sshFingerprint, sshPublicKeyLine } from './wire';
+import { SINGLE_LINE } from '../../preload/contract';
 
 export interface ExaminerKey {
   privateKey: KeyObject;
@@ -110,7 +111,7 @@ export function examinerKeyFrom(privateKey: KeyObject, identity: string): Examin
 
 function checkIdentity(identity: string): string {
   const who = identity.trim();
-  if (!who || /[\r\n\0]/.test(who)) {
+  if (!who || !SINGLE_LINE.test(who)) {
     throw new ExaminerKeyError('invalid_identity', 'The examiner identity must be a non-empty single line (a name or e-mail).');
   }
   return who;

@@ -6,6 +6,7 @@ import type { Database } from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listSources } from '../../db/queries/sources';
 import { verifyOpenCase } from '../../main/case/verify';
+import { evidenceRecord } from '../../main/detect/records';
 import { main as cli, type CliIo } from '../../main/cli';
 import { collectedCase, type CollectedCase } from '../support/collected-case';
 
@@ -70,6 +71,18 @@ describe.each(['contoso', 'fabrikam'] as const)('a collection of %s with Exchang
     expect(report.problems).toEqual([]);
     expect(report.ok).toBe(true);
     expect(report.checked.derivedRows).toBeGreaterThan(5000);
+  });
+
+  it("shows a record from a search session's later page as its evidence holds it, with no mismatch", () => {
+    // A page that continues a session (not its first call): its rows' ResultIndex carries on from the pages before.
+    const later = db.prepare(`SELECT e.id FROM event e JOIN ual_record u ON u.row_id = e.source_row_id JOIN evidence v ON v.id = u.evidence_id
+      WHERE e.run_id = ? AND e.source = 'ual' AND v.url LIKE '%InvokeCommand%' AND EXISTS (
+        SELECT 1 FROM evidence p WHERE p.run_id = v.run_id AND p.source = v.source AND p.id < v.id
+          AND json_extract(p.request_body, '$.CmdletInput.Parameters.SessionId') = json_extract(v.request_body, '$.CmdletInput.Parameters.SessionId'))
+      ORDER BY e.id LIMIT 1`).pluck().get(runId) as number | undefined;
+    expect(later).toBeDefined();
+    const view = evidenceRecord(db, { kind: 'event', eventId: later! });
+    expect(view.mismatch).toBeNull();
   });
 
   it('holds the Exchange configuration of the ground truth', () => {

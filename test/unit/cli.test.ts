@@ -74,6 +74,11 @@ describe('peregrine CLI', () => {
     expect(io.stderr.join('\n')).toMatch(/FAILED[\s\S]*custody entry 1/);
   });
 
+  it('refuses --deep for an export folder, which is checked whole every time', async () => {
+    expect(await main(['verify', dir, '--deep'], io)).toBe(2);
+    expect(io.stderr.join('\n')).toMatch(/--deep applies to a case file/);
+  });
+
   it('says clearly when the file to verify does not exist', async () => {
     expect(await main(['verify', path.join(dir, 'missing')], io)).toBe(1);
     expect(io.stderr.join('\n')).toMatch(/missing does not exist/);
