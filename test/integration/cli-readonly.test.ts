@@ -9,14 +9,21 @@ import { closeDatabase } from '../../db/connection';
 import { latestSchemaVersion } from '../../db/migrate';
 import { createCase } from '../../main/case/case';
 
-// File modes do not bind root: as root, the commands run as `nobody`, for whom the file really is read-only.
-const runAs = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+// File modes do not bind root: as root, the commands run without the capabilities that override them (setpriv, from
+// util-linux), so the file really is read-only for them, wherever the checkout is (a user switch would need every
+// folder above it to be open to that user).
+const asRoot = process.getuid?.() === 0;
+const DROP = ['setpriv', '--bounding-set=-dac_override,-dac_read_search,-fowner', '--'];
+function run(args: string[], env?: NodeJS.ProcessEnv) {
+  const [bin, ...rest] = asRoot ? [...DROP, process.execPath, ...args] : [process.execPath, ...args];
+  return spawnSync(bin!, rest, { encoding: 'utf8', ...(env ? { env } : {}) });
+}
 let dir: string;
 let file: string;
 let before: Buffer;
 
 function peregrine(args: string[]) {
-  return spawnSync(process.execPath, ['bin/peregrine.js', ...args], { encoding: 'utf8', ...runAs, env: { ...process.env, PEREGRINE_HOME: path.join(dir, 'home') } });
+  return run(['bin/peregrine.js', ...args], { ...process.env, PEREGRINE_HOME: path.join(dir, 'home') });
 }
 
 beforeAll(() => {
@@ -37,8 +44,10 @@ afterAll(() => {
 
 describe('a read-only case file', () => {
   it('really is read-only for the user the commands run as', () => {
-    const write = spawnSync(process.execPath, ['-e', `require('fs').appendFileSync(${JSON.stringify(file)}, 'x')`], { encoding: 'utf8', ...runAs });
+    const write = run(['-e', `require('fs').appendFileSync(${JSON.stringify(file)}, 'x')`]);
+    expect(write.error).toBeUndefined();
     expect(write.status).not.toBe(0);
+    expect(write.stderr).toMatch(/EACCES/);
   });
 
   it('case info, detect and verify read it', () => {
