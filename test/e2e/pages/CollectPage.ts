@@ -287,8 +287,12 @@ export class CollectPage {
   async resume(runId: string): Promise<void> {
     await this.open();
     const run = this.page.locator(`[data-testid="run"][data-run-id="${runId}"]`);
+    // A resumed run keeps its id: what shows it was taken up is its state leaving the one it stopped in (cancelled or
+    // failed), to running or, on a fast machine, straight to its end.
+    const stoppedIn = (await this.collection.getAttribute('data-run-id')) === runId ? await this.collection.getAttribute('data-state') : null;
     await run.getByTestId('run-resume').click();
     await expect(this.collection).toHaveAttribute('data-run-id', runId);
+    if (stoppedIn) await expect(this.collection).not.toHaveAttribute('data-state', stoppedIn);
   }
 
   /** The Collections list, newest first, as shown (each run's completeness table is read even when folded). */
