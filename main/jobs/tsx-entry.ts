@@ -2,11 +2,17 @@
 import { fileURLToPath } from 'node:url';
 import type { WorkerEntry } from './collect-job';
 
+/**
+ * tsx's loader by its full address: a bare `--import tsx` is resolved from the current folder, so a command run from
+ * a case folder outside the project could not start its workers.
+ */
+const TSX_LOADER = import.meta.resolve('tsx');
+
 export function tsxWorkerEntry(): WorkerEntry {
-  return { file: fileURLToPath(new URL('./collect-worker.ts', import.meta.url)), execArgv: ['--import', 'tsx'], writer: tsxWriterEntry() };
+  return { file: fileURLToPath(new URL('./collect-worker.ts', import.meta.url)), execArgv: ['--import', TSX_LOADER], writer: tsxWriterEntry() };
 }
 
 /** The case writer thread a collection stores its pages on, from its TypeScript source through tsx. */
 export function tsxWriterEntry(): WorkerEntry {
-  return { file: fileURLToPath(new URL('../collect/writer-worker.ts', import.meta.url)), execArgv: ['--import', 'tsx'] };
+  return { file: fileURLToPath(new URL('../collect/writer-worker.ts', import.meta.url)), execArgv: ['--import', TSX_LOADER] };
 }
