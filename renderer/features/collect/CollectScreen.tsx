@@ -43,6 +43,10 @@ export function CollectScreen() {
   const [preflight, setPreflight] = useState<PreflightView | null>(null);
   const [preflightError, setPreflightError] = useState<ApiError | null>(null);
   const [preflightBusy, setPreflightBusy] = useState(false);
+  // What the shown preflight answers: until it answers the current options and sign-ins (a debounce and a request
+  // away), it is shown as being checked again, never as the answer for them.
+  const preflightInputs = JSON.stringify([logDays, includeExchange, graphAccount, exchangeAccount, runsVersion]);
+  const [preflightAnswers, setPreflightAnswers] = useState<string | null>(null);
   useEffect(() => {
     if (logDays === null) return;
     let live = true;
@@ -58,13 +62,18 @@ export function CollectScreen() {
           },
           (err: unknown) => live && setPreflightError(toApiError(err)),
         )
-        .finally(() => live && setPreflightBusy(false));
+        .finally(() => {
+          if (!live) return;
+          setPreflightBusy(false);
+          setPreflightAnswers(preflightInputs);
+        });
     }, PREFLIGHT_DEBOUNCE_MS);
     return () => {
       live = false;
       clearTimeout(timer);
     };
-  }, [logDays, includeExchange, graphAccount, exchangeAccount, runsVersion]);
+  }, [logDays, includeExchange, graphAccount, exchangeAccount, runsVersion, preflightInputs]);
+  const preflightChecking = logDays !== null && (preflightBusy || preflightAnswers !== preflightInputs);
 
   // The sizes the ETA is measured against: the preflight as it stood when the run started.
   const [basis, setBasis] = useState<PreflightView | null>(null);
@@ -95,7 +104,7 @@ export function CollectScreen() {
         onInbox={setInboxText}
         preflight={preflight}
         preflightError={preflightError}
-        preflightBusy={preflightBusy}
+        preflightBusy={preflightChecking}
         onCollect={onCollect}
       />
       <CollectionPanel basis={basis ?? preflight} />

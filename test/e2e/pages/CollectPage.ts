@@ -204,6 +204,8 @@ export class CollectPage {
     const block = this.page.getByTestId('preflight');
     if ((await block.getAttribute('open')) === null) await this.page.getByTestId('preflight-summary').click();
     await expect(this.page.getByTestId('preflight-row').first()).toBeVisible();
+    // Rows of a preflight that does not yet answer the current sign-ins and options are marked busy.
+    await expect(this.page.getByTestId('preflight-table')).toHaveAttribute('aria-busy', 'false', { timeout: 30_000 });
     return this.page.getByTestId('preflight-row').evaluateAll((rows: DomNode[]) =>
       rows.map((r) => {
         const text = (id: string) => (r.querySelector(`[data-testid="${id}"]`)?.textContent ?? '').replace(/\s+/g, ' ').trim();
