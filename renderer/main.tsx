@@ -1,6 +1,7 @@
 // Renderer entry: mounts the workbench, or a full-page error when the bridge to the host process is missing.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import './i18n';
 import { bridgeAvailable } from './lib/api';
 import { App } from './App';
 import { BridgeMissing } from './BridgeMissing';
