@@ -102,15 +102,3 @@ export function signInAudience(value: string): string {
       return value;
   }
 }
-
-/** English-only count phrase, kept for the screens not yet moved to the catalogs. */
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${formatCount(n, 'en')} ${n === 1 ? one : many}`;
-}
-
-export const SIGN_IN_AUDIENCE: Record<string, string> = {
-  AzureADMyOrg: 'Single tenant',
-  AzureADMultipleOrgs: 'Multi-tenant',
-  AzureADandPersonalMicrosoftAccount: 'Multi-tenant + personal',
-  PersonalMicrosoftAccount: 'Personal accounts',
-};

@@ -36,7 +36,7 @@ export function CustodyScreen() {
 
   const columns: Column<CustodyEntryView>[] = [
     { id: 'seq', header: t('custody.colSeq'), text: (e) => String(e.seq), sortValue: (e) => e.seq, numeric: true, render: (e) => <span className="mono">{e.seq}</span> },
-    { id: 'at', header: t('custody.colTime'), text: (e) => formatTime(e.at), sortValue: (e) => e.at, className: 'col-time', render: (e) => <Time iso={e.at} /> },
+    { id: 'at', header: t('custody.colTime'), text: (e) => formatTime(e.at), sortValue: (e) => e.at, className: 'col-time-wrap', render: (e) => <Time iso={e.at} /> },
     { id: 'action', header: t('custody.colAction'), text: (e) => e.action, render: (e) => <span className="cell-strong" data-testid="custody-action">{e.action}</span> },
     { id: 'actor', header: t('custody.colActor'), text: (e) => e.actor, className: 'nowrap' },
     { id: 'summary', header: t('custody.colSummary'), text: (e) => e.summary, className: 'col-summary', render: (e) => <span data-testid="custody-summary">{e.summary}</span> },
