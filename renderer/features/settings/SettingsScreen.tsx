@@ -165,6 +165,7 @@ function LanguagePanel() {
         </label>
         <select
           id="settings-language-select"
+          className="language-select"
           value={chosen}
           onChange={(e) => void setLanguage(e.target.value as Language)}
           aria-describedby="settings-language-hint"
@@ -177,8 +178,9 @@ function LanguagePanel() {
           ))}
         </select>
         <p className="field-hint" id="settings-language-hint">
-          {t('settings.languageHint')} {t('settings.languageNote')}
+          {t('settings.languageHint')}
         </p>
+        <p className="field-hint">{t('settings.languageNote')}</p>
       </div>
     </section>
   );
