@@ -106,7 +106,7 @@ export const ja: CatalogShape<typeof en> = {
       empty: "この項目は空にできません。",
       tooLong: "長すぎます。{{max}} 文字以内にしてください。",
       name: "ケース名",
-      namePlaceholder: "Contoso – メールボックス流出 2025年3月",
+      namePlaceholder: "Contoso – メール流出 2025年3月",
       examiner: "調査担当者",
       examinerPlaceholder: "氏名",
       client: "顧客",

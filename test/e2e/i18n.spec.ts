@@ -104,6 +104,8 @@ test('Japanese chosen on Settings is remembered and shown on every main screen w
   await shell.go('start');
   await expect(page.getByTestId('recent-cases')).toContainText('最後に開いた日時');
   await checkScreen(harness, 'start', '02-start');
+  // At 1024 px the recent case's Open button is on screen, not scrolled away inside its table.
+  await expect(page.getByTestId('recent-open')).toBeInViewport();
   await new StartPage(page).openRecent(name);
   await expect(shell.integrityStatus).toHaveAttribute('data-integrity', 'ok');
   await expect(shell.integrityStatus).toContainText('証拠に改ざんなし');

@@ -56,7 +56,7 @@ export function StartScreen() {
       ),
     },
     { id: 'file', header: t('start.colFile'), text: (r) => r.fileName, className: 'nowrap', render: (r) => <span className="mono small">{r.fileName}</span> },
-    { id: 'opened', header: t('start.colOpened'), text: (r) => r.lastOpenedAt, render: (r) => <Time iso={r.lastOpenedAt} /> },
+    { id: 'opened', header: t('start.colOpened'), text: (r) => r.lastOpenedAt, className: 'col-time-wrap', render: (r) => <Time iso={r.lastOpenedAt} /> },
     {
       id: 'action',
       header: '',
