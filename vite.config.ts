@@ -17,6 +17,8 @@ export default defineConfig({
     // The polyfill would be an extra script; Chromium supports modulepreload natively.
     modulePreload: { polyfill: false },
     sourcemap: false,
+    // One chunk read from disk (React, i18next and both catalogs): splitting it would only add requests.
+    chunkSizeWarningLimit: 800,
   },
   server: { host: '127.0.0.1', strictPort: true },
 });

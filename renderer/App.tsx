@@ -1,7 +1,7 @@
 // Renderer: the workbench shell — header with the open case and its integrity, the left nav, and the current screen.
 import { useState, type ReactNode } from 'react';
 import { CaseProvider, useCase } from './lib/caseState';
-import { formatCount, plural } from './lib/format';
+import { useTranslation } from 'react-i18next';
 import { navigate, routeHref, useRoute, type Route } from './lib/route';
 import { toApiError, type ApiError } from './lib/api';
 import { ErrorNotice } from './components/ErrorNotice';
@@ -22,17 +22,18 @@ export function App() {
 }
 
 function Shell() {
+  const { t } = useTranslation();
   const { openCase, loading } = useCase();
   const route = useRoute();
   // Every screen but Start and Settings needs an open case; without one, Start is what there is to do.
   const shown: Route = openCase || route === 'settings' ? route : 'start';
   return (
     <div className="shell">
-      <a className="skip-link" href="#main">Skip to content</a>
+      <a className="skip-link" href="#main">{t('app.skipToContent')}</a>
       <Header />
       <Nav current={shown} />
       <main id="main" className="content" tabIndex={-1} data-testid={`screen-${shown.replace('/', '-')}`}>
-        {loading ? <p className="muted">Opening…</p> : <Screen route={shown} />}
+        {loading ? <p className="muted">{t('app.opening')}</p> : <Screen route={shown} />}
       </main>
     </div>
   );
@@ -58,6 +59,7 @@ function Screen({ route }: { route: Route }) {
 }
 
 function Header() {
+  const { t } = useTranslation();
   const { openCase, showCaseZone, setShowCaseZone, closeCase, info } = useCase();
   const [closeError, setCloseError] = useState<ApiError | null>(null);
   const onClose = async () => {
@@ -78,24 +80,24 @@ function Header() {
       <div className="header-case">
         {openCase ? (
           <>
-            <span className="header-case-label">Case</span>
+            <span className="header-case-label">{t('app.caseLabel')}</span>
             <span className="header-case-name" data-testid="case-name" title={openCase.fileName}>
               {openCase.name}
             </span>
             <IntegrityBadge />
           </>
         ) : (
-          <span className="muted" data-testid="case-name-none">No case open</span>
+          <span className="muted" data-testid="case-name-none">{t('app.noCaseOpen')}</span>
         )}
       </div>
       <div className="header-actions">
         {info?.environment?.simulator ? (
-          <span className="badge badge-sim" data-testid="header-simulator" title="Collection talks to Peregrine's tenant simulator, not a real tenant">
-            Simulated tenant
+          <span className="badge badge-sim" data-testid="header-simulator" title={t('app.simulatedTitle')}>
+            {t('app.simulated')}
           </span>
         ) : null}
         {openCase && openCase.timeZone !== 'UTC' ? (
-          <div className="segmented" role="group" aria-label="Time zone for display">
+          <div className="segmented" role="group" aria-label={t('app.zoneGroup')}>
             <button type="button" aria-pressed={!showCaseZone} onClick={() => setShowCaseZone(false)} data-testid="zone-utc">
               UTC
             </button>
@@ -106,13 +108,13 @@ function Header() {
         ) : null}
         {openCase ? (
           <button type="button" className="button button-quiet" onClick={onClose} data-testid="close-case">
-            Close case
+            {t('app.closeCase')}
           </button>
         ) : null}
       </div>
       {closeError ? (
         <div className="header-error">
-          <ErrorNotice error={closeError} title="Could not close the case" testId="close-case-error" />
+          <ErrorNotice error={closeError} title={t('app.closeError')} testId="close-case-error" />
         </div>
       ) : null}
     </header>
@@ -120,6 +122,7 @@ function Header() {
 }
 
 function IntegrityBadge() {
+  const { t } = useTranslation();
   const { integrity, integrityError, verifying, refreshIntegrity, formatTime } = useCase();
   let body: ReactNode;
   let tone = 'neutral';
@@ -127,25 +130,27 @@ function IntegrityBadge() {
     tone = integrity.ok ? 'ok' : 'bad';
     body = integrity.ok ? (
       <>
-        <span aria-hidden="true" className="integrity-icon">✓</span> Evidence intact · {plural(integrity.evidenceRows, 'evidence row')} · custody chain OK
+        <span aria-hidden="true" className="integrity-icon">✓</span> {t('app.intact', { count: integrity.evidenceRows })}
       </>
     ) : (
       <>
-        <span aria-hidden="true" className="integrity-icon">✕</span> Integrity problem: {integrity.problem ?? 'a hash does not match'}
+        <span aria-hidden="true" className="integrity-icon">✕</span> {t('app.problem', { problem: integrity.problem ?? t('app.hashMismatch') })}
       </>
     );
   } else if (integrityError) {
     tone = 'bad';
     body = (
       <>
-        <span aria-hidden="true" className="integrity-icon">?</span> Integrity not checked: {integrityError.message}
+        <span aria-hidden="true" className="integrity-icon">?</span> {t('app.notChecked', { message: integrityError.message })}
       </>
     );
   } else {
-    body = 'Checking evidence and custody chain…';
+    body = t('app.checking');
   }
   const title = integrity
-    ? `Checked ${formatTime(integrity.checkedAt)} · ${formatCount(integrity.custodyEntries)} custody entries${integrity.chainHead ? ` · head ${integrity.chainHead}` : ''}`
+    ? integrity.chainHead
+      ? t('app.checkedHead', { checked: t('app.checkedTitle', { time: formatTime(integrity.checkedAt), count: integrity.custodyEntries }), head: integrity.chainHead })
+      : t('app.checkedTitle', { time: formatTime(integrity.checkedAt), count: integrity.custodyEntries })
     : integrityError?.detail;
   return (
     <span className={`integrity integrity-${tone}`}>
@@ -153,33 +158,35 @@ function IntegrityBadge() {
         {body}
       </span>
       <button type="button" className="link-button" onClick={() => void refreshIntegrity()} disabled={verifying} data-testid="integrity-reverify">
-        {verifying ? 'Verifying…' : 'Re-verify'}
+        {verifying ? t('common.verifying') : t('app.reverify')}
       </button>
     </span>
   );
 }
 
-const NAV: { route: Route; label: string; testId: string; group?: string }[] = [
-  { route: 'start', label: 'Start', testId: 'nav-start' },
-  { route: 'collect', label: 'Collect', testId: 'nav-collect' },
-  { route: 'evidence/applications', label: 'Applications', testId: 'nav-applications', group: 'Evidence' },
-  { route: 'findings', label: 'Findings', testId: 'nav-findings' },
-  { route: 'export', label: 'Export', testId: 'nav-export' },
-  { route: 'custody', label: 'Custody', testId: 'nav-custody' },
-  { route: 'settings', label: 'Settings', testId: 'nav-settings' },
+const NAV: { route: Route; label: NavKey; testId: string; group?: 'evidence' }[] = [
+  { route: 'start', label: 'start', testId: 'nav-start' },
+  { route: 'collect', label: 'collect', testId: 'nav-collect' },
+  { route: 'evidence/applications', label: 'applications', testId: 'nav-applications', group: 'evidence' },
+  { route: 'findings', label: 'findings', testId: 'nav-findings' },
+  { route: 'export', label: 'export', testId: 'nav-export' },
+  { route: 'custody', label: 'custody', testId: 'nav-custody' },
+  { route: 'settings', label: 'settings', testId: 'nav-settings' },
 ];
+type NavKey = 'start' | 'collect' | 'applications' | 'findings' | 'export' | 'custody' | 'settings';
 
 function Nav({ current }: { current: Route }) {
+  const { t } = useTranslation();
   const { openCase, collection } = useCase();
   const done = collection?.sources.filter((s) => s.state === 'done' || s.state === 'failed').length ?? 0;
   return (
-    <nav className="nav" aria-label="Screens">
+    <nav className="nav" aria-label={t('app.nav.label')}>
       <ul>
         {NAV.map((item) => {
           const enabled = item.route === 'start' || item.route === 'settings' || openCase !== null;
           const link = enabled ? (
             <a href={routeHref(item.route)} aria-current={current === item.route ? 'page' : undefined} data-testid={item.testId}>
-              {item.label}
+              {t(`app.nav.${item.label}`)}
               {item.route === 'collect' && collection?.state === 'running' ? (
                 <span className="nav-progress" data-testid="nav-collect-progress">
                   {done}/{collection.sources.length}
@@ -187,15 +194,15 @@ function Nav({ current }: { current: Route }) {
               ) : null}
             </a>
           ) : (
-            <a aria-disabled="true" data-testid={item.testId} title="Open or create a case first">
-              {item.label}
+            <a aria-disabled="true" data-testid={item.testId} title={t('app.nav.needCase')}>
+              {t(`app.nav.${item.label}`)}
             </a>
           );
           return (
             <li key={item.route}>
               {item.group ? (
                 <>
-                  <span className={`nav-group${enabled ? '' : ' disabled'}`} id={`nav-group-${item.group}`}>{item.group}</span>
+                  <span className={`nav-group${enabled ? '' : ' disabled'}`} id={`nav-group-${item.group}`}>{t(`app.nav.${item.group}`)}</span>
                   <ul aria-labelledby={`nav-group-${item.group}`}>
                     <li className="nav-sub">{link}</li>
                   </ul>
@@ -207,7 +214,7 @@ function Nav({ current }: { current: Route }) {
           );
         })}
       </ul>
-      {!openCase ? <p className="nav-hint">Open or create a case to collect, review and export evidence.</p> : null}
+      {!openCase ? <p className="nav-hint">{t('app.nav.hint')}</p> : null}
     </nav>
   );
 }

@@ -1,17 +1,21 @@
 // Renderer: the full-page error shown when `window.peregrine` is absent (page opened outside Peregrine's host).
+import { useTranslation } from 'react-i18next';
+
 export function BridgeMissing() {
+  const { t } = useTranslation();
   return (
     <main className="fatal" data-testid="bridge-missing">
       <div className="fatal-card" role="alert">
-        <h1>Peregrine cannot reach its host process</h1>
+        <h1>{t('app.bridge.title')}</h1>
+        <p>{t('app.bridge.body')}</p>
         <p>
-          This page is Peregrine’s interface, but the connection to the part of Peregrine that holds the case file is missing,
-          so nothing can be shown or changed. No case data was touched.
+          {t('app.bridge.todoBefore')}
+          <code className="mono">peregrine serve</code>
+          {t('app.bridge.todoAfter')}
         </p>
-        <p>What to do: start Peregrine from its application icon, or run <code className="mono">peregrine serve</code> and open the address it prints.</p>
         <details className="notice-detail">
-          <summary>Technical detail</summary>
-          <pre className="mono">window.peregrine is not defined: neither the Electron preload nor the browser host’s bridge script ran before this page.</pre>
+          <summary>{t('common.technicalDetail')}</summary>
+          <pre className="mono">{t('app.bridge.detail')}</pre>
         </details>
       </div>
     </main>

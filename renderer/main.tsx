@@ -1,9 +1,11 @@
 // Renderer entry: mounts the workbench, or a full-page error when the bridge to the host process is missing.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { currentLanguage, ensureGlyphs } from './i18n';
 import { bridgeAvailable } from './lib/api';
 import { App } from './App';
 import { BridgeMissing } from './BridgeMissing';
+import './styles/fonts.css';
 import './styles/theme.css';
 import './styles/app.css';
 
@@ -16,5 +18,8 @@ function mount() {
 }
 
 // Both transports define the bridge before this module runs; an async bridge script gets until `load`.
-if (bridgeAvailable() || document.readyState === 'complete') mount();
-else window.addEventListener('load', mount, { once: true });
+function start() {
+  void ensureGlyphs(currentLanguage()).then(mount);
+}
+if (bridgeAvailable() || document.readyState === 'complete') start();
+else window.addEventListener('load', start, { once: true });

@@ -1,5 +1,6 @@
 // Renderer: a copy-to-clipboard button for ids, hashes, codes and commands, with a spoken confirmation.
 import { useEffect, useRef, useState, type MouseEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 
 /** Puts text on the clipboard; false when both the Clipboard API and the fallback were refused. */
 export async function writeClipboard(text: string): Promise<boolean> {
@@ -34,7 +35,8 @@ interface Props {
   compact?: boolean;
 }
 
-export function CopyButton({ value, label, text = 'Copy', testId, compact = false }: Props) {
+export function CopyButton({ value, label, text, testId, compact = false }: Props) {
+  const { t } = useTranslation();
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => () => clearTimeout(timer.current), []);
@@ -48,13 +50,13 @@ export function CopyButton({ value, label, text = 'Copy', testId, compact = fals
     timer.current = setTimeout(() => setState('idle'), 1600);
   };
 
-  const shown = state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : text;
+  const shown = state === 'copied' ? t('common.copied') : state === 'failed' ? t('common.copyFailed') : (text ?? t('common.copy'));
   return (
     <button
       type="button"
       className={`copy-button${compact ? ' compact' : ''}${state === 'copied' ? ' is-copied' : ''}`}
-      aria-label={`Copy ${label}`}
-      title={`Copy ${label}`}
+      aria-label={t('common.copyLabel', { label })}
+      title={t('common.copyLabel', { label })}
       data-testid={testId}
       data-copy-value={value}
       onClick={onClick}
@@ -69,7 +71,7 @@ export function CopyButton({ value, label, text = 'Copy', testId, compact = fals
       )}
       {!compact || state !== 'idle' ? <span className="copy-text">{shown}</span> : null}
       <span className="visually-hidden" aria-live="polite">
-        {state === 'copied' ? `${label} copied` : state === 'failed' ? `Could not copy ${label}; select the text instead` : ''}
+        {state === 'copied' ? t('common.copiedLabel', { label }) : state === 'failed' ? t('common.copyRefused', { label }) : ''}
       </span>
     </button>
   );

@@ -1,6 +1,6 @@
 // Renderer: the one dense table used on every screen — sortable by any column, copyable as tab-separated text.
 import { useMemo, useState, type ReactNode } from 'react';
-import { formatCount } from '../lib/format';
+import { useTranslation } from 'react-i18next';
 import { CopyButton } from './CopyButton';
 
 export interface Column<T> {
@@ -60,6 +60,7 @@ function tsvCell(s: string): string {
 
 export function DataTable<T>(props: Props<T>) {
   const { label, columns, rows, rowKey, defaultSort, testId, rowTestId, onRowActivate, selectedKey, rowClassName, rowData, rowDetail, rowDetailTestId, visibleColumns, empty, toolbar, summary, limit } = props;
+  const { t } = useTranslation();
   const [sort, setSort] = useState(defaultSort);
   const [showAll, setShowAll] = useState(false);
 
@@ -94,7 +95,7 @@ export function DataTable<T>(props: Props<T>) {
         <div className="table-toolbar-left">{toolbar}</div>
         <div className="table-toolbar-right">
           {summary ? <span className="table-summary" data-testid={`${testId}-summary`}>{summary}</span> : null}
-          <CopyButton value={asText} label={`${label.toLowerCase()} table as text`} text="Copy table" testId={`${testId}-copy`} />
+          <CopyButton value={asText} label={t('table.copyLabel', { label: label.toLowerCase() })} text={t('table.copyTable')} testId={`${testId}-copy`} />
         </div>
       </div>
       <div className="table-scroll">
@@ -107,7 +108,7 @@ export function DataTable<T>(props: Props<T>) {
                 if (c.sortable === false) {
                   return (
                     <th key={c.id} scope="col" className={cls}>
-                      {c.header ? c.header : <span className="visually-hidden">Actions</span>}
+                      {c.header ? c.header : <span className="visually-hidden">{t('table.actions')}</span>}
                     </th>
                   );
                 }
@@ -127,7 +128,7 @@ export function DataTable<T>(props: Props<T>) {
           {sorted.length === 0 ? (
             <tbody>
               <tr className="empty-row">
-                <td colSpan={shown.length}>{empty ?? 'Nothing to show.'}</td>
+                <td colSpan={shown.length}>{empty ?? t('common.noRows')}</td>
               </tr>
             </tbody>
           ) : (
@@ -161,10 +162,10 @@ export function DataTable<T>(props: Props<T>) {
       {cut ? (
         <div className="table-more" data-testid={`${testId}-more`}>
           <span className="muted small">
-            Showing the first {formatCount(rendered.length)} of {formatCount(sorted.length)} rows, in the order sorted above.
+            {t('table.showingFirst', { shown: rendered.length, total: sorted.length })}
           </span>
           <button type="button" className="button button-small" onClick={() => setShowAll(true)} data-testid={`${testId}-show-all`}>
-            Show all {formatCount(sorted.length)}
+            {t('table.showAll', { total: sorted.length })}
           </button>
         </div>
       ) : null}

@@ -1,11 +1,14 @@
 // Renderer: formatting of timestamps, counts, sizes and hashes the same way on every screen.
 
+import { i18next, localeOf, currentLanguage, type Language } from '../i18n';
+
 const partsCache = new Map<string, Intl.DateTimeFormat>();
 
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = partsCache.get(timeZone);
+function formatter(timeZone: string, lng: Language): Intl.DateTimeFormat {
+  const key = `${lng}|${timeZone}`;
+  let f = partsCache.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-GB', {
+    f = new Intl.DateTimeFormat(lng === 'ja' ? 'ja-JP' : 'en-GB', {
       timeZone,
       year: 'numeric',
       month: '2-digit',
@@ -16,62 +19,66 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
       hourCycle: 'h23',
       timeZoneName: 'longOffset',
     });
-    partsCache.set(timeZone, f);
+    partsCache.set(key, f);
   }
   return f;
 }
 
 /**
- * Absolute timestamp, e.g. `2025-03-14 02:13:05 UTC` or `2025-03-14 03:13:05 +01:00`.
+ * Absolute timestamp in the interface language, e.g. `2025-03-14 02:13:05 UTC` (English keeps the sortable
+ * ISO order) or `2025/03/14 11:13:05 +09:00` (Japanese, as Intl's ja-JP writes it).
  * Without the zone suffix when a column header already names the zone.
  */
-export function formatTimestamp(iso: string | null | undefined, timeZone = 'UTC', withZone = true): string {
+export function formatTimestamp(iso: string | null | undefined, timeZone = 'UTC', withZone = true, lng: Language = currentLanguage()): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   let parts: Intl.DateTimeFormatPart[];
   try {
-    parts = formatter(timeZone).formatToParts(d);
+    parts = formatter(timeZone, lng).formatToParts(d);
   } catch {
-    parts = formatter('UTC').formatToParts(d);
+    parts = formatter('UTC', lng).formatToParts(d);
     timeZone = 'UTC';
   }
   const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   const offset = get('timeZoneName').replace(/^GMT/, '');
   const zone = timeZone === 'UTC' || offset === '' ? 'UTC' : offset;
-  const stamp = `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}`;
+  const sep = lng === 'ja' ? '/' : '-';
+  const stamp = `${get('year')}${sep}${get('month')}${sep}${get('day')} ${get('hour')}:${get('minute')}:${get('second')}`;
   return withZone ? `${stamp} ${zone}` : stamp;
 }
 
-/** A relative hint (`3 min ago`, `in 14 min`), only ever shown next to an absolute time. */
-export function relativeHint(iso: string | null | undefined, now = Date.now()): string {
+/** A relative hint (`3 min ago`, `14 分後`), only ever shown next to an absolute time. */
+export function relativeHint(iso: string | null | undefined, now = Date.now(), lng: Language = currentLanguage()): string {
   if (!iso) return '';
   const t = new Date(iso).getTime();
   if (Number.isNaN(t)) return '';
   const s = Math.round((t - now) / 1000);
   const abs = Math.abs(s);
-  const unit = abs < 60 ? `${abs} s` : abs < 3600 ? `${Math.round(abs / 60)} min` : abs < 86400 ? `${Math.round(abs / 3600)} h` : `${Math.round(abs / 86400)} d`;
-  return s >= 0 ? `in ${unit}` : `${unit} ago`;
+  const rtf = new Intl.RelativeTimeFormat(localeOf(lng), { numeric: 'always', style: 'short' });
+  if (abs < 60) return rtf.format(s, 'second');
+  if (abs < 3600) return rtf.format(Math.round(s / 60), 'minute');
+  if (abs < 86400) return rtf.format(Math.round(s / 3600), 'hour');
+  return rtf.format(Math.round(s / 86400), 'day');
 }
 
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+export function formatCount(n: number, lng: Language = currentLanguage()): string {
+  return n.toLocaleString(localeOf(lng));
 }
 
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${formatCount(n)} ${n === 1 ? one : many}`;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${formatCount(n)} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+export function formatBytes(n: number, lng: Language = currentLanguage()): string {
+  const one = (v: number) => v.toLocaleString(localeOf(lng), { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  if (n < 1024) return `${formatCount(n, lng)} B`;
+  if (n < 1024 * 1024) return `${one(n / 1024)} KiB`;
+  return `${one(n / (1024 * 1024))} MiB`;
 }
 
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   const m = Math.floor(s / 60);
-  return m > 0 ? `${m} min ${String(s % 60).padStart(2, '0')} s` : `${s} s`;
+  return m > 0
+    ? i18next.t('format.durationMinutes', { minutes: m, seconds: String(s % 60).padStart(2, '0') })
+    : i18next.t('format.durationSeconds', { seconds: s });
 }
 
 /** First 12 hex characters, enough to tell hashes apart on screen; the copy button copies all of it. */
@@ -80,9 +87,18 @@ export function shortHash(hash: string | null | undefined, length = 12): string 
   return hash.length > length ? `${hash.slice(0, length)}…` : hash;
 }
 
-export const SIGN_IN_AUDIENCE: Record<string, string> = {
-  AzureADMyOrg: 'Single tenant',
-  AzureADMultipleOrgs: 'Multi-tenant',
-  AzureADandPersonalMicrosoftAccount: 'Multi-tenant + personal',
-  PersonalMicrosoftAccount: 'Personal accounts',
-};
+/** How an app's sign-in audience reads on screen, in the interface language. */
+export function signInAudience(value: string): string {
+  switch (value) {
+    case 'AzureADMyOrg':
+      return i18next.t('format.audience.singleTenant');
+    case 'AzureADMultipleOrgs':
+      return i18next.t('format.audience.multiTenant');
+    case 'AzureADandPersonalMicrosoftAccount':
+      return i18next.t('format.audience.multiTenantPersonal');
+    case 'PersonalMicrosoftAccount':
+      return i18next.t('format.audience.personal');
+    default:
+      return value;
+  }
+}

@@ -1,32 +1,17 @@
 // Findings in the real renderer: a collected contoso case opened from the recent list → storyline, severity groups, raw evidence with its sha256, triage into custody, STIX export.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { test, expect, type Harness } from './fixtures';
 import { CustodyPage, FindingsPage, StartPage } from './pages';
-import { collectedCase } from '../support/collected-case';
-import { openCase } from '../../main/case/case';
-import { closeDatabase } from '../../db/connection';
+import { listInRecent, prepareCollectedCase, type PreparedCase } from './collected';
 
 const SHOTS = '/tmp/shots';
 
-/** One full collection of the contoso scenario (directory, logs, Exchange), made once for the file: the UI path is covered by flow.spec and collect.spec. */
-let prepared: { dir: string; file: string; name: string } | null = null;
+/** One full collection of the contoso scenario, made once for the file: the UI path is covered by flow.spec and collect.spec. */
+let prepared: PreparedCase | null = null;
 
 test.beforeAll(async () => {
   test.setTimeout(240_000);
-  const collected = await collectedCase({ scenario: 'contoso', seed: 1 });
-  try {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-findings-'));
-    const file = path.join(dir, 'contoso.peregrine');
-    // The handover copy DESIGN.md names: one consistent file, WAL folded in.
-    collected.db.prepare('VACUUM INTO ?').run(file);
-    const { db, summary } = openCase(file);
-    closeDatabase(db);
-    prepared = { dir, file, name: summary.name };
-  } finally {
-    await collected.dispose();
-  }
+  prepared = await prepareCollectedCase('peregrine-findings-');
   fs.mkdirSync(SHOTS, { recursive: true });
 });
 
@@ -34,22 +19,12 @@ test.afterAll(() => {
   if (prepared) fs.rmSync(prepared.dir, { recursive: true, force: true });
 });
 
-/** Puts a copy of the collected case in this test's cases folder and recent list, then opens it from Start like a consultant would. */
+/** Puts a copy of the collected case in this test's recent list, then opens it from Start like a consultant would. */
 async function openCollectedCase(harness: Harness): Promise<string> {
-  if (!prepared) throw new Error('the collected case was not prepared');
-  const file = path.join(harness.casesDir, path.basename(prepared.file));
-  fs.mkdirSync(harness.casesDir, { recursive: true });
-  fs.copyFileSync(prepared.file, file);
-  const { db, summary } = openCase(file);
-  closeDatabase(db);
-  // The browser host reads its recent list from the workbench's home folder (fixtures.ts: <dir>/home).
-  const home = path.join(harness.dir, 'home');
-  fs.mkdirSync(home, { recursive: true });
-  const recent = [{ caseId: summary.caseId, name: summary.name, fileName: summary.fileName, lastOpenedAt: new Date().toISOString(), file }];
-  fs.writeFileSync(path.join(home, 'recent-cases.json'), JSON.stringify(recent));
+  const name = listInRecent(harness, prepared);
   await harness.page.goto(harness.host.url);
-  await new StartPage(harness.page).openRecent(summary.name);
-  return summary.name;
+  await new StartPage(harness.page).openRecent(name);
+  return name;
 }
 
 test('findings: storyline lit, critical findings, raw evidence with sha256, triage into custody, STIX export', async ({ harness }) => {

@@ -1,5 +1,7 @@
 // Renderer: app-only sign-in with the engagement app the client created — its id, certificate file and key file, read here and handed to main only.
 import { useId, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { i18next } from '../../i18n';
 import { api, ApiError, toApiError, type SignInState } from '../../lib/api';
 import { useCase } from '../../lib/caseState';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -28,15 +30,17 @@ function fieldError(message: string): { field: Field; text: string } | null {
 }
 
 /** Reads a picked PEM file's text after checking its size and header; the error names the field. */
-async function readPem(file: File | null, what: string, header: RegExp, expected: string): Promise<{ text: string } | { error: string }> {
-  if (!file) return { error: `Choose the ${what} file.` };
-  if (file.size > PEM_MAX_BYTES) return { error: `${file.name} is ${Math.ceil(file.size / 1024)} KB; a PEM ${what} file is a few KB. Choose the ${what} file itself.` };
+async function readPem(file: File | null, kind: 'certificate' | 'key', header: RegExp, expected: string): Promise<{ text: string } | { error: string }> {
+  const what = i18next.t(`appOnly.what.${kind}`);
+  if (!file) return { error: i18next.t('appOnly.choose', { what }) };
+  if (file.size > PEM_MAX_BYTES) return { error: i18next.t('appOnly.tooBig', { file: file.name, size: Math.ceil(file.size / 1024), what }) };
   const text = await file.text();
-  if (!header.test(text)) return { error: `${file.name} is not a PEM ${what} (expected a line ${expected}).` };
+  if (!header.test(text)) return { error: i18next.t('appOnly.notPem', { file: file.name, what, expected }) };
   return { text };
 }
 
 export function AppOnlyForm({ onSignedIn }: { onSignedIn: (state: SignInState) => void }) {
+  const { t } = useTranslation();
   const [appId, setAppId] = useState('');
   const [certificate, setCertificate] = useState<File | null>(null);
   const [key, setKey] = useState<File | null>(null);
@@ -60,9 +64,9 @@ export function AppOnlyForm({ onSignedIn }: { onSignedIn: (state: SignInState) =
     setFailure(null);
     const found: FieldErrors = {};
     const id = appId.trim();
-    if (!GUID.test(id)) found.appId = id ? `"${id}" is not an application (client) id: give the app registration's GUID.` : 'Enter the application (client) id of the engagement app.';
+    if (!GUID.test(id)) found.appId = id ? t('appOnly.notGuid', { id }) : t('appOnly.enterId');
     const cert = await readPem(certificate, 'certificate', /-----BEGIN CERTIFICATE-----/, '-----BEGIN CERTIFICATE-----');
-    const pk = await readPem(key, 'private key', /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/, '-----BEGIN PRIVATE KEY-----');
+    const pk = await readPem(key, 'key', /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/, '-----BEGIN PRIVATE KEY-----');
     if ('error' in cert) found.certificate = cert.error;
     if ('error' in pk) found.key = pk.error;
     setErrors(found);
@@ -89,10 +93,10 @@ export function AppOnlyForm({ onSignedIn }: { onSignedIn: (state: SignInState) =
   return (
     <form className="form app-only-form" onSubmit={(e) => void onSubmit(e)} noValidate data-testid="app-only-form" data-attempts={attempts} aria-busy={busy} aria-describedby={noteId}>
       <p className="muted small">
-        Sign in as the app the client created for this engagement, with its certificate. One sign-in reads Microsoft Graph and Exchange Online; nobody enters a code.
+        {t('appOnly.intro')}
       </p>
       <div className={`field${errors.appId ? ' has-error' : ''}`}>
-        <label htmlFor="app-only-app-id">Application (client) id</label>
+        <label htmlFor="app-only-app-id">{t('appOnly.appId')}</label>
         <input
           id="app-only-app-id"
           type="text"
@@ -108,21 +112,21 @@ export function AppOnlyForm({ onSignedIn }: { onSignedIn: (state: SignInState) =
         />
         <FieldError id="app-only-app-id-error" testId="app-only-app-id-error" error={errors.appId} />
       </div>
-      <PemField field="certificate" label="Certificate file" hint="PEM, as uploaded to the app registration (.pem, .crt, .cer)." accept=".pem,.crt,.cer,.txt" error={errors.certificate} onFile={setCertificate} />
-      <PemField field="key" label="Private key file" hint="Unencrypted PEM (-----BEGIN PRIVATE KEY-----) of that certificate." accept=".pem,.key,.txt" error={errors.key} onFile={setKey} />
+      <PemField field="certificate" label={t('appOnly.certificate')} hint={t('appOnly.certificateHint')} accept=".pem,.crt,.cer,.txt" error={errors.certificate} onFile={setCertificate} />
+      <PemField field="key" label={t('appOnly.key')} hint={t('appOnly.keyHint')} accept=".pem,.key,.txt" error={errors.key} onFile={setKey} />
       <div className="notice app-only-note" id={noteId} data-testid="app-only-key-note">
-        <p className="notice-title">The key never leaves this computer</p>
+        <p className="notice-title">{t('appOnly.keyNoteTitle')}</p>
         <p className="notice-message small">
-          Peregrine reads the files here and holds the key in memory only, for this sign-in: it is never written to the case file, the custody log, any log or the token cache. Signing out or closing Peregrine forgets it.
+          {t('appOnly.keyNote')}
         </p>
       </div>
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={busy} data-testid="app-only-submit">
-          {busy ? 'Checking the certificate with the tenant…' : 'Sign in'}
+          {busy ? t('appOnly.checking') : t('appOnly.signIn')}
         </button>
       </div>
       {/* The tenant's answer stands under the button that asked for it. */}
-      {failure ? <ErrorNotice error={failure} title="App-only sign-in did not go through" testId="app-only-error" /> : null}
+      {failure ? <ErrorNotice error={failure} title={t('appOnly.failed')} testId="app-only-error" /> : null}
     </form>
   );
 }
@@ -156,6 +160,7 @@ function PemField({ field, label, hint, accept, error, onFile }: { field: 'certi
 
 /** Signed in as the engagement app: which app, which certificate (to check against the registration), and what it may read. */
 export function AppOnlySignedIn({ auth, busy, onSignOut }: { auth: Extract<SignInState, { state: 'signed-in' }>; busy: boolean; onSignOut: () => void }) {
+  const { t } = useTranslation();
   const { formatTime } = useCase();
   return (
     <>
@@ -164,32 +169,35 @@ export function AppOnlySignedIn({ auth, busy, onSignOut }: { auth: Extract<SignI
           <h3 id="signin-app-only-heading">Microsoft Graph</h3>
         </div>
         <p className="signed-in" data-testid="signed-in">
-          <span aria-hidden="true" className="ok-icon">✓</span> Signed in app-only as <strong className="mono" data-testid="signed-in-account">{auth.username}</strong>
+          <span aria-hidden="true" className="ok-icon">✓</span> {t('appOnly.signedInAs')}
+          <strong className="mono" data-testid="signed-in-account">
+            {auth.username}
+          </strong>
         </p>
         <dl className="facts facts-tight">
-          <dt>Tenant id</dt>
+          <dt>{t('appOnly.tenantId')}</dt>
           <dd>
-            <Identifier value={auth.tenantId} label="tenant id" testId="signed-in-tenant" />
+            <Identifier value={auth.tenantId} label={t('appOnly.tenantIdLabel')} testId="signed-in-tenant" />
           </dd>
           {auth.certificate ? (
             <>
-              <dt>Certificate</dt>
+              <dt>{t('appOnly.certificateDt')}</dt>
               <dd className="small break" data-testid="app-only-certificate">{auth.certificate.subject}</dd>
-              <dt>SHA-1 thumbprint</dt>
+              <dt>{t('appOnly.thumbprint')}</dt>
               <dd>
-                <Identifier value={auth.certificate.thumbprintSha1} label="certificate thumbprint" testId="app-only-thumbprint" />
+                <Identifier value={auth.certificate.thumbprintSha1} label={t('appOnly.thumbprintLabel')} testId="app-only-thumbprint" />
               </dd>
-              <dt>Valid until</dt>
+              <dt>{t('appOnly.validUntil')}</dt>
               <dd className="small" data-testid="app-only-not-after">{formatTime(auth.certificate.notAfter)}</dd>
             </>
           ) : null}
-          <dt>Permissions</dt>
+          <dt>{t('appOnly.permissions')}</dt>
           <dd>
             <GrantedPermissions scopes={auth.scopes} noun="app role" testId="signed-in-scopes" />
           </dd>
         </dl>
         <button type="button" className="button button-quiet button-small" onClick={onSignOut} disabled={busy} data-testid="sign-out">
-          Sign out (forgets the key)
+          {t('appOnly.signOut')}
         </button>
       </div>
       <div className="signin-section" role="group" aria-labelledby="signin-app-only-exo-heading" data-testid="exo-sign-in" data-state="signed-in">
@@ -197,9 +205,9 @@ export function AppOnlySignedIn({ auth, busy, onSignOut }: { auth: Extract<SignI
           <h3 id="signin-app-only-exo-heading">Exchange Online</h3>
         </div>
         <p className="signed-in" data-testid="exo-app-only">
-          <span aria-hidden="true" className="ok-icon">✓</span> No separate sign-in needed: the same certificate gets Exchange Online tokens for this app.
+          <span aria-hidden="true" className="ok-icon">✓</span> {t('appOnly.noSeparate')}
         </p>
-        <p className="muted small">Reading Exchange needs the app&apos;s Exchange.ManageAsApp permission and an Exchange role; a source that is refused says so.</p>
+        <p className="muted small">{t('appOnly.exchangeNeeds')}</p>
       </div>
     </>
   );

@@ -1,5 +1,6 @@
 // Renderer: the Collect screen — which tenant, sign-in (device codes or app-only), options and preflight, live progress, then every collection's completeness.
 import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useCase } from '../../lib/caseState';
 import { api, toApiError, type ApiError, type PreflightView } from '../../lib/api';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -12,6 +13,7 @@ import { RunsPanel } from './RunsPanel';
 const PREFLIGHT_DEBOUNCE_MS = 250;
 
 export function CollectScreen() {
+  const { t } = useTranslation();
   const { runsVersion, startCollection } = useCase();
   // Main has one sign-out for both services: whichever panel signs out, the other reads its state again.
   const refreshers = useRef<{ graph: () => void; exchange: () => void }>({ graph: () => undefined, exchange: () => undefined });
@@ -86,8 +88,8 @@ export function CollectScreen() {
   return (
     <div className="screen">
       <div className="screen-head">
-        <h1>Collect</h1>
-        <p className="screen-lede">Read-only collection from the tenant into this case. Every page the tenant answers is kept with its sha256.</p>
+        <h1>{t('collect.title')}</h1>
+        <p className="screen-lede">{t('collect.lede')}</p>
       </div>
       <div className="collect-grid">
         <EnvironmentPanel />
@@ -114,47 +116,48 @@ export function CollectScreen() {
 }
 
 function EnvironmentPanel() {
+  const { t } = useTranslation();
   const { info, infoError } = useCase();
   const env = info?.environment ?? null;
   return (
     <section className="panel" aria-labelledby="env-heading" data-testid="environment">
       <div className="panel-head">
-        <h2 id="env-heading">Tenant</h2>
+        <h2 id="env-heading">{t('collect.env.heading')}</h2>
         {env?.simulator ? (
           <span className="badge badge-sim" data-testid="simulator-badge">
-            Simulated tenant
+            {t('app.simulated')}
           </span>
         ) : null}
       </div>
       {infoError ? (
-        <ErrorNotice error={infoError} title="Could not read the tenant configuration" testId="environment-error" />
+        <ErrorNotice error={infoError} title={t('collect.env.readError')} testId="environment-error" />
       ) : !info ? (
-        <p className="muted">Reading configuration…</p>
+        <p className="muted">{t('collect.env.reading')}</p>
       ) : !env ? (
         <p className="muted" data-testid="environment-none">
-          No tenant is configured for this host, so collection is unavailable. Start Peregrine with a tenant configuration, or use a simulated tenant.
+          {t('collect.env.none')}
         </p>
       ) : (
         <dl className="facts">
-          <dt>Environment</dt>
+          <dt>{t('collect.env.environment')}</dt>
           <dd data-testid="env-name">
             {env.name} <span className="muted">· {env.cloud}</span>
           </dd>
-          <dt>Tenant id</dt>
+          <dt>{t('collect.env.tenantId')}</dt>
           <dd>
-            <Identifier value={env.tenantId} label="tenant id" testId="env-tenant-id" />
+            <Identifier value={env.tenantId} label={t('collect.env.tenantIdLabel')} testId="env-tenant-id" />
           </dd>
-          <dt>Authority</dt>
+          <dt>{t('collect.env.authority')}</dt>
           <dd className="mono small break" data-testid="env-authority">{env.authority}</dd>
-          <dt>Graph URL</dt>
+          <dt>{t('collect.env.graphUrl')}</dt>
           <dd className="mono small break" data-testid="env-graph-url">{env.graphBaseUrl}</dd>
-          <dt>Client id</dt>
+          <dt>{t('collect.env.clientId')}</dt>
           <dd>
-            <Identifier value={env.clientId} label="client id" testId="env-client-id" />
+            <Identifier value={env.clientId} label={t('collect.env.clientIdLabel')} testId="env-client-id" />
           </dd>
           <dt>Peregrine</dt>
           <dd className="muted small">
-            {info.version} · {info.host === 'electron' ? 'desktop app' : 'browser host'}
+            {info.version} · {info.host === 'electron' ? t('collect.env.desktop') : t('collect.env.browserHost')}
           </dd>
         </dl>
       )}

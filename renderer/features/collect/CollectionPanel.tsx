@@ -1,24 +1,22 @@
 // Renderer: the followed collection — each source's state, pages and records, with rate, time left, cancel and resume.
 import { useState, type ReactNode } from 'react';
 import { useCase } from '../../lib/caseState';
-import { formatCount, formatDuration, plural } from '../../lib/format';
+import { useTranslation } from 'react-i18next';
+import { i18next } from '../../i18n';
+import { formatCount, formatDuration } from '../../lib/format';
 import { navigate, routeHref } from '../../lib/route';
 import type { CollectionStatus, PreflightView, SourceProgress } from '../../lib/api';
 import { ErrorNotice } from '../../components/ErrorNotice';
 
-const STATE_WORD: Record<SourceProgress['state'], { icon: string; word: string }> = {
-  pending: { icon: '○', word: 'Waiting' },
-  running: { icon: '◐', word: 'Collecting' },
-  done: { icon: '✓', word: 'Done' },
-  failed: { icon: '✕', word: 'Failed' },
-};
+const STATE_ICON: Record<SourceProgress['state'], string> = { pending: '○', running: '◐', done: '✓', failed: '✕' };
 
-const RUN_WORD: Record<CollectionStatus['state'], string> = {
-  running: 'Collecting',
-  done: 'Finished',
-  failed: 'Failed',
-  cancelled: 'Cancelled',
-};
+function stateWord(state: SourceProgress['state']): string {
+  return i18next.t(`collect.state.${state}`);
+}
+
+function records(n: number): string {
+  return i18next.t('collect.panel.records', { count: n });
+}
 
 function elapsedMs(c: CollectionStatus): number {
   const end = c.finishedAt ? new Date(c.finishedAt).getTime() : Date.now();
@@ -33,19 +31,20 @@ export function estimateLeft(c: CollectionStatus, basis: PreflightView | null, m
   for (const s of c.sources) {
     if (s.state === 'done' || s.state === 'failed') continue;
     const e = expected.get(s.source);
-    if (e === undefined || e === null) return { seconds: null, why: 'time left unknown: no earlier clean collection to measure against' };
+    if (e === undefined || e === null) return { seconds: null, why: i18next.t('collect.eta.noBasis') };
     // Past last time's size the comparison says nothing: say so rather than promise a moment that has gone.
-    if (s.records >= e && e > 0) return { seconds: null, why: `time left unknown: ${s.label} is already larger than last time` };
+    if (s.records >= e && e > 0) return { seconds: null, why: i18next.t('collect.eta.larger', { source: s.label }) };
     remaining += Math.max(0, e - s.records);
   }
-  if (rate === null || rate <= 0) return { seconds: null, why: 'time left: measuring the rate' };
+  if (rate === null || rate <= 0) return { seconds: null, why: i18next.t('collect.eta.measuring') };
   let seconds = remaining / rate;
   const floor = basis?.estimatedMinimumSeconds ?? null;
   if (floor !== null) seconds = Math.max(seconds, floor - ms / 1000);
-  return { seconds: Math.max(1, Math.round(seconds)), why: 'from the last clean collection of this case' };
+  return { seconds: Math.max(1, Math.round(seconds)), why: i18next.t('collect.eta.basis') };
 }
 
 export function CollectionPanel({ basis }: { basis: PreflightView | null }) {
+  const { t } = useTranslation();
   const { collection, collectionError, formatTime, cancelCollection, resumeCollection } = useCase();
   const running = collection?.state === 'running';
   const [confirming, setConfirming] = useState(false);
@@ -55,10 +54,10 @@ export function CollectionPanel({ basis }: { basis: PreflightView | null }) {
   const total = collection?.sources.length ?? 0;
   const finished = collection?.sources.filter((s) => s.state === 'done' || s.state === 'failed').length ?? 0;
   const failed = collection?.sources.filter((s) => s.state === 'failed') ?? [];
-  const records = collection?.sources.reduce((n, s) => n + s.records, 0) ?? 0;
+  const recordCount = collection?.sources.reduce((n, s) => n + s.records, 0) ?? 0;
   const pages = collection?.sources.reduce((n, s) => n + s.pages, 0) ?? 0;
   const ms = collection ? elapsedMs(collection) : 0;
-  const rate = ms > 1000 ? records / (ms / 1000) : null;
+  const rate = ms > 1000 ? recordCount / (ms / 1000) : null;
   const current = collection?.sources.filter((s) => s.state === 'running') ?? [];
   const left = collection ? estimateLeft(collection, basis, ms, rate) : null;
   const expected = new Map((basis?.rows ?? []).map((r) => [r.source, r.estimatedRecords]));
@@ -72,11 +71,11 @@ export function CollectionPanel({ basis }: { basis: PreflightView | null }) {
   return (
     <section className="panel" aria-labelledby="collect-heading" data-testid="collection" data-state={collection?.state ?? 'idle'} data-run-id={collection?.runId}>
       <div className="panel-head">
-        <h2 id="collect-heading">Collection</h2>
+        <h2 id="collect-heading">{t('collect.panel.heading')}</h2>
         <div className="panel-head-actions">
           {running && !confirming ? (
             <button type="button" className="button" onClick={() => setConfirming(true)} disabled={cancelAsked} data-testid="collect-cancel">
-              {cancelAsked ? 'Cancelling…' : 'Cancel'}
+              {cancelAsked ? t('collect.panel.cancelling') : t('collect.panel.cancel')}
             </button>
           ) : null}
         </div>
@@ -84,65 +83,65 @@ export function CollectionPanel({ basis }: { basis: PreflightView | null }) {
       {running && confirming ? (
         <div className="notice confirm" role="alertdialog" aria-labelledby="cancel-q" aria-describedby="cancel-a" data-testid="collect-cancel-confirm">
           <p className="notice-title" id="cancel-q">
-            Cancel this collection?
+            {t('collect.panel.cancelQ')}
           </p>
           <p id="cancel-a">
-            Everything collected so far stays in the case file with its hashes. Resume later continues each source from the last page it stored; nothing is read twice.
+            {t('collect.panel.cancelA')}
           </p>
           <div className="form-actions">
             <button type="button" className="button button-danger" onClick={confirmCancel} data-testid="collect-cancel-yes">
-              Cancel collection
+              {t('collect.panel.cancelYes')}
             </button>
             <button type="button" className="button" onClick={() => setConfirming(false)} autoFocus data-testid="collect-cancel-no">
-              Keep collecting
+              {t('collect.panel.cancelNo')}
             </button>
           </div>
         </div>
       ) : null}
-      {collectionError ? <ErrorNotice error={collectionError} title={collection ? 'Lost track of the collection' : 'Collection did not start'} testId="collect-error" /> : null}
+      {collectionError ? <ErrorNotice error={collectionError} title={collection ? t('collect.panel.lostTrack') : t('collect.panel.didNotStart')} testId="collect-error" /> : null}
       {!collection ? (
         <p className="muted" data-testid="collection-idle">
-          Nothing collected in this session yet. Collection reads applications, service principals, permissions and audit data; it never changes the tenant.
+          {t('collect.panel.idle')}
         </p>
       ) : (
         <>
           <div className="run-summary">
-            <progress className="run-progress" value={finished} max={Math.max(total, 1)} aria-label="Sources complete" data-testid="collection-progress" />
+            <progress className="run-progress" value={finished} max={Math.max(total, 1)} aria-label={t('collect.panel.sourcesComplete')} data-testid="collection-progress" />
             <p className="run-line" role="status" data-testid="collection-status">
-              <strong data-testid="collection-state">{RUN_WORD[collection.state]}</strong> · {formatCount(finished)} of {plural(total, 'source')} finished
-              {failed.length > 0 ? ` (${formatCount(failed.length)} failed)` : ''} ·{' '}
-              <span data-testid="collection-records">{plural(records, 'record')}</span> · {plural(pages, 'page')} · {formatDuration(ms)} elapsed
+              <strong data-testid="collection-state">{t(`collect.run.${collection.state}`)}</strong> · {t('collect.panel.finished', { finished, count: total })}
+              {failed.length > 0 ? t('collect.panel.failedCount', { count: failed.length }) : ''} ·{' '}
+              <span data-testid="collection-records">{records(recordCount)}</span> · {t('collect.panel.pages', { count: pages })} · {t('collect.panel.elapsed', { duration: formatDuration(ms) })}
               {rate !== null ? (
                 <>
                   {' · '}
-                  <span data-testid="collection-rate">{formatCount(Math.round(rate))} records/s</span>
+                  <span data-testid="collection-rate">{t('collect.panel.rate', { rate: Math.round(rate) })}</span>
                 </>
               ) : null}
               {left && running ? (
                 <>
                   {' · '}
                   <span data-testid="collection-eta" className={left.seconds === null ? 'muted' : undefined} title={left.why}>
-                    {left.seconds === null ? left.why : `about ${formatDuration(left.seconds * 1000)} left`}
+                    {left.seconds === null ? left.why : t('collect.eta.about', { duration: formatDuration(left.seconds * 1000) })}
                   </span>
                 </>
               ) : null}
             </p>
             {running && current.length > 0 ? (
               <p className="run-now small muted" data-testid="collection-now">
-                Now reading: {current.map((s) => `${s.label} (page ${formatCount(s.pages + 1)})`).join(', ')}
+                {t('collect.panel.nowReading', { sources: current.map((s) => t('collect.panel.nowSource', { source: s.label, page: s.pages + 1 })).join(', ') })}
               </p>
             ) : null}
           </div>
           <div className="table-scroll">
-            <table className="data-table source-table" aria-label="Sources" data-testid="collection-sources">
+            <table className="data-table source-table" aria-label={t('collect.panel.sources')} data-testid="collection-sources">
               <thead>
                 <tr>
-                  <th scope="col">Source</th>
-                  <th scope="col">State</th>
-                  <th scope="col" className="col-bar">Progress</th>
-                  <th scope="col" className="numeric">Pages</th>
-                  <th scope="col" className="numeric">Records</th>
-                  <th scope="col">Detail</th>
+                  <th scope="col">{t('collect.panel.colSource')}</th>
+                  <th scope="col">{t('collect.panel.colState')}</th>
+                  <th scope="col" className="col-bar">{t('collect.panel.colProgress')}</th>
+                  <th scope="col" className="numeric">{t('collect.panel.colPages')}</th>
+                  <th scope="col" className="numeric">{t('collect.panel.colRecords')}</th>
+                  <th scope="col">{t('collect.panel.colDetail')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -153,7 +152,7 @@ export function CollectionPanel({ basis }: { basis: PreflightView | null }) {
                       <td className="cell-strong">{s.label}</td>
                       <td>
                         <span className={`state state-${s.state}`} data-testid="source-state">
-                          <span aria-hidden="true">{STATE_WORD[s.state].icon}</span> {STATE_WORD[s.state].word}
+                          <span aria-hidden="true">{STATE_ICON[s.state]}</span> {stateWord(s.state)}
                         </span>
                       </td>
                       <td className="col-bar">
@@ -168,7 +167,7 @@ export function CollectionPanel({ basis }: { basis: PreflightView | null }) {
               </tbody>
             </table>
           </div>
-          <Outcome collection={collection} failedLabels={failed.map((f) => f.label)} records={records} ms={ms} formatTime={formatTime} onResume={() => void resumeCollection(collection.runId)} />
+          <Outcome collection={collection} failedLabels={failed.map((f) => f.label)} records={recordCount} ms={ms} formatTime={formatTime} onResume={() => void resumeCollection(collection.runId)} />
         </>
       )}
     </section>
@@ -178,14 +177,14 @@ export function CollectionPanel({ basis }: { basis: PreflightView | null }) {
 function detailFor(s: SourceProgress, expected: number | null): string {
   switch (s.state) {
     case 'pending':
-      return expected !== null ? `Queued · about ${plural(expected, 'record')} expected` : 'Queued';
+      return expected !== null ? i18next.t('collect.panel.queuedExpected', { count: expected }) : i18next.t('collect.panel.queued');
     case 'running':
-      if (!expected) return `Page ${formatCount(s.pages + 1)} in flight`;
+      if (!expected) return i18next.t('collect.panel.inFlight', { page: s.pages + 1 });
       return s.records < expected
-        ? `Page ${formatCount(s.pages + 1)} in flight · ${formatCount(s.records)} of about ${formatCount(expected)}`
-        : `Page ${formatCount(s.pages + 1)} in flight · more than last time's ${formatCount(expected)}`;
+        ? i18next.t('collect.panel.inFlightOf', { page: s.pages + 1, records: s.records, expected })
+        : i18next.t('collect.panel.inFlightMore', { page: s.pages + 1, expected });
     case 'done':
-      return s.records === 0 ? 'Nothing to collect' : 'Complete';
+      return s.records === 0 ? i18next.t('collect.panel.nothing') : i18next.t('collect.panel.complete');
     case 'failed':
       return '';
   }
@@ -196,7 +195,7 @@ function detailFor(s: SourceProgress, expected: number | null): string {
  * there is one (never past 99 %), and otherwise moves without claiming a percentage; the counts beside it are the numbers.
  */
 function SourceBar({ s, expected }: { s: SourceProgress; expected: number | null }) {
-  const label = `${s.label}: ${STATE_WORD[s.state].word}, ${plural(s.pages, 'page')}, ${plural(s.records, 'record')}`;
+  const label = i18next.t('collect.panel.barLabel', { source: s.label, state: stateWord(s.state), pages: i18next.t('collect.panel.pages', { count: s.pages }), records: records(s.records) });
   // Past last time's size the bar falls back to the sweep: it does not know the total any more.
   const fraction = s.state === 'running' && expected && s.records < expected ? Math.min(0.99, s.records / expected) : null;
   return (
@@ -207,7 +206,7 @@ function SourceBar({ s, expected }: { s: SourceProgress; expected: number | null
       aria-valuemin={0}
       aria-valuemax={1}
       aria-valuenow={fraction ?? (s.state === 'running' ? undefined : s.state === 'pending' ? 0 : 1)}
-      aria-valuetext={`${STATE_WORD[s.state].word}: ${plural(s.records, 'record')}${expected ? ` of about ${formatCount(expected)}` : ''}`}
+      aria-valuetext={expected ? i18next.t('collect.panel.barValueOf', { state: stateWord(s.state), records: records(s.records), expected }) : i18next.t('collect.panel.barValue', { state: stateWord(s.state), records: records(s.records) })}
     >
       <span className="source-bar-fill" style={fraction !== null ? { width: `${Math.round(fraction * 100)}%` } : undefined} />
     </span>
@@ -217,7 +216,7 @@ function SourceBar({ s, expected }: { s: SourceProgress; expected: number | null
 function Outcome({
   collection,
   failedLabels,
-  records,
+  records: recordCount,
   ms,
   formatTime,
   onResume,
@@ -229,6 +228,7 @@ function Outcome({
   formatTime: (iso: string | null) => string;
   onResume: () => void;
 }) {
+  const { t } = useTranslation();
   if (collection.state === 'running') return null;
   let body: ReactNode;
   if (collection.state === 'done' && failedLabels.length === 0) {
@@ -236,43 +236,41 @@ function Outcome({
       <div className="notice notice-ok outcome" data-testid="collection-outcome" data-outcome="done">
         <p className="notice-title">
           <span aria-hidden="true" className="notice-icon">✓</span>
-          Collection finished {formatTime(collection.finishedAt)}: {plural(records, 'record')} from {plural(collection.sources.length, 'source')} in {formatDuration(ms)}.
+          {t('collect.panel.finishedAt', { time: formatTime(collection.finishedAt), records: records(recordCount), sources: t('collect.panel.sourcesCount', { count: collection.sources.length }), duration: formatDuration(ms) })}
         </p>
         <p>
-          Next: <a href={routeHref('evidence/applications')} onClick={() => navigate('evidence/applications')} data-testid="go-applications">review the applications</a>.
+          {t('collect.panel.next')}
+          <a href={routeHref('evidence/applications')} onClick={() => navigate('evidence/applications')} data-testid="go-applications">
+            {t('collect.panel.reviewApps')}
+          </a>
+          .
         </p>
       </div>
     );
   } else {
-    const what = collection.state === 'cancelled' ? 'Collection was cancelled' : failedLabels.length > 0 && collection.state === 'done' ? 'Collection finished with gaps' : 'Collection failed';
+    const what = collection.state === 'cancelled' ? t('collect.panel.cancelled') : failedLabels.length > 0 && collection.state === 'done' ? t('collect.panel.gaps') : t('collect.panel.failed');
     body = (
       <div className={`notice ${collection.state === 'cancelled' ? 'notice-warn' : 'notice-error'} outcome`} role="alert" data-testid="collection-outcome" data-outcome={collection.state}>
         <p className="notice-title">
           <span aria-hidden="true" className="notice-icon">{collection.state === 'cancelled' ? '■' : '✕'}</span>
           {what}
-          {failedLabels.length > 0 ? `: ${failedLabels.join(', ')} did not complete.` : '.'}
+          {failedLabels.length > 0 ? t('collect.panel.notCompleted', { sources: failedLabels.join(', ') }) : '.'}
         </p>
         {collection.state === 'cancelled' ? (
-          <p>
-            What was kept: every page stored before the cancel ({plural(records, 'record')}) is in the case file with its hash. What to do: resume to continue each source
-            from the last page it stored, or start a new collection.
-          </p>
+          <p>{t('collect.panel.keptCancel', { records: records(recordCount) })}</p>
         ) : (
-          <p>
-            What was kept: every page collected before the problem ({plural(records, 'record')}) is in the case file with its hash. What to do: read the
-            detail below, fix the cause (permission, network, throttling), then resume or collect again.
-          </p>
+          <p>{t('collect.panel.keptProblem', { records: records(recordCount) })}</p>
         )}
         {collection.state !== 'done' ? (
           <div className="form-actions">
             <button type="button" className="button" onClick={onResume} data-testid="collect-resume">
-              Resume this collection
+              {t('collect.panel.resume')}
             </button>
           </div>
         ) : null}
         {collection.error ? (
           <details className="notice-detail">
-            <summary>Technical detail</summary>
+            <summary>{t('common.technicalDetail')}</summary>
             <pre className="mono">{collection.error}</pre>
           </details>
         ) : null}

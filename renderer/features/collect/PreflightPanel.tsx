@@ -1,7 +1,8 @@
 // Renderer: what the next collection will read — its options, each source's permission and expected size, and the Collect button.
 import { useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useCase } from '../../lib/caseState';
-import { formatCount, formatDuration, plural } from '../../lib/format';
+import { formatCount, formatDuration } from '../../lib/format';
 import type { ApiError, PreflightRow, PreflightView } from '../../lib/api';
 import { ErrorNotice } from '../../components/ErrorNotice';
 
@@ -19,12 +20,7 @@ const SERVICES = [
   { id: 'exchange', name: 'Exchange Online' },
 ] as const;
 
-const STATUS: Record<PreflightRow['status'], { icon: string; word: string }> = {
-  ok: { icon: '✓', word: 'OK' },
-  missing: { icon: '✕', word: 'Missing' },
-  unknown: { icon: '?', word: 'Unknown' },
-  'not-signed-in': { icon: '○', word: 'Sign in first' },
-};
+const STATUS_ICON: Record<PreflightRow['status'], string> = { ok: '✓', missing: '✕', unknown: '?', 'not-signed-in': '○' };
 
 interface Props {
   signedIn: boolean | null;
@@ -44,6 +40,7 @@ interface Props {
 
 export function PreflightPanel(props: Props) {
   const { signedIn, exchangeAccount, logDaysText, onLogDays, exchangeChecked, onExchange, inboxText, onInbox, preflight, preflightError, preflightBusy, onCollect } = props;
+  const { t } = useTranslation();
   const { collection } = useCase();
   const running = collection?.state === 'running';
   const daysId = useId();
@@ -57,32 +54,35 @@ export function PreflightPanel(props: Props) {
   const open = openChoice ?? !collection;
 
   const blocked = running || signedIn === false || logDays === null;
-  const why = running ? null : signedIn === false ? 'Sign in to Microsoft Graph first' : logDays === null ? `Enter a number of days from 0 to ${MAX_LOG_DAYS}` : null;
+  const why = running ? null : signedIn === false ? t('preflight.signInGraphFirst') : logDays === null ? t('preflight.enterDays', { max: MAX_LOG_DAYS }) : null;
 
   return (
     <section className="panel" aria-labelledby="plan-heading" data-testid="collect-plan">
       <div className="panel-head">
-        <h2 id="plan-heading">New collection</h2>
+        <h2 id="plan-heading">{t('preflight.heading')}</h2>
         <span className="muted small" data-testid="plan-account">
           {preflight?.graphAccount ? (
             <>
-              Graph as <span className="mono">{preflight.graphAccount}</span>
+              {t('preflight.graphAs')}
+              <span className="mono">{preflight.graphAccount}</span>
               {preflight.exchangeAccount ? (
                 <>
-                  {' '}· Exchange as <span className="mono">{preflight.exchangeAccount}</span>
+                  {' · '}
+                  {t('preflight.exchangeAs')}
+                  <span className="mono">{preflight.exchangeAccount}</span>
                 </>
               ) : null}
             </>
           ) : (
-            'Not signed in'
+            t('preflight.notSignedIn')
           )}
         </span>
       </div>
 
-      <div className="collect-options" role="group" aria-label="Collection options">
+      <div className="collect-options" role="group" aria-label={t('preflight.options')}>
         <div className={`option${logDays === null ? ' has-error' : ''}`}>
           <label htmlFor={daysId} className="option-label">
-            Sign-ins and audits for the last{' '}
+            {t('preflight.daysBefore')}
             <input
               id={daysId}
               type="number"
@@ -96,11 +96,11 @@ export function PreflightPanel(props: Props) {
               aria-describedby={`${daysId}-hint`}
               aria-invalid={logDays === null}
               data-testid="collect-log-days"
-            />{' '}
-            days
+            />
+            {t('preflight.daysAfter')}
           </label>
           <p className={logDays === null ? 'field-error' : 'field-hint'} id={`${daysId}-hint`}>
-            {logDays === null ? `Enter a whole number from 0 to ${MAX_LOG_DAYS}.` : logDays === 0 ? 'Skipped: no sign-ins or audits will be read.' : 'Entra keeps 30 days on P1/P2, 7 on Free. 0 skips them.'}
+            {logDays === null ? t('preflight.daysInvalid', { max: MAX_LOG_DAYS }) : logDays === 0 ? t('preflight.daysSkipped') : t('preflight.daysHint')}
           </p>
         </div>
         <div className="option">
@@ -113,13 +113,13 @@ export function PreflightPanel(props: Props) {
               aria-describedby={`${daysId}-exo-hint`}
               data-testid="collect-exchange"
             />
-            Include Exchange Online (connectors, transport rules, Unified Audit Log)
+            {t('preflight.includeExchange')}
           </label>
           <p className="field-hint" id={`${daysId}-exo-hint`}>
-            {exchangeAccount === null ? 'Sign in to Exchange Online first, under Sign-in: a second sign-in, or app-only, which covers it.' : `As ${exchangeAccount}. The audit log follows the same window.`}
+            {exchangeAccount === null ? t('preflight.exchangeFirst') : t('preflight.exchangeAs2', { account: exchangeAccount })}
           </p>
           <label className="option-label inbox-label" htmlFor={`${daysId}-inbox`}>
-            Inbox rules of
+            {t('preflight.inboxOf')}
           </label>
           <input
             id={`${daysId}-inbox`}
@@ -132,13 +132,13 @@ export function PreflightPanel(props: Props) {
             spellCheck={false}
             data-testid="collect-inbox-rules"
           />
-          <p className="field-hint">Mailboxes to read inbox rules from (one Exchange call each); leave empty to skip.</p>
+          <p className="field-hint">{t('preflight.inboxHint')}</p>
         </div>
       </div>
 
       <div className="collect-action">
         <button type="button" className="button button-primary" onClick={onCollect} disabled={blocked} aria-describedby={why ? 'collect-why' : undefined} data-testid="collect-start">
-          {running ? 'Collecting…' : collection ? 'Collect again' : 'Collect'}
+          {running ? t('preflight.collecting') : collection ? t('preflight.collectAgain') : t('preflight.collect')}
         </button>
         <p className="collect-action-text small" data-testid="plan-summary">
           {why ? (
@@ -148,19 +148,19 @@ export function PreflightPanel(props: Props) {
           ) : null}{' '}
           {preflight ? (
             <>
-              {plural(rows.length, 'source')}
-              {expected !== null ? ` · about ${plural(expected, 'record')} expected` : ''}
+              {t('preflight.sources', { count: rows.length })}
+              {expected !== null ? t('preflight.expected', { count: expected }) : ''}
               {' · '}
               {preflight.estimatedMinimumSeconds !== null ? (
                 <span data-testid="plan-minimum">
                   {preflight.estimatedMinimumSeconds > 0
-                    ? `at least ${formatDuration(preflight.estimatedMinimumSeconds * 1000)} of report throttling`
-                    : 'no throttling wait expected'}{' '}
-                  <span className="muted">(from {preflight.basis ?? 'earlier sizes'})</span>
+                    ? t('preflight.throttling', { duration: formatDuration(preflight.estimatedMinimumSeconds * 1000) })
+                    : t('preflight.noThrottling')}{' '}
+                  <span className="muted">{t('preflight.from', { basis: preflight.basis ?? t('preflight.earlierSizes') })}</span>
                 </span>
               ) : (
                 <span className="muted" data-testid="plan-minimum">
-                  duration unknown until this case has one clean collection
+                  {t('preflight.durationUnknown')}
                 </span>
               )}
             </>
@@ -168,18 +168,18 @@ export function PreflightPanel(props: Props) {
         </p>
       </div>
 
-      {preflightError ? <ErrorNotice error={preflightError} title="Could not check the sources before collecting" testId="preflight-error" /> : null}
+      {preflightError ? <ErrorNotice error={preflightError} title={t('preflight.checkError')} testId="preflight-error" /> : null}
 
       <details className="preflight" open={open} // The toggle event also fires when React opens or folds it: only a difference from the default is a choice.
         onToggle={(e) => e.currentTarget.open !== open && setOpenChoice(e.currentTarget.open)} data-testid="preflight">
         <summary className="preflight-summary" data-testid="preflight-summary">
-          <span className="preflight-title">Preflight</span>{' '}
+          <span className="preflight-title">{t('preflight.title')}</span>{' '}
           <span className="muted">
             {!preflight ? (
-              'checking…'
+              t('preflight.checking')
             ) : (
               <>
-                {plural(rows.length, 'source')}
+                {t('preflight.sources', { count: rows.length })}
                 {counts.ok ? (
                   <>
                     {' · '}
@@ -204,7 +204,7 @@ export function PreflightPanel(props: Props) {
                     <StatusCount status="not-signed-in" n={counts['not-signed-in']} />
                   </>
                 ) : null}
-                {preflightBusy ? ' · checking again…' : ''}
+                {preflightBusy ? t('preflight.checkingAgain') : ''}
               </>
             )}
           </span>
@@ -212,15 +212,15 @@ export function PreflightPanel(props: Props) {
         {preflight ? (
           <>
             <div className="table-scroll">
-              <table className="data-table preflight-table" aria-label="Preflight" data-testid="preflight-table" aria-busy={preflightBusy}>
+              <table className="data-table preflight-table" aria-label={t('preflight.title')} data-testid="preflight-table" aria-busy={preflightBusy}>
                 <thead>
                   <tr>
-                    <th scope="col">Source</th>
-                    <th scope="col">Needs</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Note</th>
-                    <th scope="col" className="numeric" title="Records in this case's last clean collection">
-                      Expected records
+                    <th scope="col">{t('preflight.colSource')}</th>
+                    <th scope="col">{t('preflight.colNeeds')}</th>
+                    <th scope="col">{t('preflight.colStatus')}</th>
+                    <th scope="col">{t('preflight.colNote')}</th>
+                    <th scope="col" className="numeric" title={t('preflight.expectedTitle')}>
+                      {t('preflight.colExpected')}
                     </th>
                   </tr>
                 </thead>
@@ -230,7 +230,7 @@ export function PreflightPanel(props: Props) {
                     <tbody key={svc.id} className="preflight-group">
                       <tr className="group-row">
                         <th scope="rowgroup" colSpan={5}>
-                          {svc.name} <span className="muted">· {plural(group.length, 'source')} · {(svc.id === 'graph' ? preflight.graphAccount : preflight.exchangeAccount) ?? 'not signed in'}</span>
+                          {svc.name} <span className="muted">· {t('preflight.sources', { count: group.length })} · {(svc.id === 'graph' ? preflight.graphAccount : preflight.exchangeAccount) ?? t('preflight.groupNotSignedIn')}</span>
                         </th>
                       </tr>
                       {group.map((r) => (
@@ -241,13 +241,13 @@ export function PreflightPanel(props: Props) {
                           <td className="small" data-testid="preflight-needs">{r.needs}</td>
                           <td className="nowrap">
                             <span className={`state pf-${r.status}`} data-testid="preflight-status">
-                              <span aria-hidden="true">{STATUS[r.status].icon}</span> {STATUS[r.status].word}
+                              <span aria-hidden="true">{STATUS_ICON[r.status]}</span> {t(`preflight.status.${r.status}`)}
                             </span>
                           </td>
                           <td className="small" data-testid="preflight-note">{r.note ?? <span className="muted">—</span>}</td>
                           <td className="numeric" data-testid="preflight-estimate">
                             {r.estimatedRecords === null ? (
-                              <span className="muted" title="Unknown: no earlier clean collection in this case">
+                              <span className="muted" title={t('preflight.unknownTitle')}>
                                 —
                               </span>
                             ) : (
@@ -264,11 +264,11 @@ export function PreflightPanel(props: Props) {
             <div className="preflight-foot small">
               <span data-testid="preflight-roles">
                 {preflight.roles === null
-                  ? 'Directory roles: unknown (not signed in, app-only, or not readable with these permissions).'
-                  : `Directory roles: ${preflight.roles.length ? preflight.roles.join(', ') : 'none'}.`}
+                  ? t('preflight.rolesUnknown')
+                  : t('preflight.roles', { roles: preflight.roles.length ? preflight.roles.join(', ') : t('common.none') })}
               </span>
               <details data-testid="preflight-scopes">
-                <summary>{plural(preflight.grantedScopes.length, 'scope')} granted to the Graph token</summary>
+                <summary>{t('preflight.scopes', { count: preflight.grantedScopes.length })}</summary>
                 {preflight.grantedScopes.length ? (
                   <ul className="scope-list mono">
                     {preflight.grantedScopes.map((s) => (
@@ -276,10 +276,10 @@ export function PreflightPanel(props: Props) {
                     ))}
                   </ul>
                 ) : (
-                  <p className="muted">None yet: sign in to Microsoft Graph.</p>
+                  <p className="muted">{t('preflight.noScopes')}</p>
                 )}
               </details>
-              <span className="muted">Exchange checks its roles on each call, so its sources show as unknown until collected.</span>
+              <span className="muted">{t('preflight.exchangeRoles')}</span>
             </div>
           </>
         ) : null}
@@ -289,9 +289,10 @@ export function PreflightPanel(props: Props) {
 }
 
 function StatusCount({ status, n }: { status: PreflightRow['status']; n: number }) {
+  const { t } = useTranslation();
   return (
     <span className={`pf-${status}`}>
-      <span aria-hidden="true">{STATUS[status].icon}</span> {formatCount(n)} {STATUS[status].word.toLowerCase()}
+      <span aria-hidden="true">{STATUS_ICON[status]}</span> {t(`preflight.statusCount.${status}`, { count: n })}
     </span>
   );
 }

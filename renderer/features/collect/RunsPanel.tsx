@@ -1,8 +1,10 @@
 // Renderer: every collection of this case, newest first — state, when, who, each source's completeness, resume, and what changed since the last clean one.
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { i18next } from '../../i18n';
 import { api, toApiError, type ApiError, type CollectionRunView, type SourceCompleteness } from '../../lib/api';
 import { useCase } from '../../lib/caseState';
-import { formatCount, formatDuration, formatTimestamp, plural } from '../../lib/format';
+import { formatCount, formatDuration, formatTimestamp } from '../../lib/format';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Identifier } from '../../components/Identifier';
 import { Time, useZoneLabel } from '../../components/Time';
@@ -10,35 +12,15 @@ import { Time, useZoneLabel } from '../../components/Time';
 /** More changes than this start folded. */
 const CHANGES_OPEN_MAX = 12;
 
-const RUN_LOOK: Record<CollectionRunView['state'], { icon: string; word: string }> = {
-  running: { icon: '◐', word: 'Collecting' },
-  done: { icon: '✓', word: 'Finished' },
-  failed: { icon: '✕', word: 'Failed' },
-  cancelled: { icon: '■', word: 'Cancelled' },
-};
+const RUN_ICON: Record<CollectionRunView['state'], string> = { running: '◐', done: '✓', failed: '✕', cancelled: '■' };
 
-const SOURCE_LOOK: Record<SourceCompleteness['state'], { icon: string; word: string }> = {
-  pending: { icon: '○', word: 'Not read' },
-  running: { icon: '◐', word: 'Reading' },
-  done: { icon: '✓', word: 'Complete' },
-  failed: { icon: '✕', word: 'Failed' },
-  cancelled: { icon: '■', word: 'Stopped' },
-};
+const SOURCE_ICON: Record<SourceCompleteness['state'], string> = { pending: '○', running: '◐', done: '✓', failed: '✕', cancelled: '■' };
 
-const CHANGE_LOOK: Record<CollectionRunView['changes'][number]['change'], { icon: string; word: string }> = {
-  appeared: { icon: '+', word: 'Appeared' },
-  disappeared: { icon: '−', word: 'Disappeared' },
-  modified: { icon: '~', word: 'Modified' },
-};
+const CHANGE_ICON: Record<CollectionRunView['changes'][number]['change'], string> = { appeared: '+', disappeared: '−', modified: '~' };
 
-const ENTITY_WORDS: Record<string, string> = {
-  application: 'Applications',
-  servicePrincipal: 'Service principals',
-};
-
-/** `object:transportRule` → `Transport rule`. */
+/** `object:transportRule` → `Transport rule` (entity names as the source calls them; apps and service principals translated). */
 export function entityWord(entity: string): string {
-  if (ENTITY_WORDS[entity]) return ENTITY_WORDS[entity];
+  if (entity === 'application' || entity === 'servicePrincipal') return i18next.t(`runs.entity.${entity}`);
   const bare = entity.replace(/^object:/, '');
   const spaced = bare.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
   return spaced.charAt(0).toUpperCase() + spaced.slice(1);
@@ -70,18 +52,19 @@ export function RunsPanel() {
     if (runningId && !collection) void followRun(runningId);
   }, [runningId, collection, followRun]);
 
+  const { t } = useTranslation();
   const busy = collection?.state === 'running';
   return (
     <section className="panel" aria-labelledby="runs-heading" data-testid="runs">
       <div className="panel-head">
-        <h2 id="runs-heading">Collections</h2>
-        <span className="muted small">{runs ? `${plural(runs.length, 'collection')} in this case, newest first` : ''}</span>
+        <h2 id="runs-heading">{t('runs.heading')}</h2>
+        <span className="muted small">{runs ? t('runs.count', { count: runs.length }) : ''}</span>
       </div>
-      {error ? <ErrorNotice error={error} title="Could not list this case's collections" testId="runs-error" /> : null}
-      {runs === null && !error ? <p className="muted">Reading collections…</p> : null}
+      {error ? <ErrorNotice error={error} title={t('runs.listError')} testId="runs-error" /> : null}
+      {runs === null && !error ? <p className="muted">{t('runs.reading')}</p> : null}
       {runs?.length === 0 ? (
         <p className="muted" data-testid="runs-empty">
-          No collection in this case yet.
+          {t('runs.empty')}
         </p>
       ) : null}
       {runs && runs.length > 0 ? (
@@ -101,7 +84,7 @@ function runDuration(r: CollectionRunView): string | null {
 }
 
 function RunItem({ run, first, previousClean, busy, onResume }: { run: CollectionRunView; first: boolean; previousClean: CollectionRunView | null; busy: boolean; onResume: () => void }) {
-  const look = RUN_LOOK[run.state];
+  const { t } = useTranslation();
   const records = run.sources.reduce((n, s) => n + s.records, 0);
   const complete = run.sources.filter((s) => s.state === 'done').length;
   const truncated = run.sources.filter((s) => s.truncated).length;
@@ -111,32 +94,32 @@ function RunItem({ run, first, previousClean, busy, onResume }: { run: Collectio
     <li className={`run run-${run.state}`} data-testid="run" data-run-id={run.runId} data-state={run.state} data-resumable={run.resumable ? 'true' : 'false'}>
       <div className="run-head">
         <span className={`state run-state-${run.state}`} data-testid="run-state">
-          <span aria-hidden="true">{look.icon}</span> {look.word}
+          <span aria-hidden="true">{RUN_ICON[run.state]}</span> {t(`runs.state.${run.state}`)}
         </span>
         <span className="run-when small">
-          <Time iso={run.startedAt} /> <span className="muted">→</span> {run.finishedAt ? <Time iso={run.finishedAt} /> : <span className="muted">still running</span>}
+          <Time iso={run.startedAt} /> <span className="muted">→</span> {run.finishedAt ? <Time iso={run.finishedAt} /> : <span className="muted">{t('runs.stillRunning')}</span>}
           {duration ? <span className="muted"> · {duration}</span> : null}
         </span>
         <span className="run-who small">
-          {run.account ? <span className="mono" data-testid="run-account">{run.account}</span> : <span className="muted">unknown account</span>}
+          {run.account ? <span className="mono" data-testid="run-account">{run.account}</span> : <span className="muted">{t('runs.unknownAccount')}</span>}
         </span>
         <span className="run-head-end">
-          <span className="small muted">run</span> <Identifier value={run.runId} label="collection run id" short testId="run-id" />
+          <span className="small muted">{t('runs.run')}</span> <Identifier value={run.runId} label={t('runs.runIdLabel')} short testId="run-id" />
           {run.resumable ? (
-            <button type="button" className="button button-small" onClick={onResume} disabled={busy} data-testid="run-resume" title={busy ? 'Another collection is running' : 'Continue each unfinished source from its last stored page'}>
-              Resume
+            <button type="button" className="button button-small" onClick={onResume} disabled={busy} data-testid="run-resume" title={busy ? t('runs.otherRunning') : t('runs.resumeTitle')}>
+              {t('runs.resume')}
             </button>
           ) : null}
         </span>
       </div>
       <p className="run-totals small" data-testid="run-totals">
-        {formatCount(complete)} of {plural(run.sources.length, 'source')} complete · {plural(records, 'record')}
+        {t('runs.complete', { complete, count: run.sources.length })} · {t('collect.panel.records', { count: records })}
         <span className="muted"> · {run.environment}</span>
         {truncated ? (
           <>
             {' · '}
             <span className="text-warn">
-              <span aria-hidden="true">⚠</span> {formatCount(truncated)} truncated
+              <span aria-hidden="true">⚠</span> {t('runs.truncated', { count: truncated })}
             </span>
           </>
         ) : null}
@@ -144,14 +127,14 @@ function RunItem({ run, first, previousClean, busy, onResume }: { run: Collectio
           <>
             {' · '}
             <span className="text-bad">
-              <span aria-hidden="true">✕</span> {formatCount(failed)} failed
+              <span aria-hidden="true">✕</span> {t('runs.failedCount', { count: failed })}
             </span>
           </>
         ) : null}
         {run.error ? <span className={run.state === 'cancelled' ? 'muted' : 'text-bad'}> · {run.error}</span> : null}
       </p>
       <details className="run-part" open={first} data-testid="run-completeness">
-        <summary>Completeness per source</summary>
+        <summary>{t('runs.completeness')}</summary>
         <CompletenessTable sources={run.sources} />
       </details>
       <Changes run={run} previousClean={previousClean} />
@@ -164,23 +147,21 @@ function windowText(s: SourceCompleteness, zone: string): string {
   return `${formatTimestamp(s.windowFrom, zone, false)} → ${formatTimestamp(s.windowTo, zone, false)}`;
 }
 
-/** How the completeness table names what a service said beside its records. */
-const NOTICE_WORD: Record<SourceCompleteness['notices'][number]['kind'], string> = { warning: 'Exchange warned', error: 'Exchange reported an error', unavailable: 'Not available in this cloud' };
-
 function CompletenessTable({ sources }: { sources: SourceCompleteness[] }) {
+  const { t } = useTranslation();
   const zone = useZoneLabel();
   return (
     <div className="table-scroll">
-      <table className="data-table completeness-table" aria-label="Completeness per source" data-testid="run-sources">
+      <table className="data-table completeness-table" aria-label={t('runs.completeness')} data-testid="run-sources">
         <thead>
           <tr>
-            <th scope="col">Source</th>
-            <th scope="col">State</th>
-            <th scope="col" className="numeric">Pages</th>
-            <th scope="col" className="numeric">Records</th>
-            <th scope="col">Window ({zone})</th>
-            <th scope="col" className="numeric">Retries</th>
-            <th scope="col">Notes</th>
+            <th scope="col">{t('runs.colSource')}</th>
+            <th scope="col">{t('runs.colState')}</th>
+            <th scope="col" className="numeric">{t('runs.colPages')}</th>
+            <th scope="col" className="numeric">{t('runs.colRecords')}</th>
+            <th scope="col">{t('runs.colWindow', { zone })}</th>
+            <th scope="col" className="numeric">{t('runs.colRetries')}</th>
+            <th scope="col">{t('runs.colNotes')}</th>
           </tr>
         </thead>
         <tbody>
@@ -189,7 +170,7 @@ function CompletenessTable({ sources }: { sources: SourceCompleteness[] }) {
               <td className="cell-strong nowrap" data-testid="run-source-label">{s.label}</td>
               <td className="nowrap">
                 <span className={`state state-${s.state}`} data-testid="run-source-state">
-                  <span aria-hidden="true">{SOURCE_LOOK[s.state].icon}</span> {SOURCE_LOOK[s.state].word}
+                  <span aria-hidden="true">{SOURCE_ICON[s.state]}</span> {t(`runs.source.${s.state}`)}
                 </span>
               </td>
               <td className="numeric" data-testid="run-source-pages">{formatCount(s.pages)}</td>
@@ -198,15 +179,15 @@ function CompletenessTable({ sources }: { sources: SourceCompleteness[] }) {
               <td className="numeric" data-testid="run-source-retries">{s.retries ? formatCount(s.retries) : <span className="muted">0</span>}</td>
               <td className="small" data-testid="run-source-notes">
                 {s.truncated ? (
-                  <span className="text-warn warn-word" title="The service said it held more than it returned for this window">
-                    <span aria-hidden="true">⚠</span> Truncated
+                  <span className="text-warn warn-word" title={t('runs.truncatedTitle')}>
+                    <span aria-hidden="true">⚠</span> {t('runs.truncatedWord')}
                   </span>
                 ) : null}
                 {s.error ? <span className={s.state === 'cancelled' ? 'muted' : 'text-bad'}> {s.error}</span> : null}
                 {s.notices.map((n, i) => (
                   <span key={i} className={`source-notice ${n.kind === 'error' ? 'text-bad' : 'text-warn'}`} data-testid="run-source-notice" data-kind={n.kind}>
                     {' '}
-                    <span aria-hidden="true">{n.kind === 'error' ? '✕' : '⚠'}</span> {NOTICE_WORD[n.kind]}: {n.text}
+                    <span aria-hidden="true">{n.kind === 'error' ? '✕' : '⚠'}</span> {t(`runs.notice.${n.kind}`)}: {n.text}
                   </span>
                 ))}
                 {!s.truncated && !s.error && s.notices.length === 0 ? <span className="muted">—</span> : null}
@@ -220,15 +201,16 @@ function CompletenessTable({ sources }: { sources: SourceCompleteness[] }) {
 }
 
 function Changes({ run, previousClean }: { run: CollectionRunView; previousClean: CollectionRunView | null }) {
+  const { t } = useTranslation();
   const { formatTime } = useCase();
   const changes = run.changes;
   if (changes.length === 0) {
     const why =
       run.state !== 'done'
-        ? 'Changes are compared once a collection finishes cleanly.'
+        ? t('runs.compareLater')
         : previousClean
-          ? `No changes against the clean collection of ${formatTime(previousClean.startedAt)}.`
-          : 'First clean collection of this case: nothing to compare with yet.';
+          ? t('runs.noChanges', { time: formatTime(previousClean.startedAt) })
+          : t('runs.firstClean');
     return (
       <p className="run-nochanges small muted" data-testid="run-changes-none">
         {why}
@@ -247,11 +229,13 @@ function Changes({ run, previousClean }: { run: CollectionRunView; previousClean
   return (
     <details className="run-part" open={changes.length <= CHANGES_OPEN_MAX} data-testid="run-changes">
       <summary>
-        Changes since {previousClean ? `the collection of ${formatTime(previousClean.startedAt)}` : 'the previous clean collection'}:{' '}
-        {(['appeared', 'modified', 'disappeared'] as const)
-          .filter((k) => counts[k] > 0)
-          .map((k) => `${formatCount(counts[k])} ${k}`)
-          .join(' · ')}
+        {t('runs.changesSince', {
+          since: previousClean ? t('runs.sinceCollection', { time: formatTime(previousClean.startedAt) }) : t('runs.sincePrevious'),
+          counts: (['appeared', 'modified', 'disappeared'] as const)
+            .filter((k) => counts[k] > 0)
+            .map((k) => t(`runs.changeCount.${k}`, { count: counts[k] }))
+            .join(' · '),
+        })}
       </summary>
       {[...groups.entries()]
         .sort(([a], [b]) => entityWord(a).localeCompare(entityWord(b)))
@@ -266,10 +250,10 @@ function Changes({ run, previousClean }: { run: CollectionRunView; previousClean
                 .map((c) => (
                   <li key={`${c.change}:${c.objectId}`} className={`change change-${c.change}`} data-testid="run-change" data-entity={c.entity} data-change={c.change} data-object-id={c.objectId}>
                     <span className="change-word">
-                      <span aria-hidden="true" className="change-icon">{CHANGE_LOOK[c.change].icon}</span> {CHANGE_LOOK[c.change].word}
+                      <span aria-hidden="true" className="change-icon">{CHANGE_ICON[c.change]}</span> {t(`runs.change.${c.change}`)}
                     </span>
-                    <span className="change-name">{c.displayName ?? <span className="muted">(no name)</span>}</span>
-                    <Identifier value={c.objectId} label="object id" short />
+                    <span className="change-name">{c.displayName ?? <span className="muted">{t('runs.noName')}</span>}</span>
+                    <Identifier value={c.objectId} label={t('runs.objectId')} short />
                     {c.fields && c.fields.length ? <span className="change-fields mono small">{c.fields.join(', ')}</span> : null}
                   </li>
                 ))}

@@ -1,10 +1,11 @@
 // Renderer: sign-in — through the browser or with a device code (Microsoft Graph, then Exchange Online), polled every second while pending, or app-only with the engagement app's certificate.
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import { AppOnlyForm, AppOnlySignedIn } from './AppOnlySignIn';
 import { GrantedPermissions } from './GrantedPermissions';
 import { api, toApiError, type ApiError, type SignInState } from '../../lib/api';
 import { useCase } from '../../lib/caseState';
-import { formatDuration, plural } from '../../lib/format';
+import { formatDuration } from '../../lib/format';
 import { usePoll } from '../../lib/usePoll';
 import { CopyButton } from '../../components/CopyButton';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -119,12 +120,13 @@ function ids(service: SignInService) {
 }
 
 type SignInMethod = 'device-code' | 'app-only';
-const METHODS: { method: SignInMethod; label: string }[] = [
-  { method: 'device-code', label: 'Delegated' },
-  { method: 'app-only', label: 'App-only (engagement app certificate)' },
+const METHODS: { method: SignInMethod; label: 'delegated' | 'appOnly' }[] = [
+  { method: 'device-code', label: 'delegated' },
+  { method: 'app-only', label: 'appOnly' },
 ];
 
 export function SignInPanel({ graph, exchange }: { graph: SignIn; exchange: SignIn }) {
+  const { t } = useTranslation();
   const exoSignedIn = exchange.auth?.state === 'signed-in';
   const [chosen, setChosen] = useState<SignInMethod>('device-code');
   // What main holds wins over the last choice: a live sign-in shows its own method, and the choice waits for sign-out.
@@ -137,19 +139,19 @@ export function SignInPanel({ graph, exchange }: { graph: SignIn; exchange: Sign
   return (
     <section className="panel" aria-labelledby="signin-heading" data-testid="sign-in" data-method={method} data-state={graph.auth?.state ?? 'unknown'} data-exchange-state={exchange.auth?.state ?? 'unknown'}>
       <div className="panel-head">
-        <h2 id="signin-heading">Sign-in</h2>
-        <div className="segmented" role="group" aria-label="Sign-in method" data-testid="sign-in-method">
+        <h2 id="signin-heading">{t('signin.heading')}</h2>
+        <div className="segmented" role="group" aria-label={t('signin.method')} data-testid="sign-in-method">
           {METHODS.map((m) => (
             <button
               key={m.method}
               type="button"
               aria-pressed={method === m.method}
               disabled={live !== null && method !== m.method}
-              title={live !== null && method !== m.method ? 'Sign out first to change the sign-in method.' : undefined}
+              title={live !== null && method !== m.method ? t('signin.signOutFirst') : undefined}
               onClick={() => setChosen(m.method)}
               data-testid={`sign-in-method-${m.method}`}
             >
-              {m.label}
+              {t(`signin.${m.label}`)}
             </button>
           ))}
         </div>
@@ -168,21 +170,22 @@ export function SignInPanel({ graph, exchange }: { graph: SignIn; exchange: Sign
 }
 
 function DeviceCodeSections({ graph, exchange, exoSignedIn }: { graph: SignIn; exchange: SignIn; exoSignedIn: boolean }) {
+  const { t } = useTranslation();
   return (
     <>
       <SignInSection
         service="graph"
         title="Microsoft Graph"
-        purpose="Directory, applications, permissions, sign-ins and audits. Sign in with an account that can read the tenant: in your browser, or with a one-time code on any device where the tenant blocks neither. The first sign-in asks to consent to the read permissions Peregrine uses."
+        purpose={t('signin.graphPurpose')}
         signIn={graph}
-        signOutLabel={exoSignedIn ? 'Sign out of both' : 'Sign out'}
+        signOutLabel={exoSignedIn ? t('signin.signOutBoth') : t('signin.signOut')}
       />
       <SignInSection
         service="exchange"
         title="Exchange Online"
-        purpose="Connectors, transport rules and the Unified Audit Log. Exchange issues its own token: a second sign-in."
+        purpose={t('signin.exchangePurpose')}
         signIn={exchange}
-        signOutLabel="Sign out of both"
+        signOutLabel={t('signin.signOutBoth')}
       />
     </>
   );
@@ -190,30 +193,31 @@ function DeviceCodeSections({ graph, exchange, exoSignedIn }: { graph: SignIn; e
 
 function SignInSection({ service, title, purpose, signIn, signOutLabel }: { service: SignInService; title: string; purpose: string; signIn: SignIn; signOutLabel: string }) {
   const { auth, error, busy, checks, start, startBrowser, signOut } = signIn;
-  const t = ids(service);
+  const { t } = useTranslation();
+  const tid = ids(service);
   const headingId = `signin-${service}-heading`;
   return (
-    <div className="signin-section" aria-labelledby={headingId} role="group" data-testid={t.section} data-state={auth?.state ?? 'unknown'}>
+    <div className="signin-section" aria-labelledby={headingId} role="group" data-testid={tid.section} data-state={auth?.state ?? 'unknown'}>
       <div className="signin-section-head">
         <h3 id={headingId}>{title}</h3>
         <SignInWord auth={auth} />
       </div>
-      {error ? <ErrorNotice error={error} title={`${title} sign-in did not go through`} testId={t.error} /> : null}
-      {auth === null && !error ? <p className="muted small">Checking sign-in…</p> : null}
+      {error ? <ErrorNotice error={error} title={t('signin.didNotGoThrough', { service: title })} testId={tid.error} /> : null}
+      {auth === null && !error ? <p className="muted small">{t('signin.checking')}</p> : null}
       {auth?.state === 'signed-out' || (auth === null && error) ? (
         <div className="signin-idle">
           <p className="muted small">{purpose}</p>
           <div className="button-row">
-            <button type="button" className={`button ${service === 'graph' ? 'button-primary' : ''}`} onClick={startBrowser} disabled={busy} data-testid={t.browser}>
-              {busy ? 'Starting…' : 'Sign in with browser'}
+            <button type="button" className={`button ${service === 'graph' ? 'button-primary' : ''}`} onClick={startBrowser} disabled={busy} data-testid={tid.browser}>
+              {busy ? t('signin.starting') : t('signin.withBrowser')}
             </button>
-            <button type="button" className="button button-quiet" onClick={start} disabled={busy} data-testid={t.start}>
-              {service === 'graph' ? 'Sign in with a device code' : 'Use a device code'}
+            <button type="button" className="button button-quiet" onClick={start} disabled={busy} data-testid={tid.start}>
+              {service === 'graph' ? t('signin.withCode') : t('signin.useCode')}
             </button>
           </div>
         </div>
       ) : null}
-      {auth?.state === 'browser' ? <BrowserSignIn auth={auth} checks={checks} busy={busy} prefix={service === 'graph' ? '' : 'exo-'} onCancel={service === 'graph' ? signOut : startBrowser} cancelLabel={service === 'graph' ? 'Cancel sign-in' : 'Start again'} /> : null}
+      {auth?.state === 'browser' ? <BrowserSignIn auth={auth} checks={checks} busy={busy} prefix={service === 'graph' ? '' : 'exo-'} onCancel={service === 'graph' ? signOut : startBrowser} cancelLabel={service === 'graph' ? t('signin.cancel') : t('signin.startAgain')} /> : null}
       {auth?.state === 'waiting' ? (
         <DeviceCode
           auth={auth}
@@ -224,11 +228,11 @@ function SignInSection({ service, title, purpose, signIn, signOutLabel }: { serv
           action={
             service === 'graph' ? (
               <button type="button" className="button button-quiet" onClick={signOut} disabled={busy} data-testid="sign-in-cancel">
-                Cancel sign-in
+                {t('signin.cancel')}
               </button>
             ) : (
               <button type="button" className="button button-quiet" onClick={start} disabled={busy} data-testid="exo-sign-in-restart">
-                Get a new code
+                {t('signin.newCode')}
               </button>
             )
           }
@@ -236,35 +240,38 @@ function SignInSection({ service, title, purpose, signIn, signOutLabel }: { serv
       ) : null}
       {auth?.state === 'signed-in' ? (
         <>
-          <p className="signed-in" data-testid={t.signedIn}>
-            <span aria-hidden="true" className="ok-icon">✓</span> Signed in as <strong className="mono" data-testid={t.account}>{auth.username}</strong>
+          <p className="signed-in" data-testid={tid.signedIn}>
+            <span aria-hidden="true" className="ok-icon">✓</span> {t('signin.signedInAs')}
+            <strong className="mono" data-testid={tid.account}>
+              {auth.username}
+            </strong>
           </p>
           <dl className="facts facts-tight">
-            <dt>Tenant id</dt>
+            <dt>{t('signin.tenantId')}</dt>
             <dd>
-              <Identifier value={auth.tenantId} label={`${title} tenant id`} testId={t.tenant} />
+              <Identifier value={auth.tenantId} label={t('signin.tenantIdLabel', { service: title })} testId={tid.tenant} />
             </dd>
-            <dt>Permissions</dt>
+            <dt>{t('signin.permissions')}</dt>
             <dd>
-              <GrantedPermissions scopes={auth.scopes} noun="scope" testId={t.scopes} />
+              <GrantedPermissions scopes={auth.scopes} noun="scope" testId={tid.scopes} />
             </dd>
           </dl>
-          <button type="button" className="button button-quiet button-small" onClick={signOut} disabled={busy} data-testid={t.signOut}>
+          <button type="button" className="button button-quiet button-small" onClick={signOut} disabled={busy} data-testid={tid.signOut}>
             {signOutLabel}
           </button>
         </>
       ) : null}
       {auth?.state === 'error' ? (
         <>
-          <div className="notice notice-error" role="alert" data-testid={t.failed}>
+          <div className="notice notice-error" role="alert" data-testid={tid.failed}>
             <p className="notice-title">
               <span aria-hidden="true" className="notice-icon">✕</span>
-              {title} sign-in failed
+              {t('signin.failed', { service: title })}
             </p>
             <p className="notice-message">{auth.message}</p>
           </div>
-          <button type="button" className="button button-primary" onClick={start} disabled={busy} data-testid={t.start}>
-            Try again
+          <button type="button" className="button button-primary" onClick={start} disabled={busy} data-testid={tid.start}>
+            {t('signin.tryAgain')}
           </button>
         </>
       ) : null}
@@ -274,43 +281,45 @@ function SignInSection({ service, title, purpose, signIn, signOutLabel }: { serv
 
 /** The section's state at a glance; signed-in says so in its own line below. */
 function SignInWord({ auth }: { auth: SignInState | null }) {
+  const { t } = useTranslation();
   if (!auth || auth.state === 'signed-in') return null;
   const look = {
-    'signed-out': { icon: '○', word: 'Not signed in', cls: 'state-pending' },
-    waiting: { icon: '◐', word: 'Waiting for the code', cls: 'state-running' },
-    browser: { icon: '◐', word: 'Waiting for the browser', cls: 'state-running' },
-    'signed-in': { icon: '✓', word: 'Signed in', cls: 'state-done' },
-    error: { icon: '✕', word: 'Failed', cls: 'state-failed' },
+    'signed-out': { icon: '○', cls: 'state-pending' },
+    waiting: { icon: '◐', cls: 'state-running' },
+    browser: { icon: '◐', cls: 'state-running' },
+    'signed-in': { icon: '✓', cls: 'state-done' },
+    error: { icon: '✕', cls: 'state-failed' },
   }[auth.state];
   return (
     <span className={`state small ${look.cls}`}>
-      <span aria-hidden="true">{look.icon}</span> {look.word}
+      <span aria-hidden="true">{look.icon}</span> {t(`signin.word.${auth.state}`)}
     </span>
   );
 }
 
 /** Browser sign-in under way: where the page is (opened by the app, or a link to open it in a new tab) and how long it has waited. */
 function BrowserSignIn({ auth, checks, busy, prefix, onCancel, cancelLabel }: { auth: Extract<SignInState, { state: 'browser' }>; checks: number; busy: boolean; prefix: string; onCancel: () => void; cancelLabel: string }) {
+  const { t } = useTranslation();
   return (
     <div className="device-code" data-testid={`${prefix}browser-sign-in`} aria-busy={busy}>
       {auth.opened ? (
-        <p>The sign-in page opened in your browser. Sign in there and accept the permissions; this screen follows by itself.</p>
+        <p>{t('signin.browserOpened')}</p>
       ) : (
         <p>
           <a className="button button-primary" href={auth.url} target="_blank" rel="noopener noreferrer" data-testid={`${prefix}browser-sign-in-open`}>
-            Open the sign-in page
-          </a>{' '}
-          in a new tab, sign in there and accept the permissions; this screen follows by itself.
+            {t('signin.openPage')}
+          </a>
+          {t('signin.openPageAfter')}
         </p>
       )}
       <div className="device-code-url">
         <span className="mono small truncate" data-testid={`${prefix}browser-sign-in-url`} title={auth.url}>
           {auth.url.split('?')[0]}
         </span>
-        <CopyButton value={auth.url} label="sign-in address" compact testId={`${prefix}browser-sign-in-copy`} />
+        <CopyButton value={auth.url} label={t('signin.addressLabel')} compact testId={`${prefix}browser-sign-in-copy`} />
       </div>
       <p className="muted small" data-testid={`${prefix}browser-sign-in-waiting`} role="status">
-        Waiting for the browser · checked {plural(checks, 'time')}, every second
+        {t('signin.waitingBrowser', { count: checks })}
       </p>
       <button type="button" className="button button-quiet" onClick={onCancel} disabled={busy} data-testid={`${prefix}browser-sign-in-cancel`}>
         {cancelLabel}
@@ -332,28 +341,31 @@ function DeviceCode({
   prefix: string;
   action: ReactNode;
 }) {
+  const { t } = useTranslation();
   const { formatTime } = useCase();
   const remaining = new Date(auth.expiresAt).getTime() - Date.now();
   return (
     <div className="device-code" data-testid={`${prefix}device-code-block`} aria-busy={busy}>
       <p>
-        On any device, open <strong>{auth.verificationUri}</strong> and enter this code:
+        {t('signin.codeIntroBefore')}
+        <strong>{auth.verificationUri}</strong>
+        {t('signin.codeIntroAfter')}
       </p>
       <div className="device-code-row">
-        <span className="device-code-value mono" data-testid={`${prefix}device-code`} aria-label={`Sign-in code ${auth.userCode.split('').join(' ')}`}>
+        <span className="device-code-value mono" data-testid={`${prefix}device-code`} aria-label={t('signin.codeAria', { code: auth.userCode.split('').join(' ') })}>
           {auth.userCode}
         </span>
-        <CopyButton value={auth.userCode} label="sign-in code" testId={`${prefix}device-code-copy`} />
+        <CopyButton value={auth.userCode} label={t('signin.codeLabel')} testId={`${prefix}device-code-copy`} />
       </div>
       <div className="device-code-url">
         <span className="mono small" data-testid={`${prefix}verification-uri`}>
           {auth.verificationUri}
         </span>
-        <CopyButton value={auth.verificationUri} label="verification address" compact testId={`${prefix}verification-uri-copy`} />
+        <CopyButton value={auth.verificationUri} label={t('signin.verificationLabel')} compact testId={`${prefix}verification-uri-copy`} />
       </div>
       <p className="muted small" data-testid={`${prefix}sign-in-waiting`} role="status">
-        Waiting for you to finish signing in · checked {plural(checks, 'time')}, every second · code expires {formatTime(auth.expiresAt)}
-        {remaining > 0 ? ` (in ${formatDuration(remaining)})` : ' (expired: ask for a new code)'}
+        {t('signin.waitingCode', { count: checks, time: formatTime(auth.expiresAt) })}
+        {remaining > 0 ? t('signin.expiresIn', { duration: formatDuration(remaining) }) : t('signin.expired')}
       </p>
       {action}
     </div>

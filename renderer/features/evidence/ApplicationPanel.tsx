@@ -1,5 +1,6 @@
 // Renderer: the side panel for one application — its flags in full, its fields, and the evidence row it came from.
 import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { ApplicationRow } from '../../lib/api';
 import { formatCount } from '../../lib/format';
 import { CopyButton } from '../../components/CopyButton';
@@ -9,6 +10,7 @@ import { Time } from '../../components/Time';
 import { audienceWords, sortedFlags } from './applicationText';
 
 export function ApplicationPanel({ app, onClose }: { app: ApplicationRow; onClose: () => void }) {
+  const { t } = useTranslation();
   const heading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
@@ -29,14 +31,14 @@ export function ApplicationPanel({ app, onClose }: { app: ApplicationRow; onClos
         <h2 id="app-panel-title" ref={heading} tabIndex={-1} data-testid="app-panel-title">
           {app.displayName}
         </h2>
-        <button type="button" className="icon-button" onClick={onClose} aria-label="Close details" data-testid="app-panel-close">
+        <button type="button" className="icon-button" onClick={onClose} aria-label={t('apps.panel.close')} data-testid="app-panel-close">
           <span aria-hidden="true">✕</span>
         </button>
       </div>
 
       {app.flags.length > 0 ? (
-        <section aria-label="Flags" className="panel-section">
-          <h3>Flags</h3>
+        <section aria-label={t('apps.panel.flags')} className="panel-section">
+          <h3>{t('apps.panel.flags')}</h3>
           <ul className="flag-cards">
             {sortedFlags(app.flags).map((f) => (
               <li key={f.ruleId} className={`flag-card flag-card-${f.severity}`} data-testid="app-panel-flag">
@@ -46,7 +48,7 @@ export function ApplicationPanel({ app, onClose }: { app: ApplicationRow; onClos
                 </div>
                 <p data-testid="app-panel-reason">{f.reason}</p>
                 <p className="muted small">
-                  Rule <span className="mono">{f.ruleId}</span>
+                  {t('apps.panel.rule')} <span className="mono">{f.ruleId}</span>
                   {f.attack ? (
                     <>
                       {' '}· ATT&amp;CK <span className="mono">{f.attack}</span>
@@ -58,38 +60,38 @@ export function ApplicationPanel({ app, onClose }: { app: ApplicationRow; onClos
           </ul>
         </section>
       ) : (
-        <p className="muted">No detection rule flagged this application.</p>
+        <p className="muted">{t('apps.panel.noFlags')}</p>
       )}
 
-      <section aria-label="Fields" className="panel-section">
-        <h3>Fields</h3>
+      <section aria-label={t('apps.panel.fields')} className="panel-section">
+        <h3>{t('apps.panel.fields')}</h3>
         <dl className="facts">
-          <dt>App ID</dt>
+          <dt>{t('apps.panel.appId')}</dt>
           <dd>
-            <Identifier value={app.appId} label="app id" testId="app-panel-app-id" />
+            <Identifier value={app.appId} label={t('apps.panel.appIdLabel')} testId="app-panel-app-id" />
           </dd>
-          <dt>Object ID</dt>
+          <dt>{t('apps.panel.objectId')}</dt>
           <dd>
-            <Identifier value={app.id} label="object id" testId="app-panel-object-id" />
+            <Identifier value={app.id} label={t('apps.panel.objectIdLabel')} testId="app-panel-object-id" />
           </dd>
-          <dt>Sign-in audience</dt>
+          <dt>{t('apps.panel.audience')}</dt>
           <dd>
             {audienceWords(app.signInAudience)} {app.signInAudience ? <span className="mono small muted">{app.signInAudience}</span> : null}
           </dd>
-          <dt>Publisher domain</dt>
+          <dt>{t('apps.panel.publisher')}</dt>
           <dd className="mono small">{app.publisherDomain ?? '—'}</dd>
-          <dt>Created</dt>
+          <dt>{t('apps.panel.created')}</dt>
           <dd>
             <Time iso={app.createdDateTime} />
           </dd>
-          <dt>Secrets</dt>
+          <dt>{t('apps.panel.secrets')}</dt>
           <dd>{formatCount(app.passwordCredentials)}</dd>
-          <dt>Certificates</dt>
+          <dt>{t('apps.panel.certificates')}</dt>
           <dd>{formatCount(app.keyCredentials)}</dd>
-          <dt>Permissions</dt>
+          <dt>{t('apps.panel.permissions')}</dt>
           <dd>
             {app.permissions.length === 0 ? (
-              <span className="muted">None requested</span>
+              <span className="muted">{t('apps.panel.noPermissions')}</span>
             ) : (
               <ul className="plain-list" data-testid="app-panel-permissions">
                 {app.permissions.map((p) => (
@@ -101,18 +103,18 @@ export function ApplicationPanel({ app, onClose }: { app: ApplicationRow; onClos
         </dl>
       </section>
 
-      <section aria-label="Evidence" className="panel-section">
-        <h3>Evidence</h3>
+      <section aria-label={t('apps.panel.evidence')} className="panel-section">
+        <h3>{t('apps.panel.evidence')}</h3>
         <dl className="facts">
-          <dt>Evidence row</dt>
+          <dt>{t('apps.panel.evidenceRow')}</dt>
           <dd>
-            <Identifier value={String(app.evidenceId)} label="evidence id" testId="app-panel-evidence-id" />
+            <Identifier value={String(app.evidenceId)} label={t('findings.evidence.idLabel')} testId="app-panel-evidence-id" />
           </dd>
           <dt>sha256</dt>
           <dd>
             <span className="hash-block">
               <span className="mono break" data-testid="app-panel-sha256">{app.evidenceSha256}</span>
-              <CopyButton value={app.evidenceSha256} label="evidence sha256" compact testId="app-panel-sha256-copy" />
+              <CopyButton value={app.evidenceSha256} label={t('findings.evidence.shaLabel')} compact testId="app-panel-sha256-copy" />
             </span>
           </dd>
         </dl>

@@ -1,7 +1,8 @@
 // Renderer: Evidence → Applications — every app registration collected, flagged ones first, with a side panel per app.
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, toApiError, type ApiError, type ApplicationRow } from '../../lib/api';
-import { formatCount, plural } from '../../lib/format';
+import { formatCount } from '../../lib/format';
 import { navigate, routeHref } from '../../lib/route';
 import { DataTable, type Column } from '../../components/DataTable';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -17,6 +18,7 @@ import { permissionName } from './permission';
 const COMPACT_COLUMNS = new Set(['flags', 'name', 'appId', 'created']);
 
 export function ApplicationsScreen() {
+  const { t } = useTranslation();
   const [rows, setRows] = useState<ApplicationRow[] | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [query, setQuery] = useState('');
@@ -59,7 +61,7 @@ export function ApplicationsScreen() {
   const columns: Column<ApplicationRow>[] = [
     {
       id: 'flags',
-      header: 'Flags',
+      header: t('apps.colFlags'),
       text: (r) => sortedFlags(r.flags).map((f) => `${severityWord(f.severity)}: ${f.title} — ${f.reason}`).join(' | '),
       sortValue: (r) => topRank(r) * 100 + r.flags.length,
       className: 'col-flags',
@@ -76,7 +78,7 @@ export function ApplicationsScreen() {
     },
     {
       id: 'name',
-      header: 'Display name',
+      header: t('apps.colName'),
       text: (r) => r.displayName,
       className: 'col-name',
       render: (r) => (
@@ -87,7 +89,7 @@ export function ApplicationsScreen() {
             e.stopPropagation();
             setSelectedId(r.id);
           }}
-          aria-label={`${r.displayName}: show details`}
+          aria-label={t('apps.showDetails', { name: r.displayName })}
           aria-expanded={selectedId === r.id}
           data-testid="app-name"
         >
@@ -97,36 +99,36 @@ export function ApplicationsScreen() {
     },
     {
       id: 'appId',
-      header: 'App ID',
+      header: t('apps.colAppId'),
       text: (r) => r.appId,
       className: 'col-id',
-      render: (r) => <Identifier value={r.appId} label={`app id of ${r.displayName}`} testId="app-id" />,
+      render: (r) => <Identifier value={r.appId} label={t('apps.appIdOf', { name: r.displayName })} testId="app-id" />,
     },
     {
       id: 'audience',
-      header: 'Sign-in audience',
+      header: t('apps.colAudience'),
       text: (r) => audienceWords(r.signInAudience),
       className: 'nowrap',
       render: (r) => <span title={r.signInAudience ?? undefined}>{audienceWords(r.signInAudience)}</span>,
     },
     {
       id: 'created',
-      header: `Created (${zone})`,
+      header: t('apps.colCreated', { zone }),
       text: (r) => r.createdDateTime ?? '',
       className: 'col-time',
       render: (r) => <Time iso={r.createdDateTime} withZone={false} />,
     },
     {
       id: 'credentials',
-      header: 'Credentials',
+      header: t('apps.colCredentials'),
       text: credentialsText,
       sortValue: (r) => r.passwordCredentials + r.keyCredentials,
       render: (r) =>
         r.passwordCredentials + r.keyCredentials === 0 ? (
-          <span className="muted">None</span>
+          <span className="muted">{t('apps.none')}</span>
         ) : (
           <span data-testid="app-credentials" title={credentialsText(r)}>
-            {[r.passwordCredentials > 0 ? plural(r.passwordCredentials, 'secret') : null, r.keyCredentials > 0 ? plural(r.keyCredentials, 'certificate') : null]
+            {[r.passwordCredentials > 0 ? t('apps.secrets', { count: r.passwordCredentials }) : null, r.keyCredentials > 0 ? t('apps.certificates', { count: r.keyCredentials }) : null]
               .filter(Boolean)
               .join(', ')}
           </span>
@@ -134,13 +136,13 @@ export function ApplicationsScreen() {
     },
     {
       id: 'permissions',
-      header: 'Permissions',
+      header: t('apps.colPermissions'),
       text: (r) => r.permissions.join('; '),
       sortValue: (r) => r.permissions.length,
       className: 'col-perms',
       render: (r) =>
         r.permissions.length === 0 ? (
-          <span className="muted">None</span>
+          <span className="muted">{t('apps.none')}</span>
         ) : (
           <span className="perm-inline" data-testid="app-permissions" title={r.permissions.join('\n')}>
             <span className="perm-count">{formatCount(r.permissions.length)}</span>
@@ -169,8 +171,8 @@ export function ApplicationsScreen() {
 
   const summary = rows ? (
     <>
-      {visible.length === rows.length ? plural(rows.length, 'application') : `${formatCount(visible.length)} of ${plural(rows.length, 'application')}`} ·{' '}
-      <span className={flaggedCount > 0 ? 'text-bad' : undefined}>{formatCount(flaggedCount)} flagged</span>
+      {visible.length === rows.length ? t('apps.count', { count: rows.length }) : t('apps.visibleOf', { visible: visible.length, all: t('apps.count', { count: rows.length }) })} ·{' '}
+      <span className={flaggedCount > 0 ? 'text-bad' : undefined}>{t('apps.flagged', { count: flaggedCount })}</span>
     </>
   ) : null;
 
@@ -178,24 +180,28 @@ export function ApplicationsScreen() {
     <div className={`screen screen-wide${selected ? ' with-panel' : ''}`}>
       <div className="screen-head">
         <h1>
-          <span className="crumb">Evidence ›</span> Applications
+          <span className="crumb">{t('apps.crumb')}</span> {t('apps.title')}
         </h1>
-        <p className="screen-lede">App registrations in the tenant, as collected. Flagged apps come first; select one for its fields and evidence hash.</p>
+        <p className="screen-lede">{t('apps.lede')}</p>
       </div>
-      {error ? <ErrorNotice error={error} title="Could not read the applications" testId="applications-error" /> : null}
-      {!rows && !error ? <p className="muted">Reading applications from the case file…</p> : null}
+      {error ? <ErrorNotice error={error} title={t('apps.readError')} testId="applications-error" /> : null}
+      {!rows && !error ? <p className="muted">{t('apps.reading')}</p> : null}
       {rows && rows.length === 0 ? (
         <div className="notice" data-testid="applications-empty">
-          <p className="notice-title">No applications in this case yet.</p>
+          <p className="notice-title">{t('apps.empty')}</p>
           <p>
-            Collect from the tenant first: <a href={routeHref('collect')} onClick={() => navigate('collect')}>go to Collect</a>.
+            {t('apps.collectFirst')}
+            <a href={routeHref('collect')} onClick={() => navigate('collect')}>
+              {t('apps.goCollect')}
+            </a>
+            .
           </p>
         </div>
       ) : null}
       {rows && rows.length > 0 ? (
         <div className="split">
           <DataTable
-            label="Applications"
+            label={t('apps.title')}
             columns={columns}
             visibleColumns={selected ? COMPACT_COLUMNS : undefined}
             rows={visible}
@@ -210,14 +216,14 @@ export function ApplicationsScreen() {
             rowDetail={flagDetail}
             rowDetailTestId="app-flag-detail"
             summary={summary}
-            empty="No application matches the filter."
+            empty={t('apps.noMatch')}
             toolbar={
               <>
                 <label className="filter">
-                  <span className="visually-hidden">Filter applications</span>
+                  <span className="visually-hidden">{t('apps.filterLabel')}</span>
                   <input
                     type="search"
-                    placeholder="Filter by name, app ID, permission, reason…"
+                    placeholder={t('apps.filterPlaceholder')}
                     value={query}
                     onChange={(e) => setQuery(e.target.value)}
                     data-testid="applications-filter"
@@ -225,7 +231,7 @@ export function ApplicationsScreen() {
                 </label>
                 <label className="checkbox">
                   <input type="checkbox" checked={flaggedOnly} onChange={(e) => setFlaggedOnly(e.target.checked)} data-testid="applications-flagged-only" />
-                  Flagged only
+                  {t('apps.flaggedOnly')}
                 </label>
               </>
             }

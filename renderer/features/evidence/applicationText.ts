@@ -1,6 +1,7 @@
 // Renderer: how an application's audience, credentials and flags read in words, shared by the table and the side panel.
 import type { AppFlag, ApplicationRow } from '../../lib/api';
-import { plural, SIGN_IN_AUDIENCE } from '../../lib/format';
+import { i18next } from '../../i18n';
+import { signInAudience } from '../../lib/format';
 import { severityRank } from '../../components/Severity';
 
 /** Flags ordered most severe first. */
@@ -13,11 +14,11 @@ export function topRank(row: ApplicationRow): number {
 }
 
 export function credentialsText(row: ApplicationRow): string {
-  if (row.passwordCredentials === 0 && row.keyCredentials === 0) return 'None';
-  return `${plural(row.passwordCredentials, 'secret')}, ${plural(row.keyCredentials, 'certificate')}`;
+  if (row.passwordCredentials === 0 && row.keyCredentials === 0) return i18next.t('apps.none');
+  return `${i18next.t('apps.secrets', { count: row.passwordCredentials })}, ${i18next.t('apps.certificates', { count: row.keyCredentials })}`;
 }
 
 export function audienceWords(raw: string | null): string {
   if (!raw) return '—';
-  return SIGN_IN_AUDIENCE[raw] ?? raw;
+  return signInAudience(raw);
 }

@@ -1,8 +1,9 @@
 // Renderer: the open case at a glance on Start — the storyline and the findings by severity, each a link into the Findings screen.
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, toApiError, type ApiError, type DetectionReport, type Severity } from '../../lib/api';
 import { useCase } from '../../lib/caseState';
-import { formatCount, plural } from '../../lib/format';
+import { formatCount } from '../../lib/format';
 import { findingsStageHref, navigate, routeHref } from '../../lib/route';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { severityLabel } from '../../components/Severity';
@@ -11,6 +12,7 @@ import { SEVERITY_ORDER } from './findingText';
 import { Storyline } from './Storyline';
 
 export function CaseStoryline() {
+  const { t } = useTranslation();
   const { openCase, collection } = useCase();
   const [report, setReport] = useState<DetectionReport | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
@@ -35,18 +37,22 @@ export function CaseStoryline() {
   return (
     <section className="panel case-storyline" aria-labelledby="case-storyline-heading" data-testid="case-storyline">
       <div className="panel-head">
-        <h2 id="case-storyline-heading">{openCase.name}: what happened</h2>
+        <h2 id="case-storyline-heading">{t('findings.caseStory.heading', { name: openCase.name })}</h2>
         {report?.runId ? (
           <span className="muted small">
-            Collection of <Time iso={report.collectedAt} /> · {plural(report.rules.length, 'rule')} in {formatCount(Math.round(report.elapsedMs))} ms
+            {t('findings.collectionOfCap')} <Time iso={report.collectedAt} /> · {t('findings.caseStory.collectionLine', { rules: t('findings.rules', { count: report.rules.length }), ms: Math.round(report.elapsedMs) })}
           </span>
         ) : null}
       </div>
-      {error ? <ErrorNotice error={error} title="Could not run the detection rules" testId="case-storyline-error" /> : null}
-      {!report && !error ? <p className="muted">Running the detection rules over the newest collection…</p> : null}
+      {error ? <ErrorNotice error={error} title={t('findings.runError')} testId="case-storyline-error" /> : null}
+      {!report && !error ? <p className="muted">{t('findings.loadingShort')}</p> : null}
       {report && !report.runId ? (
         <p className="muted">
-          No collection yet: <a href={routeHref('collect')} onClick={() => navigate('collect')}>collect first</a>, and the storyline shows here.
+          {t('findings.caseStory.noCollectionBefore')}
+          <a href={routeHref('collect')} onClick={() => navigate('collect')}>
+            {t('findings.caseStory.collectFirst')}
+          </a>
+          {t('findings.caseStory.noCollectionAfter')}
         </p>
       ) : null}
       {report?.runId ? (
@@ -54,7 +60,7 @@ export function CaseStoryline() {
           <Storyline stages={report.storyline} selected={null} hrefFor={findingsStageHref} testId="case-storyline-chain" />
           <p className="case-findings">
             <a href={routeHref('findings')} data-testid="case-findings-link">
-              {plural(report.findings.length, 'finding')}
+              {t('findings.count', { count: report.findings.length })}
             </a>
             {SEVERITY_ORDER.filter((l) => counts[l] > 0).map((l) => (
               <span key={l} className="severity-count">

@@ -1,5 +1,6 @@
 // Renderer: the raw record behind one evidence row — pretty JSON, and the evidence page it came from with its full sha256.
 import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, toApiError, type ApiError, type EvidenceRecordView, type EvidenceRef } from '../../lib/api';
 import { formatBytes } from '../../lib/format';
 import { CopyButton } from '../../components/CopyButton';
@@ -13,6 +14,7 @@ interface Props {
 }
 
 export function EvidenceDialog({ target, onClose }: Props) {
+  const { t } = useTranslation();
   const dialog = useRef<HTMLDialogElement>(null);
   const [record, setRecord] = useState<EvidenceRecordView | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
@@ -42,30 +44,32 @@ export function EvidenceDialog({ target, onClose }: Props) {
     <dialog ref={dialog} className="evidence-dialog" aria-labelledby="evidence-dialog-title" onClose={onClose} data-testid="evidence-dialog">
       <div className="evidence-dialog-head">
         <div>
-          <p className="crumb small">Raw evidence · {target.label}</p>
+          <p className="crumb small">{t('findings.evidence.crumb', { label: target.label })}</p>
           <h2 id="evidence-dialog-title" data-testid="evidence-title">
-            {record ? record.title : 'Reading the record…'}
+            {record ? record.title : t('findings.evidence.reading')}
           </h2>
         </div>
-        <button type="button" className="icon-button" onClick={() => dialog.current?.close()} aria-label="Close raw evidence" data-testid="evidence-close">
+        <button type="button" className="icon-button" onClick={() => dialog.current?.close()} aria-label={t('findings.evidence.close')} data-testid="evidence-close">
           <span aria-hidden="true">✕</span>
         </button>
       </div>
-      {error ? <ErrorNotice error={error} title="Could not read the raw record" testId="evidence-error" /> : null}
+      {error ? <ErrorNotice error={error} title={t('findings.evidence.readError')} testId="evidence-error" /> : null}
       {record?.mismatch ? (
         <div className="notice notice-error" role="alert" data-testid="evidence-mismatch">
           <p className="notice-title">
-            <span aria-hidden="true" className="notice-icon">✕</span> The case's row does not match its evidence
+            <span aria-hidden="true" className="notice-icon">✕</span> {t('findings.evidence.mismatch')}
           </p>
-          <p>{record.mismatch} Run verify on the case before relying on it.</p>
+          <p>
+            {record.mismatch} {t('findings.evidence.runVerify')}
+          </p>
         </div>
       ) : null}
       {record ? (
         <div className="evidence-dialog-body">
           <dl className="facts facts-tight evidence-facts">
-            <dt>Evidence row</dt>
+            <dt>{t('findings.evidence.row')}</dt>
             <dd>
-              <Identifier value={String(record.evidence.id)} label="evidence id" testId="evidence-id" />
+              <Identifier value={String(record.evidence.id)} label={t('findings.evidence.idLabel')} testId="evidence-id" />
             </dd>
             <dt>sha256</dt>
             <dd>
@@ -73,42 +77,42 @@ export function EvidenceDialog({ target, onClose }: Props) {
                 <span className="mono break" data-testid="evidence-sha256">
                   {record.evidence.sha256}
                 </span>
-                <CopyButton value={record.evidence.sha256} label="evidence sha256" compact testId="evidence-sha256-copy" />
+                <CopyButton value={record.evidence.sha256} label={t('findings.evidence.shaLabel')} compact testId="evidence-sha256-copy" />
               </span>
             </dd>
-            <dt>Source</dt>
+            <dt>{t('findings.evidence.source')}</dt>
             <dd data-testid="evidence-source">{record.evidence.source}</dd>
-            <dt>URL</dt>
+            <dt>{t('findings.evidence.url')}</dt>
             <dd>
               {record.evidence.url ? (
                 <span className="hash-block">
                   <span className="mono break small" data-testid="evidence-url">
                     {record.evidence.url}
                   </span>
-                  <CopyButton value={record.evidence.url} label="request URL" compact />
+                  <CopyButton value={record.evidence.url} label={t('findings.evidence.urlLabel')} compact />
                 </span>
               ) : (
-                <span className="muted">— (imported, not fetched)</span>
+                <span className="muted">{t('findings.evidence.imported')}</span>
               )}
             </dd>
-            <dt>Collected</dt>
+            <dt>{t('findings.evidence.collected')}</dt>
             <dd data-testid="evidence-collected">
               <Time iso={record.evidence.collectedAt} />
             </dd>
-            <dt>Page size</dt>
+            <dt>{t('findings.evidence.pageSize')}</dt>
             <dd>{formatBytes(record.evidence.bytes)}</dd>
           </dl>
-          <p className="field-hint">The record below was taken from this evidence page; the sha256 covers the page exactly as the service returned it.</p>
+          <p className="field-hint">{t('findings.evidence.hint')}</p>
           <div className="json-head">
-            <h3>Record as collected</h3>
-            <CopyButton value={record.json} label="record JSON" text="Copy JSON" testId="evidence-json-copy" />
+            <h3>{t('findings.evidence.asCollected')}</h3>
+            <CopyButton value={record.json} label={t('findings.evidence.jsonLabel')} text={t('findings.evidence.copyJson')} testId="evidence-json-copy" />
           </div>
-          <pre className="json-block" data-testid="evidence-json" tabIndex={0} aria-label="Record JSON">
+          <pre className="json-block" data-testid="evidence-json" tabIndex={0} aria-label={t('findings.evidence.json')}>
             {record.json}
           </pre>
         </div>
       ) : !error ? (
-        <p className="muted">Reading the record and its evidence page from the case file…</p>
+        <p className="muted">{t('findings.evidence.readingPage')}</p>
       ) : null}
     </dialog>
   );

@@ -1,14 +1,14 @@
 // Renderer: one finding in full — why it matched, what the rule means, how to undo it, its triage, IOCs and the evidence rows it rests on.
 import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { EvidenceRef, Finding, FindingEvent, FindingObject, StorylineStage, Triage } from '../../lib/api';
-import { formatCount, plural } from '../../lib/format';
 import { CopyButton } from '../../components/CopyButton';
 import { DataTable, type Column } from '../../components/DataTable';
 import { Identifier } from '../../components/Identifier';
 import { SeverityBadge } from '../../components/Severity';
 import { Time, useZoneLabel } from '../../components/Time';
 import { useCase } from '../../lib/caseState';
-import { CONFIDENCE_WORDS, IOC_TYPE_WORDS, PHASE_WORDS, STAGE_WORDS, iocLines, sourceShort, sourceWord } from './findingText';
+import { confidenceWord, iocLines, iocTypeWord, phaseWord, sourceShort, sourceWord, stageTitle, stageWord } from './findingText';
 import { TriageForm } from './TriageForm';
 
 /** Hundreds of sign-ins can back one finding: the first ones render, the rest on request. */
@@ -23,6 +23,7 @@ interface Props {
 }
 
 export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvidence }: Props) {
+  const { t } = useTranslation();
   const heading = useRef<HTMLHeadingElement>(null);
   const zone = useZoneLabel();
   const { formatTime } = useCase();
@@ -34,10 +35,10 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
   const stage = f.stage ? stages.find((s) => s.id === f.stage) : undefined;
 
   const objectColumns: Column<FindingObject>[] = [
-    { id: 'kind', header: 'Kind', text: (o) => o.kind, className: 'nowrap' },
+    { id: 'kind', header: t('findings.panel.colKind'), text: (o) => o.kind, className: 'nowrap' },
     {
       id: 'name',
-      header: 'Name',
+      header: t('findings.panel.colName'),
       text: (o) => o.name ?? '',
       className: 'col-name',
       render: (o) => (
@@ -48,27 +49,27 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
             e.stopPropagation();
             onOpenEvidence({ kind: 'object', runId: o.runId, objectKind: o.kind, objectId: o.id }, `${o.kind} ${o.name ?? o.id}`);
           }}
-          aria-label={`${o.kind} ${o.name ?? o.id}: show raw record`}
+          aria-label={t('findings.panel.showRaw', { what: `${o.kind} ${o.name ?? o.id}` })}
           data-testid="finding-object-open"
         >
-          {o.name ?? <span className="muted">(no name)</span>}
+          {o.name ?? <span className="muted">{t('findings.panel.noName')}</span>}
         </button>
       ),
     },
-    { id: 'id', header: 'Object ID', text: (o) => o.id, className: 'col-id', render: (o) => <Identifier value={o.id} label={`id of ${o.kind} ${o.name ?? ''}`.trim()} short /> },
+    { id: 'id', header: t('findings.panel.colObjectId'), text: (o) => o.id, className: 'col-id', render: (o) => <Identifier value={o.id} label={t('findings.panel.idOf', { what: `${o.kind} ${o.name ?? ''}`.trim() })} short /> },
     {
       id: 'sha256',
-      header: 'Evidence sha256',
+      header: t('findings.panel.colSha'),
       text: (o) => o.evidenceSha256,
       className: 'col-id',
-      render: (o) => <Identifier value={o.evidenceSha256} label={`sha256 of evidence row ${o.evidenceId}`} short />,
+      render: (o) => <Identifier value={o.evidenceSha256} label={t('findings.panel.shaOf', { id: o.evidenceId })} short />,
     },
   ];
 
   const eventColumns: Column<FindingEvent>[] = [
     {
       id: 'at',
-      header: `Time (${zone})`,
+      header: t('findings.panel.colTime', { zone }),
       text: (e) => formatTime(e.at),
       sortValue: (e) => e.at,
       className: 'col-time',
@@ -78,26 +79,26 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
           className="row-open row-open-time"
           onClick={(ev) => {
             ev.stopPropagation();
-            onOpenEvidence({ kind: 'event', eventId: e.id }, `${sourceWord(e.source)} record ${e.recordId}`);
+            onOpenEvidence({ kind: 'event', eventId: e.id }, t('findings.panel.record', { source: sourceWord(e.source), id: e.recordId }));
           }}
-          aria-label={`${e.operation} at ${formatTime(e.at)}: show raw record`}
+          aria-label={t('findings.panel.showRaw', { what: t('findings.panel.eventAt', { operation: e.operation, time: formatTime(e.at) }) })}
           data-testid="finding-event-open"
         >
           <Time iso={e.at} withZone={false} />
         </button>
       ),
     },
-    { id: 'source', header: 'Source', text: (e) => sourceWord(e.source), render: (e) => <span title={sourceWord(e.source)}>{sourceShort(e.source)}</span> },
-    { id: 'operation', header: 'Operation', text: (e) => e.operation, className: 'col-operation', render: (e) => <span title={e.targetName ? `Target: ${e.targetName}` : undefined}>{e.operation}</span> },
+    { id: 'source', header: t('findings.panel.colSource'), text: (e) => sourceWord(e.source), render: (e) => <span title={sourceWord(e.source)}>{sourceShort(e.source)}</span> },
+    { id: 'operation', header: t('findings.panel.colOperation'), text: (e) => e.operation, className: 'col-operation', render: (e) => <span title={e.targetName ? t('findings.panel.target', { name: e.targetName }) : undefined}>{e.operation}</span> },
     {
       id: 'actor',
-      header: 'Actor',
+      header: t('findings.panel.colActor'),
       text: (e) => e.actorUser ?? e.actorAppId ?? '',
       className: 'col-actor',
       render: (e) => ((e.actorUser ?? e.actorAppId) ? <span title={e.actorUser ?? e.actorAppId ?? undefined}>{e.actorUser ?? e.actorAppId}</span> : <span className="muted">—</span>),
     },
-    { id: 'ip', header: 'IP', text: (e) => e.actorIp ?? '', className: 'nowrap', render: (e) => (e.actorIp ? <span className="mono small">{e.actorIp}</span> : <span className="muted">—</span>) },
-    { id: 'result', header: 'Result', text: (e) => e.result, className: 'nowrap', render: (e) => <span className={`event-result event-result-${e.result}`}>{e.result}</span> },
+    { id: 'ip', header: t('findings.panel.colIp'), text: (e) => e.actorIp ?? '', className: 'nowrap', render: (e) => (e.actorIp ? <span className="mono small">{e.actorIp}</span> : <span className="muted">—</span>) },
+    { id: 'result', header: t('findings.panel.colResult'), text: (e) => e.result, className: 'nowrap', render: (e) => <span className={`event-result event-result-${e.result}`}>{e.result}</span> },
   ];
 
   return (
@@ -109,21 +110,21 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
             {f.title}
           </h2>
         </div>
-        <button type="button" className="icon-button" onClick={onClose} aria-label="Close finding" data-testid="finding-panel-close">
+        <button type="button" className="icon-button" onClick={onClose} aria-label={t('findings.panel.close')} data-testid="finding-panel-close">
           <span aria-hidden="true">✕</span>
         </button>
       </div>
       <p className="finding-subject">
         <span className="muted small">{f.subject.type}</span> <strong>{f.subject.name ?? f.subject.id}</strong>{' '}
-        {f.subject.name && f.subject.name !== f.subject.id ? <Identifier value={f.subject.id} label={`${f.subject.type} id`} short /> : null}
+        {f.subject.name && f.subject.name !== f.subject.id ? <Identifier value={f.subject.id} label={t('findings.panel.subjectId', { type: f.subject.type })} short /> : null}
       </p>
 
       <section className="panel-section" aria-labelledby="finding-why">
-        <h3 id="finding-why">Why it matched</h3>
+        <h3 id="finding-why">{t('findings.panel.why')}</h3>
         <p className="finding-reason" data-testid="finding-reason">
           {f.reason}
         </p>
-        <h3>What the rule looks for</h3>
+        <h3>{t('findings.panel.looksFor')}</h3>
         <p className="finding-explanation" data-testid="finding-explanation">
           {f.explanation}
         </p>
@@ -131,67 +132,67 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
           <dt>ATT&amp;CK</dt>
           <dd data-testid="finding-attack">
             {f.attack.length ? (
-              f.attack.map((t) => (
-                <span key={t} className="attack-id mono" title={`MITRE ATT&CK technique ${t}`}>
-                  {t}
+              f.attack.map((id) => (
+                <span key={id} className="attack-id mono" title={t('findings.panel.technique', { id })}>
+                  {id}
                 </span>
               ))
             ) : (
               <span className="muted">—</span>
             )}
           </dd>
-          <dt>Confidence</dt>
-          <dd data-testid="finding-confidence">{CONFIDENCE_WORDS[f.confidence]}</dd>
-          <dt>Storyline stage</dt>
-          <dd data-testid="finding-stage">{f.stage ? (stage?.title ?? STAGE_WORDS[f.stage]) : <span className="muted">Spans the storyline</span>}</dd>
-          <dt>Seen</dt>
+          <dt>{t('findings.panel.confidence')}</dt>
+          <dd data-testid="finding-confidence">{confidenceWord(f.confidence)}</dd>
+          <dt>{t('findings.panel.stage')}</dt>
+          <dd data-testid="finding-stage">{f.stage ? (stage ? stageTitle(stage) : stageWord(f.stage)) : <span className="muted">{t('findings.panel.spans')}</span>}</dd>
+          <dt>{t('findings.panel.seen')}</dt>
           <dd>
-            <Time iso={f.firstAt} /> <span className="muted">to</span> <Time iso={f.lastAt} />
+            <Time iso={f.firstAt} /> <span className="muted">{t('findings.panel.to')}</span> <Time iso={f.lastAt} />
           </dd>
-          <dt>Rule</dt>
+          <dt>{t('findings.panel.rule')}</dt>
           <dd className="mono small">{f.ruleId}</dd>
         </dl>
       </section>
 
       <section className="panel-section" aria-labelledby="finding-undo">
-        <h3 id="finding-undo">Undo it</h3>
+        <h3 id="finding-undo">{t('findings.panel.undo')}</h3>
         <p className="undo-step" data-testid="finding-remediation">
           <span className={`phase phase-${f.remediation.phase}`} data-testid="finding-phase">
-            {PHASE_WORDS[f.remediation.phase]}
+            {phaseWord(f.remediation.phase)}
           </span>
           <span>{f.remediation.step}</span>
         </p>
       </section>
 
       <section className="panel-section" aria-labelledby="finding-triage">
-        <h3 id="finding-triage">Triage</h3>
+        <h3 id="finding-triage">{t('findings.panel.triage')}</h3>
         <TriageForm finding={f} onSaved={onTriaged} />
       </section>
 
       <section className="panel-section" aria-labelledby="finding-iocs">
         <div className="section-head">
-          <h3 id="finding-iocs">Indicators ({formatCount(f.iocs.length)})</h3>
-          {f.iocs.length ? <CopyButton value={iocLines(f)} label="this finding's indicators as text" text="Copy all" testId="finding-iocs-copy" /> : null}
+          <h3 id="finding-iocs">{t('findings.panel.indicators', { count: f.iocs.length })}</h3>
+          {f.iocs.length ? <CopyButton value={iocLines(f)} label={t('findings.panel.iocsLabel')} text={t('findings.panel.copyAll')} testId="finding-iocs-copy" /> : null}
         </div>
         {f.iocs.length ? (
           <ul className="ioc-list" data-testid="finding-iocs">
             {f.iocs.map((i) => (
               <li key={`${i.type}|${i.value}`} className="ioc" data-testid="finding-ioc" data-type={i.type}>
-                <span className="ioc-type small muted">{IOC_TYPE_WORDS[i.type]}</span>
+                <span className="ioc-type small muted">{iocTypeWord(i.type)}</span>
                 <span className="ioc-value mono">{i.value}</span>
-                <CopyButton value={i.value} label={`${IOC_TYPE_WORDS[i.type]} ${i.value}`} compact />
+                <CopyButton value={i.value} label={`${iocTypeWord(i.type)} ${i.value}`} compact />
                 <span className="ioc-context small">{i.context}</span>
               </li>
             ))}
           </ul>
         ) : (
-          <p className="muted small">This finding names no indicator to block or hunt for.</p>
+          <p className="muted small">{t('findings.panel.noIocs')}</p>
         )}
       </section>
 
       {f.covers.length ? (
         <section className="panel-section" aria-labelledby="finding-covers">
-          <h3 id="finding-covers">Covers these third-party rules</h3>
+          <h3 id="finding-covers">{t('findings.panel.covers')}</h3>
           <ul className="covers-list small" data-testid="finding-covers">
             {f.covers.map((c) => (
               <li key={c}>{c}</li>
@@ -201,13 +202,13 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
       ) : null}
 
       <section className="panel-section" aria-labelledby="finding-evidence">
-        <h3 id="finding-evidence">Evidence</h3>
-        <p className="muted small">Select a row for the record as collected, with its evidence hash.</p>
+        <h3 id="finding-evidence">{t('findings.panel.evidence')}</h3>
+        <p className="muted small">{t('findings.panel.evidenceHint')}</p>
         <div className="evidence-tables">
-        <h4 className="subhead">Objects · {formatCount(f.objects.length)}</h4>
+        <h4 className="subhead">{t('findings.panel.objectsHead', { count: f.objects.length })}</h4>
         <DataTable
           key={`objects-${f.key}`}
-          label="Objects"
+          label={t('findings.panel.objects')}
           columns={objectColumns}
           rows={f.objects}
           rowKey={(o) => `${o.runId}|${o.kind}|${o.id}`}
@@ -216,24 +217,24 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
           rowTestId="finding-object"
           onRowActivate={(o) => onOpenEvidence({ kind: 'object', runId: o.runId, objectKind: o.kind, objectId: o.id }, `${o.kind} ${o.name ?? o.id}`)}
           rowData={(o) => ({ 'data-kind': o.kind, 'data-object-id': o.id })}
-          summary={plural(f.objects.length, 'object')}
-          empty="No collected object backs this finding."
+          summary={t('findings.panel.objectCount', { count: f.objects.length })}
+          empty={t('findings.panel.noObjects')}
         />
-        <h4 className="subhead">Events · {formatCount(f.events.length)}</h4>
+        <h4 className="subhead">{t('findings.panel.eventsHead', { count: f.events.length })}</h4>
         <DataTable
           key={f.key}
-          label="Events"
+          label={t('findings.panel.events')}
           columns={eventColumns}
           rows={f.events}
           rowKey={(e) => String(e.id)}
           defaultSort={{ column: 'at', dir: 'asc' }}
           testId="finding-events"
           rowTestId="finding-event"
-          onRowActivate={(e) => onOpenEvidence({ kind: 'event', eventId: e.id }, `${sourceWord(e.source)} record ${e.recordId}`)}
+          onRowActivate={(e) => onOpenEvidence({ kind: 'event', eventId: e.id }, t('findings.panel.record', { source: sourceWord(e.source), id: e.recordId }))}
           rowData={(e) => ({ 'data-event-id': String(e.id), 'data-source': e.source })}
-          summary={plural(f.events.length, 'event')}
+          summary={t('findings.panel.eventCount', { count: f.events.length })}
           limit={EVENT_ROWS_SHOWN}
-          empty="No log event backs this finding: it rests on the objects above."
+          empty={t('findings.panel.noEvents')}
         />
         </div>
       </section>

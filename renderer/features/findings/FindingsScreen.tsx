@@ -1,8 +1,10 @@
 // Renderer: Findings — the storyline on top, findings grouped by severity, a side panel per finding, raw evidence, triage and IOC export.
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { i18next } from '../../i18n';
 import { api, toApiError, type ApiError, type DetectionReport, type EvidenceRef, type Finding, type Severity, type Triage } from '../../lib/api';
 import { useCase } from '../../lib/caseState';
-import { formatCount, plural } from '../../lib/format';
+import { formatCount } from '../../lib/format';
 import { navigate, routeHref, routeQuery } from '../../lib/route';
 import { saveTextFile } from '../../lib/download';
 import { CopyButton, writeClipboard } from '../../components/CopyButton';
@@ -11,12 +13,13 @@ import { SeverityBadge, severityLabel } from '../../components/Severity';
 import { Time, useZoneLabel } from '../../components/Time';
 import { EvidenceDialog } from './EvidenceDialog';
 import { FindingPanel } from './FindingPanel';
-import { SEVERITY_ORDER, STAGE_WORDS, TRIAGE_ORDER, findingHaystack, triageIcon, triageWord } from './findingText';
+import { SEVERITY_ORDER, TRIAGE_ORDER, findingHaystack, stageTitle as stageTitleOf, triageIcon, triageWord } from './findingText';
 import { Storyline } from './Storyline';
 
 type TriageFilter = 'all' | 'untriaged' | Finding['triage']['state'];
 
 export function FindingsScreen() {
+  const { t } = useTranslation();
   const { formatTime, refreshIntegrity } = useCase();
   const zone = useZoneLabel();
   const [report, setReport] = useState<DetectionReport | null>(null);
@@ -82,18 +85,18 @@ export function FindingsScreen() {
   }, [report]);
 
   const selected = report?.findings.find((f) => f.key === selectedKey) ?? null;
-  const stageTitle = stage ? (report?.storyline.find((s) => s.id === stage)?.title ?? STAGE_WORDS[stage as keyof typeof STAGE_WORDS] ?? stage) : null;
+  const stageTitle = stage ? stageTitleOf(report?.storyline.find((s) => s.id === stage) ?? { id: stage, title: stage }) : null;
   const filtered = visible.length !== (report?.findings.length ?? 0);
 
   const listText = useMemo(
     () =>
       [
-        ['Severity', 'Finding', 'Subject', 'ATT&CK', `First (${zone})`, `Last (${zone})`, 'Triage', 'Note'],
+        [t('findings.colSeverity'), t('findings.colFinding'), t('findings.colSubject'), 'ATT&CK', t('findings.colFirst', { zone }), t('findings.colLast', { zone }), t('findings.triage'), t('findings.colNote')],
         ...visible.map((f) => [f.severity, f.title, f.subject.name ?? f.subject.id, f.attack.join(' '), formatTime(f.firstAt), formatTime(f.lastAt), triageWord(f.triage.state), f.triage.note.replace(/\s+/g, ' ')]),
       ]
         .map((r) => r.join('\t'))
         .join('\n'),
-    [visible, zone, formatTime],
+    [visible, zone, formatTime, t],
   );
 
   const hasCollection = report?.runId != null;
@@ -101,35 +104,35 @@ export function FindingsScreen() {
   return (
     <div className={`screen screen-wide findings-screen${selected ? ' with-panel' : ''}`}>
       <div className="screen-head">
-        <h1>Findings</h1>
-        <p className="screen-lede">What the detection rules found in the newest collection, most severe first. Select a finding for its explanation, the evidence it rests on and its triage.</p>
+        <h1>{t('findings.title')}</h1>
+        <p className="screen-lede">{t('findings.lede')}</p>
         {report && hasCollection ? (
           <p className="run-status small" data-testid="findings-status">
             <span data-testid="findings-elapsed">
-              {plural(report.rules.length, 'rule')} in {formatCount(Math.round(report.elapsedMs))} ms
+              {t('findings.elapsed', { rules: t('findings.rules', { count: report.rules.length }), ms: Math.round(report.elapsedMs) })}
             </span>{' '}
-            · collection of <Time iso={report.collectedAt} /> · {plural(report.findings.length, 'finding')}
+            · {t('findings.collectionOf')} <Time iso={report.collectedAt} /> · {t('findings.count', { count: report.findings.length })}
             <button type="button" className="link-button findings-rerun" onClick={() => void load()} disabled={loading} data-testid="findings-reload">
-              {loading ? 'Running the rules…' : 'Run again'}
+              {loading ? t('findings.running') : t('findings.runAgain')}
             </button>
           </p>
         ) : null}
       </div>
 
-      {error ? <ErrorNotice error={error} title="Could not run the detection rules" testId="findings-error" /> : null}
+      {error ? <ErrorNotice error={error} title={t('findings.runError')} testId="findings-error" /> : null}
       {!report && loading ? (
         <p className="muted" data-testid="findings-loading">
-          Running the detection rules over the newest collection in the case file…
+          {t('findings.loading')}
         </p>
       ) : null}
 
       {report && !hasCollection ? (
         <div className="notice" data-testid="findings-empty">
-          <p className="notice-title">No collection yet: collect first.</p>
+          <p className="notice-title">{t('findings.noCollection')}</p>
           <p>
-            The rules run over the newest finished collection, and this case has none.{' '}
+            {t('findings.noCollectionBody')}
             <a href={routeHref('collect')} onClick={() => navigate('collect')} data-testid="findings-go-collect">
-              Go to Collect
+              {t('findings.goCollect')}
             </a>
             .
           </p>
@@ -140,9 +143,9 @@ export function FindingsScreen() {
         <>
           <section className="panel storyline-panel" aria-labelledby="storyline-heading">
             <div className="panel-head">
-              <h2 id="storyline-heading">Storyline</h2>
+              <h2 id="storyline-heading">{t('findings.storyline')}</h2>
               <span className="muted small" data-testid="storyline-lit">
-                {formatCount(report.storyline.filter((s) => s.lit).length)} of {formatCount(report.storyline.length)} stages supported by evidence · select a stage to see its findings
+                {t('findings.stagesLit', { lit: report.storyline.filter((s) => s.lit).length, total: report.storyline.length })}
               </span>
             </div>
             <Storyline stages={report.storyline} selected={stage} onSelect={setStage} />
@@ -164,14 +167,14 @@ export function FindingsScreen() {
               <div className="table-toolbar">
                 <div className="table-toolbar-left">
                   <label className="filter">
-                    <span className="visually-hidden">Filter findings</span>
-                    <input type="search" placeholder="Filter by title, subject, ATT&CK id, IOC, note…" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="findings-filter" />
+                    <span className="visually-hidden">{t('findings.filterLabel')}</span>
+                    <input type="search" placeholder={t('findings.filterPlaceholder')} value={query} onChange={(e) => setQuery(e.target.value)} data-testid="findings-filter" />
                   </label>
                   <label className="select-filter">
-                    <span className="muted small">Triage</span>
+                    <span className="muted small">{t('findings.triage')}</span>
                     <select value={triageFilter} onChange={(e) => setTriageFilter(e.target.value as TriageFilter)} data-testid="findings-triage-filter">
-                      <option value="all">All</option>
-                      <option value="untriaged">Not triaged yet</option>
+                      <option value="all">{t('findings.all')}</option>
+                      <option value="untriaged">{t('findings.untriaged')}</option>
                       {TRIAGE_ORDER.map((s) => (
                         <option key={s} value={s}>
                           {triageWord(s)}
@@ -181,8 +184,8 @@ export function FindingsScreen() {
                   </label>
                   {stageTitle ? (
                     <span className="filter-chip" data-testid="findings-stage-filter" data-stage={stage}>
-                      Stage: {stageTitle}
-                      <button type="button" className="icon-button chip-clear" onClick={() => setStage(null)} aria-label="Show every stage" data-testid="findings-stage-clear">
+                      {t('findings.stageChip', { stage: stageTitle })}
+                      <button type="button" className="icon-button chip-clear" onClick={() => setStage(null)} aria-label={t('findings.everyStage')} data-testid="findings-stage-clear">
                         <span aria-hidden="true">✕</span>
                       </button>
                     </span>
@@ -190,12 +193,12 @@ export function FindingsScreen() {
                 </div>
                 <div className="table-toolbar-right">
                   <span className="table-summary" data-testid="findings-summary">
-                    {filtered ? `${formatCount(visible.length)} of ${plural(report.findings.length, 'finding')}` : plural(report.findings.length, 'finding')}
+                    {filtered ? t('findings.visibleOf', { visible: visible.length, all: t('findings.count', { count: report.findings.length }) }) : t('findings.count', { count: report.findings.length })}
                   </span>
-                  <CopyButton value={listText} label="findings list as text" text="Copy list" testId="findings-copy" />
+                  <CopyButton value={listText} label={t('findings.listLabel')} text={t('findings.copyList')} testId="findings-copy" />
                 </div>
               </div>
-              <FindingsTable groups={groups} compact={selected !== null} selectedKey={selectedKey} onSelect={setSelectedKey} zone={zone} empty={report.findings.length === 0 ? `No rule matched: ${plural(report.rules.length, 'rule')} found nothing in this collection.` : 'No finding matches the filter.'} />
+              <FindingsTable groups={groups} compact={selected !== null} selectedKey={selectedKey} onSelect={setSelectedKey} zone={zone} empty={report.findings.length === 0 ? t('findings.noneMatched', { rules: t('findings.rules', { count: report.rules.length }) }) : t('findings.noFilterMatch')} />
             </div>
             {selected ? (
               <FindingPanel
@@ -224,24 +227,25 @@ interface TableProps {
 }
 
 function FindingsTable({ groups, compact, selectedKey, onSelect, zone, empty }: TableProps) {
+  const { t } = useTranslation();
   // With the panel open the severity badge moves into the finding cell: the list keeps what identifies a row.
   const columns = compact ? 2 : 6;
   const shown = groups.filter((g) => g.findings.length > 0);
   return (
     <div className="table-scroll">
-      <table className="data-table findings-table" aria-label="Findings by severity" data-testid="findings">
+      <table className="data-table findings-table" aria-label={t('findings.bySeverity')} data-testid="findings">
         <thead>
           <tr>
             {compact ? null : (
               <th scope="col" className="col-flags">
-                Severity
+                {t('findings.colSeverity')}
               </th>
             )}
-            <th scope="col">Finding</th>
+            <th scope="col">{t('findings.colFinding')}</th>
             {compact ? null : <th scope="col">ATT&amp;CK</th>}
-            {compact ? null : <th scope="col">First ({zone})</th>}
-            {compact ? null : <th scope="col">Last ({zone})</th>}
-            <th scope="col">Triage</th>
+            {compact ? null : <th scope="col">{t('findings.colFirst', { zone })}</th>}
+            {compact ? null : <th scope="col">{t('findings.colLast', { zone })}</th>}
+            <th scope="col">{t('findings.triage')}</th>
           </tr>
         </thead>
         {shown.length === 0 ? (
@@ -301,7 +305,7 @@ function FindingsTable({ groups, compact, selectedKey, onSelect, zone, empty }: 
                     </td>
                     {compact ? null : (
                       <td className="col-attack" data-testid="finding-attack-ids">
-                        {f.attack.length ? f.attack.map((t) => <span key={t} className="attack-id mono">{t}</span>) : <span className="muted">—</span>}
+                        {f.attack.length ? f.attack.map((id) => <span key={id} className="attack-id mono">{id}</span>) : <span className="muted">—</span>}
                       </td>
                     )}
                     {compact ? null : (
@@ -338,6 +342,7 @@ function FindingsTable({ groups, compact, selectedKey, onSelect, zone, empty }: 
 
 /** Copy the IOC CSV, or save it (or the STIX 2.1 bundle) as a download; main builds both from the findings and their triage. */
 function IocActions() {
+  const { t } = useTranslation();
   const [busy, setBusy] = useState<'copy' | 'csv' | 'stix' | null>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
@@ -350,10 +355,10 @@ function IocActions() {
       const file = await api.findings.iocs(action === 'stix' ? 'stix' : 'csv');
       if (action === 'copy') {
         const ok = await writeClipboard(file.content);
-        setOutcome(ok ? `Copied ${plural(file.count, 'indicator')} as CSV` : 'The clipboard refused the copy; use Save CSV instead');
+        setOutcome(ok ? i18next.t('findings.iocCopied', { count: file.count }) : i18next.t('findings.iocRefused'));
       } else {
         saveTextFile(file.fileName, file.mediaType, file.content);
-        setOutcome(`Saved ${file.fileName} · ${plural(file.count, 'indicator')}`);
+        setOutcome(i18next.t('findings.iocSaved', { file: file.fileName, count: file.count }));
       }
     } catch (err) {
       setError(toApiError(err));
@@ -363,24 +368,24 @@ function IocActions() {
   };
 
   return (
-    <div className="ioc-actions" role="group" aria-label="Export indicators of compromise">
+    <div className="ioc-actions" role="group" aria-label={t('findings.iocGroup')}>
       {outcome ? (
         <span className="muted small" role="status" data-testid="ioc-outcome">
           {outcome}
         </span>
       ) : null}
       <button type="button" className="button button-small" onClick={() => void run('copy')} disabled={busy !== null} data-testid="ioc-copy-csv">
-        {busy === 'copy' ? 'Copying…' : 'Copy IOCs (CSV)'}
+        {busy === 'copy' ? t('findings.copying') : t('findings.copyIocs')}
       </button>
       <button type="button" className="button button-small" onClick={() => void run('csv')} disabled={busy !== null} data-testid="ioc-save-csv">
-        {busy === 'csv' ? 'Saving…' : 'Save CSV'}
+        {busy === 'csv' ? t('findings.saving') : t('findings.saveCsv')}
       </button>
       <button type="button" className="button button-small" onClick={() => void run('stix')} disabled={busy !== null} data-testid="ioc-save-stix">
-        {busy === 'stix' ? 'Saving…' : 'Save STIX 2.1'}
+        {busy === 'stix' ? t('findings.saving') : t('findings.saveStix')}
       </button>
       {error ? (
         <div className="ioc-error">
-          <ErrorNotice error={error} title="Could not export the indicators" testId="ioc-error" />
+          <ErrorNotice error={error} title={t('findings.iocError')} testId="ioc-error" />
         </div>
       ) : null}
     </div>

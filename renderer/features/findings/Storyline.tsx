@@ -1,6 +1,7 @@
 // Renderer: the attack's storyline as a chain of six stages, lit where evidence supports them; each stage filters the findings to its own.
 import type { StorylineStage } from '../../lib/api';
-import { plural } from '../../lib/format';
+import { useTranslation } from 'react-i18next';
+import { stageTitle } from './findingText';
 import { Time } from '../../components/Time';
 
 interface Props {
@@ -14,9 +15,10 @@ interface Props {
 }
 
 export function Storyline({ stages, selected, onSelect, hrefFor, testId = 'storyline' }: Props) {
+  const { t } = useTranslation();
   const lit = stages.filter((s) => s.lit).length;
   return (
-    <nav className="storyline" aria-label={`Attack storyline: ${lit} of ${stages.length} stages supported by evidence`} data-testid={testId} data-lit={lit}>
+    <nav className="storyline" aria-label={t('findings.story.label', { lit, total: stages.length })} data-testid={testId} data-lit={lit}>
       <ol className="storyline-chain">
         {stages.map((s, i) => {
           const body = (
@@ -25,11 +27,11 @@ export function Storyline({ stages, selected, onSelect, hrefFor, testId = 'story
                 <span className="stage-step" aria-hidden="true">
                   {i + 1}
                 </span>
-                <span className="stage-title">{s.title}</span>
+                <span className="stage-title">{stageTitle(s)}</span>
               </span>
               <span className="stage-state">
                 <span aria-hidden="true">{s.lit ? '● ' : '○ '}</span>
-                {s.lit ? `Seen · ${plural(s.findingKeys.length, 'finding')}` : 'No evidence'}
+                {s.lit ? t('findings.story.seen', { findings: t('findings.count', { count: s.findingKeys.length }) }) : t('findings.story.noEvidence')}
               </span>
               <span className="stage-at">{s.at ? <Time iso={s.at} /> : <span className="muted">—</span>}</span>
               <span className="stage-summary" title={s.summary}>
@@ -48,7 +50,7 @@ export function Storyline({ stages, selected, onSelect, hrefFor, testId = 'story
                   aria-pressed={selected === s.id}
                   onClick={() => onSelect(selected === s.id ? null : s.id)}
                   disabled={s.findingKeys.length === 0}
-                  title={s.findingKeys.length === 0 ? 'No finding supports this stage' : `Show only the findings of “${s.title}”`}
+                  title={s.findingKeys.length === 0 ? t('findings.story.noFinding') : t('findings.story.showOnly', { stage: stageTitle(s) })}
                   {...data}
                 >
                   {body}

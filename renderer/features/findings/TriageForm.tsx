@@ -1,5 +1,6 @@
 // Renderer: a finding's triage — state and note, saved through main, which writes a custody entry for every change.
 import { useEffect, useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, toApiError, type ApiError, type Finding, type Triage, type TriageState } from '../../lib/api';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Time } from '../../components/Time';
@@ -11,6 +12,7 @@ interface Props {
 }
 
 export function TriageForm({ finding, onSaved }: Props) {
+  const { t } = useTranslation();
   const id = useId();
   const [state, setState] = useState<TriageState>(finding.triage.state);
   const [note, setNote] = useState(finding.triage.note);
@@ -57,7 +59,7 @@ export function TriageForm({ finding, onSaved }: Props) {
     >
       <div className="triage-row">
         <div className="field">
-          <label htmlFor={`${id}-state`}>State</label>
+          <label htmlFor={`${id}-state`}>{t('findings.triageForm.state')}</label>
           <select id={`${id}-state`} value={state} onChange={(e) => setState(e.target.value as TriageState)} data-testid="triage-state">
             {TRIAGE_ORDER.map((s) => (
               <option key={s} value={s}>
@@ -69,37 +71,39 @@ export function TriageForm({ finding, onSaved }: Props) {
         <p className="triage-last small" data-testid="triage-last">
           {triage.at ? (
             <>
-              Last triaged by <strong>{triage.by ?? 'unknown'}</strong>, <Time iso={triage.at} />
+              {t('findings.triageForm.lastBy')}
+              <strong>{triage.by ?? t('findings.triageForm.unknown')}</strong>, <Time iso={triage.at} />
             </>
           ) : (
-            <span className="muted">Not triaged yet.</span>
+            <span className="muted">{t('findings.triageForm.notYet')}</span>
           )}
         </p>
       </div>
       <div className="field">
-        <label htmlFor={`${id}-note`}>Note</label>
+        <label htmlFor={`${id}-note`}>{t('findings.triageForm.note')}</label>
         <textarea
           id={`${id}-note`}
           value={note}
           maxLength={4000}
           rows={3}
-          placeholder="What you checked, what you concluded, who to ask…"
+          placeholder={t('findings.triageForm.notePlaceholder')}
           onChange={(e) => setNote(e.target.value)}
           data-testid="triage-note"
         />
       </div>
       <div className="form-actions">
         <button type="submit" className="button button-primary button-small" disabled={saving || !dirty} data-testid="triage-save">
-          {saving ? 'Saving…' : 'Save triage'}
+          {saving ? t('findings.triageForm.saving') : t('findings.triageForm.save')}
         </button>
-        <span className="field-hint">Each change is recorded in the custody log with your name and the time.</span>
+        <span className="field-hint">{t('findings.triageForm.hint')}</span>
         {saved && !dirty ? (
           <span className="triage-saved small" role="status" data-testid="triage-saved">
-            <span aria-hidden="true">✓ </span>Saved and recorded in custody
+            <span aria-hidden="true">✓ </span>
+            {t('findings.triageForm.saved')}
           </span>
         ) : null}
       </div>
-      {error ? <ErrorNotice error={error} title="Could not save the triage" testId="triage-error" /> : null}
+      {error ? <ErrorNotice error={error} title={t('findings.triageForm.error')} testId="triage-error" /> : null}
     </form>
   );
 }

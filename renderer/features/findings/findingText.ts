@@ -1,4 +1,5 @@
 // Renderer: the words (and icons) the Findings screen uses for triage states, stages, phases, IOC types and event sources.
+import { i18next } from '../../i18n';
 import type { Confidence, Finding, IocType, RemediationPhase, Severity, StageId, TriageState } from '../../lib/api';
 
 export const SEVERITY_ORDER: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
@@ -6,65 +7,48 @@ export const SEVERITY_ORDER: readonly Severity[] = ['critical', 'high', 'medium'
 /** Mirrors TRIAGE_STATES in the contract (a value there would pull zod into the renderer). */
 export const TRIAGE_ORDER: readonly TriageState[] = ['open', 'confirmed', 'false_positive', 'needs_info'];
 
-const TRIAGE: Record<TriageState, { icon: string; word: string }> = {
-  open: { icon: '○', word: 'Open' },
-  confirmed: { icon: '●', word: 'Confirmed' },
-  false_positive: { icon: '⊘', word: 'False positive' },
-  needs_info: { icon: '?', word: 'Needs info' },
-};
+const TRIAGE_ICON: Record<TriageState, string> = { open: '○', confirmed: '●', false_positive: '⊘', needs_info: '?' };
 
 export function triageWord(state: TriageState): string {
-  return TRIAGE[state].word;
+  return i18next.t(`findings.triageState.${state}`);
 }
 
 export function triageIcon(state: TriageState): string {
-  return TRIAGE[state].icon;
+  return TRIAGE_ICON[state];
 }
 
-export const STAGE_WORDS: Record<StageId, string> = {
-  'initial-access': 'Initial access',
-  persistence: 'Persistence',
-  privilege: 'Privilege',
-  credentials: 'App credentials',
-  'mail-flow': 'Mail-flow abuse',
-  'cleanup-cycles': 'Cleanup cycles',
-};
+export function stageWord(stage: StageId): string {
+  return i18next.t(`findings.stage.${stage}`);
+}
 
-export const PHASE_WORDS: Record<RemediationPhase, string> = {
-  contain: 'Contain',
-  eradicate: 'Eradicate',
-  recover: 'Recover',
-  verify: 'Verify',
-  harden: 'Harden',
-};
+/** A stage's title in the interface language; main's own title for a stage the catalogs do not know. */
+export function stageTitle(stage: { id: string; title: string }): string {
+  return i18next.exists(`findings.stage.${stage.id}`) ? i18next.t(`findings.stage.${stage.id as StageId}`) : stage.title;
+}
 
-export const CONFIDENCE_WORDS: Record<Confidence, string> = { low: 'Low', medium: 'Medium', high: 'High' };
+export function phaseWord(phase: RemediationPhase): string {
+  return i18next.t(`findings.phase.${phase}`);
+}
 
-export const IOC_TYPE_WORDS: Record<IocType, string> = {
-  ip: 'IP address',
-  'connector-sender-ip': 'Connector sender IP',
-  'app-id': 'App ID',
-  'service-principal-id': 'Service principal ID',
-  account: 'Account',
-  email: 'Email address',
-  'object-name': 'Object name',
-};
+export function confidenceWord(confidence: Confidence): string {
+  return i18next.t(`findings.confidence.${confidence}`);
+}
 
-const SOURCE_WORDS: Record<string, string> = {
-  signin: 'Sign-in log',
-  directory_audit: 'Directory audit',
-  ual: 'Unified audit log',
-};
+export function iocTypeWord(type: IocType): string {
+  return i18next.t(`findings.iocType.${type}`);
+}
+
+const SOURCES = ['signin', 'directory_audit', 'ual'] as const;
+type KnownSource = (typeof SOURCES)[number];
+const known = (source: string): source is KnownSource => (SOURCES as readonly string[]).includes(source);
 
 export function sourceWord(source: string): string {
-  return SOURCE_WORDS[source] ?? source;
+  return known(source) ? i18next.t(`findings.source.${source}`) : source;
 }
-
-const SOURCE_SHORT: Record<string, string> = { signin: 'Sign-in', directory_audit: 'Audit', ual: 'UAL' };
 
 /** For a narrow table column; the full name goes in the tooltip. */
 export function sourceShort(source: string): string {
-  return SOURCE_SHORT[source] ?? source;
+  return known(source) ? i18next.t(`findings.sourceShort.${source}`) : source;
 }
 
 /** Everything a text filter matches against. */

@@ -1,24 +1,30 @@
 // Renderer: Settings — the examiner's signing key (identity, fingerprint, how it is kept) and, in the desktop app, moving it.
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { LANGUAGES, setLanguage, type Language } from '../../i18n';
 import { api, toApiError, type ApiError, type SignerView } from '../../lib/api';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { SignerFacts, useSigner } from './SignerFacts';
 
 export function SettingsScreen() {
+  const { t } = useTranslation();
   const { signer, error, reload: load } = useSigner();
 
   return (
     <div className="screen">
       <div className="screen-head">
-        <h1>Settings</h1>
-        <p className="screen-lede">The key every export and sealed case is signed with. Give clients its fingerprint through another channel (a call, a signed letter) so they can check who signed.</p>
+        <h1>{t('settings.title')}</h1>
+        <p className="screen-lede">{t('settings.lede')}</p>
       </div>
+      <LanguagePanel />
       <section className="panel" aria-labelledby="settings-key-heading">
-        <h2 id="settings-key-heading">Signing key</h2>
-        {error ? <ErrorNotice error={error} title="The signing key could not be read" testId="settings-error" /> : null}
-        {signer ? <SignerFacts signer={signer} testId="settings-signer" /> : !error ? <p className="muted">Reading the key…</p> : null}
+        <h2 id="settings-key-heading">{t('settings.keyHeading')}</h2>
+        {error ? <ErrorNotice error={error} title={t('settings.keyReadError')} testId="settings-error" /> : null}
+        {signer ? <SignerFacts signer={signer} testId="settings-signer" /> : !error ? <p className="muted">{t('settings.readingKey')}</p> : null}
         <p className="muted small">
-          A client pins it with <code className="mono">peregrine verify --signer {signer?.fingerprint ?? 'SHA256:…'} &lt;export&gt;</code>, or compares it with the fingerprint ssh-keygen prints.
+          {t('settings.pinBefore')}
+          <code className="mono">peregrine verify --signer {signer?.fingerprint ?? 'SHA256:…'} &lt;export&gt;</code>
+          {t('settings.pinAfter')}
         </p>
       </section>
       {signer ? (
@@ -29,10 +35,12 @@ export function SettingsScreen() {
           </>
         ) : (
           <section className="panel" aria-labelledby="settings-transfer-heading" data-testid="settings-transfer-unavailable">
-            <h2 id="settings-transfer-heading">Moving the key</h2>
+            <h2 id="settings-transfer-heading">{t('settings.moving')}</h2>
             <p className="muted">
-              Importing or exporting the key needs the desktop app, which chooses the file itself. Here, use the command line:{' '}
-              <code className="mono">peregrine key export --out &lt;file&gt;</code> and <code className="mono">peregrine key import &lt;file&gt;</code>.
+              {t('settings.movingBefore')}
+              <code className="mono">peregrine key export --out &lt;file&gt;</code>
+              {t('settings.and')}
+              <code className="mono">peregrine key import &lt;file&gt;</code>.
             </p>
           </section>
         )
@@ -76,68 +84,104 @@ function useKeyAction(onDone: () => Promise<void>) {
 }
 
 function KeyExportForm({ signer, onDone }: { signer: SignerView; onDone: () => Promise<void> }) {
+  const { t } = useTranslation();
   const [passphrase, setPassphrase] = useState('');
   const [filePassphrase, setFilePassphrase] = useState('');
   const { busy, done, error, submit } = useKeyAction(onDone);
   const onSubmit = submit(async () => {
     const result = await api.export.exportKey({ filePassphrase, ...(signer.needsPassphrase ? { passphrase } : {}) });
-    return result ? `Written to ${result.fileName}, encrypted under the passphrase you chose.` : null;
+    return result ? t('settings.written', { file: result.fileName }) : null;
   });
   return (
     <section className="panel" aria-labelledby="settings-export-heading">
-      <h2 id="settings-export-heading">Export the key</h2>
+      <h2 id="settings-export-heading">{t('settings.exportHeading')}</h2>
       <form className="form" onSubmit={(e) => void onSubmit(e)} data-testid="settings-export-form">
-        {signer.needsPassphrase ? <PassphraseField id="settings-export-current" label="Current passphrase" hint="The passphrase the key is kept under here." value={passphrase} onChange={setPassphrase} /> : null}
-        <PassphraseField id="settings-export-passphrase" label="Passphrase for the exported file" hint="At least 10 characters. Whoever has the file and this passphrase can sign as you." value={filePassphrase} onChange={setFilePassphrase} />
+        {signer.needsPassphrase ? <PassphraseField id="settings-export-current" label={t('settings.currentPassphrase')} hint={t('settings.currentPassphraseHint')} value={passphrase} onChange={setPassphrase} /> : null}
+        <PassphraseField id="settings-export-passphrase" label={t('settings.filePassphrase')} hint={t('settings.filePassphraseHint')} value={filePassphrase} onChange={setFilePassphrase} />
         <div className="form-actions">
           <button type="submit" className="button" disabled={busy || !signer.fingerprint} data-testid="settings-export-key">
-            {busy ? 'Exporting…' : 'Export key…'}
+            {busy ? t('settings.exporting') : t('settings.exportKey')}
           </button>
         </div>
         {done ? <p role="status" data-testid="settings-export-done">{done}</p> : null}
-        {error ? <ErrorNotice error={error} title="The key was not exported" testId="settings-export-error" /> : null}
+        {error ? <ErrorNotice error={error} title={t('settings.notExported')} testId="settings-export-error" /> : null}
       </form>
     </section>
   );
 }
 
 function KeyImportForm({ signer, onDone }: { signer: SignerView; onDone: () => Promise<void> }) {
+  const { t } = useTranslation();
   const [filePassphrase, setFilePassphrase] = useState('');
   const [replace, setReplace] = useState(false);
   const [identity, setIdentity] = useState(signer.identity ?? '');
   const { busy, done, error, submit } = useKeyAction(onDone);
   const onSubmit = submit(async () => {
     const result = await api.export.importKey({ filePassphrase, replace, identity });
-    return result ? `Imported from ${result.fileName}: exports are now signed with ${result.signer.fingerprint ?? 'it'}.` : null;
+    return result ? t('settings.imported', { file: result.fileName, fingerprint: result.signer.fingerprint ?? t('settings.importedIt') }) : null;
   });
   return (
     <section className="panel" aria-labelledby="settings-import-heading">
-      <h2 id="settings-import-heading">Import a consultancy key</h2>
+      <h2 id="settings-import-heading">{t('settings.importHeading')}</h2>
       <form className="form" onSubmit={(e) => void onSubmit(e)} data-testid="settings-import-form">
         <div className="field">
-          <label htmlFor="settings-import-identity">Signer name</label>
+          <label htmlFor="settings-import-identity">{t('settings.signerName')}</label>
           <input id="settings-import-identity" type="text" autoComplete="off" value={identity} onChange={(e) => setIdentity(e.target.value)} aria-describedby="settings-import-identity-hint" data-testid="settings-import-identity" />
           <p className="field-hint" id="settings-import-identity-hint">
-            Kept with the key (a person or the consultancy). Each export is signed in the name of its case’s examiner.
+            {t('settings.signerNameHint')}
           </p>
         </div>
-        <PassphraseField id="settings-import-passphrase" label="Passphrase of the key file" hint="An Ed25519 PKCS#8 PEM, as peregrine key export writes it." value={filePassphrase} onChange={setFilePassphrase} />
+        <PassphraseField id="settings-import-passphrase" label={t('settings.keyFilePassphrase')} hint={t('settings.keyFilePassphraseHint')} value={filePassphrase} onChange={setFilePassphrase} />
         {signer.fingerprint ? (
           <div className="field">
             <label className="checkbox">
               <input type="checkbox" checked={replace} onChange={(e) => setReplace(e.target.checked)} data-testid="settings-import-replace" />
-              Replace the current key
+              {t('settings.replace')}
             </label>
           </div>
         ) : null}
         <div className="form-actions">
           <button type="submit" className="button" disabled={busy} data-testid="settings-import-key">
-            {busy ? 'Importing…' : 'Import key…'}
+            {busy ? t('settings.importing') : t('settings.importKey')}
           </button>
         </div>
         {done ? <p role="status" data-testid="settings-import-done">{done}</p> : null}
-        {error ? <ErrorNotice error={error} title="The key was not imported" testId="settings-import-error" /> : null}
+        {error ? <ErrorNotice error={error} title={t('settings.notImported')} testId="settings-import-error" /> : null}
       </form>
+    </section>
+  );
+}
+
+/** The interface language: chosen here, remembered on this computer, the OS language until then. */
+function LanguagePanel() {
+  const { t, i18n } = useTranslation();
+  const chosen: Language = i18n.language === 'ja' ? 'ja' : 'en';
+  return (
+    <section className="panel" aria-labelledby="settings-language-heading" data-testid="settings-language">
+      <h2 id="settings-language-heading">{t('settings.language')}</h2>
+      <div className="field">
+        <label htmlFor="settings-language-select" className="visually-hidden">
+          {t('settings.language')}
+        </label>
+        <select
+          id="settings-language-select"
+          className="language-select"
+          value={chosen}
+          onChange={(e) => void setLanguage(e.target.value as Language)}
+          aria-describedby="settings-language-hint"
+          data-testid="settings-language-select"
+        >
+          {LANGUAGES.map((lng) => (
+            <option key={lng} value={lng} lang={lng}>
+              {t(`settings.languages.${lng}`)}
+            </option>
+          ))}
+        </select>
+        <p className="field-hint" id="settings-language-hint">
+          {t('settings.languageHint')}
+        </p>
+        <p className="field-hint">{t('settings.languageNote')}</p>
+      </div>
     </section>
   );
 }

@@ -1,15 +1,11 @@
 // Renderer: who signs exports and with which key — shown on Settings and on the export confirmation.
 import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, toApiError, type ApiError, type SignerView } from '../../lib/api';
 import { Identifier } from '../../components/Identifier';
 
-const PROTECTION: Record<NonNullable<SignerView['protection']>, string> = {
-  keychain: 'Encrypted under the operating system’s keychain',
-  passphrase: 'Encrypted under a passphrase',
-  unencrypted: 'Not encrypted yet (an older key): it is encrypted the next time it signs',
-};
-
 export function SignerFacts({ signer, testId }: { signer: SignerView; testId: string }) {
+  const { t } = useTranslation();
   return (
     <>
       {signer.notice ? (
@@ -18,20 +14,20 @@ export function SignerFacts({ signer, testId }: { signer: SignerView; testId: st
         </p>
       ) : null}
       <dl className="facts facts-wide" data-testid={testId}>
-        <dt>Signer</dt>
+        <dt>{t('settings.signer.signer')}</dt>
         <dd data-testid={`${testId}-identity`}>{signer.identity ?? '—'}</dd>
-        <dt>Key fingerprint</dt>
+        <dt>{t('settings.signer.fingerprint')}</dt>
         <dd>
           {signer.fingerprint ? (
-            <Identifier value={signer.fingerprint} label="signing key fingerprint" testId={`${testId}-fingerprint`} />
+            <Identifier value={signer.fingerprint} label={t('settings.signer.fingerprintLabel')} testId={`${testId}-fingerprint`} />
           ) : (
-            <span className="muted" data-testid={`${testId}-fingerprint`}>No key yet: the first export makes one (Ed25519).</span>
+            <span className="muted" data-testid={`${testId}-fingerprint`}>{t('settings.signer.noKey')}</span>
           )}
         </dd>
         {signer.protection ? (
           <>
-            <dt>Stored</dt>
-            <dd data-testid={`${testId}-protection`}>{PROTECTION[signer.protection]}</dd>
+            <dt>{t('settings.signer.stored')}</dt>
+            <dd data-testid={`${testId}-protection`}>{t(`settings.signer.${signer.protection}`)}</dd>
           </>
         ) : null}
       </dl>

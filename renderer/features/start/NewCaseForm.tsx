@@ -1,5 +1,7 @@
 // Renderer: the new-case form, validated field by field with the contract's own schema before `case.create`.
 import { useId, useMemo, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { i18next } from '../../i18n';
 import { NewCaseInput } from '../../lib/validation';
 import { api, toApiError, type ApiError } from '../../lib/api';
 import { useCase } from '../../lib/caseState';
@@ -12,10 +14,11 @@ type Errors = Partial<Record<Field, string>>;
 
 const EMPTY: Values = { name: '', examiner: '', client: '', reference: '', timeZone: 'UTC' };
 
-const REQUIRED_MESSAGE: Partial<Record<Field, string>> = {
-  name: 'Give the case a name, e.g. the client and the incident date.',
-  examiner: 'Enter who is examining: it is recorded in the custody log and on the signed export.',
-};
+function requiredMessage(field: Field): string {
+  if (field === 'name') return i18next.t('start.form.nameRequired');
+  if (field === 'examiner') return i18next.t('start.form.examinerRequired');
+  return i18next.t('start.form.empty');
+}
 
 function timeZones(): string[] {
   let zones: string[];
@@ -41,14 +44,15 @@ function validate(values: Values): { errors: Errors; input: NewCaseInput | null 
   for (const issue of parsed.error.issues) {
     const field = issue.path[0] as Field | undefined;
     if (!field || errors[field]) continue;
-    if (issue.code === 'too_small') errors[field] = REQUIRED_MESSAGE[field] ?? 'This field cannot be empty.';
-    else if (issue.code === 'too_big') errors[field] = `Too long: keep it under ${String(issue.maximum)} characters.`;
+    if (issue.code === 'too_small') errors[field] = requiredMessage(field);
+    else if (issue.code === 'too_big') errors[field] = i18next.t('start.form.tooLong', { max: String(issue.maximum) });
     else errors[field] = issue.message;
   }
   return { errors, input: null };
 }
 
 export function NewCaseForm() {
+  const { t } = useTranslation();
   const { caseOpened } = useCase();
   const [values, setValues] = useState<Values>(EMPTY);
   const [errors, setErrors] = useState<Errors>({});
@@ -91,12 +95,12 @@ export function NewCaseForm() {
 
   return (
     <form className="form" onSubmit={onSubmit} noValidate data-testid="new-case-form" aria-describedby="new-case-note">
-      <TextField field="name" label="Case name" required value={values.name} error={errors.name} onChange={set} placeholder="Contoso – mailbox exfiltration, March 2025" />
-      <TextField field="examiner" label="Examiner" required value={values.examiner} error={errors.examiner} onChange={set} placeholder="Your name" />
-      <TextField field="client" label="Client" value={values.client} error={errors.client} onChange={set} placeholder="Optional" />
-      <TextField field="reference" label="Engagement reference" value={values.reference} error={errors.reference} onChange={set} placeholder="Optional, e.g. IR-2025-031" />
+      <TextField field="name" label={t('start.form.name')} required value={values.name} error={errors.name} onChange={set} placeholder={t('start.form.namePlaceholder')} />
+      <TextField field="examiner" label={t('start.form.examiner')} required value={values.examiner} error={errors.examiner} onChange={set} placeholder={t('start.form.examinerPlaceholder')} />
+      <TextField field="client" label={t('start.form.client')} value={values.client} error={errors.client} onChange={set} placeholder={t('common.optional')} />
+      <TextField field="reference" label={t('start.form.reference')} value={values.reference} error={errors.reference} onChange={set} placeholder={t('start.form.referencePlaceholder')} />
       <div className="field">
-        <label htmlFor="new-case-timeZone">Display time zone</label>
+        <label htmlFor="new-case-timeZone">{t('start.form.zone')}</label>
         <select
           id="new-case-timeZone"
           value={values.timeZone}
@@ -111,16 +115,16 @@ export function NewCaseForm() {
           ))}
         </select>
         <p className="field-hint" id="new-case-timeZone-hint">
-          Tables always show UTC; this zone is one toggle away in the header.
+          {t('start.form.zoneHint')}
         </p>
         {errors.timeZone ? <p className="field-error" data-testid="new-case-timeZone-error">{errors.timeZone}</p> : null}
       </div>
-      {submitError ? <ErrorNotice error={submitError} title="The case was not created" testId="new-case-error" /> : null}
+      {submitError ? <ErrorNotice error={submitError} title={t('start.form.notCreated')} testId="new-case-error" /> : null}
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={submitting} data-testid="new-case-submit">
-          {submitting ? 'Creating case file…' : 'Create case'}
+          {submitting ? t('start.form.creating') : t('start.form.create')}
         </button>
-        <p className="field-hint" id="new-case-note">Creating a case writes its first custody entry.</p>
+        <p className="field-hint" id="new-case-note">{t('start.form.note')}</p>
       </div>
     </form>
   );
@@ -137,13 +141,14 @@ interface TextFieldProps {
 }
 
 function TextField({ field, label, value, error, required = false, placeholder, onChange }: TextFieldProps) {
+  const { t } = useTranslation();
   const id = `new-case-${field}`;
   const errorId = useId();
   return (
     <div className={`field${error ? ' has-error' : ''}`}>
       <label htmlFor={id}>
         {label}
-        {required ? <span className="required"> (required)</span> : null}
+        {required ? <span className="required">{t('common.required')}</span> : null}
       </label>
       <input
         id={id}

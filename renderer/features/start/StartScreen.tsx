@@ -1,5 +1,6 @@
 // Renderer: the Start screen — recent cases to reopen and the new-case form.
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, toApiError, type ApiError, type RecentCase } from '../../lib/api';
 import { useCase } from '../../lib/caseState';
 import { navigate } from '../../lib/route';
@@ -10,6 +11,7 @@ import { NewCaseForm } from './NewCaseForm';
 import { CaseStoryline } from '../findings/CaseStoryline';
 
 export function StartScreen() {
+  const { t } = useTranslation();
   const { openCase, caseOpened } = useCase();
   const [recent, setRecent] = useState<RecentCase[] | null>(null);
   const [recentError, setRecentError] = useState<ApiError | null>(null);
@@ -44,17 +46,17 @@ export function StartScreen() {
   const columns: Column<RecentCase>[] = [
     {
       id: 'name',
-      header: 'Case',
+      header: t('start.colCase'),
       text: (r) => r.name,
       render: (r) => (
         <span className="cell-strong" data-testid="recent-case-name">
           {r.name}
-          {openCase?.caseId === r.caseId ? <span className="badge badge-quiet">Open now</span> : null}
+          {openCase?.caseId === r.caseId ? <span className="badge badge-quiet">{t('start.openNow')}</span> : null}
         </span>
       ),
     },
-    { id: 'file', header: 'Case file', text: (r) => r.fileName, className: 'nowrap', render: (r) => <span className="mono small">{r.fileName}</span> },
-    { id: 'opened', header: 'Last opened', text: (r) => r.lastOpenedAt, render: (r) => <Time iso={r.lastOpenedAt} /> },
+    { id: 'file', header: t('start.colFile'), text: (r) => r.fileName, className: 'nowrap', render: (r) => <span className="mono small">{r.fileName}</span> },
+    { id: 'opened', header: t('start.colOpened'), text: (r) => r.lastOpenedAt, className: 'col-time-wrap', render: (r) => <Time iso={r.lastOpenedAt} /> },
     {
       id: 'action',
       header: '',
@@ -67,10 +69,10 @@ export function StartScreen() {
           className="button button-small"
           onClick={() => void open(r)}
           disabled={opening !== null}
-          aria-label={`Open case ${r.name}`}
+          aria-label={t('start.openCase', { name: r.name })}
           data-testid="recent-open"
         >
-          {opening === r.caseId ? 'Opening…' : 'Open'}
+          {opening === r.caseId ? t('start.opening') : t('start.open')}
         </button>
       ),
     },
@@ -79,21 +81,21 @@ export function StartScreen() {
   return (
     <div className="screen">
       <div className="screen-head">
-        <h1>Start</h1>
-        <p className="screen-lede">Reopen a case, or start a new one. Everything collected goes into one case file on this computer.</p>
+        <h1>{t('start.title')}</h1>
+        <p className="screen-lede">{t('start.lede')}</p>
       </div>
       {openCase ? <CaseStoryline /> : null}
       <div className="start-grid">
         <section className="panel" aria-labelledby="recent-heading">
-          <h2 id="recent-heading">Recent cases</h2>
-          {openError ? <ErrorNotice error={openError} title="Could not open the case" testId="open-error" /> : null}
+          <h2 id="recent-heading">{t('start.recent')}</h2>
+          {openError ? <ErrorNotice error={openError} title={t('start.openError')} testId="open-error" /> : null}
           {recentError ? (
-            <ErrorNotice error={recentError} title="Could not list recent cases" testId="recent-error" />
+            <ErrorNotice error={recentError} title={t('start.recentError')} testId="recent-error" />
           ) : recent === null ? (
-            <p className="muted">Reading the list of recent cases…</p>
+            <p className="muted">{t('start.readingRecent')}</p>
           ) : (
             <DataTable
-              label="Recent cases"
+              label={t('start.recent')}
               columns={columns}
               rows={recent}
               rowKey={(r) => r.caseId}
@@ -101,12 +103,12 @@ export function StartScreen() {
               testId="recent-cases"
               rowTestId="recent-case-row"
               rowData={(r) => ({ 'data-case-name': r.name })}
-              empty="No recent cases on this computer. Create one with the form."
+              empty={t('start.noRecent')}
             />
           )}
         </section>
         <section className="panel" aria-labelledby="new-case-heading">
-          <h2 id="new-case-heading">New case</h2>
+          <h2 id="new-case-heading">{t('start.newCase')}</h2>
           <NewCaseForm />
         </section>
       </div>
