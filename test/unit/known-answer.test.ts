@@ -1,0 +1,185 @@
+// Known answers: a committed sealed case file and signed export (made by scripts/known-answer.ts with the test-only key
+// beside them) that verify must accept, pinned to that key; with one byte off, anywhere that matters, it must reject
+// them and name what broke. The fixtures are never regenerated here: a verifier that drifts from them fails.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyCaseFile, verifyExport, type VerifyReport } from '../../main/case/verify';
+import { parseSignerPin, type SignerPin } from '../../main/sign/pin';
+
+const FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'known-answer');
+const CASE_FILE = path.join(FIXTURES, 'case.peregrine');
+const EXPORT_DIR = path.join(FIXTURES, 'export');
+const FINGERPRINT = 'SHA256:l2N+ZN1X8cpqU7qKxMQqDlIOFg0vov2kXwWDjotg4XQ';
+
+let tmp: string;
+let copies = 0;
+let pin: SignerPin;
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-known-answer-'));
+  pin = parseSignerPin(path.join(FIXTURES, 'TEST-ONLY-signer.pub.pem'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const listed = (r: VerifyReport) => r.problems.map((p) => `${p.where}: ${p.message}`).join('\n');
+
+function expectRejected(report: VerifyReport, where: RegExp, message: RegExp): void {
+  expect(report.ok, 'verify accepted a file with one byte off').toBe(false);
+  const hit = report.problems.find((p) => where.test(p.where) && message.test(p.message));
+  expect(hit, `no problem matches ${where} / ${message} among:\n${listed(report)}`).toBeDefined();
+}
+
+/** Reads from the committed case file without touching it (a read-only copy is opened). */
+function fromCase<T>(read: (db: BetterSqlite3.Database) => T): T {
+  const file = path.join(tmp, `read-${++copies}.peregrine`);
+  fs.copyFileSync(CASE_FILE, file);
+  const db = new BetterSqlite3(file, { readonly: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** A copy of the case file with the byte at `offsetIn(bytes)` XOR 0x01. */
+function caseWithFlip(offsetIn: (bytes: Buffer) => number): string {
+  const bytes = fs.readFileSync(CASE_FILE);
+  const at = offsetIn(bytes);
+  expect(at).toBeGreaterThan(100); // past the SQLite header
+  bytes[at]! ^= 0x01;
+  const file = path.join(tmp, `flipped-${++copies}.peregrine`);
+  fs.writeFileSync(file, bytes);
+  return file;
+}
+
+/** The only place `needle` sits in `bytes` (stored whole in one page). */
+function onlyOffset(bytes: Buffer, needle: Buffer): number {
+  const at = bytes.indexOf(needle);
+  expect(at, 'the stored value is in the file, whole').toBeGreaterThan(0);
+  expect(bytes.indexOf(needle, at + 1), 'the stored value is in the file once').toBe(-1);
+  return at;
+}
+
+/** A copy of the export folder with one byte of `name` XOR 0x01 (at `offsetIn(bytes)`). */
+function exportWithFlip(name: string, offsetIn: (bytes: Buffer) => number): string {
+  const dir = path.join(tmp, `export-${++copies}`);
+  fs.cpSync(EXPORT_DIR, dir, { recursive: true });
+  const bytes = fs.readFileSync(path.join(dir, name));
+  bytes[offsetIn(bytes)]! ^= 0x01;
+  fs.writeFileSync(path.join(dir, name), bytes);
+  return dir;
+}
+
+/** The offset of the `nth` character of `text` inside the file's first occurrence of `text`. */
+const inside = (text: string, nth: number) => (bytes: Buffer): number => {
+  const at = bytes.indexOf(text);
+  expect(at, `${text} is in the file`).toBeGreaterThanOrEqual(0);
+  return at + nth;
+};
+
+describe('the committed case file', () => {
+  it('verifies, fast and --deep, with every checkpoint signed by the pinned test-only key', () => {
+    const file = path.join(tmp, 'case-copy.peregrine');
+    fs.copyFileSync(CASE_FILE, file);
+    const report = verifyCaseFile(file, { signer: pin, deep: true });
+    expect(listed(report)).toBe('');
+    expect(report).toMatchObject({ ok: true, checked: { evidence: 3, custody: 5 } });
+    expect(report.checked.derivedRows).toBeGreaterThan(0);
+    expect(report.anchor).toMatchObject({ through: 5, of: 5, checkpoints: 2 });
+    expect(fs.readdirSync(tmp).filter((n) => n.endsWith('-wal') || n.endsWith('-journal'))).toEqual([]);
+  });
+
+  it('is refused when pinned to another key', () => {
+    const file = path.join(tmp, 'case-other-pin.peregrine');
+    fs.copyFileSync(CASE_FILE, file);
+    const other: SignerPin = { fingerprints: new Set(['SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']), source: 'another key' };
+    expectRejected(verifyCaseFile(file, { signer: other }), /^custody_checkpoint 1$/, /not by the pinned key .*another key/);
+  });
+
+  it('rejects one byte off in an evidence body, naming the evidence row', () => {
+    const gz = fromCase((db) => db.prepare(`SELECT body_gz FROM evidence WHERE source = 'graph.applications'`).pluck().get() as Buffer);
+    const file = caseWithFlip((bytes) => onlyOffset(bytes, gz) + Math.floor(gz.length / 2));
+    expectRejected(verifyCaseFile(file), /^evidence row 2 \(graph\.applications, https:\/\/graph\.microsoft\.com\/v1\.0\/applications\)$/, /changed or damaged|sha256/);
+  });
+
+  it('rejects one byte off in a custody entry, naming the entry', () => {
+    const details = fromCase((db) => db.prepare('SELECT details FROM custody WHERE seq = 2').pluck().get() as string);
+    expect(details).toContain('ir@contoso.example');
+    const file = caseWithFlip((bytes) => onlyOffset(bytes, Buffer.from(details)) + details.indexOf('ir@contoso.example'));
+    expectRejected(verifyCaseFile(file), /^custody entry 2 \(collection\.started\)$/, /contents hash to .*a field of this entry was changed/);
+  });
+
+  it('rejects one byte off in a checkpoint signature, naming the checkpoint', () => {
+    const signature = fromCase((db) => db.prepare('SELECT signature FROM custody_checkpoint WHERE id = 2').pluck().get() as Buffer);
+    const file = caseWithFlip((bytes) => onlyOffset(bytes, signature) + 10);
+    expectRejected(verifyCaseFile(file), /^custody_checkpoint 2$/, /signature by .* does not verify: the checkpoint was changed after it was signed/);
+  });
+
+  it('rejects one byte off in a checkpoint payload, naming the checkpoint', () => {
+    const payload = fromCase((db) => db.prepare('SELECT payload FROM custody_checkpoint WHERE id = 1').pluck().get() as string);
+    const file = caseWithFlip((bytes) => onlyOffset(bytes, Buffer.from(payload)) + payload.indexOf('"at":"2024-05-01T09:0') + '"at":"2024-05-01T09:0'.length);
+    expectRejected(verifyCaseFile(file), /^custody_checkpoint 1$/, /signature by .* does not verify: the checkpoint was changed after it was signed/);
+  });
+});
+
+describe('the committed signed export', () => {
+  it('verifies, pinned with --signer to the committed test-only public key', () => {
+    expect([...pin.fingerprints]).toEqual([FINGERPRINT]);
+    const dir = path.join(tmp, 'export-copy');
+    fs.cpSync(EXPORT_DIR, dir, { recursive: true });
+    const report = verifyExport(dir, { signer: pin });
+    expect(listed(report)).toBe('');
+    expect(report).toMatchObject({ ok: true, kind: 'export', checked: { files: 5, custody: 3 }, signer: { fingerprint: FINGERPRINT } });
+    expect(report.chainHead).toBe(JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')).custodyHead);
+  });
+
+  it('is refused when pinned to another key', () => {
+    const dir = path.join(tmp, 'export-other-pin');
+    fs.cpSync(EXPORT_DIR, dir, { recursive: true });
+    const other: SignerPin = { fingerprints: new Set(['SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']), source: 'another key' };
+    const report = verifyExport(dir, { signer: other });
+    expect(report.ok).toBe(false);
+    expect(listed(report)).toMatch(/another key/);
+  });
+
+  it.each([
+    ['timeline.jsonl', inside('HR Portal', 3), /^timeline\.jsonl$/, /sha256 is .*manifest\.json says .*changed after export/],
+    ['timeline.csv', (b: Buffer) => b.length - 20, /^timeline\.csv$/, /sha256 is .*changed after export/],
+    ['findings.json', inside('app-named-after-tenant', 4), /^findings\.json$/, /sha256 is .*changed after export/],
+    ['custody.json', inside('ir@contoso.example', 3), /^custody\.json$/, /sha256 is .*changed after export/],
+    ['VERIFY.txt', () => 40, /^VERIFY\.txt$/, /sha256 is .*changed after export/],
+  ] as const)('rejects one byte off in the listed file %s, naming it', (name, offset, where, message) => {
+    expectRejected(verifyExport(exportWithFlip(name, offset)), where, message);
+  });
+
+  it('rejects one byte off in manifest.json, naming the signature that no longer verifies', () => {
+    const dir = exportWithFlip('manifest.json', inside('"createdAt":"2024-05-01T09:06', '"createdAt":"2024-05-01T09:0'.length));
+    const report = verifyExport(dir, { signer: pin });
+    expectRejected(report, /^manifest\.json\.sig$/, /does not verify against manifest\.json.*changed after signing/);
+    expectRejected(report, /^manifest\.json\.minisig$/, /./);
+    expectRejected(report, /^manifest\.json\.sshsig$/, /./);
+  });
+
+  it('rejects one byte off in a listed file hash inside manifest.json, naming the file and the signature', () => {
+    const text = fs.readFileSync(path.join(EXPORT_DIR, 'manifest.json'), 'utf8');
+    const hash = /"name":"findings\.json","sha256":"([0-9a-f]{64})"/.exec(text)![1]!;
+    const dir = exportWithFlip('manifest.json', inside(hash, 5));
+    const report = verifyExport(dir);
+    expectRejected(report, /^findings\.json$/, /sha256 is .*manifest\.json says/);
+    expectRejected(report, /^manifest\.json\.sig$/, /changed after signing/);
+  });
+
+  it.each([
+    ['manifest.json.sig', () => 30, /^manifest\.json\.sig$/, /does not verify/],
+    ['manifest.json.minisig', inside('G6dM', 1), /^manifest\.json\.minisig$/, /./],
+    ['manifest.json.sshsig', (b: Buffer) => b.length - 60, /^manifest\.json\.sshsig$/, /./],
+    ['signer.pub.pem', (b: Buffer) => b.indexOf('\n') + 60, /^signer\.pub\.pem$/, /manifest\.json names signer|not an Ed25519 public key/],
+    ['minisign.pub', (b: Buffer) => b.length - 10, /^(minisign\.pub|manifest\.json\.minisig)$/, /./],
+    ['allowed_signers', (b: Buffer) => b.length - 10, /^allowed_signers$/, /does not hold the key in signer\.pub\.pem/],
+  ] as const)('rejects one byte off in the signature file %s, naming it', (name, offset, where, message) => {
+    expectRejected(verifyExport(exportWithFlip(name, offset)), where, message);
+  });
+});
