@@ -15,7 +15,7 @@ const vitestRunner = process.env.PEREGRINE_MUTATE_RUNNER === 'vitest';
 export default {
   ...(vitestRunner
     ? { testRunner: 'vitest', vitest: { configFile: 'vitest.mutate.config.mjs', related: false }, coverageAnalysis: 'perTest' }
-    : { testRunner: 'command', commandRunner: { command: 'npx vitest run --config vitest.mutate.config.mjs --bail=1 --reporter=dot' }, coverageAnalysis: 'off' }),
+    : { testRunner: 'command', commandRunner: { command: 'node_modules/.bin/vitest run --config vitest.mutate.config.mjs --bail=1 --reporter=dot' }, coverageAnalysis: 'off' }),
   mutate: group.mutate,
   concurrency: Number(process.env.PEREGRINE_MUTATE_CONCURRENCY ?? 1),
   timeoutMS: 30_000,

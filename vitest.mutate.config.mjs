@@ -7,7 +7,8 @@ const group = MUTATION_MODULES.find((m) => m.name === process.env.PEREGRINE_MUTA
 
 export default defineConfig({
   test: {
-    include: group?.tests ?? [],
+    // PEREGRINE_MUTATE_TESTS (comma-separated) replaces the group's tests, e.g. to score a module before a test was added.
+    include: process.env.PEREGRINE_MUTATE_TESTS?.split(',') ?? group?.tests ?? [],
     testTimeout: 60_000,
     hookTimeout: 300_000,
     pool: 'forks',

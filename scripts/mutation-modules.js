@@ -7,11 +7,11 @@ export const MUTATION_MODULES = [
     mutate: ['main/host/static-files.ts'],
     tests: ['test/unit/static-files.test.ts', 'test/integration/browser-host.test.ts'],
   },
-  { name: 'main/sign/pin.ts', mutate: ['main/sign/pin.ts'], tests: ['test/unit/known-answer.test.ts', 'test/integration/export-roundtrip.test.ts'] },
+  { name: 'main/sign/pin.ts', mutate: ['main/sign/pin.ts'], tests: ['test/unit/sign-pin.test.ts', 'test/unit/known-answer.test.ts'] },
   {
     name: 'main/sign/formats.ts',
     mutate: ['main/sign/formats.ts', 'main/sign/wire.ts'],
-    tests: ['test/unit/sign-formats.test.ts', 'test/unit/known-answer.test.ts', 'test/integration/export-roundtrip.test.ts'],
+    tests: ['test/unit/sign-formats.test.ts', 'test/unit/sign-pin.test.ts', 'test/unit/known-answer.test.ts'],
   },
   { name: 'main/sign/keys.ts', mutate: ['main/sign/keys.ts', 'main/sign/pkcs8.ts'], tests: ['test/unit/sign-keys.test.ts'] },
   {
