@@ -11,7 +11,7 @@ export const MUTATION_MODULES = [
   {
     name: 'main/sign/formats.ts',
     mutate: ['main/sign/formats.ts', 'main/sign/wire.ts'],
-    tests: ['test/unit/sign-formats.test.ts', 'test/unit/sign-pin.test.ts', 'test/unit/known-answer.test.ts'],
+    tests: ['test/unit/sign-formats.test.ts', 'test/unit/sign-verifiers.test.ts', 'test/unit/sign-pin.test.ts', 'test/unit/known-answer.test.ts'],
   },
   { name: 'main/sign/keys.ts', mutate: ['main/sign/keys.ts', 'main/sign/pkcs8.ts'], tests: ['test/unit/sign-keys.test.ts'] },
   {
