@@ -21,11 +21,26 @@ export const MUTATION_MODULES = [
   },
   {
     name: 'main/case/verify.ts',
-    mutate: ['main/case/verify.ts', 'main/case/checkpoints.ts', 'main/case/trust.ts', 'main/case/rederive.ts'],
+    mutate: ['main/case/verify.ts'],
     tests: [
       'test/unit/case-verify.test.ts', 'test/unit/case-verify-deep.test.ts', 'test/unit/case-checkpoints.test.ts', 'test/unit/known-answer.test.ts',
       'test/integration/export-roundtrip.test.ts', 'test/integration/verify-tampering.test.ts',
     ],
+  },
+  {
+    name: 'main/case/checkpoints.ts',
+    mutate: ['main/case/checkpoints.ts'],
+    tests: ['test/unit/case-checkpoints.test.ts', 'test/unit/known-answer.test.ts', 'test/integration/export-roundtrip.test.ts'],
+  },
+  {
+    name: 'main/case/trust.ts',
+    mutate: ['main/case/trust.ts'],
+    tests: ['test/unit/case-verify.test.ts', 'test/unit/known-answer.test.ts', 'test/integration/verify-tampering.test.ts'],
+  },
+  {
+    name: 'main/case/rederive.ts',
+    mutate: ['main/case/rederive.ts'],
+    tests: ['test/unit/case-verify-deep.test.ts', 'test/integration/verify-tampering.test.ts'],
   },
   {
     name: 'main/collect',

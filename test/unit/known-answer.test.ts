@@ -4,9 +4,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createHash, createPrivateKey } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
+import { canonicalize } from 'json-canonicalize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCaseFile, verifyExport, type VerifyReport } from '../../main/case/verify';
+import { signatureFiles } from '../../main/sign/formats';
+import { examinerKeyFrom } from '../../main/sign/keys';
 import { parseSignerPin, type SignerPin } from '../../main/sign/pin';
 
 const FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'known-answer');
@@ -181,5 +185,69 @@ describe('the committed signed export', () => {
     ['allowed_signers', (b: Buffer) => b.length - 10, /^allowed_signers$/, /does not hold the key in signer\.pub\.pem/],
   ] as const)('rejects one byte off in the signature file %s, naming it', (name, offset, where, message) => {
     expectRejected(verifyExport(exportWithFlip(name, offset)), where, message);
+  });
+});
+
+describe('the committed export, changed and signed again with its key', () => {
+  // Whoever holds the signing key can sign anything: these are what verify still checks beyond the signature.
+  const key = () => examinerKeyFrom(createPrivateKey(fs.readFileSync(path.join(FIXTURES, 'TEST-ONLY-signing-key.pem'))), 'Known Answer (test only)');
+  type Custody = { format: string; caseId: string; head: string; entries: { seq: number; hash: string }[] };
+  type ManifestFile = { custodyHead: string; files: { name: string; sha256: string; bytes: number }[] };
+
+  /** A copy of the export with custody.json and the manifest changed, the manifest listed hashes and signatures made again. */
+  function resigned(change: (custody: Custody, manifest: ManifestFile) => void): string {
+    const dir = path.join(tmp, `resigned-${++copies}`);
+    fs.cpSync(EXPORT_DIR, dir, { recursive: true });
+    const custody = JSON.parse(fs.readFileSync(path.join(dir, 'custody.json'), 'utf8')) as Custody;
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as ManifestFile;
+    change(custody, manifest);
+    const custodyBytes = Buffer.from(`${JSON.stringify(custody, null, 2)}\n`);
+    fs.writeFileSync(path.join(dir, 'custody.json'), custodyBytes);
+    const entry = manifest.files.find((f) => f.name === 'custody.json')!;
+    entry.sha256 = createHash('sha256').update(custodyBytes).digest('hex');
+    entry.bytes = custodyBytes.length;
+    const manifestBytes = Buffer.from(canonicalize(manifest));
+    fs.writeFileSync(path.join(dir, 'manifest.json'), manifestBytes);
+    for (const f of signatureFiles(manifestBytes, key(), { trustedComment: 'resigned' })) fs.writeFileSync(path.join(dir, f.name), f.content);
+    return dir;
+  }
+
+  it('accepts the export signed again unchanged (the re-signing itself is sound)', () => {
+    expect(listed(verifyExport(resigned(() => undefined), { signer: pin }))).toBe('');
+  });
+
+  it("rejects custody.json cut short of the manifest's custodyHead", () => {
+    const dir = resigned((custody) => {
+      custody.entries.pop();
+    });
+    expectRejected(verifyExport(dir, { signer: pin }), /^custody\.json$/, /^The chain ends at [0-9a-f]{64} but manifest\.json's custodyHead is [0-9a-f]{64}\.$/);
+  });
+
+  it('rejects a custody.json whose head field disagrees with the manifest, even when its chain ends right', () => {
+    const dir = resigned((custody) => {
+      custody.head = custody.entries[0]!.hash;
+    });
+    expectRejected(verifyExport(dir, { signer: pin }), /^custody\.json$/, /but manifest\.json's custodyHead is/);
+  });
+
+  it("rejects a manifest whose custodyHead is not custody.json's chain head", () => {
+    const dir = resigned((custody, manifest) => {
+      manifest.custodyHead = custody.entries[1]!.hash;
+    });
+    expectRejected(verifyExport(dir, { signer: pin }), /^custody\.json$/, /The chain ends at .* but manifest\.json's custodyHead is/);
+  });
+
+  it('rejects custody.json of another case', () => {
+    const dir = resigned((custody) => {
+      custody.caseId = '0a5e0000-4b0e-4a11-8a5e-0000000000ff';
+    });
+    expectRejected(verifyExport(dir, { signer: pin }), /^custody\.json$/, /^It belongs to case 0a5e0000-4b0e-4a11-8a5e-0000000000ff, not 0a5e0000-4b0e-4a11-8a5e-000000000001\.$/);
+  });
+
+  it('rejects custody.json that is not a custody file', () => {
+    const dir = resigned((custody) => {
+      custody.format = 'peregrine-custody/9';
+    });
+    expectRejected(verifyExport(dir, { signer: pin }), /^custody\.json$/, /^It is not a peregrine-custody\/1 file: /);
   });
 });
