@@ -58,12 +58,21 @@ describe('parseSignerPin', () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
     expect(refusal(write('rsa.pem', rsa))).toMatch(/^--signer \S+rsa\.pem: the file holds no Ed25519 public key/);
     expect(refusal(write('broken.pem', '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n'))).toMatch(/holds no Ed25519 public key/);
+    // An EC key's JWK has an x coordinate too: it is still not an Ed25519 key.
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(refusal(write('ec.pem', ec))).toMatch(/holds no Ed25519 public key/);
   });
 
   it('reads every ssh-ed25519 key of an OpenSSH .pub or allowed_signers file', () => {
     expect(parseSignerPin(write('id.pub', `${sshPublicKeyLine(a.rawPublicKey, 'jane')}\n`)).fingerprints).toEqual(new Set([a.fingerprint]));
     const both = `${allowedSigners(a, 'file')}${allowedSigners(b, 'file')}`;
     expect(parseSignerPin(write('allowed_signers', both))).toEqual({ fingerprints: new Set([a.fingerprint, b.fingerprint]), source: 'allowed_signers' });
+    // Any white space between the type and the blob, as OpenSSH allows.
+    const spaced = sshPublicKeyLine(a.rawPublicKey, 'jane').replace(' ', ' \t ');
+    expect(parseSignerPin(write('spaced.pub', spaced)).fingerprints).toEqual(new Set([a.fingerprint]));
+    // OpenSSH keys first: a minisign key line in the same file does not replace them.
+    const [, minisignLine] = minisignPublicKey(a).split('\n');
+    expect(parseSignerPin(write('mixed-kinds.pub', `${minisignLine}\n${sshPublicKeyLine(b.rawPublicKey, 'john')}\n`)).fingerprints).toEqual(new Set([b.fingerprint]));
   });
 
   it('skips ssh-ed25519 blobs that do not hold one 32-byte key, and refuses a file with none', () => {
@@ -83,6 +92,7 @@ describe('parseSignerPin', () => {
     const [comment, line] = pub.split('\n');
     const raw = Buffer.from(line!, 'base64');
     expect(parseSignerPin(write('bare.pub', `${line}\n`)).fingerprints).toEqual(new Set([a.fingerprint]));
+    expect(parseSignerPin(write('blank-line.pub', `${comment}\n   \n  ${line}  \n`)).fingerprints).toEqual(new Set([a.fingerprint]));
     const otherAlg = Buffer.from(raw);
     otherAlg.write('ED', 0);
     expect(refusal(write('alg.pub', `${comment}\n${otherAlg.toString('base64')}\n`))).toMatch(/holds no Ed25519 public key/);
