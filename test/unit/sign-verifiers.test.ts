@@ -39,6 +39,11 @@ describe('verifyRawSignature', () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
     const rsaSig = sign('sha256', message, rsa.privateKey).subarray(0, 64);
     expect(verifyRawSignature(message, rsaSig, rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString())).toBe(false);
+    // A 512-bit RSA key makes 64-byte signatures that verify under it: still not an Ed25519 signature.
+    const rsa512 = generateKeyPairSync('rsa', { modulusLength: 512 });
+    const sig512 = sign(null, message, rsa512.privateKey);
+    expect(sig512).toHaveLength(64);
+    expect(verifyRawSignature(message, sig512, rsa512.publicKey.export({ type: 'spki', format: 'pem' }).toString())).toBe(false);
   });
 });
 
@@ -69,6 +74,11 @@ describe('minisign', () => {
     expect(r).toEqual({ ok: true, rawPublicKey: key.rawPublicKey, detail: 'case:c1' });
   });
 
+  it('writes four lines, each ended by a newline', () => {
+    expect(lines()).toHaveLength(5);
+    expect(lines()[4]).toBe('');
+  });
+
   it('puts a multi-line trusted comment on one line', () => {
     expect(lines()[2]).toBe('trusted comment: case:c1');
     expect(minisignSignature(message, key, ' a\r\nb\nc ').split('\n')[2]).toBe('trusted comment: a b c');
@@ -94,6 +104,7 @@ describe('minisign', () => {
     expect(reason([l[0], '', ...l.slice(2)].join('\n'))).toBe(malformed);
     expect(reason([...l.slice(0, 2), l[2]!.replace('trusted comment: ', 'trusted: '), ...l.slice(3)].join('\n'))).toBe(malformed);
     expect(reason(l.slice(0, 3).join('\n'))).toBe(malformed);
+    expect(reason(l.slice(0, 2).join('\n'))).toBe(malformed);
     expect(reason('')).toBe(malformed);
   });
 
@@ -174,6 +185,7 @@ describe('allowed_signers', () => {
   it('quotes the principal with its namespace, and reads the key back', () => {
     expect(allowedSigners(key, 'file')).toBe(`"Jane Doe" namespaces="file" ssh-ed25519 ${sshEd25519PublicBlob(key.rawPublicKey).toString('base64')}\n`);
     expect(allowedSignersKey(allowedSigners(key, 'file'))).toEqual(key.rawPublicKey);
+    expect(allowedSignersKey(allowedSigners(key, 'file').replace('ssh-ed25519 ', 'ssh-ed25519 \t '))).toEqual(key.rawPublicKey);
     expect(sshPrincipal(' a\u0000b\u001fc\u007fd,e*f?g!h"i\'j\\k ')).toBe('a_b_c_d_e_f_g_h_i_j_k');
   });
 
