@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createHash, createPrivateKey } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import { canonicalize } from 'json-canonicalize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -249,5 +249,86 @@ describe('the committed export, changed and signed again with its key', () => {
       custody.format = 'peregrine-custody/9';
     });
     expectRejected(verifyExport(dir, { signer: pin }), /^custody\.json$/, /^It is not a peregrine-custody\/1 file: /);
+  });
+});
+
+describe('the committed export, its folder changed', () => {
+  /** A copy of the export folder after `change`, verified. */
+  function changed(change: (dir: string) => void): VerifyReport {
+    const dir = path.join(tmp, `changed-${++copies}`);
+    fs.cpSync(EXPORT_DIR, dir, { recursive: true });
+    change(dir);
+    return verifyExport(dir);
+  }
+  const at = (dir: string, name: string) => path.join(dir, name);
+
+  it('rejects a folder without manifest.json, or with one that is not JSON or not a manifest', () => {
+    const none = changed((d) => fs.rmSync(at(d, 'manifest.json')));
+    expect(none.problems).toEqual([{ where: 'manifest.json', message: expect.stringMatching(/^There is no readable manifest\.json in changed-\d+: this is not a Peregrine export, or it is incomplete\.$/) }]);
+    expect(none.chainHead).toBeNull();
+    const notJson = changed((d) => fs.writeFileSync(at(d, 'manifest.json'), '{"caseId":'));
+    expect(notJson.problems).toEqual([{ where: 'manifest.json', message: expect.stringMatching(/^It is not valid JSON \(/) }]);
+    const notManifest = changed((d) => fs.writeFileSync(at(d, 'manifest.json'), '{"format":"peregrine-export/1"}'));
+    expect(notManifest.problems).toEqual([{ where: 'manifest.json', message: expect.stringMatching(/^It is not a peregrine-export\/1 manifest: field '\w+': /) }]);
+  });
+
+  it('rejects a manifest re-serialised (not canonical), even with the same content', () => {
+    const report = changed((d) => fs.writeFileSync(at(d, 'manifest.json'), JSON.stringify(JSON.parse(fs.readFileSync(at(d, 'manifest.json'), 'utf8')), null, 2)));
+    expectRejected(report, /^manifest\.json$/, /^It is not RFC 8785 canonical JSON: it was edited or re-serialised after signing\.$/);
+  });
+
+  it('rejects a listed file that is missing, a folder in its place, a file cut short, and a file added', () => {
+    expectRejected(changed((d) => fs.rmSync(at(d, 'timeline.csv'))), /^timeline\.csv$/, /^The file is listed in manifest\.json but missing\.$/);
+    expectRejected(changed((d) => {
+      fs.rmSync(at(d, 'timeline.csv'));
+      fs.mkdirSync(at(d, 'timeline.csv'));
+    }), /^timeline\.csv$/, /^It is not a regular file\.$/);
+    const cut = changed((d) => fs.writeFileSync(at(d, 'findings.json'), fs.readFileSync(at(d, 'findings.json')).subarray(1)));
+    expectRejected(cut, /^findings\.json$/, /^It is 127 bytes; manifest\.json says 128: the file was changed after export\.$/);
+    expectRejected(changed((d) => fs.writeFileSync(at(d, 'notes.txt'), 'added')), /^notes\.txt$/, /^It is not listed in manifest\.json: something was added to the export after it was signed\.$/);
+  });
+
+  it('names each signature file that is missing', () => {
+    const cases: [string, RegExp, RegExp][] = [
+      ['signer.pub.pem', /^signer\.pub\.pem$/, /^The signer public key is missing: the signature cannot be checked\.$/],
+      ['manifest.json.sig', /^manifest\.json\.sig$/, /^The signature is missing\.$/],
+      ['manifest.json.minisig', /^manifest\.json\.minisig$/, /^The minisign file is missing\.$/],
+      ['minisign.pub', /^minisign\.pub$/, /^The minisign file is missing\.$/],
+      ['manifest.json.sshsig', /^manifest\.json\.sshsig$/, /^The OpenSSH signature file is missing\.$/],
+      ['allowed_signers', /^allowed_signers$/, /^The OpenSSH signature file is missing\.$/],
+    ];
+    for (const [name, where, message] of cases) {
+      const report = changed((d) => fs.rmSync(at(d, name)));
+      expectRejected(report, where, message);
+      // The signer is named only when the Ed25519 signature over the manifest verified with signer.pub.pem.
+      if (name === 'signer.pub.pem' || name === 'manifest.json.sig') expect(report.signer, name).toBeUndefined();
+      else expect(report.signer, name).toEqual({ identity: 'Known Answer (test only)', fingerprint: FINGERPRINT });
+    }
+  });
+
+  it("names signer.pub.pem when it holds another key than the manifest's signer, or no Ed25519 key", () => {
+    const otherPem = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const other = changed((d) => fs.writeFileSync(at(d, 'signer.pub.pem'), otherPem));
+    expectRejected(other, /^signer\.pub\.pem$/, new RegExp(`^Its key is SHA256:\\S+, but manifest\\.json names signer ${FINGERPRINT.replace(/[+/]/g, '\\$&')}\\.$`));
+    expect(other.signer).toBeUndefined();
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expectRejected(changed((d) => fs.writeFileSync(at(d, 'signer.pub.pem'), rsa)), /^signer\.pub\.pem$/, /^It is not an Ed25519 public key\.$/);
+  });
+
+  it('names the minisign and OpenSSH files when they carry another key than signer.pub.pem', () => {
+    const other = examinerKeyFrom(generateKeyPairSync('ed25519').privateKey, 'Someone else');
+    const manifestBytes = fs.readFileSync(path.join(EXPORT_DIR, 'manifest.json'));
+    const theirs = new Map(signatureFiles(manifestBytes, other, { trustedComment: 'other' }).map((f) => [f.name, f.content]));
+    const minisign = changed((d) => {
+      fs.writeFileSync(at(d, 'manifest.json.minisig'), theirs.get('manifest.json.minisig')!);
+      fs.writeFileSync(at(d, 'minisign.pub'), theirs.get('minisign.pub')!);
+    });
+    expect(minisign.problems).toEqual([{ where: 'minisign.pub', message: 'It holds a different key than signer.pub.pem.' }]);
+    const ssh = changed((d) => fs.writeFileSync(at(d, 'manifest.json.sshsig'), theirs.get('manifest.json.sshsig')!));
+    expect(ssh.problems).toEqual([{ where: 'manifest.json.sshsig', message: 'It was made with a different key than signer.pub.pem.' }]);
+    const allowed = changed((d) => fs.writeFileSync(at(d, 'allowed_signers'), theirs.get('allowed_signers')!));
+    expect(allowed.problems).toEqual([{ where: 'allowed_signers', message: 'It does not hold the key in signer.pub.pem.' }]);
+    // The manifest's own signature still verifies: its signer is reported.
+    expect(allowed.signer).toEqual({ identity: 'Known Answer (test only)', fingerprint: FINGERPRINT });
   });
 });
