@@ -12,6 +12,7 @@ import { verifyCaseFile, verifyExport, type VerifyReport } from '../../main/case
 import { signatureFiles } from '../../main/sign/formats';
 import { examinerKeyFrom } from '../../main/sign/keys';
 import { parseSignerPin, type SignerPin } from '../../main/sign/pin';
+import { withGuardsDropped } from '../support/tamper';
 
 const FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'known-answer');
 const CASE_FILE = path.join(FIXTURES, 'case.peregrine');
@@ -330,5 +331,47 @@ describe('the committed export, its folder changed', () => {
     expect(allowed.problems).toEqual([{ where: 'allowed_signers', message: 'It does not hold the key in signer.pub.pem.' }]);
     // The manifest's own signature still verifies: its signer is reported.
     expect(allowed.signer).toEqual({ identity: 'Known Answer (test only)', fingerprint: FINGERPRINT });
+  });
+});
+
+describe('the committed case file, rows changed with SQLite', () => {
+  /** A copy changed as with the sqlite3 shell: guards dropped, SQL run, guards put back. */
+  function tampered(sql: string): VerifyReport {
+    const file = path.join(tmp, `tampered-${++copies}.peregrine`);
+    fs.copyFileSync(CASE_FILE, file);
+    withGuardsDropped(file, (db) => db.exec(sql));
+    return verifyCaseFile(file);
+  }
+  const APPS = /^evidence row 2 \(graph\.applications, https:\/\/graph\.microsoft\.com\/v1\.0\/applications\)$/;
+
+  it('names an evidence body that no longer decompresses', () => {
+    expectRejected(tampered(`UPDATE evidence SET body_gz = X'00010203' WHERE id = 2`), APPS, /^The stored body does not decompress \(.*\): body_gz was changed or damaged after collection\.$/);
+  });
+
+  it('names an evidence row whose recorded size is not its body', () => {
+    const report = tampered('UPDATE evidence SET size = size + 1 WHERE id = 2');
+    expectRejected(report, APPS, /^The body is (\d+) bytes but the row records (\d+)\.$/);
+    const [, actual, recorded] = /^The body is (\d+) bytes but the row records (\d+)\.$/.exec(report.problems.find((p) => APPS.test(p.where))!.message)!;
+    expect(Number(recorded)).toBe(Number(actual) + 1);
+  });
+
+  it("names the first custody entry when its prev_hash is not the genesis hash", () => {
+    expectRejected(tampered(`UPDATE custody SET prev_hash = '${'1'.repeat(64)}' WHERE seq = 1`), /^custody entry 1 \(case\.created\)$/,
+      new RegExp(`^The first entry's prev_hash should be 64 zeros, not ${'1'.repeat(64)}: the start of the chain was removed or changed\\.$`));
+  });
+
+  it('names a custody entry whose details are not JSON', () => {
+    expectRejected(tampered(`PRAGMA ignore_check_constraints = ON; UPDATE custody SET details = '{"runId":' WHERE seq = 2`), /^custody entry 2 \(collection\.started\)$/, /^details is not valid JSON: the entry was changed\.$/);
+  });
+
+  it('names custody entries deleted from the middle and the link that no longer holds', () => {
+    const report = tampered('DELETE FROM custody WHERE seq = 3');
+    expectRejected(report, /^custody entry 4 \(export\.created\)$/, /^Entries 3–3 are missing: custody entries were deleted\.$/);
+    expectRejected(report, /^custody entry 4 \(export\.created\)$/, /^prev_hash [0-9a-f]{64} does not match the hash of entry 2 \([0-9a-f]{64}\): entry 2 or this link was changed\.$/);
+    expect(report.checked.custody).toBe(4);
+  });
+
+  it('names a missing case identity', () => {
+    expectRejected(tampered('DELETE FROM case_meta'), /^case_meta$/, /^The case identity row is missing\.$/);
   });
 });
