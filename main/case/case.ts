@@ -50,7 +50,7 @@ function checkTimeZone(zone: string, file: string): string {
 export function createCase(
   file: string,
   meta: NewCase,
-  deps: { clock: () => Date; toolVersion: string },
+  deps: { clock: () => Date; toolVersion: string; /** Fixed only for reproducible fixtures; a new random id otherwise. */ caseId?: string },
 ): OpenCase {
   const name = meta.name.trim();
   const examiner = meta.examiner.trim();
@@ -69,7 +69,7 @@ export function createCase(
   try {
     const createdAt = deps.clock().toISOString();
     const caseMeta = {
-      caseId: randomUUID(),
+      caseId: deps.caseId ?? randomUUID(),
       name,
       client: blankToNull(meta.client),
       examiner,

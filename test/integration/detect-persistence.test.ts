@@ -50,10 +50,19 @@ beforeAll(async () => {
       id, ms, tenantId: t.tenantId, tenantDomain: t.domain, operation, objectId: parameters.Identity ?? parameters.App ?? '', originatingServer: 'NA2PR15MB0001 (15.20.0000.000)',
       parameters: Object.entries(parameters).map(([Name, Value]) => ({ Name, Value })), ...actor,
     });
+  const admin_ = { userId: adminUser.userPrincipalName, userKey: adminUser.id, userType: 2, appId: '', clientIp: t.attack.attackerIp };
   const system = { userId: 'NT AUTHORITY\\SYSTEM (Microsoft.Exchange.ServiceHost)', userKey: 'NT AUTHORITY\\SYSTEM (Microsoft.Exchange.ServiceHost)', userType: 4, appId: '', clientIp: '' };
   const ual = [
     exo('test-audit-off', after + 120_000, 'Set-AdminAuditLogConfig', { UnifiedAuditLogIngestionEnabled: 'False' }, app),
     exo('test-audit-on', before, 'Set-AdminAuditLogConfig', { AdminAuditLogEnabled: 'True' }, system),
+    // The other ways to go dark, by the taken admin; each beside the same cmdlet turning auditing on.
+    exo('test-admin-audit-off', after + 125_000, 'Set-AdminAuditLogConfig', { AdminAuditLogEnabled: '0' }, admin_),
+    exo('test-org-audit-off', after + 130_000, 'Set-OrganizationConfig', { AuditDisabled: '$true' }, admin_),
+    exo('test-org-audit-on', before, 'Set-OrganizationConfig', { AuditDisabled: 'False' }, admin_),
+    exo('test-mailbox-audit-off', after + 135_000, 'Set-Mailbox', { Identity: 'ceo@contoso.example', AuditEnabled: 'False' }, admin_),
+    exo('test-mailbox-audit-on', before, 'Set-Mailbox', { Identity: 'cfo@contoso.example', AuditEnabled: 'True' }, admin_),
+    exo('test-bypass-on', after + 140_000, 'Set-MailboxAuditBypassAssociation', { Identity: 'svc-sync', AuditBypassEnabled: 'True' }, admin_),
+    exo('test-bypass-off', before, 'Set-MailboxAuditBypassAssociation', { Identity: 'svc-backup', AuditBypassEnabled: '$false' }, admin_),
     exo('test-role-app', after + 180_000, 'New-ManagementRoleAssignment', { App: t.attack.maliciousAppId, Role: 'Application Mail.ReadWrite', Name: 'mail-rw' }, app),
     {
       CreationTime: new Date(after + 240_000).toISOString().slice(0, 19), Id: 'test-mail-read', Operation: 'MailItemsAccessed', OrganizationId: t.tenantId,
@@ -101,9 +110,16 @@ describe('persistence and evasion rules', () => {
     expect(f?.events.map((e) => e.recordId)).toContain('test-owner-1');
   });
 
-  it('flags Unified Audit Log ingestion turned off by the app, and not the service turning auditing on', () => {
-    expect(ids('audit.logging-disabled')).toEqual(['test-audit-off']);
-    expect(of('audit.logging-disabled')[0]?.severity).toBe('high');
+  it('flags auditing turned off or bypassed, each way, and not the same cmdlets turning it on', () => {
+    expect(ids('audit.logging-disabled').sort()).toEqual(['test-admin-audit-off', 'test-audit-off', 'test-bypass-on', 'test-mailbox-audit-off', 'test-org-audit-off']);
+    const f = of('audit.logging-disabled')[0]!;
+    expect(f.severity).toBe('high');
+    // One of the changes was made by the app itself: high confidence.
+    expect(f.confidence).toBe('high');
+    expect(f.reason).toContain('turned the admin audit log or Unified Audit Log ingestion off');
+    expect(f.reason).toContain('disabled mailbox auditing for the organisation');
+    expect(f.reason).toContain('disabled auditing of mailbox ceo@contoso.example');
+    expect(f.reason).toContain('exempted svc-sync from mailbox auditing');
   });
 
   it('flags an Exchange application role given to the app', () => {

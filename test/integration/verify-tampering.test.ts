@@ -16,6 +16,7 @@ import { evidenceRecord } from '../../main/detect/records';
 import { loadOrCreateExaminerKey } from '../../main/sign/keys';
 import { exportCase, ExportError } from '../../main/timeline/export';
 import { collectedCase, type CollectedCase } from '../support/collected-case';
+import { withGuardsDropped } from '../support/tamper';
 
 let cc: CollectedCase;
 let dir: string;
@@ -46,13 +47,7 @@ afterAll(async () => {
 function tampered(change: (db: BetterSqlite3.Database) => void, opts: { keepGuardsDropped?: string[] } = {}): string {
   const file = path.join(dir, `copy-${++copies}.peregrine`);
   fs.copyFileSync(base, file);
-  const db = new BetterSqlite3(file);
-  db.pragma('foreign_keys = OFF');
-  const guards = db.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'`).all() as { name: string; sql: string }[];
-  for (const g of guards) db.exec(`DROP TRIGGER ${g.name}`);
-  change(db);
-  for (const g of guards) if (!opts.keepGuardsDropped?.includes(g.name)) db.exec(g.sql);
-  db.close();
+  withGuardsDropped(file, change, opts.keepGuardsDropped);
   return file;
 }
 

@@ -163,4 +163,12 @@ describe('Unified Audit Log source', () => {
     expect(truncated).toBe(true);
     expect(seen).toHaveLength(UAL_SESSION_CAP);
   });
+
+  it('marks it truncated too when the service caps ResultCount at the session limit, as it does in a ReturnLargeSet session', async () => {
+    const rows = rowsOver(UAL_SESSION_CAP + 10, '2026-10-01T00:00:00Z', 30_000);
+    const { reader } = fakeExchange(rows, true);
+    const { seen, truncated } = await drain(reader, { from: '2026-10-01T00:00:00Z', to: '2026-10-01T00:01:00Z' });
+    expect(truncated).toBe(true);
+    expect(seen).toHaveLength(UAL_SESSION_CAP);
+  });
 });
