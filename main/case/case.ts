@@ -64,6 +64,9 @@ export function createCase(
       throw new CaseFileError('invalid_input', `The case ${field} ${SINGLE_LINE_MESSAGE}.`, file);
     }
   }
+  if (deps.caseId !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(deps.caseId)) {
+    throw new CaseFileError('invalid_input', `The case id "${deps.caseId}" is not a lowercase UUID.`, file);
+  }
   const timeZone = checkTimeZone(blankToNull(meta.timeZone) ?? 'UTC', file);
   const db = openDatabase(file, { create: true, toolVersion: deps.toolVersion });
   try {

@@ -55,11 +55,13 @@ export function relativeHint(iso: string | null | undefined, now = Date.now(), l
   if (Number.isNaN(t)) return '';
   const s = Math.round((t - now) / 1000);
   const abs = Math.abs(s);
-  const rtf = new Intl.RelativeTimeFormat(localeOf(lng), { numeric: 'always', style: 'short' });
-  if (abs < 60) return rtf.format(s, 'second');
-  if (abs < 3600) return rtf.format(Math.round(s / 60), 'minute');
-  if (abs < 86400) return rtf.format(Math.round(s / 3600), 'hour');
-  return rtf.format(Math.round(s / 86400), 'day');
+  const [value, unit] = abs < 60 ? [s, 'second' as const] : abs < 3600 ? [Math.round(s / 60), 'minute' as const] : abs < 86400 ? [Math.round(s / 3600), 'hour' as const] : [Math.round(s / 86400), 'day' as const];
+  if (lng === 'en') {
+    // English as it always read ("3 min ago", "in 14 min"), not the ICU data's abbreviations, which differ by runtime.
+    const amount = `${Math.abs(value)} ${{ second: 's', minute: 'min', hour: 'h', day: 'd' }[unit]}`;
+    return value >= 0 ? `in ${amount}` : `${amount} ago`;
+  }
+  return new Intl.RelativeTimeFormat(localeOf(lng), { numeric: 'always', style: 'short' }).format(value, unit);
 }
 
 export function formatCount(n: number, lng: Language = currentLanguage()): string {
@@ -67,7 +69,7 @@ export function formatCount(n: number, lng: Language = currentLanguage()): strin
 }
 
 export function formatBytes(n: number, lng: Language = currentLanguage()): string {
-  const one = (v: number) => v.toLocaleString(localeOf(lng), { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  const one = (v: number) => v.toLocaleString(localeOf(lng), { minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false });
   if (n < 1024) return `${formatCount(n, lng)} B`;
   if (n < 1024 * 1024) return `${one(n / 1024)} KiB`;
   return `${one(n / (1024 * 1024))} MiB`;

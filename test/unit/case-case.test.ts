@@ -54,6 +54,15 @@ describe('createCase', () => {
     expect(fs.existsSync(file)).toBe(false);
   });
 
+  it('takes a fixed case id only as a lowercase UUID, and leaves no file otherwise', () => {
+    const file = path.join(dir, 'fixed.peregrine');
+    expect(() => createCase(file, { name: 'F', examiner: 'J' }, { clock, toolVersion: '0.1.0', caseId: '../x' })).toThrow(/The case id "\.\.\/x" is not a lowercase UUID/);
+    expect(fs.existsSync(file)).toBe(false);
+    const { db, summary } = createCase(file, { name: 'F', examiner: 'J' }, { clock, toolVersion: '0.1.0', caseId: '0a5e0000-4b0e-4a11-8a5e-000000000001' });
+    expect(summary.caseId).toBe('0a5e0000-4b0e-4a11-8a5e-000000000001');
+    closeDatabase(db);
+  });
+
   it('refuses to create over an existing case', () => {
     const file = path.join(dir, 'c.peregrine');
     closeDatabase(createCase(file, { name: 'C', examiner: 'J' }, { clock, toolVersion: '0.1.0' }).db);

@@ -24,13 +24,16 @@ describe('formatting by language', () => {
     expect(relativeHint(at, Date.parse(at) + 3 * 60_000)).toBe('3 分前');
     await i18next.changeLanguage('en');
     expect(formatDuration(125_000)).toBe('2 min 05 s');
-    expect(relativeHint(at, Date.parse(at) + 3 * 60_000)).toBe('3 min. ago');
+    expect(relativeHint(at, Date.parse(at) + 3 * 60_000)).toBe('3 min ago');
+    expect(relativeHint(at, Date.parse(at) - 14 * 60_000)).toBe('in 14 min');
+    expect(relativeHint(at, Date.parse(at) + 2 * 86_400_000)).toBe('2 d ago');
   });
 
   it('groups digits for the locale', () => {
     expect(formatCount(37087, 'en')).toBe('37,087');
     expect(formatCount(37087, 'ja')).toBe('37,087');
     expect(formatBytes(1536, 'ja')).toBe('1.5 KiB');
+    expect(formatBytes(1234.5 * 1024 * 1024, 'en')).toBe('1234.5 MiB');
   });
 
   it('counts through the catalogs, with plurals in English only', async () => {
