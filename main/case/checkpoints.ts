@@ -1,6 +1,7 @@
 // Main process, workers and CLI: the examiner's signed checkpoints over the custody chain (written at export and
 // `case seal`, checked by `verify`), so that truncating or rewriting custody entries before one is detected.
-import { createHash, sign, verify } from 'node:crypto';
+import { sign, verify } from 'node:crypto';
+import { sha256Hex } from '../../db/queries/evidence';
 import type { Database } from 'better-sqlite3';
 import { canonicalize } from 'json-canonicalize';
 import { z } from 'zod';
@@ -59,7 +60,6 @@ export class CheckpointError extends Error {
   readonly code = 'custody_broken';
 }
 
-const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 interface StoredCheckpoint {
   id: number;

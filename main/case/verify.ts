@@ -1,11 +1,12 @@
 // Main process, workers and CLI (`peregrine verify`): re-check every hash of a case file or a signed export, read-only.
-import { createHash, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Database } from 'better-sqlite3';
 import { canonicalize } from 'json-canonicalize';
 import { openDatabase } from '../../db/connection';
+import { sha256Hex } from '../../db/queries/evidence';
 import { custodyHash, GENESIS_HASH, type CustodyColumns, type CustodyDetails } from '../../db/queries/custody';
 import { checkObjectChanges, comparePage, createRederiver, type EvidencePage } from './rederive';
 import { checkAnnotations, checkCaseIdentity, checkForeignKeys, checkRuns, checkSchema, readCustody } from './trust';
@@ -57,7 +58,6 @@ export interface VerifyCaseOptions extends VerifyOptions {
 /** Enough to act on; beyond this a file is plainly not the one collected. */
 const MAX_PROBLEMS = 200;
 
-const sha256Hex = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
 
 class Problems {
   readonly list: VerifyProblem[] = [];

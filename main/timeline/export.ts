@@ -1,5 +1,4 @@
 // Main process or an export worker: writes the signed export folder (timeline, findings, custody, manifest, signatures).
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { verifyOpenCase } from '../case/verify';
@@ -8,6 +7,7 @@ import { canonicalize } from 'json-canonicalize';
 import type { ExportResult } from '../../preload/contract';
 import { getCaseMeta } from '../../db/queries/caseMeta';
 import { appendCustody, listCustody } from '../../db/queries/custody';
+import { sha256Hex } from '../../db/queries/evidence';
 import type { ExaminerKey } from '../sign/keys';
 import { minisignKeyId, minisignKeyIdHex, SIGNATURE_FILES, signatureFiles, sshPrincipal, SSHSIG_NAMESPACE } from '../sign/formats';
 import { signCheckpoint } from '../case/checkpoints';
@@ -34,7 +34,6 @@ export class ExportError extends Error {
   }
 }
 
-const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** The exact commands a client runs inside the export folder; also written to VERIFY.txt. */
 export function verifyCommands(signer: ExaminerKey): string[] {
