@@ -83,6 +83,12 @@ const findings = [{ ruleId: 'multi-tenant-app-with-secret', severity: 'high', ap
 describe('exportCase', () => {
   let out: string;
   let result: ReturnType<typeof exportCase>;
+  /** Runs the command VERIFY.txt gives that starts with `prefix`, in the export folder, checking VERIFY.txt gives it. */
+  const runVerifyTxtCommand = (prefix: string) => {
+    const command = result.verifyCommands.find((c) => c.startsWith(prefix))!;
+    expect(fs.readFileSync(path.join(out, 'VERIFY.txt'), 'utf8')).toContain(command);
+    return sh(out, command);
+  };
   let headBefore: string;
 
   beforeAll(() => {
@@ -180,34 +186,26 @@ describe('exportCase', () => {
   });
 
   itNeeds(needs.jq)(`the unlisted-file recipe prints nothing for the export as written`, () => {
-    const command = result.verifyCommands.find((c) => c.startsWith('ls -A'))!;
-    expect(fs.readFileSync(path.join(out, 'VERIFY.txt'), 'utf8')).toContain(command);
-    const r = sh(out, command);
+    const r = runVerifyTxtCommand('ls -A');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
   });
 
   itNeeds(needs.openssl)(`openssl accepts it with the command from VERIFY.txt`, () => {
-    const command = result.verifyCommands.find((c) => c.startsWith('openssl'))!;
-    expect(fs.readFileSync(path.join(out, 'VERIFY.txt'), 'utf8')).toContain(command);
-    const r = sh(out, command);
+    const r = runVerifyTxtCommand('openssl');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Signature Verified Successfully');
   });
 
   itNeeds(needs.minisign)(`minisign accepts it with the command from VERIFY.txt`, () => {
-    const command = result.verifyCommands.find((c) => c.startsWith('minisign'))!;
-    expect(fs.readFileSync(path.join(out, 'VERIFY.txt'), 'utf8')).toContain(command);
-    const r = sh(out, command);
+    const r = runVerifyTxtCommand('minisign');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Signature and comment signature verified');
     expect(r.stdout).toContain(`custodyHead:${headBefore}`);
   });
 
   itNeeds(needs.sshKeygen)(`ssh-keygen accepts it with the command from VERIFY.txt`, () => {
-    const command = result.verifyCommands.find((c) => c.startsWith('ssh-keygen'))!;
-    expect(fs.readFileSync(path.join(out, 'VERIFY.txt'), 'utf8')).toContain(command);
-    const r = sh(out, command);
+    const r = runVerifyTxtCommand('ssh-keygen');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain(`Good "peregrine-export" signature for Jane Doe with ED25519 key ${signer.fingerprint}`);
   });

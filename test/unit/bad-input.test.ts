@@ -11,20 +11,19 @@ import { latestSchemaVersion, newerSchemaError } from '../../db/migrate';
 import { createCase } from '../../main/case/case';
 import { sourceNamed } from '../../main/collect/sources';
 import { inlineWriter } from '../../main/collect/writer';
-import { main, type CliIo } from '../../main/cli';
+import { main } from '../../main/cli';
 import { dispatch } from '../../main/host/dispatch';
 import { createWorkbench } from '../../main/host/workbench';
 import { tsxWorkerEntry } from '../../main/jobs/tsx-entry';
 import { TOOL_VERSION } from '../../main/version';
+import { capturedIo, type CapturedIo } from '../support/cli-io';
 
 let dir: string;
-let io: CliIo & { stdout: string[]; stderr: string[] };
+let io: CapturedIo;
 
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-bad-'));
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  io = { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), isTTY: false, clock: () => new Date('2026-11-26T10:00:00Z') };
+  io = capturedIo();
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 

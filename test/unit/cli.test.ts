@@ -4,17 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../main/cli';
+import { main } from '../../main/cli';
 import { TOOL_VERSION } from '../../main/version';
+import { capturedIo, type CapturedIo } from '../support/cli-io';
 
 let dir: string;
-let io: CliIo & { stdout: string[]; stderr: string[] };
+let io: CapturedIo;
 
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-cli-'));
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  io = { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), isTTY: false, clock: () => new Date('2026-11-26T10:00:00Z') };
+  io = capturedIo();
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
