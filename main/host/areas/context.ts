@@ -1,0 +1,157 @@
+// Main process: what every handler area of the workbench shares — its dependencies, the open case, the cached findings.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Database } from 'better-sqlite3';
+import type { ICachePlugin } from '@azure/msal-node';
+import type { CaseSummary, DetectionReport, RecentCase } from '../../../preload/contract';
+import type { TenantEnvironment } from '../../auth/environment';
+import type { KeyAccess } from '../../sign/keys';
+import type { HttpTransport } from '../../http/https';
+import { createHttpTransport } from '../../http/https';
+import type { WorkerEntry } from '../../jobs/collect-job';
+import type { ReportsLimit } from '../../graph/pacer';
+import { closeDatabase } from '../../../db/connection';
+import { custodyHead } from '../../../db/queries/custody';
+import { detect } from '../../detect/engine';
+import { HandlerError } from '../dispatch';
+
+export interface WorkbenchDeps {
+  host: 'electron' | 'browser';
+  toolVersion: string;
+  /** Where new case files go; the renderer never names a path. */
+  casesDir: string;
+  /** Peregrine's own settings folder (recent cases), outside every case file. */
+  homeDir: string;
+  /** Where the examiner's signing key lives, outside every case file. */
+  keyDir: string;
+  /** How the key is unlocked: the OS keychain in the app, else a passphrase; absent, signing asks for one and fails. */
+  keyAccess?: KeyAccess;
+  /** The desktop app's file dialogs for moving the key; absent in the browser host, which then does not offer it. */
+  chooseKeyFile?: (mode: 'save' | 'open', suggestedName: string) => Promise<string | null>;
+  environment: TenantEnvironment | null;
+  clock?: () => Date;
+  /** Electron asks the consultant where to save; the browser host uses casesDir. */
+  chooseNewCaseFile?: (suggestedName: string) => Promise<string | null>;
+  transport?: (environment: TenantEnvironment) => HttpTransport;
+  /** The collection worker's code (bundled in the app, TypeScript through tsx elsewhere). */
+  collectionWorker: WorkerEntry;
+  /** Persists tokens encrypted (the OS keychain in the app); absent means memory only. */
+  tokenCache?: ICachePlugin;
+  /** Opens the system browser for a browser sign-in (the app); absent, the renderer opens the page in a new tab. */
+  openBrowser?: (url: string) => Promise<void>;
+  /** The report endpoints' limit collections pace to: Graph's 5 per 10 s unless a simulator set up otherwise says so. */
+  reportsLimit?: ReportsLimit;
+}
+
+export interface OpenCase {
+  file: string;
+  db: Database;
+  summary: CaseSummary;
+}
+
+/** One workbench's shared state; each area reads it and none keeps a copy of the open case. */
+export interface WorkbenchContext {
+  deps: WorkbenchDeps;
+  clock: () => Date;
+  transportFor(environment: TenantEnvironment): HttpTransport;
+  openCase(): OpenCase | null;
+  requireCase(): OpenCase;
+  /** Makes `next` the open case (closing the one before) and puts it first in the recent list. */
+  setOpen(next: OpenCase): void;
+  closeCase(): void;
+  readRecent(): (RecentCase & { file: string })[];
+  /** Findings are a pure function of the case: cached until the custody log moves (a collection, a triage, an import). */
+  detection(): DetectionReport;
+  /** The case's custody moved without changing what the rules see (a triage): keep the cached findings. */
+  keepDetection(): void;
+  requireEnvironment(): TenantEnvironment;
+  /** Something is writing to the case in the background (a collection): the case stays open and sign-ins stay put. */
+  busy(): string | null;
+  /** Areas that write in the background report it here. */
+  addBusyCheck(check: () => string | null): void;
+}
+
+export function createContext(deps: WorkbenchDeps): WorkbenchContext {
+  const clock = deps.clock ?? (() => new Date());
+  const recentFile = path.join(deps.homeDir, 'recent-cases.json');
+  let open: OpenCase | null = null;
+  let cachedDetection: { file: string; head: string | null; report: DetectionReport } | null = null;
+  const busyChecks: (() => string | null)[] = [];
+
+  const requireCase = (): OpenCase => {
+    if (!open) throw new HandlerError('no_case_open', 'No case is open. Create or open a case first.');
+    return open;
+  };
+
+  function readRecent(): (RecentCase & { file: string })[] {
+    try {
+      const list = JSON.parse(fs.readFileSync(recentFile, 'utf8')) as (RecentCase & { file: string })[];
+      return Array.isArray(list) ? list.filter((r) => typeof r.file === 'string' && fs.existsSync(r.file)) : [];
+    } catch {
+      return [];
+    }
+  }
+
+  function remember(file: string, summary: CaseSummary) {
+    const list = readRecent().filter((r) => r.caseId !== summary.caseId);
+    list.unshift({ caseId: summary.caseId, name: summary.name, fileName: summary.fileName, lastOpenedAt: clock().toISOString(), file });
+    fs.mkdirSync(deps.homeDir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(recentFile, JSON.stringify(list.slice(0, 20), null, 2), { mode: 0o600 });
+  }
+
+  return {
+    deps,
+    clock,
+    transportFor: deps.transport ?? ((env: TenantEnvironment) => createHttpTransport({ ca: env.caPem, userAgent: `Peregrine/${deps.toolVersion}` })),
+    openCase: () => open,
+    requireCase,
+    setOpen(next) {
+      if (open) closeDatabase(open.db);
+      open = next;
+      remember(next.file, next.summary);
+    },
+    closeCase() {
+      if (open) closeDatabase(open.db);
+      open = null;
+    },
+    readRecent,
+    detection() {
+      const { file, db } = requireCase();
+      const head = custodyHead(db);
+      if (cachedDetection?.file === file && cachedDetection.head === head) return cachedDetection.report;
+      cachedDetection = { file, head, report: detect(db) };
+      return cachedDetection.report;
+    },
+    keepDetection() {
+      if (cachedDetection && open) cachedDetection.head = custodyHead(open.db);
+    },
+    requireEnvironment() {
+      if (!deps.environment) throw new HandlerError('no_environment', 'No tenant is configured. Start Peregrine with --env <environment file> or --tenant <domain>.');
+      return deps.environment;
+    },
+    busy() {
+      for (const check of busyChecks) {
+        const why = check();
+        if (why) return why;
+      }
+      return null;
+    },
+    addBusyCheck(check) {
+      busyChecks.push(check);
+    },
+  };
+}
+
+export function safeFileName(name: string): string {
+  const cleaned = name.normalize('NFKC').replace(/[^\p{L}\p{N}._ -]+/gu, '-').replace(/\s+/g, ' ').trim().replace(/^\.+/, '');
+  return (cleaned || 'case').slice(0, 80);
+}
+
+export function uniquePath(dir: string, fileName: string): string {
+  const ext = path.extname(fileName);
+  const stem = fileName.slice(0, fileName.length - ext.length);
+  for (let i = 1; ; i++) {
+    const candidate = path.join(dir, i === 1 ? fileName : `${stem} (${i})${ext}`);
+    if (!fs.existsSync(candidate)) return candidate;
+  }
+}
