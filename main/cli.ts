@@ -11,7 +11,7 @@ import { evidenceCount } from '../db/queries/evidence';
 import { custodyHead, custodyCount } from '../db/queries/custody';
 import { latestResumableRun, listRuns } from '../db/queries/runs';
 import { listSources } from '../db/queries/sources';
-import { cloudEnvironment, loadEnvironmentFile, CLOUDS, type CloudName, type TenantEnvironment } from './auth/environment';
+import { cloudEnvironment, engagementAppsFor, loadEnvironmentFile, CLOUDS, type CloudName, type TenantEnvironment } from './auth/environment';
 import { createTenantSession, exchangeAudience, type DeviceCodePrompt, type SignedInAccount } from './auth/device-code';
 import { SIGN_IN_METHODS, signIn, systemBrowser, type SignInMethod } from './auth/sign-in';
 import { approveDeviceCodeOnSimulator, simulatorBrowser } from './auth/simulator-pages';
@@ -502,6 +502,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
         account: account.username,
         actor: summary.examiner,
         resume: !!resumable,
+        engagementApps: engagementAppsFor(env, account.username),
         window,
         inboxRuleMailboxes: typeof values['inbox-rules'] === 'string' ? values['inbox-rules'].split(',').map((m) => m.trim()).filter(Boolean) : undefined,
       },

@@ -164,6 +164,8 @@ export interface AppFlag {
 export interface ApplicationRow {
   id: string;
   appId: string;
+  /** One of the engagement's own apps (by app id): shown as ours, its findings rated info. */
+  ours: boolean;
   displayName: string;
   signInAudience: string | null;
   createdDateTime: string | null;
@@ -296,6 +298,11 @@ export interface Finding {
   events: FindingEvent[];
   iocs: Ioc[];
   triage: Triage;
+  /**
+   * About one of the engagement's own apps (matched by app id, never by name): kept for the record, rated info, and
+   * left out of the storyline and the indicators.
+   */
+  ours: boolean;
 }
 
 export interface StorylineStage {

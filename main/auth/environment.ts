@@ -24,6 +24,12 @@ export interface TenantEnvironment {
   exchangeScopes: string[];
   /** Host names Exchange may redirect to or link the next page on (the base URL's host among them). */
   exchangeHosts: string[];
+  /**
+   * App ids of the apps the engagement itself uses in this tenant (its collection and remediation registrations,
+   * its app-only engagement app): detection shows them as ours, rated info, outside the storyline and indicators.
+   * Microsoft's shared public clients are never listed: an attacker can sign in with them too.
+   */
+  engagementAppIds: string[];
   /** Extra CA (PEM) to trust, for the simulator; never a switch that turns verification off. */
   caPem?: string;
   /** The simulator's own clock: its tenant's "now" (a fixed scenario date), so windows land where its history is. */
@@ -91,7 +97,23 @@ export function cloudEnvironment(cloud: CloudName, tenant: string, clientId = DE
     exchangeClientId: DEFAULT_EXCHANGE_CLIENT_ID,
     exchangeScopes: [`${c.exchange}/.default`],
     exchangeHosts: [...c.exchangeHosts],
+    engagementAppIds: engagementApps([clientId]),
   };
+}
+
+/** The app ids a collection signed in as `account` records as the engagement's: the environment's, and the app-only app's own. */
+export function engagementAppsFor(environment: TenantEnvironment, account: string): string[] {
+  const appOnly = /^app:([0-9a-f-]{36})$/i.exec(account)?.[1];
+  return engagementApps([...environment.engagementAppIds, appOnly]);
+}
+
+/** Microsoft's own public clients: anyone (an attacker too) signs in with them, so they are never "ours". */
+const SHARED_PUBLIC_CLIENTS = new Set([DEFAULT_GRAPH_CLIENT_ID, DEFAULT_EXCHANGE_CLIENT_ID]);
+
+/** The engagement's own app ids, lower case, unique and sorted, without Microsoft's shared public clients. */
+export function engagementApps(ids: readonly (string | null | undefined)[]): string[] {
+  const own = ids.filter((id): id is string => typeof id === 'string' && id.length > 0).map((id) => id.toLowerCase());
+  return [...new Set(own)].filter((id) => !SHARED_PUBLIC_CLIENTS.has(id)).sort();
 }
 
 const httpsUrl = z.string().url().refine((u) => u.startsWith('https://'), 'must be an https:// URL');
@@ -112,7 +134,10 @@ const EnvironmentFile = z.object({
   exchangeClientId: z.string().uuid().optional(),
   exchangeScopes: z.array(z.string().min(1)).min(1).optional(),
   exchangeHosts: z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, 'must be host names')).optional(),
-  simulator: z.object({ deviceLoginUrl: httpsUrl, groundTruthFile: z.string().optional(), referenceTime: z.string().datetime({ offset: true }).optional() }).passthrough().optional(),
+  /** The consultancy's own app registrations in this tenant (collection, remediation), by app id. */
+  engagementAppIds: z.array(z.string().uuid()).optional(),
+  engagementApp: z.object({ clientId: z.string().uuid() }).passthrough().optional(),
+  simulator: z.object({ deviceLoginUrl: httpsUrl, groundTruthFile: z.string().optional(), referenceTime: z.string().datetime({ offset: true }).optional(), remediationClientId: z.string().uuid().optional() }).passthrough().optional(),
 }).passthrough();
 
 /** Reads an environment file (as `npm run sim` writes it). Errors name the file and the field. */
@@ -161,6 +186,7 @@ export function loadEnvironmentFile(file: string): TenantEnvironment {
     exchangeScopes: e.exchangeScopes ?? ['https://outlook.office365.com/.default'],
     // The simulator's Exchange may send a tenant to another of its hosts, as Exchange Online does.
     exchangeHosts: e.exchangeHosts ?? (e.cloud === 'simulator' ? [new URL(e.exchangeBaseUrl).hostname] : [...CLOUDS[e.cloud].exchangeHosts]),
+    engagementAppIds: engagementApps([e.clientId, e.engagementApp?.clientId, e.simulator?.remediationClientId, ...(e.engagementAppIds ?? [])]),
     caPem,
     simulator: e.simulator
       ? {

@@ -123,6 +123,8 @@ export interface CollectTarget {
   window?: { from: string; to: string };
   /** Mailboxes whose inbox rules to read (UPNs or addresses), chosen by the examiner. */
   inboxRuleMailboxes?: string[];
+  /** App ids of the engagement's own apps (auth/environment.ts engagementAppsFor), recorded with the run for detection. */
+  engagementApps?: string[];
 }
 
 /**
@@ -152,6 +154,7 @@ export async function runCollection(deps: CollectDeps, target: CollectTarget, so
         account: target.account,
         actor: target.actor,
         window: target.window ?? null,
+        engagementApps: target.engagementApps ?? [],
         plan: sources.map(({ source, label, windowed: w, scopeOf }) => ({
           source,
           label,

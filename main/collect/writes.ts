@@ -30,7 +30,7 @@ export interface PlannedSource {
 }
 
 export type CollectionWrite =
-  | { op: 'start'; runId: string; at: string; environment: string; tenantId: string; account: string; actor: string; plan: PlannedSource[]; window: { from: string; to: string } | null }
+  | { op: 'start'; runId: string; at: string; environment: string; tenantId: string; account: string; actor: string; plan: PlannedSource[]; window: { from: string; to: string } | null; engagementApps?: string[] }
   | { op: 'resume'; runId: string; at: string; account: string; actor: string }
   | { op: 'running'; runId: string; source: string; at: string }
   | { op: 'page'; runId: string; source: string; label: string; at: string; page: PageWrite }
@@ -60,7 +60,11 @@ export function applyWrite(db: Database, w: CollectionWrite, storeFor: StoreFor)
           at: w.at,
           action: 'collection.started',
           actor: w.actor,
-          details: { runId: w.runId, environment: w.environment, tenantId: w.tenantId, account: w.account, sources: w.plan.map((s) => s.source), window: w.window },
+          details: {
+            runId: w.runId, environment: w.environment, tenantId: w.tenantId, account: w.account, sources: w.plan.map((s) => s.source), window: w.window,
+            // The engagement's own apps, so detection can tell them from an attacker's (by id, never by name).
+            ...(w.engagementApps?.length ? { engagementApps: w.engagementApps } : {}),
+          },
         });
       })();
       return;

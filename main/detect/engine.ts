@@ -12,6 +12,8 @@ export interface DetectOptions {
   rules?: readonly Rule[];
   /** A run other than the newest clean one. */
   runId?: string;
+  /** App ids of the engagement's own apps besides those its collections recorded (Settings). */
+  ownAppIds?: readonly string[];
 }
 
 const STAGE_TITLES: Record<StageId, string> = {
@@ -32,6 +34,7 @@ export function detect(db: Database, options: DetectOptions = {}): DetectionRepo
   if (!run) return { runId: null, collectedAt: null, findings: [], storyline: storyline([]), rules: ruleInfo, elapsedMs: performance.now() - started };
 
   const ctx = createContext(db, run);
+  const ours = ownApps(db, ctx, options.ownAppIds ?? []);
   const triage = currentTriage(db);
   const findings: Finding[] = [];
   const keys = new Set<string>();
@@ -49,7 +52,12 @@ export function detect(db: Database, options: DetectOptions = {}): DetectionRepo
         stage: hit.stage === undefined ? rule.stage : hit.stage, subject: hit.subject, firstAt: null, lastAt: null,
         objects: dedupe(hit.objects, (o) => `${o.kind}|${o.id}`), events: [], iocs: dedupe(hit.iocs, (i) => `${i.type}|${i.value.toLowerCase()}`),
         triage: decided ? { state: decided.state, note: decided.note, at: decided.at, by: decided.actor } : { state: 'open', note: '', at: null, by: null },
+        ours: false,
       };
+      if (ours(hit.subject)) {
+        // The engagement's own app: on the record, but not evidence of the attack (the correlations below never see it lit).
+        Object.assign(finding, { ours: true, severity: 'info', stage: null, iocs: [] });
+      }
       pending.set(finding, [...new Set(hit.eventIds)]);
     }
     // Events are attached before the next rule runs: the correlation reads them.
@@ -70,6 +78,33 @@ export function detect(db: Database, options: DetectOptions = {}): DetectionRepo
       a.key.localeCompare(b.key),
   );
   return { runId: run.runId, collectedAt: ctx.collectedAt, findings, storyline: storyline(findings), rules: ruleInfo, elapsedMs: performance.now() - started };
+}
+
+/**
+ * Whether a finding's subject is one of the engagement's own apps: its app id, or the object id of its application or
+ * service principal in the collection, is one the case's collections recorded as theirs (collection.started
+ * `engagementApps`) or the examiner named. Ids only: an attacker's app named after ours stays a finding.
+ */
+function ownApps(db: Database, ctx: ReturnType<typeof createContext>, extra: readonly string[]): (subject: Finding['subject']) => boolean {
+  const appIds = engagementAppIds(db, extra);
+  if (appIds.size === 0) return () => false;
+  const objectIds = new Set<string>();
+  for (const o of [...ctx.applications(), ...ctx.servicePrincipals()]) if (appIds.has(o.appId.toLowerCase())) objectIds.add(o.objectId.toLowerCase());
+  return (subject) => {
+    const id = subject.id.toLowerCase();
+    return appIds.has(id) || objectIds.has(id) || (id.startsWith('mail:') && appIds.has(id.slice(5)));
+  };
+}
+
+/** App ids (lower case) of the engagement's own apps: those every collection of the case recorded, and `extra`. */
+export function engagementAppIds(db: Database, extra: readonly string[] = []): Set<string> {
+  const appIds = new Set(extra.map((id) => id.toLowerCase()));
+  const rows = db.prepare(`SELECT details FROM custody WHERE action = 'collection.started'`).pluck().all() as string[];
+  for (const details of rows) {
+    const listed = (JSON.parse(details) as { engagementApps?: unknown }).engagementApps;
+    if (Array.isArray(listed)) for (const id of listed) if (typeof id === 'string') appIds.add(id.toLowerCase());
+  }
+  return appIds;
 }
 
 function finishedRun(db: Database, runId: string) {

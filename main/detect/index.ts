@@ -3,7 +3,7 @@ import type { Database } from 'better-sqlite3';
 import { listApplications, listServicePrincipals } from '../../db/queries/directory';
 import { getRun } from '../../db/queries/runs';
 import type { ApplicationRow, DetectionReport } from '../../preload/contract';
-import { detect } from './engine';
+import { detect, engagementAppIds } from './engine';
 import { SEVERITY_RANK } from './types';
 
 /** The correlation names every object of the chain; on an application row it would repeat the per-artifact flags. */
@@ -16,6 +16,7 @@ export function applicationRows(db: Database, report: DetectionReport = detect(d
   const describe = permissionNamer(db, run.runId);
   const spByAppId = new Map(listServicePrincipals(db, run.runId).map((sp) => [sp.appId.toLowerCase(), sp.objectId.toLowerCase()]));
   const findings = report.findings.filter((f) => !NOT_A_FLAG.has(f.ruleId));
+  const ours = engagementAppIds(db);
   const rows = listApplications(db, run.runId).map((app): ApplicationRow => {
     const ids = new Set([app.objectId.toLowerCase(), spByAppId.get(app.appId.toLowerCase())].filter((x): x is string => !!x));
     const naming = findings.filter(
@@ -24,6 +25,7 @@ export function applicationRows(db: Database, report: DetectionReport = detect(d
     return {
       id: app.objectId,
       appId: app.appId,
+      ours: ours.has(app.appId.toLowerCase()),
       displayName: app.displayName ?? '(no name)',
       signInAudience: app.signInAudience,
       createdDateTime: app.createdAt,

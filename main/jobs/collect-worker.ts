@@ -7,6 +7,7 @@ import { createGraphReader } from '../graph/reader';
 import { createPacer } from '../graph/pacer';
 import { createExchangeReaderFor } from '../exchange/reader';
 import { collectTenant } from '../collect/sources';
+import { engagementAppsFor } from '../auth/environment';
 import type { CollectionJob, FromWorker, Service, ToWorker } from './protocol';
 
 const port = parentPort;
@@ -48,7 +49,7 @@ async function run() {
         : undefined;
     const status = await collectTenant(
       { db, readers: { cloud: env.cloud, graph, exchange }, clock: () => new Date(), pageSize: job.pageSize, signal: abort.signal, onProgress: (s) => send({ type: 'progress', status: s }), writerEntry: job.writerWorker ?? undefined },
-      { runId: job.runId, environment: env.name, tenantId: job.tenantId, account: job.account, actor: job.actor, resume: job.resume, inboxRuleMailboxes: job.inboxRuleMailboxes, ...(job.window ? { window: job.window } : {}) },
+      { runId: job.runId, environment: env.name, tenantId: job.tenantId, account: job.account, actor: job.actor, resume: job.resume, inboxRuleMailboxes: job.inboxRuleMailboxes, engagementApps: engagementAppsFor(env, job.account), ...(job.window ? { window: job.window } : {}) },
     );
     send({ type: 'done', status });
   } finally {

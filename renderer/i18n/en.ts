@@ -457,6 +457,8 @@ export const en = {
   },
   apps: {
     none: "None",
+    ours: "Ours",
+    oursHint: "One of this engagement's own apps (recognised by its app id): its findings are kept for the record, rated info, and left out of the storyline and the indicators.",
     secrets_one: "{{count, number}} secret",
     secrets_other: "{{count, number}} secrets",
     certificates_one: "{{count, number}} certificate",

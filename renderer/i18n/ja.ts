@@ -442,6 +442,8 @@ export const ja: CatalogShape<typeof en> = {
   },
   apps: {
     none: "なし",
+    ours: "自社",
+    oursHint: "この案件で使用している自社のアプリです（アプリ ID で識別）。検出結果は記録として残しますが、重要度は info とし、ストーリーラインと IOC からは除外します。",
     secrets_other: "シークレット {{count, number}} 件",
     certificates_other: "証明書 {{count, number}} 件",
     colFlags: "フラグ",

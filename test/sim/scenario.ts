@@ -281,6 +281,8 @@ export interface BuildOptions {
   users?: number;
   /** The attack's shape: canonical for seeds 1–12, drawn from the seed otherwise (default); either can be forced. */
   attackShape?: AttackShapeMode;
+  /** The first malicious app's display name, e.g. an impostor named after the engagement's own app. */
+  maliciousAppName?: string;
 }
 
 export const DEFAULT_USERS = 200;
@@ -642,6 +644,8 @@ class TenantBuilder {
   readonly directoryRoleAssignments: DirectoryRoleAssignment[] = [];
   readonly decoys: DecoyFacts[] = [];
   readonly spByAppId = new Map<string, GraphServicePrincipal>();
+  /** Set by buildTenant: the first malicious app's name instead of the tenant-label one. */
+  maliciousAppName: string | null = null;
 
   constructor(readonly scenario: ScenarioName, readonly seed: number, readonly shape: AttackShape = CANONICAL_SHAPE) {
     this.def = SCENARIOS[scenario];
@@ -889,7 +893,8 @@ class TenantBuilder {
     // The canonical letters are drawn in every shape so the ids drawn after them stay the same.
     const canonicalLetters = prng.letters(3);
     const vprng = this.stream('attack-shape-values');
-    const name = this.shape.mode === 'canonical' ? `${this.def.label}_${canonicalLetters}` : this.variedAppName(vprng);
+    const drawn = this.shape.mode === 'canonical' ? `${this.def.label}_${canonicalLetters}` : this.variedAppName(vprng);
+    const name = this.maliciousAppName ?? drawn;
     // The order of ATTACK.md: register, consent, directory roles, then the attacker's own credential.
     const credentialMs = createdMs + prng.int(8 * 60, 25 * 60) * 1000;
     const passwords = [passwordCredential(prng, credentialMs, prng.pick([12, 24]), null)];
@@ -1257,6 +1262,7 @@ export function buildTenant(options: BuildOptions = {}): Tenant {
   if (!Number.isSafeInteger(users) || users < b.def.people.length || users > MAX_USERS) {
     throw new Error(`users must be an integer from ${b.def.people.length} to ${MAX_USERS}, got ${users}`);
   }
+  if (options.maliciousAppName !== undefined) b.maliciousAppName = options.maliciousAppName;
   b.buildUsers(users);
   b.buildFirstParty();
   b.buildBenignApps();

@@ -40,6 +40,8 @@ export interface SimulatorOptions {
   users?: number;
   /** The attack's shape: canonical for seeds 1–12, drawn from the seed otherwise (default); either can be forced. */
   attackShape?: AttackShapeMode;
+  /** The first malicious app's display name (an impostor named after the engagement's own app, for detection tests). */
+  maliciousAppName?: string;
   /** Days of log history (default 30, at most 180); read by the log store. */
   days?: number;
   /** Faults from the first request on (429 storms, 503s, resets, slow or truncated pages, expiring tokens); change later with `SimHandle.faults`. */
@@ -175,6 +177,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     tenant = buildTenant({
       scenario, seed, ...(options.users !== undefined ? { users: options.users } : {}),
       ...(options.attackShape !== undefined ? { attackShape: options.attackShape } : {}),
+      ...(options.maliciousAppName !== undefined ? { maliciousAppName: options.maliciousAppName } : {}),
     });
   } catch (err) {
     throw new SimulatorOptionsError(err instanceof Error ? err.message : String(err));

@@ -7,7 +7,7 @@ import { startSimulator, type SimHandle, type SimulatorOptions } from '../sim/se
 import { writeEnvironmentFiles } from '../sim/environment';
 import { createCase } from '../../main/case/case';
 import { closeDatabase } from '../../db/connection';
-import { loadEnvironmentFile } from '../../main/auth/environment';
+import { engagementAppsFor, loadEnvironmentFile } from '../../main/auth/environment';
 import { createTenantSession, exchangeAudience } from '../../main/auth/device-code';
 import { createHttpTransport } from '../../main/http/https';
 import { readOnlyTransport } from '../../main/http/read-only';
@@ -57,7 +57,7 @@ export async function collectedCase(options: SimulatorOptions & { inboxRuleMailb
     const status = await collectTenant(
       { db, readers: { cloud: env.cloud, graph, exchange }, clock: () => new Date() },
       {
-        runId, environment: env.name, tenantId: account.tenantId, account: admin, actor: 'Examiner',
+        runId, environment: env.name, tenantId: account.tenantId, account: admin, actor: 'Examiner', engagementApps: engagementAppsFor(env, admin),
         window: { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() },
         inboxRuleMailboxes: mailboxes.map((u) => u.userPrincipalName),
       },

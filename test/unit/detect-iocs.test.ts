@@ -29,6 +29,7 @@ function finding(over: Partial<Finding> & { key: string; iocs: Ioc[] }): Finding
     objects: [],
     events: [],
     triage: { state: 'open', note: '', at: null, by: null },
+    ours: false,
     ...over,
   };
 }

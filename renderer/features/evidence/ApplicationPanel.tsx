@@ -31,6 +31,7 @@ export function ApplicationPanel({ app, onClose }: { app: ApplicationRow; onClos
         <h2 id="app-panel-title" ref={heading} tabIndex={-1} data-testid="app-panel-title">
           {app.displayName}
         </h2>
+        {app.ours ? <span className="badge badge-quiet" title={t('apps.oursHint')} data-testid="app-panel-ours">{t('apps.ours')}</span> : null}
         <button type="button" className="icon-button" onClick={onClose} aria-label={t('apps.panel.close')} data-testid="app-panel-close">
           <span aria-hidden="true">✕</span>
         </button>

@@ -82,19 +82,23 @@ export function ApplicationsScreen() {
       text: (r) => r.displayName,
       className: 'col-name',
       render: (r) => (
-        <button
-          type="button"
-          className="row-open"
-          onClick={(e) => {
-            e.stopPropagation();
-            setSelectedId(r.id);
-          }}
-          aria-label={t('apps.showDetails', { name: r.displayName })}
-          aria-expanded={selectedId === r.id}
-          data-testid="app-name"
-        >
-          {r.displayName}
-        </button>
+        <>
+          <button
+            type="button"
+            className="row-open"
+            onClick={(e) => {
+              e.stopPropagation();
+              setSelectedId(r.id);
+            }}
+            aria-label={t('apps.showDetails', { name: r.displayName })}
+            aria-expanded={selectedId === r.id}
+            data-testid="app-name"
+          >
+            {r.displayName}
+          </button>
+          {/* Ours is matched by app id in main: an app merely named like ours gets no badge. */}
+          {r.ours ? <span className="badge badge-quiet" title={t('apps.oursHint')} data-testid="app-ours">{t('apps.ours')}</span> : null}
+        </>
       ),
     },
     {

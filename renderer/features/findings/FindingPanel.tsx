@@ -117,6 +117,7 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
       <p className="finding-subject">
         <span className="muted small">{f.subject.type}</span> <strong>{f.subject.name ?? f.subject.id}</strong>{' '}
         {f.subject.name && f.subject.name !== f.subject.id ? <Identifier value={f.subject.id} label={t('findings.panel.subjectId', { type: f.subject.type })} short /> : null}
+        {f.ours ? <span className="badge badge-quiet" title={t('apps.oursHint')} data-testid="finding-ours">{t('apps.ours')}</span> : null}
       </p>
 
       <section className="panel-section" aria-labelledby="finding-why">
