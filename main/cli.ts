@@ -9,7 +9,8 @@ import { closeDatabase } from '../db/connection';
 import { explainCaseError } from '../db/errors';
 import { evidenceCount } from '../db/queries/evidence';
 import { custodyHead, custodyCount } from '../db/queries/custody';
-import { latestResumableRun, listRuns } from '../db/queries/runs';
+import { latestCompletedRun, latestResumableRun, listRuns } from '../db/queries/runs';
+import type { Database } from 'better-sqlite3';
 import { listSources } from '../db/queries/sources';
 import { cloudEnvironment, engagementAppsFor, loadEnvironmentFile, CLOUDS, type CloudName, type TenantEnvironment } from './auth/environment';
 import { createTenantSession, exchangeAudience, type DeviceCodePrompt, type SignedInAccount } from './auth/device-code';
@@ -41,6 +42,9 @@ import { TOOL_VERSION } from './version';
 import { tsxWorkerEntry, tsxWriterEntry } from './jobs/tsx-entry';
 import type { CollectionStatus } from '../preload/contract';
 import { assertAuthorityPage } from './auth/loopback';
+import { commandHelp, didYouMean, wantsHelp } from './cli/usage';
+import { progressLine } from './cli/progress';
+import { plural } from './detect/text';
 
 const HELP = `Peregrine ${TOOL_VERSION} — investigate and undo malicious OAuth apps in Microsoft 365 / Entra ID.
 
@@ -231,12 +235,21 @@ function parse(args: string[], options: ParseArgsConfig['options'], positionals:
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, allowNegative: true, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/, ''));
+    const message = (err as Error).message.replace(/\. To specify a positional argument.*$/, '');
+    const unknown = /^Unknown option '(--?[^']+)'/.exec(message)?.[1];
+    const names = Object.keys(options ?? {}).map((o) => `--${o}`);
+    throw new UsageError(unknown ? `${message}.${suggestion(unknown, names, (o) => o)}` : message);
   }
   if (parsed.positionals.length !== positionals.length) {
     throw new UsageError(`Expected ${positionals.map((p) => `<${p}>`).join(' ')}${parsed.positionals.length > positionals.length ? `, got extra "${parsed.positionals[positionals.length]}"` : ''}.`);
   }
   return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
+}
+
+/** " Did you mean …?" when `typed` is a near miss of one of `candidates`, else nothing. */
+function suggestion(typed: string, candidates: readonly string[], show: (c: string) => string): string {
+  const near = didYouMean(typed, candidates);
+  return near ? ` Did you mean \`${show(near)}\`?` : '';
 }
 
 function required(values: Record<string, string | boolean | undefined>, name: string): string {
@@ -245,9 +258,17 @@ function required(values: Record<string, string | boolean | undefined>, name: st
   return v;
 }
 
+const COMMANDS = ['case', 'collect', 'detect', 'triage', 'export', 'verify', 'key', 'serve'];
+
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    // `peregrine <command> --help`: that command's part of the overview (key has its own, per subcommand).
+    if (command && command !== 'key' && COMMANDS.includes(command) && wantsHelp(rest)) {
+      const sub = rest[0] && !rest[0].startsWith('-') ? rest[0] : undefined;
+      io.out((sub === 'seal' && command === 'case' ? SEAL_HELP : null) ?? commandHelp(HELP, command, sub) ?? HELP);
+      return 0;
+    }
     switch (command) {
       case undefined:
       case '-h':
@@ -276,7 +297,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
       case 'serve':
         return await serveCommand(rest, io);
       default:
-        throw new UsageError(`Unknown command "${command}".`);
+        throw new UsageError(`Unknown command "${command}".${suggestion(command, COMMANDS, (c) => `peregrine ${c}`)}`);
     }
   } catch (err) {
     if (err instanceof UsageError) {
@@ -408,8 +429,11 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
     if (values.resume && !resumable) throw new UsageError('There is no unfinished collection in this case to resume.');
     const transport = io.transport ? io.transport(env) : createHttpTransport({ ca: env.caPem, userAgent: `Peregrine/${TOOL_VERSION}` });
     const onPrompt = (service: string) => (prompt: DeviceCodePrompt) => {
-      io.err(`${service}: ${prompt.message}`);
-      if (values['auto-approve-on-sim'] && env.simulator) {
+      if (!(values['auto-approve-on-sim'] && env.simulator)) {
+        io.err(`${service}: ${prompt.message}`);
+      } else {
+        // Nobody is to type the code: say what happens instead of instructions no one follows.
+        io.err(`${service}: approving device code ${prompt.userCode} on the simulator as its administrator.`);
         approveDeviceCodeOnSimulator(transport, env.simulator.deviceLoginUrl, prompt.userCode).catch((err: Error) => io.err(`Auto-approval failed: ${err.message}`));
       }
     };
@@ -494,7 +518,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
     }
     if (resumable) io.err(`Resuming collection ${resumable.runId} (started ${resumable.startedAt}) from its checkpoints.`);
     const status = await collectTenant(
-      { db, readers: { cloud: env.cloud, graph, exchange }, clock: io.clock, pageSize, onProgress: (s) => reportProgress(io, s), writerEntry: tsxWriterEntry() },
+      { db, readers: { cloud: env.cloud, graph, exchange }, clock: io.clock, pageSize, onProgress: progressReporter(io, db), writerEntry: tsxWriterEntry() },
       {
         runId: resumable?.runId ?? crypto.randomUUID(),
         environment: env.name,
@@ -508,7 +532,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
       },
     );
     if (io.isTTY) io.err('');
-    for (const s of status.sources) io.err(`  ${s.label.padEnd(28)} ${s.state.padEnd(7)} ${String(s.records).padStart(7)} records in ${s.pages} pages${s.error ? ` — ${s.error}` : ''}`);
+    for (const s of status.sources) io.err(`  ${s.label.padEnd(28)} ${s.state.padEnd(7)} ${plural(s.records, 'record').padStart(15)} in ${plural(s.pages, 'page')}${s.error ? ` — ${s.error}` : ''}`);
     io.err(status.state === 'done' ? `Collection ${status.runId} complete.` : `Collection ${status.runId} ${status.state}: ${status.error ?? ''}`);
     return status.state === 'done' ? 0 : 1;
   } finally {
@@ -536,13 +560,23 @@ function logWindow(values: Record<string, string | boolean | undefined>, now: Da
   return { from: since.toISOString(), to: until.toISOString() };
 }
 
-function reportProgress(io: CliIo, s: CollectionStatus) {
-  if (!io.isTTY) {
-    io.out(JSON.stringify({ event: 'progress', runId: s.runId, state: s.state, sources: s.sources.map(({ source, state, pages, records }) => ({ source, state, pages, records })) }));
-    return;
-  }
-  const line = s.sources.map((x) => `${x.label}: ${x.records}${x.state === 'done' ? ' ✓' : x.state === 'failed' ? ' ✗' : ''}`).join('  ');
-  process.stderr.write(`\r${line}`);
+/**
+ * Progress: one JSON line per update to a pipe; on a terminal one line redrawn in place, cut to its width. Time left
+ * is estimated only from what the case's previous finished collection read of the same sources.
+ */
+function progressReporter(io: CliIo, db: Database): (s: CollectionStatus) => void {
+  const started = performance.now();
+  const previous = latestCompletedRun(db);
+  const previousCounts = previous ? new Map(listSources(db, previous.runId).map((x) => [x.source, x.records])) : null;
+  return (s) => {
+    if (!io.isTTY) {
+      io.out(JSON.stringify({ event: 'progress', runId: s.runId, state: s.state, sources: s.sources.map(({ source, state, pages, records }) => ({ source, state, pages, records })) }));
+      return;
+    }
+    const expected = previousCounts && s.sources.every((x) => previousCounts.has(x.source)) ? s.sources.reduce((n, x) => n + previousCounts.get(x.source)!, 0) : null;
+    const line = progressLine(s, { columns: process.stderr.columns || 80, elapsedMs: performance.now() - started, expectedRecords: expected });
+    process.stderr.write(`\r${line}`);
+  };
 }
 
 /**
@@ -587,7 +621,7 @@ function detectCommand(args: string[], io: CliIo): number {
     for (const f of report.findings) {
       io.out(`\n${f.severity.toUpperCase().padEnd(8)} ${f.title}  [${f.ruleId}${f.attack.length ? `, ${f.attack.join(', ')}` : ''}]${f.triage.state !== 'open' ? `  (${f.triage.state.replace('_', ' ')})` : ''}`);
       io.out(`         ${f.reason}`);
-      io.out(`         evidence: ${f.objects.length} objects, ${f.events.length} events; undo: ${f.remediation.step}`);
+      io.out(`         evidence: ${plural(f.objects.length, 'object')}, ${plural(f.events.length, 'event')}; undo: ${f.remediation.step}`);
       io.out(`         key: ${f.key}`);
     }
     return 0;

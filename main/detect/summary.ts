@@ -1,5 +1,6 @@
 // Main process / CLI: what the export hands the client about the findings — a readable account (storyline, then findings by severity) and the indicators.
 import type { DetectionReport, Finding, Severity } from '../../preload/contract';
+import { plural } from './text';
 import { iocCsv, iocStix } from './iocs';
 
 const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
@@ -49,7 +50,7 @@ function findingLines(f: Finding): string[] {
   out.push(md(f.reason), '');
   out.push(`- Why it matters: ${md(f.explanation)}`);
   if (f.attack.length > 0) out.push(`- MITRE ATT&CK: ${f.attack.join(', ')}`);
-  out.push(`- Seen: ${utc(f.firstAt)} to ${utc(f.lastAt)}; evidence: ${f.objects.length} objects, ${f.events.length} events`);
+  out.push(`- Seen: ${utc(f.firstAt)} to ${utc(f.lastAt)}; evidence: ${plural(f.objects.length, 'object')}, ${plural(f.events.length, 'event')}`);
   out.push(`- To undo (${f.remediation.phase}): ${md(f.remediation.step)}`);
   if (f.triage.state !== 'open') out.push(`- Triage: ${f.triage.state.replace('_', ' ')}${f.triage.note ? `: ${md(f.triage.note)}` : ''} (${md(f.triage.by ?? '')}, ${utc(f.triage.at)})`);
   out.push(`- Finding key: \`${f.key}\``);

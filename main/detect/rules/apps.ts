@@ -162,7 +162,7 @@ export const tenantLabelName: Rule = {
         reason:
           `"${app.name}" is the tenant's domain label "${label}" followed by a few random letters` +
           `${app.multiTenant ? '' : ', single-tenant as the campaign\'s app was'}` +
-          `${app.ageDays !== null ? `, registered ${app.ageDays} days before collection` : ''}` +
+          `${app.ageDays !== null ? `, registered ${plural(app.ageDays, 'day')} before collection` : ''}` +
           `${registered?.actorUser ? ` by ${registered.actorUser}${registered.actorIp ? ` from ${registered.actorIp}` : ''}` : ''}.` +
           `${powerful ? ' It holds Exchange.ManageAsApp or an administrator role.' : exact ? '' : ' It holds neither Exchange.ManageAsApp nor an administrator role: the name alone proves little.'}`,
         objects: appObjects(app),
@@ -253,9 +253,9 @@ export const exchangeManageAsApp: Rule = {
       const events = activityOn(ctx, app.ids, isConsent);
       const parts = [
         granted.length > 0
-          ? `${app.name} holds Exchange.ManageAsApp on Office 365 Exchange Online (consented ${consentedAt ?? 'at an unknown time'}${consentAge !== null ? `, ${consentAge} days before collection` : ''}).`
+          ? `${app.name} holds Exchange.ManageAsApp on Office 365 Exchange Online (consented ${consentedAt ?? 'at an unknown time'}${consentAge !== null ? `, ${plural(consentAge, 'day')} before collection` : ''}).`
           : `${app.name} requests Exchange.ManageAsApp but no consent was found: it cannot use it yet.`,
-        `It is ${app.local ? 'registered in this tenant' : 'owned by another tenant'}, ${app.multiTenant ? 'multi-tenant' : 'single-tenant'}${app.ageDays !== null ? `, created ${app.ageDays} days before collection` : ''}${verified ? ', from a verified publisher' : ''}.`,
+        `It is ${app.local ? 'registered in this tenant' : 'owned by another tenant'}, ${app.multiTenant ? 'multi-tenant' : 'single-tenant'}${app.ageDays !== null ? `, created ${plural(app.ageDays, 'day')} before collection` : ''}${verified ? ', from a verified publisher' : ''}.`,
       ];
       if (label) parts.push(`Its name follows the campaign's pattern (the domain label ${label} and a few random letters).`);
       if (app.collector) parts.push('It is the engagement app this collection signed in with: the client granted it for the investigation. Remove it when the engagement ends.');
@@ -321,7 +321,7 @@ export const privilegedServicePrincipal: Rule = {
         severity,
         reason:
           `${app.name} (app id ${app.appId}) is a member of ${names.join(', ')}${assignedAt ? `, assigned ${assignedAt}` : ''}${by.length > 0 ? ` by ${by.join(', ')}` : ''}.` +
-          ` It is ${app.local ? 'registered in this tenant' : 'owned by another tenant'}${app.ageDays !== null ? ` and ${app.ageDays} days old` : ''}.` +
+          ` It is ${app.local ? 'registered in this tenant' : 'owned by another tenant'}${app.ageDays !== null ? ` and ${plural(app.ageDays, 'day')} old` : ''}.` +
           (label ? ' Its name follows the campaign\'s pattern.' : '') +
           (app.collector ? ' It is the engagement app this collection signed in with.' : ''),
         objects: [...appObjects(app), ...roles.map((r) => objectRef('roleAssignment', r, ctx.roleName(r.resourceId ?? '')))],
@@ -394,7 +394,7 @@ export const highRiskPermissions: Rule = {
         severity,
         reason:
           `${app.name} holds ${[...new Set(list)].join(', ')}. It is ${app.local ? 'registered in this tenant' : 'owned by another tenant'}` +
-          `${app.ageDays !== null ? `, ${app.ageDays} days old` : ''}${verified ? ', from a verified publisher' : ', with no verified publisher'}.` +
+          `${app.ageDays !== null ? `, ${plural(app.ageDays, 'day')} old` : ''}${verified ? ', from a verified publisher' : ', with no verified publisher'}.` +
           (app.collector ? ' It is the engagement app this collection signed in with.' : severity === 'low' ? ' Long-standing or verified: confirm the client knows the product and still uses it.' : ''),
         objects: [...appObjects(app), ...risky.map((r) => objectRef(r.kind === 'application' ? 'appRoleAssignment' : 'oauth2PermissionGrant', r.object, r.permission))],
         eventIds: events.map((e) => e.eventId),
@@ -515,7 +515,7 @@ export const credentialAdded: Rule = {
         ];
         if (byUserSoonAfter.length > 0) parts.push(`Added by a user within ${AFTER_CONSENT_DAYS} days after consent (${consentAt}): the attacker's own way in.`);
         if (first.length > 0) parts.push('The first credential on an object that had none.');
-        if (app?.ageDays !== undefined && app.ageDays !== null) parts.push(`The app is ${app.ageDays} days old${consentAt ? `, consented ${consentAt}` : ''}.`);
+        if (app?.ageDays !== undefined && app.ageDays !== null) parts.push(`The app is ${plural(app.ageDays, 'day')} old${consentAt ? `, consented ${consentAt}` : ''}.`);
         if (!app) parts.push('The object is not in this collection (deleted since, or outside what was read): the audit record is the evidence.');
         if (severity === 'low') parts.push('A long-standing app\'s credential rotated: confirm with the product\'s owner.');
         hits.push({
@@ -600,7 +600,7 @@ export const riskyConsent: Rule = {
         severity,
         reason:
           `${plural(consenters.length, 'user')} (${consenters.slice(0, 5).join(', ')}${consenters.length > 5 ? ` and ${consenters.length - 5} more` : ''}) granted ${app.name} ${scopes.join(', ')}.` +
-          ` ${verified ? 'Verified publisher' : 'No verified publisher'}; ${app.local ? 'registered in this tenant' : 'owned by another tenant'}${app.ageDays !== null ? `, ${app.ageDays} days old` : ''}.`,
+          ` ${verified ? 'Verified publisher' : 'No verified publisher'}; ${app.local ? 'registered in this tenant' : 'owned by another tenant'}${app.ageDays !== null ? `, ${plural(app.ageDays, 'day')} old` : ''}.`,
         objects: [...appObjects(app), ...grants.map((g) => objectRef('oauth2PermissionGrant', g.grant, g.scopes.join(' ')))],
         eventIds: events.map((e) => e.eventId),
         iocs: severity === 'low' ? [] : appIocs(app, 'user consent to mail or file scopes'),

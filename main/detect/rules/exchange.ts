@@ -239,7 +239,7 @@ export const configurationCycles: Rule = {
         subject: { type: actor.isApp ? 'application' : 'account', id: actor.key, name: actor.label },
         severity,
         reason:
-          `${actor.label} ran ${plural(creates.length, 'New-')} and ${plural(removes.length, 'Remove-')} cmdlets on ${plural(names.length, 'connector or rule', 'connectors and rules')} ` +
+          `${actor.label} ran ${plural(creates.length, 'New- cmdlet')} and ${plural(removes.length, 'Remove- cmdlet')} on ${plural(names.length, 'connector or rule', 'connectors and rules')} ` +
           `(${names.slice(0, 14).join(', ')}${names.length > 14 ? ` and ${names.length - 14} more` : ''}) in ${plural(runs.length, 'creation run')}: ${runs.join(', ')}.` +
           `${cycled.length > 0 ? ` ${plural(cycled.length, 'object was', 'objects were')} created again after being removed.` : ''}` +
           `${actor.isApp ? ' The actor is an app using app-only Exchange PowerShell.' : ''}`,

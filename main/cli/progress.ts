@@ -1,0 +1,48 @@
+// CLI: a collection's progress as one terminal line — sources done, records, rate, elapsed and (when a previous run
+// gives an expectation) time left — cut to the terminal's width so a redraw with \r never wraps.
+import type { CollectionStatus } from '../../preload/contract';
+
+export interface ProgressContext {
+  /** The terminal's width in columns. */
+  columns: number;
+  elapsedMs: number;
+  /** Records the previous collection of the same sources held: the only honest basis for a time left. */
+  expectedRecords: number | null;
+}
+
+export function progressLine(s: CollectionStatus, ctx: ProgressContext): string {
+  const done = s.sources.filter((x) => x.state === 'done').length;
+  const failed = s.sources.filter((x) => x.state === 'failed').length;
+  const records = s.sources.reduce((n, x) => n + x.records, 0);
+  const seconds = Math.max(ctx.elapsedMs / 1000, 0.001);
+  const rate = records / seconds;
+  const parts = [
+    `${done}/${s.sources.length} sources${failed ? `, ${failed} failed` : ''}`,
+    `${records.toLocaleString('en-US')} records`,
+    `${Math.round(rate).toLocaleString('en-US')}/s`,
+    clock(ctx.elapsedMs),
+  ];
+  if (ctx.expectedRecords !== null && ctx.expectedRecords > records && rate > 0 && ctx.elapsedMs >= 5_000) {
+    parts.push(`about ${clock(((ctx.expectedRecords - records) / rate) * 1000)} left`);
+  }
+  const running = s.sources.filter((x) => x.state === 'running');
+  if (running.length > 0) parts.push(`now: ${running.map((x) => `${x.label} ${x.records.toLocaleString('en-US')}`).join(', ')}`);
+  return fit(parts.join(' · '), ctx.columns);
+}
+
+/** `m:ss`, or `h:mm:ss` past an hour. */
+export function clock(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}` : `${m}:${String(s).padStart(2, '0')}`;
+}
+
+/** Cut to one column less than the width (a full-width line wraps on some terminals) and pad over what was there. */
+function fit(line: string, columns: number): string {
+  const width = Math.max(20, columns - 1);
+  const chars = [...line];
+  const cut = chars.length > width ? `${chars.slice(0, width - 1).join('')}…` : line;
+  return cut.padEnd(width, ' ');
+}
