@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// CLI entry: loads the TypeScript sources through tsx so `npx peregrine` needs no build step.
-import { register } from 'tsx/esm/api';
+// CLI entry: checks the Node version, then loads the TypeScript sources through tsx so `npx peregrine` needs no build step.
+import { nodeVersionProblem } from './node-version.js';
+
+const problem = nodeVersionProblem(process.version);
+if (problem) {
+  process.stderr.write(`${problem}\n`);
+  process.exit(1);
+}
+const { register } = await import('tsx/esm/api');
 
 // A reader that stops early (`peregrine detect --json | head`) closes the pipe: that ends the output, not in a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
