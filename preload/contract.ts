@@ -323,6 +323,18 @@ export interface RuleInfo {
   covers: string[];
 }
 
+/** Peregrine's settings on this machine, as Settings shows them. */
+export interface SettingsView {
+  examiner: string;
+  collectionClientId: string;
+  remediationClientId: string;
+  engagementAppIds: string[];
+  breakGlass: string[];
+  defaultTimeZone: string;
+  /** After an update: whether the open case's custody recorded the change (null: no case open, or only read). */
+  recordedInCase: boolean | null;
+}
+
 export interface DetectionReport {
   /** The collection the rules ran over (the newest clean one), or null when the case has none. */
   runId: string | null;
@@ -432,6 +444,17 @@ export const TriageInput = z
   })
   .strict();
 export const IocExportInput = z.object({ format: z.enum(['csv', 'stix']) }).strict();
+/** Settings fields to change (the rest stay); main checks each value again (ids, accounts, time zone). */
+export const SettingsUpdateInput = z
+  .object({
+    examiner: z.string().max(200).optional(),
+    collectionClientId: z.string().max(64).optional(),
+    remediationClientId: z.string().max(64).optional(),
+    engagementAppIds: z.array(z.string().max(64)).max(50).optional(),
+    breakGlass: z.array(z.string().max(320)).max(50).optional(),
+    defaultTimeZone: z.string().max(64).optional(),
+  })
+  .strict();
 
 // ---- the contract -------------------------------------------------------------------------
 
@@ -488,6 +511,11 @@ export const contract = {
     exportKey: channel<typeof KeyExportInput, KeyTransferResult | null>(KeyExportInput),
     /** Desktop app only: makes the key in the file main's open dialog picks the examiner key; null if cancelled. */
     importKey: channel<typeof KeyImportInput, KeyTransferResult | null>(KeyImportInput),
+  },
+  settings: {
+    get: channel<typeof Empty, SettingsView>(Empty),
+    /** Saves the settings outside every case; the engagement's apps and untouchable accounts go into the open case's custody. */
+    update: channel<typeof SettingsUpdateInput, SettingsView>(SettingsUpdateInput),
   },
 } as const;
 

@@ -2,6 +2,7 @@
 import type { Database } from 'better-sqlite3';
 import { getRun, latestCompletedRun } from '../../db/queries/runs';
 import { currentTriage } from '../../db/queries/triage';
+import { recordedEngagement } from '../../db/queries/engagement';
 import { STAGES, type DetectionReport, type Finding, type FindingEvent, type StageId, type StorylineStage } from '../../preload/contract';
 import { createContext } from './context';
 import { RULES } from './rules';
@@ -96,9 +97,12 @@ function ownApps(db: Database, ctx: ReturnType<typeof createContext>, extra: rea
   };
 }
 
-/** App ids (lower case) of the engagement's own apps: those every collection of the case recorded, and `extra`. */
+/**
+ * App ids (lower case) of the engagement's own apps: those every collection of the case recorded, those the
+ * examiner's settings recorded in its custody (engagement.settings), and `extra`.
+ */
 export function engagementAppIds(db: Database, extra: readonly string[] = []): Set<string> {
-  const appIds = new Set(extra.map((id) => id.toLowerCase()));
+  const appIds = new Set([...extra, ...recordedEngagement(db).engagementAppIds].map((id) => id.toLowerCase()));
   const rows = db.prepare(`SELECT details FROM custody WHERE action = 'collection.started'`).pluck().all() as string[];
   for (const details of rows) {
     const listed = (JSON.parse(details) as { engagementApps?: unknown }).engagementApps;

@@ -6,6 +6,7 @@ import { collectArea } from './areas/collect';
 import { createContext, type WorkbenchDeps } from './areas/context';
 import { exportHandlers } from './areas/export';
 import { evidenceHandlers, findingsHandlers } from './areas/findings';
+import { settingsHandlers } from './areas/settings';
 import { tenantArea } from './areas/tenant';
 
 export type { WorkbenchDeps } from './areas/context';
@@ -29,6 +30,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     evidence: evidenceHandlers(ctx),
     findings: findingsHandlers(ctx),
     export: exportHandlers(ctx),
+    settings: settingsHandlers(ctx),
   };
   return {
     handlers,

@@ -23,6 +23,7 @@ import type {
   SignInState,
   Triage,
   TriageState,
+  SettingsView,
 } from '../../preload/contract';
 
 /** What a collection reads: days of sign-ins and audits up to now (0 skips them), whether Exchange Online is included, and whose inbox rules. */
@@ -160,6 +161,11 @@ export const api = {
     /** Desktop app only: main asks which file; it replaces the current key only with replace. Null when cancelled. */
     importKey: (input: { passphrase?: string; filePassphrase: string; replace: boolean; identity: string }): Promise<KeyTransferResult | null> => call('export.importKey', (b) => b.export.importKey(input)),
   },
+  settings: {
+    get: (): Promise<SettingsView> => call('settings.get', (b) => b.settings.get({})),
+    /** Main checks every field again; the engagement's apps and untouchable accounts are recorded in the open case. */
+    update: (input: Partial<Omit<SettingsView, 'recordedInCase'>>): Promise<SettingsView> => call('settings.update', (b) => b.settings.update(input)),
+  },
 };
 
 /** Any thrown value as an ApiError, so screens render one error shape. */
@@ -202,4 +208,5 @@ export type {
   StorylineStage,
   Triage,
   TriageState,
+  SettingsView,
 } from '../../preload/contract';

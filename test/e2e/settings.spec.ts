@@ -132,3 +132,30 @@ test('where the host chooses key files (the desktop app), Settings exports and i
     await target.close();
   }
 });
+
+test('the engagement settings are checked, saved outside the case and recorded in the open case', async ({ harness }) => {
+  const { page } = harness;
+  await page.goto(harness.host.url);
+  const shell = new Shell(page);
+  await new StartPage(page).createCase({ name: 'Engagement settings', examiner: 'A. Examiner' });
+  await shell.go('settings');
+  const panel = page.getByTestId('settings-engagement');
+  await expect(panel.getByTestId('settings-engagementAppIds')).toHaveValue('');
+
+  // A wrong value is refused by main, naming the field; nothing is saved.
+  await panel.getByTestId('settings-breakGlass').fill('not an account');
+  await panel.getByTestId('settings-engagement-save').click();
+  await expect(panel.getByTestId('settings-engagement-error')).toContainText('breakGlass.0: must be a user principal name');
+
+  await panel.getByTestId('settings-engagementAppIds').fill('6E053D8A-3378-460F-BFAA-3EB49F6B16DE');
+  await panel.getByTestId('settings-breakGlass').fill('breakglass@contoso.onmicrosoft.com\n');
+  await panel.getByTestId('settings-defaultTimeZone').fill('Asia/Tokyo');
+  await panel.getByTestId('settings-engagement-save').click();
+  await expect(panel.getByTestId('settings-engagement-saved')).toHaveText("Saved, and recorded in the open case's custody.");
+  await expect(panel.getByTestId('settings-engagementAppIds')).toHaveValue('6e053d8a-3378-460f-bfaa-3eb49f6b16de');
+  await harness.shot('04-settings-engagement');
+
+  // The custody screen shows the entry the change made.
+  await shell.go('custody');
+  await expect(page.getByText('engagement.settings', { exact: false }).first()).toBeVisible();
+});

@@ -69,6 +69,8 @@ export interface WorkbenchContext {
   busy(): string | null;
   /** Areas that write in the background report it here. */
   addBusyCheck(check: () => string | null): void;
+  /** Called each time a case becomes the open one (created or opened), after it is open. */
+  onCaseOpened(listener: (open: OpenCase) => void): void;
 }
 
 export function createContext(deps: WorkbenchDeps): WorkbenchContext {
@@ -77,6 +79,7 @@ export function createContext(deps: WorkbenchDeps): WorkbenchContext {
   let open: OpenCase | null = null;
   let cachedDetection: { file: string; head: string | null; report: DetectionReport } | null = null;
   const busyChecks: (() => string | null)[] = [];
+  const openedListeners: ((open: OpenCase) => void)[] = [];
 
   const requireCase = (): OpenCase => {
     if (!open) throw new HandlerError('no_case_open', 'No case is open. Create or open a case first.');
@@ -109,6 +112,7 @@ export function createContext(deps: WorkbenchDeps): WorkbenchContext {
       if (open) closeDatabase(open.db);
       open = next;
       remember(next.file, next.summary);
+      for (const listener of openedListeners) listener(next);
     },
     closeCase() {
       if (open) closeDatabase(open.db);
@@ -138,6 +142,9 @@ export function createContext(deps: WorkbenchDeps): WorkbenchContext {
     },
     addBusyCheck(check) {
       busyChecks.push(check);
+    },
+    onCaseOpened(listener) {
+      openedListeners.push(listener);
     },
   };
 }

@@ -5,6 +5,7 @@ import { LANGUAGES, setLanguage, type Language } from '../../i18n';
 import { api, toApiError, type ApiError, type SignerView } from '../../lib/api';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { SignerFacts, useSigner } from './SignerFacts';
+import { EngagementPanel } from './EngagementPanel';
 
 export function SettingsScreen() {
   const { t } = useTranslation();
@@ -17,6 +18,7 @@ export function SettingsScreen() {
         <p className="screen-lede">{t('settings.lede')}</p>
       </div>
       <LanguagePanel />
+      <EngagementPanel />
       <section className="panel" aria-labelledby="settings-key-heading">
         <h2 id="settings-key-heading">{t('settings.keyHeading')}</h2>
         {error ? <ErrorNotice error={error} title={t('settings.keyReadError')} testId="settings-error" /> : null}
