@@ -531,6 +531,7 @@ export const en = {
     filterPlaceholder: "Filter by title, subject, ATT&CK id, IOC, note…",
     triage: "Triage",
     all: "All",
+    untriagedState: "Not triaged",
     untriaged: "Not triaged yet",
     stageChip: "Stage: {{stage}}",
     everyStage: "Show every stage",

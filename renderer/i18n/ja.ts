@@ -511,6 +511,7 @@ export const ja: CatalogShape<typeof en> = {
     filterPlaceholder: "絞り込み（タイトル、ATT&CK ID、IOC など）",
     triage: "トリアージ",
     all: "すべて",
+    untriagedState: "未トリアージ",
     untriaged: "未トリアージ",
     stageChip: "段階: {{stage}}",
     everyStage: "すべての段階を表示",

@@ -9,6 +9,7 @@ import { SeverityBadge } from '../../components/Severity';
 import { Time, useZoneLabel } from '../../components/Time';
 import { useCase } from '../../lib/caseState';
 import { confidenceWord, iocLines, iocTypeWord, phaseWord, sourceShort, sourceWord, stageTitle, stageWord } from './findingText';
+import { numberedSteps } from './steps';
 import { TriageForm } from './TriageForm';
 
 /** Hundreds of sign-ins can back one finding: the first ones render, the rest on request. */
@@ -33,6 +34,7 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
   }, [f.key]);
 
   const stage = f.stage ? stages.find((s) => s.id === f.stage) : undefined;
+  const steps = numberedSteps(f.reason);
 
   const objectColumns: Column<FindingObject>[] = [
     { id: 'kind', header: t('findings.panel.colKind'), text: (o) => o.kind, className: 'nowrap' },
@@ -81,7 +83,7 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
             ev.stopPropagation();
             onOpenEvidence({ kind: 'event', eventId: e.id }, t('findings.panel.record', { source: sourceWord(e.source), id: e.recordId }));
           }}
-          aria-label={t('findings.panel.showRaw', { what: t('findings.panel.eventAt', { operation: e.operation, time: formatTime(e.at) }) })}
+          aria-label={t('findings.panel.showRaw', { what: t('findings.panel.eventAt', { operation: e.rawOperation, time: formatTime(e.at) }) })}
           data-testid="finding-event-open"
         >
           <Time iso={e.at} withZone={false} />
@@ -89,7 +91,7 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
       ),
     },
     { id: 'source', header: t('findings.panel.colSource'), text: (e) => sourceWord(e.source), render: (e) => <span title={sourceWord(e.source)}>{sourceShort(e.source)}</span> },
-    { id: 'operation', header: t('findings.panel.colOperation'), text: (e) => e.operation, className: 'col-operation', render: (e) => <span title={e.targetName ? t('findings.panel.target', { name: e.targetName }) : undefined}>{e.operation}</span> },
+    { id: 'operation', header: t('findings.panel.colOperation'), text: (e) => e.rawOperation, className: 'col-operation', render: (e) => <span title={e.targetName ? t('findings.panel.target', { name: e.targetName }) : undefined}>{e.rawOperation}</span> },
     {
       id: 'actor',
       header: t('findings.panel.colActor'),
@@ -121,9 +123,19 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
 
       <section className="panel-section" aria-labelledby="finding-why">
         <h3 id="finding-why">{t('findings.panel.why')}</h3>
-        <p className="finding-reason" data-testid="finding-reason">
-          {f.reason}
-        </p>
+        {steps ? (
+          <ol className="finding-reason finding-steps" data-testid="finding-reason">
+            {steps.map((step, i) => (
+              <li key={i} data-testid="finding-step">
+                {step}
+              </li>
+            ))}
+          </ol>
+        ) : (
+          <p className="finding-reason" data-testid="finding-reason">
+            {f.reason}
+          </p>
+        )}
         <h3>{t('findings.panel.looksFor')}</h3>
         <p className="finding-explanation" data-testid="finding-explanation">
           {f.explanation}
