@@ -90,7 +90,7 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
         </button>
       ),
     },
-    { id: 'source', header: t('findings.panel.colSource'), text: (e) => sourceWord(e.source), render: (e) => <span title={sourceWord(e.source)}>{sourceShort(e.source)}</span> },
+    { id: 'source', header: t('findings.panel.colSource'), text: (e) => sourceWord(e.source), className: 'col-source', render: (e) => <span title={sourceWord(e.source)}>{sourceShort(e.source)}</span> },
     { id: 'operation', header: t('findings.panel.colOperation'), text: (e) => e.rawOperation, className: 'col-operation', render: (e) => <span title={e.targetName ? t('findings.panel.target', { name: e.targetName }) : undefined}>{e.rawOperation}</span> },
     {
       id: 'actor',
@@ -99,8 +99,8 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
       className: 'col-actor',
       render: (e) => ((e.actorUser ?? e.actorAppId) ? <span title={e.actorUser ?? e.actorAppId ?? undefined}>{e.actorUser ?? e.actorAppId}</span> : <span className="muted">—</span>),
     },
-    { id: 'ip', header: t('findings.panel.colIp'), text: (e) => e.actorIp ?? '', className: 'nowrap', render: (e) => (e.actorIp ? <span className="mono small">{e.actorIp}</span> : <span className="muted">—</span>) },
-    { id: 'result', header: t('findings.panel.colResult'), text: (e) => e.result, className: 'nowrap', render: (e) => <span className={`event-result event-result-${e.result}`}>{e.result}</span> },
+    { id: 'ip', header: t('findings.panel.colIp'), text: (e) => e.actorIp ?? '', className: 'col-ip', render: (e) => (e.actorIp ? <span className="mono small" title={e.actorIp}>{e.actorIp}</span> : <span className="muted">—</span>) },
+    { id: 'result', header: t('findings.panel.colResult'), text: (e) => e.result, className: 'col-result', render: (e) => <span className={`event-result event-result-${e.result}`}>{e.result}</span> },
   ];
 
   return (
@@ -241,6 +241,7 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
           rowKey={(e) => String(e.id)}
           defaultSort={{ column: 'at', dir: 'asc' }}
           testId="finding-events"
+          className="events-table"
           rowTestId="finding-event"
           onRowActivate={(e) => onOpenEvidence({ kind: 'event', eventId: e.id }, t('findings.panel.record', { source: sourceWord(e.source), id: e.recordId }))}
           rowData={(e) => ({ 'data-event-id': String(e.id), 'data-source': e.source })}
