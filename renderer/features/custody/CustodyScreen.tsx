@@ -54,22 +54,24 @@ export function CustodyScreen() {
       ),
     },
     {
-      id: 'link',
-      header: t('custody.colLink'),
-      text: (e) => t(`custody.link.${linkState(e.seq, integrity)}`, { prev: e.seq - 1 }),
-      sortValue: (e) => e.seq,
-      className: 'col-link',
+      id: 'hash',
+      header: t('custody.colHashLink'),
+      text: (e) => `${e.hash} · ${t(`custody.link.${linkState(e.seq, integrity)}`, { prev: e.seq - 1 })}`,
+      className: 'col-hash-link',
+      // The entry's hash, and under it how the entry links to the one before, as the last verification saw it.
       render: (e) => {
         const state = linkState(e.seq, integrity);
         return (
-          <span className={`link-state link-${state}`} data-testid="custody-link" data-link={state}>
-            <span aria-hidden="true">{LINK_ICON[state]} </span>
-            {t(`custody.link.${state}`, { prev: e.seq - 1 })}
-          </span>
+          <>
+            <Identifier value={e.hash} label={t('custody.entryHash', { seq: e.seq })} short testId="custody-hash" />
+            <span className={`link-state link-${state}`} data-testid="custody-link" data-link={state}>
+              <span aria-hidden="true">{LINK_ICON[state]} </span>
+              {t(`custody.link.${state}`, { prev: e.seq - 1 })}
+            </span>
+          </>
         );
       },
     },
-    { id: 'hash', header: t('custody.colHash'), text: (e) => e.hash, render: (e) => <Identifier value={e.hash} label={t('custody.entryHash', { seq: e.seq })} short testId="custody-hash" /> },
   ];
 
   return (
