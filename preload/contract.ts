@@ -247,7 +247,10 @@ export interface FindingEvent {
   at: string;
   source: string;
   recordId: string;
+  /** Normalised (lower case), what rules match on. */
   operation: string;
+  /** As the source wrote it, e.g. 'New-InboundConnector': what the screens show. */
+  rawOperation: string;
   result: string;
   actorUser: string | null;
   actorAppId: string | null;

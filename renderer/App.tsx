@@ -1,9 +1,9 @@
 // Renderer: the workbench shell — header with the open case and its integrity, the left nav, and the current screen.
-import { useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { CaseProvider, useCase } from './lib/caseState';
 import { useTranslation } from 'react-i18next';
 import { navigate, routeHref, useRoute, type Route } from './lib/route';
-import { toApiError, type ApiError } from './lib/api';
+import { api, toApiError, type ApiError } from './lib/api';
 import { ErrorNotice } from './components/ErrorNotice';
 import { StartScreen } from './features/start/StartScreen';
 import { CollectScreen } from './features/collect/CollectScreen';
@@ -121,16 +121,41 @@ function Header() {
   );
 }
 
+/** Records collected into the case, over every collection; null until read (or when the runs cannot be listed). */
+function useCaseRecords(checkedAt: string | undefined): number | null {
+  const { openCase, runsVersion } = useCase();
+  const [records, setRecords] = useState<number | null>(null);
+  const caseId = openCase?.caseId;
+  useEffect(() => {
+    if (!caseId) return;
+    let live = true;
+    api.collect.runs().then(
+      (runs) => live && setRecords(runs.reduce((n, r) => n + r.sources.reduce((m, s) => m + s.records, 0), 0)),
+      () => live && setRecords(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [caseId, runsVersion, checkedAt]);
+  return records;
+}
+
 function IntegrityBadge() {
   const { t } = useTranslation();
   const { integrity, integrityError, verifying, refreshIntegrity, formatTime } = useCase();
+  const records = useCaseRecords(integrity?.checkedAt);
   let body: ReactNode;
   let tone = 'neutral';
+  const intactText = integrity
+    ? records !== null && records > 0
+      ? t('app.intactRecords', { records: t('app.records', { count: records }), count: integrity.evidenceRows })
+      : t('app.intact', { count: integrity.evidenceRows })
+    : '';
   if (integrity) {
     tone = integrity.ok ? 'ok' : 'bad';
     body = integrity.ok ? (
       <>
-        <span aria-hidden="true" className="integrity-icon">✓</span> {t('app.intact', { count: integrity.evidenceRows })}
+        <span aria-hidden="true" className="integrity-icon">✓</span> {intactText}
       </>
     ) : (
       <>
@@ -147,11 +172,13 @@ function IntegrityBadge() {
   } else {
     body = t('app.checking');
   }
-  const title = integrity
+  const checked = integrity
     ? integrity.chainHead
       ? t('app.checkedHead', { checked: t('app.checkedTitle', { time: formatTime(integrity.checkedAt), count: integrity.custodyEntries }), head: integrity.chainHead })
       : t('app.checkedTitle', { time: formatTime(integrity.checkedAt), count: integrity.custodyEntries })
     : integrityError?.detail;
+  // The badge may ellipsise on a narrow window: the tooltip holds the whole status.
+  const title = integrity?.ok ? `${intactText}\n${checked}` : checked;
   return (
     <span className={`integrity integrity-${tone}`}>
       <span className="integrity-text" data-testid="integrity-status" data-integrity={integrity ? (integrity.ok ? 'ok' : 'problem') : 'unknown'} title={title} role="status">

@@ -129,6 +129,7 @@ interface EventColumns {
   source: string;
   record_id: string;
   operation: string;
+  raw_operation: string;
   result: string;
   actor_user: string | null;
   actor_app_id: string | null;
@@ -145,13 +146,13 @@ function loadEvents(db: Database, ids: number[]): Map<number, FindingEvent> {
     const chunk = ids.slice(i, i + CHUNK);
     const rows = db
       .prepare(
-        `SELECT e.id, e.at, e.source, e.record_id, e.operation, e.result, e.actor_user, e.actor_app_id, e.actor_ip, e.target_name, e.evidence_id, v.sha256
+        `SELECT e.id, e.at, e.source, e.record_id, e.operation, e.raw_operation, e.result, e.actor_user, e.actor_app_id, e.actor_ip, e.target_name, e.evidence_id, v.sha256
          FROM event e JOIN evidence v ON v.id = e.evidence_id WHERE e.id IN (${chunk.map(() => '?').join(',')})`,
       )
       .all(...chunk) as EventColumns[];
     for (const r of rows) {
       out.set(r.id, {
-        id: r.id, at: r.at, source: r.source, recordId: r.record_id, operation: r.operation, result: r.result, actorUser: r.actor_user,
+        id: r.id, at: r.at, source: r.source, recordId: r.record_id, operation: r.operation, rawOperation: r.raw_operation, result: r.result, actorUser: r.actor_user,
         actorAppId: r.actor_app_id, actorIp: r.actor_ip, targetName: r.target_name, evidenceId: r.evidence_id, evidenceSha256: r.sha256,
       });
     }

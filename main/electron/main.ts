@@ -72,7 +72,11 @@ function harden(contents: WebContents) {
   contents.on('will-frame-navigate', (e) => e.preventDefault());
   contents.on('will-redirect', (e) => e.preventDefault());
   contents.on('will-attach-webview', (e) => e.preventDefault());
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  // No window of ours: an https link meant for a new tab (the device-code address) opens in the system browser instead.
+  contents.setWindowOpenHandler(({ url }) => {
+    if (URL.canParse(url) && new URL(url).protocol === 'https:') void shell.openExternal(url);
+    return { action: 'deny' };
+  });
 }
 
 async function createWindow() {

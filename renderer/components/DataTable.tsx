@@ -47,6 +47,8 @@ interface Props<T> {
    * so hundreds of rows do not stall the screen; "Copy table" still copies every row.
    */
   limit?: number;
+  /** Added to the table's own class, for a screen's column widths. */
+  className?: string;
 }
 
 function compare(a: string | number, b: string | number): number {
@@ -59,7 +61,7 @@ function tsvCell(s: string): string {
 }
 
 export function DataTable<T>(props: Props<T>) {
-  const { label, columns, rows, rowKey, defaultSort, testId, rowTestId, onRowActivate, selectedKey, rowClassName, rowData, rowDetail, rowDetailTestId, visibleColumns, empty, toolbar, summary, limit } = props;
+  const { label, columns, rows, rowKey, defaultSort, testId, rowTestId, onRowActivate, selectedKey, rowClassName, rowData, rowDetail, rowDetailTestId, visibleColumns, empty, toolbar, summary, limit, className } = props;
   const { t } = useTranslation();
   const [sort, setSort] = useState(defaultSort);
   const [showAll, setShowAll] = useState(false);
@@ -99,7 +101,7 @@ export function DataTable<T>(props: Props<T>) {
         </div>
       </div>
       <div className="table-scroll">
-        <table className="data-table" aria-label={label} data-testid={testId}>
+        <table className={className ? `data-table ${className}` : 'data-table'} aria-label={label} data-testid={testId}>
           <thead>
             <tr>
               {shown.map((c) => {

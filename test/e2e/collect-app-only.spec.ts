@@ -33,6 +33,8 @@ test('a consultant signs in app-only with the engagement app certificate and col
   await page.getByTestId('sign-in-method-app-only').click();
   await expect(page.getByTestId('app-only-key-note')).toContainText('never leaves this computer');
   await expect(page.getByTestId('app-only-key-note')).toContainText('memory only');
+  // Where the app's id comes from is said beside the field.
+  await expect(page.getByTestId('app-only-app-id-hint')).toContainText('Application (client) ID');
 
   // Nothing picked: each field says what it needs, and nothing is sent.
   await page.getByTestId('app-only-submit').click();
@@ -67,6 +69,8 @@ test('a consultant signs in app-only with the engagement app certificate and col
   await expect(page.getByTestId('exo-app-only')).toContainText('No separate sign-in needed');
   await expect(page.getByTestId('exo-sign-in-start')).toHaveCount(0);
   await expect(page.getByTestId('sign-in-method-device-code')).toBeDisabled();
+  // Why it is disabled is said on the screen, not only in a tooltip.
+  await expect(page.getByTestId('sign-in-method-locked')).toContainText('Signed in app-only');
   await expect(page.getByTestId('collect-exchange')).toBeEnabled();
   await expect(page.getByTestId('collect-exchange')).toBeChecked();
   await shot(page, '03-signed-in');

@@ -91,6 +91,11 @@ test('a consultant signs in to Graph and Exchange, reads the preflight and colle
   await harness.shot('01-exchange-device-code');
   await approve(harness, exoPrompt, admin);
   expect(await collect.waitExchangeSignedIn()).toBe(admin);
+  // Both signed in: one sign-out, for both, and the reason the other method is unavailable said inline.
+  await expect(page.getByTestId('sign-out')).toHaveCount(1);
+  await expect(page.getByTestId('sign-out')).toHaveText('Sign out of both');
+  await expect(page.getByTestId('sign-in-method-app-only')).toBeDisabled();
+  await expect(page.getByTestId('sign-in-method-locked')).toContainText('sign out below first');
 
   // Signing in to Exchange ticks "Include Exchange Online"; two days of logs; the preflight follows the options.
   await expect(page.getByTestId('collect-exchange')).toBeEnabled();

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { test, expect, type Harness } from './fixtures';
 import { CustodyPage, FindingsPage, StartPage } from './pages';
 import { listInRecent, prepareCollectedCase, type PreparedCase } from './collected';
+import type { DomNode } from './pages/dom';
 
 const SHOTS = '/tmp/shots';
 
@@ -56,12 +57,44 @@ test('findings: storyline lit, critical findings, raw evidence with sha256, tria
   await page.screenshot({ path: `${SHOTS}/findings-list.png` });
   await page.getByTestId('storyline').screenshot({ path: `${SHOTS}/findings-storyline.png` });
 
-  // A stage filters the list to its findings.
+  // Nothing is triaged yet: every row says so, in words of its own (not "Open", a state a consultant chooses).
+  expect(new Set(rows.map((r) => r.triage))).toEqual(new Set(['untriaged']));
+  await expect(findings.row(stuffingRow.key).getByTestId('finding-triage')).toHaveText('◌ Not triaged');
+
+  // Columns sort inside each severity group: First ascending, then descending.
+  await page.getByTestId('findings-sort-first').click();
+  await expect(page.getByTestId('findings-sort-first').locator('..')).toHaveAttribute('aria-sort', 'ascending');
+  // The First column of the biggest group, as ISO times (a finding without one sorts last either way).
+  const firstTimes = async () => {
+    const group = page.locator('[data-testid="finding-group"][data-severity="high"]');
+    const all = await group.locator('[data-testid="finding-row"]').evaluateAll((rs: DomNode[]) => rs.map((r) => r.querySelector('td:nth-child(4) time')?.getAttribute('datetime') ?? ''));
+    return all.filter((x) => x !== '');
+  };
+  const ascending = await firstTimes();
+  expect(ascending.length).toBeGreaterThan(2);
+  expect(ascending).toEqual([...ascending].sort());
+  await page.getByTestId('findings-sort-first').click();
+  expect(await firstTimes()).toEqual([...ascending].reverse());
+  expect((await findings.groups()).map((g) => g.severity)).toEqual(groups.map((g) => g.severity));
+  // Severity: most severe first when chosen, least severe first on a second click, and back.
+  await page.getByTestId('findings-sort-severity').click();
+  expect((await findings.groups()).map((g) => g.severity)).toEqual(groups.map((g) => g.severity));
+  await page.getByTestId('findings-sort-severity').click();
+  expect((await findings.groups()).map((g) => g.severity)).toEqual(groups.map((g) => g.severity).reverse());
+  await page.getByTestId('findings-sort-severity').click();
+  expect((await findings.groups()).map((g) => g.severity)).toEqual(groups.map((g) => g.severity));
+
+  // A stage filters the list to its findings, and the address keeps it across a reload.
   await findings.toggleStage('mail-flow');
   const mailFlow = await findings.rows();
   expect(mailFlow.length).toBeGreaterThan(0);
   expect(mailFlow.every((r) => r.ruleId.startsWith('exchange.'))).toBe(true);
+  await expect(page).toHaveURL(/#\/findings\?stage=mail-flow$/);
+  await page.reload();
+  await expect(page.getByTestId('findings-stage-filter')).toHaveAttribute('data-stage', 'mail-flow');
+  expect((await findings.rows()).length).toBe(mailFlow.length);
   await findings.toggleStage('mail-flow');
+  await expect(page).toHaveURL(/#\/findings$/);
   expect((await findings.rows()).length).toBe(rows.length);
 
   // The stuffing finding: hundreds of sign-ins, the first 200 rendered until asked.
@@ -88,10 +121,34 @@ test('findings: storyline lit, critical findings, raw evidence with sha256, tria
   expect(Number(raw.evidenceId)).toBeGreaterThan(0);
   await page.screenshot({ path: `${SHOTS}/finding-raw-evidence.png` });
   await findings.closeEvidence();
+  // The focus is back on the row's button that opened it, not on <main>.
+  await expect(findings.panel.getByTestId('finding-event-open').first()).toBeFocused();
+  // From the keyboard too: Enter opens the dialog, Escape closes it, the focus returns.
+  await page.keyboard.press('Enter');
+  await expect(findings.evidenceDialog).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(findings.evidenceDialog).toHaveCount(0);
+  await expect(findings.panel.getByTestId('finding-event-open').first()).toBeFocused();
 
   // Triage the storyline finding: the list shows it, and custody has a new entry.
   const storylineKey = critical.find((k) => k.startsWith('storyline.oauth-mail-abuse:'))!;
   await findings.select(storylineKey);
+  // Its links, one numbered step each, the cleanup step dated at the re-creation (after the first removal).
+  const steps = await findings.panel.getByTestId('finding-step').allInnerTexts();
+  expect(steps.length).toBeGreaterThanOrEqual(6);
+  expect(steps.some((s) => /^\d{4}-\d\d-\d\d \d\d:\d\d UTC: it removed and re-created them/.test(s))).toBe(true);
+  // Operations as the source wrote them (New-InboundConnector), not lower-cased.
+  const operations = await findings.panel.locator('[data-testid="finding-event"] td.col-operation').allInnerTexts();
+  expect(operations).toContain('New-InboundConnector');
+  // At 1440 px every event's Result is shown whole, inside the table's scroller.
+  const clipped = await findings.panel.getByTestId('finding-event').evaluateAll((rows: DomNode[]) =>
+    rows.flatMap((r) => {
+      const cell = r.querySelector('td:last-child') as unknown as { scrollWidth: number; clientWidth: number; getBoundingClientRect(): { right: number }; closest(s: string): { getBoundingClientRect(): { right: number } } | null } | null;
+      const scroller = cell?.closest('.table-scroll');
+      return cell && scroller && (cell.scrollWidth > cell.clientWidth || cell.getBoundingClientRect().right > scroller.getBoundingClientRect().right + 0.5) ? [r.getAttribute('data-event-id') ?? ''] : [];
+    }),
+  );
+  expect(clipped).toEqual([]);
   const note = 'Confirmed with the client: contoso_khz is not theirs.';
   await findings.triage('confirmed', note);
   const triaged = (await findings.rows()).find((r) => r.key === storylineKey)!;
@@ -113,6 +170,10 @@ test('findings: storyline lit, critical findings, raw evidence with sha256, tria
   const entries = await custody.entries();
   const last = entries.at(-1)!;
   expect(last.action).toBe('finding.triaged');
+  // Said in words, with its link in the chain.
+  expect(last.summary).toBe(`Finding ${storylineKey} triaged: Open → Confirmed. Note: ${note}`);
+  expect(entries.map((e) => e.link)).toEqual(['start', ...entries.slice(1).map(() => 'linked')]);
+  expect(entries[0]!.summary).toMatch(/^Case “.+” created as .+\.peregrine, display zone /);
   expect(entries.filter((e) => e.action === 'finding.triaged')).toHaveLength(1);
   expect((await custody.verify()).ok).toBe(true);
 

@@ -27,9 +27,10 @@ test('a consultant finds the malicious app and hands over a verifiable export', 
   expect(prompt.verificationUri).toBe(`${sim.url}/devicelogin`);
   await harness.shot('02-device-code');
 
-  // The person at the keyboard opens the simulator's sign-in page, types the code and picks the admin.
-  const signInPage = await page.context().newPage();
-  await signInPage.goto(prompt.verificationUri);
+  // The person at the keyboard follows the address as a link (a new tab), types the code and picks the admin.
+  const [signInPage] = await Promise.all([page.context().waitForEvent('page'), page.getByTestId('verification-uri-open').click()]);
+  await signInPage.waitForLoadState();
+  expect(signInPage.url()).toBe(prompt.verificationUri);
   await signInPage.locator('#code').fill(prompt.userCode);
   await signInPage.locator('#user').selectOption(truth.compromisedUser.userPrincipalName);
   await signInPage.getByRole('button', { name: 'Sign in' }).click();
@@ -48,6 +49,12 @@ test('a consultant finds the malicious app and hands over a verifiable export', 
   expect(counts.bySource['graph.servicePrincipals']!.records).toBe(truth.counts.servicePrincipals);
   expect(counts.bySource['graph.users']!.records).toBe(truth.counts.users);
   await harness.shot('04-collected');
+  // The next step is what the rules found; the bar says what it counted; the header counts records and pages.
+  await expect(page.getByTestId('go-findings')).toHaveAttribute('href', '#/findings');
+  await expect(page.getByTestId('collection-progress-counts')).toHaveText(`The bar counts sources: ${Object.keys(counts.bySource).length} of ${Object.keys(counts.bySource).length} finished.`);
+  const records = Object.values(counts.bySource).reduce((n, s) => n + s.records, 0);
+  await expect(page.getByTestId('integrity-status')).toContainText(`Evidence intact · ${records.toLocaleString('en-US')} records in `);
+  await expect(page.getByTestId('integrity-status')).toContainText(' pages of evidence · custody chain OK');
 
   const apps = new ApplicationsPage(page);
   const flagged = await apps.flaggedRows();

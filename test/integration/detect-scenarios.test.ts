@@ -62,6 +62,10 @@ export function judge(c: CollectedCase, report: DetectionReport): string[] {
   if (!story) problems.push('no storyline finding for the malicious app');
   const registrar = truth.compromisedAdmins[0];
   if (story && registrar?.isMfaRegistered && !story.reason.includes('MFA registered but not enforced')) problems.push('storyline says the registering admin had no MFA, but it had MFA registered (not enforced)');
+  // The storyline's cleanup step is dated when the objects were created again after the first removal, not at the first creation.
+  const recreated = exchange.cycles.find((cycle, i) => i > 0 && exchange.cycles[i - 1]!.removedDateTime !== null);
+  const cleanupAt = story?.reason.match(/(\d{4}-\d\d-\d\d \d\d:\d\d) UTC: it removed and re-created them/)?.[1];
+  if (story && recreated && cleanupAt !== recreated.createdDateTime.slice(0, 16).replace('T', ' ')) problems.push(`storyline dates the re-creation at ${cleanupAt ?? 'no time'}, not ${recreated.createdDateTime}`);
   // With no create/remove cycle the attack never reached mail flow: those stages have nothing to light them.
   const unreached = exchange.cycles.length === 0 ? new Set(['mail-flow', 'cleanup-cycles']) : new Set<string>();
   for (const stage of report.storyline) if (!stage.lit && !unreached.has(stage.id)) problems.push(`storyline stage ${stage.id} not lit`);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RULES } from '../../main/detect/rules';
 import { campaignNameLabel } from '../../main/detect/rules/apps';
 import { CAMPAIGN_CONNECTOR, CAMPAIGN_RULE, PROTECTED_HEADER } from '../../main/detect/rules/exchange';
+import { recreation } from '../../main/detect/rules/storyline';
 import { STAGES } from '../../preload/contract';
 
 describe('the rule set', () => {
@@ -39,5 +40,20 @@ describe('the rule set', () => {
     for (const h of ['Received-SPF', 'ARC-Seal', 'x-ms-exchange-antispam-messagedata-chunkcount', 'Authentication-Results', 'DKIM-Signature', 'X-Forefront-Antispam-Report'])
       expect(PROTECTED_HEADER.test(h), h).toBe(true);
     for (const h of ['X-Contoso-Classification', 'Subject', 'X-Mailer']) expect(PROTECTED_HEADER.test(h), h).toBe(false);
+  });
+
+  it('dates the storyline\'s cleanup step at the re-creation that followed a removal', () => {
+    const events = [
+      { at: '2026-10-13T08:00:00Z', operation: 'new-inboundconnector' },
+      { at: '2026-10-05T09:00:00Z', operation: 'new-inboundconnector' },
+      { at: '2026-10-06T10:00:00Z', operation: 'remove-inboundconnector' },
+      { at: '2026-10-05T09:02:00Z', operation: 'new-transportrule' },
+      { at: '2026-10-13T08:01:00Z', operation: 'new-transportrule' },
+    ];
+    expect(recreation(events)).toBe('2026-10-13T08:00:00Z');
+    // Created once and never removed: nothing was re-created.
+    expect(recreation(events.filter((e) => !e.operation.startsWith('remove-')))).toBeNull();
+    // Removed at the end of the window with no creation after it.
+    expect(recreation(events.filter((e) => !e.at.startsWith('2026-10-13')))).toBeNull();
   });
 });

@@ -15,6 +15,14 @@ interface Link {
 
 const short = (at: string) => `${at.slice(0, 16).replace('T', ' ')} UTC`;
 
+/** When mail-flow objects were first created again after one was removed (Remove-* then New-*), or null without a removal. */
+export function recreation(events: readonly { at: string; operation: string }[]): string | null {
+  const sorted = [...events].sort((a, b) => a.at.localeCompare(b.at));
+  const removal = sorted.find((e) => /^remove-/i.test(e.operation));
+  if (!removal) return null;
+  return sorted.find((e) => /^new-/i.test(e.operation) && e.at > removal.at)?.at ?? null;
+}
+
 export const campaignStoryline: Rule = {
   id: 'storyline.oauth-mail-abuse',
   title: 'The OAuth mail-abuse campaign, end to end',
@@ -77,7 +85,18 @@ export const campaignStoryline: Rule = {
       const mail = mine.filter((f) => f.ruleId === 'exchange.suspicious-inbound-connector' || f.ruleId === 'exchange.header-stripping-rule');
       if (mail.length > 0) links.push({ step: 'mail-flow', at: mail.map((f) => f.firstAt).filter((t): t is string => t !== null).sort()[0] ?? null, text: `the app created ${mail.map((f) => (f.ruleId === 'exchange.header-stripping-rule' ? f.subject.name : `connector ${f.subject.name}`)).join(' and ')}`, eventIds: mail.flatMap((f) => f.events.map((e) => e.id)), findingKeys: mail.map((f) => f.key) });
       const cycles = rule('exchange.config-cycle');
-      if (cycles.length > 0) links.push({ step: 'cleanup-cycles', at: cycles[0]!.firstAt, text: `it removed and re-created them (${cycles[0]!.reason.match(/in (\d+) creation runs?/)?.[1] ?? 'several'} runs)`, eventIds: cycles.flatMap((f) => f.events.map((e) => e.id)), findingKeys: cycles.map((f) => f.key) });
+      if (cycles.length > 0) {
+        const runs = cycles[0]!.reason.match(/in (\d+) creation runs?/)?.[1] ?? 'several';
+        const recreatedAt = recreation(cycles.flatMap((f) => f.events));
+        links.push({
+          step: 'cleanup-cycles',
+          // Dated at the first creation that followed a removal: the re-creation is what this link tells.
+          at: recreatedAt ?? cycles[0]!.firstAt,
+          text: recreatedAt ? `it removed and re-created them (${runs} runs)` : `it created them (${runs} ${runs === '1' ? 'run' : 'runs'}; no removal in the collected window)`,
+          eventIds: cycles.flatMap((f) => f.events.map((e) => e.id)),
+          findingKeys: cycles.map((f) => f.key),
+        });
+      }
       const steps = new Set(links.map((l) => l.step));
       if (steps.size < 3) continue;
       hits.push({

@@ -105,11 +105,14 @@ export function AppOnlyForm({ onSignedIn }: { onSignedIn: (state: SignInState) =
           placeholder="00000000-0000-0000-0000-000000000000"
           onChange={(e) => setAppId(e.target.value)}
           aria-invalid={errors.appId ? true : undefined}
-          aria-describedby={errors.appId ? 'app-only-app-id-error' : undefined}
+          aria-describedby={errors.appId ? 'app-only-app-id-hint app-only-app-id-error' : 'app-only-app-id-hint'}
           autoComplete="off"
           spellCheck={false}
           data-testid="app-only-app-id"
         />
+        <p className="field-hint" id="app-only-app-id-hint" data-testid="app-only-app-id-hint">
+          {t('appOnly.appIdHint')}
+        </p>
         <FieldError id="app-only-app-id-error" testId="app-only-app-id-error" error={errors.appId} />
       </div>
       <PemField field="certificate" label={t('appOnly.certificate')} hint={t('appOnly.certificateHint')} accept=".pem,.crt,.cer,.txt" error={errors.certificate} onFile={setCertificate} />

@@ -7,6 +7,7 @@ import { formatCount, formatDuration } from '../../lib/format';
 import { navigate, routeHref } from '../../lib/route';
 import type { CollectionStatus, PreflightView, SourceProgress } from '../../lib/api';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { overallProgress } from './overallProgress';
 
 const STATE_ICON: Record<SourceProgress['state'], string> = { pending: '○', running: '◐', done: '✓', failed: '✕' };
 
@@ -61,6 +62,7 @@ export function CollectionPanel({ basis }: { basis: PreflightView | null }) {
   const current = collection?.sources.filter((s) => s.state === 'running') ?? [];
   const left = collection ? estimateLeft(collection, basis, ms, rate) : null;
   const expected = new Map((basis?.rows ?? []).map((r) => [r.source, r.estimatedRecords]));
+  const overall = collection ? overallProgress(collection, expected) : null;
 
   const confirmCancel = () => {
     setConfirming(false);
@@ -106,7 +108,26 @@ export function CollectionPanel({ basis }: { basis: PreflightView | null }) {
       ) : (
         <>
           <div className="run-summary">
-            <progress className="run-progress" value={finished} max={Math.max(total, 1)} aria-label={t('collect.panel.sourcesComplete')} data-testid="collection-progress" />
+            {overall ? (
+              <>
+                <progress
+                  className="run-progress"
+                  value={overall.value}
+                  max={overall.max}
+                  aria-label={overall.counts === 'records' ? t('collect.panel.progressRecordsLabel') : t('collect.panel.sourcesComplete')}
+                  aria-describedby="collection-progress-counts"
+                  data-testid="collection-progress"
+                  data-counts={overall.counts}
+                />
+                <p className="run-counts small muted" id="collection-progress-counts" data-testid="collection-progress-counts">
+                  {overall.counts === 'records'
+                    ? t('collect.panel.progressRecords', { records: overall.value, expected: overall.max })
+                    : running
+                      ? t('collect.panel.progressSourcesUnknown', { finished, count: total })
+                      : t('collect.panel.progressSources', { finished, count: total })}
+                </p>
+              </>
+            ) : null}
             <p className="run-line" role="status" data-testid="collection-status">
               <strong data-testid="collection-state">{t(`collect.run.${collection.state}`)}</strong> · {t('collect.panel.finished', { finished, count: total })}
               {failed.length > 0 ? t('collect.panel.failedCount', { count: failed.length }) : ''} ·{' '}
@@ -240,8 +261,8 @@ function Outcome({
         </p>
         <p>
           {t('collect.panel.next')}
-          <a href={routeHref('evidence/applications')} onClick={() => navigate('evidence/applications')} data-testid="go-applications">
-            {t('collect.panel.reviewApps')}
+          <a href={routeHref('findings')} onClick={() => navigate('findings')} data-testid="go-findings">
+            {t('collect.panel.reviewFindings')}
           </a>
           .
         </p>

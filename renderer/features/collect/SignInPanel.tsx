@@ -114,7 +114,6 @@ function ids(service: SignInService) {
     account: `${p}signed-in-account`,
     tenant: `${p}signed-in-tenant`,
     scopes: `${p}signed-in-scopes`,
-    signOut: `${p}sign-out`,
     code: `${p}device-code`,
   };
 }
@@ -156,6 +155,11 @@ export function SignInPanel({ graph, exchange }: { graph: SignIn; exchange: Sign
           ))}
         </div>
       </div>
+      {live !== null ? (
+        <p className="muted small method-locked" data-testid="sign-in-method-locked">
+          {t(method === 'app-only' ? 'signin.lockedAppOnly' : 'signin.lockedDelegated')}
+        </p>
+      ) : null}
       {method === 'app-only' ? (
         graph.auth?.state === 'signed-in' ? (
           <AppOnlySignedIn auth={graph.auth} busy={graph.busy} onSignOut={graph.signOut} />
@@ -173,25 +177,21 @@ function DeviceCodeSections({ graph, exchange, exoSignedIn }: { graph: SignIn; e
   const { t } = useTranslation();
   return (
     <>
-      <SignInSection
-        service="graph"
-        title="Microsoft Graph"
-        purpose={t('signin.graphPurpose')}
-        signIn={graph}
-        signOutLabel={exoSignedIn ? t('signin.signOutBoth') : t('signin.signOut')}
-      />
-      <SignInSection
-        service="exchange"
-        title="Exchange Online"
-        purpose={t('signin.exchangePurpose')}
-        signIn={exchange}
-        signOutLabel={t('signin.signOutBoth')}
-      />
+      <SignInSection service="graph" title="Microsoft Graph" purpose={t('signin.graphPurpose')} signIn={graph} />
+      <SignInSection service="exchange" title="Exchange Online" purpose={t('signin.exchangePurpose')} signIn={exchange} />
+      {/* Main has one sign-out for both services: one button, under both, says so. */}
+      {graph.auth?.state === 'signed-in' || exoSignedIn ? (
+        <div className="signin-footer">
+          <button type="button" className="button button-quiet button-small" onClick={graph.signOut} disabled={graph.busy || exchange.busy} data-testid="sign-out">
+            {graph.auth?.state === 'signed-in' && exoSignedIn ? t('signin.signOutBoth') : t('signin.signOut')}
+          </button>
+        </div>
+      ) : null}
     </>
   );
 }
 
-function SignInSection({ service, title, purpose, signIn, signOutLabel }: { service: SignInService; title: string; purpose: string; signIn: SignIn; signOutLabel: string }) {
+function SignInSection({ service, title, purpose, signIn }: { service: SignInService; title: string; purpose: string; signIn: SignIn }) {
   const { auth, error, busy, checks, start, startBrowser, signOut } = signIn;
   const { t } = useTranslation();
   const tid = ids(service);
@@ -256,9 +256,6 @@ function SignInSection({ service, title, purpose, signIn, signOutLabel }: { serv
               <GrantedPermissions scopes={auth.scopes} noun="scope" testId={tid.scopes} />
             </dd>
           </dl>
-          <button type="button" className="button button-quiet button-small" onClick={signOut} disabled={busy} data-testid={tid.signOut}>
-            {signOutLabel}
-          </button>
         </>
       ) : null}
       {auth?.state === 'error' ? (
@@ -348,7 +345,9 @@ function DeviceCode({
     <div className="device-code" data-testid={`${prefix}device-code-block`} aria-busy={busy}>
       <p>
         {t('signin.codeIntroBefore')}
-        <strong>{auth.verificationUri}</strong>
+        <a href={auth.verificationUri} target="_blank" rel="noopener noreferrer" data-testid={`${prefix}verification-uri-open`}>
+          {auth.verificationUri}
+        </a>
         {t('signin.codeIntroAfter')}
       </p>
       <div className="device-code-row">

@@ -7,6 +7,9 @@ import { DataTable, type Column } from '../../components/DataTable';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Identifier } from '../../components/Identifier';
 import { Time } from '../../components/Time';
+import { custodySentence, linkState, type LinkState } from './custodyText';
+
+const LINK_ICON: Record<LinkState, string> = { start: '◆', linked: '✓', broken: '✕', unverified: '?', unchecked: '○' };
 
 export function CustodyScreen() {
   const { t } = useTranslation();
@@ -39,8 +42,36 @@ export function CustodyScreen() {
     { id: 'at', header: t('custody.colTime'), text: (e) => formatTime(e.at), sortValue: (e) => e.at, className: 'col-time-wrap', render: (e) => <Time iso={e.at} /> },
     { id: 'action', header: t('custody.colAction'), text: (e) => e.action, render: (e) => <span className="cell-strong" data-testid="custody-action">{e.action}</span> },
     { id: 'actor', header: t('custody.colActor'), text: (e) => e.actor, className: 'nowrap' },
-    { id: 'summary', header: t('custody.colSummary'), text: (e) => e.summary, className: 'col-summary', render: (e) => <span data-testid="custody-summary">{e.summary}</span> },
-    { id: 'hash', header: t('custody.colHash'), text: (e) => e.hash, render: (e) => <Identifier value={e.hash} label={t('custody.entryHash', { seq: e.seq })} short testId="custody-hash" /> },
+    {
+      id: 'summary',
+      header: t('custody.colSummary'),
+      text: (e) => custodySentence(e.action, e.summary),
+      className: 'col-summary',
+      render: (e) => (
+        <span data-testid="custody-summary" title={e.summary}>
+          {custodySentence(e.action, e.summary)}
+        </span>
+      ),
+    },
+    {
+      id: 'hash',
+      header: t('custody.colHashLink'),
+      text: (e) => `${e.hash} · ${t(`custody.link.${linkState(e.seq, integrity)}`, { prev: e.seq - 1 })}`,
+      className: 'col-hash-link',
+      // The entry's hash, and under it how the entry links to the one before, as the last verification saw it.
+      render: (e) => {
+        const state = linkState(e.seq, integrity);
+        return (
+          <>
+            <Identifier value={e.hash} label={t('custody.entryHash', { seq: e.seq })} short testId="custody-hash" />
+            <span className={`link-state link-${state}`} data-testid="custody-link" data-link={state}>
+              <span aria-hidden="true">{LINK_ICON[state]} </span>
+              {t(`custody.link.${state}`, { prev: e.seq - 1 })}
+            </span>
+          </>
+        );
+      },
+    },
   ];
 
   return (

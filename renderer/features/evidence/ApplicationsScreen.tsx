@@ -126,6 +126,7 @@ export function ApplicationsScreen() {
       id: 'credentials',
       header: t('apps.colCredentials'),
       text: credentialsText,
+      className: 'col-credentials',
       sortValue: (r) => r.passwordCredentials + r.keyCredentials,
       render: (r) =>
         r.passwordCredentials + r.keyCredentials === 0 ? (
@@ -205,6 +206,7 @@ export function ApplicationsScreen() {
       {rows && rows.length > 0 ? (
         <div className="split">
           <DataTable
+            className="applications-table"
             label={t('apps.title')}
             columns={columns}
             visibleColumns={selected ? COMPACT_COLUMNS : undefined}

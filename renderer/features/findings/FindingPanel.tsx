@@ -9,6 +9,7 @@ import { SeverityBadge } from '../../components/Severity';
 import { Time, useZoneLabel } from '../../components/Time';
 import { useCase } from '../../lib/caseState';
 import { confidenceWord, iocLines, iocTypeWord, phaseWord, sourceShort, sourceWord, stageTitle, stageWord } from './findingText';
+import { numberedSteps } from './steps';
 import { TriageForm } from './TriageForm';
 
 /** Hundreds of sign-ins can back one finding: the first ones render, the rest on request. */
@@ -33,6 +34,7 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
   }, [f.key]);
 
   const stage = f.stage ? stages.find((s) => s.id === f.stage) : undefined;
+  const steps = numberedSteps(f.reason);
 
   const objectColumns: Column<FindingObject>[] = [
     { id: 'kind', header: t('findings.panel.colKind'), text: (o) => o.kind, className: 'nowrap' },
@@ -81,15 +83,15 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
             ev.stopPropagation();
             onOpenEvidence({ kind: 'event', eventId: e.id }, t('findings.panel.record', { source: sourceWord(e.source), id: e.recordId }));
           }}
-          aria-label={t('findings.panel.showRaw', { what: t('findings.panel.eventAt', { operation: e.operation, time: formatTime(e.at) }) })}
+          aria-label={t('findings.panel.showRaw', { what: t('findings.panel.eventAt', { operation: e.rawOperation, time: formatTime(e.at) }) })}
           data-testid="finding-event-open"
         >
           <Time iso={e.at} withZone={false} />
         </button>
       ),
     },
-    { id: 'source', header: t('findings.panel.colSource'), text: (e) => sourceWord(e.source), render: (e) => <span title={sourceWord(e.source)}>{sourceShort(e.source)}</span> },
-    { id: 'operation', header: t('findings.panel.colOperation'), text: (e) => e.operation, className: 'col-operation', render: (e) => <span title={e.targetName ? t('findings.panel.target', { name: e.targetName }) : undefined}>{e.operation}</span> },
+    { id: 'source', header: t('findings.panel.colSource'), text: (e) => sourceWord(e.source), className: 'col-source', render: (e) => <span title={sourceWord(e.source)}>{sourceShort(e.source)}</span> },
+    { id: 'operation', header: t('findings.panel.colOperation'), text: (e) => e.rawOperation, className: 'col-operation', render: (e) => <span title={e.targetName ? t('findings.panel.target', { name: e.targetName }) : undefined}>{e.rawOperation}</span> },
     {
       id: 'actor',
       header: t('findings.panel.colActor'),
@@ -97,8 +99,8 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
       className: 'col-actor',
       render: (e) => ((e.actorUser ?? e.actorAppId) ? <span title={e.actorUser ?? e.actorAppId ?? undefined}>{e.actorUser ?? e.actorAppId}</span> : <span className="muted">—</span>),
     },
-    { id: 'ip', header: t('findings.panel.colIp'), text: (e) => e.actorIp ?? '', className: 'nowrap', render: (e) => (e.actorIp ? <span className="mono small">{e.actorIp}</span> : <span className="muted">—</span>) },
-    { id: 'result', header: t('findings.panel.colResult'), text: (e) => e.result, className: 'nowrap', render: (e) => <span className={`event-result event-result-${e.result}`}>{e.result}</span> },
+    { id: 'ip', header: t('findings.panel.colIp'), text: (e) => e.actorIp ?? '', className: 'col-ip', render: (e) => (e.actorIp ? <span className="mono small" title={e.actorIp}>{e.actorIp}</span> : <span className="muted">—</span>) },
+    { id: 'result', header: t('findings.panel.colResult'), text: (e) => e.result, className: 'col-result', render: (e) => <span className={`event-result event-result-${e.result}`}>{e.result}</span> },
   ];
 
   return (
@@ -122,9 +124,19 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
 
       <section className="panel-section" aria-labelledby="finding-why">
         <h3 id="finding-why">{t('findings.panel.why')}</h3>
-        <p className="finding-reason" data-testid="finding-reason">
-          {f.reason}
-        </p>
+        {steps ? (
+          <ol className="finding-reason finding-steps" data-testid="finding-reason">
+            {steps.map((step, i) => (
+              <li key={i} data-testid="finding-step">
+                {step}
+              </li>
+            ))}
+          </ol>
+        ) : (
+          <p className="finding-reason" data-testid="finding-reason">
+            {f.reason}
+          </p>
+        )}
         <h3>{t('findings.panel.looksFor')}</h3>
         <p className="finding-explanation" data-testid="finding-explanation">
           {f.explanation}
@@ -230,6 +242,7 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
           rowKey={(e) => String(e.id)}
           defaultSort={{ column: 'at', dir: 'asc' }}
           testId="finding-events"
+          className="events-table"
           rowTestId="finding-event"
           onRowActivate={(e) => onOpenEvidence({ kind: 'event', eventId: e.id }, t('findings.panel.record', { source: sourceWord(e.source), id: e.recordId }))}
           rowData={(e) => ({ 'data-event-id': String(e.id), 'data-source': e.source })}

@@ -1,11 +1,11 @@
 // Renderer: Findings — the storyline on top, findings grouped by severity, a side panel per finding, raw evidence, triage and IOC export.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { i18next } from '../../i18n';
 import { api, toApiError, type ApiError, type DetectionReport, type EvidenceRef, type Finding, type Severity, type Triage } from '../../lib/api';
 import { useCase } from '../../lib/caseState';
 import { formatCount } from '../../lib/format';
-import { navigate, routeHref, routeQuery } from '../../lib/route';
+import { findingsStageHref, navigate, routeHref, routeQuery } from '../../lib/route';
 import { saveTextFile } from '../../lib/download';
 import { CopyButton, writeClipboard } from '../../components/CopyButton';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -13,7 +13,8 @@ import { SeverityBadge, severityLabel } from '../../components/Severity';
 import { Time, useZoneLabel } from '../../components/Time';
 import { EvidenceDialog } from './EvidenceDialog';
 import { FindingPanel } from './FindingPanel';
-import { SEVERITY_ORDER, TRIAGE_ORDER, findingHaystack, stageTitle as stageTitleOf, triageIcon, triageWord } from './findingText';
+import { SEVERITY_ORDER, TRIAGE_ORDER, findingHaystack, stageTitle as stageTitleOf, triageIcon, triageWord, untriagedIcon, untriagedWord } from './findingText';
+import { DEFAULT_FINDING_SORT, nextFindingSort, sortFindings, type FindingSort, type FindingSortColumn } from './findingSort';
 import { Storyline } from './Storyline';
 
 type TriageFilter = 'all' | 'untriaged' | Finding['triage']['state'];
@@ -26,7 +27,15 @@ export function FindingsScreen() {
   const [error, setError] = useState<ApiError | null>(null);
   const [loading, setLoading] = useState(true);
   const [selectedKey, setSelectedKey] = useState<string | null>(null);
-  const [stage, setStage] = useState<string | null>(() => routeQuery().get('stage'));
+  const [stage, setStageState] = useState<string | null>(() => routeQuery().get('stage'));
+  // The stage filter lives in the URL too: a reload, or the address copied, keeps it.
+  const setStage = useCallback((next: string | null) => {
+    setStageState(next);
+    window.history.replaceState(window.history.state, '', next ? findingsStageHref(next) : routeHref('findings'));
+  }, []);
+  const [sort, setSort] = useState<FindingSort>(DEFAULT_FINDING_SORT);
+  // What opened the raw-evidence dialog gets the focus back when it closes.
+  const evidenceOpener = useRef<HTMLElement | null>(null);
   const [query, setQuery] = useState('');
   const [triageFilter, setTriageFilter] = useState<TriageFilter>('all');
   const [evidence, setEvidence] = useState<{ ref: EvidenceRef; label: string } | null>(null);
@@ -74,10 +83,7 @@ export function FindingsScreen() {
     });
   }, [report, stageKeys, triageFilter, query]);
 
-  const groups = useMemo(
-    () => SEVERITY_ORDER.map((level) => ({ level, findings: visible.filter((f) => f.severity === level) })),
-    [visible],
-  );
+  const groups = useMemo(() => sortFindings(visible, sort), [visible, sort]);
   const totals = useMemo(() => {
     const t = Object.fromEntries(SEVERITY_ORDER.map((l) => [l, 0])) as Record<Severity, number>;
     for (const f of report?.findings ?? []) t[f.severity] += 1;
@@ -92,11 +98,11 @@ export function FindingsScreen() {
     () =>
       [
         [t('findings.colSeverity'), t('findings.colFinding'), t('findings.colSubject'), 'ATT&CK', t('findings.colFirst', { zone }), t('findings.colLast', { zone }), t('findings.triage'), t('findings.colNote')],
-        ...visible.map((f) => [f.severity, f.title, f.subject.name ?? f.subject.id, f.attack.join(' '), formatTime(f.firstAt), formatTime(f.lastAt), triageWord(f.triage.state), f.triage.note.replace(/\s+/g, ' ')]),
+        ...groups.flatMap((g) => g.findings).map((f) => [f.severity, f.title, f.subject.name ?? f.subject.id, f.attack.join(' '), formatTime(f.firstAt), formatTime(f.lastAt), f.triage.at === null ? untriagedWord() : triageWord(f.triage.state), f.triage.note.replace(/\s+/g, ' ')]),
       ]
         .map((r) => r.join('\t'))
         .join('\n'),
-    [visible, zone, formatTime, t],
+    [groups, zone, formatTime, t],
   );
 
   const hasCollection = report?.runId != null;
@@ -198,7 +204,7 @@ export function FindingsScreen() {
                   <CopyButton value={listText} label={t('findings.listLabel')} text={t('findings.copyList')} testId="findings-copy" />
                 </div>
               </div>
-              <FindingsTable groups={groups} compact={selected !== null} selectedKey={selectedKey} onSelect={setSelectedKey} zone={zone} empty={report.findings.length === 0 ? t('findings.noneMatched', { rules: t('findings.rules', { count: report.rules.length }) }) : t('findings.noFilterMatch')} />
+              <FindingsTable groups={groups} sort={sort} onSort={(column) => setSort((s) => nextFindingSort(s, column))} compact={selected !== null} selectedKey={selectedKey} onSelect={setSelectedKey} zone={zone} empty={report.findings.length === 0 ? t('findings.noneMatched', { rules: t('findings.rules', { count: report.rules.length }) }) : t('findings.noFilterMatch')} />
             </div>
             {selected ? (
               <FindingPanel
@@ -206,19 +212,35 @@ export function FindingsScreen() {
                 stages={report.storyline}
                 onClose={() => setSelectedKey(null)}
                 onTriaged={onTriaged}
-                onOpenEvidence={(ref, label) => setEvidence({ ref, label })}
+                onOpenEvidence={(ref, label) => {
+                  evidenceOpener.current = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : null;
+                  setEvidence({ ref, label });
+                }}
               />
             ) : null}
           </div>
         </>
       ) : null}
-      {evidence ? <EvidenceDialog target={evidence} onClose={() => setEvidence(null)} /> : null}
+      {evidence ? (
+        <EvidenceDialog
+          target={evidence}
+          onClose={() => {
+            setEvidence(null);
+            const opener = evidenceOpener.current;
+            evidenceOpener.current = null;
+            // After React has removed the dialog, which would otherwise leave the focus on <main>.
+            if (opener) requestAnimationFrame(() => opener.isConnected && opener.focus());
+          }}
+        />
+      ) : null}
     </div>
   );
 }
 
 interface TableProps {
   groups: { level: Severity; findings: Finding[] }[];
+  sort: FindingSort;
+  onSort: (column: FindingSortColumn) => void;
   compact: boolean;
   selectedKey: string | null;
   onSelect: (key: string) => void;
@@ -226,8 +248,21 @@ interface TableProps {
   empty: string;
 }
 
-function FindingsTable({ groups, compact, selectedKey, onSelect, zone, empty }: TableProps) {
+function FindingsTable({ groups, sort, onSort, compact, selectedKey, onSelect, zone, empty }: TableProps) {
   const { t } = useTranslation();
+  const head = (column: FindingSortColumn, label: string, className?: string) => {
+    const active = sort.column === column;
+    return (
+      <th scope="col" className={className} aria-sort={active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
+        <button type="button" className="sort-button" onClick={() => onSort(column)} data-testid={`findings-sort-${column}`}>
+          {label}
+          <span aria-hidden="true" className={`sort-mark${active ? ' active' : ''}`}>
+            {active ? (sort.dir === 'asc' ? '↑' : '↓') : '↕'}
+          </span>
+        </button>
+      </th>
+    );
+  };
   // With the panel open the severity badge moves into the finding cell: the list keeps what identifies a row.
   const columns = compact ? 2 : 6;
   const shown = groups.filter((g) => g.findings.length > 0);
@@ -236,16 +271,12 @@ function FindingsTable({ groups, compact, selectedKey, onSelect, zone, empty }: 
       <table className="data-table findings-table" aria-label={t('findings.bySeverity')} data-testid="findings">
         <thead>
           <tr>
-            {compact ? null : (
-              <th scope="col" className="col-flags">
-                {t('findings.colSeverity')}
-              </th>
-            )}
-            <th scope="col">{t('findings.colFinding')}</th>
-            {compact ? null : <th scope="col">ATT&amp;CK</th>}
-            {compact ? null : <th scope="col">{t('findings.colFirst', { zone })}</th>}
-            {compact ? null : <th scope="col">{t('findings.colLast', { zone })}</th>}
-            <th scope="col">{t('findings.triage')}</th>
+            {compact ? null : head('severity', t('findings.colSeverity'), 'col-flags')}
+            {head('finding', t('findings.colFinding'))}
+            {compact ? null : head('attack', 'ATT&CK')}
+            {compact ? null : head('first', t('findings.colFirst', { zone }))}
+            {compact ? null : head('last', t('findings.colLast', { zone }))}
+            {head('triage', t('findings.triage'))}
           </tr>
         </thead>
         {shown.length === 0 ? (
@@ -273,7 +304,7 @@ function FindingsTable({ groups, compact, selectedKey, onSelect, zone, empty }: 
                     data-key={f.key}
                     data-rule={f.ruleId}
                     data-severity={f.severity}
-                    data-triage={f.triage.state}
+                    data-triage={f.triage.at === null ? 'untriaged' : f.triage.state}
                     data-selected={selected ? 'true' : undefined}
                   >
                     {compact ? null : (
@@ -319,10 +350,17 @@ function FindingsTable({ groups, compact, selectedKey, onSelect, zone, empty }: 
                       </td>
                     )}
                     <td className="col-triage" data-testid="finding-triage">
-                      <span className={`triage triage-${f.triage.state}`}>
-                        <span aria-hidden="true">{triageIcon(f.triage.state)} </span>
-                        {triageWord(f.triage.state)}
-                      </span>
+                      {f.triage.at === null ? (
+                        <span className="triage triage-untriaged">
+                          <span aria-hidden="true">{untriagedIcon()} </span>
+                          {untriagedWord()}
+                        </span>
+                      ) : (
+                        <span className={`triage triage-${f.triage.state}`}>
+                          <span aria-hidden="true">{triageIcon(f.triage.state)} </span>
+                          {triageWord(f.triage.state)}
+                        </span>
+                      )}
                       {f.triage.note ? (
                         <span className="triage-note small" title={f.triage.note} data-testid="finding-triage-note">
                           {f.triage.note}

@@ -1,6 +1,7 @@
 // Renderer: the words (and icons) the Findings screen uses for triage states, stages, phases, IOC types and event sources.
 import { i18next } from '../../i18n';
-import type { Confidence, Finding, IocType, RemediationPhase, Severity, StageId, TriageState } from '../../lib/api';
+// Types straight from the contract, so plain-Node tests can load this module.
+import type { Confidence, Finding, IocType, RemediationPhase, Severity, StageId, TriageState } from '../../../preload/contract';
 
 export const SEVERITY_ORDER: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 
@@ -15,6 +16,15 @@ export function triageWord(state: TriageState): string {
 
 export function triageIcon(state: TriageState): string {
   return TRIAGE_ICON[state];
+}
+
+/** A finding nobody has triaged yet: not the same as one triaged as open. */
+export function untriagedWord(): string {
+  return i18next.t('findings.untriagedState');
+}
+
+export function untriagedIcon(): string {
+  return '◌';
 }
 
 export function stageWord(stage: StageId): string {
@@ -53,7 +63,7 @@ export function sourceShort(source: string): string {
 
 /** Everything a text filter matches against. */
 export function findingHaystack(f: Finding): string {
-  return [f.title, f.ruleId, f.subject.name ?? '', f.subject.id, f.reason, ...f.attack, triageWord(f.triage.state), f.triage.note, ...f.iocs.map((i) => i.value)].join('\n').toLowerCase();
+  return [f.title, f.ruleId, f.subject.name ?? '', f.subject.id, f.reason, ...f.attack, f.triage.at === null ? untriagedWord() : triageWord(f.triage.state), f.triage.note, ...f.iocs.map((i) => i.value)].join('\n').toLowerCase();
 }
 
 /** The IOCs of a finding as lines of text, for "Copy all". */

@@ -51,7 +51,6 @@ export function StartScreen() {
       render: (r) => (
         <span className="cell-strong" data-testid="recent-case-name">
           {r.name}
-          {openCase?.caseId === r.caseId ? <span className="badge badge-quiet">{t('start.openNow')}</span> : null}
         </span>
       ),
     },
@@ -63,7 +62,14 @@ export function StartScreen() {
       text: () => '',
       sortable: false,
       className: 'cell-action',
-      render: (r) => (
+      // The case already open needs no Open button: the row says it is the one open.
+      render: (r) =>
+        openCase?.caseId === r.caseId ? (
+          <span className="recent-current small" data-testid="recent-current">
+            <span aria-hidden="true">● </span>
+            {t('start.openNow')}
+          </span>
+        ) : (
         <button
           type="button"
           className="button button-small"
@@ -74,7 +80,7 @@ export function StartScreen() {
         >
           {opening === r.caseId ? t('start.opening') : t('start.open')}
         </button>
-      ),
+        ),
     },
   ];
 

@@ -9,7 +9,10 @@ export interface CustodyEntryRow {
   at: string;
   action: string;
   actor: string;
+  /** What happened, in words. */
   summary: string;
+  /** The entry's link to the one before it, as the last verification saw it (start, linked, broken…). */
+  link: string;
   /** The full hash (the cell shows it shortened). */
   hash: string;
 }
@@ -42,6 +45,7 @@ export class CustodyPage {
           action: r.getAttribute('data-action') ?? '',
           actor: cell('actor'),
           summary: cell('summary'),
+          link: r.querySelector('[data-testid="custody-link"]')?.getAttribute('data-link') ?? '',
           hash: r.querySelector('[data-testid="custody-hash"]')?.getAttribute('title') ?? cell('hash'),
         };
       }),

@@ -53,11 +53,11 @@ export class Shell {
     return { state, text: (await this.integrityStatus.innerText()).trim() };
   }
 
-  /** Waits for "Evidence intact · N evidence rows · custody chain OK" and returns N. */
+  /** Waits for "Evidence intact · R records in N pages of evidence · custody chain OK" and returns N. */
   async waitIntegrityOk(): Promise<number> {
     await expect(this.integrityStatus).toHaveAttribute('data-integrity', 'ok');
     const text = await this.integrityStatus.innerText();
-    const m = /([\d,]+) evidence rows?/.exec(text);
+    const m = /([\d,]+) pages? of evidence/.exec(text);
     return m?.[1] ? Number(m[1].replace(/,/g, '')) : 0;
   }
 

@@ -73,7 +73,8 @@ export class StartPage {
     const row = this.recentRow(name);
     await expect(row, `no recent case named ${name}`).toBeVisible();
     await row.getByTestId('recent-open').click();
-    await expect(this.shell.caseName).toHaveText(name);
+    // Opening reads the case file and verifies it: seconds on a busy machine.
+    await expect(this.shell.caseName).toHaveText(name, { timeout: 30_000 });
   }
 }
 
