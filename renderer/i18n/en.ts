@@ -155,6 +155,7 @@ export const en = {
       exportCreated_one: "Signed export {{folder}}: {{count, number}} file, custody signed through entry {{through}} with key {{key}}.",
       exportCreated_other: "Signed export {{folder}}: {{count, number}} files, custody signed through entry {{through}} with key {{key}}.",
       triaged: "Finding {{finding}} triaged: {{from}} → {{to}}.",
+      engagement: "Engagement settings recorded: own apps {{apps}}; accounts never to touch {{accounts}}.",
       note: " Note: {{note}}",
     },
     entryHash: "hash of custody entry {{seq}}",

@@ -153,6 +153,7 @@ export const ja: CatalogShape<typeof en> = {
       },
       exportCreated_other: "署名付きエクスポート {{folder}}: {{count, number}} ファイル。保管記録 {{through}} までを鍵 {{key}} で署名。",
       triaged: "検出結果 {{finding}} をトリアージ: {{from}} → {{to}}。",
+      engagement: "案件の設定を記録: 自社アプリ {{apps}}、変更してはならないアカウント {{accounts}}。",
       note: " メモ: {{note}}",
     },
     entryHash: "保管記録 {{seq}} のハッシュ",

@@ -118,6 +118,8 @@ describe('a custody entry in words', () => {
       .toBe('Finding storyline.oauth-mail-abuse:app triaged: Open → Confirmed. Note: not theirs');
     expect(custodySentence('export.created', 'folder: export-1 · manifestSha256: ab · custodyHeadSigned: cd · checkpointThrough: 7 · files: 9 · signerFingerprint: SHA256:abcdefghijklmnopqrstu'))
       .toBe('Signed export export-1: 9 files, custody signed through entry 7 with key SHA256:abcdefghi….');
+    expect(custodySentence('engagement.settings', 'engagementAppIds: 6e053d8a-3378-460f-bfaa-3eb49f6b16de · breakGlass: —'))
+      .toBe('Engagement settings recorded: own apps 6e053d8a-3378-460f-bfaa-3eb49f6b16de; accounts never to touch —.');
     await i18next.changeLanguage('ja');
     expect(custodySentence('collection.finished', finished)).toBe('収集 62ccce75… が完了。証拠ダイジェストは 3f2a9c0b1d4e…。');
   });

@@ -85,11 +85,13 @@ export function caseHandlers(ctx: WorkbenchContext): Handlers['case'] {
   };
 }
 
+/** An entry's plain facts as `key: value · key: value`; a list of plain values is written joined by ', '. */
 function summarizeDetails(details: unknown): string {
   if (!details || typeof details !== 'object') return '';
+  const plain = (v: unknown) => v !== null && v !== undefined && typeof v !== 'object';
   return Object.entries(details as Record<string, unknown>)
-    .filter(([, v]) => v !== null && v !== undefined && typeof v !== 'object')
-    .map(([k, v]) => `${k}: ${String(v)}`)
+    .filter(([, v]) => plain(v) || (Array.isArray(v) && v.every(plain)))
+    .map(([k, v]) => `${k}: ${Array.isArray(v) ? (v.length ? v.map(String).join(', ') : '—') : String(v)}`)
     .join(' · ')
     .slice(0, 300);
 }

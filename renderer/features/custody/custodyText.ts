@@ -18,7 +18,7 @@ export function summaryFacts(summary: string): Map<string, string> {
   return facts;
 }
 
-const KNOWN = ['case.created', 'case.schema-upgraded', 'case.sealed', 'collection.started', 'collection.resumed', 'collection.finished', 'export.created', 'finding.triaged'] as const;
+const KNOWN = ['case.created', 'case.schema-upgraded', 'case.sealed', 'collection.started', 'collection.resumed', 'collection.finished', 'export.created', 'finding.triaged', 'engagement.settings'] as const;
 type KnownAction = (typeof KNOWN)[number];
 const isKnown = (action: string): action is KnownAction => (KNOWN as readonly string[]).includes(action);
 
@@ -53,6 +53,8 @@ export function custodySentence(action: string, summary: string): string {
       const note = f.get('note') ? t('custody.said.note', { note: f.get('note') }) : '';
       return t('custody.said.triaged', { finding: v('finding'), from: word(f.get('from')), to: word(f.get('to')) }) + note;
     }
+    case 'engagement.settings':
+      return t('custody.said.engagement', { apps: v('engagementAppIds'), accounts: v('breakGlass') });
   }
 }
 
