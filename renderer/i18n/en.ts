@@ -649,6 +649,8 @@ export const en = {
       label: "Attack storyline: {{lit}} of {{total}} stages supported by evidence",
       seen: "Seen · {{findings}}",
       noEvidence: "No evidence",
+      summaryMore_one: "{{title}} and {{count, number}} more",
+      summaryMore_other: "{{title}} and {{count, number}} more",
       noFinding: "No finding supports this stage",
       showOnly: "Show only the findings of “{{stage}}”",
     },
@@ -812,7 +814,7 @@ export const en = {
     lede: "The interface language, the engagement's client ids, own apps and untouchable accounts, and the key every export and sealed case is signed with. Give clients its fingerprint through another channel (a call, a signed letter) so they can check who signed.",
     language: "Language",
     languageHint: "Remembered on this computer. The first time, Peregrine follows the operating system’s language.",
-    languageNote: "Finding titles and explanations written by the detection rules, and the command line, stay in English for now.",
+    languageNote: "The rules' titles, explanations and remediation steps are translated; the reason each finding gives is made of the evidence's own values and stays in English, as do the command line and FINDINGS.md for now.",
     languages: {
       en: "English",
       ja: "日本語 (Japanese)",

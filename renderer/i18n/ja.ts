@@ -622,6 +622,7 @@ export const ja: CatalogShape<typeof en> = {
       label: "攻撃のストーリーライン: {{total}} 段階中 {{lit}} 段階で証拠あり",
       seen: "確認 · {{findings}}",
       noEvidence: "証拠なし",
+      summaryMore_other: "{{title}} ほか {{count, number}} 件",
       noFinding: "この段階を裏付ける検出結果はありません",
       showOnly: "「{{stage}}」の検出結果のみを表示",
     },
@@ -779,7 +780,7 @@ export const ja: CatalogShape<typeof en> = {
     lede: "表示言語、案件のクライアント ID・自社アプリ・変更してはならないアカウント、およびすべてのエクスポートと封印済みケースの署名に使う鍵の設定です。署名者を顧客が確認できるよう、鍵のフィンガープリントは別の経路（電話、署名付き書面など）で伝えてください。",
     language: "言語",
     languageHint: "このコンピューターに保存されます。初回は OS の言語設定に従います。",
-    languageNote: "検出ルールが出力する検出結果のタイトルと説明、およびコマンドラインは、現時点では英語のままです。",
+    languageNote: "検出ルールのタイトル、説明、修復手順は翻訳されています。各検出結果の理由は証拠そのものの値から作られるため英語のままです。コマンドラインと FINDINGS.md も現時点では英語です。",
     languages: {
       en: "English",
       ja: "日本語",

@@ -1,8 +1,7 @@
-// Renderer: the detection rules' titles, explanations and remediation steps in Japanese, by rule id. The English is
+// Renderer: the detection rules' titles, explanations and remediation steps in Japanese, by rule id (stage titles are
+// in the catalogs, findings.stage). The English is
 // the rule's own text (main/detect/rules), which findings carry; technical terms (cmdlet, permission and header
 // names, error codes, ATT&CK ids) stay as they are — test/unit/i18n-rules.test.ts checks each one survives.
-import type { StageId } from '../../preload/contract';
-
 export interface RuleText {
   title: string;
   explanation: string;
@@ -132,11 +131,3 @@ export const RULES_JA: Record<string, RuleText> = {
   },
 };
 
-export const STAGE_TITLES_JA: Record<StageId, string> = {
-  'initial-access': '初期アクセス',
-  persistence: '永続化: OAuth アプリ',
-  privilege: '権限',
-  credentials: 'アプリの資格情報',
-  'mail-flow': 'メール フローの悪用',
-  'cleanup-cycles': '痕跡消去の繰り返し',
-};

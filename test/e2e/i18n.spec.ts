@@ -132,6 +132,8 @@ test('Japanese chosen on Settings is remembered and shown on every main screen w
   const findings = new FindingsPage(page);
   await findings.open();
   await expect(page.getByTestId('findings')).toContainText('重大');
+  // The rules' own texts in Japanese, technical terms as written.
+  await expect(page.getByTestId('findings')).toContainText('アプリが Exchange.ManageAsApp を保持');
   await checkScreen(harness, 'findings', '05-findings');
   // A finding opened: its panel, evidence and triage.
   await page.getByTestId('finding-row').first().click();

@@ -1,5 +1,6 @@
 // Renderer: the side panel for one application — its flags in full, its fields, and the evidence row it came from.
 import { useEffect, useRef } from 'react';
+import { ruleTexts } from '../findings/findingText';
 import { useTranslation } from 'react-i18next';
 import type { ApplicationRow } from '../../lib/api';
 import { formatCount } from '../../lib/format';
@@ -45,7 +46,7 @@ export function ApplicationPanel({ app, onClose }: { app: ApplicationRow; onClos
               <li key={f.ruleId} className={`flag-card flag-card-${f.severity}`} data-testid="app-panel-flag">
                 <div className="flag-head">
                   <SeverityBadge level={f.severity} />
-                  <strong>{f.title}</strong>
+                  <strong>{ruleTexts(f).title}</strong>
                 </div>
                 <p data-testid="app-panel-reason">{f.reason}</p>
                 <p className="muted small">

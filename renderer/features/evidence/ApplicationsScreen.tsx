@@ -1,5 +1,6 @@
 // Renderer: Evidence → Applications — every app registration collected, flagged ones first, with a side panel per app.
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { ruleTexts } from '../findings/findingText';
 import { useTranslation } from 'react-i18next';
 import { api, toApiError, type ApiError, type ApplicationRow } from '../../lib/api';
 import { formatCount } from '../../lib/format';
@@ -62,7 +63,7 @@ export function ApplicationsScreen() {
     {
       id: 'flags',
       header: t('apps.colFlags'),
-      text: (r) => sortedFlags(r.flags).map((f) => `${severityWord(f.severity)}: ${f.title} — ${f.reason}`).join(' | '),
+      text: (r) => sortedFlags(r.flags).map((f) => `${severityWord(f.severity)}: ${ruleTexts(f).title} — ${f.reason}`).join(' | '),
       sortValue: (r) => topRank(r) * 100 + r.flags.length,
       className: 'col-flags',
       render: (r) => {
@@ -164,7 +165,7 @@ export function ApplicationsScreen() {
           <li key={f.ruleId} className="flag-line" data-rule={f.ruleId}>
             <SeverityText level={f.severity} />{' '}
             <span className="flag-title" data-testid="flag-title">
-              {f.title}
+              {ruleTexts(f).title}
             </span>{' '}
             <span className="flag-reason" data-testid="flag-reason">
               {f.reason}

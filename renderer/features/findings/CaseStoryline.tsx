@@ -57,7 +57,7 @@ export function CaseStoryline() {
       ) : null}
       {report?.runId ? (
         <>
-          <Storyline stages={report.storyline} selected={null} hrefFor={findingsStageHref} testId="case-storyline-chain" />
+          <Storyline stages={report.storyline} selected={null} hrefFor={findingsStageHref} testId="case-storyline-chain" findings={report.findings} />
           <p className="case-findings">
             <a href={routeHref('findings')} data-testid="case-findings-link">
               {t('findings.count', { count: report.findings.length })}

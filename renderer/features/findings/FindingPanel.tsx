@@ -8,7 +8,7 @@ import { Identifier } from '../../components/Identifier';
 import { SeverityBadge } from '../../components/Severity';
 import { Time, useZoneLabel } from '../../components/Time';
 import { useCase } from '../../lib/caseState';
-import { confidenceWord, iocLines, iocTypeWord, phaseWord, sourceShort, sourceWord, stageTitle, stageWord } from './findingText';
+import { confidenceWord, iocLines, iocTypeWord, phaseWord, ruleTexts, sourceShort, sourceWord, stageTitle, stageWord } from './findingText';
 import { numberedSteps } from './steps';
 import { TriageForm } from './TriageForm';
 
@@ -109,7 +109,7 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
         <div className="finding-panel-heading">
           <SeverityBadge level={f.severity} />
           <h2 id="finding-panel-title" ref={heading} tabIndex={-1} data-testid="finding-panel-title">
-            {f.title}
+            {ruleTexts(f).title}
           </h2>
         </div>
         <button type="button" className="icon-button" onClick={onClose} aria-label={t('findings.panel.close')} data-testid="finding-panel-close">
@@ -139,7 +139,7 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
         )}
         <h3>{t('findings.panel.looksFor')}</h3>
         <p className="finding-explanation" data-testid="finding-explanation">
-          {f.explanation}
+          {ruleTexts(f).explanation}
         </p>
         <dl className="facts facts-tight">
           <dt>ATT&amp;CK</dt>
@@ -173,7 +173,7 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
           <span className={`phase phase-${f.remediation.phase}`} data-testid="finding-phase">
             {phaseWord(f.remediation.phase)}
           </span>
-          <span>{f.remediation.step}</span>
+          <span>{ruleTexts(f).step}</span>
         </p>
       </section>
 

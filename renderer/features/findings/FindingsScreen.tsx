@@ -13,7 +13,7 @@ import { SeverityBadge, severityLabel } from '../../components/Severity';
 import { Time, useZoneLabel } from '../../components/Time';
 import { EvidenceDialog } from './EvidenceDialog';
 import { FindingPanel } from './FindingPanel';
-import { SEVERITY_ORDER, TRIAGE_ORDER, findingHaystack, stageTitle as stageTitleOf, triageIcon, triageWord, untriagedIcon, untriagedWord } from './findingText';
+import { SEVERITY_ORDER, TRIAGE_ORDER, findingHaystack, ruleTexts, stageTitle as stageTitleOf, triageIcon, triageWord, untriagedIcon, untriagedWord } from './findingText';
 import { DEFAULT_FINDING_SORT, nextFindingSort, sortFindings, type FindingSort, type FindingSortColumn } from './findingSort';
 import { Storyline } from './Storyline';
 
@@ -98,7 +98,7 @@ export function FindingsScreen() {
     () =>
       [
         [t('findings.colSeverity'), t('findings.colFinding'), t('findings.colSubject'), 'ATT&CK', t('findings.colFirst', { zone }), t('findings.colLast', { zone }), t('findings.triage'), t('findings.colNote')],
-        ...groups.flatMap((g) => g.findings).map((f) => [f.severity, f.title, f.subject.name ?? f.subject.id, f.attack.join(' '), formatTime(f.firstAt), formatTime(f.lastAt), f.triage.at === null ? untriagedWord() : triageWord(f.triage.state), f.triage.note.replace(/\s+/g, ' ')]),
+        ...groups.flatMap((g) => g.findings).map((f) => [f.severity, ruleTexts(f).title, f.subject.name ?? f.subject.id, f.attack.join(' '), formatTime(f.firstAt), formatTime(f.lastAt), f.triage.at === null ? untriagedWord() : triageWord(f.triage.state), f.triage.note.replace(/\s+/g, ' ')]),
       ]
         .map((r) => r.join('\t'))
         .join('\n'),
@@ -154,7 +154,7 @@ export function FindingsScreen() {
                 {t('findings.stagesLit', { lit: report.storyline.filter((s) => s.lit).length, total: report.storyline.length })}
               </span>
             </div>
-            <Storyline stages={report.storyline} selected={stage} onSelect={setStage} />
+            <Storyline stages={report.storyline} selected={stage} onSelect={setStage} findings={report.findings} />
           </section>
 
           <div className="findings-toolbar">
@@ -328,7 +328,7 @@ function FindingsTable({ groups, sort, onSort, compact, selectedKey, onSelect, z
                         aria-expanded={selected}
                         data-testid="finding-title"
                       >
-                        {f.title}
+                        {ruleTexts(f).title}
                       </button>
                       <span className="finding-subject-line small" data-testid="finding-subject">
                         {f.subject.name ?? f.subject.id}

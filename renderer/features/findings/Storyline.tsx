@@ -1,7 +1,7 @@
 // Renderer: the attack's storyline as a chain of six stages, lit where evidence supports them; each stage filters the findings to its own.
-import type { StorylineStage } from '../../lib/api';
+import type { Finding, StorylineStage } from '../../lib/api';
 import { useTranslation } from 'react-i18next';
-import { stageTitle } from './findingText';
+import { ruleTexts, stageTitle } from './findingText';
 import { Time } from '../../components/Time';
 
 interface Props {
@@ -12,10 +12,19 @@ interface Props {
   onSelect?: (stage: string | null) => void;
   hrefFor?: (stage: string) => string;
   testId?: string;
+  /** The report's findings: each stage is summed up by its top finding's title in the interface language. */
+  findings?: readonly Finding[];
 }
 
-export function Storyline({ stages, selected, onSelect, hrefFor, testId = 'storyline' }: Props) {
+export function Storyline({ stages, selected, onSelect, hrefFor, testId = 'storyline', findings }: Props) {
   const { t } = useTranslation();
+  const byKey = new Map((findings ?? []).map((f) => [f.key, f]));
+  const summary = (s: StorylineStage): string => {
+    const top = s.findingKeys[0] ? byKey.get(s.findingKeys[0]) : undefined;
+    if (!top) return s.lit ? s.summary : '';
+    const title = ruleTexts(top).title;
+    return s.findingKeys.length > 1 ? t('findings.story.summaryMore', { title, count: s.findingKeys.length - 1 }) : title;
+  };
   const lit = stages.filter((s) => s.lit).length;
   return (
     <nav className="storyline" aria-label={t('findings.story.label', { lit, total: stages.length })} data-testid={testId} data-lit={lit}>
@@ -34,8 +43,8 @@ export function Storyline({ stages, selected, onSelect, hrefFor, testId = 'story
                 {s.lit ? t('findings.story.seen', { findings: t('findings.count', { count: s.findingKeys.length }) }) : t('findings.story.noEvidence')}
               </span>
               <span className="stage-at">{s.at ? <Time iso={s.at} /> : <span className="muted">—</span>}</span>
-              <span className="stage-summary" title={s.summary}>
-                {s.summary}
+              <span className="stage-summary" title={summary(s)}>
+                {summary(s)}
               </span>
             </>
           );

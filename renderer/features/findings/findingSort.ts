@@ -1,6 +1,6 @@
 // Renderer: the Findings list's order — grouped by severity, and sorted inside each group by the column the consultant chose.
 import type { Finding, Severity } from '../../../preload/contract';
-import { SEVERITY_ORDER, TRIAGE_ORDER } from './findingText';
+import { SEVERITY_ORDER, TRIAGE_ORDER, ruleTexts } from './findingText';
 
 export type FindingSortColumn = 'severity' | 'finding' | 'attack' | 'first' | 'last' | 'triage';
 export interface FindingSort {
@@ -21,7 +21,7 @@ function key(f: Finding, column: FindingSortColumn): string | number | null {
     case 'severity':
       return 0;
     case 'finding':
-      return f.title;
+      return ruleTexts(f).title;
     case 'attack':
       return f.attack[0] ?? null;
     case 'first':

@@ -1,5 +1,7 @@
 // Renderer: the words (and icons) the Findings screen uses for triage states, stages, phases, IOC types and event sources.
 import { i18next } from '../../i18n';
+import { ruleText, type RuleFields } from '../../i18n/rules';
+import type { RuleText } from '../../i18n/rules-ja';
 // Types straight from the contract, so plain-Node tests can load this module.
 import type { Confidence, Finding, IocType, RemediationPhase, Severity, StageId, TriageState } from '../../../preload/contract';
 
@@ -32,6 +34,11 @@ export function stageWord(stage: StageId): string {
 }
 
 /** A stage's title in the interface language; main's own title for a stage the catalogs do not know. */
+/** The rule's title, explanation and remediation step in the interface language (rules-ja.ts), else main's English. */
+export function ruleTexts(f: RuleFields): RuleText {
+  return ruleText(i18next.language, f);
+}
+
 export function stageTitle(stage: { id: string; title: string }): string {
   return i18next.exists(`findings.stage.${stage.id}`) ? i18next.t(`findings.stage.${stage.id as StageId}`) : stage.title;
 }
@@ -63,7 +70,7 @@ export function sourceShort(source: string): string {
 
 /** Everything a text filter matches against. */
 export function findingHaystack(f: Finding): string {
-  return [f.title, f.ruleId, f.subject.name ?? '', f.subject.id, f.reason, ...f.attack, f.triage.at === null ? untriagedWord() : triageWord(f.triage.state), f.triage.note, ...f.iocs.map((i) => i.value)].join('\n').toLowerCase();
+  return [f.title, ruleTexts(f).title, f.ruleId, f.subject.name ?? '', f.subject.id, f.reason, ...f.attack, f.triage.at === null ? untriagedWord() : triageWord(f.triage.state), f.triage.note, ...f.iocs.map((i) => i.value)].join('\n').toLowerCase();
 }
 
 /** The IOCs of a finding as lines of text, for "Copy all". */
