@@ -41,6 +41,7 @@ import { TOOL_VERSION } from './version';
 import { tsxWorkerEntry, tsxWriterEntry } from './jobs/tsx-entry';
 import type { CollectionStatus } from '../preload/contract';
 import { assertAuthorityPage } from './auth/loopback';
+import { remediateCommand } from './remediate/cli';
 
 const HELP = `Peregrine ${TOOL_VERSION} — investigate and undo malicious OAuth apps in Microsoft 365 / Entra ID.
 
@@ -90,6 +91,10 @@ Commands:
   key show|export|import
                         The examiner's signing key: fingerprint, and moving a consultancy key between
                         machines (\`peregrine key --help\`).
+  remediate <case> plan [--json] | run <step id | --phase p> [--dry-run | --yes] | status [--json]
+                        The remediation checklist: plan it from the findings still standing, run a step or
+                        a phase with a separate remediation sign-in (a dry run unless --yes), and show what
+                        is verified (\`peregrine remediate --help\`).
   serve [--env <file>] [--cases <dir>] [--port <n>]
                         Serve the workbench UI to a local browser on 127.0.0.1.
 
@@ -226,7 +231,7 @@ function homeDir(): string {
   return process.env.PEREGRINE_HOME ?? path.join(os.homedir(), '.config', 'peregrine');
 }
 
-function parse(args: string[], options: ParseArgsConfig['options'], positionals: string[]) {
+export function parse(args: string[], options: ParseArgsConfig['options'], positionals: string[]) {
   let parsed;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, allowNegative: true, strict: true });
@@ -239,7 +244,7 @@ function parse(args: string[], options: ParseArgsConfig['options'], positionals:
   return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
 }
 
-function required(values: Record<string, string | boolean | undefined>, name: string): string {
+export function required(values: Record<string, string | boolean | undefined>, name: string): string {
   const v = values[name];
   if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`--${name} is required.`);
   return v;
@@ -275,6 +280,8 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
         return await keyCommand(rest, io);
       case 'serve':
         return await serveCommand(rest, io);
+      case 'remediate':
+        return await remediateCommand(rest, io);
       default:
         throw new UsageError(`Unknown command "${command}".`);
     }
@@ -292,7 +299,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
 function caseArgument(argv: string[]): string | null {
   const [command, ...rest] = argv;
   const args = command === 'case' ? rest.slice(1) : rest;
-  return ['case', 'collect', 'detect', 'triage', 'export', 'verify'].includes(command ?? '') ? (args.find((a) => !a.startsWith('-')) ?? null) : null;
+  return ['case', 'collect', 'detect', 'triage', 'export', 'verify', 'remediate'].includes(command ?? '') ? (args.find((a) => !a.startsWith('-')) ?? null) : null;
 }
 
 async function caseCommand(args: string[], io: CliIo): Promise<number> {

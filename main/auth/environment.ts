@@ -26,6 +26,11 @@ export interface TenantEnvironment {
   exchangeHosts: string[];
   /** Extra CA (PEM) to trust, for the simulator; never a switch that turns verification off. */
   caPem?: string;
+  /**
+   * The public client remediation signs in with (write scopes, consented for the engagement): the file's
+   * `remediationClientId` (a simulator's is under `simulator`). Absent: remediation uses `clientId`.
+   */
+  remediationClientId?: string;
   /** The simulator's own clock: its tenant's "now" (a fixed scenario date), so windows land where its history is. */
   simulator?: { deviceLoginUrl: string; groundTruthFile?: string; referenceTime?: string };
 }
@@ -112,7 +117,8 @@ const EnvironmentFile = z.object({
   exchangeClientId: z.string().uuid().optional(),
   exchangeScopes: z.array(z.string().min(1)).min(1).optional(),
   exchangeHosts: z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+$/i, 'must be host names')).optional(),
-  simulator: z.object({ deviceLoginUrl: httpsUrl, groundTruthFile: z.string().optional(), referenceTime: z.string().datetime({ offset: true }).optional() }).passthrough().optional(),
+  remediationClientId: z.string().uuid().optional(),
+  simulator: z.object({ deviceLoginUrl: httpsUrl, remediationClientId: z.string().uuid().optional(), groundTruthFile: z.string().optional(), referenceTime: z.string().datetime({ offset: true }).optional() }).passthrough().optional(),
 }).passthrough();
 
 /** Reads an environment file (as `npm run sim` writes it). Errors name the file and the field. */
@@ -162,6 +168,7 @@ export function loadEnvironmentFile(file: string): TenantEnvironment {
     // The simulator's Exchange may send a tenant to another of its hosts, as Exchange Online does.
     exchangeHosts: e.exchangeHosts ?? (e.cloud === 'simulator' ? [new URL(e.exchangeBaseUrl).hostname] : [...CLOUDS[e.cloud].exchangeHosts]),
     caPem,
+    ...((e.remediationClientId ?? e.simulator?.remediationClientId) ? { remediationClientId: e.remediationClientId ?? e.simulator?.remediationClientId } : {}),
     simulator: e.simulator
       ? {
           deviceLoginUrl: e.simulator.deviceLoginUrl,
