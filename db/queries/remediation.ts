@@ -188,3 +188,8 @@ export function latestActions(db: Database, stepId: string): Map<string, Remedia
   for (const a of listActions(db, stepId)) latest.set(a.itemKey, a);
   return latest;
 }
+
+/** Whether a write was ever sent for the item (answered or not): the tenant may show it though no run verified it. */
+export function wroteBefore(db: Database, stepId: string, itemKey: string): boolean {
+  return db.prepare(`SELECT 1 FROM remediation_evidence WHERE step_id = ? AND item_key = ? AND kind = 'write' LIMIT 1`).get(stepId, itemKey) !== undefined;
+}

@@ -2,7 +2,7 @@
 // planned on → dry run, or the exact writes through the guard → read again → verified only when the tenant shows it.
 // Every outcome is a custody entry; a re-run does only what is left.
 import type { Database } from 'better-sqlite3';
-import { insertRemediationEvidence, latestActions, listRemediationEvidence, recordAction, type RemediationEvidenceKind } from '../../db/queries/remediation';
+import { insertRemediationEvidence, latestActions, listRemediationEvidence, recordAction, wroteBefore, type RemediationEvidenceKind } from '../../db/queries/remediation';
 import { GuardRefusedError, type WriteGuard } from './guard';
 import { stepState, type Expectation, type ItemResult, type Outcome, type PlannedStep, type RemediationRequest, type StepItem } from './model';
 import { redactText, resolvePlaceholders, type Resolution } from './secrets';
@@ -205,12 +205,14 @@ export function createEngine(deps: EngineDeps) {
       return row.sha256;
     };
     /** Sends one request; a connection lost or a guard refusal ends the item as failed (returned as a string). */
-    const send = async (req: RemediationRequest): Promise<TenantAnswer | string> => {
+    const send = async (req: RemediationRequest, kind: RemediationEvidenceKind): Promise<TenantAnswer | string> => {
       try {
         return await deps.client.send(req);
       } catch (err) {
         if (err instanceof GuardRefusedError) return err.message;
         const what = req.api === 'graph' ? `${req.method} ${req.path}` : req.cmdlet;
+        // A write sent without an answer is evidence too (status 0): the tenant may have applied it.
+        if (kind === 'write') store('write', { request: deps.client.concrete(req), status: 0, headers: {}, body: Buffer.from(JSON.stringify({ error: (err as Error).message })) });
         return `The connection was lost during ${what} (${(err as Error).message}): the change may or may not have reached the tenant. Run the step again: it reads the object first and does only what is left.`;
       }
     };
@@ -219,7 +221,7 @@ export function createEngine(deps: EngineDeps) {
     if (refused) return finish('skipped', refused);
 
     deps.guard.clear();
-    const first = await send(item.read);
+    const first = await send(item.read, 'read-before');
     if (typeof first === 'string') return finish('failed', first);
     before = store('read-before', first);
     const live = readOf(item.read, first);
@@ -227,8 +229,9 @@ export function createEngine(deps: EngineDeps) {
     if (live.absent) return finish('already-absent', `${item.target.name ?? item.target.id} is no longer in the tenant (${errorText(first)}): nothing to do.`);
     if (first.status >= 300) return finish('failed', `The live read failed: ${errorText(first)}.`);
     if (meets(item.expect, live, null) && !('notBefore' in item.expect)) {
-      return previous === 'done'
-        ? finish('verified', 'The tenant now shows the change written earlier.')
+      // An earlier run wrote it (or sent it and lost the answer): this read is its proof.
+      return previous === 'done' || wroteBefore(db, step.id, item.key)
+        ? finish('verified', 'The tenant shows the change an earlier run of this step sent; nothing more was written.')
         : finish('already-absent', 'The tenant already shows this change: nothing was written.');
     }
     const changed = changedFields(item.plannedOn, live.object);
@@ -252,7 +255,7 @@ export function createEngine(deps: EngineDeps) {
     try {
       for (const write of writes) {
         attempted = true;
-        const answer = await send(write);
+        const answer = await send(write, 'write');
         if (typeof answer === 'string') return finish('failed', answer);
         store('write', answer);
         if (answer.status === 404 || readOf(write, answer).absent) return finish('already-absent', `${item.target.name ?? item.target.id} was already gone when written (${errorText(answer)}).`);
@@ -267,7 +270,7 @@ export function createEngine(deps: EngineDeps) {
       if (attempted && resolution.password) deps.onSecret?.({ stepId: step.id, itemKey: item.key, target: item.target, password: resolution.password });
     }
 
-    const proof = await send(item.read);
+    const proof = await send(item.read, 'read-after');
     if (typeof proof === 'string') return finish('done', `Written; the read that proves it failed (${proof}). Run the step again to verify.`);
     after = store('read-after', proof);
     return meets(item.expect, readOf(item.read, proof), writtenAt)

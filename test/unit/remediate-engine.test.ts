@@ -186,6 +186,22 @@ describe('the remediation engine', () => {
     expect(stepState(itemResults(db, s))).toBe('verified');
   });
 
+  it('a write the tenant applied but whose answer was lost is verified by the re-run, without sending it again', async () => {
+    const tenant = fakeTenant({ [`/v1.0/servicePrincipals/${SP}`]: { id: SP, accountEnabled: true } });
+    tenant.fault((r) => r.method === 'PATCH', () => {
+      tenant.objects[`/v1.0/servicePrincipals/${SP}`]!.accountEnabled = false;
+      return new HttpError('Connection closed before the response was complete.', 'x', 'ECONNRESET');
+    });
+    const s = step('lost', SP, [disableItem(SP)]);
+    expect((await engine(tenant).runStep(s, 'write')).map((r) => r.outcome)).toEqual(['failed']);
+    const sentWrite = listRemediationEvidence(db, s.id).find((e) => e.kind === 'write')!;
+    expect([sentWrite.status, sentWrite.requestBody]).toEqual([0, '{"accountEnabled":false}']);
+    tenant.sent.length = 0;
+    const [again] = await engine(tenant).runStep(s, 'write');
+    expect([again!.outcome, again!.note]).toEqual(['verified', 'The tenant shows the change an earlier run of this step sent; nothing more was written.']);
+    expect(writes(tenant)).toEqual([]);
+  });
+
   it('never touches a protected object or one no standing finding names, whatever the plan says', async () => {
     const tenant = fakeTenant({ [`/v1.0/servicePrincipals/${SP}`]: { id: SP, accountEnabled: true }, '/v1.0/servicePrincipals/sp-9': { id: 'sp-9', accountEnabled: true } });
     const protectedRun = await engine(tenant, { protectedIds: new Set([SP]) }).runStep(step('p', SP, [disableItem(SP)]), 'write');

@@ -65,7 +65,7 @@ export function appSteps(ctx: PlanContext): DraftStep[] {
         why: `Stops every token for ${name} at once, before anything is removed. ${why}`,
         graphScopes: ['Application.ReadWrite.All'], directoryRoles: APP_ADMIN, target: spTarget,
         items: [{
-          key: sp.objectId, target: spTarget, read, plannedOn: { appId: sp.appId, accountEnabled: true },
+          key: sp.objectId, target: spTarget, read, plannedOn: { appId: sp.appId, displayName: sp.displayName, accountEnabled: true },
           writes: [{ api: 'graph', method: 'PATCH', path: `/v1.0/servicePrincipals/${sp.objectId}`, body: { accountEnabled: false } }],
           expect: { equals: { accountEnabled: false } },
           powershell: [`Update-MgServicePrincipal -ServicePrincipalId ${psQuote(sp.objectId)} -AccountEnabled:$false`],
@@ -210,7 +210,7 @@ export function appSteps(ctx: PlanContext): DraftStep[] {
         items: [{
           key: appObj.objectId, target: appTarget,
           read: { api: 'graph', method: 'GET', path: `/v1.0/applications/${appObj.objectId}?$select=id,appId,displayName` },
-          plannedOn: { appId: appObj.appId },
+          plannedOn: { appId: appObj.appId, displayName: appObj.displayName },
           writes: [{ api: 'graph', method: 'DELETE', path: `/v1.0/applications/${appObj.objectId}` }],
           expect: { absent: true },
           powershell: [`Remove-MgApplication -ApplicationId ${psQuote(appObj.objectId)}`],
