@@ -226,13 +226,17 @@ export function createEngine(deps: EngineDeps) {
     before = store('read-before', first);
     const live = readOf(item.read, first);
     if (first.status === 403) return finish('failed', forbidden(step, first));
-    if (live.absent) return finish('already-absent', `${item.target.name ?? item.target.id} is no longer in the tenant (${errorText(first)}): nothing to do.`);
+    // An earlier run wrote it (or sent it and lost the answer): this read is its proof.
+    const earlier = previous === 'done' || wroteBefore(db, step.id, item.key);
+    const provenEarlier = 'The tenant shows the change an earlier run of this step sent; nothing more was written.';
+    if (live.absent) {
+      return 'absent' in item.expect && earlier
+        ? finish('verified', provenEarlier)
+        : finish('already-absent', `${item.target.name ?? item.target.id} is no longer in the tenant (${errorText(first)}): nothing to do.`);
+    }
     if (first.status >= 300) return finish('failed', `The live read failed: ${errorText(first)}.`);
     if (meets(item.expect, live, null) && !('notBefore' in item.expect)) {
-      // An earlier run wrote it (or sent it and lost the answer): this read is its proof.
-      return previous === 'done' || wroteBefore(db, step.id, item.key)
-        ? finish('verified', 'The tenant shows the change an earlier run of this step sent; nothing more was written.')
-        : finish('already-absent', 'The tenant already shows this change: nothing was written.');
+      return earlier ? finish('verified', provenEarlier) : finish('already-absent', 'The tenant already shows this change: nothing was written.');
     }
     const changed = changedFields(item.plannedOn, live.object);
     if (changed.length) return finish('changed', `The object changed since the collection the step was planned on: ${changed.join('; ')}. Nothing was written; collect again and re-plan.`);

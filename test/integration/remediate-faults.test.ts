@@ -1,0 +1,127 @@
+// Vitest (plain Node): the malicious app's steps through the CLI against a simulator that fails them — 403, throttling,
+// a connection dropped in the middle of a bulk step, an object already removed, an object changed since the
+// collection — each ending in a clear state, a recorded partial result and a safe re-run; the case still verifies.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type SimHandle } from '../sim/server';
+import { writeEnvironmentFiles } from '../sim/environment';
+import { main as cli } from '../../main/cli';
+import { capturedIo } from '../support/cli-io';
+
+let dir: string;
+let sim: SimHandle;
+let envFile: string;
+let file: string;
+let stepOf: (action: string) => string;
+
+async function run(...args: string[]) {
+  const io = capturedIo();
+  io.clock = () => new Date();
+  const code = await cli(args, io);
+  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
+}
+
+const runStep = (action: string, ...extra: string[]) => run('remediate', file, 'run', stepOf(action), '--env', envFile, '--auto-approve-on-sim', '--yes', ...extra);
+
+async function itemsOf(action: string): Promise<{ state: string; items: { key: string; outcome: string | null; note: string }[] }> {
+  const status = await run('remediate', file, 'status', '--json');
+  return (JSON.parse(status.out) as { steps: { id: string; state: string; items: { key: string; outcome: string | null; note: string }[] }[] }).steps.find((s) => s.id === stepOf(action))!;
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-remediate-faults-'));
+  sim = await startSimulator({ scenario: 'contoso', seed: 1, users: 120, reportsThrottle: { limit: 1_000_000 } });
+  envFile = (await writeEnvironmentFiles(path.join(dir, 'sim'), sim)).environmentFile;
+  file = path.join(dir, 'case.peregrine');
+  expect((await run('case', 'create', file, '--name', 'Faults', '--examiner', 'A. Examiner')).code).toBe(0);
+  expect((await run('collect', file, '--env', envFile, '--auto-approve-on-sim')).code).toBe(0);
+  const plan = await run('remediate', file, 'plan', '--json');
+  const steps = (JSON.parse(plan.out) as { steps: { id: string; action: string }[] }).steps;
+  stepOf = (action) => steps.find((s) => s.action === action)!.id;
+}, 300_000);
+
+afterAll(async () => {
+  await sim?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const malicious = () => sim.groundTruth.maliciousObjects;
+
+describe('remediation faults against the simulator', () => {
+  it('a 403 fails the item, says which permission and role the step needs, and the re-run writes once allowed', async () => {
+    const sp = () => sim.tenant.servicePrincipals.find((s) => s.id === malicious().servicePrincipalId)!;
+    sim.faults.set({ rules: [{ kind: 'forbidden', method: 'PATCH', path: '/v1.0/servicePrincipals/' }] });
+    const refused = await runStep('sp.disable');
+    sim.faults.clear();
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/failed .*HTTP 403 Authorization_RequestDenied: Insufficient privileges to complete the operation\..*Application\.ReadWrite\.All.*Cloud Application Administrator/);
+    expect(sp().accountEnabled).toBe(true);
+    expect((await itemsOf('sp.disable')).state).toBe('failed');
+
+    const allowed = await runStep('sp.disable');
+    expect(allowed.code).toBe(0);
+    expect(sp().accountEnabled).toBe(false);
+    expect((await itemsOf('sp.disable')).state).toBe('verified');
+  });
+
+  it('waits as Retry-After asks when throttled, then writes', async () => {
+    sim.faults.set({ rules: [{ kind: 'throttle', method: 'POST', path: '/v1.0/applications/', count: 1, retryAfterSeconds: 1 }] });
+    const r = await runStep('app.remove-passwords');
+    const hits = [...sim.faults.hits];
+    sim.faults.clear();
+    expect(r.code, r.out).toBe(0);
+    expect(r.err).toContain('Throttled (HTTP 429); waiting 1 s as the service asked.');
+    expect(hits.filter((h) => h.kind === 'throttle').map((h) => h.method)).toEqual(['POST']);
+    const app = sim.tenant.applications.find((a) => a.id === malicious().applicationObjectId)!;
+    expect(app.passwordCredentials.map((p) => p.keyId)).not.toEqual(expect.arrayContaining(malicious().credentialKeyIds));
+  });
+
+  it('an object someone already removed is recorded as already absent, not as a failure', async () => {
+    const t = sim.tenant;
+    const [assignment] = malicious().appRoleAssignmentIds;
+    t.appRoleAssignments.splice(t.appRoleAssignments.findIndex((a) => a.id === assignment), 1);
+    const before = sim.requests.length;
+    const r = await runStep('sp.remove-app-roles');
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/already-absent +appRoleAssignment Exchange\.ManageAsApp/);
+    expect(sim.requests.slice(before).filter((q) => q.method === 'DELETE')).toEqual([]);
+    expect((await itemsOf('sp.remove-app-roles')).state).toBe('verified');
+  });
+
+  it('a connection dropped in the middle of the bulk step fails that item only; the re-run proves it without sending it again', async () => {
+    const roles = malicious().roleAssignmentIds;
+    expect(roles.length).toBeGreaterThan(1);
+    sim.faults.set({ rules: [{ kind: 'drop', method: 'DELETE', path: '/v1.0/roleManagement/directory/roleAssignments/', after: 1, count: 1 }] });
+    const first = await runStep('sp.remove-directory-roles');
+    sim.faults.clear();
+    expect(first.code).toBe(1);
+    const partial = await itemsOf('sp.remove-directory-roles');
+    expect(partial.state).toBe('failed');
+    expect(partial.items.map((i) => i.outcome)).toEqual(['verified', 'failed']);
+    expect(partial.items[1]!.note).toMatch(/connection was lost during DELETE .*Run the step again/);
+
+    const before = sim.requests.length;
+    const again = await runStep('sp.remove-directory-roles');
+    expect(again.code, again.out).toBe(0);
+    // Only the failed item is read again; the dropped DELETE had reached the tenant, so nothing is sent twice.
+    expect(sim.requests.slice(before).filter((q) => q.path.includes('/roleAssignments/')).map((q) => q.method)).toEqual(['GET']);
+    const done = await itemsOf('sp.remove-directory-roles');
+    expect([done.state, done.items[1]!.note]).toEqual(['verified', 'The tenant shows the change an earlier run of this step sent; nothing more was written.']);
+    expect(sim.tenant.directoryRoleAssignments.filter((a) => roles.includes(a.id))).toEqual([]);
+  });
+
+  it('stops, writing nothing, when the object changed since the collection, and says what changed', async () => {
+    const app = sim.tenant.applications.find((a) => a.id === malicious().applicationObjectId)!;
+    const planned = app.displayName;
+    app.displayName = 'Contoso Mail Sync';
+    const r = await runStep('app.delete');
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`changed        application ${planned} — The object changed since the collection the step was planned on: displayName: planned "${planned}", now "Contoso Mail Sync".`);
+    expect(sim.tenant.applications).toContain(app);
+
+    const verified = await run('verify', file);
+    expect(verified.code, verified.out).toBe(0);
+  });
+});
