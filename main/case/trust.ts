@@ -273,9 +273,12 @@ function checkSourceAccounts(db: Database, runId: string, entry: CustodyRow, rec
 
 /** Each annotation table rebuilt from the custody entries it projects, and compared row by row. */
 export function checkAnnotations(db: Database, custody: CustodyRow[], report: Report): void {
+  // A case from an older schema lacks the newer tables (verify opens it as it is): custody entries of their actions
+  // cannot exist there either, so there is nothing to rebuild.
+  const present = new Set(db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).pluck().all() as string[]);
   for (const table of tableNames()) {
     const spec = TABLES[table] as TableSpec;
-    if (spec.kind !== 'annotation') continue;
+    if (spec.kind !== 'annotation' || !present.has(table)) continue;
     if (table === 'remediation_step') checkRemediationSteps(db, custody, report);
     else if (table === 'remediation_action') checkRemediationActions(db, custody, report);
     else if (table === 'finding_triage') checkTriage(db, custody, report);

@@ -16,6 +16,9 @@ import { createTenantClient } from '../../main/remediate/tenant';
 import { createEngine, itemResults, type EngineDeps } from '../../main/remediate/engine';
 import { stepState, type PlannedStep, type StepItem } from '../../main/remediate/model';
 import { generatePassword } from '../../main/remediate/secrets';
+import { withGuardsDropped } from '../support/tamper';
+import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 
 const BASE = 'https://graph.example';
 const SP = 'aaaaaaaa-0000-0000-0000-000000000001';
@@ -131,6 +134,28 @@ describe('the remediation engine', () => {
     const again = await engine(tenant).runStep(s, 'write');
     expect(again.map((r) => [r.outcome, r.unchanged])).toEqual([['verified', true]]);
     expect(tenant.sent.length).toBe(before);
+  });
+
+  it('verify names a remediation record changed outside Peregrine: an outcome rewritten, an evidence body replaced, a row deleted', async () => {
+    const tenant = fakeTenant({ [`/v1.0/servicePrincipals/${SP}`]: { id: SP, accountEnabled: true } });
+    const s = step(`sp.disable:${SP}`, SP, [disableItem(SP)]);
+    recordPlannedSteps(db, [s], { at: new Date().toISOString(), actor: 'Examiner' });
+    await engine(tenant).runStep(s, 'write');
+    closeDatabase(db);
+    const problems = () => verifyCaseFile(file).problems.map((p) => `${p.where}: ${p.message}`);
+    expect(problems()).toEqual([]);
+
+    withGuardsDropped(file, (raw) => raw.prepare(`UPDATE remediation_action SET outcome = 'skipped'`).run());
+    expect(problems()).toEqual([expect.stringMatching(/^remediation_action row 1 \(step sp\.disable:.*, item .*\): It differs from custody entry \d+ \(remediation\.action\) in outcome/)]);
+    withGuardsDropped(file, (raw) => raw.prepare(`UPDATE remediation_action SET outcome = 'verified'`).run());
+
+    const forged = Buffer.from('{"id":"x","accountEnabled":false}');
+    withGuardsDropped(file, (raw) => raw.prepare(`UPDATE remediation_evidence SET body_gz = ?, sha256 = ?, size = ? WHERE kind = 'read-after'`).run(gzipSync(forged), createHash('sha256').update(forged).digest('hex'), forged.length));
+    expect(problems()).toEqual([expect.stringMatching(/^remediation_action row 1 .*: Its remediation evidence row 3 now records sha256 [0-9a-f]{64}, not the [0-9a-f]{64} custody recorded: the row was replaced\.$/)]);
+
+    withGuardsDropped(file, (raw) => raw.prepare('DELETE FROM remediation_step').run());
+    expect(problems()).toEqual(expect.arrayContaining([expect.stringMatching(/^custody entry 2 \(remediation\.planned\): The plan of step sp\.disable:.* has no remediation_step row: the row was deleted outside Peregrine\.$/)]));
+    ({ db } = openCase(file));
   });
 
   it('stops with `changed`, naming the field, when the live object is not what the step was planned on', async () => {
