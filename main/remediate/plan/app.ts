@@ -205,7 +205,7 @@ export function appSteps(ctx: PlanContext): DraftStep[] {
 
       specs.push({
         action: 'app.delete', phase: 'eradicate', title: `Delete the application ${name}`, risk: 'high', destructive: true,
-        why: `Removes ${name} and its service principal from the tenant. It stays in deleted items for 30 days and can be restored until then. ${why}`,
+        why: `Removes ${name} and its service principal from the tenant. Both stay in deleted items for 30 days and can be restored until then. ${why}`,
         graphScopes: ['Application.ReadWrite.All'], directoryRoles: APP_ADMIN, target: appTarget,
         items: [{
           key: appObj.objectId, target: appTarget,
@@ -214,9 +214,14 @@ export function appSteps(ctx: PlanContext): DraftStep[] {
           writes: [{ api: 'graph', method: 'DELETE', path: `/v1.0/applications/${appObj.objectId}` }],
           expect: { absent: true },
           powershell: [`Remove-MgApplication -ApplicationId ${psQuote(appObj.objectId)}`],
+          // Restoring an application does not restore its service principal: each is restored on its own
+          // (https://learn.microsoft.com/graph/api/directory-deleteditems-restore).
           undo: {
-            text: 'Soft delete: restore the application from deleted items within 30 days (its service principal comes back with it; its credentials, roles and grants do not).',
-            powershell: [`Restore-MgDirectoryDeletedItem -DirectoryObjectId ${psQuote(appObj.objectId)}`],
+            text: 'Soft delete: within 30 days, restore the application and then its service principal from deleted items (restoring the application does not bring its service principal back; credentials, roles and grants removed by earlier steps stay removed).',
+            powershell: [
+              `Restore-MgDirectoryDeletedItem -DirectoryObjectId ${psQuote(appObj.objectId)}`,
+              ...(sp ? [`Restore-MgDirectoryDeletedItem -DirectoryObjectId ${psQuote(sp.objectId)}`] : []),
+            ],
           },
         }],
       });
