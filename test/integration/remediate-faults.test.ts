@@ -9,6 +9,8 @@ import { startSimulator, type SimHandle } from '../sim/server';
 import { writeEnvironmentFiles } from '../sim/environment';
 import { main as cli } from '../../main/cli';
 import { capturedIo } from '../support/cli-io';
+import { directoryAuditId, directoryAuditRecord } from '../sim/logs/records';
+import { createPrng } from '../sim/prng';
 
 let dir: string;
 let sim: SimHandle;
@@ -35,6 +37,7 @@ beforeAll(async () => {
   sim = await startSimulator({ scenario: 'contoso', seed: 1, users: 120, reportsThrottle: { limit: 1_000_000 } });
   envFile = (await writeEnvironmentFiles(path.join(dir, 'sim'), sim)).environmentFile;
   file = path.join(dir, 'case.peregrine');
+  addAttackerOwner();
   expect((await run('case', 'create', file, '--name', 'Faults', '--examiner', 'A. Examiner')).code).toBe(0);
   expect((await run('collect', file, '--env', envFile, '--auto-approve-on-sim')).code).toBe(0);
   const plan = await run('remediate', file, 'plan', '--json');
@@ -48,6 +51,24 @@ afterAll(async () => {
 });
 
 const malicious = () => sim.groundTruth.maliciousObjects;
+
+/** A user the attacker made owner of the app, and the "Add owner to application" audit Entra would have written. */
+function addAttackerOwner(): void {
+  const app = sim.groundTruth.maliciousApps[0]!;
+  const owner = sim.tenant.users.find((u) => u.id !== sim.groundTruth.compromisedUser.id && !sim.groundTruth.compromisedAccounts.some((c) => c.id === u.id))!;
+  sim.tenant.owners = { [app.applicationObjectId]: [owner.id] };
+  const actor = sim.tenant.users.find((u) => u.id === sim.groundTruth.compromisedUser.id)!;
+  const correlationId = '0f0e0d0c-0b0a-4908-8706-050403020100';
+  sim.logs.directoryAudits.append(directoryAuditRecord({
+    id: directoryAuditId(createPrng('remediate-faults/owner'), correlationId), ms: Date.parse(sim.groundTruth.referenceTime) - 3_600_000, correlationId,
+    activityDisplayName: 'Add owner to application', category: 'ApplicationManagement', operationType: 'Assign',
+    initiatedBy: { user: { id: actor.id, displayName: actor.displayName, userPrincipalName: actor.userPrincipalName, ipAddress: sim.groundTruth.attackerIp } },
+    targetResources: [
+      { id: owner.id, displayName: owner.displayName, type: 'User', userPrincipalName: owner.userPrincipalName, groupType: null, modifiedProperties: [] },
+      { id: app.applicationObjectId, displayName: app.displayName, type: 'Application', userPrincipalName: null, groupType: null, modifiedProperties: [] },
+    ],
+  }));
+}
 
 describe('remediation faults against the simulator', () => {
   it('a 403 fails the item, says which permission and role the step needs, and the re-run writes once allowed', async () => {
@@ -110,6 +131,16 @@ describe('remediation faults against the simulator', () => {
     const done = await itemsOf('sp.remove-directory-roles');
     expect([done.state, done.items[1]!.note]).toEqual(['verified', 'The tenant shows the change an earlier run of this step sent; nothing more was written.']);
     expect(sim.tenant.directoryRoleAssignments.filter((a) => roles.includes(a.id))).toEqual([]);
+  });
+
+  it('removes the owner the attacker added, and only that owner', async () => {
+    const app = sim.groundTruth.maliciousApps[0]!;
+    const owner = sim.tenant.owners![app.applicationObjectId]![0]!;
+    const r = await runStep('app.remove-owners');
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/verified +owner /);
+    expect(sim.tenant.owners![app.applicationObjectId]).toEqual([]);
+    expect((await itemsOf('app.remove-owners')).items.map((i) => [i.key, i.outcome])).toEqual([[owner, 'verified']]);
   });
 
   it('stops, writing nothing, when the object changed since the collection, and says what changed', async () => {
