@@ -62,6 +62,11 @@ export interface LiveRead {
   object: unknown;
 }
 
+/** A 404, or an Exchange error that says the object "couldn't be found" (ManagementObjectNotFoundException). */
+export function notFound(answer: { status: number; body: Buffer }): boolean {
+  return answer.status === 404 || (answer.status >= 400 && /couldn't be found|ManagementObjectNotFoundException|Request_ResourceNotFound/.test(answer.body.toString('utf8')));
+}
+
 export function readOf(req: RemediationRequest, answer: { status: number; body: Buffer }): LiveRead {
   let json: unknown;
   try {
@@ -69,8 +74,7 @@ export function readOf(req: RemediationRequest, answer: { status: number; body: 
   } catch {
     json = null;
   }
-  const text = answer.body.toString('utf8');
-  const absent = answer.status === 404 || /couldn't be found|ManagementObjectNotFoundException|Request_ResourceNotFound/.test(answer.status >= 400 ? text : '');
+  const absent = notFound(answer);
   if (req.api === 'exchange' && answer.status === 200) {
     const value = (json as { value?: unknown[] } | null)?.value;
     return { status: 200, absent: Array.isArray(value) && value.length === 0, object: Array.isArray(value) ? (value[0] ?? null) : null };
@@ -262,7 +266,7 @@ export function createEngine(deps: EngineDeps) {
         const answer = await send(write, 'write');
         if (typeof answer === 'string') return finish('failed', answer);
         store('write', answer);
-        if (answer.status === 404 || readOf(write, answer).absent) return finish('already-absent', `${item.target.name ?? item.target.id} was already gone when written (${errorText(answer)}).`);
+        if (notFound(answer)) return finish('already-absent', `${item.target.name ?? item.target.id} was already gone when written (${errorText(answer)}).`);
         if (answer.status === 403) return finish('failed', forbidden(step, answer));
         if (answer.status >= 300) return finish('failed', `${errorText(answer)}. Nothing more was sent for this item.`);
         const date = Date.parse(answer.headers.date ?? '');
@@ -279,7 +283,7 @@ export function createEngine(deps: EngineDeps) {
     after = store('read-after', proof);
     return meets(item.expect, readOf(item.read, proof), writtenAt)
       ? finish('verified', 'Written, and the tenant shows the change.')
-      : finish('done', 'Written, but the tenant does not show the change yet (replication can take minutes). Run the step again to verify.');
+      : finish('done', 'Written, but the tenant does not show the change: replication can take minutes, or something put it back (a new collection shows who). Run the step again to verify.');
   }
 
   /** Runs steps in checklist order; a step blocked by its order is reported and the others still run. */
