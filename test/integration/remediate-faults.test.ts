@@ -71,6 +71,15 @@ function addAttackerOwner(): void {
 }
 
 describe('remediation faults against the simulator', () => {
+  it('signed in app-only as the engagement app, which may only read, the tenant itself answers 403 and nothing changes', async () => {
+    const sp = () => sim.tenant.servicePrincipals.find((s) => s.id === malicious().servicePrincipalId)!;
+    const r = await run('remediate', file, 'run', stepOf('sp.disable'), '--env', envFile, '--app-only', '--yes');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/Preflight: sp\.disable:\S+ needs Application\.ReadWrite\.All/);
+    expect(r.out).toMatch(/failed .*HTTP 403 Authorization_RequestDenied/);
+    expect(sp().accountEnabled).toBe(true);
+  });
+
   it('a 403 fails the item, says which permission and role the step needs, and the re-run writes once allowed', async () => {
     const sp = () => sim.tenant.servicePrincipals.find((s) => s.id === malicious().servicePrincipalId)!;
     sim.faults.set({ rules: [{ kind: 'forbidden', method: 'PATCH', path: '/v1.0/servicePrincipals/' }] });
