@@ -42,6 +42,7 @@ import { tsxWorkerEntry, tsxWriterEntry } from './jobs/tsx-entry';
 import type { CollectionStatus } from '../preload/contract';
 import { assertAuthorityPage } from './auth/loopback';
 import { remediateCommand } from './remediate/cli';
+import { remediationExportFiles } from './remediate/record';
 
 const HELP = `Peregrine ${TOOL_VERSION} — investigate and undo malicious OAuth apps in Microsoft 365 / Entra ID.
 
@@ -644,7 +645,10 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
   try {
     const signer = await examinerSigner(io, summary.examiner, 'export');
     const report = detect(db);
-    const extraFiles = findingsExportFiles(report, { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: io.clock(), toolVersion: TOOL_VERSION });
+    const extraFiles = [
+      ...findingsExportFiles(report, { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: io.clock(), toolVersion: TOOL_VERSION }),
+      ...remediationExportFiles(db),
+    ];
     const result = exportCase(db, outDir, { signer, clock: io.clock, toolVersion: TOOL_VERSION, findings: report.findings, extraFiles });
     io.out(`Exported ${result.files.length} files to ${outDir}, signed by ${result.signerFingerprint}.`);
     io.out('A client verifies it, inside that folder, with:');

@@ -50,6 +50,8 @@ const JWT = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/;
 
 let cleanup: (() => Promise<void>) | null = null;
 afterEach(async () => {
+  delete process.env.PEREGRINE_HOME;
+  delete process.env.PEREGRINE_SIGNING_PASSPHRASE;
   await cleanup?.();
   cleanup = null;
 });
@@ -141,7 +143,20 @@ describe('peregrine remediate against the simulator', () => {
     expect(highOnMalicious()).toEqual([]);
     const verified = await run(['verify', file]);
     expect(verified.code, verified.io.stdout.join('\n')).toBe(0);
-    scanForSecrets(sim, [file], ios);
+
+    // The signed export carries the remediation record.
+    process.env.PEREGRINE_HOME = path.join(dir, 'home');
+    process.env.PEREGRINE_SIGNING_PASSPHRASE = 'correct horse battery staple';
+    const out = path.join(dir, 'export');
+    const exported = await run(['export', file, '--out', out]);
+    expect(exported.code, exported.io.stderr.join('\n')).toBe(0);
+    const record = JSON.parse(fs.readFileSync(path.join(out, 'actions.json'), 'utf8')) as { format: string; steps: { id: string; state: string }[]; actions: { outcome: string; account: string; evidence: { sha256: string }[] }[] };
+    expect(record.format).toBe('peregrine-remediation/1');
+    expect(record.steps.map((s) => s.state)).toEqual(record.steps.map(() => 'verified'));
+    expect(record.actions.filter((a) => a.outcome === 'verified').length).toBeGreaterThanOrEqual(record.steps.length);
+    expect(record.actions.every((a) => a.account === truth.compromisedUser.userPrincipalName || a.account.endsWith(`@${truth.tenantDomain}`))).toBe(true);
+    expect((await run(['verify', out])).code).toBe(0);
+    scanForSecrets(sim, [file, ...fs.readdirSync(out).map((f) => path.join(out, f))], ios);
   }, 600_000);
 });
 
