@@ -2,6 +2,7 @@
 // stryker.config.mjs, vitest.mutate.config.mjs and scripts/mutate.js.
 export const MUTATION_MODULES = [
   { name: 'main/http/read-only.ts', mutate: ['main/http/read-only.ts'], tests: ['test/unit/read-only.test.ts'] },
+  { name: 'main/remediate/guard.ts', mutate: ['main/remediate/guard.ts'], tests: ['test/unit/remediate-guard.test.ts'] },
   {
     name: 'main/host/static-files.ts',
     mutate: ['main/host/static-files.ts'],

@@ -227,3 +227,43 @@ describe('writes (contain, eradicate, recover), each followed by its state and i
     expect(responses).toEqual([expect.objectContaining({ id: '1', status: 204 }), expect.objectContaining({ id: '2', status: 204 })]);
   });
 });
+
+describe('owners and restore', () => {
+  /** An application of the tenant's own, still there, with its service principal: the tests above deleted others. */
+  const ordinaryApp = () => {
+    const gt = sim.groundTruth;
+    const taken = new Set([gt.engagementApp.appId, gt.remediationClient.appId, ...gt.maliciousApps.map((a) => a.appId), ...gt.decoys.map((d) => d.appId)]);
+    const app = sim.tenant.applications.find((a) => !taken.has(a.appId) && sim.tenant.servicePrincipals.some((s) => s.appId === a.appId))!;
+    return { applicationObjectId: app.id, servicePrincipalId: sim.tenant.servicePrincipals.find((s) => s.appId === app.appId)!.id };
+  };
+
+  it('lists an app\'s owners, removes one by $ref (audited), and says 404 for one that is not an owner', async () => {
+    const app = ordinaryApp();
+    const owner = sim.groundTruth.compromisedUser.id;
+    sim.tenant.owners = { ...sim.tenant.owners, [app.applicationObjectId]: [owner] };
+    const listed = await get(`/v1.0/applications/${app.applicationObjectId}/owners`);
+    expect(listed.status).toBe(200);
+    expect((json(listed) as { value: { id: string; '@odata.type': string }[] }).value.map((v) => [v.id, v['@odata.type']])).toEqual([[owner, '#microsoft.graph.user']]);
+    expect((await call(sim, 'DELETE', `/v1.0/applications/${app.applicationObjectId}/owners/${owner}/$ref`, readOnly)).status).toBe(403);
+    expect((await call(sim, 'DELETE', `/v1.0/applications/${app.applicationObjectId}/owners/${owner}/$ref`, write)).status).toBe(204);
+    expect(lastAudit('Remove owner from application')!.targetResources.map((t) => t.id)).toEqual([owner, app.applicationObjectId]);
+    expect((json(await get(`/v1.0/applications/${app.applicationObjectId}/owners`)) as { value: unknown[] }).value).toEqual([]);
+    expect((await call(sim, 'DELETE', `/v1.0/applications/${app.applicationObjectId}/owners/${owner}/$ref`, write)).status).toBe(404);
+  });
+
+  it('restores a deleted application without its service principal, which is restored on its own', async () => {
+    const app = ordinaryApp();
+    const appId = app.applicationObjectId;
+    expect((await call(sim, 'DELETE', `/v1.0/applications/${appId}`, write)).status).toBe(204);
+    expect((await get(`/v1.0/applications/${appId}`)).status).toBe(404);
+    const restored = await call(sim, 'POST', `/v1.0/directory/deletedItems/${appId}/restore`, write);
+    expect(restored.status).toBe(200);
+    expect(json(restored)).toMatchObject({ '@odata.type': '#microsoft.graph.application', id: appId, deletedDateTime: null });
+    expect((await get(`/v1.0/applications/${appId}`)).status).toBe(200);
+    expect((await get(`/v1.0/servicePrincipals/${app.servicePrincipalId}`)).status).toBe(404);
+    expect((await call(sim, 'POST', `/v1.0/directory/deletedItems/${app.servicePrincipalId}/restore`, write)).status).toBe(200);
+    expect((await get(`/v1.0/servicePrincipals/${app.servicePrincipalId}`)).status).toBe(200);
+    expect(lastAudit('Restore service principal')!.targetResources[0]!.id).toBe(app.servicePrincipalId);
+    expect((await call(sim, 'POST', `/v1.0/directory/deletedItems/${appId}/restore`, write)).status).toBe(404);
+  });
+});

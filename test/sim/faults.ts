@@ -26,7 +26,15 @@ export type FaultKind =
   /** Exchange's transient server error: HTTP 500 whose body names `exception` (default DCOverloadedException). */
   | 'exchange-transient'
   /** 200 as the route answers it, with `message` in `@adminapi.warnings` (or `@adminapi.errors` when `field` says so). */
-  | 'adminapi-warning';
+  | 'adminapi-warning'
+  /**
+   * 403 Authorization_RequestDenied, "Insufficient privileges to complete the operation.": what Graph answers a token
+   * that lacks the permission or an account that lacks the directory role a write needs
+   * (https://learn.microsoft.com/graph/errors, https://learn.microsoft.com/graph/resolve-auth-errors).
+   */
+  | 'forbidden'
+  /** The route runs (a write is applied) but no answer comes back: the connection is dropped before the status line. */
+  | 'drop';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -185,6 +193,12 @@ export class Faults {
         sendGraphError(ctx, 503, 'serviceNotAvailable', 'The service is temporarily unavailable. Please retry later.',
           rule.retryAfterSeconds !== undefined ? { 'Retry-After': String(rule.retryAfterSeconds) } : {});
         return true;
+      case 'forbidden':
+        sendGraphError(ctx, 403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+        return true;
+      case 'drop':
+        dropAnswer(ctx.res);
+        return false;
       case 'expire-token':
         if (claims?.uti) this.revokedTokens.add(claims.uti);
         sendGraphError(ctx, 401, 'InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.');
@@ -258,6 +272,16 @@ function rewriteJson(res: ServerResponse, change: (page: Record<string, unknown>
     const body = Buffer.from(JSON.stringify(page));
     writeHead(status, { ...headers, 'Content-Length': String(body.length) });
     return end(body);
+  }) as unknown as ServerResponse['end'];
+}
+
+/** Lets the route run to the end, then destroys the socket instead of answering: the client never learns the outcome. */
+function dropAnswer(res: ServerResponse): void {
+  res.writeHead = (() => res) as unknown as ServerResponse['writeHead'];
+  res.write = (() => true) as unknown as ServerResponse['write'];
+  res.end = (() => {
+    res.socket?.destroy();
+    return res;
   }) as unknown as ServerResponse['end'];
 }
 

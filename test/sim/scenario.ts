@@ -206,6 +206,8 @@ export interface Tenant {
   deletedApplications: GraphApplication[];
   /** Soft-deleted service principals (`/directory/deletedItems/microsoft.graph.servicePrincipal`). */
   deletedServicePrincipals: GraphServicePrincipal[];
+  /** Owners (user object ids) of applications and service principals, by the object's id; none are generated, tests add them. */
+  owners?: Record<string, string[]>;
   engagementApp: EngagementApp;
   remediationClient: RemediationClient;
   attack: AttackFacts;

@@ -8,6 +8,7 @@ import { exportCase } from '../../timeline/export';
 import { HandlerError } from '../dispatch';
 import { withoutPaths } from '../static-files';
 import { safeFileName, uniquePath, type WorkbenchContext } from './context';
+import { remediationExportFiles } from '../../remediate/record';
 
 export function exportHandlers(ctx: WorkbenchContext): Handlers['export'] {
   const { deps, clock } = ctx;
@@ -66,7 +67,10 @@ export function exportHandlers(ctx: WorkbenchContext): Handlers['export'] {
       const outDir = uniquePath(path.join(path.dirname(file), 'exports'), `${safeFileName(summary.name)}-${stamp}`);
       fs.mkdirSync(path.dirname(outDir), { recursive: true });
       const report = ctx.detection();
-      const extraFiles = findingsExportFiles(report, { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: clock(), toolVersion: deps.toolVersion });
+      const extraFiles = [
+        ...findingsExportFiles(report, { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: clock(), toolVersion: deps.toolVersion }),
+        ...remediationExportFiles(db),
+      ];
       return exportCase(db, outDir, { signer, clock, toolVersion: deps.toolVersion, findings: report.findings, extraFiles });
     },
     signer: async () => signerView(),

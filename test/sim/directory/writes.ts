@@ -147,7 +147,85 @@ function conditionalAccessPolicyFrom(body: Record<string, unknown>, nowMs: numbe
 }
 
 export function directoryWriteRoutes(): GraphRoute[] {
-  return [...firstWriteRoutes(), ...moreWriteRoutes()];
+  return [...firstWriteRoutes(), ...ownerAndRestoreRoutes(), ...moreWriteRoutes()];
+}
+
+/** An application or service principal by the route's first id, with its kind; 404 sent when there is none. */
+function appOrSp(c: GraphCall, set: 'applications' | 'servicePrincipals'): { id: string; displayName: string | null } | undefined {
+  const id = (c.params[0] ?? '').toLowerCase();
+  const found = (set === 'applications' ? c.state.tenant.applications : c.state.tenant.servicePrincipals).find((o) => o.id === id);
+  if (!found) notFound(c.ctx, c.params[0] ?? '');
+  return found;
+}
+
+/**
+ * Owners of apps and service principals, and the undo of a soft delete.
+ * - GET …/owners lists directoryObjects (https://learn.microsoft.com/graph/api/application-list-owners,
+ *   https://learn.microsoft.com/graph/api/serviceprincipal-list-owners);
+ * - DELETE …/owners/{id}/$ref answers 204 (https://learn.microsoft.com/graph/api/application-delete-owners,
+ *   https://learn.microsoft.com/graph/api/serviceprincipal-delete-owners), audited "Remove owner from application" /
+ *   "Remove owner from service principal";
+ * - POST directory/deletedItems/{id}/restore brings one object back and answers it with 200; restoring an application
+ *   does not restore its service principal (https://learn.microsoft.com/graph/api/directory-deleteditems-restore).
+ */
+function ownerAndRestoreRoutes(): GraphRoute[] {
+  const owners = (c: GraphCall, id: string): string[] => ((c.state.tenant.owners ??= {})[id] ??= []);
+  return [
+    ...(['applications', 'servicePrincipals'] as const).flatMap((set): GraphRoute[] => [
+      {
+        method: 'GET', path: `${set}/{}/owners`, permissions: PERMISSIONS.directoryApps,
+        run: (c) => {
+          const object = appOrSp(c, set);
+          if (!object) return;
+          const value = owners(c, object.id).map((id) => c.state.findUser(id)).filter((u) => u !== undefined)
+            .map((u) => ({ '@odata.type': '#microsoft.graph.user', id: u.id, displayName: u.displayName, userPrincipalName: u.userPrincipalName }));
+          sendJson(c.ctx, 200, { '@odata.context': `${c.state.baseUrl()}/${c.version}/$metadata#directoryObjects`, value });
+        },
+      },
+      {
+        method: 'DELETE', path: `${set}/{}/owners/{}/$ref`, permissions: set === 'applications' ? PERMISSIONS.applicationWrite : PERMISSIONS.servicePrincipalWrite,
+        run: (c) => {
+          const object = appOrSp(c, set);
+          if (!object) return;
+          const list = owners(c, object.id);
+          const ownerId = (c.params[1] ?? '').toLowerCase();
+          const index = list.indexOf(ownerId);
+          if (index < 0) return notFound(c.ctx, c.params[1] ?? '');
+          list.splice(index, 1);
+          const user = c.state.findUser(ownerId);
+          audit(c, {
+            activity: set === 'applications' ? 'Remove owner from application' : 'Remove owner from service principal', category: 'ApplicationManagement', operationType: 'Unassign',
+            targets: [target(ownerId, user?.displayName ?? null, 'User', [], user?.userPrincipalName ?? null), target(object.id, object.displayName, set === 'applications' ? 'Application' : 'ServicePrincipal')],
+          });
+          sendNoContent(c.ctx);
+        },
+      },
+    ]),
+    {
+      method: 'POST', path: 'directory/deletedItems/{}/restore', permissions: PERMISSIONS.applicationWrite,
+      run: (c) => {
+        const t = c.state.tenant;
+        const id = (c.params[0] ?? '').toLowerCase();
+        const app = t.deletedApplications.find((a) => a.id === id);
+        const sp = app ? undefined : t.deletedServicePrincipals.find((s) => s.id === id);
+        const object = app ?? sp;
+        if (!object) return notFound(c.ctx, c.params[0] ?? '');
+        if (app) {
+          t.deletedApplications.splice(t.deletedApplications.indexOf(app), 1);
+          t.applications.push(app);
+        } else if (sp) {
+          t.deletedServicePrincipals.splice(t.deletedServicePrincipals.indexOf(sp), 1);
+          t.servicePrincipals.push(sp);
+        }
+        object.deletedDateTime = null;
+        audit(c, {
+          activity: app ? 'Restore application' : 'Restore service principal', category: 'ApplicationManagement', operationType: 'Update',
+          targets: [target(object.id, object.displayName, app ? 'Application' : 'ServicePrincipal')],
+        });
+        sendJson(c.ctx, 200, { '@odata.context': `${c.state.baseUrl()}/${c.version}/$metadata#directoryObjects/$entity`, '@odata.type': app ? '#microsoft.graph.application' : '#microsoft.graph.servicePrincipal', ...object });
+      },
+    },
+  ];
 }
 
 /** Containment and eradication: the app, its credentials, its service principal, grants and roles. */

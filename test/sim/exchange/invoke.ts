@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { GRAPH_CONTENT_TYPE, readBody, sendJson, type RequestContext } from '../http';
 import { verifyJwt, type JwtClaims } from '../jwt';
 import type { Tenant } from '../scenario';
-import { DIRECTORY_ROLES, EXCHANGE_APP_ID, EXCHANGE_RESOURCE } from '../wellknown';
+import { DIRECTORY_ROLES, EXCHANGE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID, EXCHANGE_RESOURCE } from '../wellknown';
 import {
-  inboundConnectorObject, inboxRuleObject, mailboxObject, outboundConnectorObject, transportRuleObject, type MailboxSpec,
+  inboundConnectorObject, inboxRuleObject, mailboxObject, outboundConnectorObject, transportRuleObject, type MailboxSpec, type TransportRuleSpec,
 } from './objects';
 import { ExchangeState, puid } from './state';
 import {
@@ -31,6 +31,12 @@ export interface ExchangeOptions {
   tenantHost?: boolean;
   /** Write next-page links as `odata.nextLink` (OData 3's form, without '@'), as some Exchange answers do. */
   bareNextLink?: boolean;
+  /**
+   * The attacker's app puts back a transport rule the moment it is removed, as long as its service principal is
+   * enabled and still holds Exchange.ManageAsApp: the read after the removal finds the rule again (a new GUID, made
+   * by the app, with its New-TransportRule in the audit log). Removing rules before containing the app does not hold.
+   */
+  attackerRecreatesRules?: boolean;
 }
 
 export interface AuditFaults {
@@ -446,10 +452,22 @@ export class ExchangeService {
     return false;
   }
 
-  private audit(ctx: RequestContext, caller: Caller, operation: string, objectId: string, params: Params): void {
+  /** The attacker's app, while enabled and holding Exchange.ManageAsApp, creates the removed rule again. */
+  private attackerRecreates(ctx: RequestContext, removed: TransportRuleSpec): void {
+    const t = this.tenant;
+    const sp = t.servicePrincipals.find((s) => s.appId === t.attack.maliciousAppId);
+    if (!sp || sp.accountEnabled === false) return;
+    if (!t.appRoleAssignments.some((a) => a.principalId === sp.id && a.appRoleId === EXCHANGE_MANAGE_AS_APP_ROLE_ID)) return;
+    const again: TransportRuleSpec = { ...removed, guid: randomUUID(), createdBy: sp.displayName, lastModifiedBy: sp.displayName, changedMs: ctx.nowMs, priority: this.state.transportRules.length };
+    this.state.transportRules.push(again);
+    const actor: AdminActor = { kind: 'app', userId: sp.id, userKey: sp.appId, appId: sp.appId, clientIp: null };
+    this.audit(ctx, actor, 'New-TransportRule', again.name, { Name: again.name, ...Object.fromEntries(Object.entries(again.parameters).map(([k, v]) => [k, Array.isArray(v) ? v.join(';') : String(v)])) });
+  }
+
+  private audit(ctx: RequestContext, actor: AdminActor, operation: string, objectId: string, params: Params): void {
     const parameters = Object.entries(params).map(([Name, v]) => ({ Name, Value: Array.isArray(v) ? v.map(String).join(';') : String(v) }));
     this.unifiedAudit.append(exchangeAdminRecord({
-      id: randomUUID(), atMs: ctx.nowMs, operation, objectId, parameters, actor: caller.actor, tenantId: this.tenant.tenantId,
+      id: randomUUID(), atMs: ctx.nowMs, operation, objectId, parameters, actor, tenantId: this.tenant.tenantId,
       organizationName: this.tenant.domain, originatingServer: `${this.state.org.originatingServer.split('.')[0] ?? 'SERVER'} (15.20.8000.020)`,
     }));
   }
@@ -494,14 +512,15 @@ export class ExchangeService {
         if (!identity) throw parameterError("Cannot process command because of one or more missing mandatory parameters: Identity.");
         const removed = this.state.removeInboundConnector(identity);
         if (!removed) throw notFound(identity, org.partition);
-        this.audit(ctx, caller, 'Remove-InboundConnector', removed.name, params);
+        this.audit(ctx, caller.actor, 'Remove-InboundConnector', removed.name, params);
         return listResult(cmdletName, [], now);
       }
       case 'remove-transportrule': {
         if (!identity) throw parameterError("Cannot process command because of one or more missing mandatory parameters: Identity.");
         const removed = this.state.removeTransportRule(identity);
         if (!removed) throw notFound(identity, org.partition);
-        this.audit(ctx, caller, 'Remove-TransportRule', removed.name, params);
+        this.audit(ctx, caller.actor, 'Remove-TransportRule', removed.name, params);
+        if (this.options.attackerRecreatesRules) this.attackerRecreates(ctx, removed);
         return listResult(cmdletName, [], now);
       }
       case 'disable-transportrule': {
@@ -511,7 +530,7 @@ export class ExchangeService {
         rule.state = 'Disabled';
         rule.changedMs = now;
         rule.lastModifiedBy = caller.app ? (this.tenant.servicePrincipals.find((s) => s.id === caller.actor.userId)?.displayName ?? caller.actor.userId) : caller.actor.userId;
-        this.audit(ctx, caller, 'Disable-TransportRule', rule.name, params);
+        this.audit(ctx, caller.actor, 'Disable-TransportRule', rule.name, params);
         return listResult(cmdletName, [], now);
       }
       default:
