@@ -1,5 +1,5 @@
 // The mail-flow, account and hardening steps planned from collected simulator cases: every malicious object of the ground truth gets exactly one item, no decoy and no excluded account appears, and the PowerShell names the right ids inside safe literals.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DetectionReport } from '../../preload/contract';
 import { detect } from '../../main/detect/engine';
 import type { PlannedStep, RemediationRequest } from '../../main/remediate/model';
@@ -8,7 +8,7 @@ import { planContext } from '../../main/remediate/plan/context';
 import { mailSteps } from '../../main/remediate/plan/mail';
 import { accountSteps } from '../../main/remediate/plan/accounts';
 import { hardeningSteps, ADMIN_ROLE_TEMPLATES } from '../../main/remediate/plan/harden';
-import { collectedCase, type CollectedCase } from '../support/collected-case';
+import { collectedForSuite, type CollectedCase } from '../support/collected-case';
 import { lexSingleQuoted } from '../support/ps-lex';
 import { VARIED_SEEDS } from '../support/varied-seeds';
 
@@ -19,6 +19,12 @@ const itemsOf = (plan: readonly PlannedStep[], action: string) => plan.filter((s
 const requestsOf = (plan: readonly PlannedStep[]) => plan.flatMap((s) => s.items.flatMap((i) => [i.read, ...i.writes]));
 /** Every id a request names: Graph path segments, Exchange Identity / Mailbox parameters. */
 const namedIds = (r: RemediationRequest) => (r.api === 'graph' ? r.path.split(/[/?]/) : [r.parameters.Identity, r.parameters.Mailbox].filter((v): v is string => typeof v === 'string')).map(lower);
+
+/** The body of a conditional-access policy the plan creates. */
+function policyBody(r: RemediationRequest): { state: string; conditions: { users: { includeRoles?: string[]; excludeUsers: string[] } } } {
+  if (r.api !== 'graph' || !r.body) throw new Error('not a Graph request with a body');
+  return r.body as ReturnType<typeof policyBody>;
+}
 
 /** What the plan gets wrong against the simulator's ground truth (empty when right). */
 export function judgePlan(c: CollectedCase, plan: readonly PlannedStep[], exclude: Exclusions): string[] {
@@ -92,20 +98,16 @@ const CASES = [
 ];
 
 describe.each(CASES)('remediation plan over $scenario seed $seed', (opts) => {
-  let c: CollectedCase;
-  let report: DetectionReport;
-  beforeAll(async () => {
-    c = await collectedCase({ ...opts, eventsPerUserPerDay: 0.5 });
-    report = detect(c.db);
-  }, 120_000);
-  afterAll(async () => c?.dispose());
+  const suite = collectedForSuite(opts);
 
   it('plans one item per malicious object of mail flow and accounts, and none for a decoy', () => {
+    const { c, report } = suite;
     const plan = planRemediation({ db: c.db, report, exclude: NONE });
     expect(judgePlan(c, plan, NONE)).toEqual([]);
   });
 
   it('never acts on an excluded account, by id or by user principal name', () => {
+    const { c, report } = suite;
     const [first, second] = c.sim.groundTruth.compromisedAccounts;
     const exclude: Exclusions = { accounts: [first!.userPrincipalName.toUpperCase(), ...(second ? [second.id] : [])], appIds: [] };
     const plan = planRemediation({ db: c.db, report, exclude });
@@ -114,12 +116,12 @@ describe.each(CASES)('remediation plan over $scenario seed $seed', (opts) => {
     // Conditional access names them only to leave them out.
     const policies = plan.filter((s) => s.action === 'ca.admin-mfa-report-only' || s.action === 'ca.block-attacker-addresses').flatMap((s) => s.items.flatMap((i) => i.writes));
     for (const w of policies.filter((x) => x.api === 'graph' && x.path.endsWith('/policies'))) {
-      const users = (w as { body: { conditions: { users: { excludeUsers: string[] } } } }).body.conditions.users;
-      expect(users.excludeUsers).toContain(first!.id);
+      expect(policyBody(w).conditions.users.excludeUsers).toContain(first!.id);
     }
   });
 
   it('notices a missing generator or an excluded account planned anyway (the check can fail)', () => {
+    const { c, report } = suite;
     const ctx = planContext({ db: c.db, report, exclude: NONE })!;
     const withoutMail = [...accountSteps(ctx), ...hardeningSteps(ctx)].map((d, i) => ({ ...d, order: i + 1 }));
     const mailTruth = c.sim.exchange.state.groundTruth().maliciousTransportRules.length;
@@ -130,6 +132,7 @@ describe.each(CASES)('remediation plan over $scenario seed $seed', (opts) => {
   });
 
   it('drops the steps of a finding triaged false positive', () => {
+    const { c, report } = suite;
     const dismissed = (ruleId: string): DetectionReport => ({ ...report, findings: report.findings.map((f) => (f.ruleId === ruleId ? { ...f, triage: { ...f.triage, state: 'false_positive' as const } } : f)) });
     const ctx = planContext({ db: c.db, report: dismissed('exchange.header-stripping-rule'), exclude: NONE })!;
     expect(mailSteps(ctx).some((s) => s.action === 'exo.remove-transport-rules')).toBe(false);
@@ -138,6 +141,7 @@ describe.each(CASES)('remediation plan over $scenario seed $seed', (opts) => {
   });
 
   it('writes each item\'s PowerShell from its requests, the ids inside literals', () => {
+    const { c, report } = suite;
     const plan = planRemediation({ db: c.db, report, exclude: NONE });
     expect(powershellProblems(plan)).toEqual([]);
     for (const i of itemsOf(plan, 'user.reset-password')) {
@@ -148,6 +152,7 @@ describe.each(CASES)('remediation plan over $scenario seed $seed', (opts) => {
   });
 
   it('requires MFA for administrators the way the tenant allows: security defaults, or a policy report-only then enforced', () => {
+    const { c, report } = suite;
     const plan = planRemediation({ db: c.db, report, exclude: NONE });
     const enabledPolicies = c.sim.tenant.conditionalAccessPolicies.filter((p) => p.state === 'enabled').length;
     const defaults = plan.filter((s) => s.action === 'tenant.security-defaults');
@@ -158,9 +163,9 @@ describe.each(CASES)('remediation plan over $scenario seed $seed', (opts) => {
       expect(reportOnly).toBeUndefined();
     } else {
       expect(defaults).toHaveLength(0);
-      const body = reportOnly!.items[0]!.writes[0] as { body: { state: string; conditions: { users: { includeRoles: string[] } } } };
-      expect(body.body.state).toBe('enabledForReportingButNotEnforced');
-      expect(body.body.conditions.users.includeRoles).toEqual(expect.arrayContaining([...ADMIN_ROLE_TEMPLATES]));
+      const body = policyBody(reportOnly!.items[0]!.writes[0]!);
+      expect(body.state).toBe('enabledForReportingButNotEnforced');
+      expect(body.conditions.users.includeRoles).toEqual(expect.arrayContaining([...ADMIN_ROLE_TEMPLATES]));
       expect(enforce!.after).toEqual([reportOnly!.id]);
       expect(JSON.stringify(enforce!.items[0]!.writes)).toContain(`{{ref:${reportOnly!.id}/policy/id}}`);
       expect(reportOnly!.order).toBeLessThan(enforce!.order);
@@ -168,6 +173,7 @@ describe.each(CASES)('remediation plan over $scenario seed $seed', (opts) => {
   });
 
   it('plans the same checklist twice, byte for byte', () => {
+    const { c, report } = suite;
     const a = planRemediation({ db: c.db, report, exclude: NONE });
     const b = planRemediation({ db: c.db, report: detect(c.db), exclude: NONE });
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
