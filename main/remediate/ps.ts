@@ -17,6 +17,13 @@ export function psString(value: string): string {
 /** The variable a `{{secret:password}}` placeholder becomes in a script: generated there, shown once. */
 export const PASSWORD_VARIABLE = '$password';
 
+/**
+ * A strong temporary password made where the script runs (PowerShell 7): 18 random bytes as Base64, then one
+ * character of each class so any complexity policy accepts it. Shown once by the script, never written to a file.
+ */
+export const PASSWORD_LINE =
+  `${PASSWORD_VARIABLE} = [Convert]::ToBase64String([System.Security.Cryptography.RandomNumberGenerator]::GetBytes(18)).Replace('/', '-') + 'k7#Q'`;
+
 const SECRET = /^\{\{secret:password\}\}$/;
 const REF = /^\{\{ref:([^/{}]+)\/([^/{}]+)\/([A-Za-z0-9_.]+)\}\}$/;
 

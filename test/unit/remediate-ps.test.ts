@@ -1,19 +1,8 @@
 // PowerShell source for remediation requests: hostile names stay inside their literals, every value type is written, bad names are refused.
 import { describe, expect, it } from 'vitest';
 import { psCmdlet, psRequest, psString, psValue, refVariable, parseRef } from '../../main/remediate/ps';
-import { lexSingleQuoted } from '../support/ps-lex';
+import { HOSTILE_NAMES, lexSingleQuoted } from '../support/ps-lex';
 
-/** Names an attacker could give a rule, connector or mailbox to break out of a quoted string. */
-export const HOSTILE_NAMES = [
-  "Test'; Remove-Mailbox -Identity * -Confirm:$false; '",
-  'Test\u2019; Get-Mailbox | Remove-Mailbox; \u2018',
-  "Test'' ; whoami ; ''",
-  'Test\u201a$(Invoke-Expression evil)\u201b',
-  "a'\nRemove-Item C:\\ -Recurse\n'",
-  '$(calc)`n"; exit; "',
-  "''''",
-  '\u2018\u2019\u201a\u201b\'',
-];
 
 describe('psString', () => {
   it.each(HOSTILE_NAMES)('keeps %j inside one literal that reads back as itself', (name) => {

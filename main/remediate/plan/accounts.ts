@@ -3,16 +3,9 @@ import type { Finding } from '../../../preload/contract';
 import type { TenantObjectRecord } from '../../../db/queries/objects';
 import { isPrivilegedRole } from '../../detect/rules/signins';
 import type { RemediationRequest, StepItem } from '../model';
-import { PASSWORD_VARIABLE } from '../ps';
+import { PASSWORD_LINE } from '../ps';
 import type { DraftStep, PlanContext } from './context';
 import { isStrong, item, keysOf, lower, pick, sourceOf } from './build';
-
-/**
- * A strong temporary password made where the script runs (PowerShell 7): 18 random bytes as Base64, then one
- * character of each class so any complexity policy accepts it. Shown once by the script, never written to a file.
- */
-export const PASSWORD_LINE =
-  `${PASSWORD_VARIABLE} = [Convert]::ToBase64String([System.Security.Cryptography.RandomNumberGenerator]::GetBytes(18)).Replace('/', '-') + 'k7#Q'`;
 
 const USER_FIELDS = 'id,userPrincipalName,accountEnabled,signInSessionsValidFromDateTime,lastPasswordChangeDateTime';
 
