@@ -5,6 +5,7 @@ import { detect } from '../../main/detect/engine';
 import type { PlannedStep, RemediationRequest } from '../../main/remediate/model';
 import { planRemediation, type Exclusions } from '../../main/remediate/plan';
 import { planContext } from '../../main/remediate/plan/context';
+import { remediationScript } from '../../main/remediate/powershell';
 import { mailSteps } from '../../main/remediate/plan/mail';
 import { accountSteps } from '../../main/remediate/plan/accounts';
 import { hardeningSteps, ADMIN_ROLE_TEMPLATES } from '../../main/remediate/plan/harden';
@@ -170,6 +171,24 @@ describe.each(CASES)('remediation plan over $scenario seed $seed', (opts) => {
       expect(JSON.stringify(enforce!.items[0]!.writes)).toContain(`{{ref:${reportOnly!.id}/policy/id}}`);
       expect(reportOnly!.order).toBeLessThan(enforce!.order);
     }
+  });
+
+  it('names, in every step with items, an object a standing finding names (what the engine re-checks before writing)', () => {
+    const { c, report } = suite;
+    const plan = planRemediation({ db: c.db, report, exclude: NONE });
+    const standing = new Set(report.findings.flatMap((f) => [f.subject.id, ...f.objects.map((o) => o.id)]).map(lower));
+    const orphans = plan.filter((s) => s.items.length > 0 && !standing.has(lower(s.target.id)) && !s.items.every((i) => standing.has(lower(i.target.id))));
+    expect(orphans.map((s) => s.id)).toEqual([]);
+  });
+
+  it('puts every item\'s PowerShell in the remediation script as it is shown, one line each', () => {
+    const { c, report } = suite;
+    const plan = planRemediation({ db: c.db, report, exclude: NONE });
+    const script = remediationScript({ steps: plan, tenant: { id: c.sim.tenantId, domain: c.sim.tenant.domain }, caseName: 'case', generatedAt: '2026-12-07T00:00:00Z' }, 'b'.repeat(64));
+    const lines = new Set(script.split('\n').map((l) => l.trim().replace(/^\$response = /, '')));
+    const missing = plan.flatMap((s) => s.items.flatMap((i) => i.powershell.filter((l) => !lines.has(l)).map((l) => `${s.id} ${i.key}: ${l}`)));
+    expect(missing).toEqual([]);
+    expect(lexSingleQuoted(script).strings.length).toBeGreaterThan(plan.length);
   });
 
   it('plans the same checklist twice, byte for byte', () => {

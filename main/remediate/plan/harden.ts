@@ -183,6 +183,8 @@ function blockAddresses(ctx: PlanContext): DraftStep[] {
     locations: { includeLocations: [ref(stepId, 'location')] },
   });
   const list = ranges.map((r) => r.cidr).join(', ');
+  // The steps are about the addresses the findings name (their subject), so the engine's standing-finding check holds.
+  const target = { kind: 'ip', id: ranges[0]!.cidr.replace(/\/\d+$/, ''), name: list };
   return [
     {
       id: stepId,
@@ -191,7 +193,7 @@ function blockAddresses(ctx: PlanContext): DraftStep[] {
       title: `Block sign-ins from the attacker's addresses (${list}), report-only first`,
       why: `${[...new Set(why.map((f) => f.reason))].join(' ')} A named location with these addresses and a policy blocking it stop the same source from trying again.`,
       findingKeys: keysOf(why),
-      target: tenant,
+      target,
       items: [
         item({
           key: 'location',
@@ -211,7 +213,7 @@ function blockAddresses(ctx: PlanContext): DraftStep[] {
       source: sourceOf(ctx.runId, null),
     },
     enforceStep(ctx, {
-      id: `ca.block-attacker-addresses:${tenant.id}:enforce`, action: 'ca.block-attacker-addresses', policy: BLOCK_POLICY, reportOnly: stepId, findings: why, risk: 'medium',
+      id: `ca.block-attacker-addresses:${tenant.id}:enforce`, action: 'ca.block-attacker-addresses', policy: BLOCK_POLICY, reportOnly: stepId, findings: why, risk: 'medium', target,
       title: `Enforce the block on the attacker's addresses (${list})`,
       why: 'Once the report-only results show only the attacker\'s sign-ins would be stopped, the block is switched on.',
     }),
@@ -245,7 +247,7 @@ function createPolicyItem(name: string, body: Record<string, unknown>): StepItem
  * Switching a report-only policy on, as a step of its own after the one that created it; the policy's id is the one
  * that step recorded (https://learn.microsoft.com/graph/api/conditionalaccesspolicy-update).
  */
-function enforceStep(ctx: PlanContext, spec: { id: string; action: ActionKind; title: string; why: string; policy: string; reportOnly: string; findings: Finding[]; risk: Risk }): DraftStep {
+function enforceStep(ctx: PlanContext, spec: { id: string; action: ActionKind; title: string; why: string; policy: string; reportOnly: string; findings: Finding[]; risk: Risk; target?: DraftStep['target'] }): DraftStep {
   const path = `${POLICIES}/${ref(spec.reportOnly, 'policy')}`;
   return {
     id: spec.id,
@@ -254,14 +256,15 @@ function enforceStep(ctx: PlanContext, spec: { id: string; action: ActionKind; t
     title: spec.title,
     why: spec.why,
     findingKeys: keysOf(spec.findings),
-    target: tenantOf(ctx),
+    target: spec.target ?? tenantOf(ctx),
     items: [item({
       key: 'policy',
       target: { kind: 'conditionalAccessPolicy', id: spec.policy, name: spec.policy },
-      read: graph('GET', path),
-      plannedOn: { state: REPORT_ONLY },
+      // Found by name: the read runs before anything is resolved, the write names the id the creating step recorded.
+      read: byName(POLICIES, spec.policy),
+      plannedOn: { 'value.0.state': REPORT_ONLY },
       writes: [graph('PATCH', path, { state: 'enabled' })],
-      expect: { equals: { state: 'enabled' } },
+      expect: { equals: { 'value.0.state': 'enabled' } },
       undo: { text: 'Put the policy back in report-only mode.', requests: [graph('PATCH', path, { state: REPORT_ONLY })] },
     })],
     needs: CA_NEEDS,
