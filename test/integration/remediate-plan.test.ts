@@ -11,6 +11,7 @@ import { accountSteps } from '../../main/remediate/plan/accounts';
 import { hardeningSteps, ADMIN_ROLE_TEMPLATES } from '../../main/remediate/plan/harden';
 import { collectedForSuite, type CollectedCase } from '../support/collected-case';
 import { lexSingleQuoted } from '../support/ps-lex';
+import { withAuditOff } from '../support/findings';
 import { VARIED_SEEDS } from '../support/varied-seeds';
 
 const lower = (s: string) => s.toLowerCase();
@@ -189,6 +190,20 @@ describe.each(CASES)('remediation plan over $scenario seed $seed', (opts) => {
     const missing = plan.flatMap((s) => s.items.flatMap((i) => i.powershell.filter((l) => !lines.has(l)).map((l) => `${s.id} ${i.key}: ${l}`)));
     expect(missing).toEqual([]);
     expect(lexSingleQuoted(script).strings.length).toBeGreaterThan(plan.length);
+  });
+
+  it('turns security defaults on where no conditional-access policy is enabled, and auditing back on where it was turned off', () => {
+    const { c, report } = suite;
+    const ctx = planContext({ db: c.db, report: withAuditOff(report, c.sim.tenantId), exclude: NONE })!;
+    const noPolicies = { ...ctx, collection: { ...ctx.collection, objects: (kind: string) => (kind === 'conditionalAccessPolicy' ? [] : ctx.collection.objects(kind)) } };
+    const steps = hardeningSteps(noPolicies);
+    const defaults = steps.filter((s) => s.action === 'tenant.security-defaults');
+    expect(defaults).toHaveLength(1);
+    expect(defaults[0]!.items[0]!.writes).toEqual([{ api: 'graph', method: 'PATCH', path: '/v1.0/policies/identitySecurityDefaultsEnforcementPolicy', body: { isEnabled: true } }]);
+    expect(steps.some((s) => s.action === 'ca.admin-mfa-report-only' || s.action === 'ca.admin-mfa-enforce')).toBe(false);
+    const audit = steps.filter((s) => s.action === 'exo.enable-audit');
+    expect(audit.map((s) => s.items[0]!.powershell)).toEqual([['Set-AdminAuditLogConfig -UnifiedAuditLogIngestionEnabled:$true -Confirm:$false']]);
+    expect(hardeningSteps(planContext({ db: c.db, report, exclude: NONE })!).some((s) => s.action === 'exo.enable-audit')).toBe(false);
   });
 
   it('plans the same checklist twice, byte for byte', () => {

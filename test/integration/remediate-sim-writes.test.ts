@@ -8,6 +8,7 @@ import { planRemediation } from '../../main/remediate/plan';
 import { parseRef } from '../../main/remediate/ps';
 import { listObjects } from '../../db/queries/objects';
 import { collectedCase, type CollectedCase } from '../support/collected-case';
+import { withAuditOff } from '../support/findings';
 import { delegatedToken } from '../sim/directory/test-tokens';
 import { json, simRequest, type SimResponse } from '../sim/https-client';
 import { DIRECTORY_ROLES, EXCHANGE_POWERSHELL_CLIENT_ID } from '../sim/wellknown';
@@ -86,7 +87,9 @@ describe('the simulator applies the mail-flow, account and hardening writes', ()
     const graphToken = (await delegatedToken(c.sim, 'https://graph.microsoft.com/.default', remediator, c.sim.groundTruth.remediationClient.appId)).access_token;
     const exchangeToken = (await delegatedToken(c.sim, 'https://outlook.office365.com/.default', remediator, EXCHANGE_POWERSHELL_CLIENT_ID)).access_token;
     sender = new Sender(c, graphToken, exchangeToken);
-    plan = planRemediation({ db: c.db, report: detect(c.db), exclude: { accounts: [remediator], appIds: [] } }).filter((s) => MY_ACTIONS.has(s.action));
+    // The attacker turned Unified Audit Log ingestion off (the scenario does not: done here, with the finding it gives).
+    c.sim.exchange.state.auditConfig.unifiedAuditLogIngestionEnabled = false;
+    plan = planRemediation({ db: c.db, report: withAuditOff(detect(c.db), c.sim.tenantId), exclude: { accounts: [remediator], appIds: [] } }).filter((s) => MY_ACTIONS.has(s.action));
     for (const step of plan) {
       for (const item of step.items) {
         const before = meets(item, await sender.read(item), Date.now());
@@ -105,7 +108,7 @@ describe('the simulator applies the mail-flow, account and hardening writes', ()
 
   it('plans steps of every area here, each write accepted, each expectation unmet before and met after', () => {
     expect(new Set(plan.map((s) => s.action))).toEqual(new Set(['exo.remove-inbound-connector', 'exo.remove-transport-rules', 'exo.remove-mailbox-forwarding',
-      'user.revoke-sessions', 'user.reset-password', 'user.require-mfa', 'ca.admin-mfa-report-only', 'ca.admin-mfa-enforce', 'ca.block-attacker-addresses']));
+      'user.revoke-sessions', 'user.reset-password', 'user.require-mfa', 'ca.admin-mfa-report-only', 'ca.admin-mfa-enforce', 'ca.block-attacker-addresses', 'exo.enable-audit']));
     expect(outcomes.filter((o) => o.status < 200 || o.status >= 300)).toEqual([]);
     expect(outcomes.filter((o) => !o.after)).toEqual([]);
     // Sessions revoked and passwords reset earlier in the run are already "after" for nothing else: all started unmet.
