@@ -160,7 +160,7 @@ function forwardingSteps(ctx: PlanContext): DraftStep[] {
             undo: { text: 'Set the forwarding back as it was.', requests: [exo('Set-Mailbox', { Identity: upn, ...before })] },
           }),
         ],
-        needs: { ...EXCHANGE_ADMIN, directoryRoles: ['Exchange Administrator'] },
+        needs: EXCHANGE_ADMIN,
         risk: 'medium',
         destructive: true,
         after: [],
