@@ -7,6 +7,7 @@ import { GRAPH_APP_ID, GRAPH_RESOURCE } from './wellknown';
 // The directory modules import this one's helpers: they export route builders, called on first use, so the cycle is harmless.
 import { directoryReadRoutes } from './directory/routes';
 import { directoryWriteRoutes } from './directory/writes';
+import { directoryHardeningRoutes } from './directory/hardening';
 
 export interface GraphOptions {
   pageSizeDefault: number;
@@ -356,7 +357,7 @@ const coreRoutes = (): GraphRoute[] => [
 let splitRoutes: { route: GraphRoute; parts: string[] }[] | undefined;
 
 function routes(): { route: GraphRoute; parts: string[] }[] {
-  splitRoutes ??= [...coreRoutes(), ...directoryReadRoutes(), ...directoryWriteRoutes()].map((route) => ({ route, parts: route.path.split('/') }));
+  splitRoutes ??= [...coreRoutes(), ...directoryReadRoutes(), ...directoryWriteRoutes(), ...directoryHardeningRoutes()].map((route) => ({ route, parts: route.path.split('/') }));
   return splitRoutes;
 }
 

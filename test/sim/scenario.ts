@@ -295,6 +295,7 @@ export const REMEDIATION_SCOPES = [
   'openid', 'profile', 'offline_access', 'User.Read', 'Application.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All',
   'DelegatedPermissionGrant.ReadWrite.All', 'RoleManagement.ReadWrite.Directory', 'User.RevokeSessions.All',
   'User-PasswordProfile.ReadWrite.All', 'Policy.Read.All', 'Policy.ReadWrite.ConditionalAccess', 'Policy.ReadWrite.SecurityDefaults',
+  'Policy.ReadWrite.AuthenticationMethod',
   'Directory.Read.All', 'AuditLog.Read.All', 'User.Read.All',
 ] as const;
 

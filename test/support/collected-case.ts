@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
+import { afterAll, beforeAll } from 'vitest';
+import type { DetectionReport } from '../../preload/contract';
+import { detect } from '../../main/detect/engine';
 import { startSimulator, type SimHandle, type SimulatorOptions } from '../sim/server';
 import { writeEnvironmentFiles } from '../sim/environment';
 import { createCase } from '../../main/case/case';
@@ -22,6 +25,8 @@ export interface CollectedCase {
   db: Database;
   file: string;
   runId: string;
+  /** Signs in again and collects the tenant into the same case, as it is now (after remediation); returns the new run's id. */
+  collectAgain(): Promise<string>;
   /** Closes the case and the simulator and removes the folder. */
   dispose(): Promise<void>;
 }
@@ -51,22 +56,33 @@ export async function collectedCase(options: SimulatorOptions & { inboxRuleMailb
     const exchange = createExchangeReaderFor(env, { tenantId: account.tenantId, transport: readOnly, getToken: (o) => exoSession.getAccessToken(env.exchangeScopes, o), anchorMailbox: `UPN:${admin}`, ...(options.exchangeRetryWait ? { sleep: options.exchangeRetryWait } : {}) });
     const file = path.join(dir, 'case.peregrine');
     ({ db } = createCase(file, { name: `${sim.tenant.scenario} seed ${sim.tenant.seed}`, examiner: 'Examiner' }, { clock: () => new Date(), toolVersion: 'test' }));
-    const runId = crypto.randomUUID();
     const window = sim.groundTruth.logs!.window;
-    const mailboxes = sim.tenant.users.filter((u) => sim.exchange.state.inboxRules(u).length > 0).slice(0, options.inboxRuleMailboxes ?? 5);
-    const status = await collectTenant(
-      { db, readers: { cloud: env.cloud, graph, exchange }, clock: () => new Date() },
-      {
-        runId, environment: env.name, tenantId: account.tenantId, account: admin, actor: 'Examiner', engagementApps: engagementAppsFor(env, admin),
-        window: { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() },
-        inboxRuleMailboxes: mailboxes.map((u) => u.userPrincipalName),
-      },
-    );
-    const failed = status.sources.filter((s) => s.state !== 'done');
-    if (failed.length > 0) throw new Error(`collection incomplete: ${failed.map((s) => `${s.source} ${s.state} ${s.error ?? ''}`).join('; ')}`);
+    // The mailboxes whose inbox rules are read: chosen once, so a second collection reads the same ones.
+    const mailboxes = sim.tenant.users.filter((u) => sim.exchange.state.inboxRules(u).length > 0).slice(0, options.inboxRuleMailboxes ?? 5).map((u) => u.userPrincipalName);
     const opened = db;
+    const collect = async (fresh: boolean): Promise<string> => {
+      // After remediation the examiner signs in again: revoked sessions and reset passwords end the old sign-in.
+      if (fresh) {
+        await signIn(graphSession);
+        await signIn(exoSession);
+      }
+      const id = crypto.randomUUID();
+      const status = await collectTenant(
+        { db: opened, readers: { cloud: env.cloud, graph, exchange }, clock: () => new Date() },
+        {
+          runId: id, environment: env.name, tenantId: account.tenantId, account: admin, actor: 'Examiner', engagementApps: engagementAppsFor(env, admin),
+          window: { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() },
+          inboxRuleMailboxes: mailboxes,
+        },
+      );
+      const failed = status.sources.filter((s) => s.state !== 'done');
+      if (failed.length > 0) throw new Error(`collection incomplete: ${failed.map((s) => `${s.source} ${s.state} ${s.error ?? ''}`).join('; ')}`);
+      return id;
+    };
+    const runId = await collect(false);
     return {
       sim, db: opened, file, runId,
+      collectAgain: () => collect(true),
       async dispose() {
         closeDatabase(opened);
         await sim.close();
@@ -79,4 +95,18 @@ export async function collectedCase(options: SimulatorOptions & { inboxRuleMailb
     fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * Within a `describe`: one case collected (a light log volume) and detected before its tests, disposed after them.
+ * The fields are read inside the tests, once `beforeAll` has filled them.
+ */
+export function collectedForSuite(options: SimulatorOptions): { readonly c: CollectedCase; readonly report: DetectionReport } {
+  const suite = {} as { c: CollectedCase; report: DetectionReport };
+  beforeAll(async () => {
+    suite.c = await collectedCase({ ...options, eventsPerUserPerDay: 0.5 });
+    suite.report = detect(suite.c.db);
+  }, 120_000);
+  afterAll(async () => suite.c?.dispose());
+  return suite;
 }

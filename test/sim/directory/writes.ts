@@ -11,6 +11,7 @@ import type { AuditAppIdentity, AuditUserIdentity, GraphDirectoryAudit, Modified
 import { DIRECTORY_ROLES } from '../wellknown';
 import { roleDisplayName } from './policies';
 import { attachedLogs } from './logs-link';
+import { unknownLocationOf } from './hardening';
 
 /** Entra writes this activity name with an en dash and a trailing space (see ../shared/corpus/README.md). */
 export const CREDENTIALS_ACTIVITY = 'Update application – Certificates and secrets management ';
@@ -30,12 +31,12 @@ function initiator(c: GraphCall): Initiator {
   return { app: { appId: String(claims.appid ?? ''), displayName: sp?.displayName ?? String(claims.app_displayname ?? ''), servicePrincipalId: String(claims.oid), servicePrincipalName: null } };
 }
 
-function target(id: string, displayName: string | null, type: TargetResource['type'], modifiedProperties: ModifiedProperty[] = [], userPrincipalName: string | null = null): TargetResource {
+export function target(id: string, displayName: string | null, type: TargetResource['type'], modifiedProperties: ModifiedProperty[] = [], userPrincipalName: string | null = null): TargetResource {
   return { id, displayName, type, userPrincipalName, groupType: null, modifiedProperties };
 }
 
 /** Directory audits record modified values as JSON arrays in strings: `["true"]`, `[]`. */
-function values(...items: unknown[]): string {
+export function values(...items: unknown[]): string {
   return JSON.stringify(items);
 }
 
@@ -48,7 +49,7 @@ interface AuditInput {
   additionalDetails?: { key: string; value: string }[];
 }
 
-function audit(c: GraphCall, input: AuditInput): void {
+export function audit(c: GraphCall, input: AuditInput): void {
   const correlationId = c.ctx.clientRequestId.match(/^[0-9a-f-]{36}$/i) ? c.ctx.clientRequestId : randomUUID();
   const record = directoryAuditRecord({
     id: directoryAuditId(createPrng(`peregrine-sim/write/${c.ctx.requestId}`), correlationId, input.loggedByService === 'Conditional Access' ? 'IPCGraph' : 'Directory'),
@@ -66,7 +67,7 @@ function audit(c: GraphCall, input: AuditInput): void {
   attachedLogs(c.state)?.store.directoryAudits.append(record);
 }
 
-async function jsonBody(c: GraphCall): Promise<Record<string, unknown> | undefined> {
+export async function jsonBody(c: GraphCall): Promise<Record<string, unknown> | undefined> {
   const text = await readBody(c.ctx.req);
   try {
     const parsed: unknown = JSON.parse(text || '{}');
@@ -111,13 +112,14 @@ function passwordProfileOf(body: Record<string, unknown>): { password: string; f
 
 const USER_WRITABLE = new Set(['passwordProfile', 'accountEnabled']);
 
-function conditionalAccessPolicyFrom(body: Record<string, unknown>, nowMs: number): GraphConditionalAccessPolicy | string {
+export function conditionalAccessPolicyFrom(body: Record<string, unknown>, nowMs: number): GraphConditionalAccessPolicy | string {
   if (typeof body.displayName !== 'string' || !body.displayName.trim()) return "The property 'displayName' is required.";
   const stateValue = body.state;
   if (stateValue !== 'enabled' && stateValue !== 'disabled' && stateValue !== 'enabledForReportingButNotEnforced') return "The property 'state' must be enabled, disabled or enabledForReportingButNotEnforced.";
   const conditions = (body.conditions ?? {}) as Record<string, unknown>;
   const users = (conditions.users ?? {}) as Record<string, unknown>;
   const apps = (conditions.applications ?? {}) as Record<string, unknown>;
+  const locations = (conditions.locations ?? {}) as Record<string, unknown>;
   const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
   if (list(apps.includeApplications).length === 0) return 'conditions.applications.includeApplications is required.';
   if ([users.includeUsers, users.includeGroups, users.includeRoles].every((v) => list(v).length === 0)) return 'conditions.users must include users, groups or roles.';
@@ -133,7 +135,11 @@ function conditionalAccessPolicyFrom(body: Record<string, unknown>, nowMs: numbe
     sessionControls: null,
     conditions: {
       userRiskLevels: [], signInRiskLevels: [], clientAppTypes: list(conditions.clientAppTypes).length ? list(conditions.clientAppTypes) : ['all'],
-      servicePrincipalRiskLevels: [], platforms: null, locations: null, devices: null, clientApplications: null,
+      servicePrincipalRiskLevels: [], platforms: null, devices: null, clientApplications: null,
+      // Named locations by id, or All / AllTrusted (https://learn.microsoft.com/graph/api/resources/conditionalaccesslocations).
+      locations: list(locations.includeLocations).length + list(locations.excludeLocations).length > 0
+        ? { includeLocations: list(locations.includeLocations), excludeLocations: list(locations.excludeLocations) }
+        : null,
       applications: { includeApplications: list(apps.includeApplications), excludeApplications: list(apps.excludeApplications), includeUserActions: [], includeAuthenticationContextClassReferences: [] },
       users: {
         includeUsers: list(users.includeUsers), excludeUsers: list(users.excludeUsers), includeGroups: list(users.includeGroups), excludeGroups: list(users.excludeGroups),
@@ -497,6 +503,8 @@ function moreWriteRoutes(): GraphRoute[] {
         if (!body) return;
         const policy = conditionalAccessPolicyFrom(body, c.ctx.nowMs);
         if (typeof policy === 'string') return sendGraphError(c.ctx, 400, 'BadRequest', policy);
+        const unknownLocation = unknownLocationOf(c, policy);
+        if (unknownLocation) return sendGraphError(c.ctx, 400, 'BadRequest', `The named location '${unknownLocation}' does not exist.`);
         c.state.tenant.conditionalAccessPolicies.push(policy);
         audit(c, {
           activity: 'Add conditional access policy', category: 'Policy', operationType: 'Add', loggedByService: 'Conditional Access',

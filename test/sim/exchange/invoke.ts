@@ -5,7 +5,7 @@ import { verifyJwt, type JwtClaims } from '../jwt';
 import type { Tenant } from '../scenario';
 import { DIRECTORY_ROLES, EXCHANGE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID, EXCHANGE_RESOURCE } from '../wellknown';
 import {
-  inboundConnectorObject, inboxRuleObject, mailboxObject, outboundConnectorObject, transportRuleObject, type MailboxSpec, type TransportRuleSpec,
+  adminAuditLogConfigObject, inboundConnectorObject, inboxRuleObject, mailboxObject, outboundConnectorObject, transportRuleObject, type MailboxSpec, type TransportRuleSpec,
 } from './objects';
 import { ExchangeState, puid } from './state';
 import {
@@ -80,7 +80,7 @@ const READ_ROLES = new Set<string>([
 ]);
 
 const MAX_PAGE_SIZE = 1000;
-const WRITE_CMDLETS = new Set(['remove-inboundconnector', 'remove-transportrule', 'disable-transportrule']);
+const WRITE_CMDLETS = new Set(['remove-inboundconnector', 'remove-transportrule', 'disable-transportrule', 'set-mailbox', 'remove-inboxrule', 'set-adminauditlogconfig']);
 
 interface Caller {
   claims: JwtClaims;
@@ -167,6 +167,17 @@ function listParam(params: Params, name: string): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   const items = Array.isArray(v) ? v : [v];
   return items.flatMap((item) => String(item).split(',')).map((s) => s.trim()).filter(Boolean);
+}
+
+/** A boolean parameter: JSON true/false, or PowerShell's text for them ($true, true, 1). */
+function boolParam(params: Params, name: string): boolean | undefined {
+  const v = param(params, name);
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'boolean') return v;
+  const text = String(v).trim().toLowerCase();
+  if (['true', '$true', '1'].includes(text)) return true;
+  if (['false', '$false', '0'].includes(text)) return false;
+  throw parameterError(`Cannot bind parameter '${name}'. Cannot convert value "${String(v)}" to type "System.Boolean".`);
 }
 
 function dateParam(params: Params, name: string): number | undefined {
@@ -533,10 +544,62 @@ export class ExchangeService {
         this.audit(ctx, caller.actor, 'Disable-TransportRule', rule.name, params);
         return listResult(cmdletName, [], now);
       }
+      case 'set-mailbox': return this.setMailbox(ctx, caller, cmdletName, params, identity);
+      case 'remove-inboxrule': {
+        // https://learn.microsoft.com/powershell/module/exchange/remove-inboxrule: Identity is the rule (`alias\\ruleId`,
+        // its RuleIdentity or its name); Mailbox names the mailbox when the Identity does not.
+        if (!identity) throw parameterError("Cannot process command because of one or more missing mandatory parameters: Identity.");
+        const mailboxId = stringParam(params, 'Mailbox') ?? (identity.includes('\\') ? identity.split('\\')[0] : undefined) ?? caller.userId ?? undefined;
+        const user = mailboxId ? this.state.findUser(mailboxId) : undefined;
+        if (!user) throw notFound(identity, org.partition);
+        const mailbox = this.state.mailbox(user);
+        const rule = this.state.inboxRules(user).find((r) => r.ruleIdentity === identity || `${mailbox.name}\\${r.ruleIdentity}`.toLowerCase() === identity.toLowerCase() || r.name.toLowerCase() === identity.toLowerCase());
+        if (!rule || !this.state.removeInboxRule(user, rule.ruleIdentity)) throw notFound(identity, org.partition);
+        this.audit(ctx, caller.actor, 'Remove-InboxRule', `${mailbox.name}\\${rule.ruleIdentity}`, params);
+        return listResult(cmdletName, [], now);
+      }
+      // https://learn.microsoft.com/powershell/module/exchange/get-adminauditlogconfig
+      case 'get-adminauditlogconfig': return listResult(cmdletName, [adminAuditLogConfigObject(this.state.auditConfig, org)], now);
+      case 'set-adminauditlogconfig': {
+        // https://learn.microsoft.com/powershell/module/exchange/set-adminauditlogconfig: in Exchange Online only
+        // UnifiedAuditLogIngestionEnabled changes anything; AdminAuditLogEnabled is accepted and ignored there.
+        const ingestion = boolParam(params, 'UnifiedAuditLogIngestionEnabled');
+        if (ingestion === undefined) throw parameterError('Set-AdminAuditLogConfig needs UnifiedAuditLogIngestionEnabled in Exchange Online.');
+        this.state.auditConfig.unifiedAuditLogIngestionEnabled = ingestion;
+        this.state.auditConfig.changedMs = now;
+        this.audit(ctx, caller.actor, 'Set-AdminAuditLogConfig', 'Admin Audit Log Settings', params);
+        return listResult(cmdletName, [], now);
+      }
       default:
         throw new CmdletError(400, 'System.Management.Automation.CommandNotFoundException',
           `The term '${cmdletName}' is not recognized as a name of a cmdlet, function, script file, or executable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.`);
     }
+  }
+
+  /**
+   * Set-Mailbox's forwarding parameters only (https://learn.microsoft.com/powershell/module/exchange/set-mailbox):
+   * ForwardingSmtpAddress / ForwardingAddress take an address or $null, DeliverToMailboxAndForward a boolean.
+   * Anything else is refused rather than silently ignored.
+   */
+  private setMailbox(ctx: RequestContext, caller: Caller, cmdletName: string, params: Params, identity: string | undefined): ResultSet {
+    const org = this.state.org;
+    if (!identity) throw parameterError("Cannot process command because of one or more missing mandatory parameters: Identity.");
+    const supported = new Set(['identity', 'forwardingsmtpaddress', 'forwardingaddress', 'delivertomailboxandforward', 'confirm']);
+    const other = Object.keys(params).find((k) => !supported.has(k.toLowerCase()));
+    if (other) throw parameterError(`The simulator's Set-Mailbox does not change '${other}'.`);
+    const user = this.state.findUser(identity);
+    if (!user) throw notFound(identity, org.partition);
+    const changes: Parameters<ExchangeState['setMailbox']>[1] = {};
+    if (param(params, 'ForwardingSmtpAddress') !== undefined) {
+      const v = stringParam(params, 'ForwardingSmtpAddress');
+      changes.forwardingSmtpAddress = v ? (v.toLowerCase().startsWith('smtp:') ? v : `smtp:${v}`) : null;
+    }
+    if (param(params, 'ForwardingAddress') !== undefined) changes.forwardingAddress = stringParam(params, 'ForwardingAddress') || null;
+    const deliver = boolParam(params, 'DeliverToMailboxAndForward');
+    if (deliver !== undefined) changes.deliverToMailboxAndForward = deliver;
+    this.state.setMailbox(user, changes, ctx.nowMs);
+    this.audit(ctx, caller.actor, 'Set-Mailbox', this.state.mailbox(user).name, params);
+    return listResult(cmdletName, [], ctx.nowMs);
   }
 
   private getMailbox(cmdletName: string, params: Params, identity: string | undefined, now: number): ResultSet {

@@ -416,6 +416,25 @@ export function inboxRuleObject(rule: InboxRuleSpec, mailbox: MailboxSpec): Reco
   return ordered(INBOX_RULE_KEYS, values);
 }
 
+/**
+ * Get-AdminAuditLogConfig as Exchange Online returns it (https://learn.microsoft.com/powershell/module/exchange/get-adminauditlogconfig):
+ * one organisation-wide object, "Admin Audit Log Settings". Only UnifiedAuditLogIngestionEnabled is changeable there.
+ */
+export function adminAuditLogConfigObject(config: { adminAuditLogEnabled: boolean; unifiedAuditLogIngestionEnabled: boolean; changedMs: number }, org: ExchangeOrg): Record<string, unknown> {
+  const name = 'Admin Audit Log Settings';
+  return {
+    AdminAuditLogEnabled: config.adminAuditLogEnabled,
+    LogLevel: 'None',
+    TestCmdletLoggingEnabled: false,
+    AdminAuditLogCmdlets: ['*'],
+    AdminAuditLogParameters: ['*'],
+    AdminAuditLogExcludedCmdlets: [],
+    AdminAuditLogAgeLimit: '90.00:00:00',
+    UnifiedAuditLogIngestionEnabled: config.unifiedAuditLogIngestionEnabled,
+    ...configurationCommon(org, nameHashGuid(`${org.domain}/${name}`), name, `CN=${name},CN=Global Settings,CN=Configuration,CN=${org.domain},CN=ConfigurationUnits,DC=${org.partition},DC=PROD,DC=OUTLOOK,DC=COM`, 'Admin-Audit-Log-Config', config.changedMs, config.changedMs),
+  };
+}
+
 /** Builds the object with exactly `keys`, in that order; a key missing from `values` is a bug in this module. */
 function ordered(keys: readonly string[], values: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

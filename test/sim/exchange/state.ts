@@ -66,12 +66,20 @@ export class ExchangeState {
   private readonly decoyRules: { guid: string; name: string; reason: string }[] = [];
   private readonly maliciousRecordIds: string[] = [];
   private readonly mailboxOverrides = new Map<string, Partial<MailboxSpec>>();
+  /** Inbox rules removed by Remove-InboxRule: `<user id>|<rule identity>`. */
+  private readonly removedInboxRules = new Set<string>();
+  /**
+   * Get-AdminAuditLogConfig's switches. Unified Audit Log ingestion is on by default in Microsoft 365 tenants
+   * (https://learn.microsoft.com/purview/audit-log-enable-disable); the attack scenario leaves it on.
+   */
+  readonly auditConfig = { adminAuditLogEnabled: true, unifiedAuditLogIngestionEnabled: true, changedMs: 0 };
   private scanned: { forwardingMailboxes: string[]; forwardingRules: string[]; inboxRuleCount: number } | undefined;
   private adminCache: GraphUser[] | undefined;
   private readonly usersByKey = new Map<string, GraphUser>();
 
   constructor(readonly tenant: Tenant) {
     this.refMs = Date.parse(tenant.referenceTime);
+    this.auditConfig.changedMs = this.refMs - 365 * DAY;
     const facts = tenant.attack.exchange;
     // The attacker's last run may still be in place (removedDateTime null): then the connector and rules exist now.
     this.attackLive = facts.cycles.length > 0 && facts.cycles[facts.cycles.length - 1]?.removedDateTime === null;
@@ -332,7 +340,7 @@ export class ExchangeState {
         rules.push({ ...base, name: 'Mark notifications read', subjectContainsWords: ['[Notification]'], markAsRead: true });
       }
     }
-    return rules;
+    return rules.filter((r) => !this.removedInboxRules.has(`${user.id}|${r.ruleIdentity}`));
   }
 
   /** Mailboxes in directory order; optionally only those forwarding somewhere. */
@@ -341,6 +349,22 @@ export class ExchangeState {
   }
 
   // ---- writes ----
+
+  /**
+   * Set-Mailbox's forwarding parameters (https://learn.microsoft.com/powershell/module/exchange/set-mailbox):
+   * ForwardingSmtpAddress and ForwardingAddress accept $null to clear them; DeliverToMailboxAndForward is a boolean.
+   */
+  setMailbox(user: GraphUser, changes: Partial<Pick<MailboxSpec, 'forwardingAddress' | 'forwardingSmtpAddress' | 'deliverToMailboxAndForward'>>, nowMs: number): MailboxSpec {
+    this.mailboxOverrides.set(user.id, { ...this.mailboxOverrides.get(user.id), ...changes, changedMs: nowMs });
+    return this.mailbox(user);
+  }
+
+  /** Remove-InboxRule (https://learn.microsoft.com/powershell/module/exchange/remove-inboxrule): the rule is gone from Get-InboxRule. */
+  removeInboxRule(user: GraphUser, ruleIdentity: string): boolean {
+    if (!this.inboxRules(user).some((r) => r.ruleIdentity === ruleIdentity)) return false;
+    this.removedInboxRules.add(`${user.id}|${ruleIdentity}`);
+    return true;
+  }
 
   removeInboundConnector(identity: string): InboundConnectorSpec | undefined {
     const i = findIndexByIdentity(this.inboundConnectors, identity);
