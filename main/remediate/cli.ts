@@ -4,6 +4,7 @@ import type { Database } from 'better-sqlite3';
 import { openCase } from '../case/case';
 import { closeDatabase } from '../../db/connection';
 import { latestSteps, recordPlannedSteps } from '../../db/queries/remediation';
+import { recordedEngagement } from '../../db/queries/engagement';
 import { loadEnvironmentFile, type TenantEnvironment } from '../auth/environment';
 import { SIGN_IN_METHODS, systemBrowser, type SignInMethod } from '../auth/sign-in';
 import { approveDeviceCodeOnSimulator, simulatorBrowser } from '../auth/simulator-pages';
@@ -14,7 +15,7 @@ import { readOnlyTransport } from '../http/read-only';
 import { createGraphReader } from '../graph/reader';
 import { createPacer } from '../graph/pacer';
 import { directoryRolesOf } from '../collect/preflight';
-import { detect } from '../detect/engine';
+import { detect, engagementAppIds } from '../detect/engine';
 import { TOOL_VERSION } from '../version';
 import { parse, required, UsageError, type CliIo } from '../cli';
 import { PHASES, stepState, type Phase, type PlannedStep } from './model';
@@ -75,7 +76,10 @@ export async function remediateCommand(args: string[], io: CliIo): Promise<numbe
 /** The plan of the newest collection, recorded (new or changed steps only): the steps as the case holds them. */
 function recordedPlan(db: Database, who: { at: string; actor: string }, breakGlass: string[], protect: { accounts: string[]; appIds: string[] }): { steps: PlannedStep[]; recorded: number } {
   const report = detect(db);
-  const steps = planRemediation({ db, report, exclude: { accounts: [...breakGlass, ...protect.accounts], appIds: protect.appIds } });
+  // What the engagement recorded in the case (Settings) is never touched either: its break-glass accounts and own apps.
+  const facts = recordedEngagement(db);
+  const exclude = { accounts: [...breakGlass, ...facts.breakGlass, ...protect.accounts], appIds: [...protect.appIds, ...engagementAppIds(db)] };
+  const steps = planRemediation({ db, report, exclude });
   const recorded = recordPlannedSteps(db, steps, who).length;
   return { steps, recorded };
 }
@@ -261,9 +265,16 @@ function parseFlagPhase(args: string[]): string | undefined {
 }
 
 /** Accounts and apps never touched, as ids and names lower case: with the object ids the collection knows for the apps. */
-function protectedIdsOf(db: Database, accounts: (string | null)[], appIds: string[]): Set<string> {
+function protectedIdsOf(db: Database, givenAccounts: (string | null)[], givenAppIds: string[]): Set<string> {
+  const facts = recordedEngagement(db);
+  const accounts = [...givenAccounts, ...facts.breakGlass];
+  const appIds = [...givenAppIds, ...engagementAppIds(db)];
   const ids = new Set<string>([...accounts, ...appIds].filter((x): x is string => !!x).map((x) => x.toLowerCase()));
   const apps = new Set(appIds.map((a) => a.toLowerCase()));
+  // An account named by its user principal name is protected by its object id too (steps name users by id).
+  for (const r of db.prepare(`SELECT DISTINCT object_id, display_name FROM tenant_object WHERE kind = 'user' AND display_name IS NOT NULL`).all() as { object_id: string; display_name: string }[]) {
+    if (ids.has(r.display_name.toLowerCase())) ids.add(r.object_id.toLowerCase());
+  }
   for (const table of ['application', 'service_principal']) {
     for (const r of db.prepare(`SELECT DISTINCT object_id, app_id FROM ${table}`).all() as { object_id: string; app_id: string }[]) {
       if (apps.has(r.app_id.toLowerCase())) ids.add(r.object_id.toLowerCase());
