@@ -472,10 +472,15 @@ export class ExchangeService {
     const again: TransportRuleSpec = { ...removed, guid: randomUUID(), createdBy: sp.displayName, lastModifiedBy: sp.displayName, changedMs: ctx.nowMs, priority: this.state.transportRules.length };
     this.state.transportRules.push(again);
     const actor: AdminActor = { kind: 'app', userId: sp.id, userKey: sp.appId, appId: sp.appId, clientIp: null };
-    this.audit(ctx, actor, 'New-TransportRule', again.name, { Name: again.name, ...Object.fromEntries(Object.entries(again.parameters).map(([k, v]) => [k, Array.isArray(v) ? v.join(';') : String(v)])) });
+    this.auditAs(ctx, actor, 'New-TransportRule', again.name, { Name: again.name, ...Object.fromEntries(Object.entries(again.parameters).map(([k, v]) => [k, Array.isArray(v) ? v.join(';') : String(v)])) });
   }
 
-  private audit(ctx: RequestContext, actor: AdminActor, operation: string, objectId: string, params: Params): void {
+  private audit(ctx: RequestContext, caller: Caller, operation: string, objectId: string, params: Params): void {
+    this.auditAs(ctx, caller.actor, operation, objectId, params);
+  }
+
+  /** An ExchangeAdmin record for `actor` (a caller, or the attacker's app acting on its own). */
+  private auditAs(ctx: RequestContext, actor: AdminActor, operation: string, objectId: string, params: Params): void {
     const parameters = Object.entries(params).map(([Name, v]) => ({ Name, Value: Array.isArray(v) ? v.map(String).join(';') : String(v) }));
     this.unifiedAudit.append(exchangeAdminRecord({
       id: randomUUID(), atMs: ctx.nowMs, operation, objectId, parameters, actor, tenantId: this.tenant.tenantId,
@@ -523,14 +528,14 @@ export class ExchangeService {
         if (!identity) throw parameterError("Cannot process command because of one or more missing mandatory parameters: Identity.");
         const removed = this.state.removeInboundConnector(identity);
         if (!removed) throw notFound(identity, org.partition);
-        this.audit(ctx, caller.actor, 'Remove-InboundConnector', removed.name, params);
+        this.audit(ctx, caller, 'Remove-InboundConnector', removed.name, params);
         return listResult(cmdletName, [], now);
       }
       case 'remove-transportrule': {
         if (!identity) throw parameterError("Cannot process command because of one or more missing mandatory parameters: Identity.");
         const removed = this.state.removeTransportRule(identity);
         if (!removed) throw notFound(identity, org.partition);
-        this.audit(ctx, caller.actor, 'Remove-TransportRule', removed.name, params);
+        this.audit(ctx, caller, 'Remove-TransportRule', removed.name, params);
         if (this.options.attackerRecreatesRules) this.attackerRecreates(ctx, removed);
         return listResult(cmdletName, [], now);
       }
@@ -541,7 +546,7 @@ export class ExchangeService {
         rule.state = 'Disabled';
         rule.changedMs = now;
         rule.lastModifiedBy = caller.app ? (this.tenant.servicePrincipals.find((s) => s.id === caller.actor.userId)?.displayName ?? caller.actor.userId) : caller.actor.userId;
-        this.audit(ctx, caller.actor, 'Disable-TransportRule', rule.name, params);
+        this.audit(ctx, caller, 'Disable-TransportRule', rule.name, params);
         return listResult(cmdletName, [], now);
       }
       case 'set-mailbox': return this.setMailbox(ctx, caller, cmdletName, params, identity);
