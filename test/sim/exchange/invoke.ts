@@ -560,7 +560,7 @@ export class ExchangeService {
         const mailbox = this.state.mailbox(user);
         const rule = this.state.inboxRules(user).find((r) => r.ruleIdentity === identity || `${mailbox.name}\\${r.ruleIdentity}`.toLowerCase() === identity.toLowerCase() || r.name.toLowerCase() === identity.toLowerCase());
         if (!rule || !this.state.removeInboxRule(user, rule.ruleIdentity)) throw notFound(identity, org.partition);
-        this.audit(ctx, caller.actor, 'Remove-InboxRule', `${mailbox.name}\\${rule.ruleIdentity}`, params);
+        this.audit(ctx, caller, 'Remove-InboxRule', `${mailbox.name}\\${rule.ruleIdentity}`, params);
         return listResult(cmdletName, [], now);
       }
       // https://learn.microsoft.com/powershell/module/exchange/get-adminauditlogconfig
@@ -572,7 +572,7 @@ export class ExchangeService {
         if (ingestion === undefined) throw parameterError('Set-AdminAuditLogConfig needs UnifiedAuditLogIngestionEnabled in Exchange Online.');
         this.state.auditConfig.unifiedAuditLogIngestionEnabled = ingestion;
         this.state.auditConfig.changedMs = now;
-        this.audit(ctx, caller.actor, 'Set-AdminAuditLogConfig', 'Admin Audit Log Settings', params);
+        this.audit(ctx, caller, 'Set-AdminAuditLogConfig', 'Admin Audit Log Settings', params);
         return listResult(cmdletName, [], now);
       }
       default:
@@ -603,7 +603,7 @@ export class ExchangeService {
     const deliver = boolParam(params, 'DeliverToMailboxAndForward');
     if (deliver !== undefined) changes.deliverToMailboxAndForward = deliver;
     this.state.setMailbox(user, changes, ctx.nowMs);
-    this.audit(ctx, caller.actor, 'Set-Mailbox', this.state.mailbox(user).name, params);
+    this.audit(ctx, caller, 'Set-Mailbox', this.state.mailbox(user).name, params);
     return listResult(cmdletName, [], ctx.nowMs);
   }
 
