@@ -1,4 +1,5 @@
 // Vitest (plain Node): the timeline index over one real simulator collection — what it holds per source, keyset pages both ways, every filter, full-text search, the histogram, its check by verify --deep, and a record read twice kept as one row.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertEvidence } from '../../db/queries/evidence';
@@ -9,6 +10,8 @@ import { rebuildTimeline, refreshTimeline } from '../../main/timeline/model';
 import {
   ftsQuery, timelineCount, timelineHistogram, timelinePage, timelinePageSql, TimelineQueryError, type TimelineFilter, type TimelineRow,
 } from '../../main/timeline/query';
+import { main } from '../../main/cli';
+import { capturedIo } from '../support/cli-io';
 import { collectedCase, type CollectedCase } from '../support/collected-case';
 
 let c: CollectedCase;
@@ -147,6 +150,58 @@ describe('the timeline index of a collected case', () => {
     ]);
     const whole = timelineHistogram(c.db, {}, { bucket: 'day', split: 'source' });
     expect(whole.reduce((n, b) => n + b.total, 0)).toBe(timelineCount(c.db));
+  });
+
+  it('prints pages on the command line, with the cursors of the next and previous page', async () => {
+    const io = capturedIo();
+    expect(await main(['timeline', c.file, '--ip', STUFFING_IP, '--source', 'signin', '--limit', '2'], io)).toBe(0);
+    expect(io.stdout.map((l) => l.split('\t').slice(0, 7))).toEqual([
+      ['2024-09-20T05:25:32.000Z', 'signin', 'failure', 'Sign-in activity', 'GradyA@contoso.onmicrosoft.com', STUFFING_IP, 'Windows Azure Active Directory'],
+      ['2024-09-20T05:25:44.000Z', 'signin', 'failure', 'Sign-in activity', 'mark.kim@contoso.onmicrosoft.com', STUFFING_IP, 'Windows Azure Active Directory'],
+    ]);
+    expect(io.stdout[0]!.split('\t')[7]).toBe(`signin.credential-stuffing:${STUFFING_IP}`);
+    expect(io.stderr).toHaveLength(1);
+    const next = /next page: --after (\S+)\.$/.exec(io.stderr[0]!)![1]!;
+    expect(io.stderr[0]).toMatch(/^2 of 309 events; next page: --after 2024-09-20T05:25:44\.000Z\/\d+\.$/);
+
+    const json = capturedIo();
+    expect(await main(['timeline', c.file, '--ip', STUFFING_IP, '--source', 'signin', '--limit', '1', '--after', next, '--json'], json)).toBe(0);
+    const page = JSON.parse(json.stdout.join('\n')) as { total: number; rows: TimelineRow[]; previous: { text: string } };
+    expect(page.total).toBe(309); // 102 + 101 + 106 in the histogram below
+    expect(page.rows.map((r) => [r.at, r.actor])).toEqual([['2024-09-20T05:25:58.000Z', 'james.lewis@contoso.onmicrosoft.com']]);
+    expect(page.previous.text).toBe(`2024-09-20T05:25:58.000Z/${page.rows[0]!.id}`);
+
+    const hist = capturedIo();
+    expect(await main(['timeline', c.file, '--ip', STUFFING_IP, '--from', '2024-09-20', '--to', '2024-09-21', '--histogram', 'hour'], hist)).toBe(0);
+    expect(hist.stdout).toEqual([
+      '2024-09-20T05:00:00.000Z\t204\tsignin=102 ual=102',
+      '2024-09-20T09:00:00.000Z\t202\tsignin=101 ual=101',
+      '2024-09-20T13:00:00.000Z\t224\tdirectory_audit=6 signin=106 ual=112',
+      '2024-09-20T14:00:00.000Z\t2\tdirectory_audit=1 ual=1',
+    ]);
+  });
+
+  it('answers --help and refuses bad options naming them', async () => {
+    const help = capturedIo();
+    expect(await main(['timeline', '--help'], help)).toBe(0);
+    expect(help.stdout.join('\n')).toMatch(/^Usage: peregrine timeline <case>/);
+    const bad = capturedIo();
+    expect(await main(['timeline', c.file, '--from', 'last week'], bad)).toBe(2);
+    expect(bad.stderr.join('\n')).toMatch(/^peregrine: --from: 'last week' is not a time/);
+    const limit = capturedIo();
+    expect(await main(['timeline', c.file, '--limit', '0'], limit)).toBe(2);
+    expect(limit.stderr.join('\n')).toMatch(/^peregrine: --limit takes a number of rows from 1 to 10000, not "0"\./);
+  });
+
+  it('writes every row of a large page into a pipe', async () => {
+    const child = spawn(process.execPath, ['bin/peregrine.js', 'timeline', c.file, '--limit', '10000', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    const text = Buffer.concat(out).toString('utf8');
+    expect(text.length).toBeGreaterThan(1024 * 1024);
+    expect((JSON.parse(text) as { rows: unknown[] }).rows).toHaveLength(timelineCount(c.db));
   });
 
   it('refuses a filter it cannot read, naming the option', () => {
