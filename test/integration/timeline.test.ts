@@ -1,6 +1,9 @@
 // Vitest (plain Node): the timeline index over one real simulator collection — what it holds per source, keyset pages both ways, every filter, full-text search, the histogram, its check by verify --deep, and a record read twice kept as one row.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertEvidence } from '../../db/queries/evidence';
 import { insertSignIns } from '../../db/queries/logs';
@@ -11,6 +14,12 @@ import {
   ftsQuery, timelineCount, timelineHistogram, timelinePage, timelinePageSql, TimelineQueryError, type TimelineFilter, type TimelineRow,
 } from '../../main/timeline/query';
 import { main } from '../../main/cli';
+import { detect } from '../../main/detect/engine';
+import { findingsExportFiles } from '../../main/detect/summary';
+import { getCaseMeta } from '../../db/queries/caseMeta';
+import { loadOrCreateExaminerKey } from '../../main/sign/keys';
+import { TIMELINE_COLUMNS, TIMESKETCH_REQUIRED } from '../../main/timeline/events';
+import { exportCase } from '../../main/timeline/export';
 import { capturedIo } from '../support/cli-io';
 import { collectedCase, type CollectedCase } from '../support/collected-case';
 
@@ -29,6 +38,36 @@ beforeAll(async () => {
 afterAll(async () => {
   await c?.dispose();
 });
+
+/** RFC 4180 rows (quoted cells with doubled quotes, CRLF line ends), as a spreadsheet reads them. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i++;
+    } else cell += ch;
+  }
+  expect(row.length === 0 && cell === '' && !quoted).toBe(true);
+  return rows;
+}
 
 /** Every matching row, walking pages of `limit` forward from the first (or backward from the last). */
 function walk(filter: TimelineFilter, limit: number, backward = false): TimelineRow[] {
@@ -209,6 +248,69 @@ describe('the timeline index of a collected case', () => {
     expect(() => timelineCount(c.db, { from: 'yesterday' })).toThrow(/^from: 'yesterday' is not a time/);
     expect(() => timelineCount(c.db, { search: ' ... ' })).toThrow(/^search: ' \.\.\. ' has no words/);
     expect(() => timelinePage(c.db, { limit: 0 })).toThrow(/^limit: a page holds 1 to 10000 rows, not 0\./);
+  });
+
+  describe('in the signed export', () => {
+    let out: string;
+    let findings: ReturnType<typeof detect>['findings'];
+    beforeAll(() => {
+      const keys = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-timeline-keys-'));
+      const signer = loadOrCreateExaminerKey(keys, 'Examiner', { passphrase: () => 'correct horse battery' });
+      out = path.join(path.dirname(c.file), 'export');
+      const report = detect(c.db);
+      findings = report.findings;
+      const meta = getCaseMeta(c.db);
+      const extraFiles = findingsExportFiles(report, { caseId: meta.caseId, caseName: meta.name, examiner: meta.examiner, now: new Date(), toolVersion: 'test' });
+      exportCase(c.db, out, { signer, clock: () => new Date(), toolVersion: 'test', findings, extraFiles });
+      fs.rmSync(keys, { recursive: true, force: true });
+    }, 120_000);
+
+    it('timeline.jsonl holds every event, each with the fields Timesketch requires to import it', () => {
+      const lines = fs.readFileSync(path.join(out, 'timeline.jsonl'), 'utf8').split('\n');
+      expect(lines.pop()).toBe('');
+      const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      // Every row of the index, custody up to the head the manifest signs (the export's own entry comes after it).
+      expect(events).toHaveLength(5159);
+      expect(events).toHaveLength(timelineCount(c.db));
+      // Timesketch's documented mandatory fields for a JSONL/CSV import: message (string), datetime (ISO 8601),
+      // timestamp_desc (string) — https://github.com/google/timesketch/blob/master/docs/guides/user/import-from-json-csv.md
+      for (const e of events) {
+        expect(typeof e.message === 'string' && e.message.length > 0).toBe(true);
+        expect(e.datetime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        expect(Date.parse(e.datetime as string) * 1000).toBe(e.timestamp);
+        expect(typeof e.timestamp_desc === 'string' && e.timestamp_desc.length > 0).toBe(true);
+        expect(TIMESKETCH_REQUIRED.every((f) => f in e)).toBe(true);
+      }
+      const datetimes = events.map((e) => e.datetime as string);
+      expect([...datetimes].sort()).toEqual(datetimes);
+      // Every record of every log is in it, so FINDINGS.md's "each record is in timeline.jsonl" holds for every finding.
+      const keys = new Set(events.map((e) => `${String(e.record_id)}`));
+      const records = c.db.prepare('SELECT DISTINCT record_id FROM event').pluck().all() as string[];
+      expect(records.filter((r) => !keys.has(r))).toEqual([]);
+      for (const f of findings) for (const e of f.events) expect(keys.has(e.recordId)).toBe(true);
+      expect(fs.readFileSync(path.join(out, 'FINDINGS.md'), 'utf8')).toContain('each record is in timeline.jsonl');
+      const bySource = new Map<string, number>();
+      for (const e of events) bySource.set(e.source as string, (bySource.get(e.source as string) ?? 0) + 1);
+      expect(Object.fromEntries(bySource)).toEqual({ custody: 3, directory_audit: 426, exchange: 155, finding: 46, object: 651, signin: 1725, ual: 2153 });
+    });
+
+    it('timeline.csv opens in a spreadsheet as it should: UTF-8 BOM, the same rows, ISO times, no cell read as a formula', () => {
+      const bytes = fs.readFileSync(path.join(out, 'timeline.csv'));
+      expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+      const rows = parseCsv(bytes.toString('utf8').slice(1));
+      expect(rows[0]).toEqual([...TIMELINE_COLUMNS]);
+      const jsonl = fs.readFileSync(path.join(out, 'timeline.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(rows.length - 1).toBe(jsonl.length);
+      const dt = TIMELINE_COLUMNS.indexOf('datetime');
+      const message = TIMELINE_COLUMNS.indexOf('message');
+      rows.slice(1).forEach((row, i) => {
+        expect(row).toHaveLength(TIMELINE_COLUMNS.length);
+        expect(row[dt]).toBe(jsonl[i]!.datetime);
+        for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+        const m = jsonl[i]!.message as string;
+        expect(row[message]).toBe(/^[=+\-@\t\r]/.test(m) ? `'${m}` : m);
+      });
+    });
   });
 
   it('is checked by verify --deep: an altered row, link or count is named, and a rebuild restores it', () => {
