@@ -94,16 +94,25 @@ export function* timelineRows(db: Database): Generator<TimelineRow> {
  */
 export function csvCell(value: string | number | null | string[]): string {
   if (value === null) return '';
-  let text = Array.isArray(value) ? value.join(' ') : String(value);
-  if (typeof value !== 'number' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (typeof value === 'number') return String(value);
+  let text = Array.isArray(value) ? value.join(' ') : value;
+  if (FORMULA_START.has(text.charCodeAt(0))) text = `'${text}`;
+  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
+
+/** = + - @ tab CR: what a spreadsheet may read as the start of a formula. */
+const FORMULA_START = new Set([0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d]);
+const NEEDS_QUOTES = /[",\r\n]/;
 
 /** A UTF-8 byte-order mark: without it Excel reads a CSV file in the system's ANSI code page and garbles names. */
 export const CSV_BOM = '\uFEFF';
 
 export const csvHeader = (): string => `${CSV_BOM}${TIMELINE_COLUMNS.join(',')}\r\n`;
-export const csvLine = (e: TimesketchEvent): string => `${TIMELINE_COLUMNS.map((c) => csvCell(e[c])).join(',')}\r\n`;
+export function csvLine(e: TimesketchEvent): string {
+  let line = csvCell(e[TIMELINE_COLUMNS[0]]);
+  for (let i = 1; i < TIMELINE_COLUMNS.length; i++) line += `,${csvCell(e[TIMELINE_COLUMNS[i]!])}`;
+  return `${line}\r\n`;
+}
 export const jsonlLine = (e: TimesketchEvent): string => `${JSON.stringify(e)}\n`;
 
 /** A file written in chunks as it is produced, hashed on the way, synced, never replacing anything. */
