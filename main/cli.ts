@@ -752,7 +752,7 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
     const signer = await examinerSigner(io, summary.examiner, 'export');
     const report = detect(db);
     const extraFiles = findingsExportFiles(report, { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: io.clock(), toolVersion: TOOL_VERSION });
-    const result = exportCase(db, outDir, { signer, clock: io.clock, toolVersion: TOOL_VERSION, findings: report.findings, extraFiles });
+    const result = exportCase(db, outDir, { signer, clock: io.clock, toolVersion: TOOL_VERSION, findings: report.findings, detection: report, extraFiles });
     io.out(`Exported ${result.files.length} files to ${outDir}, signed by ${result.signerFingerprint}.`);
     io.out('A client verifies it, inside that folder, with:');
     for (const c of result.verifyCommands) io.out(`  ${c}`);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { verifyOpenCase } from '../case/verify';
 import type { Database } from 'better-sqlite3';
 import { canonicalize } from 'json-canonicalize';
-import type { ExportResult } from '../../preload/contract';
+import type { DetectionReport, ExportResult } from '../../preload/contract';
 import { getCaseMeta } from '../../db/queries/caseMeta';
 import { appendCustody, listCustody } from '../../db/queries/custody';
 import { sha256Hex } from '../../db/queries/evidence';
@@ -21,6 +21,8 @@ export interface ExportDeps {
   toolVersion: string;
   /** Written as findings.json, as given. */
   findings: unknown[];
+  /** The detection report the findings come from, when the caller has one: the timeline index then does not run detection again. */
+  detection?: DetectionReport;
   /** More files to list and sign (e.g. actions.json, report.html). Plain names, no clash with ours. */
   extraFiles?: { name: string; content: string | Uint8Array }[];
 }
@@ -173,7 +175,7 @@ export function exportCase(db: Database, outDir: string, deps: ExportDeps): Expo
   }
 
   // The timeline index is brought up to date first (it holds nothing of its own; the check below compares it with the case).
-  refreshTimeline(db);
+  refreshTimeline(db, deps.detection ? { detectReport: deps.detection } : {});
   const temp = makeWorkFolder(target);
   try {
     const files: { name: string; sha256: string; bytes: number }[] = [];
