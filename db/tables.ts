@@ -12,9 +12,9 @@
  *   them (the case.created entry, collection.started/finished entries) and, with --deep, the page counts.
  * - index: the timeline (main/timeline/model.ts), built from the tables above and the findings computed from them so
  *   that tens of millions of events page, search and count quickly. Nothing in it is a fact of its own: `verify --deep`
- *   checks every row against what it is built from (main/timeline/check.ts), and the export rebuilds what is stale
- *   before reading it. The full-text index (timeline_fts and the shadow tables FTS5 keeps for it) and the hourly counts
- *   are checked by their totals; a damaged full-text index only misses or finds words, never changes a row.
+ *   checks every row against what it is built from (main/timeline/check.ts), and the export brings it up to date
+ *   before reading it. The hourly counts are checked hour by hour; the full-text index (timeline_fts and the shadow
+ *   tables FTS5 keeps for it) by its number of rows only: a damaged one misses or finds words, never changes a row.
  */
 export type TableKind = 'evidence' | 'custody' | 'derived' | 'annotation' | 'state' | 'index';
 
