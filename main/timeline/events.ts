@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import { OBJECT_TIME } from './model';
-import { ROW_JOINS, ROW_SELECT, toRow, type TimelineRow } from './query';
+import { ROW_JOINS } from './query';
 
 /**
  * One Timesketch event. Timesketch's import takes JSONL or CSV with three fields it requires — `message`, `datetime`
@@ -57,34 +57,29 @@ const SOURCE_TIME: Readonly<Record<string, string>> = {
   custody: 'Custody Entry',
 };
 
-export function timesketchEvent(row: TimelineRow): TimesketchEvent {
-  return {
-    message: row.message,
-    datetime: row.at,
-    timestamp: Date.parse(row.at) * 1000,
-    timestamp_desc: (row.source === 'object' ? OBJECT_TIME[row.operation] : SOURCE_TIME[row.source]) ?? 'Event Time',
-    source: row.source,
-    record_id: row.recordId,
-    operation: row.operation,
-    result: row.result,
-    actor: row.actor,
-    actor_app_id: row.actorAppId,
-    ip: row.ip,
-    target_type: row.targetType,
-    target_id: row.targetId,
-    target_name: row.targetName,
-    findings: row.findings,
-    evidence_id: row.evidenceId,
-    evidence_sha256: row.evidenceSha256,
-    custody_seq: row.custodySeq,
-    custody_hash: row.custodyHash,
-  };
-}
+const sqlText = (v: string) => `'${v.replace(/'/g, "''")}'`;
+const caseOf = (column: string, map: Readonly<Record<string, string>>) =>
+  `CASE ${column} ${Object.entries(map).map(([k, v]) => `WHEN ${sqlText(k)} THEN ${sqlText(v)}`).join(' ')} ELSE 'Event Time' END`;
 
-/** Every row of the index, oldest first (ties by id), read one at a time. */
-export function* timelineRows(db: Database): Generator<TimelineRow> {
-  const rows = db.prepare(`SELECT ${ROW_SELECT} FROM timeline t ${ROW_JOINS} ORDER BY t.at, t.id`).iterate() as IterableIterator<Parameters<typeof toRow>[0]>;
-  for (const r of rows) yield toRow(r);
+/**
+ * Every row of the index as a Timesketch event, oldest first (ties by id): the columns come out of SQLite under the
+ * event's own keys and in its order, so a row needs only its timestamp and findings list filled in before it is written.
+ */
+const EVENTS_SQL = `SELECT t.message, t.at AS datetime, 0 AS timestamp,
+  CASE WHEN t.source = 'object' THEN ${caseOf('t.operation', OBJECT_TIME)} ELSE ${caseOf('t.source', SOURCE_TIME)} END AS timestamp_desc,
+  t.source, t.record_id, t.operation, t.result, t.actor, t.actor_app_id, t.ip, t.target_type, t.target_id, t.target_name,
+  CASE WHEN t.findings > 0 THEN (SELECT json_group_array(finding_key) FROM timeline_support s WHERE s.timeline_id = t.id) END AS findings,
+  t.evidence_id, ev.sha256 AS evidence_sha256, t.custody_seq, c.hash AS custody_hash
+  FROM timeline t ${ROW_JOINS} ORDER BY t.at, t.id`;
+
+/** Every row of the index as a Timesketch event, oldest first, read one at a time. */
+export function* timesketchEvents(db: Database): Generator<TimesketchEvent> {
+  const rows = db.prepare(EVENTS_SQL).iterate() as IterableIterator<Omit<TimesketchEvent, 'findings'> & { findings: string | null | string[] }>;
+  for (const row of rows) {
+    row.timestamp = Date.parse(row.datetime) * 1000;
+    row.findings = row.findings === null ? [] : (JSON.parse(row.findings as string) as string[]);
+    yield row as TimesketchEvent;
+  }
 }
 
 /**
@@ -168,8 +163,7 @@ export function writeTimelineFiles(db: Database, files: { jsonl: string; csv: st
     csv = new DurableFileWriter(files.csv);
     csv.write(csvHeader());
     let rows = 0;
-    for (const row of timelineRows(db)) {
-      const event = timesketchEvent(row);
+    for (const event of timesketchEvents(db)) {
       jsonl.write(jsonlLine(event));
       csv.write(csvLine(event));
       rows += 1;
