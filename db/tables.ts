@@ -10,8 +10,13 @@
  *   rebuilds from custody and compares.
  * - state: the case's identity and the bookkeeping of collection runs; verify compares what custody records about
  *   them (the case.created entry, collection.started/finished entries) and, with --deep, the page counts.
+ * - index: the timeline (main/timeline/model.ts), built from the tables above and the findings computed from them so
+ *   that tens of millions of events page, search and count quickly. Nothing in it is a fact of its own: `verify --deep`
+ *   checks every row against what it is built from (main/timeline/check.ts), and the export brings it up to date
+ *   before reading it. The hourly counts are checked hour by hour; the full-text index (timeline_fts and the shadow
+ *   tables FTS5 keeps for it) by its number of rows only: a damaged one misses or finds words, never changes a row.
  */
-export type TableKind = 'evidence' | 'custody' | 'derived' | 'annotation' | 'state';
+export type TableKind = 'evidence' | 'custody' | 'derived' | 'annotation' | 'state' | 'index';
 
 export interface DerivedTable {
   kind: 'derived';
@@ -33,9 +38,11 @@ export interface AnnotationTable {
 }
 
 export type TableSpec =
-  | { kind: 'evidence' | 'custody' | 'state'; guarded: boolean }
+  | { kind: 'evidence' | 'custody' | 'state' | 'index'; guarded: boolean }
   | (DerivedTable & { guarded: false })
   | (AnnotationTable & { guarded: true });
+
+const INDEX = { kind: 'index', guarded: false } as const;
 
 /**
  * Every table the migrations create. `guarded`: its append-only (or identity) triggers are part of the trust
@@ -65,6 +72,16 @@ export const TABLES = {
   remediation_step: { kind: 'annotation', action: 'remediation.planned', guarded: true },
   remediation_action: { kind: 'annotation', action: 'remediation.action', guarded: true },
   remediation_evidence: { kind: 'evidence', guarded: true },
+  timeline: INDEX,
+  timeline_support: INDEX,
+  timeline_hour: INDEX,
+  timeline_state: INDEX,
+  // FTS5's virtual table and the shadow tables it creates for it (https://www.sqlite.org/fts5.html, "Shadow tables").
+  timeline_fts: INDEX,
+  timeline_fts_data: INDEX,
+  timeline_fts_idx: INDEX,
+  timeline_fts_docsize: INDEX,
+  timeline_fts_config: INDEX,
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof TABLES;

@@ -36,6 +36,8 @@ import { parseSignerPin, SignerPinError, type SignerPin } from './sign/pin';
 import { describeAnchor } from './case/checkpoints';
 import { sealCase } from './case/seal';
 import { exportCase } from './timeline/export';
+import { rebuildTimeline, refreshTimeline } from './timeline/model';
+import { MAX_PAGE, timelineCount, timelineHistogram, timelinePage, TimelineQueryError, type TimelineCursor, type TimelineFilter } from './timeline/query';
 import { startBrowserHost } from './host/browser';
 import { createWorkbench } from './host/workbench';
 import { TOOL_VERSION } from './version';
@@ -82,6 +84,11 @@ Commands:
                         storyline, and for each the evidence ids (--json lists every object and event).
                         --iocs csv|stix [--out <file>] writes the indicators instead (findings triaged
                         false positive are left out unless --include-false-positives).
+  timeline <case> [--from <time>] [--to <time>] [--source <s,...>] [--ip <a>] [--actor <upn>] [--operation <op>]
+           [--finding <key>] [--search <words>] [--json] [--limit <n>]
+                        Every event of the case in time order, a page at a time: sign-ins, audits,
+                        Unified Audit Log records, Exchange cmdlets, object lifetimes, findings, custody
+                        (\`peregrine timeline --help\` for every filter, paging and the histogram).
   triage <case> <finding key> <open|confirmed|false_positive|needs_info> [--note <text>]
                         Record a triage decision (and its custody entry).
   export <case> --out <dir>
@@ -140,6 +147,35 @@ ${PASSPHRASE_ENV}) the examiner key, stored encrypted under that passphrase. An 
 only with --replace; both fingerprints are printed. --identity names the key (default: the current one's).
 `,
 };
+
+const TIMELINE_HELP = `Usage: peregrine timeline <case> [filters] [--limit <n>] [--after <cursor> | --before <cursor> | --last] [--json]
+       peregrine timeline <case> [filters] --histogram hour|day [--split source|result] [--json]
+       peregrine timeline <case> --rebuild
+
+Prints the case's timeline — every sign-in, directory audit, Unified Audit Log record, Exchange cmdlet, object
+lifetime (created, credential added, gone from or back in a later collection), finding (first seen) and custody
+entry — oldest first, one page at a time, one tab-separated line per event: time (UTC), source, result,
+operation as the source wrote it, actor, IP, target, findings it supports, evidence row. The timeline index
+is brought up to date with the case first (it is built from the case; verify --deep checks it).
+
+Filters (all given must hold; names and ids ignore case):
+  --from <time>          from this time on (ISO 8601, e.g. 2024-09-20T05:00:00Z, or a date)
+  --to <time>            before this time
+  --source <s,...>       signin, directory_audit, ual, exchange, object, finding, custody
+  --operation <op>       as the source wrote it, e.g. "Consent to application", New-InboxRule
+  --actor <upn|id>       --ip <address>      --target <id|name>      --result <success|failure|…>
+  --finding <key>        only events supporting this finding (keys: peregrine detect)
+  --supporting           only events supporting some finding
+  --ioc <value>          an indicator: matched against IP, actor, app id and target
+  --search <words>       full text: every word must match (names, addresses, ids, operation words);
+                         a word ending in * matches as a prefix
+
+Paging: --limit <n> rows a page (default 100, at most 10000). The line after the rows (on stderr) gives
+the cursor for the next and previous page: pass it as --after or --before. --last prints the last page.
+--json prints {"total", "rows", "previous", "next"} instead (cursors as objects and as text).
+--histogram hour|day counts the matching events per hour or day, split by --split source (default) or result.
+--rebuild empties the timeline index and builds it again from the case (after verify names damage in it).
+`;
 
 const SEAL_HELP = `Usage: peregrine case seal <case file> --out <file>
 
@@ -264,9 +300,9 @@ export function required(values: Record<string, string | boolean | undefined>, n
   return v;
 }
 
-const COMMANDS = ['case', 'collect', 'detect', 'triage', 'export', 'verify', 'key', 'serve', 'remediate'];
+const COMMANDS = ['case', 'collect', 'detect', 'triage', 'timeline', 'export', 'verify', 'key', 'serve', 'remediate'];
 /** Commands that print their own help, per subcommand. */
-const OWN_HELP = new Set(['key', 'remediate']);
+const OWN_HELP = new Set(['key', 'remediate', 'timeline']);
 
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   const [command, ...rest] = argv;
@@ -296,6 +332,8 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
         return detectCommand(rest, io);
       case 'triage':
         return triageCommand(rest, io);
+      case 'timeline':
+        return timelineCommand(rest, io);
       case 'export':
         return await exportCommand(rest, io);
       case 'verify':
@@ -323,7 +361,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
 function caseArgument(argv: string[]): string | null {
   const [command, ...rest] = argv;
   const args = command === 'case' ? rest.slice(1) : rest;
-  return ['case', 'collect', 'detect', 'triage', 'export', 'verify', 'remediate'].includes(command ?? '') ? (args.find((a) => !a.startsWith('-')) ?? null) : null;
+  return ['case', 'collect', 'detect', 'triage', 'timeline', 'export', 'verify', 'remediate'].includes(command ?? '') ? (args.find((a) => !a.startsWith('-')) ?? null) : null;
 }
 
 async function caseCommand(args: string[], io: CliIo): Promise<number> {
@@ -675,6 +713,82 @@ function triageCommand(args: string[], io: CliIo): number {
   }
 }
 
+/** A page cursor as the CLI prints it: the row's time and id. */
+const cursorText = (c: TimelineCursor): string => `${c.at}/${c.id}`;
+
+function parseCursor(option: string, text: string): TimelineCursor {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\/(\d+)$/.exec(text);
+  if (!m) throw new UsageError(`--${option} takes a cursor as printed after a page (time/id, e.g. 2024-09-20T05:25:32.000Z/812), not "${text}".`);
+  return { at: m[1]!, id: Number(m[2]) };
+}
+
+function timelineCommand(args: string[], io: CliIo): number {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(TIMELINE_HELP);
+    return 0;
+  }
+  const text = { type: 'string' } as const;
+  const { values, positionals } = parse(args, {
+    from: text, to: text, source: text, ip: text, actor: text, operation: text, target: text, result: text, finding: text, ioc: text, search: text,
+    supporting: { type: 'boolean' }, limit: text, after: text, before: text, last: { type: 'boolean' }, json: { type: 'boolean' },
+    histogram: text, split: text, rebuild: { type: 'boolean' },
+  }, ['case']);
+  const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const filter: TimelineFilter = {
+    from: str('from'), to: str('to'), sources: str('source')?.split(',').map((s) => s.trim()).filter(Boolean), ip: str('ip'), actor: str('actor'),
+    operation: str('operation'), target: str('target'), result: str('result'), finding: str('finding'), ioc: str('ioc'), search: str('search'),
+    supporting: values.supporting === true,
+  };
+  const limitText = str('limit') ?? '100';
+  const limit = /^\d+$/.test(limitText) ? Number(limitText) : NaN;
+  if (!(limit >= 1 && limit <= MAX_PAGE)) throw new UsageError(`--limit takes a number of rows from 1 to ${MAX_PAGE}, not "${limitText}".`);
+  const histogram = str('histogram');
+  if (histogram !== undefined && histogram !== 'hour' && histogram !== 'day') throw new UsageError(`--histogram takes hour or day, not "${histogram}".`);
+  const split = str('split') ?? 'source';
+  if (split !== 'source' && split !== 'result') throw new UsageError(`--split takes source or result, not "${split}".`);
+  const after = str('after') === undefined ? undefined : parseCursor('after', str('after')!);
+  const before = str('before') === undefined ? undefined : parseCursor('before', str('before')!);
+  if ([after, before, values.last === true ? true : undefined].filter((x) => x !== undefined).length > 1) throw new UsageError('Give one of --after, --before and --last.');
+
+  // The index is part of the case file: bringing it up to date writes (never evidence or custody).
+  const { db } = openCase(positionals[0]!);
+  try {
+    const refreshed = values.rebuild === true ? rebuildTimeline(db) : refreshTimeline(db);
+    if (values.rebuild === true) {
+      io.out(`Rebuilt the timeline index: ${refreshed.added} events.`);
+      return 0;
+    }
+    try {
+      if (histogram) {
+        const buckets = timelineHistogram(db, filter, { bucket: histogram, split });
+        if (values.json) io.out(JSON.stringify(buckets, null, 2));
+        else for (const b of buckets) io.out(`${b.start}\t${b.total}\t${Object.entries(b.counts).map(([k, n]) => `${k}=${n}`).join(' ')}`);
+        return 0;
+      }
+      const total = timelineCount(db, filter);
+      const page = timelinePage(db, { filter, limit, after, before, last: values.last === true });
+      if (values.json) {
+        const cursor = (c: TimelineCursor | null) => (c ? { ...c, text: cursorText(c) } : null);
+        io.out(JSON.stringify({ total, rows: page.rows, previous: cursor(page.previous), next: cursor(page.next) }, null, 2));
+        return 0;
+      }
+      const cell = (v: string | number | null) => (v === null ? '-' : String(v).replace(/[\t\r\n]+/g, ' '));
+      for (const r of page.rows) {
+        const target = r.targetName ?? r.targetId;
+        io.out([r.at, r.source, r.result, r.operation, r.actor ?? r.actorAppId, r.ip, target, r.findings.length ? r.findings.join(' ') : null, r.evidenceId === null ? null : `evidence ${r.evidenceId}`].map(cell).join('\t'));
+      }
+      const more = [page.previous ? `previous page: --before ${cursorText(page.previous)}` : null, page.next ? `next page: --after ${cursorText(page.next)}` : null].filter(Boolean);
+      io.err(`${page.rows.length} of ${total} events${more.length ? `; ${more.join('; ')}` : ''}.`);
+      return 0;
+    } catch (err) {
+      if (err instanceof TimelineQueryError) throw new UsageError(`--${err.message}`);
+      throw err;
+    }
+  } finally {
+    closeDatabase(db);
+  }
+}
+
 async function exportCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, { out: { type: 'string' } }, ['case']);
   const outDir = path.resolve(required(values, 'out'));
@@ -686,7 +800,7 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
       ...findingsExportFiles(report, { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: io.clock(), toolVersion: TOOL_VERSION }),
       ...remediationExportFiles(db),
     ];
-    const result = exportCase(db, outDir, { signer, clock: io.clock, toolVersion: TOOL_VERSION, findings: report.findings, extraFiles });
+    const result = exportCase(db, outDir, { signer, clock: io.clock, toolVersion: TOOL_VERSION, findings: report.findings, detection: report, extraFiles });
     io.out(`Exported ${result.files.length} files to ${outDir}, signed by ${result.signerFingerprint}.`);
     io.out('A client verifies it, inside that folder, with:');
     for (const c of result.verifyCommands) io.out(`  ${c}`);

@@ -14,6 +14,7 @@ import migration0120 from './0120-ual-raw-in-evidence';
 import migration0140 from './0140-custody-checkpoints';
 import migration0150 from './0150-source-notices';
 import migration0160 from './0160-remediation';
+import migration0170 from './0170-timeline';
 
 export { PEREGRINE_APPLICATION_ID } from './0010-case';
 
@@ -41,4 +42,5 @@ export const migrations: readonly Migration[] = [
   { version: 140, name: 'custody-checkpoints', sql: migration0140 },
   { version: 150, name: 'source-notices', sql: migration0150 },
   { version: 160, name: 'remediation', sql: migration0160 },
+  { version: 170, name: 'timeline', sql: migration0170 },
 ];

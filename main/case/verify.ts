@@ -24,6 +24,7 @@ import { CustodyFile, EXPORT_FILES, Manifest, MANIFEST_FILE } from '../timeline/
 import type { SignerPin } from '../sign/pin';
 import { checkCheckpoints, type CustodyAnchor, type SignerSeen } from './checkpoints';
 import { checkExportTrust } from './export-trust';
+import { checkTimeline } from '../timeline/check';
 
 export interface VerifyProblem {
   /** The first broken thing, precisely: `evidence row 12 (graph.applications, https://…)`, `timeline.jsonl`. */
@@ -133,7 +134,7 @@ export function verifyOpenCase(db: Database, fileName: string, opts: VerifyCaseO
       checkRuns(db, custody, report);
       checkAnnotations(db, custody, report);
       anchor = checkCheckpoints(db, report, opts.signer ?? null);
-      if (deep) checked.derivedRows = deep.finish() + checkObjectChanges(db, custody, report);
+      if (deep) checked.derivedRows = deep.finish() + checkObjectChanges(db, custody, report) + (tables.has('timeline') ? checkTimeline(db, report) : 0);
     } else if (deep) {
       checked.derivedRows = deep.finish();
     }

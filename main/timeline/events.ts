@@ -1,209 +1,183 @@
-// Main process and workers: the case's timeline events (Timesketch shape) from the latest completed run and custody.
+// Main process and export workers: the timeline's rows as Timesketch events, written as JSONL and as a spreadsheet-safe CSV, streamed from the index.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import type { Database } from 'better-sqlite3';
-import { listCustody, type CustodyEntry } from '../../db/queries/custody';
-import { listApplications, listServicePrincipals, type KeyCredentialMeta, type PasswordCredentialMeta } from '../../db/queries/directory';
-import { listEvidence } from '../../db/queries/evidence';
-import { latestCompletedRun } from '../../db/queries/runs';
+import { OBJECT_TIME } from './model';
+import { ROW_JOINS } from './query';
 
-/** One Timesketch event: `message`, `datetime`, `timestamp_desc`, then our own fields (same keys on every row). */
-export interface TimelineEvent {
+/**
+ * One Timesketch event. Timesketch's import takes JSONL or CSV with three fields it requires — `message`, `datetime`
+ * (ISO 8601) and `timestamp_desc` — and keeps any others as they are; `timestamp` (microseconds since the epoch) is
+ * what its own examples give beside them
+ * (https://github.com/google/timesketch/blob/master/docs/guides/user/import-from-json-csv.md).
+ * Our fields follow, the same keys on every row.
+ */
+export interface TimesketchEvent {
   message: string;
   /** ISO 8601, UTC, millisecond precision. */
   datetime: string;
+  timestamp: number;
   timestamp_desc: string;
-  /** The evidence source the event was read from (e.g. 'graph.applications'), or 'custody'. */
+  /** 'signin', 'directory_audit', 'ual', 'exchange', 'object', 'finding' or 'custody'. */
   source: string;
-  event_type: string;
-  object_id: string | null;
-  app_id: string | null;
-  display_name: string | null;
+  /** The source's own id of the record (a finding's key, a custody entry's seq). */
+  record_id: string;
+  operation: string;
+  result: string;
+  actor: string | null;
+  actor_app_id: string | null;
+  ip: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  target_name: string | null;
+  /** Keys of the findings this event supports (findings.json). */
+  findings: string[];
   evidence_id: number | null;
   evidence_sha256: string | null;
   custody_seq: number | null;
   custody_hash: string | null;
 }
 
+/** The fields Timesketch requires on every event (see TimesketchEvent). */
+export const TIMESKETCH_REQUIRED = ['message', 'datetime', 'timestamp_desc'] as const;
+
 /** Column order for the CSV (the JSONL keys are in the same order). */
 export const TIMELINE_COLUMNS = [
-  'datetime',
-  'timestamp_desc',
-  'message',
-  'source',
-  'event_type',
-  'object_id',
-  'app_id',
-  'display_name',
-  'evidence_id',
-  'evidence_sha256',
-  'custody_seq',
-  'custody_hash',
-] as const satisfies readonly (keyof TimelineEvent)[];
+  'message', 'datetime', 'timestamp', 'timestamp_desc', 'source', 'record_id', 'operation', 'result', 'actor', 'actor_app_id', 'ip',
+  'target_type', 'target_id', 'target_name', 'findings', 'evidence_id', 'evidence_sha256', 'custody_seq', 'custody_hash',
+] as const satisfies readonly (keyof TimesketchEvent)[];
 
-/** UTC ISO string, or null for a value that is not a date (such an event is left out: it has no place on a timeline). */
-export function utc(value: string | null | undefined): string | null {
-  if (!value) return null;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
-}
+/** What each source's time means. */
+const SOURCE_TIME: Readonly<Record<string, string>> = {
+  signin: 'Sign-in Time',
+  directory_audit: 'Activity Time',
+  ual: 'Audit Record Time',
+  exchange: 'Cmdlet Run Time',
+  finding: 'First Seen',
+  custody: 'Custody Entry',
+};
 
-const quoted = (name: string | null): string => (name ? `"${name}"` : '(no name)');
+const sqlText = (v: string) => `'${v.replace(/'/g, "''")}'`;
+const caseOf = (column: string, map: Readonly<Record<string, string>>) =>
+  `CASE ${column} ${Object.entries(map).map(([k, v]) => `WHEN ${sqlText(k)} THEN ${sqlText(v)}`).join(' ')} ELSE 'Event Time' END`;
 
-interface Owner {
-  kind: 'application' | 'service_principal';
-  objectId: string;
-  appId: string;
-  displayName: string | null;
-  evidenceId: number;
-  evidenceSha256: string;
-}
+/**
+ * Every row of the index as a Timesketch event, oldest first (ties by id): the columns come out of SQLite under the
+ * event's own keys and in its order, so a row needs only its timestamp and findings list filled in before it is written.
+ */
+const EVENTS_SQL = `SELECT t.message, t.at AS datetime, 0 AS timestamp,
+  CASE WHEN t.source = 'object' THEN ${caseOf('t.operation', OBJECT_TIME)} ELSE ${caseOf('t.source', SOURCE_TIME)} END AS timestamp_desc,
+  t.source, t.record_id, t.operation, t.result, t.actor, t.actor_app_id, t.ip, t.target_type, t.target_id, t.target_name,
+  CASE WHEN t.findings > 0 THEN (SELECT json_group_array(finding_key) FROM timeline_support s WHERE s.timeline_id = t.id) END AS findings,
+  t.evidence_id, ev.sha256 AS evidence_sha256, t.custody_seq, c.hash AS custody_hash
+  FROM timeline t ${ROW_JOINS} ORDER BY t.at, t.id`;
 
-function credentialEvents(owner: Owner, source: string, passwords: PasswordCredentialMeta[], keys: KeyCredentialMeta[]): TimelineEvent[] {
-  const what = owner.kind === 'application' ? 'application' : 'service principal';
-  // Our fields after Timesketch's three, in TIMELINE_COLUMNS order on every row.
-  const fields = (event_type: string) => ({
-    source,
-    event_type,
-    object_id: owner.objectId,
-    app_id: owner.appId,
-    display_name: owner.displayName,
-    evidence_id: owner.evidenceId,
-    evidence_sha256: owner.evidenceSha256,
-    custody_seq: null,
-    custody_hash: null,
-  });
-  const events: TimelineEvent[] = [];
-  for (const c of passwords) {
-    const datetime = utc(c.startDateTime);
-    if (!datetime) continue;
-    const parts = [`keyId ${c.keyId}`, c.displayName ? `named "${c.displayName}"` : null, c.hint ? `hint ${c.hint}` : null, c.endDateTime ? `valid until ${c.endDateTime}` : null];
-    events.push({
-      message: `Client secret added to ${what} ${quoted(owner.displayName)} (appId ${owner.appId}): ${parts.filter(Boolean).join(', ')}`,
-      datetime,
-      // Graph records when a credential becomes valid, which is when it was added unless the caller chose another start.
-      timestamp_desc: 'Credential Valid From',
-      ...fields(`${owner.kind}.password_credential.added`),
-    });
+/** Every row of the index as a Timesketch event, oldest first, read one at a time. */
+export function* timesketchEvents(db: Database): Generator<TimesketchEvent> {
+  const rows = db.prepare(EVENTS_SQL).iterate() as IterableIterator<Omit<TimesketchEvent, 'findings'> & { findings: string | null | string[] }>;
+  for (const row of rows) {
+    row.timestamp = Date.parse(row.datetime) * 1000;
+    row.findings = row.findings === null ? [] : (JSON.parse(row.findings as string) as string[]);
+    yield row as TimesketchEvent;
   }
-  for (const c of keys) {
-    const datetime = utc(c.startDateTime);
-    if (!datetime) continue;
-    const parts = [`keyId ${c.keyId}`, c.displayName ? `named "${c.displayName}"` : null, c.type ? `type ${c.type}` : null, c.usage ? `usage ${c.usage}` : null, c.endDateTime ? `valid until ${c.endDateTime}` : null];
-    events.push({
-      message: `Certificate added to ${what} ${quoted(owner.displayName)} (appId ${owner.appId}): ${parts.filter(Boolean).join(', ')}`,
-      datetime,
-      timestamp_desc: 'Credential Valid From',
-      ...fields(`${owner.kind}.key_credential.added`),
-    });
-  }
-  return events;
-}
-
-function custodyEvent(entry: CustodyEntry): TimelineEvent {
-  return {
-    message: `Custody ${entry.seq}: ${entry.action} by ${entry.actor} ${JSON.stringify(entry.details)}`,
-    datetime: utc(entry.at) ?? entry.at,
-    timestamp_desc: 'Custody Entry',
-    source: 'custody',
-    event_type: `custody.${entry.action}`,
-    object_id: null,
-    app_id: null,
-    display_name: null,
-    evidence_id: null,
-    evidence_sha256: null,
-    custody_seq: entry.seq,
-    custody_hash: entry.hash,
-  };
 }
 
 /**
- * The timeline, oldest first: application registrations, credentials added, service principals
- * created (from the latest completed run's snapshots) and every custody entry given.
- * Ties break on event type, object and custody seq so the same case always exports the same bytes.
+ * One CSV cell (RFC 4180). A text cell starting with = + - @ (or tab/CR) gets a leading apostrophe so a spreadsheet
+ * shows it as text instead of running it as a formula (OWASP, "CSV Injection"): attacker-chosen names end up in these
+ * cells. A list is written as its items separated by spaces.
  */
-export function buildTimeline(db: Database, custody: CustodyEntry[] = listCustody(db)): TimelineEvent[] {
-  const events: TimelineEvent[] = [];
-  const run = latestCompletedRun(db);
-  if (run) {
-    const sourceOf = new Map(listEvidence(db, run.runId).map((e) => [e.id, e.source]));
-    for (const app of listApplications(db, run.runId)) {
-      const source = sourceOf.get(app.evidenceId) ?? 'unknown';
-      const owner: Owner = { kind: 'application', objectId: app.objectId, appId: app.appId, displayName: app.displayName, evidenceId: app.evidenceId, evidenceSha256: app.evidenceSha256 };
-      const created = utc(app.createdAt);
-      if (created) {
-        events.push({
-          message: `Application registered: ${quoted(app.displayName)} (appId ${app.appId}, audience ${app.signInAudience ?? 'unknown'})`,
-          datetime: created,
-          timestamp_desc: 'Application Created',
-          source,
-          event_type: 'application.created',
-          object_id: app.objectId,
-          app_id: app.appId,
-          display_name: app.displayName,
-          evidence_id: app.evidenceId,
-          evidence_sha256: app.evidenceSha256,
-          custody_seq: null,
-          custody_hash: null,
-        });
-      }
-      events.push(...credentialEvents(owner, source, app.passwordCredentials, app.keyCredentials));
-    }
-    for (const sp of listServicePrincipals(db, run.runId)) {
-      const source = sourceOf.get(sp.evidenceId) ?? 'unknown';
-      const owner: Owner = { kind: 'service_principal', objectId: sp.objectId, appId: sp.appId, displayName: sp.displayName, evidenceId: sp.evidenceId, evidenceSha256: sp.evidenceSha256 };
-      const created = utc(sp.createdAt);
-      if (created) {
-        events.push({
-          message: `Service principal created: ${quoted(sp.displayName)} (appId ${sp.appId}, owner tenant ${sp.appOwnerOrganizationId ?? 'unknown'})`,
-          datetime: created,
-          timestamp_desc: 'Service Principal Created',
-          source,
-          event_type: 'service_principal.created',
-          object_id: sp.objectId,
-          app_id: sp.appId,
-          display_name: sp.displayName,
-          evidence_id: sp.evidenceId,
-          evidence_sha256: sp.evidenceSha256,
-          custody_seq: null,
-          custody_hash: null,
-        });
-      }
-      events.push(...credentialEvents(owner, source, sp.passwordCredentials, sp.keyCredentials));
-    }
-  }
-  events.push(...custody.map(custodyEvent));
-  const key = (e: TimelineEvent) => [e.datetime, e.event_type, e.object_id ?? '', String(e.custody_seq ?? 0).padStart(12, '0'), e.message];
-  return events.sort((a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    for (let i = 0; i < ka.length; i += 1) {
-      const x = ka[i]!;
-      const y = kb[i]!;
-      if (x !== y) return x < y ? -1 : 1;
-    }
-    return 0;
-  });
-}
-
-/** Timesketch JSONL: one event per line, LF-terminated. */
-export function timelineJsonl(events: TimelineEvent[]): string {
-  return events.map((e) => `${JSON.stringify(e)}\n`).join('');
-}
-
-/**
- * One CSV cell (RFC 4180). A text cell starting with = + - @ (or tab/CR) gets a leading apostrophe so
- * a spreadsheet shows it as text instead of running it as a formula: attacker-chosen app names end
- * up in these cells.
- */
-export function csvCell(value: string | number | null): string {
+export function csvCell(value: string | number | null | string[]): string {
   if (value === null) return '';
-  let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (typeof value === 'number') return String(value);
+  let text = Array.isArray(value) ? value.join(' ') : value;
+  if (FORMULA_START.has(text.charCodeAt(0))) text = `'${text}`;
+  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** RFC 4180: header row, CRLF line ends. */
-export function timelineCsv(events: TimelineEvent[]): string {
-  const lines = [TIMELINE_COLUMNS.join(',')];
-  for (const e of events) lines.push(TIMELINE_COLUMNS.map((c) => csvCell(e[c])).join(','));
-  return `${lines.join('\r\n')}\r\n`;
+/** = + - @ tab CR: what a spreadsheet may read as the start of a formula. */
+const FORMULA_START = new Set([0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d]);
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/** A UTF-8 byte-order mark: without it Excel reads a CSV file in the system's ANSI code page and garbles names. */
+export const CSV_BOM = '\uFEFF';
+
+export const csvHeader = (): string => `${CSV_BOM}${TIMELINE_COLUMNS.join(',')}\r\n`;
+export function csvLine(e: TimesketchEvent): string {
+  let line = csvCell(e[TIMELINE_COLUMNS[0]]);
+  for (let i = 1; i < TIMELINE_COLUMNS.length; i++) line += `,${csvCell(e[TIMELINE_COLUMNS[i]!])}`;
+  return `${line}\r\n`;
+}
+export const jsonlLine = (e: TimesketchEvent): string => `${JSON.stringify(e)}\n`;
+
+/** A file written in chunks as it is produced, hashed on the way, synced, never replacing anything. */
+export class DurableFileWriter {
+  private readonly fd: number;
+  private readonly hash = createHash('sha256');
+  private pending: string[] = [];
+  private pendingLength = 0;
+  bytes = 0;
+
+  constructor(readonly file: string) {
+    this.fd = fs.openSync(file, 'wx', 0o644);
+  }
+
+  write(text: string): void {
+    this.pending.push(text);
+    this.pendingLength += text.length;
+    if (this.pendingLength >= 1 << 20) this.flush();
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const data = Buffer.from(this.pending.join(''), 'utf8');
+    this.pending = [];
+    this.pendingLength = 0;
+    this.hash.update(data);
+    for (let off = 0; off < data.length; ) off += fs.writeSync(this.fd, data, off);
+    this.bytes += data.length;
+  }
+
+  /** Flushes, syncs and closes; returns the file's hash and size. */
+  close(): { sha256: string; bytes: number } {
+    try {
+      this.flush();
+      fs.fsyncSync(this.fd);
+    } finally {
+      fs.closeSync(this.fd);
+    }
+    return { sha256: this.hash.digest('hex'), bytes: this.bytes };
+  }
+
+  /** Closes without syncing (the file is about to be removed with its folder). */
+  abandon(): void {
+    fs.closeSync(this.fd);
+  }
+}
+
+/** Writes timeline.jsonl and timeline.csv from one pass over the index. Returns each file's hash and size and the rows written. */
+export function writeTimelineFiles(db: Database, files: { jsonl: string; csv: string }): { jsonl: { sha256: string; bytes: number }; csv: { sha256: string; bytes: number }; rows: number } {
+  const jsonl = new DurableFileWriter(files.jsonl);
+  let csv: DurableFileWriter | null = null;
+  try {
+    csv = new DurableFileWriter(files.csv);
+    csv.write(csvHeader());
+    let rows = 0;
+    for (const event of timesketchEvents(db)) {
+      jsonl.write(jsonlLine(event));
+      csv.write(csvLine(event));
+      rows += 1;
+    }
+    const done = { jsonl: jsonl.close(), csv: csv.close(), rows };
+    return done;
+  } catch (err) {
+    for (const w of [jsonl, csv]) {
+      try {
+        w?.abandon();
+      } catch {
+        // already closed
+      }
+    }
+    throw err;
+  }
 }

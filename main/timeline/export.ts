@@ -4,14 +4,15 @@ import path from 'node:path';
 import { verifyOpenCase } from '../case/verify';
 import type { Database } from 'better-sqlite3';
 import { canonicalize } from 'json-canonicalize';
-import type { ExportResult } from '../../preload/contract';
+import type { DetectionReport, ExportResult } from '../../preload/contract';
 import { getCaseMeta } from '../../db/queries/caseMeta';
 import { appendCustody, listCustody } from '../../db/queries/custody';
 import { sha256Hex } from '../../db/queries/evidence';
 import type { ExaminerKey } from '../sign/keys';
 import { minisignKeyId, minisignKeyIdHex, SIGNATURE_FILES, signatureFiles, sshPrincipal, SSHSIG_NAMESPACE } from '../sign/formats';
 import { signCheckpoint } from '../case/checkpoints';
-import { buildTimeline, timelineCsv, timelineJsonl } from './events';
+import { writeTimelineFiles } from './events';
+import { refreshTimeline } from './model';
 import { CUSTODY_FILE_FORMAT, EXPORT_FILES, EXPORT_FORMAT, MANIFEST_FILE, type CustodyFile, type Manifest } from './manifest';
 
 export interface ExportDeps {
@@ -20,6 +21,8 @@ export interface ExportDeps {
   toolVersion: string;
   /** Written as findings.json, as given. */
   findings: unknown[];
+  /** The detection report the findings come from, when the caller has one: the timeline index then does not run detection again. */
+  detection?: DetectionReport;
   /** More files to list and sign (e.g. actions.json, report.html). Plain names, no clash with ours. */
   extraFiles?: { name: string; content: string | Uint8Array }[];
 }
@@ -171,29 +174,32 @@ export function exportCase(db: Database, outDir: string, deps: ExportDeps): Expo
     ours.add(extra.name);
   }
 
-  // One read transaction: the case is verified whole (--deep) and the timeline, custody and head come from that same snapshot.
-  const snapshot = db.transaction(() => {
-    const check = verifyOpenCase(db, path.basename(db.name), { deep: true });
-    const first = check.problems[0];
-    if (first) {
-      const more = check.problems.length > 1 ? ` (and ${check.problems.length - 1} more problems; run peregrine verify --deep on the case)` : '';
-      throw new ExportError('verify_failed', `This case does not verify, so it is not exported: ${first.where}: ${first.message}${more}`);
-    }
-    const custody = listCustody(db);
-    return { meta: getCaseMeta(db), custody, events: buildTimeline(db, custody) };
-  })();
-  const head = snapshot.custody.at(-1)?.hash;
-  if (!head) throw new ExportError('no_custody', 'This case has no custody log to export: it is damaged. Run verify.');
-  const createdAt = deps.clock().toISOString();
-
+  // The timeline index is brought up to date first (it holds nothing of its own; the check below compares it with the case).
+  refreshTimeline(db, deps.detection ? { detectReport: deps.detection } : {});
   const temp = makeWorkFolder(target);
   try {
     const files: { name: string; sha256: string; bytes: number }[] = [];
     const add = (name: string, content: string | Uint8Array) => files.push({ name, ...writeFileDurable(path.join(temp, name), content) });
 
+    // One read transaction: the case is verified whole (--deep, the timeline index included) and the timeline, custody
+    // and head come from that same snapshot. The timeline is streamed from the index into its two files.
+    const snapshot = db.transaction(() => {
+      const check = verifyOpenCase(db, path.basename(db.name), { deep: true });
+      const first = check.problems[0];
+      if (first) {
+        const more = check.problems.length > 1 ? ` (and ${check.problems.length - 1} more problems; run peregrine verify --deep on the case)` : '';
+        throw new ExportError('verify_failed', `This case does not verify, so it is not exported: ${first.where}: ${first.message}${more}`);
+      }
+      const custody = listCustody(db);
+      if (custody.length === 0) throw new ExportError('no_custody', 'This case has no custody log to export: it is damaged. Run verify.');
+      const timeline = writeTimelineFiles(db, { jsonl: path.join(temp, EXPORT_FILES.timelineJsonl), csv: path.join(temp, EXPORT_FILES.timelineCsv) });
+      files.push({ name: EXPORT_FILES.timelineJsonl, ...timeline.jsonl }, { name: EXPORT_FILES.timelineCsv, ...timeline.csv });
+      return { meta: getCaseMeta(db), custody };
+    })();
+    const head = snapshot.custody.at(-1)!.hash;
+    const createdAt = deps.clock().toISOString();
+
     const custodyFile: CustodyFile = { format: CUSTODY_FILE_FORMAT, caseId: snapshot.meta.caseId, head, entries: snapshot.custody };
-    add(EXPORT_FILES.timelineJsonl, timelineJsonl(snapshot.events));
-    add(EXPORT_FILES.timelineCsv, timelineCsv(snapshot.events));
     add(EXPORT_FILES.findings, `${JSON.stringify(deps.findings, null, 2)}\n`);
     add(EXPORT_FILES.custody, `${JSON.stringify(custodyFile, null, 2)}\n`);
     add(EXPORT_FILES.verify, verifyText({ caseName: snapshot.meta.name, caseId: snapshot.meta.caseId, createdAt, toolVersion: deps.toolVersion, custodyHead: head, signer: deps.signer }));

@@ -20,6 +20,7 @@ import { type ExaminerKey, examinerKeyFrom, loadOrCreateExaminerKey } from '../.
 import { parseSignerPin } from '../../main/sign/pin';
 import type { Manifest } from '../../main/timeline/manifest';
 import { exportCase, ExportError } from '../../main/timeline/export';
+import { TIMELINE_COLUMNS } from '../../main/timeline/events';
 import { onPath, prerequisite, type Need } from '../support/prerequisites';
 import { itNeeds } from '../support/vitest-prerequisites';
 
@@ -135,39 +136,42 @@ describe('exportCase', () => {
   it('writes a Timesketch timeline, oldest first, with custody entries as events', () => {
     const events = fs.readFileSync(path.join(out, 'timeline.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     for (const e of events) {
-      expect(Object.keys(e)).toEqual([
-        'message', 'datetime', 'timestamp_desc', 'source', 'event_type', 'object_id', 'app_id', 'display_name',
-        'evidence_id', 'evidence_sha256', 'custody_seq', 'custody_hash',
-      ]);
+      expect(Object.keys(e)).toEqual([...TIMELINE_COLUMNS]);
       expect(e.datetime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     }
     const datetimes = events.map((e) => e.datetime as string);
     expect([...datetimes].sort()).toEqual(datetimes);
-    expect(events.map((e) => e.event_type)).toEqual([
-      'application.created', // benign, 2021
-      'application.created',
-      'application.password_credential.added',
-      'service_principal.created',
-      'application.key_credential.added',
-      'custody.case.created',
-      'custody.collection.started',
-      'custody.collection.finished',
+    expect(events.map((e) => `${String(e.source)} ${String(e.operation)}`)).toEqual([
+      'object Application created', // benign, 2021
+      'object Application created',
+      'object Client secret added',
+      'object Service principal created',
+      'object Certificate added',
+      'custody case.created',
+      'custody collection.started',
+      'custody collection.finished',
     ]);
     const secret = events[2]!;
-    expect(secret).toMatchObject({ datetime: '2024-04-28T02:15:00.000Z', source: 'graph.applications', object_id: 'obj-attack', app_id: ATTACK_APP_ID, evidence_id: 2 });
+    expect(secret).toMatchObject({
+      datetime: '2024-04-28T02:15:00.000Z', timestamp: 1714270500000000, timestamp_desc: 'Credential Valid From', source: 'object',
+      record_id: 'application:obj-attack:password:k1', target_id: 'obj-attack', actor_app_id: ATTACK_APP_ID, evidence_id: 2, findings: [],
+    });
     expect(secret.evidence_sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(events.at(-1)).toMatchObject({ source: 'custody', custody_seq: 3, timestamp_desc: 'Custody Entry' });
+    expect(events.at(-1)).toMatchObject({ source: 'custody', record_id: '3', custody_seq: 3, timestamp_desc: 'Custody Entry', actor: 'Jane Doe' });
+    expect(events.at(-1)!.custody_hash).toBe(listCustody(db)[2]!.hash);
   });
 
-  it('writes an RFC 4180 CSV that a spreadsheet will not run as formulas', () => {
-    const csv = fs.readFileSync(path.join(out, 'timeline.csv'), 'utf8');
+  it('writes an RFC 4180 CSV with a UTF-8 BOM that a spreadsheet will not run as formulas', () => {
+    const bytes = fs.readFileSync(path.join(out, 'timeline.csv'));
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const csv = bytes.toString('utf8').slice(1);
     const lines = csv.split('\r\n');
-    expect(lines[0]).toBe('datetime,timestamp_desc,message,source,event_type,object_id,app_id,display_name,evidence_id,evidence_sha256,custody_seq,custody_hash');
+    expect(lines[0]).toBe('message,datetime,timestamp,timestamp_desc,source,record_id,operation,result,actor,actor_app_id,ip,target_type,target_id,target_name,findings,evidence_id,evidence_sha256,custody_seq,custody_hash');
     expect(lines.at(-1)).toBe('');
     expect(lines).toHaveLength(8 + 2);
     expect(csv).toContain(`,"'=HYPERLINK(""https://evil.example"",""Mail Sync"")",`);
     expect(csv).toContain(',"HR Portal, ""v2""",');
-    expect(csv).not.toMatch(/,=/);
+    expect(csv).not.toMatch(/(^|,)[=+\-@]/m);
   });
 
   it('passes verifyExport, including the custody chain up to the signed head', () => {

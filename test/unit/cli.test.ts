@@ -21,7 +21,7 @@ describe('peregrine CLI', () => {
   it('lists every command in --help', async () => {
     expect(await main(['--help'], io)).toBe(0);
     const help = io.stdout.join('\n');
-    for (const cmd of ['case create', 'case info', 'case seal', 'collect', 'detect', 'export', 'verify', 'key show|export|import', 'serve']) expect(help).toContain(`  ${cmd}`);
+    for (const cmd of ['case create', 'case info', 'case seal', 'collect', 'detect', 'timeline', 'export', 'verify', 'key show|export|import', 'serve']) expect(help).toContain(`  ${cmd}`);
   });
 
   it('reports the package version', async () => {

@@ -131,6 +131,18 @@ const promised: Record<number, MigrationPromise> = {
       'remediation_action_refuseUpdate', 'remediation_action_refuseDelete',
     ],
   },
+  170: {
+    tables: {
+      timeline: ['id', 'at', 'source', 'record_id', 'operation', 'result', 'actor', 'actor_app_id', 'ip', 'target_type', 'target_id', 'target_name',
+        'message', 'event_id', 'evidence_id', 'custody_seq', 'findings'],
+      timeline_support: ['finding_key', 'timeline_id'],
+      timeline_hour: ['hour', 'source', 'result', 'n'],
+      timeline_state: ['id', 'event_id', 'custody_seq', 'objects_key', 'built_at'],
+    },
+    indexes: ['timeline_byAt', 'timeline_bySourceAt', 'timeline_byIpAt', 'timeline_byActorAt', 'timeline_byOperationAt', 'timeline_byActorAppIdAt', 'timeline_byTargetIdAt',
+      'timeline_byTargetNameAt', 'timeline_bySupportingAt', 'timeline_support_byTimelineId'],
+    triggers: [],
+  },
 };
 
 const names = (db: Database, type: string): string[] =>
