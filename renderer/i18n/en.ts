@@ -285,7 +285,7 @@ export const en = {
     heading: "Sign-in",
     method: "Sign-in method",
     signOutFirst: "Sign out first to change the sign-in method.",
-    lockedDelegated: "Signed in as a person (browser or code): to sign in app-only instead, sign out below first.",
+    lockedDelegated: "A sign-in as a person (browser or code) is under way or done: to sign in app-only instead, cancel it or sign out below first.",
     lockedAppOnly: "Signed in app-only: to sign in as a person (browser or code) instead, sign out below first.",
     graphPurpose: "Directory, applications, permissions, sign-ins and audits. Sign in with an account that can read the tenant: in your browser, or with a one-time code on any device where the tenant blocks neither. The first sign-in asks to consent to the read permissions Peregrine uses.",
     exchangePurpose: "Connectors, transport rules and the Unified Audit Log. Exchange issues its own token: a second sign-in.",

@@ -5,6 +5,7 @@ import { LANGUAGES, setLanguage, type Language } from '../../i18n';
 import { api, toApiError, type ApiError, type SignerView } from '../../lib/api';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { SignerFacts, useSigner } from './SignerFacts';
+import './settings.css';
 
 export function SettingsScreen() {
   const { t } = useTranslation();
