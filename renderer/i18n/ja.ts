@@ -226,7 +226,7 @@ export const ja: CatalogShape<typeof en> = {
       sourcesComplete: "完了したソース",
       progressRecordsLabel: "前回の収集の件数に対する読み取り済みレコード",
       progressRecords: "バーはレコード数を示します: 約 {{expected, number}} 件中 {{records, number}} 件（前回の正常な収集の件数に基づく）。",
-      progressSourcesUnknown_other: "バーはソース数を示します: {{count, number}} ソース中 {{finished, number}} 完了。予想レコード数は、最初の正常な収集のあとで分かります。",
+      progressSourcesUnknown_other: "バーはソース数を示します: {{count, number}} ソース中 {{finished, number}} 完了（読み取り中のソースの一部に、前回の正常な収集での件数がないため）。",
       progressSources_other: "バーはソース数を示します: {{count, number}} ソース中 {{finished, number}} 完了。",
       finished_other: "{{count, number}} ソース中 {{finished, number}} 完了",
       failedCount: "（{{count, number}} 件失敗）",
