@@ -1,13 +1,14 @@
 // Renderer entry: mounts the workbench, or a full-page error when the bridge to the host process is missing.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+// The shared styles first: each screen's own styles, imported by the screen, come after them and may refine them.
+import './styles/fonts.css';
+import './styles/theme.css';
+import './styles/app.css';
 import { currentLanguage, ensureGlyphs } from './i18n';
 import { bridgeAvailable } from './lib/api';
 import { App } from './App';
 import { BridgeMissing } from './BridgeMissing';
-import './styles/fonts.css';
-import './styles/theme.css';
-import './styles/app.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

@@ -20,7 +20,7 @@ const ALLOWED = [
   {
     check: 'OPEN_EXTERNAL_JS_CHECK',
     file: /^(main\/electron\/main\.ts|dist\/electron\/main\.cjs)$/,
-    why: "browser sign-in only: main opens https: addresses alone, and the workbench hands it nothing but the sign-in page on the tenant's own authority host (main/host/browser-sign-in.ts refuses any other origin); the renderer cannot reach shell.openExternal.",
+    why: "browser sign-in only: main opens https: addresses alone, and the workbench hands it nothing but the sign-in page on the tenant's own authority host (main/host/browser-sign-in.ts refuses any other origin); and a link in the renderer opens only the device-code page (main/electron/device-code-page.ts: Microsoft's, or the simulator's named by its environment file).",
   },
 ];
 

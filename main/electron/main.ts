@@ -9,6 +9,7 @@ import { appSchemePath, lookupStatic, RENDERER_CSP, STATIC_TYPES } from '../host
 import { createWorkbench, type Workbench } from '../host/workbench';
 import { loadEnvironmentFile, cloudEnvironment, type TenantEnvironment } from '../auth/environment';
 import { TOOL_VERSION } from '../version';
+import { isDeviceCodePage } from './device-code-page';
 
 const APP_ORIGIN = 'peregrine://app';
 
@@ -21,6 +22,8 @@ if (!primaryInstance) app.quit();
 
 let mainWindow: BrowserWindow | null = null;
 let workbench: Workbench | null = null;
+/** The tenant environment given on the command line (or none): its simulator names its own device-code page. */
+let environment: TenantEnvironment | null = null;
 
 function argValue(flag: string): string | undefined {
   const i = process.argv.indexOf(flag);
@@ -72,9 +75,9 @@ function harden(contents: WebContents) {
   contents.on('will-frame-navigate', (e) => e.preventDefault());
   contents.on('will-redirect', (e) => e.preventDefault());
   contents.on('will-attach-webview', (e) => e.preventDefault());
-  // No window of ours: an https link meant for a new tab (the device-code address) opens in the system browser instead.
+  // No window of ours: the device-code address, shown as a link, opens in the system browser; any other link nowhere.
   contents.setWindowOpenHandler(({ url }) => {
-    if (URL.canParse(url) && new URL(url).protocol === 'https:') void shell.openExternal(url);
+    if (isDeviceCodePage(url, environment?.simulator?.deviceLoginUrl ?? null)) void shell.openExternal(url);
     return { action: 'deny' };
   });
 }
@@ -131,6 +134,7 @@ app.whenReady().then(async () => {
 
   const home = app.getPath('userData');
   const cipher = keychainCipher();
+  environment = environmentFromArgs();
   workbench = createWorkbench({
     tokenCache: cipher ? encryptedCachePlugin(cacheFile(path.join(home, 'token-cache.bin')), cipher) : undefined,
     host: 'electron',
@@ -148,7 +152,7 @@ app.whenReady().then(async () => {
       const result = await dialog.showOpenDialog(mainWindow!, { ...options, properties: ['openFile'] });
       return result.canceled ? null : (result.filePaths[0] ?? null);
     },
-    environment: environmentFromArgs(),
+    environment,
     // Bundled beside main.cjs by scripts/build.js.
     collectionWorker: { file: path.join(__dirname, 'collect-worker.cjs'), execArgv: [], writer: { file: path.join(__dirname, 'case-writer.cjs'), execArgv: [] } },
     // Browser sign-in: the tenant's sign-in page opens in the system browser, never inside the app's window.

@@ -91,6 +91,8 @@ test('findings: storyline lit, critical findings, raw evidence with sha256, tria
   expect(mailFlow.every((r) => r.ruleId.startsWith('exchange.'))).toBe(true);
   await expect(page).toHaveURL(/#\/findings\?stage=mail-flow$/);
   await page.reload();
+  // The rules run again after a reload: seconds on a busy machine.
+  await expect(page.getByTestId('findings')).toBeVisible({ timeout: 30_000 });
   await expect(page.getByTestId('findings-stage-filter')).toHaveAttribute('data-stage', 'mail-flow');
   expect((await findings.rows()).length).toBe(mailFlow.length);
   await findings.toggleStage('mail-flow');

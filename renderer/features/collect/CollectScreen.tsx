@@ -9,6 +9,7 @@ import { SignInPanel, useSignIn } from './SignInPanel';
 import { CollectionPanel } from './CollectionPanel';
 import { PreflightPanel, parseLogDays } from './PreflightPanel';
 import { RunsPanel } from './RunsPanel';
+import './collect.css';
 
 const PREFLIGHT_DEBOUNCE_MS = 250;
 

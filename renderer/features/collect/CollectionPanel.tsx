@@ -119,6 +119,8 @@ export function CollectionPanel({ basis }: { basis: PreflightView | null }) {
                   data-testid="collection-progress"
                   data-counts={overall.counts}
                 />
+                {/* Before the sources are listed there is nothing to count yet. */}
+                {total > 0 ? (
                 <p className="run-counts small muted" id="collection-progress-counts" data-testid="collection-progress-counts">
                   {overall.counts === 'records'
                     ? t('collect.panel.progressRecords', { records: overall.value, expected: overall.max })
@@ -126,6 +128,7 @@ export function CollectionPanel({ basis }: { basis: PreflightView | null }) {
                       ? t('collect.panel.progressSourcesUnknown', { finished, count: total })
                       : t('collect.panel.progressSources', { finished, count: total })}
                 </p>
+                ) : null}
               </>
             ) : null}
             <p className="run-line" role="status" data-testid="collection-status">

@@ -8,6 +8,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { Identifier } from '../../components/Identifier';
 import { Time } from '../../components/Time';
 import { custodySentence, linkState, type LinkState } from './custodyText';
+import './custody.css';
 
 const LINK_ICON: Record<LinkState, string> = { start: '◆', linked: '✓', broken: '✕', unverified: '?', unchecked: '○' };
 

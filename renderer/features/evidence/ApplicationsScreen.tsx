@@ -14,6 +14,7 @@ import { useCase } from '../../lib/caseState';
 import { ApplicationPanel } from './ApplicationPanel';
 import { audienceWords, credentialsText, sortedFlags, topRank } from './applicationText';
 import { permissionName } from './permission';
+import './applications.css';
 
 /** With the side panel open the table keeps only what identifies a row; the panel has the rest. */
 const COMPACT_COLUMNS = new Set(['flags', 'name', 'appId', 'created']);

@@ -10,6 +10,7 @@ import { DataTable, type Column } from '../../components/DataTable';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Identifier } from '../../components/Identifier';
 import { SignerFacts, useSigner } from '../settings/SignerFacts';
+import './export.css';
 
 type ExportFile = ExportResult['files'][number];
 

@@ -10,6 +10,7 @@ import { severityLabel } from '../../components/Severity';
 import { Time } from '../../components/Time';
 import { SEVERITY_ORDER } from './findingText';
 import { Storyline } from './Storyline';
+import './findings.css';
 
 export function CaseStoryline() {
   const { t } = useTranslation();

@@ -16,6 +16,7 @@ import { FindingPanel } from './FindingPanel';
 import { SEVERITY_ORDER, TRIAGE_ORDER, findingHaystack, ruleTexts, stageTitle as stageTitleOf, triageIcon, triageWord, untriagedIcon, untriagedWord } from './findingText';
 import { DEFAULT_FINDING_SORT, nextFindingSort, sortFindings, type FindingSort, type FindingSortColumn } from './findingSort';
 import { Storyline } from './Storyline';
+import './findings.css';
 
 type TriageFilter = 'all' | 'untriaged' | Finding['triage']['state'];
 

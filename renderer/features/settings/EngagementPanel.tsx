@@ -4,7 +4,6 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, toApiError, type ApiError, type SettingsView } from '../../lib/api';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import './settings.css';
 
 const lines = (text: string): string[] => text.split(/[\n,]/).map((l) => l.trim()).filter(Boolean);
 

@@ -6,6 +6,7 @@ import { api, toApiError, type ApiError, type SignerView } from '../../lib/api';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { SignerFacts, useSigner } from './SignerFacts';
 import { EngagementPanel } from './EngagementPanel';
+import './settings.css';
 
 export function SettingsScreen() {
   const { t } = useTranslation();

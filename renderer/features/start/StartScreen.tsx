@@ -9,6 +9,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { Time } from '../../components/Time';
 import { NewCaseForm } from './NewCaseForm';
 import { CaseStoryline } from '../findings/CaseStoryline';
+import './start.css';
 
 export function StartScreen() {
   const { t } = useTranslation();
