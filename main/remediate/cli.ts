@@ -3,7 +3,10 @@
 import type { Database } from 'better-sqlite3';
 import { openCase } from '../case/case';
 import { closeDatabase } from '../../db/connection';
-import { latestSteps, recordPlannedSteps } from '../../db/queries/remediation';
+import { latestSteps, recordAction, recordPlannedSteps } from '../../db/queries/remediation';
+import { IMPORT_RESULTS_HELP, SCRIPT_HELP, importResultsSubcommand, scriptSubcommand, type RecordedPlan } from './cli-script';
+import { getOrganization } from '../../db/queries/directory';
+import { latestCompletedRun } from '../../db/queries/runs';
 import { recordedEngagement } from '../../db/queries/engagement';
 import { loadEnvironmentFile, type TenantEnvironment } from '../auth/environment';
 import { SIGN_IN_METHODS, systemBrowser, type SignInMethod } from '../auth/sign-in';
@@ -22,7 +25,7 @@ import { PHASES, stepState, type Phase, type PlannedStep } from './model';
 import { planRemediation } from './plan';
 import { createWriteGuard } from './guard';
 import { createTenantClient } from './tenant';
-import { createEngine, itemResults, type ItemRun } from './engine';
+import { createEngine, itemResults, refLookup, type ItemRun } from './engine';
 import { remediationPreflight, remediationSignIn } from './sign-in';
 
 export const REMEDIATE_HELP = `Usage: peregrine remediate <case> <command> [options]
@@ -44,6 +47,12 @@ in phases contain → eradicate → recover → verify → harden. Findings tria
         --break-glass <upn|id,...>: accounts never touched (the signed-in account and Peregrine's own apps never are).
   status [--json]
         Each recorded step's state (planned, done, verified, failed, skipped, done outside Peregrine) and its items.
+  script --out <file.ps1>
+        For a client who makes the changes: one PowerShell 7 script of the pending steps, the same requests one for
+        one, with -WhatIf and the same checks, writing a result file (\`peregrine remediate <case> script --help\`).
+  import-results <results.json>
+        Reads that result file back: each step done outside Peregrine (never verified until a collection proves it),
+        failed or skipped, as the script recorded it.
 
 Every action is a custody entry (who, which account, when, the sha256 of the object before and after), and every
 read, request and answer is stored as evidence with secrets replaced by [redacted].
@@ -58,7 +67,7 @@ export async function remediateCommand(args: string[], io: CliIo): Promise<numbe
   }
   const [file, sub, ...rest] = args;
   if (rest.includes('--help') || rest.includes('-h') || sub === '--help' || sub === '-h') {
-    io.out(REMEDIATE_HELP);
+    io.out(sub === 'script' ? SCRIPT_HELP : sub === 'import-results' ? IMPORT_RESULTS_HELP : REMEDIATE_HELP);
     return 0;
   }
   switch (sub) {
@@ -68,8 +77,20 @@ export async function remediateCommand(args: string[], io: CliIo): Promise<numbe
       return runCommand(file!, rest, io);
     case 'status':
       return statusCommand(file!, rest, io);
+    case 'script':
+      return withRecordedPlan(file!, false, (db, plan) => scriptSubcommand(rest, io, plan));
+    case 'import-results':
+      return withRecordedPlan(file!, true, (db, plan, who) =>
+        importResultsSubcommand(rest, io, plan, (results) =>
+          db.transaction(() => {
+            for (const r of results) {
+              recordAction(db, { stepId: r.stepId, itemKey: r.itemKey, outcome: r.outcome, note: `${r.note}${r.note ? ' ' : ''}(${r.source})`, account: r.account, beforeSha256: null, afterSha256: null, evidence: [], at: r.at, actor: who.actor });
+            }
+          })(),
+        ),
+      );
     default:
-      throw new UsageError(sub ? `Unknown remediate command "${sub}" (plan, run, status).` : 'remediate needs a command: plan, run or status.');
+      throw new UsageError(sub ? `Unknown remediate command "${sub}" (plan, run, status, script, import-results).` : 'remediate needs a command: plan, run, status, script or import-results.');
   }
 }
 
@@ -118,6 +139,38 @@ function planCommand(file: string, args: string[], io: CliIo): number {
       io.out(`    undo: ${undo ? `${undo.text}${undo.powershell.length ? ` (${undo.powershell[0]}${s.items.length > 1 ? ', per item' : ''})` : ''}` : 'none: what is removed cannot be put back'}`);
     }
     return 0;
+  } finally {
+    closeDatabase(db);
+  }
+}
+
+/** The plan as the case records it (plan or run first), with each step's state and the values later steps name. */
+function withRecordedPlan(file: string, write: boolean, fn: (db: Database, plan: RecordedPlan, who: { actor: string }) => number): number {
+  const { db, summary } = openCase(file, write ? {} : { readonly: true });
+  try {
+    const steps = [...latestSteps(db).values()].map((s) => s.spec as unknown as PlannedStep).sort((a, b) => a.order - b.order);
+    if (steps.length === 0) throw new UsageError('No remediation plan is recorded in this case yet: run `peregrine remediate <case> plan` first.');
+    const run = latestCompletedRun(db);
+    const refs: Record<string, string> = {};
+    for (const s of steps) {
+      for (const item of s.items) {
+        for (const m of JSON.stringify([item.read, item.writes]).matchAll(/\{\{ref:([^}]+)\}\}/g)) {
+          const value = refLookup(db, m[1]!);
+          if (value !== null) refs[m[1]!] = value;
+        }
+      }
+    }
+    // The tenant's initial (onmicrosoft.com) domain, which Connect-ExchangeOnline -Organization takes; else its default.
+    const domains = run ? (getOrganization(db, run.runId)?.verifiedDomains ?? []) : [];
+    const domain = (domains.find((d) => d.isInitial) ?? domains.find((d) => d.isDefault) ?? domains[0])?.name ?? null;
+    const plan: RecordedPlan = {
+      steps,
+      statuses: steps.map((s) => ({ id: s.id, state: stepState(itemResults(db, s)), items: itemResults(db, s) })),
+      refs,
+      tenant: { id: run?.tenantId ?? '', domain: domain ?? run?.tenantId ?? '' },
+      caseName: summary.name,
+    };
+    return fn(db, plan, { actor: summary.examiner });
   } finally {
     closeDatabase(db);
   }

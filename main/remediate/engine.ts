@@ -132,7 +132,7 @@ export function itemResults(db: Database, step: PlannedStep): ItemResult[] {
 }
 
 /** A value an earlier step recorded: the newest write answer (else read) of that step's item holding the field. */
-function refLookup(db: Database, ref: string): string | null {
+export function refLookup(db: Database, ref: string): string | null {
   const [stepId, itemKey, field] = ref.split('/');
   if (!stepId || !itemKey || !field) return null;
   const rows = listRemediationEvidence(db, stepId).filter((e) => e.itemKey === itemKey && e.status < 300).reverse();
