@@ -60,6 +60,11 @@ export const TABLES = {
   event: { kind: 'derived', from: 'evidence', key: ['run_id', 'source', 'record_id'], rowId: 'id', guarded: false },
   object_change: { kind: 'derived', from: 'snapshots', key: ['run_id', 'entity', 'object_id'], guarded: false },
   finding_triage: { kind: 'annotation', action: 'finding.triaged', guarded: true },
+  // Remediation (main/remediate): the steps as planned and each item's outcomes project custody entries; the live
+  // reads, requests and answers taken while remediating are evidence, hashed as stored and named by those entries.
+  remediation_step: { kind: 'annotation', action: 'remediation.planned', guarded: true },
+  remediation_action: { kind: 'annotation', action: 'remediation.action', guarded: true },
+  remediation_evidence: { kind: 'evidence', guarded: true },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof TABLES;

@@ -45,6 +45,7 @@ import { assertAuthorityPage } from './auth/loopback';
 import { commandHelp, didYouMean, wantsHelp } from './cli/usage';
 import { progressLine } from './cli/progress';
 import { plural } from './detect/text';
+import { remediateCommand } from './remediate/cli';
 
 const HELP = `Peregrine ${TOOL_VERSION} — investigate and undo malicious OAuth apps in Microsoft 365 / Entra ID.
 
@@ -94,6 +95,10 @@ Commands:
   key show|export|import
                         The examiner's signing key: fingerprint, and moving a consultancy key between
                         machines (\`peregrine key --help\`).
+  remediate <case> plan [--json] | run <step id | --phase p> [--dry-run | --yes] | status [--json]
+                        The remediation checklist: plan it from the findings still standing, run a step or
+                        a phase with a separate remediation sign-in (a dry run unless --yes), and show what
+                        is verified (\`peregrine remediate --help\`).
   serve [--env <file>] [--cases <dir>] [--port <n>]
                         Serve the workbench UI to a local browser on 127.0.0.1.
 
@@ -230,7 +235,7 @@ function homeDir(): string {
   return process.env.PEREGRINE_HOME ?? path.join(os.homedir(), '.config', 'peregrine');
 }
 
-function parse(args: string[], options: ParseArgsConfig['options'], positionals: string[]) {
+export function parse(args: string[], options: ParseArgsConfig['options'], positionals: string[]) {
   let parsed;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, allowNegative: true, strict: true });
@@ -252,19 +257,21 @@ function suggestion(typed: string, candidates: readonly string[], show: (c: stri
   return near ? ` Did you mean \`${show(near)}\`?` : '';
 }
 
-function required(values: Record<string, string | boolean | undefined>, name: string): string {
+export function required(values: Record<string, string | boolean | undefined>, name: string): string {
   const v = values[name];
   if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`--${name} is required.`);
   return v;
 }
 
-const COMMANDS = ['case', 'collect', 'detect', 'triage', 'export', 'verify', 'key', 'serve'];
+const COMMANDS = ['case', 'collect', 'detect', 'triage', 'export', 'verify', 'key', 'serve', 'remediate'];
+/** Commands that print their own help, per subcommand. */
+const OWN_HELP = new Set(['key', 'remediate']);
 
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   const [command, ...rest] = argv;
   try {
     // `peregrine <command> --help`: that command's part of the overview (key has its own, per subcommand).
-    if (command && command !== 'key' && COMMANDS.includes(command) && wantsHelp(rest)) {
+    if (command && !OWN_HELP.has(command) && COMMANDS.includes(command) && wantsHelp(rest)) {
       const sub = rest[0] && !rest[0].startsWith('-') ? rest[0] : undefined;
       io.out((sub === 'seal' && command === 'case' ? SEAL_HELP : null) ?? commandHelp(HELP, command, sub) ?? HELP);
       return 0;
@@ -296,6 +303,8 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
         return await keyCommand(rest, io);
       case 'serve':
         return await serveCommand(rest, io);
+      case 'remediate':
+        return await remediateCommand(rest, io);
       default:
         throw new UsageError(`Unknown command "${command}".${suggestion(command, COMMANDS, (c) => `peregrine ${c}`)}`);
     }
@@ -313,7 +322,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
 function caseArgument(argv: string[]): string | null {
   const [command, ...rest] = argv;
   const args = command === 'case' ? rest.slice(1) : rest;
-  return ['case', 'collect', 'detect', 'triage', 'export', 'verify'].includes(command ?? '') ? (args.find((a) => !a.startsWith('-')) ?? null) : null;
+  return ['case', 'collect', 'detect', 'triage', 'export', 'verify', 'remediate'].includes(command ?? '') ? (args.find((a) => !a.startsWith('-')) ?? null) : null;
 }
 
 async function caseCommand(args: string[], io: CliIo): Promise<number> {

@@ -13,6 +13,7 @@ import migration0110 from './0110-detection-indexes';
 import migration0120 from './0120-ual-raw-in-evidence';
 import migration0140 from './0140-custody-checkpoints';
 import migration0150 from './0150-source-notices';
+import migration0160 from './0160-remediation';
 
 export { PEREGRINE_APPLICATION_ID } from './0010-case';
 
@@ -39,4 +40,5 @@ export const migrations: readonly Migration[] = [
   { version: 120, name: 'ual-raw-in-evidence', sql: migration0120 },
   { version: 140, name: 'custody-checkpoints', sql: migration0140 },
   { version: 150, name: 'source-notices', sql: migration0150 },
+  { version: 160, name: 'remediation', sql: migration0160 },
 ];

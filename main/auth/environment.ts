@@ -32,6 +32,11 @@ export interface TenantEnvironment {
   engagementAppIds: string[];
   /** Extra CA (PEM) to trust, for the simulator; never a switch that turns verification off. */
   caPem?: string;
+  /**
+   * The public client remediation signs in with (write scopes, consented for the engagement): the file's
+   * `remediationClientId` (a simulator's is under `simulator`). Absent: remediation uses `clientId`.
+   */
+  remediationClientId?: string;
   /** The simulator's own clock: its tenant's "now" (a fixed scenario date), so windows land where its history is. */
   simulator?: { deviceLoginUrl: string; groundTruthFile?: string; referenceTime?: string };
 }
@@ -137,7 +142,8 @@ const EnvironmentFile = z.object({
   /** The consultancy's own app registrations in this tenant (collection, remediation), by app id. */
   engagementAppIds: z.array(z.string().uuid()).optional(),
   engagementApp: z.object({ clientId: z.string().uuid() }).passthrough().optional(),
-  simulator: z.object({ deviceLoginUrl: httpsUrl, groundTruthFile: z.string().optional(), referenceTime: z.string().datetime({ offset: true }).optional(), remediationClientId: z.string().uuid().optional() }).passthrough().optional(),
+  remediationClientId: z.string().uuid().optional(),
+  simulator: z.object({ deviceLoginUrl: httpsUrl, remediationClientId: z.string().uuid().optional(), groundTruthFile: z.string().optional(), referenceTime: z.string().datetime({ offset: true }).optional() }).passthrough().optional(),
 }).passthrough();
 
 /** Reads an environment file (as `npm run sim` writes it). Errors name the file and the field. */
@@ -188,6 +194,7 @@ export function loadEnvironmentFile(file: string): TenantEnvironment {
     exchangeHosts: e.exchangeHosts ?? (e.cloud === 'simulator' ? [new URL(e.exchangeBaseUrl).hostname] : [...CLOUDS[e.cloud].exchangeHosts]),
     engagementAppIds: engagementApps([e.clientId, e.engagementApp?.clientId, e.simulator?.remediationClientId, ...(e.engagementAppIds ?? [])]),
     caPem,
+    ...((e.remediationClientId ?? e.simulator?.remediationClientId) ? { remediationClientId: e.remediationClientId ?? e.simulator?.remediationClientId } : {}),
     simulator: e.simulator
       ? {
           deviceLoginUrl: e.simulator.deviceLoginUrl,

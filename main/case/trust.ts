@@ -5,6 +5,7 @@ import { migrate, schemaVersion } from '../../db/migrate';
 import { migrations } from '../../db/migrations';
 import { runEvidenceDigest } from '../../db/queries/evidence';
 import { TABLES, tableNames, type TableSpec } from '../../db/tables';
+import { checkProjection, checkRemediationActions, checkRemediationSteps } from './remediation-trust';
 
 /** Where a problem is and what it is; the checks call it for each one found, in order. */
 export type Report = (where: string, message: string) => void;
@@ -272,33 +273,24 @@ function checkSourceAccounts(db: Database, runId: string, entry: CustodyRow, rec
 
 /** Each annotation table rebuilt from the custody entries it projects, and compared row by row. */
 export function checkAnnotations(db: Database, custody: CustodyRow[], report: Report): void {
-  const bySeq = new Map(custody.map((e) => [e.seq, e]));
   for (const table of tableNames()) {
     const spec = TABLES[table] as TableSpec;
     if (spec.kind !== 'annotation') continue;
-    if (table !== 'finding_triage') throw new Error(`No projection is defined for the annotation table ${table}.`);
-    const rows = db.prepare('SELECT * FROM finding_triage ORDER BY seq').all() as { seq: number; finding_key: string; rule_id: string; state: string; note: string; at: string; actor: string; custody_seq: number }[];
-    const projected = new Set<number>();
-    let previousCustodySeq = 0;
-    for (const row of rows) {
-      const where = `finding_triage row ${row.seq} (finding ${row.finding_key})`;
-      const entry = bySeq.get(row.custody_seq);
-      if (!entry || entry.action !== spec.action) {
-        report(where, `It has no custody entry: custody entry ${row.custody_seq} ${entry ? `is ${entry.action}, not ${spec.action}` : 'does not exist'}. The decision was written outside Peregrine.`);
-        continue;
-      }
-      if (projected.has(entry.seq)) report(where, `${entryName(entry)} is projected twice: the row was copied outside Peregrine.`);
-      projected.add(entry.seq);
-      if (row.custody_seq < previousCustodySeq) report(where, 'The rows are not in the order of their custody entries: the history of decisions was reordered.');
-      previousCustodySeq = row.custody_seq;
-      const d = entry.details;
-      const fields = differing([['finding_key', row.finding_key, d.finding], ['rule_id', row.rule_id, d.rule], ['state', row.state, d.to], ['note', row.note, d.note], ['at', row.at, entry.at], ['actor', row.actor, entry.actor]]);
-      if (fields.length) report(where, `It differs from ${entryName(entry)} in ${fields.join(', ')}: the decision was changed outside Peregrine.`);
-    }
-    for (const entry of custody) {
-      if (entry.action === spec.action && !projected.has(entry.seq)) {
-        report(entryName(entry), `The decision it records (finding ${String(entry.details.finding)}: ${String(entry.details.to)}) has no ${table} row: the row was deleted outside Peregrine.`);
-      }
-    }
+    if (table === 'remediation_step') checkRemediationSteps(db, custody, report);
+    else if (table === 'remediation_action') checkRemediationActions(db, custody, report);
+    else if (table === 'finding_triage') checkTriage(db, custody, report);
+    else throw new Error(`No projection is defined for the annotation table ${table}.`);
   }
+}
+
+interface TriageColumns { seq: number; finding_key: string; rule_id: string; state: string; note: string; at: string; actor: string; custody_seq: number }
+
+function checkTriage(db: Database, custody: CustodyRow[], report: Report): void {
+  checkProjection<TriageColumns>(custody, {
+    table: 'finding_triage', action: 'finding.triaged', what: 'decision',
+    rows: db.prepare('SELECT * FROM finding_triage ORDER BY seq').all() as TriageColumns[],
+    name: (r) => `finding ${r.finding_key}`,
+    compare: (r, d) => [['finding_key', r.finding_key, d.details.finding], ['rule_id', r.rule_id, d.details.rule], ['state', r.state, d.details.to], ['note', r.note, d.details.note], ['at', r.at, d.at], ['actor', r.actor, d.actor]],
+    orphan: (e) => `The decision it records (finding ${String(e.details.finding)}: ${String(e.details.to)})`,
+  }, report);
 }

@@ -7,6 +7,7 @@ import type { Database } from 'better-sqlite3';
 import { canonicalize } from 'json-canonicalize';
 import { openDatabase } from '../../db/connection';
 import { sha256Hex } from '../../db/queries/evidence';
+import { checkRemediationEvidence } from './remediation-trust';
 import { custodyHash, GENESIS_HASH, type CustodyColumns, type CustodyDetails } from '../../db/queries/custody';
 import { checkObjectChanges, comparePage, createRederiver, type EvidencePage } from './rederive';
 import { checkAnnotations, checkCaseIdentity, checkForeignKeys, checkRuns, checkSchema, readCustody } from './trust';
@@ -115,6 +116,7 @@ export function verifyOpenCase(db: Database, fileName: string, opts: VerifyCaseO
     checkForeignKeys(db, report);
     const deep = opts.deep === true ? deepChecker(db, report) : null;
     if (tables.has('evidence')) checked.evidence = checkEvidence(db, problems, deep?.page);
+    if (tables.has('remediation_evidence')) checked.evidence += checkRemediationEvidence(db, report);
     if (tables.has('custody')) {
       const rows = db.prepare('SELECT seq, at, action, actor, details, prev_hash, hash FROM custody ORDER BY seq').iterate() as IterableIterator<CustodyColumns>;
       const result = checkCustodyChain(

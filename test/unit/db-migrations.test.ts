@@ -119,6 +119,18 @@ const promised: Record<number, MigrationPromise> = {
     indexes: [],
     triggers: [],
   },
+  160: {
+    tables: {
+      remediation_step: ['seq', 'step_id', 'spec', 'spec_sha256', 'at', 'actor', 'custody_seq'],
+      remediation_evidence: ['id', 'step_id', 'item_key', 'kind', 'method', 'url', 'request_body', 'status', 'collected_at', 'sha256', 'size', 'body_gz'],
+      remediation_action: ['seq', 'step_id', 'item_key', 'outcome', 'note', 'account', 'before_sha256', 'after_sha256', 'evidence_ids', 'at', 'actor', 'custody_seq'],
+    },
+    indexes: ['remediation_step_byStepId', 'remediation_evidence_byStepId', 'remediation_action_byStepItem'],
+    triggers: [
+      'remediation_step_refuseUpdate', 'remediation_step_refuseDelete', 'remediation_evidence_refuseUpdate', 'remediation_evidence_refuseDelete',
+      'remediation_action_refuseUpdate', 'remediation_action_refuseDelete',
+    ],
+  },
 };
 
 const names = (db: Database, type: string): string[] =>
