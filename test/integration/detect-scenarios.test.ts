@@ -1,9 +1,9 @@
 // Every ground-truth artifact of the attack is named by a finding, and no decoy is rated high: both scenarios and fifty more seeds whose attacks vary in shape, each collected from the simulator.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DetectionReport, Finding } from '../../preload/contract';
 import { detect } from '../../main/detect/engine';
 import { RULES } from '../../main/detect/rules';
-import { collectedCase, type CollectedCase } from '../support/collected-case';
+import { collectedCase, collectedForSuite, type CollectedCase } from '../support/collected-case';
 import type { ExchangeGroundTruth } from '../sim/exchange/state';
 import { VARIED_SEEDS } from '../support/varied-seeds';
 
@@ -82,19 +82,15 @@ describe.each([
   { scenario: 'contoso' as const, seed: 7, users: 200 },
   { scenario: 'fabrikam' as const, seed: 7, users: 200 },
 ])('detections over the $scenario scenario (seed $seed)', (opts) => {
-  let c: CollectedCase;
-  let report: DetectionReport;
-  beforeAll(async () => {
-    c = await collectedCase({ ...opts, eventsPerUserPerDay: 0.5 });
-    report = detect(c.db);
-  }, 120_000);
-  afterAll(async () => c?.dispose());
+  const suite = collectedForSuite(opts);
 
   it('finds every malicious artifact and rates no decoy high', () => {
+    const { c, report } = suite;
     expect(judge(c, report)).toEqual([]);
   });
 
   it('names each finding\'s objects and events with the evidence rows they came from', () => {
+    const { c, report } = suite;
     for (const f of report.findings) {
       for (const o of f.objects) expect(o.evidenceSha256).toMatch(/^[0-9a-f]{64}$/);
       for (const e of f.events) expect(e.evidenceSha256).toMatch(/^[0-9a-f]{64}$/);
@@ -105,12 +101,14 @@ describe.each([
   });
 
   it('gives every finding its own key, the one triage is recorded under', () => {
+    const { report } = suite;
     const keys = report.findings.map((f) => f.key);
     expect(new Set(keys).size).toBe(keys.length);
     for (const f of report.findings) expect(f.key.startsWith(`${f.ruleId}:`)).toBe(true);
   });
 
   it('mentions the decoys at low severity, with the reason', () => {
+    const { c, report } = suite;
     const backup = c.sim.groundTruth.decoys.find((d) => d.kind === 'backup-app-registration')!;
     const mention = report.findings.find((f) => f.ruleId === 'app.exchange-manage-as-app' && f.subject.id === backup.servicePrincipalId);
     expect(mention?.severity).toBe('low');
@@ -118,6 +116,7 @@ describe.each([
   });
 
   it('notices when a rule is missing (the check can fail)', () => {
+    const { c } = suite;
     const without = (id: string) => judge(c, detect(c.db, { rules: RULES.filter((r) => r.id !== id) }));
     expect(without('exchange.config-cycle').join('\n')).toMatch(/cycle of .* not flagged/);
     expect(without('signin.credential-stuffing').join('\n')).toMatch(/no credential-stuffing finding/);
@@ -125,6 +124,7 @@ describe.each([
   });
 
   it('rates the tenant label on an ordinary app below high: the name alone proves little', () => {
+    const { c } = suite;
     const truth = c.sim.groundTruth;
     const ordinary = c.sim.tenant.applications.find((a) => a.requiredResourceAccess.every((r) => r.resourceAppId !== '00000002-0000-0ff1-ce00-000000000000') && a.appId !== truth.remediationClient.appId)!;
     const rename = c.db.prepare('UPDATE application SET display_name = ? WHERE object_id = ? AND run_id = ?');
@@ -139,6 +139,7 @@ describe.each([
   });
 
   it('gives the same findings, in the same order, when run again', () => {
+    const { c, report } = suite;
     const again = detect(c.db);
     expect(again.findings.map((f) => [f.key, f.severity, f.events.length])).toEqual(report.findings.map((f) => [f.key, f.severity, f.events.length]));
   });

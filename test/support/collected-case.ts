@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
+import { afterAll, beforeAll } from 'vitest';
+import type { DetectionReport } from '../../preload/contract';
+import { detect } from '../../main/detect/engine';
 import { startSimulator, type SimHandle, type SimulatorOptions } from '../sim/server';
 import { writeEnvironmentFiles } from '../sim/environment';
 import { createCase } from '../../main/case/case';
@@ -79,4 +82,18 @@ export async function collectedCase(options: SimulatorOptions & { inboxRuleMailb
     fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * Within a `describe`: one case collected (a light log volume) and detected before its tests, disposed after them.
+ * The fields are read inside the tests, once `beforeAll` has filled them.
+ */
+export function collectedForSuite(options: SimulatorOptions): { readonly c: CollectedCase; readonly report: DetectionReport } {
+  const suite = {} as { c: CollectedCase; report: DetectionReport };
+  beforeAll(async () => {
+    suite.c = await collectedCase({ ...options, eventsPerUserPerDay: 0.5 });
+    suite.report = detect(suite.c.db);
+  }, 120_000);
+  afterAll(async () => suite.c?.dispose());
+  return suite;
 }
