@@ -7,6 +7,7 @@ import { createContext, type WorkbenchDeps } from './areas/context';
 import { exportHandlers } from './areas/export';
 import { evidenceHandlers, findingsHandlers } from './areas/findings';
 import { tenantArea } from './areas/tenant';
+import { remediateArea } from './areas/remediate';
 
 export type { WorkbenchDeps } from './areas/context';
 
@@ -21,6 +22,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
   const ctx = createContext(deps);
   const tenant = tenantArea(ctx);
   const collect = collectArea(ctx, tenant);
+  const remediate = remediateArea(ctx);
   const handlers: Handlers = {
     app: appHandlers(ctx),
     case: caseHandlers(ctx),
@@ -29,6 +31,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     evidence: evidenceHandlers(ctx),
     findings: findingsHandlers(ctx),
     export: exportHandlers(ctx),
+    remediate: remediate.handlers,
   };
   return {
     handlers,
@@ -36,6 +39,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     async close() {
       await tenant.close();
       await collect.close();
+      await remediate.close();
       ctx.closeCase();
     },
   };

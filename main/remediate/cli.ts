@@ -261,7 +261,7 @@ function parseFlagPhase(args: string[]): string | undefined {
 }
 
 /** Accounts and apps never touched, as ids and names lower case: with the object ids the collection knows for the apps. */
-function protectedIdsOf(db: Database, accounts: (string | null)[], appIds: string[]): Set<string> {
+export function protectedIdsOf(db: Database, accounts: (string | null)[], appIds: string[]): Set<string> {
   const ids = new Set<string>([...accounts, ...appIds].filter((x): x is string => !!x).map((x) => x.toLowerCase()));
   const apps = new Set(appIds.map((a) => a.toLowerCase()));
   for (const table of ['application', 'service_principal']) {
