@@ -434,6 +434,11 @@ export interface ChecklistProgress {
   phases: ChecklistPhaseProgress[];
 }
 
+/** Progress and which steps answer which findings, read without recording anything (Start, Findings). */
+export interface ChecklistOverview extends ChecklistProgress {
+  links: { findingKey: string; stepId: string; title: string; state: ChecklistStepState }[];
+}
+
 export interface RemediationSignInView {
   graph: SignInState;
   exchange: SignInState;
@@ -639,8 +644,8 @@ export const contract = {
   remediate: {
     /** The checklist of the newest collection, recorded in the case when new or changed, with each step's state. */
     checklist: channel<typeof Empty, ChecklistView>(Empty),
-    /** Steps verified per phase, for Start and the nav (nothing recorded). */
-    progress: channel<typeof Empty, ChecklistProgress>(Empty),
+    /** Steps verified per phase and the step of each finding, for Start and Findings (nothing recorded). */
+    progress: channel<typeof Empty, ChecklistOverview>(Empty),
     /** The remediation sign-in, separate from collection's, with the write scopes the pending steps need. */
     signIn: channel<typeof RemediationSignInInput, RemediationSignInView>(RemediationSignInInput),
     signInStatus: channel<typeof Empty, RemediationSignInView>(Empty),

@@ -6,7 +6,6 @@ import type {
   ChecklistItemView,
   ChecklistProgress,
   ChecklistStepView,
-  ChecklistView,
   Handlers,
   RemediationRunView,
   RemediationSignInView,
@@ -236,7 +235,11 @@ export function remediateArea(ctx: WorkbenchContext) {
     },
     progress: async () => {
       const { db } = ctx.requireCase();
-      return progressOf(plan(db).map((s) => ({ phase: s.phase, state: stepState(itemResults(db, s)) })));
+      const steps = plan(db).map((s) => ({ step: s, phase: s.phase, state: stepState(itemResults(db, s)) }));
+      return {
+        ...progressOf(steps),
+        links: steps.flatMap(({ step, state }) => step.findingKeys.map((findingKey) => ({ findingKey, stepId: step.id, title: step.title, state }))),
+      };
     },
     signIn: async ({ service, method }) => {
       const { db } = ctx.requireCase();

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { i18next } from '../../i18n';
-import { api, toApiError, type ApiError, type DetectionReport, type EvidenceRef, type Finding, type Severity, type Triage } from '../../lib/api';
+import { api, toApiError, type ApiError, type DetectionReport, type ChecklistOverview, type EvidenceRef, type Finding, type Severity, type Triage } from '../../lib/api';
 import { useCase } from '../../lib/caseState';
 import { formatCount } from '../../lib/format';
 import { navigate, routeHref, routeQuery } from '../../lib/route';
@@ -25,7 +25,8 @@ export function FindingsScreen() {
   const [report, setReport] = useState<DetectionReport | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [loading, setLoading] = useState(true);
-  const [selectedKey, setSelectedKey] = useState<string | null>(null);
+  const [selectedKey, setSelectedKey] = useState<string | null>(() => routeQuery().get('finding'));
+  const [steps, setSteps] = useState<ChecklistOverview['links']>([]);
   const [stage, setStage] = useState<string | null>(() => routeQuery().get('stage'));
   const [query, setQuery] = useState('');
   const [triageFilter, setTriageFilter] = useState<TriageFilter>('all');
@@ -39,6 +40,8 @@ export function FindingsScreen() {
     setError(null);
     try {
       setReport(await api.findings.list());
+      // Which checklist step answers each finding (read only; nothing recorded).
+      setSteps(await api.remediate.progress().then((p) => p.links, () => []));
     } catch (err) {
       setError(toApiError(err));
     } finally {
@@ -206,6 +209,7 @@ export function FindingsScreen() {
                 stages={report.storyline}
                 onClose={() => setSelectedKey(null)}
                 onTriaged={onTriaged}
+                steps={steps.filter((l) => l.findingKey === selected.key)}
                 onOpenEvidence={(ref, label) => setEvidence({ ref, label })}
               />
             ) : null}

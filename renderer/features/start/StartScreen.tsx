@@ -9,6 +9,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { Time } from '../../components/Time';
 import { NewCaseForm } from './NewCaseForm';
 import { CaseStoryline } from '../findings/CaseStoryline';
+import { ChecklistSummary } from '../checklist/ChecklistSummary';
 
 export function StartScreen() {
   const { t } = useTranslation();
@@ -85,6 +86,7 @@ export function StartScreen() {
         <p className="screen-lede">{t('start.lede')}</p>
       </div>
       {openCase ? <CaseStoryline /> : null}
+      {openCase ? <ChecklistSummary key={openCase.caseId} /> : null}
       <div className="start-grid">
         <section className="panel" aria-labelledby="recent-heading">
           <h2 id="recent-heading">{t('start.recent')}</h2>
