@@ -150,8 +150,9 @@ test('checklist: remediation sign-in, a dry run, the malicious app contained and
   const findingKey = (await link.getAttribute('data-finding-key'))!;
   await link.click();
   await expect(findings.panel).toHaveAttribute('data-key', findingKey);
-  const back = findings.panel.locator(`[data-testid="finding-step-link"][data-step-id="${disable.id}"]`);
-  await expect(findings.panel.getByTestId('finding-steps').locator('li', { has: back })).toContainText('Verified');
+  const stepLink = `[data-testid="finding-step-link"][data-step-id="${disable.id}"]`;
+  const back = findings.panel.locator(stepLink);
+  await expect(findings.panel.getByTestId('finding-steps').locator('li', { has: page.locator(stepLink) })).toContainText('Verified');
   await back.click();
   await expect(checklist.card(disable.id)).toBeFocused();
 
