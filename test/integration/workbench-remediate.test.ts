@@ -153,7 +153,12 @@ describe('remediate channels', () => {
     const skipped = await ok<ChecklistStepView>('remediate.skip', { stepId: harden.id, note: 'Change board owns CA' });
     expect(skipped.state).toBe('skipped');
     expect(await call('remediate.skip', { stepId: harden.id, note: 'again' })).toMatchObject({ ok: false, error: { code: 'nothing_left' } });
-    const recover = steps.find((s) => s.phase === 'recover')!;
+    // Signed in, the plan leaves the remediating account out: its own recovery steps are gone from the checklist.
+    const admin = collected.sim.groundTruth.compromisedUser;
+    const now = (await ok<ChecklistView>('remediate.checklist')).steps;
+    expect(steps.some((s) => s.target.id === admin.id)).toBe(true);
+    expect(now.some((s) => s.target.id === admin.id || s.items.some((i) => i.target.id === admin.id))).toBe(false);
+    const recover = now.find((s) => s.phase === 'recover')!;
     const done = await ok<ChecklistStepView>('remediate.markDone', { stepId: recover.id, note: 'Reset by the client helpdesk, ticket 88' });
     expect(done.state).toBe('done-outside');
     const { db } = openCase(file, { readonly: true });
