@@ -399,7 +399,8 @@ export interface ChecklistStepView {
   action: string;
   title: string;
   why: string;
-  findings: { key: string; title: string; severity: Severity }[];
+  /** The findings this step answers (the rule's id, so the screen can give its title in the interface language). */
+  findings: { key: string; ruleId: string; title: string; severity: Severity }[];
   target: { kind: string; id: string; name: string | null };
   /** What the consultant types to confirm a destructive write: the object's name (its id when it has none). */
   confirmName: string;

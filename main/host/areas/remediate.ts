@@ -116,7 +116,7 @@ export function remediateArea(ctx: WorkbenchContext) {
     return { graph: graphSlot.state, exchange: exchangeSlot.state, needsExchange: needsExchange(pending), roles: account ? (roles ?? null) : null };
   }
 
-  function stepView(db: Database, step: PlannedStep, findingTitles: Map<string, { title: string; severity: ChecklistStepView['findings'][number]['severity'] }>): ChecklistStepView {
+  function stepView(db: Database, step: PlannedStep, findingTitles: Map<string, Omit<ChecklistStepView['findings'][number], 'key'>>): ChecklistStepView {
     const results = itemResults(db, step);
     const account = graphAccount();
     const pre = account ? remediationPreflight([step], account.scopes, roles ?? null)[0]! : null;
@@ -141,7 +141,7 @@ export function remediateArea(ctx: WorkbenchContext) {
       action: step.action,
       title: step.title,
       why: step.why,
-      findings: step.findingKeys.map((key) => ({ key, title: findingTitles.get(key)?.title ?? key, severity: findingTitles.get(key)?.severity ?? 'info' })),
+      findings: step.findingKeys.map((key) => ({ key, ruleId: findingTitles.get(key)?.ruleId ?? '', title: findingTitles.get(key)?.title ?? key, severity: findingTitles.get(key)?.severity ?? 'info' })),
       target: step.target,
       confirmName: step.target.name ?? step.target.id,
       destructive: step.destructive,
@@ -160,8 +160,8 @@ export function remediateArea(ctx: WorkbenchContext) {
     };
   }
 
-  function titles(): Map<string, { title: string; severity: ChecklistStepView['findings'][number]['severity'] }> {
-    return new Map(ctx.detection().findings.map((f) => [f.key, { title: f.title, severity: f.severity }]));
+  function titles(): Map<string, Omit<ChecklistStepView['findings'][number], 'key'>> {
+    return new Map(ctx.detection().findings.map((f) => [f.key, { ruleId: f.ruleId, title: f.title, severity: f.severity }]));
   }
 
   /** Starts a delegated remediation sign-in: device code (answers with the code) or browser (answers with the page). */

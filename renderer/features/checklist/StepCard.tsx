@@ -10,6 +10,7 @@ import { Identifier } from '../../components/Identifier';
 import { SeverityBadge } from '../../components/Severity';
 import { Time } from '../../components/Time';
 import { findingHref } from '../../lib/route';
+import { useRuleText } from '../../i18n/rules';
 import { outcomeLook, riskWord, stateLook } from './checklistText';
 
 type Form = null | 'execute' | 'done' | 'skip';
@@ -27,6 +28,7 @@ interface Props {
 
 export function StepCard({ step, run, locked, signedIn, onRun, onChanged }: Props) {
   const { t } = useTranslation();
+  const { rule } = useRuleText();
   const [form, setForm] = useState<Form>(null);
   const [typed, setTyped] = useState('');
   const [note, setNote] = useState('');
@@ -94,7 +96,7 @@ export function StepCard({ step, run, locked, signedIn, onRun, onChanged }: Prop
             <li key={f.key}>
               <SeverityBadge level={f.severity} />
               <a href={findingHref(f.key)} data-testid="step-finding-link" data-finding-key={f.key}>
-                {f.title}
+                {rule({ ruleId: f.ruleId, title: f.title, explanation: '', remediation: { phase: step.phase, step: '' } }).title}
               </a>
             </li>
           ))}
