@@ -101,7 +101,14 @@ test('checklist: remediation sign-in, a dry run, the malicious app contained and
   for (const outcome of await dry.getByTestId('run-item').evaluateAll((rows: DomNode[]) => rows.map((r) => r.getAttribute('data-outcome')))) expect(outcome).toBe('dry-run');
   expect(JSON.stringify(sim.tenant.servicePrincipals.filter((s) => maliciousSps.has(s.id)))).toBe(before);
   await expect(checklist.card(disable.id)).toHaveAttribute('data-state', 'planned');
-  await checklist.card(disable.id).getByTestId('step-items-toggle').scrollIntoViewIfNeeded();
+  // The object as collected, the exact request and its PowerShell, one click (or Enter) away.
+  const item = checklist.card(disable.id).getByTestId('step-item').first();
+  await item.locator('summary').focus();
+  await page.keyboard.press('Enter');
+  await expect(item.getByTestId('item-requests')).toContainText(`PATCH /v1.0/servicePrincipals/${disable.id.split(':')[1]}`);
+  await expect(item.getByTestId('item-powershell')).toContainText('Invoke-MgGraphRequest -Method PATCH');
+  await expect(item.getByTestId('item-snapshot')).toContainText('accountEnabled');
+  await item.scrollIntoViewIfNeeded();
   await shots(harness, '03-checklist-dry-run');
 
   // Contain, then eradicate: each of the app's steps executed in checklist order, the name typed where asked.
