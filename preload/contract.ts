@@ -367,6 +367,135 @@ export interface IocFile {
 
 // ---- input schemas ----------------------------------------------------------------------
 
+// ---- remediation (the Checklist screen) ---------------------------------------------------
+
+export type ChecklistStepState = 'planned' | 'skipped' | 'done' | 'verified' | 'failed' | 'done-outside';
+export type ChecklistOutcome = 'dry-run' | 'done' | 'verified' | 'already-absent' | 'failed' | 'changed' | 'skipped' | 'done-outside';
+
+/** One request exactly as the step sends it: `PATCH /v1.0/servicePrincipals/…` with its JSON body, or a cmdlet and its parameters. */
+export interface ChecklistRequestView {
+  api: 'graph' | 'exchange';
+  line: string;
+  body: string | null;
+}
+
+export interface ChecklistItemView {
+  key: string;
+  target: { kind: string; id: string; name: string | null };
+  /** The fields the step was planned on, as the newest collection shows them (JSON). */
+  snapshot: string;
+  read: ChecklistRequestView;
+  writes: ChecklistRequestView[];
+  powershell: string[];
+  undo: { text: string; powershell: string[] } | null;
+  outcome: ChecklistOutcome | null;
+  at: string | null;
+  note: string;
+  beforeSha256: string | null;
+  afterSha256: string | null;
+}
+
+export interface ChecklistTrailEntry {
+  itemKey: string;
+  outcome: ChecklistOutcome;
+  note: string;
+  at: string;
+  actor: string;
+  account: string | null;
+  beforeSha256: string | null;
+  afterSha256: string | null;
+  custodySeq: number;
+}
+
+export interface ChecklistStepView {
+  id: string;
+  phase: RemediationPhase;
+  order: number;
+  action: string;
+  title: string;
+  why: string;
+  /** The findings this step answers (the rule's id, so the screen can give its title in the interface language). */
+  findings: { key: string; ruleId: string; title: string; severity: Severity }[];
+  target: { kind: string; id: string; name: string | null };
+  /** What the consultant types to confirm a destructive write: the object's name (its id when it has none). */
+  confirmName: string;
+  destructive: boolean;
+  risk: 'low' | 'medium' | 'high';
+  needs: { graphScopes: string[]; exchangeRoles: string[]; directoryRoles: string[] };
+  /** Steps that must be verified or done first. */
+  after: string[];
+  /** Runs without requests: its proof is a new collection. */
+  manualOnly: boolean;
+  usesExchange: boolean;
+  source: { runId: string; evidenceId: number | null; evidenceSha256: string | null };
+  state: ChecklistStepState;
+  items: ChecklistItemView[];
+  trail: ChecklistTrailEntry[];
+  /** What the remediation sign-in lacks for this step; null before signing in (or when roles could not be read). */
+  preflight: { missingScopes: string[]; missingRoles: string[] } | null;
+}
+
+export interface ChecklistPhaseProgress {
+  phase: RemediationPhase;
+  total: number;
+  verified: number;
+  /** Done (written, not yet shown), done outside Peregrine or skipped: settled but not verified. */
+  settled: number;
+  failed: number;
+}
+
+export interface ChecklistProgress {
+  total: number;
+  verified: number;
+  phases: ChecklistPhaseProgress[];
+}
+
+/** Progress and which steps answer which findings, read without recording anything (Start, Findings). */
+export interface ChecklistOverview extends ChecklistProgress {
+  links: { findingKey: string; stepId: string; title: string; state: ChecklistStepState }[];
+}
+
+export interface RemediationSignInView {
+  graph: SignInState;
+  exchange: SignInState;
+  /** A pending step sends Exchange cmdlets: Exchange Online needs its own remediation sign-in. */
+  needsExchange: boolean;
+  /** The signed-in account's directory roles; null when not signed in or not readable. */
+  roles: string[] | null;
+}
+
+export interface ChecklistView {
+  steps: ChecklistStepView[];
+  progress: ChecklistProgress;
+  /** The collection the plan was made from; null without one. */
+  runId: string | null;
+  signIn: RemediationSignInView;
+  /** The run in progress, if any. */
+  running: RemediationRunView | null;
+}
+
+export interface RemediationItemRunView {
+  itemKey: string;
+  target: { kind: string; id: string; name: string | null };
+  outcome: ChecklistOutcome;
+  note: string;
+  unchanged: boolean;
+}
+
+export interface RemediationRunView {
+  runId: string;
+  stepId: string;
+  mode: 'dry-run' | 'write';
+  state: 'running' | 'finished' | 'blocked' | 'failed';
+  startedAt: string;
+  finishedAt: string | null;
+  items: RemediationItemRunView[];
+  /** Why the run stopped (a step that must come first, an error), in the consultant's words. */
+  message: string | null;
+  /** Temporary passwords this run set: handed over once by the first status read after they were made, then forgotten. */
+  secrets: { itemKey: string; target: string; password: string }[];
+}
+
 /** Names, references and zones are printed on one line in custody, exports and VERIFY.txt: no line breaks or control characters. */
 export const SINGLE_LINE = /^[^\p{Cc}\u2028\u2029]*$/u;
 export const SINGLE_LINE_MESSAGE = 'must be a single line (no line breaks, tabs or other control characters)';
@@ -459,6 +588,30 @@ export const SettingsUpdateInput = z
   })
   .strict();
 
+/** `<action>:<object id>` as the plan makes it. */
+const StepId = z
+  .string()
+  .min(3)
+  .max(300)
+  .regex(/^[a-z][a-z.-]*:[^\s]+$/, 'must be a checklist step id (<action>:<object id>)');
+export const RemediationSignInInput = z.object({ service: z.enum(['graph', 'exchange']), method: z.enum(['browser', 'device-code']).optional() }).strict();
+export const RemediationRunInput = z
+  .object({
+    stepId: StepId,
+    /** A dry run unless asked to write. */
+    mode: z.enum(['dry-run', 'write']).default('dry-run'),
+    /** A destructive write: the object's name as the consultant typed it (checked in main). */
+    confirmName: z.string().max(400).optional(),
+  })
+  .strict();
+export const RemediationRunRef = z.object({ runId: z.string().uuid() }).strict();
+export const RemediationNoteInput = z
+  .object({
+    stepId: StepId,
+    note: z.string().trim().min(1, 'say why (a reason or what was done, by whom)').max(2000),
+  })
+  .strict();
+
 // ---- the contract -------------------------------------------------------------------------
 
 /** One entry per bridge method: `namespace.method`. `output` is a phantom for typing only. */
@@ -519,6 +672,22 @@ export const contract = {
     get: channel<typeof Empty, SettingsView>(Empty),
     /** Saves the settings outside every case; the engagement's apps and untouchable accounts go into the open case's custody. */
     update: channel<typeof SettingsUpdateInput, SettingsView>(SettingsUpdateInput),
+  },
+  remediate: {
+    /** The checklist of the newest collection, recorded in the case when new or changed, with each step's state. */
+    checklist: channel<typeof Empty, ChecklistView>(Empty),
+    /** Steps verified per phase and the step of each finding, for Start and Findings (nothing recorded). */
+    progress: channel<typeof Empty, ChecklistOverview>(Empty),
+    /** The remediation sign-in, separate from collection's, with the write scopes the pending steps need. */
+    signIn: channel<typeof RemediationSignInInput, RemediationSignInView>(RemediationSignInInput),
+    signInStatus: channel<typeof Empty, RemediationSignInView>(Empty),
+    signOut: channel<typeof Empty, RemediationSignInView>(Empty),
+    /** Starts a step (a dry run by default) in the background; poll runStatus. */
+    run: channel<typeof RemediationRunInput, RemediationRunView>(RemediationRunInput),
+    runStatus: channel<typeof RemediationRunRef, RemediationRunView>(RemediationRunRef),
+    /** Done outside Peregrine, with a note: never shown as verified until a collection proves it. */
+    markDone: channel<typeof RemediationNoteInput, ChecklistStepView>(RemediationNoteInput),
+    skip: channel<typeof RemediationNoteInput, ChecklistStepView>(RemediationNoteInput),
   },
 } as const;
 

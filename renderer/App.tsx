@@ -9,6 +9,7 @@ import { StartScreen } from './features/start/StartScreen';
 import { CollectScreen } from './features/collect/CollectScreen';
 import { ApplicationsScreen } from './features/evidence/ApplicationsScreen';
 import { FindingsScreen } from './features/findings/FindingsScreen';
+import { ChecklistScreen } from './features/checklist/ChecklistScreen';
 import { ExportScreen } from './features/export/ExportScreen';
 import { CustodyScreen } from './features/custody/CustodyScreen';
 import { SettingsScreen } from './features/settings/SettingsScreen';
@@ -49,6 +50,8 @@ function Screen({ route }: { route: Route }) {
       return <ApplicationsScreen />;
     case 'findings':
       return <FindingsScreen />;
+    case 'checklist':
+      return <ChecklistScreen />;
     case 'export':
       return <ExportScreen />;
     case 'custody':
@@ -196,11 +199,12 @@ const NAV: { route: Route; label: NavKey; testId: string; group?: 'evidence' }[]
   { route: 'collect', label: 'collect', testId: 'nav-collect' },
   { route: 'evidence/applications', label: 'applications', testId: 'nav-applications', group: 'evidence' },
   { route: 'findings', label: 'findings', testId: 'nav-findings' },
+  { route: 'checklist', label: 'checklist', testId: 'nav-checklist' },
   { route: 'export', label: 'export', testId: 'nav-export' },
   { route: 'custody', label: 'custody', testId: 'nav-custody' },
   { route: 'settings', label: 'settings', testId: 'nav-settings' },
 ];
-type NavKey = 'start' | 'collect' | 'applications' | 'findings' | 'export' | 'custody' | 'settings';
+type NavKey = 'start' | 'collect' | 'applications' | 'findings' | 'checklist' | 'export' | 'custody' | 'settings';
 
 function Nav({ current }: { current: Route }) {
   const { t } = useTranslation();

@@ -8,6 +8,7 @@ import { exportHandlers } from './areas/export';
 import { evidenceHandlers, findingsHandlers } from './areas/findings';
 import { settingsHandlers } from './areas/settings';
 import { tenantArea } from './areas/tenant';
+import { remediateArea } from './areas/remediate';
 
 export type { WorkbenchDeps } from './areas/context';
 
@@ -22,6 +23,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
   const ctx = createContext(deps);
   const tenant = tenantArea(ctx);
   const collect = collectArea(ctx, tenant);
+  const remediate = remediateArea(ctx);
   const handlers: Handlers = {
     app: appHandlers(ctx),
     case: caseHandlers(ctx),
@@ -31,6 +33,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     findings: findingsHandlers(ctx),
     export: exportHandlers(ctx),
     settings: settingsHandlers(ctx),
+    remediate: remediate.handlers,
   };
   return {
     handlers,
@@ -38,6 +41,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     async close() {
       await tenant.close();
       await collect.close();
+      await remediate.close();
       ctx.closeCase();
     },
   };

@@ -318,7 +318,7 @@ function parseFlagPhase(args: string[]): string | undefined {
 }
 
 /** Accounts and apps never touched, as ids and names lower case: with the object ids the collection knows for the apps. */
-function protectedIdsOf(db: Database, givenAccounts: (string | null)[], givenAppIds: string[]): Set<string> {
+export function protectedIdsOf(db: Database, givenAccounts: (string | null)[], givenAppIds: string[]): Set<string> {
   const facts = recordedEngagement(db);
   const accounts = [...givenAccounts, ...facts.breakGlass];
   const appIds = [...givenAppIds, ...engagementAppIds(db)];

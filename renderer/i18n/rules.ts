@@ -1,6 +1,7 @@
 // Renderer: a finding's rule texts (title, explanation, remediation step) in the interface language. English is what
 // main sends; Japanese comes from rules-ja.ts. The reason a rule gives for one finding is made of the evidence's own
 // values and stays as main wrote it.
+import { useTranslation } from 'react-i18next';
 import type { Finding } from '../../preload/contract';
 import { RULES_JA, type RuleText } from './rules-ja';
 
@@ -9,4 +10,11 @@ export type RuleFields = Pick<Finding, 'ruleId' | 'title'> & Partial<Pick<Findin
 export function ruleText(language: string, f: RuleFields): RuleText {
   const ja = language.startsWith('ja') ? RULES_JA[f.ruleId] : undefined;
   return ja ?? { title: f.title, explanation: f.explanation ?? '', step: f.remediation?.step ?? '' };
+}
+
+/** The lookup in the current language, for components that re-render when the language changes. */
+export function useRuleText() {
+  const { i18n } = useTranslation();
+  const language = i18n.resolvedLanguage ?? i18n.language;
+  return { rule: (f: RuleFields) => ruleText(language, f) };
 }

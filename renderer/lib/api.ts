@@ -5,6 +5,9 @@ import type {
   ApplicationRow,
   Bridge,
   CaseSummary,
+  ChecklistOverview,
+  ChecklistStepView,
+  ChecklistView,
   CollectionRunView,
   CollectionStatus,
   CustodyEntryView,
@@ -18,6 +21,8 @@ import type {
   NewCaseInput,
   PreflightView,
   RecentCase,
+  RemediationRunView,
+  RemediationSignInView,
   Result,
   SignerView,
   SignInState,
@@ -166,6 +171,20 @@ export const api = {
     /** Main checks every field again; the engagement's apps and untouchable accounts are recorded in the open case. */
     update: (input: Partial<Omit<SettingsView, 'recordedInCase'>>): Promise<SettingsView> => call('settings.update', (b) => b.settings.update(input)),
   },
+  remediate: {
+    /** The checklist of the newest collection; new or changed steps are recorded in the case's custody. */
+    checklist: (): Promise<ChecklistView> => call('remediate.checklist', (b) => b.remediate.checklist({})),
+    progress: (): Promise<ChecklistOverview> => call('remediate.progress', (b) => b.remediate.progress({})),
+    signIn: (service: 'graph' | 'exchange', method?: 'browser' | 'device-code'): Promise<RemediationSignInView> =>
+      call('remediate.signIn', (b) => b.remediate.signIn(method ? { service, method } : { service })),
+    signInStatus: (): Promise<RemediationSignInView> => call('remediate.signInStatus', (b) => b.remediate.signInStatus({})),
+    signOut: (): Promise<RemediationSignInView> => call('remediate.signOut', (b) => b.remediate.signOut({})),
+    /** A dry run unless mode is write; a destructive write needs the object's name as typed. */
+    run: (input: { stepId: string; mode: 'dry-run' | 'write'; confirmName?: string }): Promise<RemediationRunView> => call('remediate.run', (b) => b.remediate.run(input)),
+    runStatus: (runId: string): Promise<RemediationRunView> => call('remediate.runStatus', (b) => b.remediate.runStatus({ runId })),
+    markDone: (stepId: string, note: string): Promise<ChecklistStepView> => call('remediate.markDone', (b) => b.remediate.markDone({ stepId, note })),
+    skip: (stepId: string, note: string): Promise<ChecklistStepView> => call('remediate.skip', (b) => b.remediate.skip({ stepId, note })),
+  },
 };
 
 /** Any thrown value as an ApiError, so screens render one error shape. */
@@ -178,6 +197,16 @@ export type {
   ApplicationRow,
   AppFlag,
   CaseSummary,
+  ChecklistItemView,
+  ChecklistOutcome,
+  ChecklistOverview,
+  ChecklistPhaseProgress,
+  ChecklistProgress,
+  ChecklistRequestView,
+  ChecklistStepState,
+  ChecklistStepView,
+  ChecklistTrailEntry,
+  ChecklistView,
   CollectionRunView,
   CollectionStatus,
   Confidence,
@@ -197,7 +226,10 @@ export type {
   PreflightRow,
   PreflightView,
   RecentCase,
+  RemediationItemRunView,
   RemediationPhase,
+  RemediationRunView,
+  RemediationSignInView,
   RuleInfo,
   Severity,
   SignerView,

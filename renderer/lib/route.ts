@@ -1,7 +1,7 @@
 // Renderer: the screen shown, kept in the URL hash so reloads and file:// both work without a router.
 import { useEffect, useState } from 'react';
 
-export const ROUTES = ['start', 'collect', 'evidence/applications', 'findings', 'export', 'custody', 'settings'] as const;
+export const ROUTES = ['start', 'collect', 'evidence/applications', 'findings', 'checklist', 'export', 'custody', 'settings'] as const;
 export type Route = (typeof ROUTES)[number];
 
 function parse(hash: string): Route {
@@ -23,6 +23,16 @@ export function routeQuery(): URLSearchParams {
 /** The Findings screen, filtered to one storyline stage. */
 export function findingsStageHref(stage: string): string {
   return `#/findings?stage=${encodeURIComponent(stage)}`;
+}
+
+/** The Checklist screen, opened at one step. */
+export function checklistStepHref(stepId: string): string {
+  return `#/checklist?step=${encodeURIComponent(stepId)}`;
+}
+
+/** The Findings screen, with one finding open. */
+export function findingHref(key: string): string {
+  return `#/findings?finding=${encodeURIComponent(key)}`;
 }
 
 export function navigate(route: Route): void {

@@ -56,7 +56,9 @@ export function caseHandlers(ctx: WorkbenchContext): Handlers['case'] {
     },
     current: async () => ctx.openCase()?.summary ?? null,
     close: async () => {
-      if (ctx.busy()) throw new HandlerError('busy', 'A collection is writing to this case; wait for it to finish or cancel it before closing.');
+      const busy = ctx.busy();
+      if (busy === 'remediation') throw new HandlerError('busy', 'A remediation step is running on this case; wait for it to finish before closing.');
+      if (busy) throw new HandlerError('busy', 'A collection is writing to this case; wait for it to finish or cancel it before closing.');
       ctx.closeCase();
       return null;
     },

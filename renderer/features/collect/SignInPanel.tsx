@@ -295,7 +295,7 @@ function SignInWord({ auth }: { auth: SignInState | null }) {
 }
 
 /** Browser sign-in under way: where the page is (opened by the app, or a link to open it in a new tab) and how long it has waited. */
-function BrowserSignIn({ auth, checks, busy, prefix, onCancel, cancelLabel }: { auth: Extract<SignInState, { state: 'browser' }>; checks: number; busy: boolean; prefix: string; onCancel: () => void; cancelLabel: string }) {
+export function BrowserSignIn({ auth, checks, busy, prefix, onCancel, cancelLabel }: { auth: Extract<SignInState, { state: 'browser' }>; checks: number; busy: boolean; prefix: string; onCancel: () => void; cancelLabel: string }) {
   const { t } = useTranslation();
   return (
     <div className="device-code" data-testid={`${prefix}browser-sign-in`} aria-busy={busy}>
@@ -325,7 +325,7 @@ function BrowserSignIn({ auth, checks, busy, prefix, onCancel, cancelLabel }: { 
   );
 }
 
-function DeviceCode({
+export function DeviceCode({
   auth,
   checks,
   busy,

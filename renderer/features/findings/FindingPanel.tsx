@@ -1,7 +1,9 @@
 // Renderer: one finding in full — why it matched, what the rule means, how to undo it, its triage, IOCs and the evidence rows it rests on.
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { EvidenceRef, Finding, FindingEvent, FindingObject, StorylineStage, Triage } from '../../lib/api';
+import type { ChecklistOverview, EvidenceRef, Finding, FindingEvent, FindingObject, StorylineStage, Triage } from '../../lib/api';
+import { checklistStepHref } from '../../lib/route';
+import { stateLook } from '../checklist/checklistText';
 import { CopyButton } from '../../components/CopyButton';
 import { DataTable, type Column } from '../../components/DataTable';
 import { Identifier } from '../../components/Identifier';
@@ -21,9 +23,11 @@ interface Props {
   onClose: () => void;
   onTriaged: (key: string, triage: Triage) => void;
   onOpenEvidence: (ref: EvidenceRef, label: string) => void;
+  /** The checklist steps that answer this finding. */
+  steps: ChecklistOverview['links'];
 }
 
-export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvidence }: Props) {
+export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvidence, steps }: Props) {
   const { t } = useTranslation();
   const heading = useRef<HTMLHeadingElement>(null);
   const zone = useZoneLabel();
@@ -34,7 +38,7 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
   }, [f.key]);
 
   const stage = f.stage ? stages.find((s) => s.id === f.stage) : undefined;
-  const steps = numberedSteps(f.reason);
+  const reasonSteps = numberedSteps(f.reason);
 
   const objectColumns: Column<FindingObject>[] = [
     { id: 'kind', header: t('findings.panel.colKind'), text: (o) => o.kind, className: 'nowrap' },
@@ -124,9 +128,9 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
 
       <section className="panel-section" aria-labelledby="finding-why">
         <h3 id="finding-why">{t('findings.panel.why')}</h3>
-        {steps ? (
+        {reasonSteps ? (
           <ol className="finding-reason finding-steps" data-testid="finding-reason">
-            {steps.map((step, i) => (
+            {reasonSteps.map((step, i) => (
               <li key={i} data-testid="finding-step">
                 {step}
               </li>
@@ -175,6 +179,25 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
           </span>
           <span>{ruleTexts(f).step}</span>
         </p>
+        {steps.length ? (
+          <ul className="plain-list finding-steps" data-testid="finding-steps">
+            {steps.map((s) => {
+              const look = stateLook(s.state);
+              return (
+                <li key={s.stepId}>
+                  <a href={checklistStepHref(s.stepId)} data-testid="finding-step-link" data-step-id={s.stepId}>
+                    {s.title}
+                  </a>{' '}
+                  <span className={`state small ${look.cls}`}>
+                    <span aria-hidden="true">{look.icon}</span> {look.word}
+                  </span>
+                </li>
+              );
+            })}
+          </ul>
+        ) : (
+          <p className="muted small" data-testid="finding-no-step">{t('findings.panel.noStep')}</p>
+        )}
       </section>
 
       <section className="panel-section" aria-labelledby="finding-triage">

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { i18next } from '../../i18n';
-import { api, toApiError, type ApiError, type DetectionReport, type EvidenceRef, type Finding, type Severity, type Triage } from '../../lib/api';
+import { api, toApiError, type ApiError, type DetectionReport, type ChecklistOverview, type EvidenceRef, type Finding, type Severity, type Triage } from '../../lib/api';
 import { useCase } from '../../lib/caseState';
 import { formatCount } from '../../lib/format';
 import { findingsStageHref, navigate, routeHref, routeQuery } from '../../lib/route';
@@ -27,7 +27,8 @@ export function FindingsScreen() {
   const [report, setReport] = useState<DetectionReport | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [loading, setLoading] = useState(true);
-  const [selectedKey, setSelectedKey] = useState<string | null>(null);
+  const [selectedKey, setSelectedKey] = useState<string | null>(() => routeQuery().get('finding'));
+  const [steps, setSteps] = useState<ChecklistOverview['links']>([]);
   const [stage, setStageState] = useState<string | null>(() => routeQuery().get('stage'));
   // The stage filter lives in the URL too: a reload, or the address copied, keeps it.
   const setStage = useCallback((next: string | null) => {
@@ -49,6 +50,8 @@ export function FindingsScreen() {
     setError(null);
     try {
       setReport(await api.findings.list());
+      // Which checklist step answers each finding (read only; nothing recorded).
+      setSteps(await api.remediate.progress().then((p) => p.links, () => []));
     } catch (err) {
       setError(toApiError(err));
     } finally {
@@ -213,6 +216,7 @@ export function FindingsScreen() {
                 stages={report.storyline}
                 onClose={() => setSelectedKey(null)}
                 onTriaged={onTriaged}
+                steps={steps.filter((l) => l.findingKey === selected.key)}
                 onOpenEvidence={(ref, label) => {
                   evidenceOpener.current = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : null;
                   setEvidence({ ref, label });

@@ -10,6 +10,7 @@ import { Time } from '../../components/Time';
 import { NewCaseForm } from './NewCaseForm';
 import { CaseStoryline } from '../findings/CaseStoryline';
 import './start.css';
+import { ChecklistSummary } from '../checklist/ChecklistSummary';
 
 export function StartScreen() {
   const { t } = useTranslation();
@@ -92,6 +93,7 @@ export function StartScreen() {
         <p className="screen-lede">{t('start.lede')}</p>
       </div>
       {openCase ? <CaseStoryline /> : null}
+      {openCase ? <ChecklistSummary key={openCase.caseId} /> : null}
       <div className="start-grid">
         <section className="panel" aria-labelledby="recent-heading">
           <h2 id="recent-heading">{t('start.recent')}</h2>

@@ -6,3 +6,4 @@ export { ApplicationsPage, type AppDetails, type AppRowView, type FlagView } fro
 export { FindingsPage, type EvidenceView, type FindingDetails, type FindingGroupView, type FindingRowView, type StageView } from './FindingsPage';
 export { ExportPage, type ExportView } from './ExportPage';
 export { CustodyPage, type CustodyEntryRow } from './CustodyPage';
+export { ChecklistPage, type StepCardView } from './ChecklistPage';
