@@ -106,7 +106,7 @@ test('checklist: remediation sign-in, a dry run, the malicious app contained and
   await item.locator('summary').focus();
   await page.keyboard.press('Enter');
   await expect(item.getByTestId('item-requests')).toContainText(`PATCH /v1.0/servicePrincipals/${disable.id.split(':')[1]}`);
-  await expect(item.getByTestId('item-powershell')).toContainText(`Update-MgServicePrincipal -ServicePrincipalId '${disable.id.split(':')[1]}' -AccountEnabled:$false`);
+  await expect(item.getByTestId('item-powershell')).toContainText(`Invoke-MgGraphRequest -Method PATCH -Uri '/v1.0/servicePrincipals/${disable.id.split(':')[1]}' -Body ([ordered]@{ 'accountEnabled' = $false }`);
   await expect(item.getByTestId('item-snapshot')).toContainText('"accountEnabled": true');
   await item.scrollIntoViewIfNeeded();
   await shots(harness, '03-checklist-dry-run');

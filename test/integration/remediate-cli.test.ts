@@ -152,8 +152,14 @@ describe('peregrine remediate against the simulator', () => {
     expect(exported.code, exported.io.stderr.join('\n')).toBe(0);
     const record = JSON.parse(fs.readFileSync(path.join(out, 'actions.json'), 'utf8')) as { format: string; steps: { id: string; state: string }[]; actions: { outcome: string; account: string; evidence: { sha256: string }[] }[] };
     expect(record.format).toBe('peregrine-remediation/1');
-    expect(record.steps.map((s) => s.state)).toEqual(record.steps.map(() => 'verified'));
-    expect(record.actions.filter((a) => a.outcome === 'verified').length).toBeGreaterThanOrEqual(record.steps.length);
+    // Contain and eradicate ran: the app's steps and the mail-flow steps are verified; recover, verify and harden
+    // (accounts, the re-collection, conditional access) were not run and stay planned.
+    const ran = record.steps.filter((s) => /^(app|sp|exo)\./.test(s.id));
+    expect(ran.map((s) => `${s.id.split(':')[0]} ${s.state}`)).toEqual(ran.map((s) => `${s.id.split(':')[0]} verified`));
+    const notRun = record.steps.filter((s) => !ran.includes(s));
+    expect(notRun.length).toBeGreaterThan(0);
+    expect(notRun.map((s) => `${s.id.split(':')[0]} ${s.state}`)).toEqual(notRun.map((s) => `${s.id.split(':')[0]} planned`));
+    expect(record.actions.filter((a) => a.outcome === 'verified').length).toBeGreaterThanOrEqual(ran.length);
     expect(record.actions.every((a) => a.account === truth.compromisedUser.userPrincipalName || a.account.endsWith(`@${truth.tenantDomain}`))).toBe(true);
     expect((await run(['verify', out])).code).toBe(0);
     scanForSecrets(sim, [file, ...fs.readdirSync(out).map((f) => path.join(out, f))], ios);

@@ -4,6 +4,7 @@ import type { Finding } from '../../../preload/contract';
 import { appViews, EXCHANGE_MANAGE_AS_APP_ROLE_ID, HIGH_RISK_PERMISSIONS, type AppView } from '../../detect/rules/apps';
 import type { ActionKind, Phase, Risk, StepItem } from '../model';
 import type { DraftStep, PlanContext } from './context';
+import { psRequest } from '../ps';
 
 /** The rules whose high or critical findings make an app the attacker's. */
 export const APP_RULES = [
@@ -44,6 +45,12 @@ function attackerApps(ctx: PlanContext): { app: AppView; findings: Finding[] }[]
 const roleOf = (a: TenantObjectRecord) => lower(typeof a.raw.appRoleId === 'string' ? a.raw.appRoleId : '');
 
 export function appSteps(ctx: PlanContext): DraftStep[] {
+  // What an item shows as PowerShell is what the script runs and what the engine sends: each write as its
+  // Invoke-MgGraphRequest line (ps.ts), one for one. The friendlier cmdlet stays in the undo.
+  return appStepsAsPlanned(ctx).map((step) => ({ ...step, items: step.items.map((i) => ({ ...i, powershell: i.writes.map(psRequest) })) }));
+}
+
+function appStepsAsPlanned(ctx: PlanContext): DraftStep[] {
   return attackerApps(ctx).flatMap(({ app, findings }) => {
     const name = app.name;
     const appObj = app.application;
