@@ -99,6 +99,14 @@ describe('checkpoints', () => {
     });
   });
 
+  it('leave an entry deleted from the middle of a signed range to the chain check, and compare the others with the hashes signed for them', () => {
+    tamper((raw) => raw.exec('DELETE FROM custody WHERE seq = 3'));
+    expect(verifyCaseFile(file).problems.map((p) => `${p.where}: ${p.message.replace(/[0-9a-f]{64}/g, 'H')}`)).toEqual([
+      'custody entry 4 (note.added): Entries 3–3 are missing: custody entries were deleted.',
+      'custody entry 4 (note.added): prev_hash H does not match the hash of entry 2 (H): entry 2 or this link was changed.',
+    ]);
+  });
+
   it('catch an emptied custody log', () => {
     tamper((raw) => raw.exec('DELETE FROM custody'));
     const report = verifyCaseFile(file);
@@ -112,7 +120,8 @@ describe('checkpoints', () => {
     const { db } = openCase(file);
     sealCase(db, path.join(dir, 'second.peregrine'), { signer: examiner, clock });
     closeDatabase(db);
-    // Two checkpoints by one key: one signer.
+    // Two checkpoints by one key: one signer; the second links to the first.
+    expect(verifyCaseFile(file).problems).toEqual([]);
     expect(verifyCaseFile(file).anchor).toEqual({
       through: 9, of: 9, checkpoints: 2,
       signer: { identity: 'Jane Doe', fingerprint: examiner.fingerprint }, signers: [{ identity: 'Jane Doe', fingerprint: examiner.fingerprint }],
