@@ -36,7 +36,7 @@ export const MUTATION_MODULES = [
   {
     name: 'main/case/trust.ts',
     mutate: ['main/case/trust.ts'],
-    tests: ['test/unit/case-verify.test.ts', 'test/unit/known-answer.test.ts', 'test/integration/verify-tampering.test.ts'],
+    tests: ['test/unit/case-verify.test.ts', 'test/unit/case-verify-deep.test.ts', 'test/unit/known-answer.test.ts', 'test/integration/verify-tampering.test.ts'],
   },
   {
     name: 'main/case/rederive.ts',

@@ -1,14 +1,15 @@
 // Vitest (plain Node): the examiner's signed checkpoints anchor the custody chain; truncating or rewriting it is named.
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { canonicalize } from 'json-canonicalize';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeDatabase } from '../../db/connection';
 import { appendCustody, custodyHash, GENESIS_HASH, type CustodyDetails } from '../../db/queries/custody';
 import { createCase, openCase } from '../../main/case/case';
-import { describeAnchor } from '../../main/case/checkpoints';
+import { checkCheckpoints, describeAnchor, signCheckpoint } from '../../main/case/checkpoints';
 import { sealCase } from '../../main/case/seal';
 import { verifyCaseFile } from '../../main/case/verify';
 import { examinerKeyFrom, type ExaminerKey } from '../../main/sign/keys';
@@ -98,6 +99,14 @@ describe('checkpoints', () => {
     });
   });
 
+  it('leave an entry deleted from the middle of a signed range to the chain check, and compare the others with the hashes signed for them', () => {
+    tamper((raw) => raw.exec('DELETE FROM custody WHERE seq = 3'));
+    expect(verifyCaseFile(file).problems.map((p) => `${p.where}: ${p.message.replace(/[0-9a-f]{64}/g, 'H')}`)).toEqual([
+      'custody entry 4 (note.added): Entries 3–3 are missing: custody entries were deleted.',
+      'custody entry 4 (note.added): prev_hash H does not match the hash of entry 2 (H): entry 2 or this link was changed.',
+    ]);
+  });
+
   it('catch an emptied custody log', () => {
     tamper((raw) => raw.exec('DELETE FROM custody'));
     const report = verifyCaseFile(file);
@@ -111,7 +120,12 @@ describe('checkpoints', () => {
     const { db } = openCase(file);
     sealCase(db, path.join(dir, 'second.peregrine'), { signer: examiner, clock });
     closeDatabase(db);
-    expect(verifyCaseFile(file).anchor).toMatchObject({ through: 9, of: 9, checkpoints: 2 });
+    // Two checkpoints by one key: one signer; the second links to the first.
+    expect(verifyCaseFile(file).problems).toEqual([]);
+    expect(verifyCaseFile(file).anchor).toEqual({
+      through: 9, of: 9, checkpoints: 2,
+      signer: { identity: 'Jane Doe', fingerprint: examiner.fingerprint }, signers: [{ identity: 'Jane Doe', fingerprint: examiner.fingerprint }],
+    });
     const copy = path.join(dir, 'copy.peregrine');
     fs.copyFileSync(file, copy);
     tamper((raw) => raw.prepare(`UPDATE custody_checkpoint SET payload = replace(payload, '"reason":"seal"', '"reason":"export"') WHERE id = 1`).run());
@@ -195,5 +209,169 @@ describe('case seal', () => {
       closeDatabase(db);
     }
     expect(fs.existsSync(path.join(dir, 'after-tamper.peregrine'))).toBe(false);
+  });
+});
+
+describe('checkpoints signed with the key but not by Peregrine', () => {
+  // Whoever holds the examiner key can sign any payload: these are what verify checks beyond the signature.
+  type Payload = Record<string, unknown> & { seq: number; hashes: string[]; previous: string | null; caseId: string; signer: { identity: string; fingerprint: string; publicKey: string } };
+
+  /** Checkpoint 1's payload as stored. */
+  function firstPayload(): Payload {
+    const raw = new BetterSqlite3(file, { readonly: true });
+    try {
+      return JSON.parse(raw.prepare('SELECT payload FROM custody_checkpoint WHERE id = 1').pluck().get() as string) as Payload;
+    } finally {
+      raw.close();
+    }
+  }
+
+  /** Stores `text` signed by `key` (Ed25519 over its UTF-8 bytes) as checkpoint `id`, replacing any checkpoint with that id (CHECK constraints off, as with the sqlite3 shell). */
+  function store(id: number, text: string, key: ExaminerKey = examiner): void {
+    tamper((raw) => {
+      raw.pragma('ignore_check_constraints = ON');
+      raw.prepare('DELETE FROM custody_checkpoint WHERE id = ?').run(id);
+      raw.prepare('INSERT INTO custody_checkpoint (id, payload, signature) VALUES (?, ?, ?)').run(id, text, sign(null, Buffer.from(text, 'utf8'), key.privateKey));
+    });
+  }
+
+  it('name a checkpoint signed for another case', () => {
+    const payload = firstPayload();
+    store(1, canonicalize({ ...payload, caseId: '0a5e0000-4b0e-4a11-8a5e-0000000000ff' }));
+    const caseId = payload.caseId;
+    expect(verifyCaseFile(file).problems).toEqual([
+      { where: 'custody_checkpoint 1', message: `It was signed for case 0a5e0000-4b0e-4a11-8a5e-0000000000ff, not this case (${caseId}).` },
+    ]);
+  });
+
+  it('name a checkpoint whose public key is not the one its fingerprint names, or not 32 bytes', () => {
+    const other = examinerKeyFrom(generateKeyPairSync('ed25519').privateKey, 'Jane Doe');
+    const payload = firstPayload();
+    store(1, canonicalize({ ...payload, signer: { ...payload.signer, publicKey: other.rawPublicKey.toString('base64') } }), other);
+    const message = `Its public key does not have the fingerprint it names (${examiner.fingerprint}).`;
+    expect(verifyCaseFile(file).problems).toEqual([{ where: 'custody_checkpoint 1', message }, expect.objectContaining({ where: 'custody entry 7 (case.sealed)' })]);
+    store(1, canonicalize({ ...payload, signer: { ...payload.signer, publicKey: examiner.rawPublicKey.subarray(0, 31).toString('base64') } }));
+    expect(verifyCaseFile(file).problems[0]).toEqual({ where: 'custody_checkpoint 1', message });
+  });
+
+  it('name a checkpoint that is not JSON or not a checkpoint', () => {
+    const payload = firstPayload();
+    store(1, '{"format":');
+    expect(verifyCaseFile(file).problems[0]).toEqual({ where: 'custody_checkpoint 1', message: expect.stringMatching(/^It is not a peregrine-checkpoint\/1 checkpoint \(.*JSON.*\)\.$/) });
+    store(1, canonicalize({ ...payload, format: 'peregrine-checkpoint/2' }));
+    expect(verifyCaseFile(file).problems[0]).toEqual({ where: 'custody_checkpoint 1', message: expect.stringMatching(/^It is not a peregrine-checkpoint\/1 checkpoint \(field 'format': .*\)\.$/) });
+  });
+
+  it('refuse a payload that is not canonical JSON, even with a good signature over it', () => {
+    store(1, JSON.stringify(firstPayload(), null, 1));
+    expect(verifyCaseFile(file).problems[0]).toEqual({ where: 'custody_checkpoint 1', message: `Its signature by Jane Doe ${examiner.fingerprint} does not verify: the checkpoint was changed after it was signed.` });
+  });
+
+  it('name a first checkpoint that links to one before it', () => {
+    store(1, canonicalize({ ...firstPayload(), previous: 'e'.repeat(64) }));
+    expect(verifyCaseFile(file).problems).toEqual([{ where: 'custody_checkpoint 1', message: 'It follows a checkpoint that is no longer here: earlier signed checkpoints were deleted.' }]);
+  });
+
+  it('name a checkpoint that covers a range other than the one after the previous checkpoint', () => {
+    const first = firstPayload();
+    const raw = new BetterSqlite3(file, { readonly: true });
+    const firstText = raw.prepare('SELECT payload FROM custody_checkpoint WHERE id = 1').pluck().get() as string;
+    const hash8 = raw.prepare('SELECT hash FROM custody WHERE seq = 8').pluck().get() as string;
+    raw.close();
+    const previous = createHash('sha256').update(firstText).digest('hex');
+    // Signs entry 8 only, but claims entries 7-8 (its hashes list holds two).
+    store(2, canonicalize({ ...first, seq: 8, head: hash8, hashes: [first.hashes.at(-1)!, hash8], previous }));
+    const report = verifyCaseFile(file);
+    expect(report.problems).toEqual([
+      { where: 'custody_checkpoint 2', message: 'It covers entries 7–8, but the previous checkpoint ended at entry 7.' },
+    ]);
+    expect(report.anchor).toMatchObject({ through: 8, of: 8, checkpoints: 2 });
+  });
+});
+
+describe('signing a checkpoint', () => {
+  it('refuses an entry other than the one it was asked to sign, or one before the last checkpoint', () => {
+    const { db } = openCase(file);
+    try {
+      const hash = (seq: number) => db.prepare('SELECT hash FROM custody WHERE seq = ?').pluck().get(seq) as string;
+      const at = '2024-05-01T12:00:00.000Z';
+      expect(() => signCheckpoint(db, examiner, { at, reason: 'export', subject: 'x', through: { seq: 8, hash: hash(7) } }))
+        .toThrow(expect.objectContaining({
+          name: 'CheckpointError', code: 'custody_broken',
+          message: 'The custody chain was not signed: custody entry 8: It is not the entry the checkpoint was asked to sign. Run `peregrine verify` on the case file.',
+        }));
+      expect(() => signCheckpoint(db, examiner, { at, reason: 'export', subject: 'x', through: { seq: 3, hash: hash(3) } }))
+        .toThrow('custody entry 3: It is not the entry the checkpoint was asked to sign.');
+      expect(db.prepare('SELECT count(*) FROM custody_checkpoint').pluck().get()).toBe(1);
+      const signed = signCheckpoint(db, examiner, { at, reason: 'export', subject: 'x', through: { seq: 8, hash: hash(8) } });
+      expect(signed).toMatchObject({ seq: 8, head: hash(8), hashes: [hash(8)], reason: 'export', subject: 'x', at });
+    } finally {
+      closeDatabase(db);
+    }
+    expect(verifyCaseFile(file).anchor).toMatchObject({ through: 8, of: 8, checkpoints: 2 });
+  });
+
+  it('refuses to sign newer entries that do not hash or link as recorded', () => {
+    tamper((raw) => raw.exec(`UPDATE custody SET actor = 'Someone Else' WHERE seq = 8`));
+    const { db } = openCase(file);
+    try {
+      expect(() => sealCase(db, path.join(dir, 'after-tamper.peregrine'), { signer: examiner, clock }))
+        .toThrow('The custody chain was not signed: custody entry 8 (note.added): It does not hash or link as recorded.');
+    } finally {
+      closeDatabase(db);
+    }
+  });
+});
+
+describe('the anchor', () => {
+  it('names every signer, the last one first, and says when every entry is signed or none is', () => {
+    const other = examinerKeyFrom(generateKeyPairSync('ed25519').privateKey, 'John Roe');
+    const { db } = openCase(file);
+    sealCase(db, path.join(dir, 'second.peregrine'), { signer: other, clock });
+    closeDatabase(db);
+    const anchor = verifyCaseFile(file).anchor!;
+    expect(anchor).toEqual({
+      through: 9, of: 9, checkpoints: 2,
+      signer: { identity: 'John Roe', fingerprint: other.fingerprint },
+      signers: [{ identity: 'Jane Doe', fingerprint: examiner.fingerprint }, { identity: 'John Roe', fingerprint: other.fingerprint }],
+    });
+    expect(describeAnchor(anchor)).toBe(`custody anchored through entry 9 of 9 by John Roe ${other.fingerprint} (earlier checkpoints also by Jane Doe ${examiner.fingerprint}); every entry is signed`);
+    tamper((raw) => raw.exec('DELETE FROM custody_checkpoint'));
+    const none = verifyCaseFile(file).anchor!;
+    expect(none).toEqual({ through: 0, of: 9, checkpoints: 0, signer: null, signers: [] });
+    expect(describeAnchor(none)).toBe('custody not anchored: no checkpoint is signed yet (every export and `peregrine case seal` signs one), 9 entries unsigned');
+  });
+
+  it('does not count a checkpoint whose signature fails as an anchor', () => {
+    tamper((raw) => raw.prepare(`UPDATE custody_checkpoint SET payload = replace(payload, '"reason":"seal"', '"reason":"export"') WHERE id = 1`).run());
+    const anchor = verifyCaseFile(file).anchor!;
+    expect(anchor).toEqual({ through: 0, of: 8, checkpoints: 1, signer: null, signers: [] });
+    expect(describeAnchor(anchor)).toBe('custody not anchored: no checkpoint is signed yet (every export and `peregrine case seal` signs one), 8 entries unsigned');
+  });
+
+  it('names an export entry whose signed checkpoint is gone; an export entry naming none promises none', () => {
+    const { db } = openCase(file);
+    appendCustody(db, { at: clock().toISOString(), action: 'export.created', actor: 'Jane Doe', details: { folder: 'old-export' } });
+    appendCustody(db, { at: clock().toISOString(), action: 'export.created', actor: 'Jane Doe', details: { folder: 'new-export', checkpointThrough: 7 } });
+    closeDatabase(db);
+    // Checkpoint 1 signs through entry 7, but for the seal, not for an export.
+    expect(verifyCaseFile(file).problems).toEqual([
+      { where: 'custody entry 10 (export.created)', message: 'It records an export signed through entry 7, but that signed checkpoint is not here: it was deleted.' },
+    ]);
+  });
+
+  it('does not ask a case file from before checkpoints (schema version below 140) for their table', () => {
+    const raw = new BetterSqlite3(file);
+    raw.exec('DROP TABLE custody_checkpoint');
+    raw.pragma('user_version = 139');
+    const problems: string[] = [];
+    const anchor = checkCheckpoints(raw, (where) => problems.push(where));
+    raw.pragma('user_version = 140');
+    const problems140: string[] = [];
+    checkCheckpoints(raw, (where) => problems140.push(where));
+    raw.close();
+    expect(anchor).toEqual({ through: 0, of: 8, checkpoints: 0, signer: null, signers: [] });
+    expect(problems).toEqual(['custody entry 7 (case.sealed)']);
+    expect(problems140).toEqual(['custody_checkpoint', 'custody entry 7 (case.sealed)']);
   });
 });

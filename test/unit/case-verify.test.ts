@@ -11,6 +11,7 @@ import { insertEvidence } from '../../db/queries/evidence';
 import { applyWrite } from '../../main/collect/writes';
 import { createCase, openCase } from '../../main/case/case';
 import { verifyCaseFile } from '../../main/case/verify';
+import { withGuardsDropped } from '../support/tamper';
 
 let dir: string;
 let file: string;
@@ -147,6 +148,54 @@ describe('verifyCaseFile', () => {
 
   it('reports a file it cannot open instead of throwing', () => {
     const report = verifyCaseFile(path.join(dir, 'nope.peregrine'));
-    expect(report).toMatchObject({ ok: false, kind: 'case', problems: [{ where: 'nope.peregrine', message: expect.stringMatching(/does not exist/) }] });
+    expect(report).toEqual({ ok: false, kind: 'case', deep: false, checked: { evidence: 0, custody: 0 }, chainHead: null, problems: [{ where: 'nope.peregrine', message: expect.stringMatching(/does not exist/) }] });
+    expect(verifyCaseFile(path.join(dir, 'nope.peregrine'), { deep: true }).deep).toBe(true);
+  });
+
+  it('checks the custody chain of a file whose evidence table is gone', () => {
+    withGuardsDropped(file, (db) => db.exec('DROP TABLE evidence'), ['evidence_refuseUpdate', 'evidence_refuseDelete']);
+    const report = verifyCaseFile(file);
+    expect(report.checked).toEqual({ evidence: 0, custody: 3 });
+    expect(report.chainHead).toBe(head);
+    // The chain is walked before the run checks, which need the evidence table and stop there.
+    expect(report.problems.map((p) => `${p.where}: ${p.message}`)).toEqual([
+      'schema (table evidence): The table is missing: it was dropped outside Peregrine.',
+      'schema (trigger evidence_refuseUpdate): The append-only guard of evidence is missing: its rows could have been changed outside Peregrine.',
+      'schema (trigger evidence_refuseDelete): The append-only guard of evidence is missing: its rows could have been changed outside Peregrine.',
+      'case.peregrine: Verification stopped: no such table: evidence',
+    ]);
+  });
+
+  it('reports where it had to stop instead of throwing, with what it found so far', () => {
+    withGuardsDropped(file, (db) => db.exec('DROP TABLE collection_run'));
+    const report = verifyCaseFile(file);
+    expect(report.problems.at(-1)).toEqual({ where: 'case.peregrine', message: 'Verification stopped: no such table: collection_run' });
+    expect(report.checked).toEqual({ evidence: 3, custody: 3 });
+  });
+
+  it('lists the first 200 problems and says how many more there are', () => {
+    // 205 copies of evidence row 1 with a recorded hash of zeros: 205 hash problems, and the run's evidence digest no
+    // longer matches its collection.finished entry (the fixture's run records no per-source page counts).
+    tamper(`CREATE TEMP TABLE copy AS SELECT * FROM evidence WHERE id = 1; UPDATE copy SET sha256 = '${'0'.repeat(64)}';`
+      + Array.from({ length: 205 }, () => ' UPDATE copy SET id = (SELECT max(id) + 1 FROM evidence); INSERT INTO evidence SELECT * FROM copy;').join(''));
+    const report = verifyCaseFile(file);
+    expect(report.checked.evidence).toBe(208);
+    expect(report.problems).toHaveLength(201);
+    expect(report.problems[0]).toEqual({ where: 'evidence row 4 (graph.organization, https://graph.microsoft.com/v1.0/organization)', message: expect.stringMatching(/the row records 0{64}/) });
+    expect(report.problems[199]!.where).toBe('evidence row 203 (graph.organization, https://graph.microsoft.com/v1.0/organization)');
+    expect(report.problems[200]).toEqual({ where: 'verify', message: '6 more problems not listed.' });
+  });
+
+  it('with --deep, checks a file whose custody table is gone: the evidence is still derived again', () => {
+    const raw = new BetterSqlite3(file);
+    raw.exec('DROP TABLE custody');
+    raw.close();
+    const fast = verifyCaseFile(file);
+    expect(fast.checked).toEqual({ evidence: 3, custody: 0 });
+    expect(fast.problems.map((p) => p.where)).toEqual(['schema (table custody)', 'schema (trigger custody_checkLink)', 'schema (trigger custody_refuseUpdate)', 'schema (trigger custody_refuseDelete)']);
+    const report = verifyCaseFile(file, { deep: true });
+    expect(report.checked).toEqual({ evidence: 3, custody: 0, derivedRows: 1 });
+    expect(report.chainHead).toBeNull();
+    expect(report.problems.map((p) => p.where)).toContain('schema (table custody)');
   });
 });

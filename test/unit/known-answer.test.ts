@@ -192,7 +192,7 @@ describe('the committed signed export', () => {
 describe('the committed export, changed and signed again with its key', () => {
   // Whoever holds the signing key can sign anything: these are what verify still checks beyond the signature.
   const key = () => examinerKeyFrom(createPrivateKey(fs.readFileSync(path.join(FIXTURES, 'TEST-ONLY-signing-key.pem'))), 'Known Answer (test only)');
-  type Custody = { format: string; caseId: string; head: string; entries: { seq: number; hash: string }[] };
+  type Custody = { format: string; caseId: string; head: string; entries: { seq: number; hash: string; details: Record<string, unknown> }[] };
   type ManifestFile = { custodyHead: string; files: { name: string; sha256: string; bytes: number }[] };
 
   /** A copy of the export with custody.json and the manifest changed, the manifest listed hashes and signatures made again. */
@@ -245,11 +245,91 @@ describe('the committed export, changed and signed again with its key', () => {
     expectRejected(verifyExport(dir, { signer: pin }), /^custody\.json$/, /^It belongs to case 0a5e0000-4b0e-4a11-8a5e-0000000000ff, not 0a5e0000-4b0e-4a11-8a5e-000000000001\.$/);
   });
 
+  it('names a custody.json entry whose details were changed, and entries out of order', () => {
+    const changedDetails = verifyExport(resigned((custody) => {
+      custody.entries[1]!.details.account = 'mallory@contoso.example';
+    }), { signer: pin });
+    expect(changedDetails.problems).toEqual([{
+      where: 'custody.json entry 2 (collection.started)',
+      message: expect.stringMatching(/^The entry's hash is 16b44f0300e500e0123a98fd86732f12b84c4fd6865e092d8e43fd97e915d3ab but its contents hash to [0-9a-f]{64}: a field of this entry was changed\.$/),
+    }]);
+    const swapped = verifyExport(resigned((custody) => {
+      custody.entries.push(custody.entries.splice(1, 1)[0]!);
+    }), { signer: pin });
+    expect(swapped.problems.map((p) => `${p.where}: ${p.message.replace(/[0-9a-f]{64}/g, 'H')}`)).toEqual([
+      'custody.json entry 3 (collection.finished): Entries 2–2 are missing: custody entries were deleted.',
+      'custody.json entry 3 (collection.finished): prev_hash H does not match the hash of entry 1 (H): entry 1 or this link was changed.',
+      'custody.json entry 2 (collection.started): Entry 2 appears out of order (expected 4).',
+      'custody.json entry 2 (collection.started): prev_hash H does not match the hash of entry 3 (H): entry 3 or this link was changed.',
+      "custody.json: The chain ends at H but manifest.json's custodyHead is H.",
+    ]);
+    expect(swapped.checked.custody).toBe(3);
+  });
+
+  it('names files listed out of order or twice, and names that are not plain files of the folder', () => {
+    const unsorted = verifyExport(resigned((_, manifest) => {
+      manifest.files.reverse();
+    }), { signer: pin });
+    expect(unsorted.problems).toEqual([
+      { where: 'manifest.json', message: "files are not sorted by name or repeat 'timeline.csv'." },
+      { where: 'manifest.json', message: "files are not sorted by name or repeat 'findings.json'." },
+      { where: 'manifest.json', message: "files are not sorted by name or repeat 'custody.json'." },
+      { where: 'manifest.json', message: "files are not sorted by name or repeat 'VERIFY.txt'." },
+    ]);
+    const twice = verifyExport(resigned((_, manifest) => {
+      manifest.files.splice(1, 0, manifest.files[1]!);
+    }), { signer: pin });
+    expect(twice.problems).toEqual([{ where: 'manifest.json', message: "files are not sorted by name or repeat 'custody.json'." }]);
+    const names = ['.', '..', '../outside.txt', 'back\\slash.txt', 'manifest.json.sig', 'sub/file.txt'];
+    const odd = verifyExport(resigned((_, manifest) => {
+      for (const name of names) manifest.files.push({ name, sha256: 'e'.repeat(64), bytes: 0 });
+      manifest.files.sort((a, b) => (a.name < b.name ? -1 : 1));
+    }), { signer: pin });
+    expect(odd.problems).toEqual(names.map((where) => ({ where, message: 'The manifest lists a name that is not a plain data file in the export folder.' })));
+    expect(odd.checked.files).toBe(5);
+  });
+
   it('rejects custody.json that is not a custody file', () => {
     const dir = resigned((custody) => {
       custody.format = 'peregrine-custody/9';
     });
-    expectRejected(verifyExport(dir, { signer: pin }), /^custody\.json$/, /^It is not a peregrine-custody\/1 file: /);
+    expectRejected(verifyExport(dir, { signer: pin }), /^custody\.json$/, /^It is not a peregrine-custody\/1 file: .*"peregrine-custody\/1".*\.$/);
+  });
+
+  it('rejects custody.json with no entries: its chain ends nowhere', () => {
+    const dir = resigned((custody) => {
+      custody.entries = [];
+    });
+    const report = verifyExport(dir, { signer: pin });
+    expect(report.problems).toEqual([{ where: 'custody.json', message: expect.stringMatching(/^The chain ends at \(empty\) but manifest\.json's custodyHead is [0-9a-f]{64}\.$/) }]);
+    expect(report.checked.custody).toBe(0);
+  });
+
+  it('names custody.json removed with its manifest line once, without reading a file that is not listed', () => {
+    const dir = path.join(tmp, `no-custody-${++copies}`);
+    fs.cpSync(EXPORT_DIR, dir, { recursive: true });
+    fs.rmSync(path.join(dir, 'custody.json'));
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as ManifestFile;
+    manifest.files = manifest.files.filter((f) => f.name !== 'custody.json');
+    const manifestBytes = Buffer.from(canonicalize(manifest));
+    fs.writeFileSync(path.join(dir, 'manifest.json'), manifestBytes);
+    for (const f of signatureFiles(manifestBytes, key(), { trustedComment: 'resigned' })) fs.writeFileSync(path.join(dir, f.name), f.content);
+    const report = verifyExport(dir, { signer: pin });
+    expect(report.problems).toEqual([
+      { where: 'custody.json', message: 'manifest.json does not list custody.json, which every Peregrine export has: it was removed from the manifest after export.' },
+    ]);
+    expect(report.checked).toEqual({ evidence: 0, custody: 0, files: 4 });
+  });
+
+  it('names a manifest signed by another key that still names the original signer, and reports no signer', () => {
+    const other = examinerKeyFrom(generateKeyPairSync('ed25519').privateKey, 'Someone else');
+    const dir = path.join(tmp, `other-signer-${++copies}`);
+    fs.cpSync(EXPORT_DIR, dir, { recursive: true });
+    const manifestBytes = fs.readFileSync(path.join(dir, 'manifest.json'));
+    for (const f of signatureFiles(manifestBytes, other, { trustedComment: 'other' })) fs.writeFileSync(path.join(dir, f.name), f.content);
+    const report = verifyExport(dir);
+    expect(report.problems).toEqual([{ where: 'signer.pub.pem', message: `Its key is ${other.fingerprint}, but manifest.json names signer ${FINGERPRINT}.` }]);
+    expect(report.signer).toBeUndefined();
   });
 });
 
@@ -271,6 +351,31 @@ describe('the committed export, its folder changed', () => {
     expect(notJson.problems).toEqual([{ where: 'manifest.json', message: expect.stringMatching(/^It is not valid JSON \(/) }]);
     const notManifest = changed((d) => fs.writeFileSync(at(d, 'manifest.json'), '{"format":"peregrine-export/1"}'));
     expect(notManifest.problems).toEqual([{ where: 'manifest.json', message: expect.stringMatching(/^It is not a peregrine-export\/1 manifest: field '\w+': /) }]);
+  });
+
+  it('names a custody.json that is not JSON (besides its changed hash)', () => {
+    const report = changed((d) => fs.writeFileSync(at(d, 'custody.json'), '{"format":'));
+    expect(report.problems.map((p) => `${p.where}: ${p.message.replace(/[0-9a-f]{64}/g, 'H')}`)).toEqual([
+      'custody.json: It is 10 bytes; manifest.json says 1895: the file was changed after export.',
+      'custody.json: It is not valid JSON.',
+    ]);
+    expect(report.checked.custody).toBe(0);
+  });
+
+  it('names the nested field of a manifest that is not well formed', () => {
+    const report = changed((d) => {
+      const manifest = JSON.parse(fs.readFileSync(at(d, 'manifest.json'), 'utf8')) as { signer: { fingerprint: string } };
+      manifest.signer.fingerprint = 'MD5:00';
+      fs.writeFileSync(at(d, 'manifest.json'), canonicalize(manifest));
+    });
+    expect(report.problems).toEqual([{ where: 'manifest.json', message: expect.stringMatching(/^It is not a peregrine-export\/1 manifest: field 'signer\.fingerprint': .*"SHA256:".*\.$/) }]);
+  });
+
+  it('names custody.json listed but missing, which is then no custody file at all', () => {
+    expect(changed((d) => fs.rmSync(at(d, 'custody.json'))).problems).toEqual([
+      { where: 'custody.json', message: 'The file is listed in manifest.json but missing.' },
+      { where: 'custody.json', message: 'It is not valid JSON.' },
+    ]);
   });
 
   it('rejects a manifest re-serialised (not canonical), even with the same content', () => {
@@ -313,7 +418,12 @@ describe('the committed export, its folder changed', () => {
     expectRejected(other, /^signer\.pub\.pem$/, new RegExp(`^Its key is SHA256:\\S+, but manifest\\.json names signer ${FINGERPRINT.replace(/[+/]/g, '\\$&')}\\.$`));
     expect(other.signer).toBeUndefined();
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    expectRejected(changed((d) => fs.writeFileSync(at(d, 'signer.pub.pem'), rsa)), /^signer\.pub\.pem$/, /^It is not an Ed25519 public key\.$/);
+    const rsaReport = changed((d) => fs.writeFileSync(at(d, 'signer.pub.pem'), rsa));
+    expectRejected(rsaReport, /^signer\.pub\.pem$/, /^It is not an Ed25519 public key\.$/);
+    expect(rsaReport.signer).toBeUndefined();
+    // An EC key has an `x` in its JWK too: it is refused for its type, not read as a key with another fingerprint.
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(changed((d) => fs.writeFileSync(at(d, 'signer.pub.pem'), ec)).problems).toContainEqual({ where: 'signer.pub.pem', message: 'It is not an Ed25519 public key.' });
   });
 
   it('names the minisign and OpenSSH files when they carry another key than signer.pub.pem', () => {
@@ -331,6 +441,8 @@ describe('the committed export, its folder changed', () => {
     expect(allowed.problems).toEqual([{ where: 'allowed_signers', message: 'It does not hold the key in signer.pub.pem.' }]);
     // The manifest's own signature still verifies: its signer is reported.
     expect(allowed.signer).toEqual({ identity: 'Known Answer (test only)', fingerprint: FINGERPRINT });
+    expect(changed((d) => fs.writeFileSync(at(d, 'allowed_signers'), 'not an allowed_signers line\n')).problems)
+      .toEqual([{ where: 'allowed_signers', message: 'It does not hold the key in signer.pub.pem.' }]);
   });
 });
 
@@ -361,7 +473,11 @@ describe('the committed case file, rows changed with SQLite', () => {
   });
 
   it('names a custody entry whose details are not JSON', () => {
-    expectRejected(tampered(`PRAGMA ignore_check_constraints = ON; UPDATE custody SET details = '{"runId":' WHERE seq = 2`), /^custody entry 2 \(collection\.started\)$/, /^details is not valid JSON: the entry was changed\.$/);
+    const report = tampered(`PRAGMA ignore_check_constraints = ON; UPDATE custody SET details = '{"runId":' WHERE seq = 2`);
+    // Its hash cannot be recomputed without its details: that is the one problem named for the entry.
+    expect(report.problems.filter((p) => p.where === 'custody entry 2 (collection.started)')).toEqual([
+      { where: 'custody entry 2 (collection.started)', message: 'details is not valid JSON: the entry was changed.' },
+    ]);
   });
 
   it('names custody entries deleted from the middle and the link that no longer holds', () => {
