@@ -63,6 +63,9 @@ export async function collectedCase(options: SimulatorOptions & { inboxRuleMailb
     const collect = async (fresh: boolean): Promise<string> => {
       // After remediation the examiner signs in again: revoked sessions and reset passwords end the old sign-in.
       if (fresh) {
+        // Revocation has second precision (signInSessionsValidFromDateTime): a grant from the same second as a
+        // revocation counts as revoked, so the new sign-in starts in the next second.
+        await new Promise((resolve) => setTimeout(resolve, 1_010 - (Date.now() % 1_000)));
         await signIn(graphSession);
         await signIn(exoSession);
       }

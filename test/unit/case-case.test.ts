@@ -84,7 +84,10 @@ describe('openCase', () => {
     reference.close();
     const raw = new BetterSqlite3(file);
     const tables = raw.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).pluck().all() as string[];
-    for (const table of tables.filter((t) => !tablesAt20.has(t)).reverse()) raw.exec(`DROP TABLE "${table}"`);
+    // A full-text table goes first, and its shadow tables with it (SQLite refuses to drop those on their own).
+    const virtual = raw.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'`).pluck().all() as string[];
+    for (const table of virtual) raw.exec(`DROP TABLE "${table}"`);
+    for (const table of tables.filter((t) => !tablesAt20.has(t)).reverse()) raw.exec(`DROP TABLE IF EXISTS "${table}"`);
     // Columns later migrations added to tables that existed at 20 go too.
     const ref = new BetterSqlite3(':memory:');
     migrate(ref, { migrations: migrations.filter((m) => m.version <= 20) });
