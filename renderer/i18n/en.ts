@@ -924,7 +924,7 @@ export const en = {
   settings: {
     engagement: {
       heading: "Engagement",
-      lede: "Kept on this computer, outside every case file. The engagement's own apps and the accounts never to touch are also recorded in the open case's custody when they change, and in each case you open, so a case handed over says which apps were ours.",
+      lede: "Kept on this computer, outside every case file. The engagement's own apps and the accounts never to touch are also recorded in the open case's custody when you save them, and in each case you create, so a case handed over says which apps were ours. Opening a case never changes it.",
       readError: "The settings could not be read",
       collectionClientId: "Collection client id",
       collectionClientIdHint: "The app id collection signs in with on a real tenant; empty for Microsoft Graph Command Line Tools (14d82eec-204b-4c2f-b7e8-296a70dab67e).",

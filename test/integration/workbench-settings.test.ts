@@ -111,7 +111,7 @@ describe('settings', () => {
     expect(verifyCaseFile(file, { deep: true })).toMatchObject({ ok: true, problems: [] });
   });
 
-  it('records the settings in a case opened after they changed', async () => {
+  it('records the settings in a case created after they changed, and leaves a case that is only opened as it was', async () => {
     const { w, call } = workbench();
     const created = await call<CaseSummary>('case.create', { name: 'Fabrikam', examiner: 'B. Examiner' });
     if (!created.ok) throw new Error(created.error.message);
@@ -122,6 +122,11 @@ describe('settings', () => {
     saveSettings(path.join(dir, 'home'), SettingsSchema.parse({ breakGlass: [BREAK_GLASS] }));
     expect((await call('case.open', { caseId: created.value.caseId })).ok).toBe(true);
     await call('case.close');
-    expect(custodyOf(file).facts).toEqual({ engagementAppIds: [], breakGlass: [BREAK_GLASS.toLowerCase()] });
+    expect(custodyOf(file).entries.some((e) => e.action === 'engagement.settings')).toBe(false);
+    const second = await call<CaseSummary>('case.create', { name: 'Northwind', examiner: 'B. Examiner' });
+    if (!second.ok) throw new Error(second.error.message);
+    const secondFile = w.currentCaseFile()!;
+    await call('case.close');
+    expect(custodyOf(secondFile).facts).toEqual({ engagementAppIds: [], breakGlass: [BREAK_GLASS.toLowerCase()] });
   });
 });

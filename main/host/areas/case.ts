@@ -40,7 +40,7 @@ export function caseHandlers(ctx: WorkbenchContext): Handlers['case'] {
       if (!file) throw new HandlerError('cancelled', 'No file was chosen; no case was created.');
       fs.mkdirSync(path.dirname(file), { recursive: true });
       const created = createCase(file, input, { clock, toolVersion: deps.toolVersion });
-      ctx.setOpen({ file, ...created });
+      ctx.setOpen({ file, ...created }, { created: true });
       return created.summary;
     },
     open: async ({ caseId }) => {

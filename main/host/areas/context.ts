@@ -57,7 +57,7 @@ export interface WorkbenchContext {
   openCase(): OpenCase | null;
   requireCase(): OpenCase;
   /** Makes `next` the open case (closing the one before) and puts it first in the recent list. */
-  setOpen(next: OpenCase): void;
+  setOpen(next: OpenCase, how?: { created: boolean }): void;
   closeCase(): void;
   readRecent(): (RecentCase & { file: string })[];
   /** Findings are a pure function of the case: cached until the custody log moves (a collection, a triage, an import). */
@@ -69,8 +69,8 @@ export interface WorkbenchContext {
   busy(): string | null;
   /** Areas that write in the background report it here. */
   addBusyCheck(check: () => string | null): void;
-  /** Called each time a case becomes the open one (created or opened), after it is open. */
-  onCaseOpened(listener: (open: OpenCase) => void): void;
+  /** Called each time a case becomes the open one, after it is open; `created` when it was made just now. */
+  onCaseOpened(listener: (open: OpenCase, created: boolean) => void): void;
 }
 
 export function createContext(deps: WorkbenchDeps): WorkbenchContext {
@@ -79,7 +79,7 @@ export function createContext(deps: WorkbenchDeps): WorkbenchContext {
   let open: OpenCase | null = null;
   let cachedDetection: { file: string; head: string | null; report: DetectionReport } | null = null;
   const busyChecks: (() => string | null)[] = [];
-  const openedListeners: ((open: OpenCase) => void)[] = [];
+  const openedListeners: ((open: OpenCase, created: boolean) => void)[] = [];
 
   const requireCase = (): OpenCase => {
     if (!open) throw new HandlerError('no_case_open', 'No case is open. Create or open a case first.');
@@ -108,11 +108,11 @@ export function createContext(deps: WorkbenchDeps): WorkbenchContext {
     transportFor: deps.transport ?? ((env: TenantEnvironment) => createHttpTransport({ ca: env.caPem, userAgent: `Peregrine/${deps.toolVersion}` })),
     openCase: () => open,
     requireCase,
-    setOpen(next) {
+    setOpen(next, how = { created: false }) {
       if (open) closeDatabase(open.db);
       open = next;
       remember(next.file, next.summary);
-      for (const listener of openedListeners) listener(next);
+      for (const listener of openedListeners) listener(next, how.created);
     },
     closeCase() {
       if (open) closeDatabase(open.db);

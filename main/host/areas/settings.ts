@@ -1,5 +1,5 @@
 // Main process: Settings — Peregrine's own settings on this machine; what matters to a case (the engagement's own apps,
-// accounts never to touch) is recorded in the open case's custody when it changes and when a case is opened.
+// accounts never to touch) is recorded in the open case's custody when it is saved, and in each case created.
 import type { Handlers, SettingsView } from '../../../preload/contract';
 import { recordEngagement } from '../../../db/queries/engagement';
 import { loadSettings, parseSettings, saveSettings, SettingsError, type Settings } from '../../settings/store';
@@ -23,7 +23,10 @@ export function settingsHandlers(ctx: WorkbenchContext): Handlers['settings'] {
   const record = (open: OpenCase, settings: Settings): boolean =>
     recordEngagement(open.db, { engagementAppIds: settings.engagementAppIds, breakGlass: settings.breakGlass }, { at: clock().toISOString(), actor: open.summary.examiner });
 
-  ctx.onCaseOpened((open) => {
+  ctx.onCaseOpened((open, created) => {
+    // A new case takes this machine's engagement facts; a case opened again (perhaps a colleague's, or another
+    // engagement's) is not changed by opening it: Settings records a change there only when one is saved.
+    if (!created) return;
     // A settings file that cannot be read must not stop a case from opening: Settings says what is wrong with it.
     let settings: Settings;
     try {
