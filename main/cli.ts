@@ -41,7 +41,7 @@ import { MAX_PAGE, timelineCount, timelineHistogram, timelinePage, TimelineQuery
 import { startBrowserHost } from './host/browser';
 import { createWorkbench } from './host/workbench';
 import { TOOL_VERSION } from './version';
-import { tsxWorkerEntry, tsxWriterEntry } from './jobs/tsx-entry';
+import { caseWriterEntry, collectionWorkerEntry, defaultRendererDir } from './jobs/worker-entries';
 import type { CollectionStatus } from '../preload/contract';
 import { assertAuthorityPage } from './auth/loopback';
 import { commandHelp, didYouMean, wantsHelp } from './cli/usage';
@@ -566,7 +566,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
     }
     if (resumable) io.err(`Resuming collection ${resumable.runId} (started ${resumable.startedAt}) from its checkpoints.`);
     const status = await collectTenant(
-      { db, readers: { cloud: env.cloud, graph, exchange }, clock: io.clock, pageSize, onProgress: progressReporter(io, db), writerEntry: tsxWriterEntry() },
+      { db, readers: { cloud: env.cloud, graph, exchange }, clock: io.clock, pageSize, onProgress: progressReporter(io, db), writerEntry: caseWriterEntry() },
       {
         runId: resumable?.runId ?? crypto.randomUUID(),
         environment: env.name,
@@ -907,9 +907,9 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
     keyAccess: { ...(signingPassphrase ? { passphrase: () => signingPassphrase } : {}), onNotice: (m) => io.err(m) },
     environment: typeof values.env === 'string' ? loadEnvironmentFile(values.env) : null,
     clock: io.clock,
-    collectionWorker: tsxWorkerEntry(),
+    collectionWorker: collectionWorkerEntry(),
   });
-  const rendererDir = path.resolve((values.renderer as string | undefined) ?? path.join(import.meta.dirname, '..', 'dist', 'renderer'));
+  const rendererDir = path.resolve((values.renderer as string | undefined) ?? defaultRendererDir());
   const host = await startBrowserHost({ handlers: workbench.handlers, rendererDir, port });
   io.out(`Peregrine is serving on ${host.origin} (loopback only). Open:\n  ${host.url}\nPress Ctrl+C to stop.`);
   await new Promise<void>((resolve) => {

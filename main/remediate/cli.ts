@@ -21,6 +21,7 @@ import { directoryRolesOf } from '../collect/preflight';
 import { detect, engagementAppIds } from '../detect/engine';
 import { TOOL_VERSION } from '../version';
 import { parse, required, UsageError, type CliIo } from '../cli';
+import { protectedIdsOf } from './protected';
 import { PHASES, stepState, type Phase, type PlannedStep } from './model';
 import { planRemediation } from './plan';
 import { createWriteGuard } from './guard';
@@ -317,21 +318,3 @@ function parseFlagPhase(args: string[]): string | undefined {
   return i >= 0 ? args[i + 1] : args.find((a) => a.startsWith('--phase='))?.slice('--phase='.length);
 }
 
-/** Accounts and apps never touched, as ids and names lower case: with the object ids the collection knows for the apps. */
-export function protectedIdsOf(db: Database, givenAccounts: (string | null)[], givenAppIds: string[]): Set<string> {
-  const facts = recordedEngagement(db);
-  const accounts = [...givenAccounts, ...facts.breakGlass];
-  const appIds = [...givenAppIds, ...engagementAppIds(db)];
-  const ids = new Set<string>([...accounts, ...appIds].filter((x): x is string => !!x).map((x) => x.toLowerCase()));
-  const apps = new Set(appIds.map((a) => a.toLowerCase()));
-  // An account named by its user principal name is protected by its object id too (steps name users by id).
-  for (const r of db.prepare(`SELECT DISTINCT object_id, display_name FROM tenant_object WHERE kind = 'user' AND display_name IS NOT NULL`).all() as { object_id: string; display_name: string }[]) {
-    if (ids.has(r.display_name.toLowerCase())) ids.add(r.object_id.toLowerCase());
-  }
-  for (const table of ['application', 'service_principal']) {
-    for (const r of db.prepare(`SELECT DISTINCT object_id, app_id FROM ${table}`).all() as { object_id: string; app_id: string }[]) {
-      if (apps.has(r.app_id.toLowerCase())) ids.add(r.object_id.toLowerCase());
-    }
-  }
-  return ids;
-}

@@ -25,7 +25,7 @@ import { createWriteGuard } from '../../remediate/guard';
 import { createTenantClient } from '../../remediate/tenant';
 import { createEngine, itemResults, StepBlockedError } from '../../remediate/engine';
 import { needsExchange, remediationPreflight, remediationScopes } from '../../remediate/sign-in';
-import { protectedIdsOf } from '../../remediate/cli';
+import { protectedIdsOf } from '../../remediate/protected';
 import { HandlerError } from '../dispatch';
 import { startBrowserSignIn } from '../browser-sign-in';
 import type { WorkbenchContext } from './context';
