@@ -45,6 +45,28 @@ export interface IntegrityStatus {
   problem: string | null;
 }
 
+/** A case file opened from disk that someone else made (another examiner, another Peregrine version), checked before use. */
+export interface ReceivedCaseView {
+  fileName: string;
+  /** The examiner the case names, and the Peregrine version that created it. */
+  examiner: string;
+  toolVersion: string;
+  /** The Peregrine version that last upgraded its schema, when one is recorded and differs from toolVersion. */
+  schemaWrittenBy: string | null;
+  /** Why it counts as received: another examiner than Settings names (or none named there), another Peregrine version. */
+  reasons: ('examiner' | 'version')[];
+  /** This Peregrine's version and Settings' examiner (empty when none), as compared. */
+  here: { examiner: string; toolVersion: string };
+  /** The verification run on opening, before anything else touched the file. */
+  verification: { ok: boolean; checkedAt: string; evidenceRows: number; custodyEntries: number; chainHead: string | null; problems: { where: string; message: string }[] };
+}
+
+export interface OpenedCase {
+  summary: CaseSummary;
+  /** Set when the case was made by someone else or another version: what was found and how it verified. */
+  received: ReceivedCaseView | null;
+}
+
 export interface EnvironmentSummary {
   name: string;
   cloud: string;
@@ -528,6 +550,17 @@ export const KeyImportInput = z
   })
   .strict();
 const CaseRef = z.object({ caseId: z.string().uuid() }).strict();
+/**
+ * Open a case file from disk. The desktop app picks it in its own dialog (no path from the page); the browser host
+ * takes the path typed on the Start screen. `upgrade`: the examiner agreed to upgrade the received case that was
+ * refused for needing it, so that same file is opened again and upgraded.
+ */
+export const OpenFileInput = z
+  .object({
+    path: z.string().trim().min(1, 'type the path of a case file').max(4096, 'is longer than any path').regex(SINGLE_LINE, SINGLE_LINE_MESSAGE).optional(),
+    upgrade: z.boolean().optional(),
+  })
+  .strict();
 const RunRef = z.object({ runId: z.string().uuid() }).strict();
 /** PEM files are a few KB; 16 KB leaves room for a certificate chain and refuses anything else picked by mistake. */
 const PEM_MAX = 16 * 1024;
@@ -627,6 +660,10 @@ export const contract = {
     recent: channel<typeof Empty, RecentCase[]>(Empty),
     create: channel<typeof NewCaseInput, CaseSummary>(NewCaseInput.strict()),
     open: channel<typeof CaseRef, CaseSummary>(CaseRef),
+    /** Opens a case file chosen from disk; one received from someone else is verified first and the result returned. */
+    openFile: channel<typeof OpenFileInput, OpenedCase>(OpenFileInput),
+    /** The open case's received status as found when it was opened from disk; null for a case of one's own. */
+    received: channel<typeof Empty, ReceivedCaseView | null>(Empty),
     current: channel<typeof Empty, CaseSummary | null>(Empty),
     close: channel<typeof Empty, null>(Empty),
     verify: channel<typeof Empty, IntegrityStatus>(Empty),

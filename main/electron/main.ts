@@ -160,6 +160,15 @@ app.whenReady().then(async () => {
       if (new URL(url).protocol !== 'https:') throw new Error(`Refusing to open ${new URL(url).protocol} sign-in page.`);
       await shell.openExternal(url);
     },
+    chooseCaseFile: async () => {
+      const result = await dialog.showOpenDialog(mainWindow!, {
+        title: 'Open a case file',
+        defaultPath: path.join(app.getPath('documents'), 'Peregrine'),
+        filters: [{ name: 'Peregrine case', extensions: ['peregrine'] }, { name: 'All files', extensions: ['*'] }],
+        properties: ['openFile'],
+      });
+      return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
     chooseNewCaseFile: async (suggested) => {
       const result = await dialog.showSaveDialog(mainWindow!, {
         title: 'New case file',

@@ -30,6 +30,8 @@ export interface WorkbenchDeps {
   chooseKeyFile?: (mode: 'save' | 'open', suggestedName: string) => Promise<string | null>;
   environment: TenantEnvironment | null;
   clock?: () => Date;
+  /** Electron's open dialog for "Open a case file…"; absent in the browser host, which takes a typed path. */
+  chooseCaseFile?: () => Promise<string | null>;
   /** Electron asks the consultant where to save; the browser host uses casesDir. */
   chooseNewCaseFile?: (suggestedName: string) => Promise<string | null>;
   transport?: (environment: TenantEnvironment) => HttpTransport;

@@ -8,6 +8,8 @@ import { DataTable, type Column } from '../../components/DataTable';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Time } from '../../components/Time';
 import { NewCaseForm } from './NewCaseForm';
+import { OpenCaseFile } from './OpenCaseFile';
+import { ReceivedCase } from './ReceivedCase';
 import { CaseStoryline } from '../findings/CaseStoryline';
 import './start.css';
 import { ChecklistSummary } from '../checklist/ChecklistSummary';
@@ -92,11 +94,13 @@ export function StartScreen() {
         <h1>{t('start.title')}</h1>
         <p className="screen-lede">{t('start.lede')}</p>
       </div>
+      {openCase ? <ReceivedCase key={`received-${openCase.caseId}`} /> : null}
       {openCase ? <CaseStoryline /> : null}
       {openCase ? <ChecklistSummary key={openCase.caseId} /> : null}
       <div className="start-grid">
         <section className="panel" aria-labelledby="recent-heading">
           <h2 id="recent-heading">{t('start.recent')}</h2>
+          <OpenCaseFile />
           {openError ? <ErrorNotice error={openError} title={t('start.openError')} testId="open-error" /> : null}
           {recentError ? (
             <ErrorNotice error={recentError} title={t('start.recentError')} testId="recent-error" />
