@@ -992,6 +992,7 @@ export const en = {
     },
   },
   openFile: {
+    openTyped: "Open",
     button: "Open a case file…",
     opening: "Opening…",
     hintDesktop: "A case file from anywhere on this computer, such as one a colleague handed over. A case made by someone else is verified as it opens.",

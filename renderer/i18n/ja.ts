@@ -951,6 +951,7 @@ export const ja: CatalogShape<typeof en> = {
     },
   },
   openFile: {
+    openTyped: "開く",
     button: "ケースファイルを開く…",
     opening: "開いています…",
     hintDesktop: "このコンピューター上の任意のケースファイルを開きます（同僚から受け取ったものなど）。他の人が作成したケースは、開くときに検証されます。",

@@ -48,7 +48,7 @@ export function OpenCaseFile() {
           <p className="field-hint">{t('openFile.hintDesktop')}</p>
         </div>
       ) : (
-        <form className="open-file-form" onSubmit={onSubmit} noValidate>
+        <form className="open-file-form field" onSubmit={onSubmit} noValidate>
           <label htmlFor="open-file-path">{t('openFile.pathLabel')}</label>
           <div className="open-file-row">
             <input
@@ -64,7 +64,7 @@ export function OpenCaseFile() {
               spellCheck={false}
             />
             <button type="submit" className="button" disabled={busy || typed.trim() === ''} data-testid="open-file-button">
-              {busy ? t('openFile.opening') : t('openFile.button')}
+              {busy ? t('openFile.opening') : t('openFile.openTyped')}
             </button>
           </div>
           <p className="field-hint" id="open-file-hint">{t('openFile.hintBrowser')}</p>

@@ -22,6 +22,8 @@ export function StartScreen() {
   const [opening, setOpening] = useState<string | null>(null);
   const [openError, setOpenError] = useState<ApiError | null>(null);
 
+  // Read again whenever another case becomes the open one (a case file opened from disk joins the list).
+  const openId = openCase?.caseId;
   useEffect(() => {
     let live = true;
     api.case.recent().then(
@@ -31,7 +33,7 @@ export function StartScreen() {
     return () => {
       live = false;
     };
-  }, []);
+  }, [openId]);
 
   const open = async (c: RecentCase) => {
     setOpening(c.caseId);
