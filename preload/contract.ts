@@ -73,8 +73,22 @@ export interface EnvironmentSummary {
   tenantId: string;
   authority: string;
   graphBaseUrl: string;
+  exchangeBaseUrl: string;
   clientId: string;
+  /** Where the collection client id came from: named for this tenant, Settings, Microsoft's public client, or the environment file. */
+  clientIdFrom: 'chosen' | 'settings' | 'default' | 'file';
+  /** The client remediation signs in with (the collection client when none is set). */
+  remediationClientId: string;
   simulator: boolean;
+  /** True when the tenant was named (Collect screen or --tenant), false for the environment file. */
+  chosen: boolean;
+}
+
+/** What the Collect screen's tenant picker shows: the tenant now, and the environment file to go back to, if any. */
+export interface TenantView {
+  environment: EnvironmentSummary | null;
+  /** The environment file the host was started with (its name), which "Use the environment file" returns to. */
+  fileEnvironment: string | null;
 }
 
 export type SignInState =
@@ -520,6 +534,10 @@ export interface RemediationRunView {
 
 /** Names, references and zones are printed on one line in custody, exports and VERIFY.txt: no line breaks or control characters. */
 export const SINGLE_LINE = /^[^\p{Cc}\u2028\u2029]*$/u;
+/** A tenant as Entra takes it: its id (a GUID) or a verified domain such as contoso.onmicrosoft.com. */
+export const TENANT_PATTERN = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)$/i;
+/** The clouds a tenant can live in (main/auth/environment.ts names each one's endpoints). */
+export const CLOUD_CHOICES = ['commercial', 'gcc', 'gcchigh', 'dod', 'china'] as const;
 export const SINGLE_LINE_MESSAGE = 'must be a single line (no line breaks, tabs or other control characters)';
 const text = (max: number) => z.string().trim().min(1).max(max).regex(SINGLE_LINE, SINGLE_LINE_MESSAGE);
 const optionalText = (max: number) => z.string().trim().max(max).regex(SINGLE_LINE, SINGLE_LINE_MESSAGE).optional();
@@ -584,6 +602,22 @@ export const AppOnlySignInInput = z
   })
   .strict();
 export type AppOnlySignInInput = z.infer<typeof AppOnlySignInInput>;
+
+const GUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The Collect screen names a real tenant (its cloud, optionally the client id to sign in with), or goes back to the environment file. */
+export const TenantChoiceInput = z.discriminatedUnion('source', [
+  z.object({ source: z.literal('file') }).strict(),
+  z
+    .object({
+      source: z.literal('tenant'),
+      tenant: z.string().trim().min(1, 'name the tenant').max(253).regex(TENANT_PATTERN, "must be the tenant's id (a GUID) or a verified domain such as contoso.onmicrosoft.com"),
+      cloud: z.enum(CLOUD_CHOICES),
+      /** Empty: Settings' collection client, else Microsoft Graph Command Line Tools. */
+      clientId: z.union([z.literal(''), z.string().trim().regex(GUID_TEXT, "must be an app registration's application (client) id, a GUID")]).default(''),
+    })
+    .strict(),
+]);
+export type TenantChoiceInput = z.input<typeof TenantChoiceInput>;
 
 export const CollectOptions = z
   .object({
@@ -678,6 +712,10 @@ export const contract = {
     exchangeStatus: channel<typeof Empty, SignInState>(Empty),
     /** App-only with the engagement app's certificate: replaces any device-code sign-in and serves Graph and Exchange. */
     startAppOnly: channel<typeof AppOnlySignInInput, SignInState>(AppOnlySignInInput),
+    /** The tenant sign-ins go to, and the environment file to go back to. */
+    tenant: channel<typeof Empty, TenantView>(Empty),
+    /** Names the tenant (and its cloud, and the client to sign in with), signing out of the one before. */
+    chooseTenant: channel<typeof TenantChoiceInput, TenantView>(TenantChoiceInput),
   },
   collect: {
     start: channel<typeof CollectOptions, CollectionStatus>(CollectOptions),

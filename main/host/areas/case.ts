@@ -10,6 +10,7 @@ import { closeDatabase } from '../../../db/connection';
 import { listCustody } from '../../../db/queries/custody';
 import { HandlerError } from '../dispatch';
 import { safeFileName, uniquePath, type WorkbenchContext } from './context';
+import { environmentSummary } from './environment-view';
 
 export function appHandlers(ctx: WorkbenchContext): Handlers['app'] {
   const { deps } = ctx;
@@ -17,17 +18,14 @@ export function appHandlers(ctx: WorkbenchContext): Handlers['app'] {
     info: async () => ({
       version: deps.toolVersion,
       host: deps.host,
-      environment: deps.environment
-        ? {
-            name: deps.environment.name,
-            cloud: deps.environment.cloud,
-            tenantId: deps.environment.tenant,
-            authority: `${deps.environment.authorityHost}/${deps.environment.tenant}`,
-            graphBaseUrl: deps.environment.graphBaseUrl,
-            clientId: deps.environment.clientId,
-            simulator: deps.environment.cloud === 'simulator',
-          }
-        : null,
+      // A Settings file that cannot be read leaves the tenant unknown here; the Collect screen says why.
+      environment: (() => {
+        try {
+          return environmentSummary(ctx);
+        } catch {
+          return null;
+        }
+      })(),
     }),
   };
 }
