@@ -31,6 +31,8 @@ import type {
   Triage,
   TriageState,
   SettingsView,
+  TenantChoiceInput,
+  TenantView,
 } from '../../preload/contract';
 
 /** What a collection reads: days of sign-ins and audits up to now (0 skips them), whether Exchange Online is included, and whose inbox rules. */
@@ -142,6 +144,9 @@ export const api = {
     exchangeStatus: (): Promise<SignInState> => call('auth.exchangeStatus', (b) => b.auth.exchangeStatus({})),
     /** App-only with the engagement app's certificate: the PEM texts go to Peregrine's own process only, which keeps the key in memory. */
     startAppOnly: (input: AppOnlySignInInput): Promise<SignInState> => call('auth.startAppOnly', (b) => b.auth.startAppOnly(input)),
+    tenant: (): Promise<TenantView> => call('auth.tenant', (b) => b.auth.tenant({})),
+    /** Names the tenant and its cloud (signing out of the one before), or goes back to the environment file. */
+    chooseTenant: (input: TenantChoiceInput): Promise<TenantView> => call('auth.chooseTenant', (b) => b.auth.chooseTenant(input)),
   },
   collect: {
     start: (options?: CollectOptions): Promise<CollectionStatus> => call('collect.start', (b) => b.collect.start(options ?? {})),
@@ -234,6 +239,7 @@ export type {
   RecentCase,
   ReceivedCaseView,
   RemediationItemRunView,
+  TenantView,
   RemediationPhase,
   RemediationRunView,
   RemediationSignInView,
