@@ -49,6 +49,7 @@ import { commandHelp, didYouMean, wantsHelp } from './cli/usage';
 import { progressLine } from './cli/progress';
 import { plural } from './detect/text';
 import { remediateCommand } from './remediate/cli';
+import { scriptCommand } from './collect/script-cli';
 import { remediationExportFiles } from './remediate/record';
 
 const HELP = `Peregrine ${TOOL_VERSION} — investigate and undo malicious OAuth apps in Microsoft 365 / Entra ID.
@@ -111,6 +112,12 @@ Commands:
                         The remediation checklist: plan it from the findings still standing, run a step or
                         a phase with a separate remediation sign-in (a dry run unless --yes), and show what
                         is verified (\`peregrine remediate --help\`).
+  script collect --out <file.ps1> [--tenant <domain|id>] [--cloud <cloud>] [--days <n>] [--inbox-rules <upn,...>]
+                        Write a read-only PowerShell 7 script (Microsoft Graph PowerShell and
+                        ExchangeOnlineManagement) for a client's administrator: it reads what collect reads,
+                        over the same windows, into a folder of Graph JSON pages and ConvertTo-Json output
+                        with manifest.json (SHA-256 of every file, what was incomplete); it lists what it
+                        will read and asks first. docs/collection-folder.md describes the folder.
   serve [--env <file> | --tenant <domain|id> [--cloud <cloud>] [--client-id <id>]] [--cases <dir>] [--port <n>]
                         Serve the workbench UI to a local browser on 127.0.0.1.
 
@@ -304,7 +311,7 @@ export function required(values: Record<string, string | boolean | undefined>, n
   return v;
 }
 
-const COMMANDS = ['case', 'collect', 'detect', 'triage', 'timeline', 'export', 'verify', 'key', 'serve', 'remediate'];
+const COMMANDS = ['case', 'collect', 'detect', 'triage', 'timeline', 'export', 'verify', 'key', 'serve', 'remediate', 'script'];
 /** Commands that print their own help, per subcommand. */
 const OWN_HELP = new Set(['key', 'remediate', 'timeline']);
 
@@ -348,6 +355,8 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
         return await serveCommand(rest, io);
       case 'remediate':
         return await remediateCommand(rest, io);
+      case 'script':
+        return await scriptCommand(rest, io);
       default:
         throw new UsageError(`Unknown command "${command}".${suggestion(command, COMMANDS, (c) => `peregrine ${c}`)}`);
     }
