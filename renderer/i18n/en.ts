@@ -1033,6 +1033,7 @@ export const en = {
       gcchigh: "US Government GCC High",
       dod: "US Government DoD",
       china: "China (21Vianet)",
+      simulator: "simulator",
     },
     clientId: "Client id to sign in with",
     clientIdHint: "Empty: the collection client on Settings → Engagement, else Microsoft Graph Command Line Tools (14d82eec-204b-4c2f-b7e8-296a70dab67e).",

@@ -991,6 +991,7 @@ export const ja: CatalogShape<typeof en> = {
       gcchigh: "米国政府 GCC High",
       dod: "米国政府 DoD",
       china: "中国（21Vianet）",
+      simulator: "シミュレーター",
     },
     clientId: "サインインに使うクライアント ID",
     clientIdHint: "空欄の場合は、設定 → エンゲージメントの収集用クライアント、それもなければ Microsoft Graph Command Line Tools（14d82eec-204b-4c2f-b7e8-296a70dab67e）を使います。",

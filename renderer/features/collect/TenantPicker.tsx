@@ -98,7 +98,8 @@ export function TenantPicker({ onChanged }: { onChanged: () => void }) {
         <dl className="facts" data-testid="environment-facts">
           <dt>{t('collect.env.environment')}</dt>
           <dd data-testid="env-name">
-            {env.name} <span className="muted">· {t(`tenantPicker.clouds.${env.cloud as Cloud}`, { defaultValue: env.cloud })}</span>
+            {/* A named tenant's own name is its domain or id; the cloud is said in words. */}
+            {env.chosen ? env.tenantId : env.name} <span className="muted">· {t(`tenantPicker.clouds.${env.cloud as Cloud}`, { defaultValue: env.cloud })}</span>
           </dd>
           <dt>{t('collect.env.tenantId')}</dt>
           <dd>
