@@ -12,7 +12,8 @@ import { custodyHead, custodyCount } from '../db/queries/custody';
 import { latestCompletedRun, latestResumableRun, listRuns } from '../db/queries/runs';
 import type { Database } from 'better-sqlite3';
 import { listSources } from '../db/queries/sources';
-import { cloudEnvironment, engagementAppsFor, loadEnvironmentFile, CLOUDS, type CloudName, type TenantEnvironment } from './auth/environment';
+import { engagementAppsFor, loadEnvironmentFile, type CloudName, type TenantEnvironment } from './auth/environment';
+import { environmentFromFlags } from './cli/tenant-flags';
 import { createTenantSession, exchangeAudience, type DeviceCodePrompt, type SignedInAccount } from './auth/device-code';
 import { SIGN_IN_METHODS, signIn, systemBrowser, type SignInMethod } from './auth/sign-in';
 import { approveDeviceCodeOnSimulator, simulatorBrowser } from './auth/simulator-pages';
@@ -48,6 +49,7 @@ import { commandHelp, didYouMean, wantsHelp } from './cli/usage';
 import { progressLine } from './cli/progress';
 import { plural } from './detect/text';
 import { remediateCommand } from './remediate/cli';
+import { scriptCommand } from './collect/script-cli';
 import { remediationExportFiles } from './remediate/record';
 
 const HELP = `Peregrine ${TOOL_VERSION} — investigate and undo malicious OAuth apps in Microsoft 365 / Entra ID.
@@ -63,8 +65,11 @@ Commands:
                         Sign the custody chain and write the case as one self-contained file (no -wal)
                         for hand-over, then verify that file.
   collect <case> --env <environment file> [--auto-approve-on-sim] [--exchange [--inbox-rules <upn,...>]] [--resume]
-  collect <case> --tenant <domain|id> [--cloud commercial|gcchigh|dod|china] [--client-id <id>] [--exchange] [--resume]
+  collect <case> --tenant <domain|id> [--cloud commercial|gcc|gcchigh|dod|china] [--client-id <id>] [--exchange] [--resume]
                         Sign in and collect (read-only) into the case.
+                        A real tenant: its domain or id and its cloud (default commercial); the client is
+                        --client-id, else the collection client on Settings, else Microsoft Graph Command
+                        Line Tools (14d82eec-204b-4c2f-b7e8-296a70dab67e).
                         --sign-in browser|device-code: the system browser (default on a desktop), or a
                         device code (default when no browser can be opened; the fallback if one fails to open).
                         The first sign-in asks to consent to the Graph permissions a collection reads with.
@@ -107,7 +112,13 @@ Commands:
                         The remediation checklist: plan it from the findings still standing, run a step or
                         a phase with a separate remediation sign-in (a dry run unless --yes), and show what
                         is verified (\`peregrine remediate --help\`).
-  serve [--env <file>] [--cases <dir>] [--port <n>]
+  script collect --out <file.ps1> [--tenant <domain|id>] [--cloud <cloud>] [--days <n>] [--inbox-rules <upn,...>]
+                        Write a read-only PowerShell 7 script (Microsoft Graph PowerShell and
+                        ExchangeOnlineManagement) for a client's administrator: it reads what collect reads,
+                        over the same windows, into a folder of Graph JSON pages and ConvertTo-Json output
+                        with manifest.json (SHA-256 of every file, what was incomplete); it lists what it
+                        will read and asks first. docs/collection-folder.md describes the folder.
+  serve [--env <file> | --tenant <domain|id> [--cloud <cloud>] [--client-id <id>]] [--cases <dir>] [--port <n>]
                         Serve the workbench UI to a local browser on 127.0.0.1.
 
 Options:
@@ -268,7 +279,7 @@ async function examinerSigner(io: CliIo, identity: string, purpose: string): Pro
   return signer;
 }
 
-function homeDir(): string {
+export function homeDir(): string {
   return process.env.PEREGRINE_HOME ?? path.join(os.homedir(), '.config', 'peregrine');
 }
 
@@ -300,7 +311,7 @@ export function required(values: Record<string, string | boolean | undefined>, n
   return v;
 }
 
-const COMMANDS = ['case', 'collect', 'detect', 'triage', 'timeline', 'export', 'verify', 'key', 'serve', 'remediate'];
+const COMMANDS = ['case', 'collect', 'detect', 'triage', 'timeline', 'export', 'verify', 'key', 'serve', 'remediate', 'script'];
 /** Commands that print their own help, per subcommand. */
 const OWN_HELP = new Set(['key', 'remediate', 'timeline']);
 
@@ -344,6 +355,8 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
         return await serveCommand(rest, io);
       case 'remediate':
         return await remediateCommand(rest, io);
+      case 'script':
+        return await scriptCommand(rest, io);
       default:
         throw new UsageError(`Unknown command "${command}".${suggestion(command, COMMANDS, (c) => `peregrine ${c}`)}`);
     }
@@ -456,13 +469,7 @@ async function collectCommand(args: string[], io: CliIo): Promise<number> {
     },
     ['case'],
   );
-  let env: TenantEnvironment;
-  if (typeof values.env === 'string') env = loadEnvironmentFile(values.env);
-  else if (typeof values.tenant === 'string') {
-    const cloud = (values.cloud ?? 'commercial') as string;
-    if (!Object.hasOwn(CLOUDS, cloud)) throw new UsageError(`--cloud must be one of ${Object.keys(CLOUDS).join(', ')}.`);
-    env = cloudEnvironment(cloud as CloudName, values.tenant, values['client-id'] as string | undefined);
-  } else throw new UsageError('collect needs --env <environment file> or --tenant <domain|id>.');
+  const env: TenantEnvironment = environmentFromFlags(values, { home: homeDir(), role: 'collection', usage: (m) => new UsageError(m) });
   if (values['auto-approve-on-sim'] && env.cloud !== 'simulator') throw new UsageError('--auto-approve-on-sim only works with a simulator environment file.');
   const signInFlag = values['sign-in'] as string | undefined;
   if (signInFlag !== undefined && !SIGN_IN_METHODS.includes(signInFlag as SignInMethod)) throw new UsageError(`--sign-in takes ${SIGN_IN_METHODS.join(' or ')}, not "${signInFlag}".`);
@@ -891,9 +898,13 @@ async function keyCommand(args: string[], io: CliIo): Promise<number> {
 }
 
 async function serveCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parse(args, { env: { type: 'string' }, cases: { type: 'string' }, port: { type: 'string' }, renderer: { type: 'string' } }, []);
+  const { values } = parse(args, { env: { type: 'string' }, tenant: { type: 'string' }, cloud: { type: 'string' }, 'client-id': { type: 'string' }, cases: { type: 'string' }, port: { type: 'string' }, renderer: { type: 'string' } }, []);
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number.');
+  // The tenant to start with (the Collect screen can name another): checked here as collect checks it.
+  if (typeof values.tenant === 'string') environmentFromFlags({ ...values, env: undefined }, { home: homeDir(), role: 'collection', usage: (m) => new UsageError(m) });
+  else if (values.cloud !== undefined || values['client-id'] !== undefined) throw new UsageError('--cloud and --client-id go with --tenant.');
+  if (typeof values.tenant === 'string' && typeof values.env === 'string') throw new UsageError('Give --env <environment file> or --tenant <domain|id>, not both.');
   const home = homeDir();
   const signingPassphrase = (io.env ?? process.env)[PASSPHRASE_ENV];
   const workbench = createWorkbench({
@@ -906,6 +917,7 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
     // export confirmation asks for it.
     keyAccess: { ...(signingPassphrase ? { passphrase: () => signingPassphrase } : {}), onNotice: (m) => io.err(m) },
     environment: typeof values.env === 'string' ? loadEnvironmentFile(values.env) : null,
+    tenantChoice: typeof values.tenant === 'string' ? { tenant: values.tenant, cloud: ((values.cloud as string | undefined) ?? 'commercial') as CloudName, clientId: (values['client-id'] as string | undefined) ?? null } : null,
     clock: io.clock,
     collectionWorker: collectionWorkerEntry(),
   });

@@ -45,14 +45,50 @@ export interface IntegrityStatus {
   problem: string | null;
 }
 
+/** A case file opened from disk that someone else made (another examiner, another Peregrine version), checked before use. */
+export interface ReceivedCaseView {
+  fileName: string;
+  /** The examiner the case names, and the Peregrine version that created it. */
+  examiner: string;
+  toolVersion: string;
+  /** The Peregrine version that last upgraded its schema, when one is recorded and differs from toolVersion. */
+  schemaWrittenBy: string | null;
+  /** Why it counts as received: another examiner than Settings names (or none named there), another Peregrine version. */
+  reasons: ('examiner' | 'version')[];
+  /** This Peregrine's version and Settings' examiner (empty when none), as compared. */
+  here: { examiner: string; toolVersion: string };
+  /** The verification run on opening, before anything else touched the file. */
+  verification: { ok: boolean; checkedAt: string; evidenceRows: number; custodyEntries: number; chainHead: string | null; problems: { where: string; message: string }[] };
+}
+
+export interface OpenedCase {
+  summary: CaseSummary;
+  /** Set when the case was made by someone else or another version: what was found and how it verified. */
+  received: ReceivedCaseView | null;
+}
+
 export interface EnvironmentSummary {
   name: string;
   cloud: string;
   tenantId: string;
   authority: string;
   graphBaseUrl: string;
+  exchangeBaseUrl: string;
   clientId: string;
+  /** Where the collection client id came from: named for this tenant, Settings, Microsoft's public client, or the environment file. */
+  clientIdFrom: 'chosen' | 'settings' | 'default' | 'file';
+  /** The client remediation signs in with (the collection client when none is set). */
+  remediationClientId: string;
   simulator: boolean;
+  /** True when the tenant was named (Collect screen or --tenant), false for the environment file. */
+  chosen: boolean;
+}
+
+/** What the Collect screen's tenant picker shows: the tenant now, and the environment file to go back to, if any. */
+export interface TenantView {
+  environment: EnvironmentSummary | null;
+  /** The environment file the host was started with (its name), which "Use the environment file" returns to. */
+  fileEnvironment: string | null;
 }
 
 export type SignInState =
@@ -498,6 +534,10 @@ export interface RemediationRunView {
 
 /** Names, references and zones are printed on one line in custody, exports and VERIFY.txt: no line breaks or control characters. */
 export const SINGLE_LINE = /^[^\p{Cc}\u2028\u2029]*$/u;
+/** A tenant as Entra takes it: its id (a GUID) or a verified domain such as contoso.onmicrosoft.com. */
+export const TENANT_PATTERN = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)$/i;
+/** The clouds a tenant can live in (main/auth/environment.ts names each one's endpoints). */
+export const CLOUD_CHOICES = ['commercial', 'gcc', 'gcchigh', 'dod', 'china'] as const;
 export const SINGLE_LINE_MESSAGE = 'must be a single line (no line breaks, tabs or other control characters)';
 const text = (max: number) => z.string().trim().min(1).max(max).regex(SINGLE_LINE, SINGLE_LINE_MESSAGE);
 const optionalText = (max: number) => z.string().trim().max(max).regex(SINGLE_LINE, SINGLE_LINE_MESSAGE).optional();
@@ -528,6 +568,17 @@ export const KeyImportInput = z
   })
   .strict();
 const CaseRef = z.object({ caseId: z.string().uuid() }).strict();
+/**
+ * Open a case file from disk. The desktop app picks it in its own dialog (no path from the page); the browser host
+ * takes the path typed on the Start screen. `upgrade`: the examiner agreed to upgrade the received case that was
+ * refused for needing it, so that same file is opened again and upgraded.
+ */
+export const OpenFileInput = z
+  .object({
+    path: z.string().trim().min(1, 'type the path of a case file').max(4096, 'is longer than any path').regex(SINGLE_LINE, SINGLE_LINE_MESSAGE).optional(),
+    upgrade: z.boolean().optional(),
+  })
+  .strict();
 const RunRef = z.object({ runId: z.string().uuid() }).strict();
 /** PEM files are a few KB; 16 KB leaves room for a certificate chain and refuses anything else picked by mistake. */
 const PEM_MAX = 16 * 1024;
@@ -551,6 +602,22 @@ export const AppOnlySignInInput = z
   })
   .strict();
 export type AppOnlySignInInput = z.infer<typeof AppOnlySignInInput>;
+
+const GUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The Collect screen names a real tenant (its cloud, optionally the client id to sign in with), or goes back to the environment file. */
+export const TenantChoiceInput = z.discriminatedUnion('source', [
+  z.object({ source: z.literal('file') }).strict(),
+  z
+    .object({
+      source: z.literal('tenant'),
+      tenant: z.string().trim().min(1, 'name the tenant').max(253).regex(TENANT_PATTERN, "must be the tenant's id (a GUID) or a verified domain such as contoso.onmicrosoft.com"),
+      cloud: z.enum(CLOUD_CHOICES),
+      /** Empty: Settings' collection client, else Microsoft Graph Command Line Tools. */
+      clientId: z.union([z.literal(''), z.string().trim().regex(GUID_TEXT, "must be an app registration's application (client) id, a GUID")]).default(''),
+    })
+    .strict(),
+]);
+export type TenantChoiceInput = z.input<typeof TenantChoiceInput>;
 
 export const CollectOptions = z
   .object({
@@ -627,6 +694,10 @@ export const contract = {
     recent: channel<typeof Empty, RecentCase[]>(Empty),
     create: channel<typeof NewCaseInput, CaseSummary>(NewCaseInput.strict()),
     open: channel<typeof CaseRef, CaseSummary>(CaseRef),
+    /** Opens a case file chosen from disk; one received from someone else is verified first and the result returned. */
+    openFile: channel<typeof OpenFileInput, OpenedCase>(OpenFileInput),
+    /** The open case's received status as found when it was opened from disk; null for a case of one's own. */
+    received: channel<typeof Empty, ReceivedCaseView | null>(Empty),
     current: channel<typeof Empty, CaseSummary | null>(Empty),
     close: channel<typeof Empty, null>(Empty),
     verify: channel<typeof Empty, IntegrityStatus>(Empty),
@@ -641,6 +712,10 @@ export const contract = {
     exchangeStatus: channel<typeof Empty, SignInState>(Empty),
     /** App-only with the engagement app's certificate: replaces any device-code sign-in and serves Graph and Exchange. */
     startAppOnly: channel<typeof AppOnlySignInInput, SignInState>(AppOnlySignInInput),
+    /** The tenant sign-ins go to, and the environment file to go back to. */
+    tenant: channel<typeof Empty, TenantView>(Empty),
+    /** Names the tenant (and its cloud, and the client to sign in with), signing out of the one before. */
+    chooseTenant: channel<typeof TenantChoiceInput, TenantView>(TenantChoiceInput),
   },
   collect: {
     start: channel<typeof CollectOptions, CollectionStatus>(CollectOptions),

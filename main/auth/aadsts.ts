@@ -15,7 +15,7 @@ export const AADSTS_ADVICE: Record<number, string> = {
   50076: 'The tenant requires multi-factor authentication for this sign-in. Sign in with the browser and complete the second factor there.',
   50079: 'The tenant requires this account to register for multi-factor authentication first. Register at https://aka.ms/mfasetup, then sign in again.',
   50074: 'Strong authentication is required for this sign-in. Sign in with the browser and complete the second factor there.',
-  90002: 'That tenant does not exist in this cloud. Check the tenant id or domain, and the cloud (`--cloud` commercial, gcchigh, dod or china): a government or China tenant exists only in its own cloud.',
+  90002: 'That tenant does not exist in this cloud. Check the tenant id or domain, and the cloud (`--cloud` commercial, gcc, gcchigh, dod or china; on the Collect screen, Cloud): a government or China tenant exists only in its own cloud.',
   900023: 'That is not a valid tenant id or domain. Give the tenant\'s GUID or a verified domain such as contoso.onmicrosoft.com, and the right cloud (`--cloud`).',
   90072: 'This account belongs to another tenant and is not a guest in this one. Sign in with an account of the tenant under investigation.',
   700016: 'The sign-in client is not known in that directory: the tenant or the cloud (`--cloud`) is probably wrong.',

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { graphScopesFor, namedGraphScopes } from './scopes';
+import { TENANT_PATTERN } from '../../preload/contract';
 
 /** Microsoft Graph Command Line Tools: the public client Microsoft's own modules use for delegated sign-in. */
 export const DEFAULT_GRAPH_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
@@ -11,7 +12,7 @@ export const DEFAULT_EXCHANGE_CLIENT_ID = 'fb78d390-0c51-40cd-8e17-fdbfab77341b'
 
 export interface TenantEnvironment {
   name: string;
-  cloud: 'commercial' | 'gcchigh' | 'dod' | 'china' | 'simulator';
+  cloud: CloudName | 'simulator';
   /** Tenant id (GUID) or a verified domain. */
   tenant: string;
   authorityHost: string;
@@ -42,16 +43,26 @@ export interface TenantEnvironment {
 }
 
 /**
- * Endpoints per cloud. Entra and Graph: https://learn.microsoft.com/graph/deployments. The Exchange admin API is served
- * from the host that is also its token audience (ExchangeOnlineManagement's -ExchangeEnvironmentName table, see
- * https://learn.microsoft.com/powershell/module/exchange/connect-exchangeonline): DoD's `webmail.apps.mil` is only the
- * PowerShell connection URI. `exchangeHosts` are the host names an Exchange redirect or next-page link may lead to.
+ * Endpoints per cloud, as Microsoft documents them:
+ * - Entra (login) and Graph: https://learn.microsoft.com/graph/deployments, and the environments Connect-MgGraph knows
+ *   (Global, USGov, USGovDoD, China: https://learn.microsoft.com/powershell/module/microsoft.graph.authentication/get-mgenvironment).
+ *   Microsoft 365 GCC is served from the global (commercial) endpoints: Graph's US Government L4 endpoint
+ *   (graph.microsoft.us) is GCC High's, and Connect-ExchangeOnline needs -ExchangeEnvironmentName only for GCC High,
+ *   DoD and 21Vianet (https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2).
+ * - The Exchange admin API is served from the host that is also its token audience (ExchangeOnlineManagement's
+ *   -ExchangeEnvironmentName table, https://learn.microsoft.com/powershell/module/exchange/connect-exchangeonline):
+ *   DoD's `webmail.apps.mil` is only the PowerShell connection URI, never the API host nor the audience.
+ * `exchangeHosts` are the host names an Exchange redirect or next-page link may lead to.
  * `unifiedAuditLog` / `directoryAudits`: whether the cloud serves them (Search-UnifiedAuditLog returns nothing in
  * 21Vianet; List directoryAudits is documented for global and US government clouds only:
  * https://learn.microsoft.com/graph/api/directoryaudit-list).
  */
 export const CLOUDS = {
   commercial: {
+    authorityHost: 'https://login.microsoftonline.com', graph: 'https://graph.microsoft.com', exchange: 'https://outlook.office365.com',
+    exchangeHosts: ['outlook.office365.com', 'outlook.office.com', '*.outlook.com', '*.office365.com'], unifiedAuditLog: true, directoryAudits: true,
+  },
+  gcc: {
     authorityHost: 'https://login.microsoftonline.com', graph: 'https://graph.microsoft.com', exchange: 'https://outlook.office365.com',
     exchangeHosts: ['outlook.office365.com', 'outlook.office.com', '*.outlook.com', '*.office365.com'], unifiedAuditLog: true, directoryAudits: true,
   },
@@ -70,6 +81,10 @@ export const CLOUDS = {
 } as const;
 
 export type CloudName = keyof typeof CLOUDS;
+export const CLOUD_NAMES = Object.keys(CLOUDS) as CloudName[];
+
+/** A cloud's Exchange Online token audience: its admin API host (never the PowerShell connection URI). */
+export const exchangeScopesFor = (cloud: CloudName): string[] => [`${CLOUDS[cloud].exchange}/.default`];
 
 /** What a cloud does not serve, said where it matters instead of reporting an empty log as complete. */
 export const CLOUD_GAPS = {
@@ -83,7 +98,7 @@ export function isExchangeHost(patterns: readonly string[], host: string): boole
   return patterns.some((p) => (p.startsWith('*.') ? h.endsWith(p.slice(1)) && h.length > p.length - 1 : h === p));
 }
 
-const tenantPattern = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)$/i;
+const tenantPattern = TENANT_PATTERN;
 
 export function cloudEnvironment(cloud: CloudName, tenant: string, clientId = DEFAULT_GRAPH_CLIENT_ID): TenantEnvironment {
   if (!tenantPattern.test(tenant)) {
@@ -100,7 +115,7 @@ export function cloudEnvironment(cloud: CloudName, tenant: string, clientId = DE
     clientId,
     graphScopes: graphScopesFor(c.graph),
     exchangeClientId: DEFAULT_EXCHANGE_CLIENT_ID,
-    exchangeScopes: [`${c.exchange}/.default`],
+    exchangeScopes: exchangeScopesFor(cloud),
     exchangeHosts: [...c.exchangeHosts],
     engagementAppIds: engagementApps([clientId]),
   };
@@ -126,7 +141,7 @@ const httpsUrl = z.string().url().refine((u) => u.startsWith('https://'), 'must 
 const EnvironmentFile = z.object({
   format: z.literal('peregrine-environment/1'),
   name: z.string().min(1),
-  cloud: z.enum(['commercial', 'gcchigh', 'dod', 'china', 'simulator']),
+  cloud: z.enum(['commercial', 'gcc', 'gcchigh', 'dod', 'china', 'simulator']),
   tenantId: z.string().regex(tenantPattern, 'must be a tenant GUID or domain'),
   tenantDomain: z.string().optional(),
   authorityHost: httpsUrl,
@@ -187,9 +202,10 @@ export function loadEnvironmentFile(file: string): TenantEnvironment {
     clientId: e.clientId,
     // The simulator issues tokens for Graph's real resource id, as Entra does; a national cloud for its own.
     graphScopes: namedGraphScopes(e.graphScopes ?? [`${e.cloud === 'simulator' ? CLOUDS.commercial.graph : CLOUDS[e.cloud].graph}/.default`]),
-    // The simulator serves Exchange at its own URL but issues tokens for the real resource id, as Entra does.
+    // The simulator serves Exchange at its own URL but issues tokens for the real resource id, as Entra does; a
+    // national cloud's file asks for its own cloud's Exchange audience, as its Graph scopes are its own Graph's.
     exchangeClientId: e.exchangeClientId ?? DEFAULT_EXCHANGE_CLIENT_ID,
-    exchangeScopes: e.exchangeScopes ?? ['https://outlook.office365.com/.default'],
+    exchangeScopes: e.exchangeScopes ?? exchangeScopesFor(e.cloud === 'simulator' ? 'commercial' : e.cloud),
     // The simulator's Exchange may send a tenant to another of its hosts, as Exchange Online does.
     exchangeHosts: e.exchangeHosts ?? (e.cloud === 'simulator' ? [new URL(e.exchangeBaseUrl).hostname] : [...CLOUDS[e.cloud].exchangeHosts]),
     engagementAppIds: engagementApps([e.clientId, e.engagementApp?.clientId, e.simulator?.remediationClientId, ...(e.engagementAppIds ?? [])]),

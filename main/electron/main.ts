@@ -7,7 +7,8 @@ import { channelNames, IPC_PREFIX } from '../../preload/contract';
 import { dispatch } from '../host/dispatch';
 import { appSchemePath, lookupStatic, RENDERER_CSP, STATIC_TYPES } from '../host/static-files';
 import { createWorkbench, type Workbench } from '../host/workbench';
-import { loadEnvironmentFile, cloudEnvironment, type TenantEnvironment } from '../auth/environment';
+import { loadEnvironmentFile, cloudEnvironment, CLOUD_NAMES, type CloudName, type TenantEnvironment } from '../auth/environment';
+import type { TenantChoice } from '../auth/tenant-choice';
 import { TOOL_VERSION } from '../version';
 import { isDeviceCodePage } from './device-code-page';
 
@@ -32,9 +33,18 @@ function argValue(flag: string): string | undefined {
 
 function environmentFromArgs(): TenantEnvironment | null {
   const envFile = argValue('--env') ?? process.env.PEREGRINE_ENV;
-  if (envFile) return loadEnvironmentFile(envFile);
+  return envFile ? loadEnvironmentFile(envFile) : null;
+}
+
+/** `--tenant <domain|id> [--cloud <cloud>] [--client-id <id>]`: the tenant to start with (the Collect screen can name another). */
+function tenantFromArgs(): TenantChoice | null {
   const tenant = argValue('--tenant');
-  return tenant ? cloudEnvironment('commercial', tenant) : null;
+  if (!tenant) return null;
+  const cloud = argValue('--cloud') ?? 'commercial';
+  if (!(CLOUD_NAMES as string[]).includes(cloud)) throw new Error(`--cloud must be one of ${CLOUD_NAMES.join(', ')}, not "${cloud}".`);
+  // Checked now, as the Collect screen checks it: a tenant that is neither a GUID nor a domain stops the start.
+  cloudEnvironment(cloud as CloudName, tenant);
+  return { tenant, cloud: cloud as CloudName, clientId: argValue('--client-id') ?? null };
 }
 
 function rendererDir(): string {
@@ -153,12 +163,22 @@ app.whenReady().then(async () => {
       return result.canceled ? null : (result.filePaths[0] ?? null);
     },
     environment,
+    tenantChoice: tenantFromArgs(),
     // Bundled beside main.cjs by scripts/build.js.
     collectionWorker: { file: path.join(__dirname, 'collect-worker.cjs'), execArgv: [], writer: { file: path.join(__dirname, 'case-writer.cjs'), execArgv: [] } },
     // Browser sign-in: the tenant's sign-in page opens in the system browser, never inside the app's window.
     openBrowser: async (url) => {
       if (new URL(url).protocol !== 'https:') throw new Error(`Refusing to open ${new URL(url).protocol} sign-in page.`);
       await shell.openExternal(url);
+    },
+    chooseCaseFile: async () => {
+      const result = await dialog.showOpenDialog(mainWindow!, {
+        title: 'Open a case file',
+        defaultPath: path.join(app.getPath('documents'), 'Peregrine'),
+        filters: [{ name: 'Peregrine case', extensions: ['peregrine'] }, { name: 'All files', extensions: ['*'] }],
+        properties: ['openFile'],
+      });
+      return result.canceled ? null : (result.filePaths[0] ?? null);
     },
     chooseNewCaseFile: async (suggested) => {
       const result = await dialog.showSaveDialog(mainWindow!, {

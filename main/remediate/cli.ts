@@ -8,7 +8,8 @@ import { IMPORT_RESULTS_HELP, SCRIPT_HELP, importResultsSubcommand, scriptSubcom
 import { getOrganization } from '../../db/queries/directory';
 import { latestCompletedRun } from '../../db/queries/runs';
 import { recordedEngagement } from '../../db/queries/engagement';
-import { loadEnvironmentFile, type TenantEnvironment } from '../auth/environment';
+import type { TenantEnvironment } from '../auth/environment';
+import { environmentFromFlags } from '../cli/tenant-flags';
 import { SIGN_IN_METHODS, systemBrowser, type SignInMethod } from '../auth/sign-in';
 import { approveDeviceCodeOnSimulator, simulatorBrowser } from '../auth/simulator-pages';
 import { assertAuthorityPage } from '../auth/loopback';
@@ -20,7 +21,7 @@ import { createPacer } from '../graph/pacer';
 import { directoryRolesOf } from '../collect/preflight';
 import { detect, engagementAppIds } from '../detect/engine';
 import { TOOL_VERSION } from '../version';
-import { parse, required, UsageError, type CliIo } from '../cli';
+import { homeDir, parse, required, UsageError, type CliIo } from '../cli';
 import { protectedIdsOf } from './protected';
 import { PHASES, stepState, type Phase, type PlannedStep } from './model';
 import { planRemediation } from './plan';
@@ -42,8 +43,10 @@ in phases contain → eradicate → recover → verify → harden. Findings tria
         evidence, compared with the collection the step was planned on (stops and says what changed), then the
         writes, then a second read: verified only when the tenant shows the change. Without --yes nothing is written
         (a dry run that says so). A re-run does only what is left.
-        Sign-in as for \`collect\`: --env <environment file> [--auto-approve-on-sim] [--sign-in browser|device-code]
-        [--client-id <id>] (the remediation client: default the environment's remediationClientId), or app-only
+        Sign-in as for \`collect\`: --env <environment file> [--auto-approve-on-sim], or a real tenant with
+        --tenant <domain|id> [--cloud commercial|gcc|gcchigh|dod|china]; [--sign-in browser|device-code];
+        [--client-id <id>] (the remediation client: default the environment's remediationClientId, or for
+        --tenant the remediation client on Settings, else the collection client), or app-only
         with --app-id <id> --certificate <pem> --private-key <pem> (--app-only: the simulator environment's app).
         --break-glass <upn|id,...>: accounts never touched (the signed-in account and Peregrine's own apps never are).
   status [--json]
@@ -213,6 +216,8 @@ async function runCommand(file: string, args: string[], io: CliIo): Promise<numb
       'dry-run': { type: 'boolean' },
       yes: { type: 'boolean' },
       env: { type: 'string' },
+      tenant: { type: 'string' },
+      cloud: { type: 'string' },
       'auto-approve-on-sim': { type: 'boolean' },
       'sign-in': { type: 'string' },
       'client-id': { type: 'string' },
@@ -231,7 +236,7 @@ async function runCommand(file: string, args: string[], io: CliIo): Promise<numb
   if (values['dry-run'] && values.yes) throw new UsageError('--dry-run and --yes contradict each other.');
   const signInFlag = values['sign-in'] as string | undefined;
   if (signInFlag !== undefined && !SIGN_IN_METHODS.includes(signInFlag as SignInMethod)) throw new UsageError(`--sign-in takes ${SIGN_IN_METHODS.join(' or ')}, not "${signInFlag}".`);
-  const env: TenantEnvironment = loadEnvironmentFile(required(values, 'env'));
+  const env: TenantEnvironment = environmentFromFlags(values, { home: homeDir(), role: 'remediation', usage: (m) => new UsageError(m) });
   if (values['auto-approve-on-sim'] && env.cloud !== 'simulator') throw new UsageError('--auto-approve-on-sim only works with a simulator environment file.');
   const mode = values.yes ? 'write' : 'dry-run';
 

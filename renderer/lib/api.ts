@@ -19,6 +19,8 @@ import type {
   IocFile,
   KeyTransferResult,
   NewCaseInput,
+  OpenedCase,
+  ReceivedCaseView,
   PreflightView,
   RecentCase,
   RemediationRunView,
@@ -29,6 +31,8 @@ import type {
   Triage,
   TriageState,
   SettingsView,
+  TenantChoiceInput,
+  TenantView,
 } from '../../preload/contract';
 
 /** What a collection reads: days of sign-ins and audits up to now (0 skips them), whether Exchange Online is included, and whose inbox rules. */
@@ -124,6 +128,9 @@ export const api = {
     recent: (): Promise<RecentCase[]> => call('case.recent', (b) => b.case.recent({})),
     create: (input: NewCaseInput): Promise<CaseSummary> => call('case.create', (b) => b.case.create(input)),
     open: (caseId: string): Promise<CaseSummary> => call('case.open', (b) => b.case.open({ caseId })),
+    /** The desktop app shows its own dialog (no path); the browser host takes the typed path. */
+    openFile: (input: { path?: string; upgrade?: boolean }): Promise<OpenedCase> => call('case.openFile', (b) => b.case.openFile(input)),
+    received: (): Promise<ReceivedCaseView | null> => call('case.received', (b) => b.case.received({})),
     current: (): Promise<CaseSummary | null> => call('case.current', (b) => b.case.current({})),
     close: (): Promise<null> => call('case.close', (b) => b.case.close({})),
     verify: (): Promise<IntegrityStatus> => call('case.verify', (b) => b.case.verify({})),
@@ -137,6 +144,9 @@ export const api = {
     exchangeStatus: (): Promise<SignInState> => call('auth.exchangeStatus', (b) => b.auth.exchangeStatus({})),
     /** App-only with the engagement app's certificate: the PEM texts go to Peregrine's own process only, which keeps the key in memory. */
     startAppOnly: (input: AppOnlySignInInput): Promise<SignInState> => call('auth.startAppOnly', (b) => b.auth.startAppOnly(input)),
+    tenant: (): Promise<TenantView> => call('auth.tenant', (b) => b.auth.tenant({})),
+    /** Names the tenant and its cloud (signing out of the one before), or goes back to the environment file. */
+    chooseTenant: (input: TenantChoiceInput): Promise<TenantView> => call('auth.chooseTenant', (b) => b.auth.chooseTenant(input)),
   },
   collect: {
     start: (options?: CollectOptions): Promise<CollectionStatus> => call('collect.start', (b) => b.collect.start(options ?? {})),
@@ -223,10 +233,13 @@ export type {
   IocFile,
   IocType,
   NewCaseInput,
+  OpenedCase,
   PreflightRow,
   PreflightView,
   RecentCase,
+  ReceivedCaseView,
   RemediationItemRunView,
+  TenantView,
   RemediationPhase,
   RemediationRunView,
   RemediationSignInView,

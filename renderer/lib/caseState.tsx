@@ -32,6 +32,8 @@ export interface CaseState {
   followRun: (runId: string) => Promise<void>;
   /** Bumped whenever a run starts or ends, so lists of runs know to read again. */
   runsVersion: number;
+  /** Reads app.info again (the tenant named on the Collect screen changed). */
+  refreshInfo: () => Promise<void>;
 }
 
 const Ctx = createContext<CaseState | null>(null);
@@ -87,6 +89,15 @@ export function CaseProvider({ children }: { children: ReactNode }) {
       live = false;
     };
   }, [refreshIntegrity]);
+
+  const refreshInfo = useCallback(async () => {
+    try {
+      setInfo(await api.app.info());
+      setInfoError(null);
+    } catch (err) {
+      setInfoError(toApiError(err));
+    }
+  }, []);
 
   const caseOpened = useCallback(
     async (c: CaseSummary) => {
@@ -201,6 +212,7 @@ export function CaseProvider({ children }: { children: ReactNode }) {
       resumeCollection,
       followRun,
       runsVersion,
+      refreshInfo,
     }),
     [
       info,
@@ -223,6 +235,7 @@ export function CaseProvider({ children }: { children: ReactNode }) {
       resumeCollection,
       followRun,
       runsVersion,
+      refreshInfo,
     ],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;

@@ -2,14 +2,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeDatabase } from '../../db/connection';
 import { CaseFileError } from '../../db/errors';
 import { migrations } from '../../db/migrations';
-import { latestSchemaVersion, migrate } from '../../db/migrate';
+import { latestSchemaVersion } from '../../db/migrate';
 import { listCustody } from '../../db/queries/custody';
 import { createCase, openCase } from '../../main/case/case';
+import { makeOlderCase } from '../support/older-case';
 
 let dir: string;
 beforeEach(() => {
@@ -77,28 +77,7 @@ describe('openCase', () => {
     const file = path.join(dir, 'old.peregrine');
     const { db } = createCase(file, { name: 'Old', examiner: 'J' }, { clock, toolVersion: '0.1.0' });
     closeDatabase(db);
-    // Make it look like a file from before migration 30 existed: keep only what migrations 10 and 20 create.
-    const reference = new BetterSqlite3(':memory:');
-    migrate(reference, { migrations: migrations.filter((m) => m.version <= 20) });
-    const tablesAt20 = new Set(reference.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).pluck().all() as string[]);
-    reference.close();
-    const raw = new BetterSqlite3(file);
-    const tables = raw.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).pluck().all() as string[];
-    // A full-text table goes first, and its shadow tables with it (SQLite refuses to drop those on their own).
-    const virtual = raw.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'`).pluck().all() as string[];
-    for (const table of virtual) raw.exec(`DROP TABLE "${table}"`);
-    for (const table of tables.filter((t) => !tablesAt20.has(t)).reverse()) raw.exec(`DROP TABLE IF EXISTS "${table}"`);
-    // Columns later migrations added to tables that existed at 20 go too.
-    const ref = new BetterSqlite3(':memory:');
-    migrate(ref, { migrations: migrations.filter((m) => m.version <= 20) });
-    for (const table of tables.filter((t) => tablesAt20.has(t))) {
-      const old = new Set((ref.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name));
-      for (const c of raw.pragma(`table_info(${table})`) as { name: string }[]) if (!old.has(c.name)) raw.exec(`ALTER TABLE "${table}" DROP COLUMN "${c.name}"`);
-    }
-    ref.close();
-    raw.exec('DELETE FROM schema_migration WHERE version > 20');
-    raw.pragma('user_version = 20');
-    raw.close();
+    makeOlderCase(file);
 
     const opened = openCase(file, { clock: () => new Date('2024-06-01T00:00:00.000Z'), toolVersion: '0.2.0' });
     expect(opened.summary.schemaVersion).toBe(migrations.at(-1)!.version);

@@ -14,7 +14,7 @@ describe('per-command help', () => {
     ['triage', /triage <case> <finding key> <open\|confirmed\|false_positive\|needs_info>/],
     ['export', /export <case> --out <dir>/],
     ['verify', /verify <export dir \| case file> \[--deep\]/],
-    ['serve', /serve \[--env <file>\]/],
+    ['serve', /serve \[--env <file> \| --tenant <domain\|id> \[--cloud <cloud>\]/],
   ])('peregrine %s --help prints its usage and exits 0', async (command, usage) => {
     const io = capturedIo();
     expect(await main([command, '--help'], io)).toBe(0);

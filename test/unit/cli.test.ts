@@ -38,7 +38,7 @@ describe('peregrine CLI', () => {
     expect(io.stderr.join('\n')).toMatch(/--examiner is required/);
     expect(fs.existsSync(path.join(dir, 'x.peregrine'))).toBe(false);
     expect(await main(['collect', path.join(dir, 'x.peregrine')], io)).toBe(2);
-    expect(io.stderr.join('\n')).toMatch(/--env <environment file> or --tenant/);
+    expect(io.stderr.join('\n')).toMatch(/Name the tenant: --env <environment file> \| --tenant <domain\|id>/);
   });
 
   it('creates a case, describes it, and verifies it', async () => {

@@ -39,7 +39,10 @@ describe('peregrine remediate', () => {
     [['run', '--phase', 'cleanup', '--env', 'x.json'], /--phase takes contain, eradicate, recover, verify, harden, not "cleanup"/],
     [['run', '--env', 'x.json'], /Expected <step id>/],
     [['run', 'sp.disable:1', '--sign-in', 'magic', '--env', 'x.json'], /--sign-in takes browser or device-code, not "magic"/],
-    [['run', 'sp.disable:1'], /--env is required/],
+    [['run', 'sp.disable:1'], /Name the tenant: --env <environment file> \| --tenant <domain\|id> \[--cloud commercial\|gcc\|gcchigh\|dod\|china\]/],
+    [['run', 'sp.disable:1', '--tenant', 'contoso.onmicrosoft.com', '--cloud', 'mars'], /--cloud must be one of commercial, gcc, gcchigh, dod, china, not "mars"/],
+    [['run', 'sp.disable:1', '--env', 'x.json', '--cloud', 'dod'], /--cloud goes with --tenant: an environment file names its own cloud/],
+    [['run', 'sp.disable:1', '--env', 'x.json', '--tenant', 'contoso.onmicrosoft.com'], /not both/],
     [['undo'], /Unknown remediate command "undo" \(plan, run, status, script, import-results\)/],
   ])('refuses %j with a usage error (exit 2) and records nothing', async (args, message) => {
     const io = capturedIo();

@@ -1,13 +1,16 @@
 // Main process: the app and case handlers — create, open, close, verify a case and read its custody.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Handlers } from '../../../preload/contract';
+import type { Handlers, OpenedCase, ReceivedCaseView } from '../../../preload/contract';
 import { createCase, openCase } from '../../case/case';
 import { verifyCaseFile } from '../../case/verify';
+import { readProvenance } from '../../case/provenance';
+import { loadSettings } from '../../settings/store';
 import { closeDatabase } from '../../../db/connection';
 import { listCustody } from '../../../db/queries/custody';
 import { HandlerError } from '../dispatch';
 import { safeFileName, uniquePath, type WorkbenchContext } from './context';
+import { environmentSummary } from './environment-view';
 
 export function appHandlers(ctx: WorkbenchContext): Handlers['app'] {
   const { deps } = ctx;
@@ -15,23 +18,92 @@ export function appHandlers(ctx: WorkbenchContext): Handlers['app'] {
     info: async () => ({
       version: deps.toolVersion,
       host: deps.host,
-      environment: deps.environment
-        ? {
-            name: deps.environment.name,
-            cloud: deps.environment.cloud,
-            tenantId: deps.environment.tenant,
-            authority: `${deps.environment.authorityHost}/${deps.environment.tenant}`,
-            graphBaseUrl: deps.environment.graphBaseUrl,
-            clientId: deps.environment.clientId,
-            simulator: deps.environment.cloud === 'simulator',
-          }
-        : null,
+      // A Settings file that cannot be read leaves the tenant unknown here; the Collect screen says why.
+      environment: (() => {
+        try {
+          return environmentSummary(ctx);
+        } catch {
+          return null;
+        }
+      })(),
     }),
   };
 }
 
+/** A path typed in the browser host: a whole path to a file, never a relative one resolved against the server's folder. */
+function typedCaseFile(typed: string | undefined): string {
+  if (typed === undefined) throw new HandlerError('invalid_input', 'path: type the full path of the case file to open (for example /home/you/cases/contoso.peregrine).');
+  if (typed.includes('\0')) throw new HandlerError('invalid_input', 'path: a path cannot contain a NUL character.');
+  if (!path.isAbsolute(typed)) throw new HandlerError('invalid_input', `path: "${typed}" is not a full path. Type the whole path, starting at the root of the disk (for example /home/you/cases/contoso.peregrine).`);
+  return path.normalize(typed);
+}
+
 export function caseHandlers(ctx: WorkbenchContext): Handlers['case'] {
   const { deps, clock } = ctx;
+  /** The received case refused because opening it would upgrade it, until the examiner agrees or opens another. */
+  let awaitingUpgrade: string | null = null;
+  /** What was found when the open case was opened from disk, if someone else made it. */
+  let received: { caseId: string; view: ReceivedCaseView } | null = null;
+  ctx.onCaseOpened((open) => {
+    if (received && received.caseId !== open.summary.caseId) received = null;
+  });
+
+  /** Settings' examiner, or none when the settings cannot be read (Settings says what is wrong with them). */
+  const settingsExaminer = (): string => {
+    try {
+      return loadSettings(deps.homeDir).examiner;
+    } catch {
+      return '';
+    }
+  };
+
+  async function openFromDisk(file: string, upgrade: boolean): Promise<OpenedCase> {
+    if (ctx.busy()) throw new HandlerError('busy', 'Something is writing to the open case; wait for it to finish before opening another.');
+    const fileName = path.basename(file);
+    const here = { examiner: settingsExaminer(), toolVersion: deps.toolVersion };
+    // Read-only first: a file that is not a case, is damaged or is newer is refused here, naming it, untouched.
+    const provenance = readProvenance(file, here);
+    const isReceived = provenance.reasons.length > 0;
+    let view: ReceivedCaseView | null = null;
+    if (isReceived) {
+      // Checked as received, before anything else opens it for writing.
+      const report = verifyCaseFile(file);
+      view = {
+        fileName,
+        examiner: provenance.examiner,
+        toolVersion: provenance.toolVersion,
+        schemaWrittenBy: provenance.schemaWrittenBy !== provenance.toolVersion ? provenance.schemaWrittenBy : null,
+        reasons: provenance.reasons,
+        here,
+        verification: {
+          ok: report.ok,
+          checkedAt: clock().toISOString(),
+          evidenceRows: report.checked.evidence,
+          custodyEntries: report.checked.custody,
+          chainHead: report.chainHead,
+          problems: report.problems.slice(0, 20).map((p) => ({ where: p.where, message: p.message })),
+        },
+      };
+      if (provenance.needsUpgrade && !upgrade) {
+        awaitingUpgrade = file;
+        throw new HandlerError(
+          'needs_upgrade',
+          `${fileName} was made by ${provenance.examiner} with Peregrine ${provenance.toolVersion} (schema ${provenance.schemaVersion}); this Peregrine must upgrade it to open it, and opening a case received from someone else never changes it unasked. It was not changed. Upgrade it only if you mean to work in this file; otherwise open a copy.`,
+          view.verification.ok ? `Verified before any change: ${view.verification.evidenceRows} evidence rows and ${view.verification.custodyEntries} custody entries intact.` : `Verification found problems: ${view.verification.problems.map((p) => `${p.where}: ${p.message}`).join(' · ')}`,
+        );
+      }
+    }
+    awaitingUpgrade = null;
+    const opened = openCase(file, { clock, toolVersion: deps.toolVersion });
+    if (opened.summary.caseId !== provenance.caseId) {
+      closeDatabase(opened.db);
+      throw new HandlerError('case_mismatch', `${fileName} changed while it was being opened; it was not opened. Open it again.`);
+    }
+    received = view ? { caseId: opened.summary.caseId, view } : null;
+    ctx.setOpen({ file, ...opened });
+    return { summary: opened.summary, received: view };
+  }
+
   return {
     recent: async () => ctx.readRecent().map(({ caseId, name, fileName, lastOpenedAt }) => ({ caseId, name, fileName, lastOpenedAt })),
     create: async (input) => {
@@ -53,6 +125,26 @@ export function caseHandlers(ctx: WorkbenchContext): Handlers['case'] {
       }
       ctx.setOpen({ file: entry.file, ...opened });
       return opened.summary;
+    },
+    openFile: async ({ path: typed, upgrade }) => {
+      if (upgrade) {
+        if (!awaitingUpgrade) throw new HandlerError('invalid_input', 'No received case is waiting to be upgraded. Open the case file again.');
+        return openFromDisk(awaitingUpgrade, true);
+      }
+      let file: string;
+      if (deps.chooseCaseFile) {
+        if (typed !== undefined) throw new HandlerError('invalid_input', 'path: the desktop app picks the case file in its own dialog; it takes no path from the page.');
+        const chosen = await deps.chooseCaseFile();
+        if (!chosen) throw new HandlerError('cancelled', 'No file was chosen; no case was opened.');
+        file = chosen;
+      } else {
+        file = typedCaseFile(typed);
+      }
+      return openFromDisk(file, false);
+    },
+    received: async () => {
+      const open = ctx.openCase();
+      return open && received?.caseId === open.summary.caseId ? received.view : null;
     },
     current: async () => ctx.openCase()?.summary ?? null,
     close: async () => {

@@ -75,8 +75,9 @@ export function collectArea(ctx: WorkbenchContext, tenant: TenantArea): CollectA
   const handlers: Handlers['collect'] = {
     start: async ({ logDays, exchange, inboxRuleMailboxes }) => {
       ctx.requireCase();
-      const env = deps.environment;
       const access = tenant.access();
+      // The tenant the sign-in was made for (the one named now: naming another signs out).
+      const env = access.graph?.environment ?? null;
       if (!env || !access.graph) throw new HandlerError('auth_required', 'Sign in to the tenant before collecting.');
       if (exchange && !access.exchange) throw new HandlerError('auth_required', 'Sign in to Exchange Online before collecting its configuration and audit log.');
       // A simulated tenant's "now" is its scenario date; a real tenant's is now.

@@ -14,6 +14,9 @@ import { closeDatabase } from '../../../db/connection';
 import { custodyHead } from '../../../db/queries/custody';
 import { detect } from '../../detect/engine';
 import { HandlerError } from '../dispatch';
+import { chosenEnvironment, type ChosenEnvironment, type TenantChoice } from '../../auth/tenant-choice';
+import { loadSettings, SettingsError } from '../../settings/store';
+import { withoutPaths } from '../static-files';
 
 export interface WorkbenchDeps {
   host: 'electron' | 'browser';
@@ -28,8 +31,13 @@ export interface WorkbenchDeps {
   keyAccess?: KeyAccess;
   /** The desktop app's file dialogs for moving the key; absent in the browser host, which then does not offer it. */
   chooseKeyFile?: (mode: 'save' | 'open', suggestedName: string) => Promise<string | null>;
+  /** The environment file the host was started with (the simulator's), or null. */
   environment: TenantEnvironment | null;
+  /** A real tenant named at start-up (`--tenant`, `--cloud`, `--client-id`); the Collect screen can name another. */
+  tenantChoice?: TenantChoice | null;
   clock?: () => Date;
+  /** Electron's open dialog for "Open a case file…"; absent in the browser host, which takes a typed path. */
+  chooseCaseFile?: () => Promise<string | null>;
   /** Electron asks the consultant where to save; the browser host uses casesDir. */
   chooseNewCaseFile?: (suggestedName: string) => Promise<string | null>;
   transport?: (environment: TenantEnvironment) => HttpTransport;
@@ -65,6 +73,12 @@ export interface WorkbenchContext {
   /** The case's custody moved without changing what the rules see (a triage): keep the cached findings. */
   keepDetection(): void;
   requireEnvironment(): TenantEnvironment;
+  /** The tenant sign-ins go to now: a named tenant (with Settings' client ids), else the environment file; null if neither. */
+  environment(): TenantEnvironment | (ChosenEnvironment & { source: 'chosen' }) | null;
+  /** Names a real tenant (null: back to the environment file); listeners drop sign-ins made for the one before. */
+  chooseTenant(choice: TenantChoice | null): void;
+  /** Called after the tenant changed, before anything signs in to the new one. */
+  onEnvironmentChanged(listener: () => void): void;
   /** Something is writing to the case in the background (a collection): the case stays open and sign-ins stay put. */
   busy(): string | null;
   /** Areas that write in the background report it here. */
@@ -79,6 +93,21 @@ export function createContext(deps: WorkbenchDeps): WorkbenchContext {
   let open: OpenCase | null = null;
   let cachedDetection: { file: string; head: string | null; report: DetectionReport } | null = null;
   const busyChecks: (() => string | null)[] = [];
+  let choice: TenantChoice | null = deps.tenantChoice ?? null;
+  const environmentListeners: (() => void)[] = [];
+
+  /** Settings are read at each sign-in, so a client id saved there is the one the next sign-in uses. */
+  function currentEnvironment(): TenantEnvironment | (ChosenEnvironment & { source: 'chosen' }) | null {
+    if (!choice) return deps.environment;
+    let settings;
+    try {
+      settings = loadSettings(deps.homeDir);
+    } catch (err) {
+      if (err instanceof SettingsError) throw new HandlerError('settings_invalid', `${withoutPaths(err.message)} Its client ids decide how Peregrine signs in: fix them on Settings first.`);
+      throw err;
+    }
+    return { ...chosenEnvironment(choice, settings), source: 'chosen' as const };
+  }
   const openedListeners: ((open: OpenCase, created: boolean) => void)[] = [];
 
   const requireCase = (): OpenCase => {
@@ -130,8 +159,17 @@ export function createContext(deps: WorkbenchDeps): WorkbenchContext {
       if (cachedDetection && open) cachedDetection.head = custodyHead(open.db);
     },
     requireEnvironment() {
-      if (!deps.environment) throw new HandlerError('no_environment', 'No tenant is configured. Start Peregrine with --env <environment file> or --tenant <domain>.');
-      return deps.environment;
+      const env = currentEnvironment();
+      if (!env) throw new HandlerError('no_environment', 'No tenant is chosen. Name the tenant and its cloud on the Collect screen (or start Peregrine with --tenant <domain> --cloud <cloud>).');
+      return env;
+    },
+    environment: currentEnvironment,
+    chooseTenant(next) {
+      choice = next;
+      for (const listener of environmentListeners) listener();
+    },
+    onEnvironmentChanged(listener) {
+      environmentListeners.push(listener);
     },
     busy() {
       for (const check of busyChecks) {

@@ -76,6 +76,14 @@ export function remediateArea(ctx: WorkbenchContext) {
   ctx.addBusyCheck(() => (active ? 'remediation' : null));
 
   const env = (): TenantEnvironment => ctx.requireEnvironment();
+  /** The tenant now, for leaving Peregrine's own apps out of the plan; a Settings file that cannot be read names none. */
+  const currentEnvironment = (): TenantEnvironment | null => {
+    try {
+      return ctx.environment();
+    } catch {
+      return null;
+    }
+  };
   const ownApps = (e: TenantEnvironment | null): string[] => (e ? [e.clientId, e.remediationClientId, ...e.engagementAppIds].filter((x): x is string => !!x) : []);
   const graphAccount = () => (graphSlot.session?.account() ? graphSlot.session.account() : null);
 
@@ -87,7 +95,7 @@ export function remediateArea(ctx: WorkbenchContext) {
     const account = graphAccount();
     const facts = recordedEngagement(db);
     const accounts = [...(account ? [account.username, ...(account.objectId ? [account.objectId] : [])] : []), ...facts.breakGlass];
-    return planRemediation({ db, report: ctx.detection(), exclude: { accounts, appIds: [...ownApps(ctx.deps.environment), ...engagementAppIds(db)] } });
+    return planRemediation({ db, report: ctx.detection(), exclude: { accounts, appIds: [...ownApps(currentEnvironment()), ...engagementAppIds(db)] } });
   }
 
   /** The plan, recorded in the case's custody when a step is new or changed (not while a collection writes to it). */
@@ -214,6 +222,10 @@ export function remediateArea(ctx: WorkbenchContext) {
     }
     roles = undefined;
   }
+  // A remediation sign-in is for the tenant it was made in: naming another tenant ends it.
+  ctx.onEnvironmentChanged(() => {
+    void signOutAll();
+  });
 
   /** Records one outcome for every item not already settled: done outside Peregrine, or skipped. */
   function recordManual(stepId: string, outcome: 'done-outside' | 'skipped', note: string): ChecklistStepView {

@@ -8,6 +8,7 @@ import { readOnlyTransport } from '../../http/read-only';
 import { HandlerError } from '../dispatch';
 import { startBrowserSignIn } from '../browser-sign-in';
 import type { WorkbenchContext } from './context';
+import { tenantView } from './environment-view';
 
 interface SignInSlot {
   session: TenantSession | null;
@@ -109,7 +110,26 @@ export function tenantArea(ctx: WorkbenchContext): TenantArea {
     });
   }
 
+  // Sign-ins belong to the tenant they were made for: another tenant (or cloud, or client) starts signed out.
+  ctx.onEnvironmentChanged(() => {
+    void signOutAll();
+  });
+
   const handlers: Handlers['auth'] = {
+    tenant: async () => tenantView(ctx),
+    chooseTenant: async (input) => {
+      if (ctx.busy()) throw new HandlerError('busy', 'A collection or a remediation step is running with the current sign-in; wait for it to finish or cancel it before naming another tenant.');
+      if (input.source === 'file') {
+        if (!deps.environment) throw new HandlerError('no_environment', 'Peregrine was started without an environment file, so there is none to go back to. Name the tenant and its cloud instead.');
+        ctx.chooseTenant(null);
+      } else {
+        ctx.chooseTenant({ cloud: input.cloud, tenant: input.tenant, clientId: input.clientId || null });
+      }
+      await signOutAll();
+      // Read back as sign-ins will see it (Settings' client ids applied): a Settings file that cannot be read is said now.
+      ctx.requireEnvironment();
+      return tenantView(ctx);
+    },
     start: async ({ method }) => startSignIn(graphSlot, (env) => graphAudience(env), method),
     status: async () => (appOnly ? appOnlyState(appOnly) : graphSlot.state),
     signOut: async () => {

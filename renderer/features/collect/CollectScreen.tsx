@@ -3,12 +3,11 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCase } from '../../lib/caseState';
 import { api, toApiError, type ApiError, type PreflightView } from '../../lib/api';
-import { ErrorNotice } from '../../components/ErrorNotice';
-import { Identifier } from '../../components/Identifier';
 import { SignInPanel, useSignIn } from './SignInPanel';
 import { CollectionPanel } from './CollectionPanel';
 import { PreflightPanel, parseLogDays } from './PreflightPanel';
 import { RunsPanel } from './RunsPanel';
+import { TenantPicker } from './TenantPicker';
 import './collect.css';
 
 const PREFLIGHT_DEBOUNCE_MS = 250;
@@ -93,7 +92,7 @@ export function CollectScreen() {
         <p className="screen-lede">{t('collect.lede')}</p>
       </div>
       <div className="collect-grid">
-        <EnvironmentPanel />
+        <TenantPicker onChanged={() => { graph.refresh(); exchange.refresh(); }} />
         <SignInPanel graph={graph} exchange={exchange} />
       </div>
       <PreflightPanel
@@ -113,55 +112,5 @@ export function CollectScreen() {
       <CollectionPanel basis={basis ?? preflight} />
       <RunsPanel />
     </div>
-  );
-}
-
-function EnvironmentPanel() {
-  const { t } = useTranslation();
-  const { info, infoError } = useCase();
-  const env = info?.environment ?? null;
-  return (
-    <section className="panel" aria-labelledby="env-heading" data-testid="environment">
-      <div className="panel-head">
-        <h2 id="env-heading">{t('collect.env.heading')}</h2>
-        {env?.simulator ? (
-          <span className="badge badge-sim" data-testid="simulator-badge">
-            {t('app.simulated')}
-          </span>
-        ) : null}
-      </div>
-      {infoError ? (
-        <ErrorNotice error={infoError} title={t('collect.env.readError')} testId="environment-error" />
-      ) : !info ? (
-        <p className="muted">{t('collect.env.reading')}</p>
-      ) : !env ? (
-        <p className="muted" data-testid="environment-none">
-          {t('collect.env.none')}
-        </p>
-      ) : (
-        <dl className="facts">
-          <dt>{t('collect.env.environment')}</dt>
-          <dd data-testid="env-name">
-            {env.name} <span className="muted">· {env.cloud}</span>
-          </dd>
-          <dt>{t('collect.env.tenantId')}</dt>
-          <dd>
-            <Identifier value={env.tenantId} label={t('collect.env.tenantIdLabel')} testId="env-tenant-id" />
-          </dd>
-          <dt>{t('collect.env.authority')}</dt>
-          <dd className="mono small break" data-testid="env-authority">{env.authority}</dd>
-          <dt>{t('collect.env.graphUrl')}</dt>
-          <dd className="mono small break" data-testid="env-graph-url">{env.graphBaseUrl}</dd>
-          <dt>{t('collect.env.clientId')}</dt>
-          <dd>
-            <Identifier value={env.clientId} label={t('collect.env.clientIdLabel')} testId="env-client-id" />
-          </dd>
-          <dt>Peregrine</dt>
-          <dd className="muted small">
-            {info.version} · {info.host === 'electron' ? t('collect.env.desktop') : t('collect.env.browserHost')}
-          </dd>
-        </dl>
-      )}
-    </section>
   );
 }

@@ -1,5 +1,5 @@
 // Renderer: the new-case form, validated field by field with the contract's own schema before `case.create`.
-import { useId, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { i18next } from '../../i18n';
 import { NewCaseInput } from '../../lib/validation';
@@ -60,8 +60,32 @@ export function NewCaseForm() {
   const [submitting, setSubmitting] = useState(false);
   const [submitError, setSubmitError] = useState<ApiError | null>(null);
   const zones = useMemo(timeZones, []);
+  /** Settings → Engagement: the default time zone and examiner, filled in until the examiner types over them. */
+  const defaults = useRef<Pick<Values, 'examiner' | 'timeZone'>>({ examiner: '', timeZone: 'UTC' });
+  const touched = useRef<Set<Field>>(new Set());
+
+  useEffect(() => {
+    let live = true;
+    api.settings.get().then(
+      (s) => {
+        if (!live) return;
+        defaults.current = { examiner: s.examiner, timeZone: s.defaultTimeZone && zones.includes(s.defaultTimeZone) ? s.defaultTimeZone : 'UTC' };
+        setValues((v) => ({
+          ...v,
+          ...(touched.current.has('examiner') ? {} : { examiner: defaults.current.examiner }),
+          ...(touched.current.has('timeZone') ? {} : { timeZone: defaults.current.timeZone }),
+        }));
+      },
+      // Settings that cannot be read leave the form as it is: Settings says what is wrong with them.
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [zones]);
 
   const set = (field: Field, value: string) => {
+    touched.current.add(field);
     const next = { ...values, [field]: value };
     setValues(next);
     // After a first attempt, errors clear as soon as the field becomes valid.
@@ -83,7 +107,8 @@ export function NewCaseForm() {
     try {
       const created = await api.case.create(input);
       await caseOpened(created);
-      setValues(EMPTY);
+      setValues({ ...EMPTY, ...defaults.current });
+      touched.current.clear();
       setAttempted(false);
       navigate('collect');
     } catch (err) {

@@ -8,6 +8,8 @@ import { DataTable, type Column } from '../../components/DataTable';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Time } from '../../components/Time';
 import { NewCaseForm } from './NewCaseForm';
+import { OpenCaseFile } from './OpenCaseFile';
+import { ReceivedCase } from './ReceivedCase';
 import { CaseStoryline } from '../findings/CaseStoryline';
 import './start.css';
 import { ChecklistSummary } from '../checklist/ChecklistSummary';
@@ -20,6 +22,8 @@ export function StartScreen() {
   const [opening, setOpening] = useState<string | null>(null);
   const [openError, setOpenError] = useState<ApiError | null>(null);
 
+  // Read again whenever another case becomes the open one (a case file opened from disk joins the list).
+  const openId = openCase?.caseId;
   useEffect(() => {
     let live = true;
     api.case.recent().then(
@@ -29,7 +33,7 @@ export function StartScreen() {
     return () => {
       live = false;
     };
-  }, []);
+  }, [openId]);
 
   const open = async (c: RecentCase) => {
     setOpening(c.caseId);
@@ -92,11 +96,13 @@ export function StartScreen() {
         <h1>{t('start.title')}</h1>
         <p className="screen-lede">{t('start.lede')}</p>
       </div>
+      {openCase ? <ReceivedCase key={`received-${openCase.caseId}`} /> : null}
       {openCase ? <CaseStoryline /> : null}
       {openCase ? <ChecklistSummary key={openCase.caseId} /> : null}
       <div className="start-grid">
         <section className="panel" aria-labelledby="recent-heading">
           <h2 id="recent-heading">{t('start.recent')}</h2>
+          <OpenCaseFile />
           {openError ? <ErrorNotice error={openError} title={t('start.openError')} testId="open-error" /> : null}
           {recentError ? (
             <ErrorNotice error={recentError} title={t('start.recentError')} testId="recent-error" />
