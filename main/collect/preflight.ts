@@ -26,8 +26,14 @@ export const SOURCE_NEEDS: Record<string, { scopes: string[][]; roles?: string[]
   'graph.rolesAndPolicies': { scopes: [['Policy.Read.All', 'Directory.Read.All'], ['Policy.Read.All', 'RoleManagement.Read.Directory']] },
   // https://learn.microsoft.com/graph/api/signin-list and .../directoryaudit-list: "AuditLog.Read.All and Directory.Read.All".
   'graph.signIns': { scopes: [['AuditLog.Read.All', 'Directory.Read.All']], roles: REPORT_ROLES },
+  // The same list, filtered by signInEventTypes (https://learn.microsoft.com/graph/api/signin-list?view=graph-rest-beta).
+  'graph.nonInteractiveSignIns': { scopes: [['AuditLog.Read.All', 'Directory.Read.All']], roles: REPORT_ROLES },
+  'graph.servicePrincipalSignIns': { scopes: [['AuditLog.Read.All', 'Directory.Read.All']], roles: REPORT_ROLES },
   'graph.directoryAudits': { scopes: [['AuditLog.Read.All', 'Directory.Read.All']], roles: REPORT_ROLES },
 };
+
+/** The sign-in logs: one list, read once per kind (interactive, non-interactive, service principal). */
+const SIGN_IN_SOURCES = ['graph.signIns', 'graph.nonInteractiveSignIns', 'graph.servicePrincipalSignIns'];
 
 /** Entra ID keeps sign-ins and audits 30 days with P1/P2, 7 days on Free; the Unified Audit Log 180 days (Audit Standard). */
 const GRAPH_LOG_RETENTION_DAYS = 30;
@@ -100,7 +106,7 @@ export function preflight(input: PreflightInput): PreflightView {
         : input.logDays > 7
           ? 'On Entra ID Free only the last 7 days are kept.'
           : null;
-      if (s.source === 'graph.signIns') note = [note, 'Sign-in logs need Entra ID P1 or P2.'].filter(Boolean).join(' ');
+      if (SIGN_IN_SOURCES.includes(s.source)) note = [note, 'Sign-in logs need Entra ID P1 or P2.'].filter(Boolean).join(' ');
     }
     const problems = [
       held ? null : `The token lacks ${lacking.join(' and ')}: this source will fail. ${CONSENT_HINT}`,
@@ -137,7 +143,7 @@ export function preflight(input: PreflightInput): PreflightView {
     }
   }
   // Report endpoints allow 5 requests per 10 s: with full pages of 1,000, that bounds the duration from below.
-  const reportRecords = rows.filter((r) => ['graph.signIns', 'graph.directoryAudits', 'graph.userRegistrationDetails'].includes(r.source)).map((r) => r.estimatedRecords);
+  const reportRecords = rows.filter((r) => [...SIGN_IN_SOURCES, 'graph.directoryAudits', 'graph.userRegistrationDetails'].includes(r.source)).map((r) => r.estimatedRecords);
   const estimateSeconds = reportRecords.every((n) => n !== null)
     ? Math.floor(Math.max(0, reportRecords.reduce((t, n) => t + Math.max(1, Math.ceil(n! / 1000)), 0) - 1) / 5) * 10
     : null;

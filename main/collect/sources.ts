@@ -74,7 +74,7 @@ function graphList(source: string, label: string, path: string, store: Collectio
  * A Graph log read over the run's window, newest first as Graph serves it. Sign-ins and audits share the identity
  * reports' throttling budget (5 requests per 10 s per app per tenant): large pages keep the request count down.
  */
-function graphLog(source: string, label: string, path: string, timeProperty: string, store: CollectionSource['store'], cloudLog?: keyof typeof CLOUD_GAPS): CollectionSource {
+function graphLog(source: string, label: string, path: string, timeProperty: string, store: CollectionSource['store'], cloudLog?: keyof typeof CLOUD_GAPS, alsoFilter?: string): CollectionSource {
   return {
     source,
     label,
@@ -84,7 +84,7 @@ function graphLog(source: string, label: string, path: string, timeProperty: str
     store,
     fetch: async (readers, cursor, ctx) => {
       if (!ctx.window) throw new Error(`${label} need a time window.`);
-      const filter = `${timeProperty} ge ${ctx.window.from} and ${timeProperty} lt ${ctx.window.to}`;
+      const filter = `${timeProperty} ge ${ctx.window.from} and ${timeProperty} lt ${ctx.window.to}${alsoFilter ? ` and ${alsoFilter}` : ''}`;
       // Always full pages: these endpoints are throttled, so a smaller page only costs more of the budget.
       const first = `${path}?$filter=${encodeURIComponent(filter)}&$top=1000`;
       const page = fromGraph(await readers.graph.page(cursor ?? first, ctx.signal, ctx.onRetry));
@@ -389,6 +389,11 @@ export const GRAPH_SOURCES: readonly CollectionSource[] = [
 export const LOG_SOURCES: readonly CollectionSource[] = [
   // beta: v1.0 leaves out authenticationRequirement, which is how a single-factor sign-in shows.
   graphLog('graph.signIns', 'Sign-ins', '/beta/auditLogs/signIns', 'createdDateTime', (db, runId, ev, list) => void insertSignIns(db, runId, ev, list)),
+  // Without a signInEventTypes filter Graph returns interactive sign-ins only; the other kinds are queries of their own
+  // (https://learn.microsoft.com/graph/api/signin-list?view=graph-rest-beta), on beta, where the property exists.
+  // Token refreshes show a stolen session kept alive; an app's own sign-ins show which credential was used, from where.
+  graphLog('graph.nonInteractiveSignIns', 'Non-interactive sign-ins', '/beta/auditLogs/signIns', 'createdDateTime', (db, runId, ev, list) => void insertSignIns(db, runId, ev, list), undefined, "signInEventTypes/any(t: t eq 'nonInteractiveUser')"),
+  graphLog('graph.servicePrincipalSignIns', 'Service principal sign-ins', '/beta/auditLogs/signIns', 'createdDateTime', (db, runId, ev, list) => void insertSignIns(db, runId, ev, list), undefined, "signInEventTypes/any(t: t eq 'servicePrincipal')"),
   graphLog('graph.directoryAudits', 'Directory audits', '/v1.0/auditLogs/directoryAudits', 'activityDateTime', (db, runId, ev, list) => void insertDirectoryAudits(db, runId, ev, list), 'directoryAudits'),
 ];
 

@@ -54,7 +54,8 @@ describe.each(['contoso', 'fabrikam'] as const)('a full collection of the %s sce
 
   it('holds every sign-in, directory audit and Unified Audit Log record of the window, malicious ones included', () => {
     const logs = sim.groundTruth.logs!;
-    const signIns = ids(db, 'SELECT id FROM sign_in WHERE run_id = ?', runId);
+    // Interactive sign-ins only: the other kinds are sources of their own (below).
+    const signIns = ids(db, `SELECT id FROM sign_in WHERE run_id = ? AND json_extract(raw, '$.signInEventTypes[0]') = 'interactiveUser'`, runId);
     const audits = ids(db, 'SELECT id FROM directory_audit WHERE run_id = ?', runId);
     const ual = ids(db, 'SELECT id FROM ual_record WHERE run_id = ?', runId);
     expect(signIns.size).toBe(logs.counts.signIns);
@@ -66,6 +67,31 @@ describe.each(['contoso', 'fabrikam'] as const)('a full collection of the %s sce
     const sources = Object.fromEntries(listSources(db, runId).map((s) => [s.source, s]));
     expect(sources['graph.signIns']!.records).toBe(logs.counts.signIns);
     expect(sources['exo.unifiedAuditLog']!.truncated).toBe(false);
+  });
+
+  it('holds every non-interactive and service-principal sign-in Graph serves for the window, the attack\'s and the decoy\'s', () => {
+    const kinds = sim.groundTruth.logs!.signInKinds;
+    const sources = Object.fromEntries(listSources(db, runId).map((s) => [s.source, s]));
+    for (const [kind, source, operation] of [
+      ['nonInteractiveUser', 'graph.nonInteractiveSignIns', 'non-interactive user sign-in'],
+      ['servicePrincipal', 'graph.servicePrincipalSignIns', 'service principal sign-in'],
+    ] as const) {
+      const truth = kinds[kind];
+      const stored = ids(db, `SELECT id FROM sign_in WHERE run_id = ? AND json_extract(raw, '$.signInEventTypes[0]') = '${kind}'`, runId);
+      expect(stored.size).toBe(truth.count);
+      expect(sources[source]).toMatchObject({ state: 'done', records: truth.count, truncated: false });
+      expect(truth.malicious.length).toBeGreaterThan(0);
+      expect(truth.malicious.filter((id) => !stored.has(id))).toEqual([]);
+      expect(truth.decoys.filter((id) => !stored.has(id))).toEqual([]);
+      // Each is an event of its own kind on the timeline, not a "Sign-in activity" the password rules count.
+      expect(db.prepare(`SELECT count(*) FROM event WHERE run_id = ? AND source = 'signin' AND operation = ?`).pluck().get(runId, operation)).toBe(truth.count);
+    }
+    expect(kinds.servicePrincipal.decoys.length).toBeGreaterThan(0);
+    // The malicious app's sign-ins name the credential the attacker added.
+    const keys = new Set(sim.groundTruth.maliciousObjects.credentialKeyIds);
+    const used = db.prepare(`SELECT DISTINCT json_extract(raw, '$.servicePrincipalCredentialKeyId') FROM sign_in WHERE run_id = ? AND json_extract(raw, '$.appId') = ?`).pluck().all(runId, sim.groundTruth.maliciousApp.appId) as string[];
+    expect(used.length).toBeGreaterThan(0);
+    expect(used.filter((k) => !keys.has(k))).toEqual([]);
   });
 
   it('keeps each Unified Audit Log record in its evidence page, where its row points; inline too only those every detection run reads', () => {

@@ -54,6 +54,9 @@ export function judge(c: CollectedCase, report: DetectionReport): string[] {
   expectIn(a.records, logs.malicious.directoryAudits, 'malicious directory audit');
   expectIn(a.records, logs.malicious.unifiedAudit, 'malicious UAL record');
   expectIn(a.records, exchange.maliciousAuditRecordIds, 'malicious ExchangeAdmin record');
+  // The app's own sign-ins with the attacker's credential (high), and the taken sessions refreshed from the stuffing address.
+  expectIn(s.records, logs.signInKinds.servicePrincipal.malicious, 'malicious service-principal sign-in');
+  expectIn(a.records, logs.signInKinds.nonInteractiveUser.malicious, 'malicious non-interactive sign-in');
   // The Exchange side: live objects when the attacker left them, the relay addresses either way.
   expectIn(s.objects, [...exchange.maliciousInboundConnectors.map((x) => x.name), ...exchange.maliciousTransportRules.map((x) => x.guid)], 'malicious Exchange object');
   expectIn(s.iocs, exchange.attackerMailIps, 'attacker relay address');
@@ -72,7 +75,7 @@ export function judge(c: CollectedCase, report: DetectionReport): string[] {
 
   // Decoys: never in a high or critical finding.
   const decoyIds = truth.decoys.flatMap((d) => [d.applicationObjectId, d.servicePrincipalId, d.appId].filter((x): x is string => x !== null)).map(lower);
-  const decoyRecords = [...logs.decoys.signIns, ...logs.decoys.directoryAudits, ...logs.decoys.unifiedAudit].map(lower);
+  const decoyRecords = [...logs.decoys.signIns, ...logs.decoys.directoryAudits, ...logs.decoys.unifiedAudit, ...logs.signInKinds.servicePrincipal.decoys].map(lower);
   const decoyExchange = [...exchange.decoyInboundConnectors.flatMap((x) => [x.name, x.guid]), ...exchange.decoyTransportRules.flatMap((x) => [x.name, x.guid])].map(lower);
   for (const f of strong) {
     const e = evidenceOf([f]);
@@ -119,12 +122,28 @@ describe.each([
     expect(mention?.reason).toMatch(/Long-standing/);
   });
 
+  it('names the malicious app\'s credential use from outside the tenant\'s ranges, its first use after the credential was added, and nothing of the backup product\'s', () => {
+    const { c, report } = suite;
+    const truth = c.sim.groundTruth;
+    const uses = report.findings.filter((f) => f.ruleId === 'app.credential-use-unknown-range');
+    const mine = uses.find((f) => f.subject.id === truth.maliciousApp.applicationObjectId);
+    expect(mine?.severity).toBe('high');
+    expect(mine?.reason).toMatch(/minutes after a credential was added at/);
+    expect(mine?.reason).toContain(truth.maliciousObjects.credentialKeyIds[0]);
+    const backup = truth.decoys.find((d) => d.kind === 'backup-app-registration')!;
+    expect(uses.filter((f) => f.subject.id === backup.applicationObjectId || f.subject.id === backup.servicePrincipalId)).toEqual([]);
+    // Every account the stuffing took had its session refreshed from the stuffing address.
+    const refreshed = report.findings.filter((f) => f.ruleId === 'signin.token-refresh-from-attacker').map((f) => f.subject.id);
+    expect(refreshed.sort()).toEqual(truth.compromisedAccounts.map((a) => a.userPrincipalName.toLowerCase()).sort());
+  });
+
   it('notices when a rule is missing (the check can fail)', () => {
     const { c } = suite;
     const without = (id: string) => judge(c, detect(c.db, { rules: RULES.filter((r) => r.id !== id) }));
     expect(without('exchange.config-cycle').join('\n')).toMatch(/cycle of .* not flagged/);
     expect(without('signin.credential-stuffing').join('\n')).toMatch(/no credential-stuffing finding/);
     expect(without('app.credential-added').join('\n')).toMatch(/credential .* is named by no high finding/);
+    expect(without('app.credential-use-unknown-range').join('\n')).toMatch(/malicious service-principal sign-in .* is in no finding/);
   });
 
   it('rates the tenant label on an ordinary app below high: the name alone proves little', () => {

@@ -5,6 +5,7 @@ import { configurationCycles, externalForwarding, headerStrippingRules, suspicio
 import { credentialStuffing, mfaNotEnforced, passwordSpray, privilegedWithoutMfa } from './signins';
 import { auditDisabled, authMethodChanged, exchangeRoleForApp, mailReadByApp, ownerAdded } from './persistence';
 import { campaignStoryline } from './storyline';
+import { appCredentialUnknownRange, tokenRefreshFromAttacker } from './app-signins';
 
 export const RULES: readonly Rule[] = [
   credentialStuffing,
@@ -26,5 +27,7 @@ export const RULES: readonly Rule[] = [
   exchangeRoleForApp,
   auditDisabled,
   mailReadByApp,
+  tokenRefreshFromAttacker,
+  appCredentialUnknownRange,
   campaignStoryline,
 ];
