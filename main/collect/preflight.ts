@@ -17,6 +17,9 @@ export const SOURCE_NEEDS: Record<string, { scopes: string[][]; roles?: string[]
   'graph.applications': { scopes: [['Application.Read.All'], ['Directory.Read.All']] },
   'graph.servicePrincipals': { scopes: [['Application.Read.All'], ['Directory.Read.All']] },
   'graph.appRoleAssignedTo': { scopes: [['Application.Read.All'], ['Directory.Read.All']] },
+  // https://learn.microsoft.com/graph/api/directory-deleteditems-list: applications and service principals, Application.Read.All.
+  'graph.deletedApplications': { scopes: [['Application.Read.All'], ['Directory.Read.All']] },
+  'graph.deletedServicePrincipals': { scopes: [['Application.Read.All'], ['Directory.Read.All']] },
   'graph.oauth2PermissionGrants': { scopes: [['DelegatedPermissionGrant.Read.All'], ['Directory.Read.All']] },
   'graph.users': { scopes: [['User.Read.All'], ['Directory.Read.All']] },
   'graph.roleAssignments': { scopes: [['RoleManagement.Read.Directory'], ['Directory.Read.All']] },
@@ -34,6 +37,16 @@ export const SOURCE_NEEDS: Record<string, { scopes: string[][]; roles?: string[]
 
 /** The sign-in logs: one list, read once per kind (interactive, non-interactive, service principal). */
 const SIGN_IN_SOURCES = ['graph.signIns', 'graph.nonInteractiveSignIns', 'graph.servicePrincipalSignIns'];
+
+/**
+ * Exchange sources whose cmdlets sit in other management roles than View-Only Configuration (Exchange's own role
+ * lists: https://learn.microsoft.com/powershell/module/exchange/get-adminauditlogconfig and
+ * .../get-mailboxauditbypassassociation name the Audit Logs and View-Only Audit Logs roles).
+ */
+const EXCHANGE_NEEDS: Record<string, string> = {
+  'exo.adminAuditLogConfig': 'View-Only Audit Logs or View-Only Configuration (or Exchange Administrator, Global Reader)',
+  'exo.mailboxAuditBypass': 'View-Only Audit Logs or View-Only Configuration (or Exchange Administrator, Global Reader)',
+};
 
 /** Entra ID keeps sign-ins and audits 30 days with P1/P2, 7 days on Free; the Unified Audit Log 180 days (Audit Standard). */
 const GRAPH_LOG_RETENTION_DAYS = 30;
@@ -128,7 +141,7 @@ export function preflight(input: PreflightInput): PreflightView {
         source: s.source,
         label: s.label,
         service: 'exchange',
-        needs: s.windowed ? 'View-Only Audit Logs (or Exchange Administrator)' : 'Exchange Administrator, Global Reader or View-Only Configuration',
+        needs: s.windowed ? 'View-Only Audit Logs (or Exchange Administrator)' : EXCHANGE_NEEDS[s.source] ?? 'Exchange Administrator, Global Reader or View-Only Configuration',
         // Exchange checks roles itself on each call; the token cannot tell us beforehand.
         status: input.exchangeAccount ? 'unknown' : 'not-signed-in',
         note: !input.exchangeAccount
@@ -144,8 +157,9 @@ export function preflight(input: PreflightInput): PreflightView {
   }
   // Report endpoints allow 5 requests per 10 s: with full pages of 1,000, that bounds the duration from below.
   const reportRecords = rows.filter((r) => [...SIGN_IN_SOURCES, 'graph.directoryAudits', 'graph.userRegistrationDetails'].includes(r.source)).map((r) => r.estimatedRecords);
-  const estimateSeconds = reportRecords.every((n) => n !== null)
-    ? Math.floor(Math.max(0, reportRecords.reduce((t, n) => t + Math.max(1, Math.ceil(n! / 1000)), 0) - 1) / 5) * 10
+  // A source the last collection did not read (added since) counts as one page.
+  const estimateSeconds = input.previous && reportRecords.some((n) => n !== null)
+    ? Math.floor(Math.max(0, reportRecords.reduce<number>((t, n) => t + Math.max(1, Math.ceil((n ?? 0) / 1000)), 0) - 1) / 5) * 10
     : null;
   return {
     graphAccount: input.graphAccount,

@@ -379,6 +379,14 @@ export const GRAPH_SOURCES: readonly CollectionSource[] = [
   directoryObjects('graph.userRegistrationDetails', 'MFA registration', '/v1.0/reports/authenticationMethods/userRegistrationDetails', {
     kind: 'userRegistrationDetails', id: (o) => get(o, 'id'), name: (o) => get(o, 'userPrincipalName'),
   }),
+  // Soft-deleted apps and their service principals (restorable 30 days): what was deleted to hide, and when
+  // (https://learn.microsoft.com/graph/api/directory-deleteditems-list).
+  directoryObjects('graph.deletedApplications', 'Deleted applications', '/v1.0/directory/deletedItems/microsoft.graph.application', {
+    kind: 'deletedApplication', ...byId, principal: (o) => get(o, 'appId'),
+  }),
+  directoryObjects('graph.deletedServicePrincipals', 'Deleted service principals', '/v1.0/directory/deletedItems/microsoft.graph.servicePrincipal', {
+    kind: 'deletedServicePrincipal', ...byId, principal: (o) => get(o, 'appId'),
+  }),
   batched('graph.rolesAndPolicies', 'Roles and policies', [
     { path: '/v1.0/directoryRoles', kind: { kind: 'directoryRole', ...byId, principal: (o) => get(o, 'roleTemplateId') } },
     { path: '/v1.0/identity/conditionalAccess/policies', kind: { kind: 'conditionalAccessPolicy', ...byId } },
@@ -436,6 +444,13 @@ export const EXCHANGE_SOURCES: readonly CollectionSource[] = [
   exchangeCmdlet('exo.mailboxes', 'Mailboxes', 'Get-Mailbox', { ResultSize: 'Unlimited' }, {
     kind: 'mailbox', ...exchangeObject, name: (o) => get(o, 'UserPrincipalName') ?? get(o, 'PrimarySmtpAddress') ?? get(o, 'Name'),
   }),
+  // Were the logs even on? The rule that reads the audit log is silent exactly when logging was off, so the settings
+  // themselves are read: Unified Audit Log ingestion (Get-AdminAuditLogConfig), the organisation's mailbox auditing
+  // (Get-OrganizationConfig AuditDisabled) and the accounts exempted from mailbox auditing (every account is listed,
+  // with AuditBypassEnabled true or false: https://learn.microsoft.com/powershell/module/exchange/get-mailboxauditbypassassociation).
+  exchangeCmdlet('exo.adminAuditLogConfig', 'Audit log settings', 'Get-AdminAuditLogConfig', {}, { kind: 'adminAuditLogConfig', ...exchangeObject }),
+  exchangeCmdlet('exo.organizationConfig', 'Organisation audit setting', 'Get-OrganizationConfig', {}, { kind: 'organizationConfig', ...exchangeObject }),
+  exchangeCmdlet('exo.mailboxAuditBypass', 'Mailbox audit bypass', 'Get-MailboxAuditBypassAssociation', { ResultSize: 'Unlimited' }, { kind: 'mailboxAuditBypass', ...exchangeObject }),
 ];
 
 /** The sources a session can collect: logs only with a window, Exchange ones only when signed in to Exchange Online. */

@@ -52,6 +52,17 @@ describe.each(['contoso', 'fabrikam'] as const)('a full collection of the %s sce
     expect(listObjects(db, runId, 'appRoleAssignment').some((a) => a.principalId === maliciousSp)).toBe(true);
   });
 
+  it('holds exactly the directory\'s deleted applications and service principals, the campaign\'s first registration and the admin\'s clean-up', () => {
+    const d = sim.groundTruth.deletedObjects;
+    expect(new Set(listObjects(db, runId, 'deletedApplication').map((o) => o.objectId))).toEqual(new Set(d.applicationIds));
+    expect(new Set(listObjects(db, runId, 'deletedServicePrincipal').map((o) => o.objectId))).toEqual(new Set(d.servicePrincipalIds));
+    expect(d.malicious.applicationIds).toHaveLength(1);
+    expect(d.decoys.applicationIds).toHaveLength(1);
+    const first = listObjects(db, runId, 'deletedApplication').find((o) => o.objectId === d.malicious.applicationIds[0]);
+    expect(first?.displayName).toBe(sim.groundTruth.maliciousApp.displayName);
+    expect(first?.raw.deletedDateTime).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
   it('holds every sign-in, directory audit and Unified Audit Log record of the window, malicious ones included', () => {
     const logs = sim.groundTruth.logs!;
     // Interactive sign-ins only: the other kinds are sources of their own (below).
@@ -92,6 +103,25 @@ describe.each(['contoso', 'fabrikam'] as const)('a full collection of the %s sce
     const used = db.prepare(`SELECT DISTINCT json_extract(raw, '$.servicePrincipalCredentialKeyId') FROM sign_in WHERE run_id = ? AND json_extract(raw, '$.appId') = ?`).pluck().all(runId, sim.groundTruth.maliciousApp.appId) as string[];
     expect(used.length).toBeGreaterThan(0);
     expect(used.filter((k) => !keys.has(k))).toEqual([]);
+  });
+
+  it('holds the audit settings: ingestion, the organisation\'s mailbox auditing and every account\'s audit bypass, the attack\'s and the archiving service\'s', () => {
+    const bypass = sim.groundTruth.exchange!.auditBypass;
+    const [config] = listObjects(db, runId, 'adminAuditLogConfig');
+    expect(listObjects(db, runId, 'adminAuditLogConfig')).toHaveLength(1);
+    expect(config!.raw.UnifiedAuditLogIngestionEnabled).toBe(true);
+    const org = listObjects(db, runId, 'organizationConfig');
+    expect(org).toHaveLength(1);
+    expect(org[0]!.raw.AuditDisabled).toBe(false);
+    const rows = listObjects(db, runId, 'mailboxAuditBypass');
+    expect(rows).toHaveLength(bypass.count);
+    const exempt = rows.filter((r) => r.raw.AuditBypassEnabled === true).map((r) => r.displayName).sort();
+    expect(exempt).toEqual([...bypass.malicious, ...bypass.decoys.map((d) => d.name)].sort());
+    expect(bypass.decoys).toHaveLength(1);
+    // contoso: the attacker's exemption is still in place; fabrikam: it was put back when the attacker cleaned up.
+    expect(bypass.malicious.length).toBe(scenario === 'contoso' ? 1 : 0);
+    const sources = Object.fromEntries(listSources(db, runId).map((s) => [s.source, s]));
+    expect(sources['exo.mailboxAuditBypass']).toMatchObject({ state: 'done', records: bypass.count });
   });
 
   it('keeps each Unified Audit Log record in its evidence page, where its row points; inline too only those every detection run reads', () => {

@@ -6,6 +6,7 @@ import { credentialStuffing, mfaNotEnforced, passwordSpray, privilegedWithoutMfa
 import { auditDisabled, authMethodChanged, exchangeRoleForApp, mailReadByApp, ownerAdded } from './persistence';
 import { campaignStoryline } from './storyline';
 import { appCredentialUnknownRange, tokenRefreshFromAttacker } from './app-signins';
+import { deletedAndRecreated } from './deleted';
 
 export const RULES: readonly Rule[] = [
   credentialStuffing,
@@ -29,5 +30,6 @@ export const RULES: readonly Rule[] = [
   mailReadByApp,
   tokenRefreshFromAttacker,
   appCredentialUnknownRange,
+  deletedAndRecreated,
   campaignStoryline,
 ];

@@ -1,7 +1,7 @@
 // Main process / CLI / workers: what outlives a password reset or hides the next step — sign-in methods added to taken accounts, owners added to apps, Exchange roles for apps, audit logging turned off, mail read by apps.
 import { ualRawReader, type UalRawRef } from '../../../db/queries/ualRaw';
 import type { Finding, Ioc, Severity } from '../../../preload/contract';
-import type { ExchangeCmdlet } from '../context';
+import { objectRef, type DetectContext, type ExchangeCmdlet } from '../context';
 import type { Hit, Rule } from '../types';
 import { activityOn, appViews, LONG_STANDING_DAYS } from './apps';
 import { directoryUsers, isPrivilegedRole, stuffedAccounts } from './signins';
@@ -143,6 +143,51 @@ export const ownerAdded: Rule = {
 const truthy = (v: string | undefined) => v !== undefined && /^(\$?true|1)$/i.test(v.trim());
 const falsy = (v: string | undefined) => v !== undefined && /^(\$?false|0)$/i.test(v.trim());
 
+const flag = (v: unknown) => v === true || (typeof v === 'string' && /^true$/i.test(v));
+
+/**
+ * The audit settings as collected now (Get-AdminAuditLogConfig, Get-OrganizationConfig, Get-MailboxAuditBypassAssociation):
+ * the audit log cannot show its own silence. Ingestion or mailbox auditing off is high; an account exempted from
+ * mailbox auditing is high when the exemption was set inside the collected window and low when it predates it (an
+ * archiving or journaling service exempted when it was set up, as Microsoft suggests for trusted service accounts).
+ */
+function configurationHits(ctx: DetectContext): Hit[] {
+  const hits: Hit[] = [];
+  const windowFrom = ctx.db.prepare('SELECT min(window_from) FROM collection_source WHERE run_id = ?').pluck().get(ctx.runId) as string | null;
+  const off = [
+    ...ctx.objects('adminAuditLogConfig').filter((o) => o.raw.UnifiedAuditLogIngestionEnabled === false).map((o) => ({ o, what: 'Unified Audit Log ingestion is off (Get-AdminAuditLogConfig UnifiedAuditLogIngestionEnabled False)' })),
+    ...ctx.objects('organizationConfig').filter((o) => flag(o.raw.AuditDisabled)).map((o) => ({ o, what: 'mailbox auditing is off for the organisation (Get-OrganizationConfig AuditDisabled True)' })),
+  ];
+  for (const { o, what } of off) {
+    hits.push({
+      subject: { type: o.kind, id: o.objectId, name: o.displayName },
+      severity: 'high',
+      confidence: 'high',
+      reason: `As collected, ${what}; last changed ${String(o.raw.WhenChangedUTC ?? o.raw.WhenChanged ?? 'at an unknown time')}.`,
+      objects: [objectRef(o.kind, o, o.displayName)],
+      eventIds: [],
+      iocs: [],
+    });
+  }
+  for (const o of ctx.objects('mailboxAuditBypass').filter((b) => flag(b.raw.AuditBypassEnabled))) {
+    const changed = typeof o.raw.WhenChangedUTC === 'string' ? o.raw.WhenChangedUTC : typeof o.raw.WhenChanged === 'string' ? o.raw.WhenChanged : null;
+    const changedAt = changed && Number.isFinite(Date.parse(changed)) ? new Date(Date.parse(changed)).toISOString() : null;
+    const inWindow = changedAt !== null && windowFrom !== null && changedAt >= windowFrom;
+    hits.push({
+      subject: { type: 'mailboxAuditBypass', id: o.objectId, name: o.displayName },
+      severity: inWindow ? 'high' : 'low',
+      confidence: inWindow ? 'high' : 'medium',
+      reason: inWindow
+        ? `${o.displayName ?? o.objectId} is exempted from mailbox auditing (AuditBypassEnabled True), set at ${changedAt}, inside the collected window: whatever it does in mailboxes leaves no mailbox audit record.`
+        : `${o.displayName ?? o.objectId} is exempted from mailbox auditing since ${changedAt ?? 'before the collected window'}: long-standing, as for an archiving or journaling service account; confirm it is one.`,
+      objects: [objectRef('mailboxAuditBypass', o, o.displayName)],
+      eventIds: [],
+      iocs: inWindow ? [{ type: 'account', value: o.displayName ?? o.objectId, context: 'exempted from mailbox auditing during the window' }] : [],
+    });
+  }
+  return hits;
+}
+
 export const auditDisabled: Rule = {
   id: 'audit.logging-disabled',
   title: 'Audit logging turned off or bypassed',
@@ -172,9 +217,19 @@ export const auditDisabled: Rule = {
       const what = matches(c);
       return what ? [{ c, what }] : [];
     });
-    if (found.length === 0) return [];
+    // Lifting an exemption the log showed being set is part of the same story: the exemption covered what happened in between.
+    const exempted = new Set(found.filter((f) => f.c.operation === 'set-mailboxauditbypassassociation').map((f) => lower(f.c.params.Identity ?? f.c.object)));
+    for (const c of ctx.exchangeCmdlets()) {
+      const who = lower(c.params.Identity ?? c.object);
+      if (c.operation === 'set-mailboxauditbypassassociation' && falsy(c.params.AuditBypassEnabled) && exempted.has(who)) {
+        found.push({ c, what: `lifted the mailbox-audit exemption of ${c.params.Identity ?? c.object ?? '?'} again (mailbox access in between left no audit records)` });
+      }
+    }
+    found.sort((a, b) => (a.c.at < b.c.at ? -1 : a.c.at > b.c.at ? 1 : a.c.eventId - b.c.eventId));
+    const hits = configurationHits(ctx);
+    if (found.length === 0) return hits;
     const byApp = found.some((f) => f.c.actorAppId && !f.c.actorUser?.includes('@'));
-    return [{
+    return [...hits, {
       subject: { type: 'tenant', id: ctx.tenantId ?? 'tenant', name: ctx.domains[0] ?? null },
       severity: 'high',
       confidence: byApp ? 'high' : 'medium',

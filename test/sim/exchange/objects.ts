@@ -435,6 +435,36 @@ export function adminAuditLogConfigObject(config: { adminAuditLogEnabled: boolea
   };
 }
 
+/**
+ * Get-OrganizationConfig's audit-related part (https://learn.microsoft.com/powershell/module/exchange/get-organizationconfig,
+ * AuditDisabled: https://learn.microsoft.com/powershell/module/exchange/set-organizationconfig#-auditdisabled). The real
+ * object has a few hundred properties; the simulator sends these and the common ones.
+ */
+export function organizationConfigObject(config: { auditDisabled: boolean; guid: string; createdMs: number; changedMs: number }, org: ExchangeOrg, displayName: string): Record<string, unknown> {
+  const name = org.domain;
+  return {
+    DisplayName: displayName,
+    AuditDisabled: config.auditDisabled,
+    AutoEnableArchiveMailbox: false,
+    DefaultAuthenticationPolicy: null,
+    OAuth2ClientProfileEnabled: true,
+    SmtpActionableMessagesEnabled: true,
+    IsDehydrated: false,
+    ...configurationCommon(org, config.guid, name, `CN=${name},CN=Microsoft Exchange,CN=Services,CN=Configuration,DC=${org.partition},DC=PROD,DC=OUTLOOK,DC=COM`, 'Organization-Container', config.createdMs, config.changedMs),
+  };
+}
+
+/**
+ * One row of Get-MailboxAuditBypassAssociation (https://learn.microsoft.com/powershell/module/exchange/get-mailboxauditbypassassociation):
+ * the account's name and AuditBypassEnabled, with the directory object's common properties.
+ */
+export function auditBypassObject(row: { guid: string; name: string; enabled: boolean; createdMs: number; changedMs: number }, org: ExchangeOrg): Record<string, unknown> {
+  return {
+    AuditBypassEnabled: row.enabled,
+    ...configurationCommon(org, row.guid, row.name, `CN=${row.name},OU=${org.domain},OU=Microsoft Exchange Hosted Organizations,DC=${org.partition},DC=PROD,DC=OUTLOOK,DC=COM`, 'Recipient', row.createdMs, row.changedMs),
+  };
+}
+
 /** Builds the object with exactly `keys`, in that order; a key missing from `values` is a bug in this module. */
 function ordered(keys: readonly string[], values: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
