@@ -450,6 +450,14 @@ export const EXCHANGE_SOURCES: readonly CollectionSource[] = [
   // with AuditBypassEnabled true or false: https://learn.microsoft.com/powershell/module/exchange/get-mailboxauditbypassassociation).
   exchangeCmdlet('exo.adminAuditLogConfig', 'Audit log settings', 'Get-AdminAuditLogConfig', {}, { kind: 'adminAuditLogConfig', ...exchangeObject }),
   exchangeCmdlet('exo.organizationConfig', 'Organisation audit setting', 'Get-OrganizationConfig', {}, { kind: 'organizationConfig', ...exchangeObject }),
+  // Exchange RBAC for applications: apps registered in Exchange and the management roles assigned to them, a second way
+  // to mail powers beside Exchange.ManageAsApp (https://learn.microsoft.com/exchange/permissions-exo/application-rbac).
+  exchangeCmdlet('exo.servicePrincipals', 'Exchange service principals', 'Get-ServicePrincipal', {}, {
+    kind: 'exchangeServicePrincipal', ...exchangeObject, name: (o) => get(o, 'DisplayName') ?? get(o, 'Name'), principal: (o) => get(o, 'AppId'),
+  }),
+  exchangeCmdlet('exo.appRoleAssignments', 'Exchange roles of apps', 'Get-ManagementRoleAssignment', { RoleAssigneeType: 'ServicePrincipal' }, {
+    kind: 'exchangeRoleAssignment', ...exchangeObject, principal: (o) => get(o, 'RoleAssignee'), resource: (o) => get(o, 'Role'),
+  }),
   exchangeCmdlet('exo.mailboxAuditBypass', 'Mailbox audit bypass', 'Get-MailboxAuditBypassAssociation', { ResultSize: 'Unlimited' }, { kind: 'mailboxAuditBypass', ...exchangeObject }),
 ];
 

@@ -124,6 +124,17 @@ describe.each(['contoso', 'fabrikam'] as const)('a full collection of the %s sce
     expect(sources['exo.mailboxAuditBypass']).toMatchObject({ state: 'done', records: bypass.count });
   });
 
+  it('holds Exchange\'s service principals and the roles assigned to apps: the campaign\'s while live, the archiving service\'s', () => {
+    const rbac = sim.groundTruth.exchange!.appRbac;
+    const sps = listObjects(db, runId, 'exchangeServicePrincipal');
+    const roles = listObjects(db, runId, 'exchangeRoleAssignment');
+    expect(sps).toHaveLength(rbac.servicePrincipals);
+    expect(roles).toHaveLength(rbac.roleAssignments);
+    expect(new Set(sps.map((s) => String(s.raw.AppId)))).toEqual(new Set([...rbac.malicious.appIds, ...rbac.decoys.flatMap((d) => d.appIds)]));
+    expect(roles.map((r) => r.displayName).sort()).toEqual([...rbac.malicious.roleAssignmentNames, ...rbac.decoys.flatMap((d) => d.roleAssignmentNames)].sort());
+    expect(rbac.malicious.appIds).toEqual(scenario === 'contoso' ? [sim.groundTruth.maliciousApp.appId] : []);
+  });
+
   it('keeps each Unified Audit Log record in its evidence page, where its row points; inline too only those every detection run reads', () => {
     const rows = db.prepare('SELECT id, raw, evidence_id, page_index, record_type, operation FROM ual_record WHERE run_id = ?').all(runId) as
       (UalRawRef & { id: string; record_type: string | null; operation: string })[];

@@ -151,6 +151,17 @@ describe.each([
     expect(tenant?.reason).toMatch(/exempted .* from mailbox auditing/);
   });
 
+  it('flags the Exchange role the campaign\'s app gave itself, and mentions the archiving service\'s long-standing one at low severity', () => {
+    const { c, report } = suite;
+    const rbac = c.sim.exchange.state.groundTruth().appRbac;
+    const roles = report.findings.filter((f) => f.ruleId === 'exchange.app-role-assignment');
+    const app = c.sim.groundTruth.maliciousApp;
+    // From the audit log in both scenarios (registration and role, and in fabrikam their removal), from the live assignment in contoso.
+    expect(roles.find((f) => f.subject.id === app.appId.toLowerCase())?.severity).toBe('high');
+    for (const name of rbac.malicious.roleAssignmentNames) expect(roles.find((f) => f.subject.type === 'exchangeRoleAssignment' && f.reason.includes(app.appId.toLowerCase()))?.severity, name).toBe('high');
+    for (const decoy of rbac.decoys) expect(roles.find((f) => f.subject.type === 'exchangeRoleAssignment' && f.reason.includes(decoy.appIds[0]!.toLowerCase()))?.severity).toBe('low');
+  });
+
   it('notices when a rule is missing (the check can fail)', () => {
     const { c } = suite;
     const without = (id: string) => judge(c, detect(c.db, { rules: RULES.filter((r) => r.id !== id) }));

@@ -87,10 +87,10 @@ describe('the timeline index of a collected case', () => {
     const bySource = Object.fromEntries(
       (c.db.prepare(`SELECT source, count(*) AS n FROM timeline GROUP BY source ORDER BY source`).all() as { source: string; n: number }[]).map((r) => [r.source, r.n]),
     );
-    expect(bySource).toEqual({ custody: 3, directory_audit: 426, exchange: 156, finding: 54, object: 663, signin: 3003, ual: 2153 });
+    expect(bySource).toEqual({ custody: 3, directory_audit: 426, exchange: 158, finding: 57, object: 667, signin: 3003, ual: 2153 });
     // Every log record of the collection is there once: sign-ins, audits and UAL records (ExchangeAdmin ones as 'exchange').
-    expect(c.db.prepare('SELECT count(*) FROM event').pluck().get()).toBe(3003 + 426 + 2153 + 156);
-    expect(timelineCount(c.db, WINDOW)).toBe(5806);
+    expect(c.db.prepare('SELECT count(*) FROM event').pluck().get()).toBe(3003 + 426 + 2153 + 158);
+    expect(timelineCount(c.db, WINDOW)).toBe(5811);
     // The sources beyond the first collection, each on the timeline: the sign-ins nobody typed, deleted items, audit bypass.
     const byOperation = (operation: string) => c.db.prepare('SELECT count(*) FROM timeline WHERE operation = ?').pluck().get(operation);
     const kinds = c.sim.groundTruth.logs!.signInKinds;
@@ -148,12 +148,12 @@ describe('the timeline index of a collected case', () => {
     expect(timelineCount(c.db, { ip: STUFFING_IP })).toBe(657);
     expect(timelineCount(c.db, { operation: 'consent to application', result: 'success' })).toBe(48);
     expect(timelineCount(c.db, { actor: 'ADMIN@contoso.onmicrosoft.com', sources: ['signin'] })).toBe(46);
-    expect(timelineCount(c.db, { target: MALICIOUS_APP.name })).toBe(21);
+    expect(timelineCount(c.db, { target: MALICIOUS_APP.name })).toBe(25);
     expect(timelineCount(c.db, { result: 'failure' })).toBe(708);
     expect(timelineCount(c.db, { from: '2024-09-20', to: '2024-09-21', sources: ['signin'] })).toBe(422);
-    expect(timelineCount(c.db, { supporting: true })).toBe(858);
+    expect(timelineCount(c.db, { supporting: true })).toBe(867);
     expect(timelineCount(c.db, { supporting: true, sources: ['signin'] })).toBe(347);
-    expect(timelineCount(c.db, { ioc: MALICIOUS_APP.appId })).toBe(26);
+    expect(timelineCount(c.db, { ioc: MALICIOUS_APP.appId })).toBe(29);
     expect(timelineCount(c.db, { ioc: STUFFING_IP })).toBe(658);
 
     const key = 'app.credential-added:b0ef356a-4a41-4317-a581-2e52b367f1f9';
@@ -171,8 +171,8 @@ describe('the timeline index of a collected case', () => {
   });
 
   it('finds what a consultant types with FTS5: names, addresses, ids and operation words, combined with filters', () => {
-    expect(timelineCount(c.db, { search: MALICIOUS_APP.name })).toBe(24);
-    expect(timelineCount(c.db, { search: MALICIOUS_APP.appId })).toBe(32);
+    expect(timelineCount(c.db, { search: MALICIOUS_APP.name })).toBe(28);
+    expect(timelineCount(c.db, { search: MALICIOUS_APP.appId })).toBe(36);
     expect(timelineCount(c.db, { search: 'admin@contoso.onmicrosoft.com', sources: ['signin'] })).toBe(46);
     // The 657 rows from the address, and the findings and objects whose text names it.
     expect(timelineCount(c.db, { search: STUFFING_IP })).toBe(667);
@@ -186,7 +186,7 @@ describe('the timeline index of a collected case', () => {
   it('counts rows per day or hour, split by result or source, from the hourly counts or the filtered rows', () => {
     expect(timelineHistogram(c.db, { from: '2024-09-20', to: '2024-09-22' }, { bucket: 'day', split: 'result' })).toEqual([
       { start: '2024-09-20T00:00:00.000Z', counts: { critical: 5, failure: 616, high: 6, success: 231 }, total: 858 },
-      { start: '2024-09-21T00:00:00.000Z', counts: { high: 4, success: 100 }, total: 104 },
+      { start: '2024-09-21T00:00:00.000Z', counts: { high: 5, success: 104 }, total: 109 },
     ]);
     expect(timelineHistogram(c.db, { from: '2024-09-20', to: '2024-09-21', ip: STUFFING_IP }, { bucket: 'hour', split: 'source' })).toEqual([
       { start: '2024-09-20T05:00:00.000Z', counts: { signin: 102, ual: 102 }, total: 204 },
@@ -282,7 +282,7 @@ describe('the timeline index of a collected case', () => {
       expect(lines.pop()).toBe('');
       const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
       // Every row of the index, custody up to the head the manifest signs (the export's own entry comes after it).
-      expect(events).toHaveLength(6458);
+      expect(events).toHaveLength(6467);
       expect(events).toHaveLength(timelineCount(c.db));
       // Timesketch's documented mandatory fields for a JSONL/CSV import: message (string), datetime (ISO 8601),
       // timestamp_desc (string) — https://github.com/google/timesketch/blob/master/docs/guides/user/import-from-json-csv.md
@@ -303,7 +303,7 @@ describe('the timeline index of a collected case', () => {
       expect(fs.readFileSync(path.join(out, 'FINDINGS.md'), 'utf8')).toContain('each record is in timeline.jsonl');
       const bySource = new Map<string, number>();
       for (const e of events) bySource.set(e.source as string, (bySource.get(e.source as string) ?? 0) + 1);
-      expect(Object.fromEntries(bySource)).toEqual({ custody: 3, directory_audit: 426, exchange: 156, finding: 54, object: 663, signin: 3003, ual: 2153 });
+      expect(Object.fromEntries(bySource)).toEqual({ custody: 3, directory_audit: 426, exchange: 158, finding: 57, object: 667, signin: 3003, ual: 2153 });
     });
 
     it('timeline.csv opens in a spreadsheet as it should: UTF-8 BOM, the same rows, ISO times, no cell read as a formula', () => {

@@ -243,6 +243,52 @@ export const auditDisabled: Rule = {
 
 const APP_ROLE = /^application |applicationimpersonation|mail recipients|organization management|transport rules|remote and accepted domains/i;
 
+/**
+ * Exchange RBAC for applications as collected now (Get-ServicePrincipal, Get-ManagementRoleAssignment -RoleAssigneeType
+ * ServicePrincipal): each app holding a mail role. High when the assignment was made inside the collected window or the
+ * app is in a high finding; low when it predates the window (an archiving or backup service set up by an admin).
+ */
+function appRbacHits(ctx: DetectContext): Hit[] {
+  const assignments = ctx.objects('exchangeRoleAssignment');
+  if (assignments.length === 0) return [];
+  const sps = new Map(ctx.objects('exchangeServicePrincipal').flatMap((sp) => [[lower(sp.objectId), sp], [lower(String(sp.raw.ObjectId ?? '')), sp]] as const));
+  const windowFrom = ctx.db.prepare('SELECT min(window_from) FROM collection_source WHERE run_id = ?').pluck().get(ctx.runId) as string | null;
+  const views = appViews(ctx);
+  const byApp = new Map<string, typeof assignments>();
+  for (const a of assignments) {
+    const sp = sps.get(lower(a.principalId));
+    const appId = lower(String(sp?.raw.AppId ?? a.principalId ?? a.objectId));
+    byApp.set(appId, [...(byApp.get(appId) ?? []), a]);
+  }
+  const hits: Hit[] = [];
+  for (const [appId, list] of byApp) {
+    const view = views.find((v) => v.appId === appId);
+    const sp = sps.get(lower(list[0]!.principalId));
+    const created = (o: (typeof list)[number]) => {
+      const t = typeof o.raw.WhenCreatedUTC === 'string' ? Date.parse(o.raw.WhenCreatedUTC) : NaN;
+      return Number.isFinite(t) ? new Date(t).toISOString() : null;
+    };
+    const recent = list.filter((o) => { const at = created(o); return at !== null && windowFrom !== null && at >= windowFrom; });
+    const mailRoles = list.filter((o) => APP_ROLE.test(String(o.raw.Role ?? '')));
+    if (mailRoles.length === 0) continue;
+    const severity: Severity = recent.length > 0 ? 'high' : 'low';
+    const name = view?.name ?? String(sp?.raw.DisplayName ?? appId);
+    hits.push({
+      // Keyed by the assignment (the audit-log hit of the same app is keyed by the app).
+      subject: { type: 'exchangeRoleAssignment', id: list[0]!.objectId, name },
+      severity,
+      confidence: recent.length > 0 ? 'high' : 'medium',
+      reason:
+        `${name} (appId ${appId}) holds Exchange role${mailRoles.length === 1 ? '' : 's'} ${mailRoles.map((o) => `"${String(o.raw.Role)}"${o.raw.CustomResourceScope ? ` scoped to ${String(o.raw.CustomResourceScope)}` : ' over the whole organisation'} (assigned ${created(o) ?? 'at an unknown time'})`).join(', ')}` +
+        (recent.length > 0 ? ': assigned inside the collected window.' : ': long-standing, as for an archiving or backup service; confirm the vendor.'),
+      objects: [...list.map((o) => objectRef('exchangeRoleAssignment', o, o.displayName)), ...(sp ? [objectRef('exchangeServicePrincipal', sp, sp.displayName)] : [])],
+      eventIds: [],
+      iocs: recent.length > 0 ? [{ type: 'app-id', value: appId, context: `holds Exchange role ${mailRoles.map((o) => String(o.raw.Role)).join(', ')}` }] : [],
+    });
+  }
+  return hits;
+}
+
 export const exchangeRoleForApp: Rule = {
   id: 'exchange.app-role-assignment',
   title: 'Exchange role assigned to an app or for impersonation',
@@ -259,17 +305,30 @@ export const exchangeRoleForApp: Rule = {
   ],
   stage: 'privilege',
   evaluate(ctx) {
-    const found = ctx.exchangeCmdlets().filter((c) => {
+    const cmdlets = ctx.exchangeCmdlets();
+    const found = cmdlets.filter((c) => {
       if (c.operation === 'new-serviceprincipal') return true;
       if (c.operation !== 'new-managementroleassignment') return false;
       return c.params.App !== undefined || /applicationimpersonation/i.test(c.params.Role ?? '');
     });
-    if (found.length === 0) return [];
-    const hits: Hit[] = [];
+    const hits: Hit[] = appRbacHits(ctx);
+    if (found.length === 0) return hits;
     const byTarget = new Map<string, ExchangeCmdlet[]>();
+    // New-ServicePrincipal names the app by AppId and ObjectId; the role assignment by the ObjectId: one target for both.
+    const sameApp = new Map(found.filter((c) => c.operation === 'new-serviceprincipal' && c.params.ObjectId && c.params.AppId).map((c) => [lower(c.params.ObjectId), lower(c.params.AppId)]));
+    const named = new Map<string, string>();
     for (const c of found) {
-      const target = c.params.App ?? c.params.AppId ?? c.params.User ?? c.params.ServiceId ?? c.object ?? 'unknown';
-      byTarget.set(lower(target), [...(byTarget.get(lower(target)) ?? []), c]);
+      const raw = lower(c.params.AppId ?? c.params.App ?? c.params.User ?? c.params.ServiceId ?? c.object ?? 'unknown');
+      const target = sameApp.get(raw) ?? raw;
+      if (c.object) named.set(lower(c.object), target);
+      if (c.params.ObjectId) named.set(lower(c.params.ObjectId), target);
+      byTarget.set(target, [...(byTarget.get(target) ?? []), c]);
+    }
+    // Taking the assignment and the registration away again (the campaign's clean-up) belongs to the same story.
+    for (const c of cmdlets) {
+      if (c.operation !== 'remove-managementroleassignment' && c.operation !== 'remove-serviceprincipal') continue;
+      const target = named.get(lower(c.params.Identity ?? c.object));
+      if (target) byTarget.get(target)!.push(c);
     }
     for (const [target, cmdlets] of byTarget) {
       const roles = [...new Set(cmdlets.map((c) => c.params.Role).filter((r): r is string => !!r))];
