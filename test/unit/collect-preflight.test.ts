@@ -1,6 +1,7 @@
 // Preflight: each source's need against what the token carries, retention shortfalls in words, and an estimate from the last collection.
 import { describe, expect, it } from 'vitest';
 import { preflight } from '../../main/collect/preflight';
+import { EXCHANGE_LOG_SOURCES, EXCHANGE_SOURCES } from '../../main/collect/sources';
 
 const base = { graphAccount: 'admin@contoso.test', exchangeAccount: null, logDays: 30, exchange: false, previous: null };
 
@@ -30,7 +31,7 @@ describe('preflight', () => {
   it('asks for the Exchange sign-in, and cannot know Exchange roles before the first call', () => {
     expect(preflight({ ...base, exchange: true, grantedScopes: [] }).rows.filter((r) => r.service === 'exchange').every((r) => r.status === 'not-signed-in')).toBe(true);
     const signedIn = preflight({ ...base, exchange: true, exchangeAccount: 'admin@contoso.test', grantedScopes: [] });
-    expect(signedIn.rows.filter((r) => r.service === 'exchange').map((r) => r.status)).toEqual(Array(8).fill('unknown'));
+    expect(signedIn.rows.filter((r) => r.service === 'exchange').map((r) => r.status)).toEqual(Array(EXCHANGE_SOURCES.length + EXCHANGE_LOG_SOURCES.length).fill('unknown'));
     // The audit settings are read with an audit-log or configuration view role.
     expect(signedIn.rows.find((r) => r.source === 'exo.mailboxAuditBypass')?.needs).toMatch(/View-Only Audit Logs/);
   });
