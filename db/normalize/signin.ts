@@ -32,8 +32,25 @@ export interface ParsedSignIn {
 
 export type SignInShape = 'graph' | 'log-analytics' | 'portal-csv';
 
-/** Log Analytics writes this as OperationName; Graph has no operation, so every shape uses it. */
+/** Log Analytics writes this as OperationName; Graph has no operation, so every shape uses it for a user's own sign-in. */
 const SIGN_IN_OPERATION = 'Sign-in activity';
+/**
+ * Graph's other kinds (beta `signInEventTypes`, https://learn.microsoft.com/graph/api/resources/signin?view=graph-rest-beta):
+ * a token refreshed without the user (non-interactive) and an app signing in with its own credential (service principal)
+ * are events of their own, so that rules about people typing passwords do not count them.
+ */
+const KIND_OPERATIONS: Record<string, string> = {
+  nonInteractiveUser: 'Non-interactive user sign-in',
+  servicePrincipal: 'Service principal sign-in',
+  managedIdentity: 'Managed identity sign-in',
+};
+
+/** The operation of a Graph sign-in, by the first of its signInEventTypes this module knows. */
+function operationOf(record: Record<string, unknown>): string {
+  const types = Array.isArray(record.signInEventTypes) ? record.signInEventTypes : [];
+  for (const t of types) if (typeof t === 'string' && KIND_OPERATIONS[t]) return KIND_OPERATIONS[t];
+  return SIGN_IN_OPERATION;
+}
 
 /** Which of the shapes a record is: Graph is camelCase, Log Analytics and its CSV export PascalCase. */
 export function signInShape(record: Record<string, unknown>): SignInShape {
@@ -78,7 +95,7 @@ function fromGraph(record: Record<string, unknown>, index: number): ParsedSignIn
     location: objectOrNull(r.object('location')),
     raw: toJsonObject(record),
   };
-  return { row, event: eventOf(row, r.text('resourceId'), r.text('resourceDisplayName')) };
+  return { row, event: eventOf(row, r.text('resourceId'), r.text('resourceDisplayName'), operationOf(record)) };
 }
 
 function fromLogAnalytics(source: Record<string, unknown>, original: Record<string, unknown>, index: number, csv: boolean): ParsedSignIn {
@@ -112,16 +129,17 @@ function fromLogAnalytics(source: Record<string, unknown>, original: Record<stri
 const objectOrNull = (o: Record<string, unknown> | null): JsonObject | null => (o ? toJsonObject(o) : null);
 
 /** Actor: the user, through the client app, from the IP; target: the resource signed in to. */
-function eventOf(row: SignInRow, resourceId: string | null, resourceName: string | null): NormalizedEvent | null {
+function eventOf(row: SignInRow, resourceId: string | null, resourceName: string | null, operation = SIGN_IN_OPERATION): NormalizedEvent | null {
   if (row.createdAt === null) return null;
   return {
     at: row.createdAt,
     source: 'signin',
     recordId: row.id,
-    operation: normalizeOperation(SIGN_IN_OPERATION),
-    rawOperation: SIGN_IN_OPERATION,
+    operation: normalizeOperation(operation),
+    rawOperation: operation,
     result: row.errorCode === null ? 'unknown' : row.errorCode === 0 ? 'success' : 'failure',
-    actorUser: row.userPrincipalName ?? row.userId,
+    // A service principal's sign-in has no user (Graph sends empty strings): the app is the actor.
+    actorUser: row.userPrincipalName || row.userId || null,
     actorAppId: row.appId,
     actorIp: row.ipAddress,
     targetType: resourceId || resourceName ? 'Resource' : null,

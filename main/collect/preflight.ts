@@ -17,6 +17,9 @@ export const SOURCE_NEEDS: Record<string, { scopes: string[][]; roles?: string[]
   'graph.applications': { scopes: [['Application.Read.All'], ['Directory.Read.All']] },
   'graph.servicePrincipals': { scopes: [['Application.Read.All'], ['Directory.Read.All']] },
   'graph.appRoleAssignedTo': { scopes: [['Application.Read.All'], ['Directory.Read.All']] },
+  // https://learn.microsoft.com/graph/api/directory-deleteditems-list: applications and service principals, Application.Read.All.
+  'graph.deletedApplications': { scopes: [['Application.Read.All'], ['Directory.Read.All']] },
+  'graph.deletedServicePrincipals': { scopes: [['Application.Read.All'], ['Directory.Read.All']] },
   'graph.oauth2PermissionGrants': { scopes: [['DelegatedPermissionGrant.Read.All'], ['Directory.Read.All']] },
   'graph.users': { scopes: [['User.Read.All'], ['Directory.Read.All']] },
   'graph.roleAssignments': { scopes: [['RoleManagement.Read.Directory'], ['Directory.Read.All']] },
@@ -26,7 +29,23 @@ export const SOURCE_NEEDS: Record<string, { scopes: string[][]; roles?: string[]
   'graph.rolesAndPolicies': { scopes: [['Policy.Read.All', 'Directory.Read.All'], ['Policy.Read.All', 'RoleManagement.Read.Directory']] },
   // https://learn.microsoft.com/graph/api/signin-list and .../directoryaudit-list: "AuditLog.Read.All and Directory.Read.All".
   'graph.signIns': { scopes: [['AuditLog.Read.All', 'Directory.Read.All']], roles: REPORT_ROLES },
+  // The same list, filtered by signInEventTypes (https://learn.microsoft.com/graph/api/signin-list?view=graph-rest-beta).
+  'graph.nonInteractiveSignIns': { scopes: [['AuditLog.Read.All', 'Directory.Read.All']], roles: REPORT_ROLES },
+  'graph.servicePrincipalSignIns': { scopes: [['AuditLog.Read.All', 'Directory.Read.All']], roles: REPORT_ROLES },
   'graph.directoryAudits': { scopes: [['AuditLog.Read.All', 'Directory.Read.All']], roles: REPORT_ROLES },
+};
+
+/** The sign-in logs: one list, read once per kind (interactive, non-interactive, service principal). */
+const SIGN_IN_SOURCES = ['graph.signIns', 'graph.nonInteractiveSignIns', 'graph.servicePrincipalSignIns'];
+
+/**
+ * Exchange sources whose cmdlets sit in other management roles than View-Only Configuration (Exchange's own role
+ * lists: https://learn.microsoft.com/powershell/module/exchange/get-adminauditlogconfig and
+ * .../get-mailboxauditbypassassociation name the Audit Logs and View-Only Audit Logs roles).
+ */
+const EXCHANGE_NEEDS: Record<string, string> = {
+  'exo.adminAuditLogConfig': 'View-Only Audit Logs or View-Only Configuration (or Exchange Administrator, Global Reader)',
+  'exo.mailboxAuditBypass': 'View-Only Audit Logs or View-Only Configuration (or Exchange Administrator, Global Reader)',
 };
 
 /** Entra ID keeps sign-ins and audits 30 days with P1/P2, 7 days on Free; the Unified Audit Log 180 days (Audit Standard). */
@@ -100,7 +119,7 @@ export function preflight(input: PreflightInput): PreflightView {
         : input.logDays > 7
           ? 'On Entra ID Free only the last 7 days are kept.'
           : null;
-      if (s.source === 'graph.signIns') note = [note, 'Sign-in logs need Entra ID P1 or P2.'].filter(Boolean).join(' ');
+      if (SIGN_IN_SOURCES.includes(s.source)) note = [note, 'Sign-in logs need Entra ID P1 or P2.'].filter(Boolean).join(' ');
     }
     const problems = [
       held ? null : `The token lacks ${lacking.join(' and ')}: this source will fail. ${CONSENT_HINT}`,
@@ -122,7 +141,7 @@ export function preflight(input: PreflightInput): PreflightView {
         source: s.source,
         label: s.label,
         service: 'exchange',
-        needs: s.windowed ? 'View-Only Audit Logs (or Exchange Administrator)' : 'Exchange Administrator, Global Reader or View-Only Configuration',
+        needs: s.windowed ? 'View-Only Audit Logs (or Exchange Administrator)' : EXCHANGE_NEEDS[s.source] ?? 'Exchange Administrator, Global Reader or View-Only Configuration',
         // Exchange checks roles itself on each call; the token cannot tell us beforehand.
         status: input.exchangeAccount ? 'unknown' : 'not-signed-in',
         note: !input.exchangeAccount
@@ -137,9 +156,10 @@ export function preflight(input: PreflightInput): PreflightView {
     }
   }
   // Report endpoints allow 5 requests per 10 s: with full pages of 1,000, that bounds the duration from below.
-  const reportRecords = rows.filter((r) => ['graph.signIns', 'graph.directoryAudits', 'graph.userRegistrationDetails'].includes(r.source)).map((r) => r.estimatedRecords);
-  const estimateSeconds = reportRecords.every((n) => n !== null)
-    ? Math.floor(Math.max(0, reportRecords.reduce((t, n) => t + Math.max(1, Math.ceil(n! / 1000)), 0) - 1) / 5) * 10
+  const reportRecords = rows.filter((r) => [...SIGN_IN_SOURCES, 'graph.directoryAudits', 'graph.userRegistrationDetails'].includes(r.source)).map((r) => r.estimatedRecords);
+  // A source the last collection did not read (added since) counts as one page.
+  const estimateSeconds = input.previous && reportRecords.some((n) => n !== null)
+    ? Math.floor(Math.max(0, reportRecords.reduce<number>((t, n) => t + Math.max(1, Math.ceil((n ?? 0) / 1000)), 0) - 1) / 5) * 10
     : null;
   return {
     graphAccount: input.graphAccount,

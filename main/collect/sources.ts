@@ -74,7 +74,7 @@ function graphList(source: string, label: string, path: string, store: Collectio
  * A Graph log read over the run's window, newest first as Graph serves it. Sign-ins and audits share the identity
  * reports' throttling budget (5 requests per 10 s per app per tenant): large pages keep the request count down.
  */
-function graphLog(source: string, label: string, path: string, timeProperty: string, store: CollectionSource['store'], cloudLog?: keyof typeof CLOUD_GAPS): CollectionSource {
+function graphLog(source: string, label: string, path: string, timeProperty: string, store: CollectionSource['store'], cloudLog?: keyof typeof CLOUD_GAPS, alsoFilter?: string): CollectionSource {
   return {
     source,
     label,
@@ -84,7 +84,7 @@ function graphLog(source: string, label: string, path: string, timeProperty: str
     store,
     fetch: async (readers, cursor, ctx) => {
       if (!ctx.window) throw new Error(`${label} need a time window.`);
-      const filter = `${timeProperty} ge ${ctx.window.from} and ${timeProperty} lt ${ctx.window.to}`;
+      const filter = `${timeProperty} ge ${ctx.window.from} and ${timeProperty} lt ${ctx.window.to}${alsoFilter ? ` and ${alsoFilter}` : ''}`;
       // Always full pages: these endpoints are throttled, so a smaller page only costs more of the budget.
       const first = `${path}?$filter=${encodeURIComponent(filter)}&$top=1000`;
       const page = fromGraph(await readers.graph.page(cursor ?? first, ctx.signal, ctx.onRetry));
@@ -379,6 +379,14 @@ export const GRAPH_SOURCES: readonly CollectionSource[] = [
   directoryObjects('graph.userRegistrationDetails', 'MFA registration', '/v1.0/reports/authenticationMethods/userRegistrationDetails', {
     kind: 'userRegistrationDetails', id: (o) => get(o, 'id'), name: (o) => get(o, 'userPrincipalName'),
   }),
+  // Soft-deleted apps and their service principals (restorable 30 days): what was deleted to hide, and when
+  // (https://learn.microsoft.com/graph/api/directory-deleteditems-list).
+  directoryObjects('graph.deletedApplications', 'Deleted applications', '/v1.0/directory/deletedItems/microsoft.graph.application', {
+    kind: 'deletedApplication', ...byId, principal: (o) => get(o, 'appId'),
+  }),
+  directoryObjects('graph.deletedServicePrincipals', 'Deleted service principals', '/v1.0/directory/deletedItems/microsoft.graph.servicePrincipal', {
+    kind: 'deletedServicePrincipal', ...byId, principal: (o) => get(o, 'appId'),
+  }),
   batched('graph.rolesAndPolicies', 'Roles and policies', [
     { path: '/v1.0/directoryRoles', kind: { kind: 'directoryRole', ...byId, principal: (o) => get(o, 'roleTemplateId') } },
     { path: '/v1.0/identity/conditionalAccess/policies', kind: { kind: 'conditionalAccessPolicy', ...byId } },
@@ -389,6 +397,11 @@ export const GRAPH_SOURCES: readonly CollectionSource[] = [
 export const LOG_SOURCES: readonly CollectionSource[] = [
   // beta: v1.0 leaves out authenticationRequirement, which is how a single-factor sign-in shows.
   graphLog('graph.signIns', 'Sign-ins', '/beta/auditLogs/signIns', 'createdDateTime', (db, runId, ev, list) => void insertSignIns(db, runId, ev, list)),
+  // Without a signInEventTypes filter Graph returns interactive sign-ins only; the other kinds are queries of their own
+  // (https://learn.microsoft.com/graph/api/signin-list?view=graph-rest-beta), on beta, where the property exists.
+  // Token refreshes show a stolen session kept alive; an app's own sign-ins show which credential was used, from where.
+  graphLog('graph.nonInteractiveSignIns', 'Non-interactive sign-ins', '/beta/auditLogs/signIns', 'createdDateTime', (db, runId, ev, list) => void insertSignIns(db, runId, ev, list), undefined, "signInEventTypes/any(t: t eq 'nonInteractiveUser')"),
+  graphLog('graph.servicePrincipalSignIns', 'Service principal sign-ins', '/beta/auditLogs/signIns', 'createdDateTime', (db, runId, ev, list) => void insertSignIns(db, runId, ev, list), undefined, "signInEventTypes/any(t: t eq 'servicePrincipal')"),
   graphLog('graph.directoryAudits', 'Directory audits', '/v1.0/auditLogs/directoryAudits', 'activityDateTime', (db, runId, ev, list) => void insertDirectoryAudits(db, runId, ev, list), 'directoryAudits'),
 ];
 
@@ -431,6 +444,21 @@ export const EXCHANGE_SOURCES: readonly CollectionSource[] = [
   exchangeCmdlet('exo.mailboxes', 'Mailboxes', 'Get-Mailbox', { ResultSize: 'Unlimited' }, {
     kind: 'mailbox', ...exchangeObject, name: (o) => get(o, 'UserPrincipalName') ?? get(o, 'PrimarySmtpAddress') ?? get(o, 'Name'),
   }),
+  // Were the logs even on? The rule that reads the audit log is silent exactly when logging was off, so the settings
+  // themselves are read: Unified Audit Log ingestion (Get-AdminAuditLogConfig), the organisation's mailbox auditing
+  // (Get-OrganizationConfig AuditDisabled) and the accounts exempted from mailbox auditing (every account is listed,
+  // with AuditBypassEnabled true or false: https://learn.microsoft.com/powershell/module/exchange/get-mailboxauditbypassassociation).
+  exchangeCmdlet('exo.adminAuditLogConfig', 'Audit log settings', 'Get-AdminAuditLogConfig', {}, { kind: 'adminAuditLogConfig', ...exchangeObject }),
+  exchangeCmdlet('exo.organizationConfig', 'Organisation audit setting', 'Get-OrganizationConfig', {}, { kind: 'organizationConfig', ...exchangeObject }),
+  // Exchange RBAC for applications: apps registered in Exchange and the management roles assigned to them, a second way
+  // to mail powers beside Exchange.ManageAsApp (https://learn.microsoft.com/exchange/permissions-exo/application-rbac).
+  exchangeCmdlet('exo.servicePrincipals', 'Exchange service principals', 'Get-ServicePrincipal', {}, {
+    kind: 'exchangeServicePrincipal', ...exchangeObject, name: (o) => get(o, 'DisplayName') ?? get(o, 'Name'), principal: (o) => get(o, 'AppId'),
+  }),
+  exchangeCmdlet('exo.appRoleAssignments', 'Exchange roles of apps', 'Get-ManagementRoleAssignment', { RoleAssigneeType: 'ServicePrincipal' }, {
+    kind: 'exchangeRoleAssignment', ...exchangeObject, principal: (o) => get(o, 'RoleAssignee'), resource: (o) => get(o, 'Role'),
+  }),
+  exchangeCmdlet('exo.mailboxAuditBypass', 'Mailbox audit bypass', 'Get-MailboxAuditBypassAssociation', { ResultSize: 'Unlimited' }, { kind: 'mailboxAuditBypass', ...exchangeObject }),
 ];
 
 /** The sources a session can collect: logs only with a window, Exchange ones only when signed in to Exchange Online. */

@@ -67,6 +67,8 @@ export const OBJECT_TIME: Readonly<Record<string, string>> = {
   'Application created': 'Creation Time',
   'Service principal created': 'Creation Time',
   'Object created': 'Creation Time',
+  'Object deleted': 'Deletion Time',
+  'Audit bypass set': 'Modification Time',
   'Client secret added': 'Credential Valid From',
   'Certificate added': 'Credential Valid From',
   'Object gone from collection': 'Collection Time',
@@ -144,7 +146,7 @@ export function objectRows(db: Database, runs: CollectionRun[] = finishedRuns(db
       .prepare(
         `SELECT kind, object_id, display_name, evidence_id,
                 coalesce(json_extract(raw, '$.createdDateTime'), json_extract(raw, '$.WhenCreatedUTC'), json_extract(raw, '$.WhenCreated')) AS created
-         FROM tenant_object WHERE run_id = ? AND created IS NOT NULL ORDER BY kind, object_id`,
+         FROM tenant_object WHERE run_id = ? AND created IS NOT NULL AND kind <> 'mailboxAuditBypass' ORDER BY kind, object_id`,
       )
       .all(run.runId) as { kind: string; object_id: string; display_name: string | null; evidence_id: number; created: unknown }[];
     for (const o of created) {
@@ -152,6 +154,24 @@ export function objectRows(db: Database, runs: CollectionRun[] = finishedRuns(db
       if (!at) continue;
       rows.push(objectRow({ kind: o.kind, objectId: o.object_id, displayName: o.display_name, evidenceId: o.evidence_id, appId: null }, {
         at, recordId: `${o.kind}:${o.object_id}:created`, operation: 'Object created', message: `${o.kind} created: ${quoted(o.display_name)} (id ${o.object_id})`,
+      }));
+    }
+    // Directory deleted items (their deletion time) and accounts exempted from mailbox auditing (when it was set).
+    const ended = db
+      .prepare(
+        `SELECT kind, object_id, display_name, evidence_id,
+                CASE WHEN kind = 'mailboxAuditBypass' THEN coalesce(json_extract(raw, '$.WhenChangedUTC'), json_extract(raw, '$.WhenChanged')) ELSE json_extract(raw, '$.deletedDateTime') END AS at
+         FROM tenant_object WHERE run_id = ? AND (kind IN ('deletedApplication', 'deletedServicePrincipal') OR (kind = 'mailboxAuditBypass' AND json_extract(raw, '$.AuditBypassEnabled') = 1))
+         ORDER BY kind, object_id`,
+      )
+      .all(run.runId) as { kind: string; object_id: string; display_name: string | null; evidence_id: number; at: unknown }[];
+    for (const o of ended) {
+      const at = typeof o.at === 'string' ? utc(o.at) : null;
+      if (!at) continue;
+      const bypass = o.kind === 'mailboxAuditBypass';
+      rows.push(objectRow({ kind: o.kind, objectId: o.object_id, displayName: o.display_name, evidenceId: o.evidence_id, appId: null }, {
+        at, recordId: `${o.kind}:${o.object_id}:${bypass ? 'bypass' : 'deleted'}`, operation: bypass ? 'Audit bypass set' : 'Object deleted',
+        message: bypass ? `${quoted(o.display_name)} exempted from mailbox auditing (AuditBypassEnabled True, last changed)` : `${o.kind.replace(/^deleted/, '')} deleted (in directory deleted items, restorable 30 days): ${quoted(o.display_name)} (id ${o.object_id})`,
       }));
     }
     for (const change of listChanges(db, run.runId)) {

@@ -52,9 +52,21 @@ describe.each(['contoso', 'fabrikam'] as const)('a full collection of the %s sce
     expect(listObjects(db, runId, 'appRoleAssignment').some((a) => a.principalId === maliciousSp)).toBe(true);
   });
 
+  it('holds exactly the directory\'s deleted applications and service principals, the campaign\'s first registration and the admin\'s clean-up', () => {
+    const d = sim.groundTruth.deletedObjects;
+    expect(new Set(listObjects(db, runId, 'deletedApplication').map((o) => o.objectId))).toEqual(new Set(d.applicationIds));
+    expect(new Set(listObjects(db, runId, 'deletedServicePrincipal').map((o) => o.objectId))).toEqual(new Set(d.servicePrincipalIds));
+    expect(d.malicious.applicationIds).toHaveLength(1);
+    expect(d.decoys.applicationIds).toHaveLength(1);
+    const first = listObjects(db, runId, 'deletedApplication').find((o) => o.objectId === d.malicious.applicationIds[0]);
+    expect(first?.displayName).toBe(sim.groundTruth.maliciousApp.displayName);
+    expect(first?.raw.deletedDateTime).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
   it('holds every sign-in, directory audit and Unified Audit Log record of the window, malicious ones included', () => {
     const logs = sim.groundTruth.logs!;
-    const signIns = ids(db, 'SELECT id FROM sign_in WHERE run_id = ?', runId);
+    // Interactive sign-ins only: the other kinds are sources of their own (below).
+    const signIns = ids(db, `SELECT id FROM sign_in WHERE run_id = ? AND json_extract(raw, '$.signInEventTypes[0]') = 'interactiveUser'`, runId);
     const audits = ids(db, 'SELECT id FROM directory_audit WHERE run_id = ?', runId);
     const ual = ids(db, 'SELECT id FROM ual_record WHERE run_id = ?', runId);
     expect(signIns.size).toBe(logs.counts.signIns);
@@ -66,6 +78,61 @@ describe.each(['contoso', 'fabrikam'] as const)('a full collection of the %s sce
     const sources = Object.fromEntries(listSources(db, runId).map((s) => [s.source, s]));
     expect(sources['graph.signIns']!.records).toBe(logs.counts.signIns);
     expect(sources['exo.unifiedAuditLog']!.truncated).toBe(false);
+  });
+
+  it('holds every non-interactive and service-principal sign-in Graph serves for the window, the attack\'s and the decoy\'s', () => {
+    const kinds = sim.groundTruth.logs!.signInKinds;
+    const sources = Object.fromEntries(listSources(db, runId).map((s) => [s.source, s]));
+    for (const [kind, source, operation] of [
+      ['nonInteractiveUser', 'graph.nonInteractiveSignIns', 'non-interactive user sign-in'],
+      ['servicePrincipal', 'graph.servicePrincipalSignIns', 'service principal sign-in'],
+    ] as const) {
+      const truth = kinds[kind];
+      const stored = ids(db, `SELECT id FROM sign_in WHERE run_id = ? AND json_extract(raw, '$.signInEventTypes[0]') = '${kind}'`, runId);
+      expect(stored.size).toBe(truth.count);
+      expect(sources[source]).toMatchObject({ state: 'done', records: truth.count, truncated: false });
+      expect(truth.malicious.length).toBeGreaterThan(0);
+      expect(truth.malicious.filter((id) => !stored.has(id))).toEqual([]);
+      expect(truth.decoys.filter((id) => !stored.has(id))).toEqual([]);
+      // Each is an event of its own kind on the timeline, not a "Sign-in activity" the password rules count.
+      expect(db.prepare(`SELECT count(*) FROM event WHERE run_id = ? AND source = 'signin' AND operation = ?`).pluck().get(runId, operation)).toBe(truth.count);
+    }
+    expect(kinds.servicePrincipal.decoys.length).toBeGreaterThan(0);
+    // The malicious app's sign-ins name the credential the attacker added.
+    const keys = new Set(sim.groundTruth.maliciousObjects.credentialKeyIds);
+    const used = db.prepare(`SELECT DISTINCT json_extract(raw, '$.servicePrincipalCredentialKeyId') FROM sign_in WHERE run_id = ? AND json_extract(raw, '$.appId') = ?`).pluck().all(runId, sim.groundTruth.maliciousApp.appId) as string[];
+    expect(used.length).toBeGreaterThan(0);
+    expect(used.filter((k) => !keys.has(k))).toEqual([]);
+  });
+
+  it('holds the audit settings: ingestion, the organisation\'s mailbox auditing and every account\'s audit bypass, the attack\'s and the archiving service\'s', () => {
+    const bypass = sim.groundTruth.exchange!.auditBypass;
+    const [config] = listObjects(db, runId, 'adminAuditLogConfig');
+    expect(listObjects(db, runId, 'adminAuditLogConfig')).toHaveLength(1);
+    expect(config!.raw.UnifiedAuditLogIngestionEnabled).toBe(true);
+    const org = listObjects(db, runId, 'organizationConfig');
+    expect(org).toHaveLength(1);
+    expect(org[0]!.raw.AuditDisabled).toBe(false);
+    const rows = listObjects(db, runId, 'mailboxAuditBypass');
+    expect(rows).toHaveLength(bypass.count);
+    const exempt = rows.filter((r) => r.raw.AuditBypassEnabled === true).map((r) => r.displayName).sort();
+    expect(exempt).toEqual([...bypass.malicious, ...bypass.decoys.map((d) => d.name)].sort());
+    expect(bypass.decoys).toHaveLength(1);
+    // contoso: the attacker's exemption is still in place; fabrikam: it was put back when the attacker cleaned up.
+    expect(bypass.malicious.length).toBe(scenario === 'contoso' ? 1 : 0);
+    const sources = Object.fromEntries(listSources(db, runId).map((s) => [s.source, s]));
+    expect(sources['exo.mailboxAuditBypass']).toMatchObject({ state: 'done', records: bypass.count });
+  });
+
+  it('holds Exchange\'s service principals and the roles assigned to apps: the campaign\'s while live, the archiving service\'s', () => {
+    const rbac = sim.groundTruth.exchange!.appRbac;
+    const sps = listObjects(db, runId, 'exchangeServicePrincipal');
+    const roles = listObjects(db, runId, 'exchangeRoleAssignment');
+    expect(sps).toHaveLength(rbac.servicePrincipals);
+    expect(roles).toHaveLength(rbac.roleAssignments);
+    expect(new Set(sps.map((s) => String(s.raw.AppId)))).toEqual(new Set([...rbac.malicious.appIds, ...rbac.decoys.flatMap((d) => d.appIds)]));
+    expect(roles.map((r) => r.displayName).sort()).toEqual([...rbac.malicious.roleAssignmentNames, ...rbac.decoys.flatMap((d) => d.roleAssignmentNames)].sort());
+    expect(rbac.malicious.appIds).toEqual(scenario === 'contoso' ? [sim.groundTruth.maliciousApp.appId] : []);
   });
 
   it('keeps each Unified Audit Log record in its evidence page, where its row points; inline too only those every detection run reads', () => {

@@ -19,6 +19,9 @@ import { createTenantSession } from '../../main/auth/device-code';
 import { createHttpTransport } from '../../main/http/https';
 import { readOnlyTransport } from '../../main/http/read-only';
 import { createGraphReader } from '../../main/graph/reader';
+import { createExchangeReaderFor } from '../../main/exchange/reader';
+import { exchangeAudience } from '../../main/auth/device-code';
+import { listObjects } from '../../db/queries/objects';
 import { collectTenant } from '../../main/collect/sources';
 import { main as cli } from '../../main/cli';
 
@@ -142,6 +145,50 @@ describe('resumable collection', () => {
     }
     assertCompleteAndUnique(file, run!.runId, 1);
   });
+
+  it('resumes across the sign-in kinds, deleted items and audit settings: each source as the tenant holds it, nothing twice', async () => {
+    const env = loadEnvironmentFile(envFile);
+    const transport = createHttpTransport({ ca: env.caPem, userAgent: 'Peregrine-test' });
+    const admin = sim.groundTruth.compromisedUser.userPrincipalName;
+    const session = createTenantSession(env, transport);
+    await session.signInWithDeviceCode((p) => sim.approve(p.userCode, admin));
+    const exo = createTenantSession(env, transport, () => new Date(), exchangeAudience(env));
+    await exo.signInWithDeviceCode((p) => sim.approve(p.userCode, admin));
+    const graph = createGraphReader({ baseUrl: env.graphBaseUrl, transport: readOnlyTransport(transport), getToken: () => session.getAccessToken(env.graphScopes) });
+    const exchange = createExchangeReaderFor(env, { tenantId: sim.tenantId, transport: readOnlyTransport(transport), getToken: (o) => exo.getAccessToken(env.exchangeScopes, o), anchorMailbox: `UPN:${admin}` });
+    const file = path.join(dir, 'kinds.peregrine');
+    const { db } = createCase(file, { name: 'Resume kinds', examiner: 'A. Examiner' }, { clock: () => new Date(), toolVersion: 'test' });
+    const runId = crypto.randomUUID();
+    const window = sim.groundTruth.logs!.window;
+    const target = { runId, environment: env.name, tenantId: sim.tenantId, account: admin, actor: 'A. Examiner', window: { from: window.from, to: window.to } };
+    const abort = new AbortController();
+    // Stopped after the first of the non-interactive sign-ins' pages (there are two).
+    const first = await collectTenant({
+      db, readers: { graph, exchange }, clock: () => new Date(), signal: abort.signal,
+      onProgress: (s) => {
+        if ((s.sources.find((x) => x.source === 'graph.nonInteractiveSignIns')?.pages ?? 0) >= 1) abort.abort();
+      },
+    }, target);
+    expect(first.state).toBe('cancelled');
+    const stopped = first.sources.find((s) => s.source === 'graph.nonInteractiveSignIns')!;
+    expect(stopped.pages).toBe(1);
+    expect(stopped.state).not.toBe('done');
+    const second = await collectTenant({ db, readers: { graph, exchange }, clock: () => new Date() }, { ...target, resume: true });
+    expect(second.state).toBe('done');
+
+    const kinds = sim.groundTruth.logs!.signInKinds;
+    const sources = Object.fromEntries(listSources(db, runId).map((x) => [x.source, x]));
+    expect(sources['graph.nonInteractiveSignIns']).toMatchObject({ state: 'done', pages: Math.ceil(kinds.nonInteractiveUser.count / 1000), records: kinds.nonInteractiveUser.count });
+    expect(sources['graph.servicePrincipalSignIns']).toMatchObject({ state: 'done', records: kinds.servicePrincipal.count });
+    const count = (kind: string) => db.prepare(`SELECT count(*) FROM sign_in WHERE run_id = ? AND json_extract(raw, '$.signInEventTypes[0]') = ?`).pluck().get(runId, kind);
+    expect(count('nonInteractiveUser')).toBe(kinds.nonInteractiveUser.count);
+    expect(count('servicePrincipal')).toBe(kinds.servicePrincipal.count);
+    expect(listObjects(db, runId, 'deletedApplication')).toHaveLength(sim.groundTruth.deletedObjects.applicationIds.length);
+    expect(listObjects(db, runId, 'mailboxAuditBypass')).toHaveLength(sim.groundTruth.exchange!.auditBypass.count);
+    expect(listObjects(db, runId, 'adminAuditLogConfig')).toHaveLength(1);
+    closeDatabase(db);
+    expect(verifyCaseFile(file, { deep: true }).problems).toEqual([]);
+  }, 300_000);
 
   it('says so when there is nothing to resume', async () => {
     const err: string[] = [];

@@ -54,6 +54,11 @@ export function judge(c: CollectedCase, report: DetectionReport): string[] {
   expectIn(a.records, logs.malicious.directoryAudits, 'malicious directory audit');
   expectIn(a.records, logs.malicious.unifiedAudit, 'malicious UAL record');
   expectIn(a.records, exchange.maliciousAuditRecordIds, 'malicious ExchangeAdmin record');
+  // The app's own sign-ins with the attacker's credential (high), and the taken sessions refreshed from the stuffing address.
+  expectIn(s.records, logs.signInKinds.servicePrincipal.malicious, 'malicious service-principal sign-in');
+  expectIn(a.records, logs.signInKinds.nonInteractiveUser.malicious, 'malicious non-interactive sign-in');
+  // The campaign's deleted first registration, from the directory's deleted items.
+  expectIn(s.objects, [...truth.deletedObjects.malicious.applicationIds, ...truth.deletedObjects.malicious.servicePrincipalIds], 'deleted malicious object');
   // The Exchange side: live objects when the attacker left them, the relay addresses either way.
   expectIn(s.objects, [...exchange.maliciousInboundConnectors.map((x) => x.name), ...exchange.maliciousTransportRules.map((x) => x.guid)], 'malicious Exchange object');
   expectIn(s.iocs, exchange.attackerMailIps, 'attacker relay address');
@@ -72,8 +77,8 @@ export function judge(c: CollectedCase, report: DetectionReport): string[] {
 
   // Decoys: never in a high or critical finding.
   const decoyIds = truth.decoys.flatMap((d) => [d.applicationObjectId, d.servicePrincipalId, d.appId].filter((x): x is string => x !== null)).map(lower);
-  const decoyRecords = [...logs.decoys.signIns, ...logs.decoys.directoryAudits, ...logs.decoys.unifiedAudit].map(lower);
-  const decoyExchange = [...exchange.decoyInboundConnectors.flatMap((x) => [x.name, x.guid]), ...exchange.decoyTransportRules.flatMap((x) => [x.name, x.guid])].map(lower);
+  const decoyRecords = [...logs.decoys.signIns, ...logs.decoys.directoryAudits, ...logs.decoys.unifiedAudit, ...logs.signInKinds.servicePrincipal.decoys].map(lower);
+  const decoyExchange = [...exchange.decoyInboundConnectors.flatMap((x) => [x.name, x.guid]), ...exchange.decoyTransportRules.flatMap((x) => [x.name, x.guid]), ...exchange.auditBypass.decoys.map((x) => x.name)].map(lower);
   for (const f of strong) {
     const e = evidenceOf([f]);
     for (const id of [...decoyIds, ...decoyExchange]) if (e.objects.has(id) || e.iocs.has(id)) problems.push(`decoy ${id} in ${f.severity} finding ${f.key}`);
@@ -119,12 +124,52 @@ describe.each([
     expect(mention?.reason).toMatch(/Long-standing/);
   });
 
+  it('names the malicious app\'s credential use from outside the tenant\'s ranges, its first use after the credential was added, and nothing of the backup product\'s', () => {
+    const { c, report } = suite;
+    const truth = c.sim.groundTruth;
+    const uses = report.findings.filter((f) => f.ruleId === 'app.credential-use-unknown-range');
+    const mine = uses.find((f) => f.subject.id === truth.maliciousApp.applicationObjectId);
+    expect(mine?.severity).toBe('high');
+    expect(mine?.reason).toMatch(/minutes after a credential was added at/);
+    expect(mine?.reason).toContain(truth.maliciousObjects.credentialKeyIds[0]);
+    const backup = truth.decoys.find((d) => d.kind === 'backup-app-registration')!;
+    expect(uses.filter((f) => f.subject.id === backup.applicationObjectId || f.subject.id === backup.servicePrincipalId)).toEqual([]);
+    // Every account the stuffing took had its session refreshed from the stuffing address.
+    const refreshed = report.findings.filter((f) => f.ruleId === 'signin.token-refresh-from-attacker').map((f) => f.subject.id);
+    expect(refreshed.sort()).toEqual(truth.compromisedAccounts.map((a) => a.userPrincipalName.toLowerCase()).sort());
+  });
+
+  it('flags the audit bypass the attacker set during the window, and mentions the archiving service\'s long-standing one at low severity', () => {
+    const { c, report } = suite;
+    const bypass = c.sim.exchange.state.groundTruth().auditBypass;
+    const audit = report.findings.filter((f) => f.ruleId === 'audit.logging-disabled');
+    for (const name of bypass.malicious) expect(audit.find((f) => f.subject.name === name)?.severity).toBe('high');
+    for (const decoy of bypass.decoys) expect(audit.find((f) => f.subject.name === decoy.name)?.severity).toBe('low');
+    // The attacker's Set-MailboxAuditBypassAssociation is in the audit log in both scenarios, and in the tenant finding.
+    const tenant = audit.find((f) => f.subject.type === 'tenant');
+    expect(tenant?.severity).toBe('high');
+    expect(tenant?.reason).toMatch(/exempted .* from mailbox auditing/);
+  });
+
+  it('flags the Exchange role the campaign\'s app gave itself, and mentions the archiving service\'s long-standing one at low severity', () => {
+    const { c, report } = suite;
+    const rbac = c.sim.exchange.state.groundTruth().appRbac;
+    const roles = report.findings.filter((f) => f.ruleId === 'exchange.app-role-assignment');
+    const app = c.sim.groundTruth.maliciousApp;
+    // From the audit log in both scenarios (registration and role, and in fabrikam their removal), from the live assignment in contoso.
+    expect(roles.find((f) => f.subject.id === app.appId.toLowerCase())?.severity).toBe('high');
+    for (const name of rbac.malicious.roleAssignmentNames) expect(roles.find((f) => f.subject.type === 'exchangeRoleAssignment' && f.reason.includes(app.appId.toLowerCase()))?.severity, name).toBe('high');
+    for (const decoy of rbac.decoys) expect(roles.find((f) => f.subject.type === 'exchangeRoleAssignment' && f.reason.includes(decoy.appIds[0]!.toLowerCase()))?.severity).toBe('low');
+  });
+
   it('notices when a rule is missing (the check can fail)', () => {
     const { c } = suite;
     const without = (id: string) => judge(c, detect(c.db, { rules: RULES.filter((r) => r.id !== id) }));
     expect(without('exchange.config-cycle').join('\n')).toMatch(/cycle of .* not flagged/);
     expect(without('signin.credential-stuffing').join('\n')).toMatch(/no credential-stuffing finding/);
     expect(without('app.credential-added').join('\n')).toMatch(/credential .* is named by no high finding/);
+    expect(without('app.deleted-recreated').join('\n')).toMatch(/deleted malicious object .* is in no finding/);
+    expect(without('app.credential-use-unknown-range').join('\n')).toMatch(/malicious service-principal sign-in .* is in no finding/);
   });
 
   it('rates the tenant label on an ordinary app below high: the name alone proves little', () => {

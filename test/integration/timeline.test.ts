@@ -87,10 +87,17 @@ describe('the timeline index of a collected case', () => {
     const bySource = Object.fromEntries(
       (c.db.prepare(`SELECT source, count(*) AS n FROM timeline GROUP BY source ORDER BY source`).all() as { source: string; n: number }[]).map((r) => [r.source, r.n]),
     );
-    expect(bySource).toEqual({ custody: 3, directory_audit: 426, exchange: 155, finding: 46, object: 651, signin: 1725, ual: 2153 });
+    expect(bySource).toEqual({ custody: 3, directory_audit: 426, exchange: 158, finding: 57, object: 667, signin: 3003, ual: 2153 });
     // Every log record of the collection is there once: sign-ins, audits and UAL records (ExchangeAdmin ones as 'exchange').
-    expect(c.db.prepare('SELECT count(*) FROM event').pluck().get()).toBe(1725 + 426 + 2153 + 155);
-    expect(timelineCount(c.db, WINDOW)).toBe(4515);
+    expect(c.db.prepare('SELECT count(*) FROM event').pluck().get()).toBe(3003 + 426 + 2153 + 158);
+    expect(timelineCount(c.db, WINDOW)).toBe(5811);
+    // The sources beyond the first collection, each on the timeline: the sign-ins nobody typed, deleted items, audit bypass.
+    const byOperation = (operation: string) => c.db.prepare('SELECT count(*) FROM timeline WHERE operation = ?').pluck().get(operation);
+    const kinds = c.sim.groundTruth.logs!.signInKinds;
+    expect(byOperation('Non-interactive user sign-in')).toBe(kinds.nonInteractiveUser.count);
+    expect(byOperation('Service principal sign-in')).toBe(kinds.servicePrincipal.count);
+    expect(byOperation('Object deleted')).toBe(c.sim.groundTruth.deletedObjects.applicationIds.length + c.sim.groundTruth.deletedObjects.servicePrincipalIds.length);
+    expect(byOperation('Audit bypass set')).toBe(c.sim.groundTruth.exchange!.auditBypass.malicious.length + c.sim.groundTruth.exchange!.auditBypass.decoys.length);
   });
 
   it('keeps the operation as the source wrote it, with actor, IP, result, evidence and the findings a row supports', () => {
@@ -138,16 +145,16 @@ describe('the timeline index of a collected case', () => {
   });
 
   it('filters by source, operation, actor, IP, target, result, time, support, finding and indicator', () => {
-    expect(timelineCount(c.db, { ip: STUFFING_IP })).toBe(644);
+    expect(timelineCount(c.db, { ip: STUFFING_IP })).toBe(657);
     expect(timelineCount(c.db, { operation: 'consent to application', result: 'success' })).toBe(48);
-    expect(timelineCount(c.db, { actor: 'ADMIN@contoso.onmicrosoft.com', sources: ['signin'] })).toBe(9);
-    expect(timelineCount(c.db, { target: MALICIOUS_APP.name })).toBe(15);
+    expect(timelineCount(c.db, { actor: 'ADMIN@contoso.onmicrosoft.com', sources: ['signin'] })).toBe(46);
+    expect(timelineCount(c.db, { target: MALICIOUS_APP.name })).toBe(25);
     expect(timelineCount(c.db, { result: 'failure' })).toBe(708);
-    expect(timelineCount(c.db, { from: '2024-09-20', to: '2024-09-21', sources: ['signin'] })).toBe(366);
-    expect(timelineCount(c.db, { supporting: true })).toBe(824);
-    expect(timelineCount(c.db, { supporting: true, sources: ['signin'] })).toBe(329);
-    expect(timelineCount(c.db, { ioc: MALICIOUS_APP.appId })).toBe(21);
-    expect(timelineCount(c.db, { ioc: STUFFING_IP })).toBe(645);
+    expect(timelineCount(c.db, { from: '2024-09-20', to: '2024-09-21', sources: ['signin'] })).toBe(422);
+    expect(timelineCount(c.db, { supporting: true })).toBe(867);
+    expect(timelineCount(c.db, { supporting: true, sources: ['signin'] })).toBe(347);
+    expect(timelineCount(c.db, { ioc: MALICIOUS_APP.appId })).toBe(29);
+    expect(timelineCount(c.db, { ioc: STUFFING_IP })).toBe(658);
 
     const key = 'app.credential-added:b0ef356a-4a41-4317-a581-2e52b367f1f9';
     const rows = timelinePage(c.db, { filter: { finding: key }, limit: 20 }).rows;
@@ -164,12 +171,12 @@ describe('the timeline index of a collected case', () => {
   });
 
   it('finds what a consultant types with FTS5: names, addresses, ids and operation words, combined with filters', () => {
-    expect(timelineCount(c.db, { search: MALICIOUS_APP.name })).toBe(18);
-    expect(timelineCount(c.db, { search: MALICIOUS_APP.appId })).toBe(25);
-    expect(timelineCount(c.db, { search: 'admin@contoso.onmicrosoft.com', sources: ['signin'] })).toBe(9);
-    // The 644 rows from the address, and the findings and objects whose text names it.
-    expect(timelineCount(c.db, { search: STUFFING_IP })).toBe(652);
-    expect(timelineCount(c.db, { search: STUFFING_IP, ip: STUFFING_IP })).toBe(644);
+    expect(timelineCount(c.db, { search: MALICIOUS_APP.name })).toBe(28);
+    expect(timelineCount(c.db, { search: MALICIOUS_APP.appId })).toBe(36);
+    expect(timelineCount(c.db, { search: 'admin@contoso.onmicrosoft.com', sources: ['signin'] })).toBe(46);
+    // The 657 rows from the address, and the findings and objects whose text names it.
+    expect(timelineCount(c.db, { search: STUFFING_IP })).toBe(667);
+    expect(timelineCount(c.db, { search: STUFFING_IP, ip: STUFFING_IP })).toBe(657);
     expect(timelineCount(c.db, { search: 'consent application' })).toBe(96);
     expect(timelineCount(c.db, { search: 'inbox*' })).toBe(2);
     expect(timelineCount(c.db, { search: `${MALICIOUS_APP.name} consent`, result: 'success' })).toBe(1);
@@ -178,14 +185,17 @@ describe('the timeline index of a collected case', () => {
 
   it('counts rows per day or hour, split by result or source, from the hourly counts or the filtered rows', () => {
     expect(timelineHistogram(c.db, { from: '2024-09-20', to: '2024-09-22' }, { bucket: 'day', split: 'result' })).toEqual([
-      { start: '2024-09-20T00:00:00.000Z', counts: { critical: 5, failure: 616, high: 3, success: 171 }, total: 795 },
-      { start: '2024-09-21T00:00:00.000Z', counts: { high: 3, success: 55 }, total: 58 },
+      { start: '2024-09-20T00:00:00.000Z', counts: { critical: 5, failure: 616, high: 6, success: 231 }, total: 858 },
+      { start: '2024-09-21T00:00:00.000Z', counts: { high: 5, success: 104 }, total: 109 },
     ]);
     expect(timelineHistogram(c.db, { from: '2024-09-20', to: '2024-09-21', ip: STUFFING_IP }, { bucket: 'hour', split: 'source' })).toEqual([
       { start: '2024-09-20T05:00:00.000Z', counts: { signin: 102, ual: 102 }, total: 204 },
       { start: '2024-09-20T09:00:00.000Z', counts: { signin: 101, ual: 101 }, total: 202 },
       { start: '2024-09-20T13:00:00.000Z', counts: { directory_audit: 6, signin: 106, ual: 112 }, total: 224 },
-      { start: '2024-09-20T14:00:00.000Z', counts: { directory_audit: 1, ual: 1 }, total: 2 },
+      { start: '2024-09-20T14:00:00.000Z', counts: { directory_audit: 1, signin: 2, ual: 1 }, total: 4 },
+      // The taken accounts' tokens refreshed from the address in the hours after (non-interactive sign-ins).
+      ...[15, 16, 17, 18, 19].map((h) => ({ start: `2024-09-20T${h}:00:00.000Z`, counts: { signin: 2 }, total: 2 })),
+      { start: '2024-09-20T20:00:00.000Z', counts: { signin: 1 }, total: 1 },
     ]);
     const whole = timelineHistogram(c.db, {}, { bucket: 'day', split: 'source' });
     expect(whole.reduce((n, b) => n + b.total, 0)).toBe(timelineCount(c.db));
@@ -201,12 +211,12 @@ describe('the timeline index of a collected case', () => {
     expect(io.stdout[0]!.split('\t')[7]).toBe(`signin.credential-stuffing:${STUFFING_IP}`);
     expect(io.stderr).toHaveLength(1);
     const next = /next page: --after (\S+)\.$/.exec(io.stderr[0]!)![1]!;
-    expect(io.stderr[0]).toMatch(/^2 of 309 events; next page: --after 2024-09-20T05:25:44\.000Z\/\d+\.$/);
+    expect(io.stderr[0]).toMatch(/^2 of 322 events; next page: --after 2024-09-20T05:25:44\.000Z\/\d+\.$/);
 
     const json = capturedIo();
     expect(await main(['timeline', c.file, '--ip', STUFFING_IP, '--source', 'signin', '--limit', '1', '--after', next, '--json'], json)).toBe(0);
     const page = JSON.parse(json.stdout.join('\n')) as { total: number; rows: TimelineRow[]; previous: { text: string } };
-    expect(page.total).toBe(309); // 102 + 101 + 106 in the histogram below
+    expect(page.total).toBe(322); // 102 + 101 + 106 + 2 + 5 × 2 + 1 in the histogram below
     expect(page.rows.map((r) => [r.at, r.actor])).toEqual([['2024-09-20T05:25:58.000Z', 'james.lewis@contoso.onmicrosoft.com']]);
     expect(page.previous.text).toBe(`2024-09-20T05:25:58.000Z/${page.rows[0]!.id}`);
 
@@ -216,7 +226,9 @@ describe('the timeline index of a collected case', () => {
       '2024-09-20T05:00:00.000Z\t204\tsignin=102 ual=102',
       '2024-09-20T09:00:00.000Z\t202\tsignin=101 ual=101',
       '2024-09-20T13:00:00.000Z\t224\tdirectory_audit=6 signin=106 ual=112',
-      '2024-09-20T14:00:00.000Z\t2\tdirectory_audit=1 ual=1',
+      '2024-09-20T14:00:00.000Z\t4\tdirectory_audit=1 signin=2 ual=1',
+      ...[15, 16, 17, 18, 19].map((h) => `2024-09-20T${h}:00:00.000Z\t2\tsignin=2`),
+      '2024-09-20T20:00:00.000Z\t1\tsignin=1',
     ]);
   });
 
@@ -270,7 +282,7 @@ describe('the timeline index of a collected case', () => {
       expect(lines.pop()).toBe('');
       const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
       // Every row of the index, custody up to the head the manifest signs (the export's own entry comes after it).
-      expect(events).toHaveLength(5159);
+      expect(events).toHaveLength(6467);
       expect(events).toHaveLength(timelineCount(c.db));
       // Timesketch's documented mandatory fields for a JSONL/CSV import: message (string), datetime (ISO 8601),
       // timestamp_desc (string) — https://github.com/google/timesketch/blob/master/docs/guides/user/import-from-json-csv.md
@@ -291,7 +303,7 @@ describe('the timeline index of a collected case', () => {
       expect(fs.readFileSync(path.join(out, 'FINDINGS.md'), 'utf8')).toContain('each record is in timeline.jsonl');
       const bySource = new Map<string, number>();
       for (const e of events) bySource.set(e.source as string, (bySource.get(e.source as string) ?? 0) + 1);
-      expect(Object.fromEntries(bySource)).toEqual({ custody: 3, directory_audit: 426, exchange: 155, finding: 46, object: 651, signin: 1725, ual: 2153 });
+      expect(Object.fromEntries(bySource)).toEqual({ custody: 3, directory_audit: 426, exchange: 158, finding: 57, object: 667, signin: 3003, ual: 2153 });
     });
 
     it('timeline.csv opens in a spreadsheet as it should: UTF-8 BOM, the same rows, ISO times, no cell read as a formula', () => {
@@ -323,7 +335,7 @@ describe('the timeline index of a collected case', () => {
     expect(problems[0]!.message).toMatch(/^It differs from the event it names in ip: the timeline index was changed outside Peregrine/);
     rebuildTimeline(c.db);
     expect(verifyOpenCase(c.db, 'case', { deep: true }).problems).toEqual([]);
-    expect(timelineCount(c.db, { ip: STUFFING_IP })).toBe(644);
+    expect(timelineCount(c.db, { ip: STUFFING_IP })).toBe(657);
   });
 
   it('keeps a record read again by a later run (an import of the same log) as one row, pointing at its first copy', () => {
@@ -339,7 +351,7 @@ describe('the timeline index of a collected case', () => {
     expect(c.db.prepare(`SELECT count(*) FROM event WHERE source = 'signin' AND record_id = ?`).pluck().get(original.recordId)).toBe(2);
 
     refreshTimeline(c.db);
-    expect(timelineCount(c.db, { sources: ['signin'] })).toBe(1725);
+    expect(timelineCount(c.db, { sources: ['signin'] })).toBe(3003);
     expect(c.db.prepare(`SELECT event_id FROM timeline WHERE source = 'signin' AND record_id = ?`).pluck().get(original.recordId)).toBe(original.eventId);
   });
 });

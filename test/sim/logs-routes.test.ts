@@ -172,6 +172,56 @@ describe('signIns and directoryAudits', () => {
   });
 });
 
+describe('sign-ins by signInEventTypes', () => {
+  const kindFilter = (kind: string) => `signInEventTypes/any(t: t eq '${kind}')`;
+
+  it('serves each kind only when the filter asks for it (beta), paged completely, newest first, with the time range', async () => {
+    for (const kind of ['nonInteractiveUser', 'servicePrincipal'] as const) {
+      const truth = sim.groundTruth.logs!.signInKinds[kind];
+      const ids: string[] = [];
+      let next: string | undefined = `/beta/auditLogs/signIns?$filter=${encodeURIComponent(`createdDateTime ge ${new Date(sim.logs.referenceMs - 30 * DAY).toISOString()} and createdDateTime lt ${new Date(sim.logs.referenceMs).toISOString()} and ${kindFilter(kind)}`)}&$top=500`;
+      let times: number[] = [];
+      while (next) {
+        const r = await get(sim, next, token);
+        expect(r.status).toBe(200);
+        const body = page.parse(json(r));
+        for (const v of body.value) expect(v.signInEventTypes).toEqual([kind]);
+        ids.push(...body.value.map((v) => String(v.id)));
+        times = [...times, ...body.value.map((v) => Date.parse(String(v.createdDateTime)))];
+        next = body['@odata.nextLink'];
+      }
+      expect(ids).toHaveLength(truth.count);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+      expect(truth.malicious.every((id) => ids.includes(id))).toBe(true);
+    }
+    // The nonInteractive kind pages: more than 500 in the window.
+    expect(sim.groundTruth.logs!.signInKinds.nonInteractiveUser.count).toBeGreaterThan(500);
+    // Without the clause: interactive sign-ins only.
+    const plain = page.parse(json(await get(sim, '/beta/auditLogs/signIns?$top=50', token)));
+    expect(plain.value.every((v) => (v.signInEventTypes as string[])[0] === 'interactiveUser')).toBe(true);
+  });
+
+  it('names the app and the credential on a service-principal sign-in, with no user', async () => {
+    const r = await get(sim, `/beta/auditLogs/signIns?$filter=${encodeURIComponent(kindFilter('servicePrincipal'))}`, token);
+    const mine = page.parse(json(r)).value.filter((v) => v.appId === sim.groundTruth.maliciousApp.appId);
+    expect(mine.length).toBeGreaterThan(0);
+    for (const v of mine) {
+      expect(v).toMatchObject({ userId: '', userPrincipalName: '', isInteractive: false, servicePrincipalId: sim.groundTruth.maliciousApp.servicePrincipalId });
+      expect(sim.groundTruth.maliciousObjects.credentialKeyIds).toContain(v.servicePrincipalCredentialKeyId);
+      expect(['clientSecret', 'certificate']).toContain(v.clientCredentialType);
+    }
+  });
+
+  it('refuses the kind filter on v1.0 and an unknown kind, in Graph\'s error shape', async () => {
+    for (const path of [`/v1.0/auditLogs/signIns?$filter=${encodeURIComponent(kindFilter('servicePrincipal'))}`, `/beta/auditLogs/signIns?$filter=${encodeURIComponent(kindFilter('robot'))}`]) {
+      const r = await get(sim, path, token);
+      expect(r.status).toBe(400);
+      expect(graphError.parse(json(r)).error.code).toBe('BadRequest');
+    }
+  });
+});
+
 describe('permissions', () => {
   it('answers 403 without AuditLog.Read.All, and to a delegated user outside the report reader roles', async () => {
     const noScope = await delegatedToken(sim, 'https://graph.microsoft.com/User.Read', adminUpn(sim));

@@ -215,11 +215,12 @@ export const VENDOR_CATALOGUE: readonly VendorTemplate[] = [
 ];
 
 /** Backup products that register an app in the customer's tenant through their setup wizard (the decoy that must not be flagged high). */
-export const BACKUP_PRODUCTS: readonly { product: string; vendor: string }[] = [
-  { product: 'Vaultwise Backup for Microsoft 365', vendor: 'Vaultwise Software' },
-  { product: 'Keepsafe M365 Backup', vendor: 'Keepsafe Data AG' },
-  { product: 'Redstone Cloud Backup for Exchange Online', vendor: 'Redstone Systems' },
-  { product: 'ArcRetain Backup for Microsoft 365', vendor: 'ArcRetain Ltd' },
+export const BACKUP_PRODUCTS: readonly { product: string; vendor: string; egressRanges: readonly string[] }[] = [
+  // egressRanges: the /24 networks each vendor documents for allow-listing its service (prefixes of the addresses it signs in from).
+  { product: 'Vaultwise Backup for Microsoft 365', vendor: 'Vaultwise Software', egressRanges: ['20.61.12.', '20.61.13.'] },
+  { product: 'Keepsafe M365 Backup', vendor: 'Keepsafe Data AG', egressRanges: ['51.138.40.', '51.138.41.'] },
+  { product: 'Redstone Cloud Backup for Exchange Online', vendor: 'Redstone Systems', egressRanges: ['40.74.28.', '40.74.29.'] },
+  { product: 'ArcRetain Backup for Microsoft 365', vendor: 'ArcRetain Ltd', egressRanges: ['52.232.96.', '52.232.97.'] },
 ];
 
 /** Archiving services consumed as a multi-tenant app owned by the vendor's tenant. */

@@ -125,8 +125,8 @@ describe('tenant generator', () => {
 
     it('has decoys holding Exchange.ManageAsApp, consented more than a year before the attack', () => {
       const created = Date.parse(t.attack.createdDateTime);
-      expect(t.decoys.map((d) => d.kind).sort()).toEqual(['backup-app-registration', 'vendor-archive-service-principal']);
-      for (const decoy of t.decoys) {
+      expect(t.decoys.map((d) => d.kind).sort()).toEqual(['admin-deleted-app', 'backup-app-registration', 'vendor-archive-service-principal']);
+      for (const decoy of t.decoys.filter((d) => d.kind !== 'admin-deleted-app')) {
         expect(holdsManageAsApp(t, decoy.servicePrincipalId)).toBe(true);
         expect(created - Date.parse(decoy.createdDateTime)).toBeGreaterThan(365 * DAY);
         expect(decoy.consentedByUserPrincipalName).not.toBe(t.attack.compromisedUserPrincipalName);
@@ -137,6 +137,12 @@ describe('tenant generator', () => {
       const vendor = t.servicePrincipals.find((s) => s.id === t.decoys[1]?.servicePrincipalId);
       expect(vendor?.appOwnerOrganizationId).not.toBe(t.tenantId);
       expect(t.applications.some((a) => a.appId === vendor?.appId)).toBe(false);
+      // The clean-up decoy: an old app an admin deleted, in deleted items with its service principal, nothing of its name live.
+      const cleanup = t.decoys.find((d) => d.kind === 'admin-deleted-app')!;
+      const gone = t.deletedApplications.find((a) => a.id === cleanup.applicationObjectId);
+      expect(gone?.deletedDateTime).toMatch(/Z$/);
+      expect(t.deletedServicePrincipals.some((s) => s.id === cleanup.servicePrincipalId)).toBe(true);
+      expect(t.applications.some((a) => a.displayName === gone?.displayName)).toBe(false);
     });
   });
 

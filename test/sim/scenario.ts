@@ -160,6 +160,11 @@ export interface AttackFacts {
   ruleNames: string[];
   exchangeCycles: { createdDateTime: string; removedDateTime: string | null }[];
   decoyTypoUserId: string;
+  /**
+   * The script's first registration of the app, deleted minutes later and registered again under the same name (the
+   * campaign deleted and re-created its artefacts): in directory deleted items with its service principal.
+   */
+  deletedFirstRegistration?: { applicationId: string; appId: string; servicePrincipalId: string; createdDateTime: string; deletedDateTime: string };
 }
 
 /** Delegated public client with write scopes consented, for remediation tests (the read-only default client gets 403 on writes). */
@@ -171,7 +176,7 @@ export interface RemediationClient {
 }
 
 export interface DecoyFacts {
-  kind: 'backup-app-registration' | 'vendor-archive-service-principal';
+  kind: 'backup-app-registration' | 'vendor-archive-service-principal' | 'admin-deleted-app';
   displayName: string;
   /** Null when the application object lives in the vendor's tenant. */
   applicationObjectId: string | null;
@@ -248,6 +253,13 @@ export interface GroundTruth {
   };
   /** Every malicious app: the first (`maliciousApp`) and any further ones. */
   maliciousApps: { applicationObjectId: string; appId: string; displayName: string; servicePrincipalId: string }[];
+  /** Directory deleted items (applications and service principals, restorable 30 days): every id, the attack's, the decoy's. */
+  deletedObjects: {
+    applicationIds: string[];
+    servicePrincipalIds: string[];
+    malicious: { applicationIds: string[]; servicePrincipalIds: string[] };
+    decoys: { applicationIds: string[]; servicePrincipalIds: string[] };
+  };
   compromisedAdmins: { id: string; userPrincipalName: string; isMfaRegistered: boolean }[];
   /** Every account the stuffing or spray took, privileged or not. */
   compromisedAccounts: { id: string; userPrincipalName: string; privileged: boolean; isMfaRegistered: boolean }[];
@@ -1078,6 +1090,48 @@ class TenantBuilder {
     return { attack };
   }
 
+  /**
+   * Directory deleted items (https://learn.microsoft.com/graph/api/directory-deleteditems-list): soft-deleted
+   * applications and service principals, kept 30 days with `deletedDateTime`. The attack: the script's first
+   * registration of its app, deleted minutes after and registered again under the same name. Decoy: an old, unused
+   * line-of-business app an admin deleted in ordinary clean-up. Drawn from streams of their own, so the rest of the
+   * tenant is as before.
+   */
+  buildDeletedItems(attack: AttackFacts): { applications: GraphApplication[]; servicePrincipals: GraphServicePrincipal[] } {
+    const applications: GraphApplication[] = [];
+    const servicePrincipals: GraphServicePrincipal[] = [];
+    const stamp = (ms: number) => iso(ms).replace(/\.\d{3}Z$/, 'Z');
+    const prng = this.stream('deleted-first-registration');
+    const createdMs = Date.parse(attack.createdDateTime) - prng.int(12, 40) * MINUTE;
+    const deletedMs = Date.parse(attack.createdDateTime) - prng.int(2, 8) * MINUTE;
+    if (deletedMs > this.refMs - 30 * DAY) {
+      const first = application({ id: prng.guid(), appId: prng.guid(), displayName: attack.maliciousDisplayName, createdMs, publisherDomain: this.domain, signInAudience: 'AzureADMyOrg', requiredResourceAccess: [] });
+      first.deletedDateTime = stamp(deletedMs);
+      const sp = localServicePrincipal(first, prng.guid(), this.tenantId, createdMs + prng.int(5, 30) * 1000, ['WindowsAzureActiveDirectoryIntegratedApp']);
+      sp.deletedDateTime = first.deletedDateTime;
+      applications.push(first);
+      servicePrincipals.push(sp);
+      attack.deletedFirstRegistration = { applicationId: first.id, appId: first.appId, servicePrincipalId: sp.id, createdDateTime: first.createdDateTime, deletedDateTime: first.deletedDateTime };
+    }
+    const dprng = this.stream('deleted-cleanup');
+    const template = dprng.pick(APP_CATALOGUE);
+    const oldMs = this.refMs - dprng.int(500, 1200) * DAY;
+    const goneMs = this.refMs - dprng.int(3, 20) * DAY - dprng.int(0, 8 * 60) * MINUTE;
+    const name = `${template.name.replace("{Org}", this.def.displayName.split(" ")[0] ?? this.def.label)} (old)`;
+    const old = application({ id: dprng.guid(), appId: dprng.guid(), displayName: name, createdMs: oldMs, publisherDomain: this.domain, signInAudience: 'AzureADMyOrg', requiredResourceAccess: [] });
+    old.deletedDateTime = stamp(goneMs);
+    const oldSp = localServicePrincipal(old, dprng.guid(), this.tenantId, oldMs + dprng.int(5, 60) * 1000, ['WindowsAzureActiveDirectoryIntegratedApp']);
+    oldSp.deletedDateTime = old.deletedDateTime;
+    applications.push(old);
+    servicePrincipals.push(oldSp);
+    const admin = this.pickAdmin(dprng, DIRECTORY_ROLES.globalAdministrator.templateId, attack.compromisedUserId);
+    this.decoys.push({
+      kind: 'admin-deleted-app', displayName: name, applicationObjectId: old.id, appId: old.appId, servicePrincipalId: oldSp.id,
+      appOwnerOrganizationId: this.tenantId, createdDateTime: old.createdDateTime, consentedByUserPrincipalName: admin.userPrincipalName,
+    });
+    return { applications: applications.sort(byId), servicePrincipals: servicePrincipals.sort(byId) };
+  }
+
   /** The tenant label, another separator (or none), other letter counts; sometimes capitalised as a script's author typed it. */
   variedAppName(p: Prng): string {
     const { separator, letters, capitalised } = this.shape.appName;
@@ -1272,6 +1326,7 @@ export function buildTenant(options: BuildOptions = {}): Tenant {
   b.buildVendors();
   const { attack } = b.buildAttackAndDecoys();
   b.buildOtherApps(attack);
+  const deleted = b.buildDeletedItems(attack);
   const engagementApp = b.buildEngagementApp();
   const remediationClient = b.buildRemediationClient();
   const organization = b.organization();
@@ -1302,8 +1357,8 @@ export function buildTenant(options: BuildOptions = {}): Tenant {
       description: 'Security defaults is a set of basic identity security mechanisms recommended by Microsoft. When enabled, these recommendations will be automatically enforced in your organization. Administrators and users will be better protected from common identity related attacks.',
       isEnabled: false,
     },
-    deletedApplications: [],
-    deletedServicePrincipals: [],
+    deletedApplications: deleted.applications,
+    deletedServicePrincipals: deleted.servicePrincipals,
     engagementApp,
     remediationClient,
     attack,
@@ -1375,6 +1430,18 @@ export function groundTruth(tenant: Tenant): GroundTruth {
       credentialKeyIds: keyIds,
     },
     maliciousApps: apps,
+    deletedObjects: {
+      applicationIds: tenant.deletedApplications.map((a) => a.id),
+      servicePrincipalIds: tenant.deletedServicePrincipals.map((s) => s.id),
+      malicious: {
+        applicationIds: tenant.attack.deletedFirstRegistration ? [tenant.attack.deletedFirstRegistration.applicationId] : [],
+        servicePrincipalIds: tenant.attack.deletedFirstRegistration ? [tenant.attack.deletedFirstRegistration.servicePrincipalId] : [],
+      },
+      decoys: {
+        applicationIds: tenant.decoys.filter((d) => d.kind === 'admin-deleted-app' && d.applicationObjectId).map((d) => d.applicationObjectId!),
+        servicePrincipalIds: tenant.decoys.filter((d) => d.kind === 'admin-deleted-app').map((d) => d.servicePrincipalId),
+      },
+    },
     compromisedAdmins: tenant.attack.compromisedAdmins.map((a) => ({
       id: a.userId, userPrincipalName: a.userPrincipalName,
       isMfaRegistered: registration.get(a.userId)?.isMfaRegistered ?? false,

@@ -1,6 +1,7 @@
 // Preflight: each source's need against what the token carries, retention shortfalls in words, and an estimate from the last collection.
 import { describe, expect, it } from 'vitest';
 import { preflight } from '../../main/collect/preflight';
+import { EXCHANGE_LOG_SOURCES, EXCHANGE_SOURCES } from '../../main/collect/sources';
 
 const base = { graphAccount: 'admin@contoso.test', exchangeAccount: null, logDays: 30, exchange: false, previous: null };
 
@@ -30,7 +31,9 @@ describe('preflight', () => {
   it('asks for the Exchange sign-in, and cannot know Exchange roles before the first call', () => {
     expect(preflight({ ...base, exchange: true, grantedScopes: [] }).rows.filter((r) => r.service === 'exchange').every((r) => r.status === 'not-signed-in')).toBe(true);
     const signedIn = preflight({ ...base, exchange: true, exchangeAccount: 'admin@contoso.test', grantedScopes: [] });
-    expect(signedIn.rows.filter((r) => r.service === 'exchange').map((r) => r.status)).toEqual(['unknown', 'unknown', 'unknown', 'unknown', 'unknown']);
+    expect(signedIn.rows.filter((r) => r.service === 'exchange').map((r) => r.status)).toEqual(Array(EXCHANGE_SOURCES.length + EXCHANGE_LOG_SOURCES.length).fill('unknown'));
+    // The audit settings are read with an audit-log or configuration view role.
+    expect(signedIn.rows.find((r) => r.source === 'exo.mailboxAuditBypass')?.needs).toMatch(/View-Only Audit Logs/);
   });
 
   it('carries the signed-in user\'s directory roles when they could be read', () => {
@@ -40,7 +43,8 @@ describe('preflight', () => {
 
   it('estimates the least duration the report throttling allows from the last collection', () => {
     const view = preflight({ ...base, grantedScopes: ['AuditLog.Read.All'], previous: { 'graph.signIns': 40_500, 'graph.directoryAudits': 800, 'graph.userRegistrationDetails': 500 } });
-    // 41 + 1 + 1 report pages at 5 per 10 s: the 43rd request goes out 80 s in.
+    // 41 + 1 + 1 report pages, and one page each for the two sign-in kinds that collection did not read, at 5 per 10 s:
+    // the 45th request goes out 80 s in.
     expect(view.estimatedMinimumSeconds).toBe(80);
     expect(view.basis).toMatch(/last clean collection/);
     expect(view.rows.find((r) => r.source === 'graph.signIns')!.estimatedRecords).toBe(40_500);

@@ -5,6 +5,8 @@ import { configurationCycles, externalForwarding, headerStrippingRules, suspicio
 import { credentialStuffing, mfaNotEnforced, passwordSpray, privilegedWithoutMfa } from './signins';
 import { auditDisabled, authMethodChanged, exchangeRoleForApp, mailReadByApp, ownerAdded } from './persistence';
 import { campaignStoryline } from './storyline';
+import { appCredentialUnknownRange, tokenRefreshFromAttacker } from './app-signins';
+import { deletedAndRecreated } from './deleted';
 
 export const RULES: readonly Rule[] = [
   credentialStuffing,
@@ -26,5 +28,8 @@ export const RULES: readonly Rule[] = [
   exchangeRoleForApp,
   auditDisabled,
   mailReadByApp,
+  tokenRefreshFromAttacker,
+  appCredentialUnknownRange,
+  deletedAndRecreated,
   campaignStoryline,
 ];

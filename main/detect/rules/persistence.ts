@@ -1,7 +1,7 @@
 // Main process / CLI / workers: what outlives a password reset or hides the next step — sign-in methods added to taken accounts, owners added to apps, Exchange roles for apps, audit logging turned off, mail read by apps.
 import { ualRawReader, type UalRawRef } from '../../../db/queries/ualRaw';
 import type { Finding, Ioc, Severity } from '../../../preload/contract';
-import type { ExchangeCmdlet } from '../context';
+import { objectRef, type DetectContext, type ExchangeCmdlet } from '../context';
 import type { Hit, Rule } from '../types';
 import { activityOn, appViews, LONG_STANDING_DAYS } from './apps';
 import { directoryUsers, isPrivilegedRole, stuffedAccounts } from './signins';
@@ -143,6 +143,51 @@ export const ownerAdded: Rule = {
 const truthy = (v: string | undefined) => v !== undefined && /^(\$?true|1)$/i.test(v.trim());
 const falsy = (v: string | undefined) => v !== undefined && /^(\$?false|0)$/i.test(v.trim());
 
+const flag = (v: unknown) => v === true || (typeof v === 'string' && /^true$/i.test(v));
+
+/**
+ * The audit settings as collected now (Get-AdminAuditLogConfig, Get-OrganizationConfig, Get-MailboxAuditBypassAssociation):
+ * the audit log cannot show its own silence. Ingestion or mailbox auditing off is high; an account exempted from
+ * mailbox auditing is high when the exemption was set inside the collected window and low when it predates it (an
+ * archiving or journaling service exempted when it was set up, as Microsoft suggests for trusted service accounts).
+ */
+function configurationHits(ctx: DetectContext): Hit[] {
+  const hits: Hit[] = [];
+  const windowFrom = ctx.db.prepare('SELECT min(window_from) FROM collection_source WHERE run_id = ?').pluck().get(ctx.runId) as string | null;
+  const off = [
+    ...ctx.objects('adminAuditLogConfig').filter((o) => o.raw.UnifiedAuditLogIngestionEnabled === false).map((o) => ({ o, what: 'Unified Audit Log ingestion is off (Get-AdminAuditLogConfig UnifiedAuditLogIngestionEnabled False)' })),
+    ...ctx.objects('organizationConfig').filter((o) => flag(o.raw.AuditDisabled)).map((o) => ({ o, what: 'mailbox auditing is off for the organisation (Get-OrganizationConfig AuditDisabled True)' })),
+  ];
+  for (const { o, what } of off) {
+    hits.push({
+      subject: { type: o.kind, id: o.objectId, name: o.displayName },
+      severity: 'high',
+      confidence: 'high',
+      reason: `As collected, ${what}; last changed ${String(o.raw.WhenChangedUTC ?? o.raw.WhenChanged ?? 'at an unknown time')}.`,
+      objects: [objectRef(o.kind, o, o.displayName)],
+      eventIds: [],
+      iocs: [],
+    });
+  }
+  for (const o of ctx.objects('mailboxAuditBypass').filter((b) => flag(b.raw.AuditBypassEnabled))) {
+    const changed = typeof o.raw.WhenChangedUTC === 'string' ? o.raw.WhenChangedUTC : typeof o.raw.WhenChanged === 'string' ? o.raw.WhenChanged : null;
+    const changedAt = changed && Number.isFinite(Date.parse(changed)) ? new Date(Date.parse(changed)).toISOString() : null;
+    const inWindow = changedAt !== null && windowFrom !== null && changedAt >= windowFrom;
+    hits.push({
+      subject: { type: 'mailboxAuditBypass', id: o.objectId, name: o.displayName },
+      severity: inWindow ? 'high' : 'low',
+      confidence: inWindow ? 'high' : 'medium',
+      reason: inWindow
+        ? `${o.displayName ?? o.objectId} is exempted from mailbox auditing (AuditBypassEnabled True), set at ${changedAt}, inside the collected window: whatever it does in mailboxes leaves no mailbox audit record.`
+        : `${o.displayName ?? o.objectId} is exempted from mailbox auditing since ${changedAt ?? 'before the collected window'}: long-standing, as for an archiving or journaling service account; confirm it is one.`,
+      objects: [objectRef('mailboxAuditBypass', o, o.displayName)],
+      eventIds: [],
+      iocs: inWindow ? [{ type: 'account', value: o.displayName ?? o.objectId, context: 'exempted from mailbox auditing during the window' }] : [],
+    });
+  }
+  return hits;
+}
+
 export const auditDisabled: Rule = {
   id: 'audit.logging-disabled',
   title: 'Audit logging turned off or bypassed',
@@ -172,9 +217,19 @@ export const auditDisabled: Rule = {
       const what = matches(c);
       return what ? [{ c, what }] : [];
     });
-    if (found.length === 0) return [];
+    // Lifting an exemption the log showed being set is part of the same story: the exemption covered what happened in between.
+    const exempted = new Set(found.filter((f) => f.c.operation === 'set-mailboxauditbypassassociation').map((f) => lower(f.c.params.Identity ?? f.c.object)));
+    for (const c of ctx.exchangeCmdlets()) {
+      const who = lower(c.params.Identity ?? c.object);
+      if (c.operation === 'set-mailboxauditbypassassociation' && falsy(c.params.AuditBypassEnabled) && exempted.has(who)) {
+        found.push({ c, what: `lifted the mailbox-audit exemption of ${c.params.Identity ?? c.object ?? '?'} again (mailbox access in between left no audit records)` });
+      }
+    }
+    found.sort((a, b) => (a.c.at < b.c.at ? -1 : a.c.at > b.c.at ? 1 : a.c.eventId - b.c.eventId));
+    const hits = configurationHits(ctx);
+    if (found.length === 0) return hits;
     const byApp = found.some((f) => f.c.actorAppId && !f.c.actorUser?.includes('@'));
-    return [{
+    return [...hits, {
       subject: { type: 'tenant', id: ctx.tenantId ?? 'tenant', name: ctx.domains[0] ?? null },
       severity: 'high',
       confidence: byApp ? 'high' : 'medium',
@@ -187,6 +242,52 @@ export const auditDisabled: Rule = {
 };
 
 const APP_ROLE = /^application |applicationimpersonation|mail recipients|organization management|transport rules|remote and accepted domains/i;
+
+/**
+ * Exchange RBAC for applications as collected now (Get-ServicePrincipal, Get-ManagementRoleAssignment -RoleAssigneeType
+ * ServicePrincipal): each app holding a mail role. High when the assignment was made inside the collected window or the
+ * app is in a high finding; low when it predates the window (an archiving or backup service set up by an admin).
+ */
+function appRbacHits(ctx: DetectContext): Hit[] {
+  const assignments = ctx.objects('exchangeRoleAssignment');
+  if (assignments.length === 0) return [];
+  const sps = new Map(ctx.objects('exchangeServicePrincipal').flatMap((sp) => [[lower(sp.objectId), sp], [lower(String(sp.raw.ObjectId ?? '')), sp]] as const));
+  const windowFrom = ctx.db.prepare('SELECT min(window_from) FROM collection_source WHERE run_id = ?').pluck().get(ctx.runId) as string | null;
+  const views = appViews(ctx);
+  const byApp = new Map<string, typeof assignments>();
+  for (const a of assignments) {
+    const sp = sps.get(lower(a.principalId));
+    const appId = lower(String(sp?.raw.AppId ?? a.principalId ?? a.objectId));
+    byApp.set(appId, [...(byApp.get(appId) ?? []), a]);
+  }
+  const hits: Hit[] = [];
+  for (const [appId, list] of byApp) {
+    const view = views.find((v) => v.appId === appId);
+    const sp = sps.get(lower(list[0]!.principalId));
+    const created = (o: (typeof list)[number]) => {
+      const t = typeof o.raw.WhenCreatedUTC === 'string' ? Date.parse(o.raw.WhenCreatedUTC) : NaN;
+      return Number.isFinite(t) ? new Date(t).toISOString() : null;
+    };
+    const recent = list.filter((o) => { const at = created(o); return at !== null && windowFrom !== null && at >= windowFrom; });
+    const mailRoles = list.filter((o) => APP_ROLE.test(String(o.raw.Role ?? '')));
+    if (mailRoles.length === 0) continue;
+    const severity: Severity = recent.length > 0 ? 'high' : 'low';
+    const name = view?.name ?? String(sp?.raw.DisplayName ?? appId);
+    hits.push({
+      // Keyed by the assignment (the audit-log hit of the same app is keyed by the app).
+      subject: { type: 'exchangeRoleAssignment', id: list[0]!.objectId, name },
+      severity,
+      confidence: recent.length > 0 ? 'high' : 'medium',
+      reason:
+        `${name} (appId ${appId}) holds Exchange role${mailRoles.length === 1 ? '' : 's'} ${mailRoles.map((o) => `"${String(o.raw.Role)}"${o.raw.CustomResourceScope ? ` scoped to ${String(o.raw.CustomResourceScope)}` : ' over the whole organisation'} (assigned ${created(o) ?? 'at an unknown time'})`).join(', ')}` +
+        (recent.length > 0 ? ': assigned inside the collected window.' : ': long-standing, as for an archiving or backup service; confirm the vendor.'),
+      objects: [...list.map((o) => objectRef('exchangeRoleAssignment', o, o.displayName)), ...(sp ? [objectRef('exchangeServicePrincipal', sp, sp.displayName)] : [])],
+      eventIds: [],
+      iocs: recent.length > 0 ? [{ type: 'app-id', value: appId, context: `holds Exchange role ${mailRoles.map((o) => String(o.raw.Role)).join(', ')}` }] : [],
+    });
+  }
+  return hits;
+}
 
 export const exchangeRoleForApp: Rule = {
   id: 'exchange.app-role-assignment',
@@ -204,17 +305,30 @@ export const exchangeRoleForApp: Rule = {
   ],
   stage: 'privilege',
   evaluate(ctx) {
-    const found = ctx.exchangeCmdlets().filter((c) => {
+    const cmdlets = ctx.exchangeCmdlets();
+    const found = cmdlets.filter((c) => {
       if (c.operation === 'new-serviceprincipal') return true;
       if (c.operation !== 'new-managementroleassignment') return false;
       return c.params.App !== undefined || /applicationimpersonation/i.test(c.params.Role ?? '');
     });
-    if (found.length === 0) return [];
-    const hits: Hit[] = [];
+    const hits: Hit[] = appRbacHits(ctx);
+    if (found.length === 0) return hits;
     const byTarget = new Map<string, ExchangeCmdlet[]>();
+    // New-ServicePrincipal names the app by AppId and ObjectId; the role assignment by the ObjectId: one target for both.
+    const sameApp = new Map(found.filter((c) => c.operation === 'new-serviceprincipal' && c.params.ObjectId && c.params.AppId).map((c) => [lower(c.params.ObjectId), lower(c.params.AppId)]));
+    const named = new Map<string, string>();
     for (const c of found) {
-      const target = c.params.App ?? c.params.AppId ?? c.params.User ?? c.params.ServiceId ?? c.object ?? 'unknown';
-      byTarget.set(lower(target), [...(byTarget.get(lower(target)) ?? []), c]);
+      const raw = lower(c.params.AppId ?? c.params.App ?? c.params.User ?? c.params.ServiceId ?? c.object ?? 'unknown');
+      const target = sameApp.get(raw) ?? raw;
+      if (c.object) named.set(lower(c.object), target);
+      if (c.params.ObjectId) named.set(lower(c.params.ObjectId), target);
+      byTarget.set(target, [...(byTarget.get(target) ?? []), c]);
+    }
+    // Taking the assignment and the registration away again (the campaign's clean-up) belongs to the same story.
+    for (const c of cmdlets) {
+      if (c.operation !== 'remove-managementroleassignment' && c.operation !== 'remove-serviceprincipal') continue;
+      const target = named.get(lower(c.params.Identity ?? c.object));
+      if (target) byTarget.get(target)!.push(c);
     }
     for (const [target, cmdlets] of byTarget) {
       const roles = [...new Set(cmdlets.map((c) => c.params.Role).filter((r): r is string => !!r))];

@@ -5,7 +5,7 @@ import { verifyJwt, type JwtClaims } from '../jwt';
 import type { Tenant } from '../scenario';
 import { DIRECTORY_ROLES, EXCHANGE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID, EXCHANGE_RESOURCE } from '../wellknown';
 import {
-  adminAuditLogConfigObject, inboundConnectorObject, inboxRuleObject, mailboxObject, outboundConnectorObject, transportRuleObject, type MailboxSpec, type TransportRuleSpec,
+  adminAuditLogConfigObject, appRoleAssignmentObject, exchangeServicePrincipalObject, auditBypassObject, organizationConfigObject, inboundConnectorObject, inboxRuleObject, mailboxObject, outboundConnectorObject, transportRuleObject, type MailboxSpec, type TransportRuleSpec,
 } from './objects';
 import { ExchangeState, puid } from './state';
 import {
@@ -565,6 +565,24 @@ export class ExchangeService {
       }
       // https://learn.microsoft.com/powershell/module/exchange/get-adminauditlogconfig
       case 'get-adminauditlogconfig': return listResult(cmdletName, [adminAuditLogConfigObject(this.state.auditConfig, org)], now);
+      // https://learn.microsoft.com/powershell/module/exchange/get-organizationconfig: one object per organisation.
+      case 'get-organizationconfig': return listResult(cmdletName, [organizationConfigObject(this.state.organizationConfig, org, this.tenant.displayName)], now);
+      // https://learn.microsoft.com/powershell/module/exchange/get-mailboxauditbypassassociation: every user account
+      // (AuditBypassEnabled true or false), or the one named by Identity.
+      case 'get-mailboxauditbypassassociation': {
+        const rows = this.state.auditBypassRows();
+        const wanted = identity?.toLowerCase();
+        const items = wanted === undefined ? rows : rows.filter((r) => r.name.toLowerCase() === wanted || r.guid === wanted || r.userPrincipalName?.toLowerCase() === wanted);
+        if (wanted !== undefined && items.length === 0) throw notFound(identity!, org.partition);
+        return listResult(cmdletName, items.map((r) => auditBypassObject(r, org)), now);
+      }
+      // Exchange RBAC for applications (https://learn.microsoft.com/exchange/permissions-exo/application-rbac).
+      case 'get-serviceprincipal': return listResult(cmdletName, this.state.exchangeServicePrincipals.map((sp) => exchangeServicePrincipalObject(sp, org)), now);
+      case 'get-managementroleassignment': {
+        // Only the app assignments are modelled: the built-in role groups' hundreds of assignments are not.
+        if (stringParam(params, 'RoleAssigneeType')?.toLowerCase() !== 'serviceprincipal') throw parameterError("The simulator's Get-ManagementRoleAssignment answers -RoleAssigneeType ServicePrincipal only.");
+        return listResult(cmdletName, this.state.appRoleAssignments.map((a) => appRoleAssignmentObject(a, org)), now);
+      }
       case 'set-adminauditlogconfig': {
         // https://learn.microsoft.com/powershell/module/exchange/set-adminauditlogconfig: in Exchange Online only
         // UnifiedAuditLogIngestionEnabled changes anything; AdminAuditLogEnabled is accepted and ignored there.

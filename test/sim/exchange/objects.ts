@@ -435,6 +435,74 @@ export function adminAuditLogConfigObject(config: { adminAuditLogEnabled: boolea
   };
 }
 
+/**
+ * Get-OrganizationConfig's audit-related part (https://learn.microsoft.com/powershell/module/exchange/get-organizationconfig,
+ * AuditDisabled: https://learn.microsoft.com/powershell/module/exchange/set-organizationconfig#-auditdisabled). The real
+ * object has a few hundred properties; the simulator sends these and the common ones.
+ */
+export function organizationConfigObject(config: { auditDisabled: boolean; guid: string; createdMs: number; changedMs: number }, org: ExchangeOrg, displayName: string): Record<string, unknown> {
+  const name = org.domain;
+  return {
+    DisplayName: displayName,
+    AuditDisabled: config.auditDisabled,
+    AutoEnableArchiveMailbox: false,
+    DefaultAuthenticationPolicy: null,
+    OAuth2ClientProfileEnabled: true,
+    SmtpActionableMessagesEnabled: true,
+    IsDehydrated: false,
+    ...configurationCommon(org, config.guid, name, `CN=${name},CN=Microsoft Exchange,CN=Services,CN=Configuration,DC=${org.partition},DC=PROD,DC=OUTLOOK,DC=COM`, 'Organization-Container', config.createdMs, config.changedMs),
+  };
+}
+
+/**
+ * One row of Get-MailboxAuditBypassAssociation (https://learn.microsoft.com/powershell/module/exchange/get-mailboxauditbypassassociation):
+ * the account's name and AuditBypassEnabled, with the directory object's common properties.
+ */
+export function auditBypassObject(row: { guid: string; name: string; enabled: boolean; createdMs: number; changedMs: number }, org: ExchangeOrg): Record<string, unknown> {
+  return {
+    AuditBypassEnabled: row.enabled,
+    ...configurationCommon(org, row.guid, row.name, `CN=${row.name},OU=${org.domain},OU=Microsoft Exchange Hosted Organizations,DC=${org.partition},DC=PROD,DC=OUTLOOK,DC=COM`, 'Recipient', row.createdMs, row.changedMs),
+  };
+}
+
+/**
+ * Get-ServicePrincipal (https://learn.microsoft.com/powershell/module/exchange/get-serviceprincipal): the Entra app
+ * (AppId) and service principal (ObjectId) Exchange holds a pointer for.
+ */
+export function exchangeServicePrincipalObject(sp: { guid: string; appId: string; objectId: string; displayName: string; createdMs: number }, org: ExchangeOrg): Record<string, unknown> {
+  return {
+    AppId: sp.appId,
+    ObjectId: sp.objectId,
+    DisplayName: sp.displayName,
+    ServiceId: sp.objectId,
+    ...configurationCommon(org, sp.guid, sp.objectId, `CN=${sp.objectId},OU=${org.domain},OU=Microsoft Exchange Hosted Organizations,DC=${org.partition},DC=PROD,DC=OUTLOOK,DC=COM`, 'Service-Principal', sp.createdMs, sp.createdMs),
+  };
+}
+
+/**
+ * Get-ManagementRoleAssignment -RoleAssigneeType ServicePrincipal
+ * (https://learn.microsoft.com/powershell/module/exchange/get-managementroleassignment): a role assigned to an app.
+ */
+export function appRoleAssignmentObject(a: { guid: string; name: string; role: string; assignee: string; assigneeName: string; customResourceScope: string | null; createdMs: number }, org: ExchangeOrg): Record<string, unknown> {
+  return {
+    Role: a.role,
+    RoleAssigneeType: 'ServicePrincipal',
+    RoleAssignee: a.assignee,
+    RoleAssigneeName: a.assigneeName,
+    AssignmentMethod: 'Direct',
+    EffectiveUserName: 'All Group Members',
+    CustomResourceScope: a.customResourceScope,
+    RecipientReadScope: 'Organization',
+    ConfigReadScope: 'OrganizationConfig',
+    RecipientWriteScope: a.customResourceScope ? 'CustomRecipientScope' : 'Organization',
+    ConfigWriteScope: 'None',
+    RecipientWriteScopeType: a.customResourceScope ? 'CustomRecipientScope' : 'Organization',
+    Enabled: true,
+    RoleAssignmentDelegationType: 'Regular',
+    ...configurationCommon(org, a.guid, a.name, `CN=${a.name},CN=Role Assignments,CN=RBAC,CN=Configuration,CN=${org.domain},CN=ConfigurationUnits,DC=${org.partition},DC=PROD,DC=OUTLOOK,DC=COM`, 'Role-Assignment', a.createdMs, a.createdMs),
+  };
+}
+
 /** Builds the object with exactly `keys`, in that order; a key missing from `values` is a bug in this module. */
 function ordered(keys: readonly string[], values: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -35,7 +35,52 @@ export interface ExchangeGroundTruth {
   decoyTransportRules: { guid: string; name: string; reason: string }[];
   /** Benign but notable: forwarding outside the organisation (not part of the attack). */
   externalForwarding: { mailboxes: string[]; inboxRules: string[] };
+  /**
+   * Get-MailboxAuditBypassAssociation: one row per account (every mailbox user and the archiving service's account).
+   * `malicious`: accounts the attack exempted that are still exempt now; `decoys`: the archiving service's account.
+   */
+  auditBypass: { count: number; malicious: string[]; decoys: { name: string; reason: string }[] };
+  /**
+   * Exchange RBAC for applications: service principals registered in Exchange (Get-ServicePrincipal) and the management
+   * roles assigned to them (Get-ManagementRoleAssignment -RoleAssigneeType ServicePrincipal), as they are now.
+   */
+  appRbac: {
+    servicePrincipals: number;
+    roleAssignments: number;
+    malicious: { appIds: string[]; roleAssignmentNames: string[] };
+    decoys: { appIds: string[]; roleAssignmentNames: string[]; reason: string }[];
+  };
   counts: { inboundConnectors: number; outboundConnectors: number; transportRules: number; mailboxes: number; inboxRules: number; adminAuditRecords: number };
+}
+
+/** A service principal registered in Exchange (New-ServicePrincipal): the Entra app it stands for. */
+export interface ExchangeServicePrincipalSpec {
+  guid: string;
+  appId: string;
+  objectId: string;
+  displayName: string;
+  createdMs: number;
+}
+
+/** A management role assigned to a service principal (New-ManagementRoleAssignment -App). */
+export interface AppRoleAssignmentSpec {
+  guid: string;
+  name: string;
+  role: string;
+  /** The Exchange service principal's Guid. */
+  assignee: string;
+  assigneeName: string;
+  customResourceScope: string | null;
+  createdMs: number;
+}
+
+/** An account exempted from mailbox auditing (Set-MailboxAuditBypassAssociation -AuditBypassEnabled). */
+export interface AuditBypassSpec {
+  guid: string;
+  name: string;
+  enabled: boolean;
+  createdMs: number;
+  changedMs: number;
 }
 
 function iso(ms: number): string {
@@ -73,6 +118,20 @@ export class ExchangeState {
    * (https://learn.microsoft.com/purview/audit-log-enable-disable); the attack scenario leaves it on.
    */
   readonly auditConfig = { adminAuditLogEnabled: true, unifiedAuditLogIngestionEnabled: true, changedMs: 0 };
+  /**
+   * Get-OrganizationConfig's AuditDisabled: mailbox auditing is on by default for the organisation since 2019
+   * (https://learn.microsoft.com/purview/audit-mailboxes); nobody turned it off in either scenario.
+   */
+  readonly organizationConfig = { auditDisabled: false, guid: '', createdMs: 0, changedMs: 0 };
+  /** Audit bypass set on accounts, by user id (or the service account's name); every other account has it off. */
+  readonly auditBypass = new Map<string, AuditBypassSpec>();
+  /** The archiving service's own account (an Exchange-only service account here, with bypass on since set-up). */
+  readonly serviceAccounts: AuditBypassSpec[] = [];
+  private readonly decoyBypass: { name: string; reason: string }[] = [];
+  readonly exchangeServicePrincipals: ExchangeServicePrincipalSpec[] = [];
+  readonly appRoleAssignments: AppRoleAssignmentSpec[] = [];
+  private readonly maliciousRbac = { appIds: [] as string[], roleAssignmentNames: [] as string[] };
+  private readonly decoyRbac: { appIds: string[]; roleAssignmentNames: string[]; reason: string }[] = [];
   private scanned: { forwardingMailboxes: string[]; forwardingRules: string[]; inboxRuleCount: number } | undefined;
   private adminCache: GraphUser[] | undefined;
   private readonly usersByKey = new Map<string, GraphUser>();
@@ -97,6 +156,8 @@ export class ExchangeState {
     }
     this.buildBenignConfiguration();
     this.buildAttack();
+    this.buildAuditConfiguration();
+    this.buildAppRbac();
     this.history.sort((a, b) => Date.parse(a.CreationDate) - Date.parse(b.CreationDate) || (a.Identity < b.Identity ? -1 : 1));
   }
 
@@ -416,6 +477,112 @@ export class ExchangeState {
     return this.scanned;
   }
 
+  /**
+   * Mailbox audit bypass. Decoy: the archiving service's account, exempted by an admin when the service was set up
+   * long ago, as Microsoft suggests for trusted accounts that open mailboxes all day
+   * (https://learn.microsoft.com/powershell/module/exchange/set-mailboxauditbypassassociation). The attack: the app
+   * exempts the first taken admin at its first Exchange set-up (its mailbox access leaves no mailbox audit records);
+   * where the attacker cleaned up (fabrikam) it puts it back when it removes the last set-up.
+   */
+  private buildAuditConfiguration(): void {
+    const prng = this.stream('audit-configuration');
+    this.organizationConfig.guid = prng.guid();
+    this.organizationConfig.createdMs = Date.parse(this.tenant.organization.createdDateTime);
+    this.organizationConfig.changedMs = this.refMs - prng.int(20, 200) * DAY;
+    const archive = this.tenant.decoys.find((d) => d.kind === 'vendor-archive-service-principal');
+    if (archive) {
+      const setUp = Date.parse(archive.createdDateTime) + prng.int(1, 3) * DAY;
+      const name = `svc-${archive.displayName.split(' ')[0]!.toLowerCase()}-archive`;
+      const spec: AuditBypassSpec = { guid: prng.guid(), name, enabled: true, createdMs: setUp, changedMs: setUp + prng.int(5, 60) * MINUTE };
+      this.serviceAccounts.push(spec);
+      this.auditBypass.set(name, spec);
+      this.decoyBypass.push({ name, reason: `${archive.displayName}'s journaling account, exempted from mailbox auditing by an admin when the service was set up` });
+      this.record(prng, spec.changedMs, 'Set-MailboxAuditBypassAssociation', name, { Identity: name, AuditBypassEnabled: 'True' }, this.adminActor(prng));
+    }
+    const attack = this.tenant.attack;
+    const first = attack.exchange.cycles[0];
+    const admin = this.tenant.users.find((u) => u.id === attack.compromisedAdmins[0]?.userId);
+    if (!first || !admin) return;
+    const sp = this.tenant.servicePrincipals.find((s) => s.id === attack.maliciousServicePrincipalId);
+    const actor: AdminActor = { kind: 'app', userId: attack.maliciousServicePrincipalId, userKey: attack.maliciousAppId, appId: sp?.appId ?? attack.maliciousAppId, clientIp: this.attackerMailIps[0] ?? null };
+    const mailbox = this.mailbox(admin);
+    const at = Date.parse(first.createdDateTime) - prng.int(1, 4) * MINUTE;
+    const spec: AuditBypassSpec = { guid: mailbox.guid, name: mailbox.name, enabled: true, createdMs: mailbox.createdMs, changedMs: at };
+    this.auditBypass.set(admin.id, spec);
+    this.maliciousRecordIds.push(this.record(prng, at, 'Set-MailboxAuditBypassAssociation', mailbox.name, { Identity: mailbox.name, AuditBypassEnabled: 'True' }, actor).Identity);
+    const last = attack.exchange.cycles[attack.exchange.cycles.length - 1]!;
+    if (!this.attackLive && last.removedDateTime !== null) {
+      const back = Date.parse(last.removedDateTime) + prng.int(1, 4) * MINUTE;
+      spec.enabled = false;
+      spec.changedMs = back;
+      this.maliciousRecordIds.push(this.record(prng, back, 'Set-MailboxAuditBypassAssociation', mailbox.name, { Identity: mailbox.name, AuditBypassEnabled: 'False' }, actor).Identity);
+    }
+  }
+
+  /**
+   * Exchange RBAC for applications (https://learn.microsoft.com/exchange/permissions-exo/application-rbac): an app is
+   * registered in Exchange with New-ServicePrincipal and given a management role with New-ManagementRoleAssignment -App,
+   * a second way to mail powers beside Exchange.ManageAsApp. Decoy: the archiving service, registered long ago with
+   * "Application Mail.Read" scoped to the archived mailboxes. The attack: the campaign's app registers itself and takes
+   * "Application Mail.Send" at its first Exchange set-up; where it cleaned up (fabrikam) it removes both again.
+   */
+  private buildAppRbac(): void {
+    const prng = this.stream('app-rbac');
+    const archive = this.tenant.decoys.find((d) => d.kind === 'vendor-archive-service-principal');
+    if (archive) {
+      const at = Date.parse(archive.createdDateTime) + prng.int(1, 5) * DAY;
+      const sp: ExchangeServicePrincipalSpec = { guid: prng.guid(), appId: archive.appId, objectId: archive.servicePrincipalId, displayName: archive.displayName, createdMs: at };
+      const assignment: AppRoleAssignmentSpec = {
+        guid: prng.guid(), name: `Application Mail.Read-${sp.guid.slice(0, 8)}`, role: 'Application Mail.Read', assignee: sp.guid, assigneeName: sp.displayName,
+        customResourceScope: 'Archived mailboxes', createdMs: at + prng.int(1, 10) * MINUTE,
+      };
+      this.exchangeServicePrincipals.push(sp);
+      this.appRoleAssignments.push(assignment);
+      const admin = this.adminActor(prng);
+      this.record(prng, sp.createdMs, 'New-ServicePrincipal', sp.displayName, { AppId: sp.appId, ObjectId: sp.objectId, DisplayName: sp.displayName }, admin);
+      this.record(prng, assignment.createdMs, 'New-ManagementRoleAssignment', assignment.name, { App: sp.objectId, Role: assignment.role, CustomResourceScope: 'Archived mailboxes' }, admin);
+      this.decoyRbac.push({ appIds: [sp.appId], roleAssignmentNames: [assignment.name], reason: `${archive.displayName} reads archived mailboxes through Exchange RBAC for applications, set up by an admin long ago` });
+    }
+    const attack = this.tenant.attack;
+    const first = attack.exchange.cycles[0];
+    if (!first) return;
+    const app = this.tenant.servicePrincipals.find((s) => s.id === attack.maliciousServicePrincipalId);
+    const actor: AdminActor = { kind: 'app', userId: attack.maliciousServicePrincipalId, userKey: attack.maliciousAppId, appId: app?.appId ?? attack.maliciousAppId, clientIp: this.attackerMailIps[0] ?? null };
+    const at = Date.parse(first.createdDateTime) - prng.int(5, 15) * MINUTE;
+    const sp: ExchangeServicePrincipalSpec = { guid: prng.guid(), appId: attack.maliciousAppId, objectId: attack.maliciousServicePrincipalId, displayName: attack.maliciousDisplayName, createdMs: at };
+    const assignment: AppRoleAssignmentSpec = {
+      guid: prng.guid(), name: `Application Mail.Send-${sp.guid.slice(0, 8)}`, role: 'Application Mail.Send', assignee: sp.guid, assigneeName: sp.displayName,
+      customResourceScope: null, createdMs: at + prng.int(20, 90) * 1000,
+    };
+    const rec = (ms: number, op: string, objectId: string, params: Record<string, string>) => this.maliciousRecordIds.push(this.record(prng, ms, op, objectId, params, actor).Identity);
+    rec(sp.createdMs, 'New-ServicePrincipal', sp.displayName, { AppId: sp.appId, ObjectId: sp.objectId, DisplayName: sp.displayName });
+    rec(assignment.createdMs, 'New-ManagementRoleAssignment', assignment.name, { App: sp.objectId, Role: assignment.role });
+    const last = attack.exchange.cycles[attack.exchange.cycles.length - 1]!;
+    if (!this.attackLive && last.removedDateTime !== null) {
+      const gone = Date.parse(last.removedDateTime) + prng.int(5, 9) * MINUTE;
+      rec(gone, 'Remove-ManagementRoleAssignment', assignment.name, { Identity: assignment.name });
+      rec(gone + prng.int(5, 40) * 1000, 'Remove-ServicePrincipal', sp.displayName, { Identity: sp.objectId });
+      return;
+    }
+    this.exchangeServicePrincipals.push(sp);
+    this.appRoleAssignments.push(assignment);
+    this.maliciousRbac.appIds.push(sp.appId);
+    this.maliciousRbac.roleAssignmentNames.push(assignment.name);
+  }
+
+  /** Get-MailboxAuditBypassAssociation's rows: every mailbox user, then the service accounts. */
+  auditBypassRows(): (AuditBypassSpec & { userPrincipalName: string | null })[] {
+    return [
+      ...this.tenant.users.map((user) => {
+        const set = this.auditBypass.get(user.id);
+        if (set) return { ...set, userPrincipalName: user.userPrincipalName };
+        const m = this.mailbox(user);
+        return { guid: m.guid, name: m.name, enabled: false, createdMs: m.createdMs, changedMs: m.changedMs, userPrincipalName: user.userPrincipalName };
+      }),
+      ...this.serviceAccounts.map((s) => ({ ...s, userPrincipalName: null })),
+    ];
+  }
+
   groundTruth(): ExchangeGroundTruth {
     const live = this.cycles.filter((c) => c.removedMs === null);
     const liveConnectorGuids = new Set(live.map((c) => c.connectorGuid));
@@ -431,6 +598,17 @@ export class ExchangeState {
       decoyInboundConnectors: [...this.decoyConnectors],
       decoyTransportRules: [...this.decoyRules],
       externalForwarding: { mailboxes: forwardingMailboxes, inboxRules: forwardingRules },
+      auditBypass: {
+        count: this.tenant.users.length + this.serviceAccounts.length,
+        malicious: [...this.auditBypass.entries()].filter(([key, b]) => b.enabled && this.tenant.users.some((u) => u.id === key)).map(([, b]) => b.name),
+        decoys: [...this.decoyBypass],
+      },
+      appRbac: {
+        servicePrincipals: this.exchangeServicePrincipals.length,
+        roleAssignments: this.appRoleAssignments.length,
+        malicious: { appIds: [...this.maliciousRbac.appIds], roleAssignmentNames: [...this.maliciousRbac.roleAssignmentNames] },
+        decoys: this.decoyRbac.map((d) => ({ ...d })),
+      },
       counts: {
         inboundConnectors: this.inboundConnectors.length, outboundConnectors: this.outboundConnectors.length, transportRules: this.transportRules.length,
         mailboxes: this.tenant.users.length, inboxRules: inboxRuleCount, adminAuditRecords: this.history.length,

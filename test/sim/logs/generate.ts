@@ -552,7 +552,7 @@ function exchangeHistory(ctx: LogContext, out: SpecialRecords): void {
   const state = new ExchangeState(ctx.tenant);
   const truth = state.groundTruth();
   const malicious = new Set(truth.maliciousAuditRecordIds);
-  const decoyNames = new Set([...truth.decoyInboundConnectors.map((c) => c.name), ...truth.decoyTransportRules.map((r) => r.name)]);
+  const decoyNames = new Set([...truth.decoyInboundConnectors.map((c) => c.name), ...truth.decoyTransportRules.map((r) => r.name), ...truth.auditBypass.decoys.map((d) => d.name)]);
   for (const record of state.history) {
     const ms = Date.parse(record.CreationDate);
     out.exchangeAdmin.push({ ms, record });

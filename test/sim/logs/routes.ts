@@ -9,6 +9,7 @@ import { GRAPH_RETENTION_DAYS, type Keyed, type SimLogStore, type SimLogStream }
 import { ReportsThrottle } from './throttle';
 import { SIGNIN_V1_PROPERTIES, type GraphDirectoryAudit, type UnifiedAuditRecord } from './types';
 import { directoryAuditRecord, signInRecord } from './records';
+import { SIGN_IN_KINDS, type SignInKind } from './signin-kinds';
 
 /** Per-simulator state of the log routes. */
 export interface LogsService {
@@ -87,6 +88,16 @@ export async function handleLogs(ctx: RequestContext, state: IdentityState, serv
     }
     if (!service.throttle.admit(ctx, appIdOf(caller))) return;
     if (second === 'signIns') {
+      const kind = signInKindOf(ctx);
+      if (kind === 'invalid') return sendGraphError(ctx, 400, 'BadRequest', 'Invalid filter clause');
+      if (kind !== null) {
+        // signInEventTypes is a beta property: v1.0 serves interactive sign-ins only.
+        if (version === 'v1.0') return sendGraphError(ctx, 400, 'BadRequest', "Could not find a property named 'signInEventTypes' on type 'microsoft.graph.signIn'.");
+        return serveKeyed(ctx, state, kind.records(service.store), kind.filter, {
+          version, entitySet: `auditLogs/signIns`, timeProperty: 'createdDateTime', typeName: 'microsoft.graph.signIn',
+          project: undefined, properties: [...SIGNIN_PROPERTIES, ...SERVICE_PRINCIPAL_SIGNIN_PROPERTIES], referenceMs: service.store.referenceMs,
+        }, `auditLogs/signIns/${kind.name}`);
+      }
       return serveLog(ctx, state, service.store.signIns, {
         version, entitySet: 'auditLogs/signIns', timeProperty: 'createdDateTime', typeName: 'microsoft.graph.signIn',
         project: version === 'v1.0' ? SIGNIN_V1_PROPERTIES : undefined, properties: SIGNIN_PROPERTIES, referenceMs: service.store.referenceMs,
@@ -125,6 +136,65 @@ export async function handleLogs(ctx: RequestContext, state: IdentityState, serv
     return sendGraphError(ctx, 400, 'BadRequest', `Audit log query '${query.id}' has not completed yet (status '${query.status}'); poll it until its status is 'succeeded'.`);
   }
   return serveRecords(ctx, state, service.store, query, version);
+}
+
+// ---- sign-in kinds ---------------------------------------------------------------------------------------------
+
+/** Properties only service-principal sign-ins fill in (beta signIn). */
+const SERVICE_PRINCIPAL_SIGNIN_PROPERTIES = ['servicePrincipalId', 'servicePrincipalName', 'servicePrincipalCredentialKeyId', 'servicePrincipalCredentialThumbprint'];
+
+/** `signInEventTypes/any(t: t eq 'servicePrincipal')`, as a whole clause of the filter, optionally in parentheses. */
+const EVENT_TYPE_CLAUSE = /(^|\s+and\s+)\(?\s*signInEventTypes\/any\(\s*(\w+)\s*:\s*(\w+)\s+eq\s+'(\w+)'\s*\)\s*\)?(?=\s+and\s+|$)/i;
+
+/**
+ * The kind a sign-ins request asks for with a `signInEventTypes/any(...)` clause (https://learn.microsoft.com/graph/api/signin-list?view=graph-rest-beta:
+ * without one only interactive user sign-ins come back), and the rest of the filter; null for none (or interactiveUser).
+ * managedIdentity sign-ins are a kind the scenarios have none of.
+ */
+function signInKindOf(ctx: RequestContext): { name: string; records: (store: SimLogStore) => Keyed<object>[]; filter: string | undefined } | null | 'invalid' {
+  const filter = ctx.url.searchParams.get('$filter');
+  if (filter === null || !/signInEventTypes/i.test(filter)) return null;
+  const m = EVENT_TYPE_CLAUSE.exec(filter.trim());
+  if (!m || m[2] !== m[3]) return 'invalid';
+  const rest = (filter.trim().slice(0, m.index) + filter.trim().slice(m.index + m[0].length)).replace(/^\s*and\s+/i, '').trim();
+  const kind = m[4]!;
+  if (kind === 'interactiveUser') return null;
+  if (kind === 'managedIdentity') return { name: kind, records: () => [], filter: rest || undefined };
+  if (!(SIGN_IN_KINDS as readonly string[]).includes(kind)) return 'invalid';
+  return { name: kind, records: (store) => store.signInKinds.records[kind as SignInKind], filter: rest || undefined };
+}
+
+/** serveLog over a list held in memory (ascending), with the kind's own cursors. */
+function serveKeyed(ctx: RequestContext, state: IdentityState, list: readonly Keyed<object>[], filter: string | undefined, route: LogRoute, kind: string): void {
+  const q = parsePaging(ctx, kind, route.properties, route.typeName, ['$filter', '$top', '$select', '$skiptoken']);
+  if (!q) return;
+  let range: Range = { lo: Number.NEGATIVE_INFINITY, hi: Number.POSITIVE_INFINITY };
+  if (filter !== undefined) {
+    const parsed = parseTimeFilter(filter, route.timeProperty);
+    if (parsed === 'invalid') return sendGraphError(ctx, 400, 'BadRequest', 'Invalid filter clause');
+    if (parsed === 'unsupported') return sendGraphError(ctx, 400, 'Request_UnsupportedQuery', `The simulator supports $filter on ${route.timeProperty} and signInEventTypes only.`);
+    range = parsed;
+  }
+  const lo = Math.max(range.lo, route.referenceMs - GRAPH_RETENTION_DAYS * DAY);
+  const page: Keyed<object>[] = [];
+  let more = false;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const k = list[i]!;
+    if (k.ms >= range.hi || k.ms < lo) continue;
+    if (q.after && (k.ms > q.after.ms || (k.ms === q.after.ms && k.ord >= q.after.ord))) continue;
+    if (page.length === q.top) {
+      more = true;
+      break;
+    }
+    page.push(k);
+  }
+  const body: Record<string, unknown> = {
+    '@odata.context': `${state.baseUrl()}/${route.version}/$metadata#${route.entitySet}${q.select ? `(${q.select.join(',')})` : ''}`,
+  };
+  const last = page[page.length - 1];
+  if (more && last) body['@odata.nextLink'] = nextLink(ctx, state, encodeCursor(kind, last));
+  body.value = page.map((k) => project(k.record, q.select));
+  sendJson(ctx, 200, body);
 }
 
 // ---- $filter on time ranges ------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import {
 } from './generate';
 import { derivedGuid, directoryAuditMirror, signInMirror } from './records';
 import type { GraphDirectoryAudit, GraphSignIn, LogsGroundTruth, SourceCounts, UnifiedAuditRecord } from './types';
+import { buildSignInKinds, type SignInKindStore } from './signin-kinds';
 
 export type { GraphDirectoryAudit, GraphSignIn, LogsGroundTruth, UnifiedAuditRecord } from './types';
 
@@ -332,6 +333,8 @@ export class SimLogStore implements LogStore {
   readonly signIns: SimLogStream<GraphSignIn>;
   readonly directoryAudits: SimLogStream<GraphDirectoryAudit>;
   readonly unifiedAudit: SimLogStream<UnifiedAuditRecord>;
+  /** Non-interactive user and service-principal sign-ins (served with a `signInEventTypes` filter), for Graph's retention. */
+  readonly signInKinds: SignInKindStore;
   private readonly specials: SpecialRecords;
   private readonly generated: { signIns: GeneratedDaySource<GraphSignIn>; directoryAudits: GeneratedDaySource<GraphDirectoryAudit>; exchangeAdmin: GeneratedDaySource<UnifiedAuditRecord> };
   private readonly ual: MergedDaySource<UnifiedAuditRecord>;
@@ -376,6 +379,7 @@ export class SimLogStore implements LogStore {
     // The Unified Audit Log receives a copy of every Entra sign-in and directory audit, appended ones included.
     this.directoryAudits.onAppend = (r, ms) => this.unifiedAudit.append(directoryAuditMirror(r, ms, tenantId));
     this.signIns.onAppend = (r, ms) => this.unifiedAudit.append(signInMirror(r, ms, tenantId));
+    this.signInKinds = buildSignInKinds(ctx, Math.max(fromMs, toMs - GRAPH_RETENTION_DAYS * DAY), toMs);
   }
 
   /** The reference time, or just after the newest appended record when writes happened later. */
@@ -411,6 +415,7 @@ export class SimLogStore implements LogStore {
       format: 'peregrine-sim-logs-ground-truth/1',
       window: { from: new Date(this.fromMs).toISOString(), to: new Date(this.referenceMs).toISOString(), days: this.days },
       graphRetentionDays: GRAPH_RETENTION_DAYS,
+      signInKinds: this.signInKinds.truth,
       counts: counts(this.fromMs, this.referenceMs),
       countsServedByGraph: { signIns: this.signIns.count(retainedFrom, this.referenceMs), directoryAudits: this.directoryAudits.count(retainedFrom, this.referenceMs) },
       countsPerDay: Array.from({ length: this.window.buckets }, (_, d) => {

@@ -67,13 +67,18 @@ export interface GraphSignIn {
   signInEventTypes: string[];
   userType: 'member' | 'guest';
   tokenIssuerType: 'AzureAD';
-  clientCredentialType: 'none';
+  clientCredentialType: 'none' | 'clientSecret' | 'certificate';
   authenticationProtocol: 'none' | 'ropc' | 'deviceCode' | 'oAuth2';
-  incomingTokenType: 'none';
+  incomingTokenType: 'none' | 'refreshToken';
   resourceTenantId: string;
   homeTenantId: string;
   uniqueTokenIdentifier: string;
   processingTimeInMilliseconds: number;
+  /** Service-principal sign-ins only (beta): who signed in, and with which of its credentials. */
+  servicePrincipalId?: string;
+  servicePrincipalName?: string;
+  servicePrincipalCredentialKeyId?: string;
+  servicePrincipalCredentialThumbprint?: string;
 }
 
 /** The v1.0 signIn resource's properties, in the order Graph sends them. */
@@ -165,8 +170,18 @@ export interface SourceCounts {
   unifiedAudit: number;
 }
 
+/** One `signInEventTypes` kind beside the interactive sign-ins: what Graph serves of it, the attack's records, the decoys'. */
+export interface SignInKindTruth {
+  /** Records Graph serves for the window (its last graphRetentionDays). */
+  count: number;
+  malicious: string[];
+  decoys: string[];
+}
+
 export interface LogsGroundTruth {
   format: 'peregrine-sim-logs-ground-truth/1';
+  /** Non-interactive user and service-principal sign-ins (`signInEventTypes` filter on beta). */
+  signInKinds: { nonInteractiveUser: SignInKindTruth; servicePrincipal: SignInKindTruth };
   /** The window the tenant has history for, [from, to). */
   window: { from: string; to: string; days: number };
   /** Graph serves sign-ins and directory audits only for this many days before the reference time (P1/P2 retention). */
