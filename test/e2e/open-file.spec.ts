@@ -79,7 +79,8 @@ test('a case file handed over by a colleague opens from its path, verified, with
   await page.getByTestId('open-file-path').fill(good);
   await page.getByTestId('open-file-button').click();
   const received = page.getByTestId('received-case');
-  await expect(received).toHaveAttribute('data-verified', 'ok');
+  // Verifying a whole collection on opening takes a few seconds on a busy machine.
+  await expect(received).toHaveAttribute('data-verified', 'ok', { timeout: 30_000 });
   await expect(page.getByTestId('received-made-by')).toHaveText('Made by Examiner with Peregrine test.');
   await expect(page.getByTestId('received-reasons')).toContainText('Settings names you as Kenji Sato');
   await expect(page.getByTestId('received-reasons')).toContainText('This is Peregrine e2e');
@@ -105,7 +106,7 @@ test('a handed-over case changed after it was made lists what verification found
   await page.goto(harness.host.url);
   await page.getByTestId('open-file-path').fill(changed);
   await page.getByTestId('open-file-button').click();
-  await expect(page.getByTestId('received-case')).toHaveAttribute('data-verified', 'problems');
+  await expect(page.getByTestId('received-case')).toHaveAttribute('data-verified', 'problems', { timeout: 30_000 });
   await expect(page.getByTestId('received-status')).toContainText(/Verification on opening found \d+ problems?:/);
   await expect(page.getByTestId('received-problems').locator('li').first()).toContainText(/^evidence row \d+/);
   await fits(harness, '01-received-problems');
