@@ -112,10 +112,16 @@ export const RULES_JA: Record<string, RuleText> = {
     step: '各割り当てに Remove-ManagementRoleAssignment を実行し、所有者のいないアプリのプリンシパルには Remove-ServicePrincipal を実行します。',
   },
   'audit.logging-disabled': {
-    title: '監査ログがオフにされた、または回避された',
+    title: '監査ログがオフにされた',
     explanation:
-      '誰かが管理者監査ログや Unified Audit Log の取り込みをオフにした、メールボックスの監査を無効にした、あるいはアカウントを監査の対象外にしました。監査がオフだと、次の New-InboundConnector やトランスポート ルールは記録を残さず、この調査が読み取っている作成と削除の繰り返しが見えなくなります。',
-    step: '監査を再びオンにし（Set-AdminAuditLogConfig -UnifiedAuditLogIngestionEnabled $true、Set-OrganizationConfig -AuditDisabled $false）、監査バイパスの関連付けを削除します。',
+      '誰かが管理者監査ログや Unified Audit Log の取り込みをオフにした、組織またはメールボックスのメールボックス監査を無効にした、あるいは収集した設定でそれらがオフになっています。監査がオフだと、次の New-InboundConnector やトランスポート ルールは記録を残さず、この調査が読み取っている作成と削除の繰り返しが見えなくなります。',
+    step: '監査を再びオンにし、取り込みが再開したことを次の収集で確かめます（Set-AdminAuditLogConfig -UnifiedAuditLogIngestionEnabled $true、Set-OrganizationConfig -AuditDisabled $false）。',
+  },
+  'audit.mailbox-audit-bypass': {
+    title: 'アカウントがメールボックス監査の対象外にされた',
+    explanation:
+      '監査ログまたは収集した設定で、アカウントがメールボックス監査の対象外にされています（Set-MailboxAuditBypassAssociation -AuditBypassEnabled $true）。そのアカウントがメールボックスで行うことは、メールボックス監査の記録を残しません。設定時に対象外にされたアーカイブやジャーナリングのサービス アカウントは普通のことです。インシデントの最中に設定された、あるいはその前後に設定されて再び解除された対象外設定は、何が読まれたかを隠します。',
+    step: '誰も説明できない対象外設定を削除します（Set-MailboxAuditBypassAssociation -Identity <account> -AuditBypassEnabled $false）。',
   },
   'mail.app-mailbox-access': {
     title: '検出対象のアプリがメールを読んだ',

@@ -142,13 +142,16 @@ describe.each([
   it('flags the audit bypass the attacker set during the window, and mentions the archiving service\'s long-standing one at low severity', () => {
     const { c, report } = suite;
     const bypass = c.sim.exchange.state.groundTruth().auditBypass;
-    const audit = report.findings.filter((f) => f.ruleId === 'audit.logging-disabled');
-    for (const name of bypass.malicious) expect(audit.find((f) => f.subject.name === name)?.severity).toBe('high');
-    for (const decoy of bypass.decoys) expect(audit.find((f) => f.subject.name === decoy.name)?.severity).toBe('low');
-    // The attacker's Set-MailboxAuditBypassAssociation is in the audit log in both scenarios, and in the tenant finding.
-    const tenant = audit.find((f) => f.subject.type === 'tenant');
+    const found = report.findings.filter((f) => f.ruleId === 'audit.mailbox-audit-bypass');
+    for (const name of bypass.malicious) expect(found.find((f) => f.subject.name === name)?.severity).toBe('high');
+    for (const decoy of bypass.decoys) expect(found.find((f) => f.subject.name === decoy.name)?.severity).toBe('low');
+    // The attacker's Set-MailboxAuditBypassAssociation is in the audit log in both scenarios (in fabrikam lifted again), in the tenant finding.
+    const tenant = found.find((f) => f.subject.type === 'tenant');
     expect(tenant?.severity).toBe('high');
     expect(tenant?.reason).toMatch(/exempted .* from mailbox auditing/);
+    if (c.sim.tenant.scenario === 'fabrikam') expect(tenant?.reason).toMatch(/lifted the mailbox-audit exemption/);
+    // Auditing itself was never off: no finding says so, and the checklist does not turn ingestion back on.
+    expect(report.findings.filter((f) => f.ruleId === 'audit.logging-disabled')).toEqual([]);
   });
 
   it('flags the Exchange role the campaign\'s app gave itself, and mentions the archiving service\'s long-standing one at low severity', () => {

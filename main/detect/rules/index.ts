@@ -3,7 +3,7 @@ import type { Rule } from '../types';
 import { credentialAdded, exchangeManageAsApp, highRiskPermissions, privilegedServicePrincipal, riskyConsent, tenantLabelName } from './apps';
 import { configurationCycles, externalForwarding, headerStrippingRules, suspiciousConnector } from './exchange';
 import { credentialStuffing, mfaNotEnforced, passwordSpray, privilegedWithoutMfa } from './signins';
-import { auditDisabled, authMethodChanged, exchangeRoleForApp, mailReadByApp, ownerAdded } from './persistence';
+import { auditBypass, auditDisabled, authMethodChanged, exchangeRoleForApp, mailReadByApp, ownerAdded } from './persistence';
 import { campaignStoryline } from './storyline';
 import { appCredentialUnknownRange, tokenRefreshFromAttacker } from './app-signins';
 import { deletedAndRecreated } from './deleted';
@@ -27,6 +27,7 @@ export const RULES: readonly Rule[] = [
   ownerAdded,
   exchangeRoleForApp,
   auditDisabled,
+  auditBypass,
   mailReadByApp,
   tokenRefreshFromAttacker,
   appCredentialUnknownRange,

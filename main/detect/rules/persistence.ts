@@ -151,9 +151,8 @@ const flag = (v: unknown) => v === true || (typeof v === 'string' && /^true$/i.t
  * mailbox auditing is high when the exemption was set inside the collected window and low when it predates it (an
  * archiving or journaling service exempted when it was set up, as Microsoft suggests for trusted service accounts).
  */
-function configurationHits(ctx: DetectContext): Hit[] {
+function auditOffHits(ctx: DetectContext): Hit[] {
   const hits: Hit[] = [];
-  const windowFrom = ctx.db.prepare('SELECT min(window_from) FROM collection_source WHERE run_id = ?').pluck().get(ctx.runId) as string | null;
   const off = [
     ...ctx.objects('adminAuditLogConfig').filter((o) => o.raw.UnifiedAuditLogIngestionEnabled === false).map((o) => ({ o, what: 'Unified Audit Log ingestion is off (Get-AdminAuditLogConfig UnifiedAuditLogIngestionEnabled False)' })),
     ...ctx.objects('organizationConfig').filter((o) => flag(o.raw.AuditDisabled)).map((o) => ({ o, what: 'mailbox auditing is off for the organisation (Get-OrganizationConfig AuditDisabled True)' })),
@@ -169,6 +168,12 @@ function configurationHits(ctx: DetectContext): Hit[] {
       iocs: [],
     });
   }
+  return hits;
+}
+
+function bypassHits(ctx: DetectContext): Hit[] {
+  const hits: Hit[] = [];
+  const windowFrom = ctx.db.prepare('SELECT min(window_from) FROM collection_source WHERE run_id = ?').pluck().get(ctx.runId) as string | null;
   for (const o of ctx.objects('mailboxAuditBypass').filter((b) => flag(b.raw.AuditBypassEnabled))) {
     const changed = typeof o.raw.WhenChangedUTC === 'string' ? o.raw.WhenChangedUTC : typeof o.raw.WhenChanged === 'string' ? o.raw.WhenChanged : null;
     const changedAt = changed && Number.isFinite(Date.parse(changed)) ? new Date(Date.parse(changed)).toISOString() : null;
@@ -188,56 +193,80 @@ function configurationHits(ctx: DetectContext): Hit[] {
   return hits;
 }
 
+/** The audit log's record of audit settings changed: one finding for the tenant, naming each change. */
+function auditChanges(ctx: DetectContext, matches: (c: ExchangeCmdlet) => string | null, liftedToo: boolean): Hit[] {
+  const cmdlets = ctx.exchangeCmdlets();
+  const found = cmdlets.flatMap((c) => {
+    const what = matches(c);
+    return what ? [{ c, what }] : [];
+  });
+  if (liftedToo) {
+    // Lifting an exemption the log showed being set is part of the same story: the exemption covered what happened in between.
+    const exempted = new Set(found.map((f) => lower(f.c.params.Identity ?? f.c.object)));
+    for (const c of cmdlets) {
+      if (c.operation === 'set-mailboxauditbypassassociation' && falsy(c.params.AuditBypassEnabled) && exempted.has(lower(c.params.Identity ?? c.object))) {
+        found.push({ c, what: `lifted the mailbox-audit exemption of ${c.params.Identity ?? c.object ?? '?'} again (mailbox access in between left no audit records)` });
+      }
+    }
+  }
+  if (found.length === 0) return [];
+  found.sort((a, b) => (a.c.at < b.c.at ? -1 : a.c.at > b.c.at ? 1 : a.c.eventId - b.c.eventId));
+  const byApp = found.some((f) => f.c.actorAppId && !f.c.actorUser?.includes('@'));
+  return [{
+    subject: { type: 'tenant', id: ctx.tenantId ?? 'tenant', name: ctx.domains[0] ?? null },
+    severity: 'high',
+    confidence: byApp ? 'high' : 'medium',
+    reason: found.map((f) => `${f.c.actorUser ?? f.c.actorAppId ?? 'unknown'} ${f.what} at ${f.c.at} (${f.c.cmdlet})`).join('; ') + '.',
+    objects: [],
+    eventIds: found.map((f) => f.c.eventId),
+    iocs: [],
+  }];
+}
+
 export const auditDisabled: Rule = {
   id: 'audit.logging-disabled',
-  title: 'Audit logging turned off or bypassed',
+  title: 'Audit logging turned off',
   explanation:
-    'Someone turned off the admin audit log or Unified Audit Log ingestion, disabled mailbox auditing, or exempted an account from it. With auditing off, ' +
-    'the next New-InboundConnector or transport rule leaves no record: the create-and-remove cycles this investigation reads would go dark.',
+    'Someone turned off the admin audit log or Unified Audit Log ingestion, or disabled mailbox auditing for the organisation or a mailbox, or the settings as ' +
+    'collected show it off. With auditing off, the next New-InboundConnector or transport rule leaves no record: the create-and-remove cycles this investigation reads would go dark.',
   severity: 'high',
   confidence: 'high',
   attack: ['T1562.008'],
-  remediation: { phase: 'harden', step: 'Turn auditing back on (Set-AdminAuditLogConfig -UnifiedAuditLogIngestionEnabled $true; Set-OrganizationConfig -AuditDisabled $false) and remove audit bypass associations.' },
+  remediation: { phase: 'harden', step: 'Turn auditing back on (Set-AdminAuditLogConfig -UnifiedAuditLogIngestionEnabled $true; Set-OrganizationConfig -AuditDisabled $false).' },
   covers: [
     'Sentinel: Exchange AuditLog disabled',
-    'Elastic: M365 Exchange Mailbox Audit Logging Bypass Added',
     'Splunk: O365 Advanced Audit Disabled',
   ],
   stage: 'cleanup-cycles',
   evaluate(ctx) {
-    const matches = (c: ExchangeCmdlet): string | null => {
+    const changes = auditChanges(ctx, (c) => {
       const p = c.params;
       if (c.operation === 'set-adminauditlogconfig' && (falsy(p.AdminAuditLogEnabled) || falsy(p.UnifiedAuditLogIngestionEnabled))) return 'turned the admin audit log or Unified Audit Log ingestion off';
       if (c.operation === 'set-organizationconfig' && truthy(p.AuditDisabled)) return 'disabled mailbox auditing for the organisation';
       if (c.operation === 'set-mailbox' && falsy(p.AuditEnabled)) return `disabled auditing of mailbox ${p.Identity ?? c.object ?? '?'}`;
-      if (c.operation === 'set-mailboxauditbypassassociation' && truthy(p.AuditBypassEnabled)) return `exempted ${p.Identity ?? c.object ?? '?'} from mailbox auditing`;
       return null;
-    };
-    const found = ctx.exchangeCmdlets().flatMap((c) => {
-      const what = matches(c);
-      return what ? [{ c, what }] : [];
-    });
-    // Lifting an exemption the log showed being set is part of the same story: the exemption covered what happened in between.
-    const exempted = new Set(found.filter((f) => f.c.operation === 'set-mailboxauditbypassassociation').map((f) => lower(f.c.params.Identity ?? f.c.object)));
-    for (const c of ctx.exchangeCmdlets()) {
-      const who = lower(c.params.Identity ?? c.object);
-      if (c.operation === 'set-mailboxauditbypassassociation' && falsy(c.params.AuditBypassEnabled) && exempted.has(who)) {
-        found.push({ c, what: `lifted the mailbox-audit exemption of ${c.params.Identity ?? c.object ?? '?'} again (mailbox access in between left no audit records)` });
-      }
-    }
-    found.sort((a, b) => (a.c.at < b.c.at ? -1 : a.c.at > b.c.at ? 1 : a.c.eventId - b.c.eventId));
-    const hits = configurationHits(ctx);
-    if (found.length === 0) return hits;
-    const byApp = found.some((f) => f.c.actorAppId && !f.c.actorUser?.includes('@'));
-    return [...hits, {
-      subject: { type: 'tenant', id: ctx.tenantId ?? 'tenant', name: ctx.domains[0] ?? null },
-      severity: 'high',
-      confidence: byApp ? 'high' : 'medium',
-      reason: found.map((f) => `${f.c.actorUser ?? f.c.actorAppId ?? 'unknown'} ${f.what} at ${f.c.at} (${f.c.cmdlet})`).join('; ') + '.',
-      objects: [],
-      eventIds: found.map((f) => f.c.eventId),
-      iocs: [],
-    }];
+    }, false);
+    return [...auditOffHits(ctx), ...changes];
+  },
+};
+
+export const auditBypass: Rule = {
+  id: 'audit.mailbox-audit-bypass',
+  title: 'Account exempted from mailbox auditing',
+  explanation:
+    'An account was exempted from mailbox auditing (Set-MailboxAuditBypassAssociation -AuditBypassEnabled $true), in the audit log or in the exemptions as collected. ' +
+    'Whatever the account does in mailboxes leaves no mailbox audit record. An archiving or journaling service account exempted when it was set up is ordinary; ' +
+    'an exemption set during the incident, or set and lifted again around it, hides what was read.',
+  severity: 'high',
+  confidence: 'high',
+  attack: ['T1562.008'],
+  remediation: { phase: 'harden', step: 'Remove the exemptions nobody can vouch for (Set-MailboxAuditBypassAssociation -Identity <account> -AuditBypassEnabled $false).' },
+  covers: ['Elastic: M365 Exchange Mailbox Audit Logging Bypass Added'],
+  stage: 'cleanup-cycles',
+  evaluate(ctx) {
+    const changes = auditChanges(ctx, (c) =>
+      (c.operation === 'set-mailboxauditbypassassociation' && truthy(c.params.AuditBypassEnabled) ? `exempted ${c.params.Identity ?? c.object ?? '?'} from mailbox auditing` : null), true);
+    return [...bypassHits(ctx), ...changes];
   },
 };
 
@@ -311,8 +340,9 @@ export const exchangeRoleForApp: Rule = {
       if (c.operation !== 'new-managementroleassignment') return false;
       return c.params.App !== undefined || /applicationimpersonation/i.test(c.params.Role ?? '');
     });
-    const hits: Hit[] = appRbacHits(ctx);
-    if (found.length === 0) return hits;
+    const rbac = appRbacHits(ctx);
+    if (found.length === 0) return rbac;
+    const hits: Hit[] = [];
     const byTarget = new Map<string, ExchangeCmdlet[]>();
     // New-ServicePrincipal names the app by AppId and ObjectId; the role assignment by the ObjectId: one target for both.
     const sameApp = new Map(found.filter((c) => c.operation === 'new-serviceprincipal' && c.params.ObjectId && c.params.AppId).map((c) => [lower(c.params.ObjectId), lower(c.params.AppId)]));
@@ -343,7 +373,7 @@ export const exchangeRoleForApp: Rule = {
         iocs: app ? [{ type: 'app-id', value: app.appId, context: `holds Exchange role ${roles.join(', ') || '(service principal registered in Exchange)'}` }] : [],
       });
     }
-    return hits;
+    return [...hits, ...rbac];
   },
 };
 
