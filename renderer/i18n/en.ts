@@ -1023,6 +1023,8 @@ export const en = {
       ioc: "Indicator",
       iocPlaceholder: "address, app id, account…",
       sources: "Sources",
+      more_one: "More filters ({{count, number}} in use)",
+      more_other: "More filters ({{count, number}} in use)",
       supporting: "Only events that support a finding",
       badTime: "Give a date such as 2024-05-01 or a time such as 2024-05-01 10:00 (read in the zone shown), or add Z or an offset.",
     },
@@ -1046,6 +1048,8 @@ export const en = {
       reset: "Show the whole range",
       max: "Highest bar: {{count, number}}",
       peak: "Peak: {{count, number}} at {{time}}",
+      focus: "Drawn where nearly all events lie: {{before}} earlier and {{after}} later events are outside it.",
+      whole: "Draw the whole range",
       hint: "Drag across the histogram to zoom to that range; click a bar to take the table there.",
     },
     table: {

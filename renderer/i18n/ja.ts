@@ -979,6 +979,7 @@ export const ja: CatalogShape<typeof en> = {
       ioc: "IOC",
       iocPlaceholder: "アドレス、アプリ ID、アカウントなど",
       sources: "ソース",
+      more_other: "その他のフィルター（{{count, number}} 件を使用中）",
       supporting: "検出結果を裏付けるイベントのみ",
       badTime: "2024-05-01 のような日付、または 2024-05-01 10:00 のような時刻を入力してください（表示中のタイムゾーンで解釈します）。Z やオフセットも指定できます。",
     },
@@ -1001,6 +1002,8 @@ export const ja: CatalogShape<typeof en> = {
       reset: "全期間を表示",
       max: "最大の棒: {{count, number}} 件",
       peak: "ピーク: {{time}} に {{count, number}} 件",
+      focus: "ほぼすべてのイベントがある範囲を描画しています。これより前に {{before}} 件、後に {{after}} 件あります。",
+      whole: "全範囲を描画",
       hint: "ヒストグラム上をドラッグするとその範囲に拡大します。棒をクリックすると表がその時刻に移動します。",
     },
     table: {

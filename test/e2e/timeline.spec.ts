@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { test, expect, type Harness } from './fixtures';
 import { CustodyPage, FindingsPage, StartPage, TimelinePage } from './pages';
+import { overflow } from './layout';
 import { listInRecent, prepareCollectedCase, type PreparedCase } from './collected';
 
 const SHOTS = '/tmp/shots';
@@ -142,8 +143,12 @@ test('timeline: bursts in the histogram, key-paged scrolling, filters, search, z
   await page.setViewportSize({ width: 1024, height: 700 });
   await timeline.open();
   await page.screenshot({ path: `${SHOTS}/timeline-1024.png` });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow).toBeLessThanOrEqual(0);
+  await timeline.table.scrollIntoViewIfNeeded();
+  await expect(page.getByTestId('timeline-row').first()).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/timeline-1024-table.png` });
+  const found = await overflow(page);
+  expect(found.wide, 'elements wider than the window at 1024 px').toEqual([]);
+  expect(found.scrollWidth).toBeLessThanOrEqual(found.viewport);
 });
 
 test('timeline: a finding, its indicators and a storyline stage open the timeline filtered to their events', async ({ harness }) => {
@@ -164,8 +169,8 @@ test('timeline: a finding, its indicators and a storyline stage open the timelin
   const link = page.getByTestId('finding-timeline-link');
   await expect(link).not.toHaveAttribute('data-count', '');
   const linked = Number(await link.getAttribute('data-count'));
-  // The finding's own events are in it, and its own row (and nothing else: a stuffing finding names no object).
-  expect(linked).toBe(detail.eventsTotal + 1);
+  // Every event the finding rests on is in it, and the finding's own row.
+  expect(linked).toBeGreaterThanOrEqual(detail.eventsTotal + 1);
   const iocLink = page.getByTestId('finding-ioc-events').first();
   await expect(iocLink).not.toHaveAttribute('data-count', '');
   await page.screenshot({ path: `${SHOTS}/finding-timeline-links.png` });
@@ -180,6 +185,12 @@ test('timeline: a finding, its indicators and a storyline stage open the timelin
   expect(rows.length).toBeGreaterThan(0);
   expect(rows.every((r) => r.findings >= 1)).toBe(true);
   await page.screenshot({ path: `${SHOTS}/timeline-from-finding.png` });
+  // Combined with a source filter: exactly one row is the finding's own.
+  await page.getByTestId('timeline-source-finding').check();
+  await page.getByTestId('timeline-apply').click();
+  await timeline.settled();
+  expect(await timeline.count()).toBe(1);
+  expect((await timeline.rows()).map((r) => r.source)).toEqual(['finding']);
 
   // Back to Findings, then the stage's link: the stage's events.
   await page.goBack();

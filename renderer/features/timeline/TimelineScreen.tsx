@@ -86,20 +86,34 @@ export function TimelineScreen() {
     const to = filter.to ? Date.parse(filter.to) : overview?.last ? Date.parse(overview.last) + 1 : NaN;
     return Number.isNaN(from) || Number.isNaN(to) ? null : { from, to: Math.max(to, from + 1) };
   }, [filter.from, filter.to, overview]);
-  const bucket: 'hour' | 'day' = bucketPick ?? (domain && domain.to - domain.from <= 4 * BUCKET_MS.day ? 'hour' : 'day');
-  const drawn = domain
-    ? { from: Math.floor(domain.from / BUCKET_MS[bucket]) * BUCKET_MS[bucket], to: Math.ceil(domain.to / BUCKET_MS[bucket]) * BUCKET_MS[bucket] }
+  // Without a range of its own, the drawing narrows to where nearly all events lie (objects created years before the
+  // attack would squeeze its bursts into a sliver); the events left out are said, and a click draws everything.
+  const [wholeRange, setWholeRange] = useState(false);
+  const [focusFrom, setFocusFrom] = useState<{ key: string; range: { from: number; to: number; before: number; after: number } | null } | null>(null);
+  const focus = !wholeRange && !filter.from && !filter.to && focusFrom?.key === filterKey ? focusFrom.range : null;
+  const span = focus ? focus.to - focus.from : domain ? domain.to - domain.from : 0;
+  const bucket: 'hour' | 'day' = bucketPick ?? (domain && span <= 4 * BUCKET_MS.day ? 'hour' : 'day');
+  const shown = focus ?? domain;
+  const drawn = shown
+    ? { from: Math.floor(shown.from / BUCKET_MS[bucket]) * BUCKET_MS[bucket], to: Math.ceil(shown.to / BUCKET_MS[bucket]) * BUCKET_MS[bucket] }
     : null;
+  const inDrawn = buckets && drawn ? buckets.filter((b) => Date.parse(b.start) >= drawn.from && Date.parse(b.start) < drawn.to) : null;
 
   useEffect(() => {
     let live = true;
     setBuckets(null);
     const f = JSON.parse(filterKey) as TimelineFilter;
-    api.timeline.histogram(f, bucket, split).then((b) => live && setBuckets(b), (err: unknown) => live && setError(toApiError(err)));
+    api.timeline.histogram(f, bucket, split).then((b) => {
+      if (!live) return;
+      setBuckets(b);
+      // The focus is found once per filter, from day bars (hour bars of a narrowed range would find it again, narrower).
+      setFocusFrom((old) => (old?.key === filterKey ? old : { key: filterKey, range: focusRange(b, bucket) }));
+    }, (err: unknown) => live && setError(toApiError(err)));
     return () => {
       live = false;
     };
   }, [filterKey, bucket, split]);
+  useEffect(() => setWholeRange(false), [filterKey]);
 
   const findingTitle = (key: string) => {
     const f = report?.findings.find((x) => x.key === key);
@@ -144,9 +158,17 @@ export function TimelineScreen() {
             ) : null}
           </div>
         </div>
-        {buckets && drawn ? (
+        {focus && (focus.before > 0 || focus.after > 0) ? (
+          <p className="small muted timeline-focus" data-testid="histogram-focus">
+            {t('timeline.histogram.focus', { before: formatCount(focus.before), after: formatCount(focus.after) })}{' '}
+            <button type="button" className="link-button" onClick={() => setWholeRange(true)} data-testid="histogram-whole">
+              {t('timeline.histogram.whole')}
+            </button>
+          </p>
+        ) : null}
+        {inDrawn && drawn ? (
           <Histogram
-            buckets={buckets}
+            buckets={inDrawn}
             bucket={bucket}
             split={split}
             domain={drawn}
@@ -184,6 +206,26 @@ export function TimelineScreen() {
       {openId !== null ? <RecordDialog key={openId} id={openId} onClose={() => setOpenId(null)} onPinsChanged={() => setPinVersion((v) => v + 1)} /> : null}
     </div>
   );
+}
+
+/**
+ * The span holding all but the sparse outliers at either end (at most 2.5% of the events each side) when it is much
+ * narrower than the whole: the drawing's focus. Null when everything should be drawn.
+ */
+export function focusRange(buckets: TimelineBucketView[], bucket: 'hour' | 'day'): { from: number; to: number; before: number; after: number } | null {
+  const total = buckets.reduce((n, b) => n + b.total, 0);
+  if (buckets.length < 2 || total === 0) return null;
+  const cut = Math.floor(total * 0.025);
+  let i = 0;
+  let before = 0;
+  while (i < buckets.length - 1 && before + buckets[i]!.total <= cut) before += buckets[i++]!.total;
+  let j = buckets.length - 1;
+  let after = 0;
+  while (j > i && after + buckets[j]!.total <= cut) after += buckets[j--]!.total;
+  const from = Date.parse(buckets[i]!.start);
+  const to = Date.parse(buckets[j]!.start) + BUCKET_MS[bucket];
+  const whole = Date.parse(buckets.at(-1)!.start) + BUCKET_MS[bucket] - Date.parse(buckets[0]!.start);
+  return to - from < whole / 4 ? { from, to, before, after } : null;
 }
 
 function JumpTo({ zone, onJump }: { zone: string; onJump: (at: string) => void }) {
@@ -238,6 +280,10 @@ function FilterForm({ filter, overview, report, zone, onApply }: FormProps) {
   // The screen gives the form a new key when the address or the zone changes: it starts again from them.
   const [form, setForm] = useState(initial);
   const [bad, setBad] = useState<string[]>([]);
+  // The filters beyond search fold away on a small window (where they would push the table out of view) unless in use.
+  const activeCount = [filter.from, filter.to, filter.operation, filter.actor, filter.ip, filter.target, filter.result, filter.finding, filter.ioc, filter.supporting, filter.sources?.length]
+    .filter((v) => v !== undefined && v !== false && v !== 0).length;
+  const [moreOpen, setMoreOpen] = useState(() => activeCount > 0 || window.innerWidth >= 1280);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -282,6 +328,8 @@ function FilterForm({ filter, overview, report, zone, onApply }: FormProps) {
           {t('timeline.filter.clear')}
         </button>
       </div>
+      <details className="timeline-more" open={moreOpen} onToggle={(e) => setMoreOpen(e.currentTarget.open)}>
+        <summary data-testid="timeline-more-filters">{t('timeline.filter.more', { count: activeCount })}</summary>
       <div className="timeline-filter-grid">
         <div className={`field${bad.includes('from') ? ' has-error' : ''}`}>
           <label htmlFor="tl-from">{t('timeline.filter.from', { zone })}</label>
@@ -340,6 +388,7 @@ function FilterForm({ filter, overview, report, zone, onApply }: FormProps) {
           {t('timeline.filter.supporting')}
         </label>
       </div>
+      </details>
       {bad.length ? <p className="field-error" role="alert">{t('timeline.filter.badTime')}</p> : null}
     </form>
   );
