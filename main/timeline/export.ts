@@ -14,6 +14,7 @@ import { signCheckpoint } from '../case/checkpoints';
 import { writeTimelineFiles } from './events';
 import { refreshTimeline } from './model';
 import { ACTIONS_FILE } from '../remediate/record';
+import { PDF_FILE } from './pdf';
 import { readReportData, REPORT_FILE, reportHtml, type ReportData } from './report';
 import { CUSTODY_FILE_FORMAT, EXPORT_FILES, EXPORT_FORMAT, MANIFEST_FILE, type CustodyFile, type Manifest } from './manifest';
 
@@ -28,7 +29,9 @@ export interface ExportDeps {
    * detection again, and the export gets report.html (the readable report built from it and the case).
    */
   detection?: DetectionReport;
-  /** More files to list and sign (e.g. actions.json, report.html). Plain names, no clash with ours. */
+  /** Prints report.html to report.pdf (the CLI, with the installed Chromium); null when it cannot, and the bundle has no PDF. */
+  pdf?: (html: string) => Uint8Array | null;
+  /** More files to list and sign (e.g. actions.json). Plain names, no clash with ours. */
   extraFiles?: { name: string; content: string | Uint8Array }[];
 }
 
@@ -171,7 +174,7 @@ export function exportCase(db: Database, outDir: string, deps: ExportDeps): Expo
   const folderName = path.basename(target);
   const { exists } = checkOutDir(target);
   const ours = new Set<string>([MANIFEST_FILE, ...Object.values(EXPORT_FILES), ...Object.values(SIGNATURE_FILES)]);
-  if (deps.detection) ours.add(REPORT_FILE);
+  if (deps.detection) ours.add(REPORT_FILE).add(PDF_FILE);
   const extras = deps.extraFiles ?? [];
   for (const extra of extras) {
     if (!PLAIN_NAME.test(extra.name) || ours.has(extra.name)) {
@@ -213,10 +216,13 @@ export function exportCase(db: Database, outDir: string, deps: ExportDeps): Expo
     files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (deps.detection && snapshot.report) {
       // Written last, so it can list every other file with its hash; the manifest then lists it like the rest.
-      add(REPORT_FILE, reportHtml({
+      const html = reportHtml({
         ...snapshot.report, meta: snapshot.meta, createdAt, toolVersion: deps.toolVersion, signer: { identity: deps.signer.identity, fingerprint: deps.signer.fingerprint },
         custodyHead: head, custody: snapshot.custody, detection: deps.detection, remediation: remediationOf(extras), files: [...files], verifyCommands: verifyCommands(deps.signer),
-      }));
+      });
+      add(REPORT_FILE, html);
+      const pdf = deps.pdf?.(html);
+      if (pdf) add(PDF_FILE, pdf);
       files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     }
 

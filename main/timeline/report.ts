@@ -112,7 +112,7 @@ export function reportHtml(d: ReportData): string {
 </dl>
 <p class="small muted">All times are UTC (the case is read in ${esc(d.meta.timeZone)}). Every statement below names the records it rests on; each record is in timeline.jsonl and timeline.csv with the SHA-256 of the evidence page it was read from. How to check that this folder is as signed: see “Verifying this bundle” at the end.</p>
 </header>
-<nav><p class="small"><a href="#scope">Scope and completeness</a> · <a href="#timeline">Events over time</a> · <a href="#story">What happened</a> · <a href="#findings">Findings</a> · <a href="#remediation">Remediation</a> · <a href="#pins">Pinned events</a> · <a href="#custody">Custody</a> · <a href="#verify">Verifying this bundle</a></p></nav>
+<nav><p class="small"><a href="#scope">Scope and completeness</a> · <a href="#timeline">Events over time</a> · <a href="#story">What happened</a> · <a href="#pins">Pinned events</a> · <a href="#findings">Findings</a> · <a href="#remediation">Remediation</a> · <a href="#custody">Custody</a> · <a href="#verify">Verifying this bundle</a></p></nav>
 `);
   out.push(scopeSection(d));
   out.push(timelineSection(d));
@@ -124,6 +124,7 @@ export function reportHtml(d: ReportData): string {
   const story = kept.find((f) => f.ruleId === 'storyline.oauth-mail-abuse');
   if (story) out.push(`<p>In order: ${esc(story.reason)}</p>`);
 
+  out.push(pinsSection(d));
   out.push(`<h2 id="findings">Findings</h2>`);
   out.push(`<p>${kept.length} finding${kept.length === 1 ? '' : 's'} from ${d.detection.rules.length} rules over the collection of ${utc(d.detection.collectedAt)}${dismissed ? `; ${dismissed} triaged as false positive${dismissed === 1 ? ' is' : 's are'} listed only in findings.json` : ''}.</p>`);
   out.push('<table><thead><tr><th>Severity</th><th class="num">Findings</th></tr></thead><tbody>');
@@ -135,7 +136,6 @@ export function reportHtml(d: ReportData): string {
   for (const s of SEVERITIES) for (const f of kept.filter((x) => x.severity === s)) out.push(findingBlock(f));
 
   out.push(remediationSection(d));
-  out.push(pinsSection(d));
   out.push(custodySection(d));
   out.push(verifySection(d));
   out.push('</body>\n</html>\n');
@@ -170,12 +170,16 @@ function timelineSection(d: ReportData): string {
   out.push('</tbody></table>');
   const days = d.timeline.days;
   if (days.length === 0) return out.join('\n');
-  // All but the first 2.5% of events decide the drawn span, so objects created years before do not squeeze the incident into a line.
+  // The days holding all but at most 2.5% of the events at either end decide the drawn span, so objects created years
+  // before and custody entries written weeks after do not squeeze the incident into a line.
   const total = d.timeline.total;
   let i = 0;
   let skipped = 0;
   while (i < days.length - 1 && skipped + days[i]!.total <= total * 0.025) skipped += days[i++]!.total;
-  const shown = days.slice(i);
+  let j = days.length - 1;
+  let skippedAfter = 0;
+  while (j > i && skippedAfter + days[j]!.total <= total * 0.025) skippedAfter += days[j--]!.total;
+  const shown = days.slice(i, j + 1);
   const start = Date.parse(`${shown[0]!.day}T00:00:00Z`);
   const span = Math.max(1, Math.round((Date.parse(`${shown.at(-1)!.day}T00:00:00Z`) - start) / 86_400_000) + 1);
   const W = 960;
@@ -196,7 +200,7 @@ function timelineSection(d: ReportData): string {
     }
   }
   out.push(`<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Events per day" style="max-width:${W}px;border-bottom:1px solid #c4cad3">${bars.join('')}</svg>`);
-  out.push(`<p class="small muted">Events per day from ${esc(shown[0]!.day)} to ${esc(shown.at(-1)!.day)} (highest day: ${max.toLocaleString('en')})${skipped ? `; ${skipped.toLocaleString('en')} earlier events (mostly objects created before the incident) are in the timeline but not drawn` : ''}.</p>`);
+  out.push(`<p class="small muted">Events per day from ${esc(shown[0]!.day)} to ${esc(shown.at(-1)!.day)} (highest day: ${max.toLocaleString('en')})${skipped || skippedAfter ? `; ${skipped.toLocaleString('en')} earlier and ${skippedAfter.toLocaleString('en')} later events (objects created long before, custody entries after) are in the timeline but not drawn` : ''}.</p>`);
   out.push(`<p class="legend small">${sources.map((s) => `<span><span class="swatch" style="background:${SOURCE_COLOURS[s] ?? '#888'}"></span>${esc(SOURCE_WORDS[s] ?? s)}</span>`).join('')}</p>`);
   return out.join('\n');
 }
