@@ -976,7 +976,7 @@ export const ja: CatalogShape<typeof en> = {
       result: "結果",
       any: "すべて",
       finding: "裏付ける検出結果",
-      ioc: "IOC",
+      ioc: "IOC（侵害指標）",
       iocPlaceholder: "アドレス、アプリ ID、アカウントなど",
       sources: "ソース",
       more_other: "その他のフィルター（{{count, number}} 件を使用中）",

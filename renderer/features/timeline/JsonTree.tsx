@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { isNested, NESTED } from './timelineFilter';
 
 function Leaf({ value }: { value: unknown }) {
-  if (value === null) return <span className="json-null">null</span>;
+  if (value === null) return <span className="json-null">{String(value)}</span>;
   if (typeof value === 'string') return <span className="json-string">{JSON.stringify(value)}</span>;
   if (typeof value === 'number') return <span className="json-number">{String(value)}</span>;
   if (typeof value === 'boolean') return <span className="json-bool">{String(value)}</span>;
