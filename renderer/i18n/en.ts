@@ -1133,6 +1133,10 @@ export const en = {
       success: "Success",
       failure: "Failure",
     },
+    custody: {
+      pinned: "Pinned the {{source}} event {{record}} of {{at}}",
+      unpinned: "Removed the pin of the {{source}} event {{record}} of {{at}}",
+    },
     link: {
       events_one: "{{count, number}} event in the Timeline",
       events_other: "{{count, number}} events in the Timeline",

@@ -1083,6 +1083,10 @@ export const ja: CatalogShape<typeof en> = {
       success: "成功",
       failure: "失敗",
     },
+    custody: {
+      pinned: "{{at}} の {{source}} イベント {{record}} をピン留め",
+      unpinned: "{{at}} の {{source}} イベント {{record}} のピンを解除",
+    },
     link: {
       events_other: "タイムラインの {{count, number}} 件のイベント",
       counting: "タイムラインのイベント",
