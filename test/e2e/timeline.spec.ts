@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { test, expect, type Harness } from './fixtures';
 import { CustodyPage, FindingsPage, StartPage, TimelinePage } from './pages';
 import { overflow } from './layout';
+import type { DomNode } from './pages/dom';
 import { listInRecent, prepareCollectedCase, type PreparedCase } from './collected';
 
 const SHOTS = '/tmp/shots';
@@ -41,7 +42,18 @@ test('timeline: bursts in the histogram, key-paged scrolling, filters, search, z
   const totals = bars.map((b) => b.total).sort((a, b) => a - b);
   const median = totals[Math.floor(totals.length / 2)]!;
   expect(totals.at(-1)!).toBeGreaterThan(5 * Math.max(1, median));
+  await expect(page.getByTestId('timeline-histogram')).toHaveAttribute('data-bucket', 'hour');
   await page.screenshot({ path: `${SHOTS}/timeline-1440.png` });
+  // Split by result, the credential stuffing is the hour of most failures, many times a typical hour's.
+  await page.getByTestId('histogram-split-result').click();
+  await expect(page.getByTestId('timeline-histogram')).toHaveAttribute('data-split', 'result');
+  const failures = await page.getByTestId('histogram-bar').evaluateAll((bars: DomNode[]) =>
+    bars.map((b) => ({ start: b.getAttribute('data-start') ?? '', failed: Number(b.getAttribute('data-failure') ?? 0) })));
+  const worst = [...failures].sort((a, b) => b.failed - a.failed)[0]!;
+  const typical = failures.map((f) => f.failed).sort((a, b) => a - b)[Math.floor(failures.length / 2)]!;
+  expect(worst.failed).toBeGreaterThan(10 * Math.max(1, typical));
+  await page.screenshot({ path: `${SHOTS}/timeline-failures-1440.png` });
+  await page.getByTestId('histogram-split-source').click();
 
   // Only the rows near the viewport are in the DOM, in time order.
   let rows = await timeline.rows();
@@ -72,9 +84,9 @@ test('timeline: bursts in the histogram, key-paged scrolling, filters, search, z
   await page.getByTestId('timeline-filter-result').selectOption('failure');
   await page.getByTestId('timeline-apply').click();
   await timeline.settled();
-  const failures = await timeline.count();
-  expect(failures).toBeGreaterThan(100);
-  expect(failures).toBeLessThan(total);
+  const failedSignIns = await timeline.count();
+  expect(failedSignIns).toBeGreaterThan(100);
+  expect(failedSignIns).toBeLessThan(total);
   rows = await timeline.rows();
   expect(new Set(rows.map((r) => r.source))).toEqual(new Set(['signin']));
   expect(rows.every((r) => /Failure|failure/.test(r.text))).toBe(true);
@@ -88,7 +100,7 @@ test('timeline: bursts in the histogram, key-paged scrolling, filters, search, z
   await timeline.search(ip);
   const searched = await timeline.count();
   expect(searched).toBeGreaterThan(0);
-  expect(searched).toBeLessThanOrEqual(failures);
+  expect(searched).toBeLessThanOrEqual(failedSignIns);
   rows = await timeline.rows();
   expect(rows.every((r) => r.ip === ip && r.source === 'signin')).toBe(true);
 

@@ -94,7 +94,7 @@ export function Histogram({ buckets, bucket, split, domain, onZoom, onJump }: Pr
             const x = xOf(Date.parse(b.start));
             let y = HEIGHT;
             return (
-              <g key={b.start} data-testid="histogram-bar" data-start={b.start} data-total={b.total}>
+              <g key={b.start} data-testid="histogram-bar" data-start={b.start} data-total={b.total} data-failure={b.counts.failure ?? 0}>
                 <title>{`${formatTime(b.start)}: ${t('timeline.events', { count: b.total })}\n${parts.filter((p) => b.counts[p]).map((p) => `${word(p)} ${formatCount(b.counts[p]!)}`).join('\n')}`}</title>
                 {parts.map((p, i) => {
                   const n = b.counts[p] ?? 0;

@@ -54,11 +54,23 @@ export function TimelineScreen() {
     if (!caseId) return;
     let live = true;
     api.timeline.overview().then((o) => live && setOverview(o), (err: unknown) => live && setError(toApiError(err)));
-    api.findings.list().then((r) => live && setReport(r), () => undefined);
     return () => {
       live = false;
     };
   }, [caseId]);
+
+  // The findings (their titles for the filter) are read only when a finding is in the filter or the list is opened:
+  // running the rules over a large case is not in the way of the first rows.
+  const [wantFindings, setWantFindings] = useState(false);
+  const needFindings = wantFindings || !!filter.finding || !!filter.findings?.length;
+  useEffect(() => {
+    if (!caseId || !needFindings) return;
+    let live = true;
+    api.findings.list().then((r) => live && setReport(r), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, [caseId, needFindings]);
 
   const loadPins = useCallback(() => {
     api.timeline.pins().then(setPins, (err: unknown) => setError(toApiError(err)));
@@ -92,7 +104,8 @@ export function TimelineScreen() {
   const [focusFrom, setFocusFrom] = useState<{ key: string; range: { from: number; to: number; before: number; after: number } | null } | null>(null);
   const focus = !wholeRange && !filter.from && !filter.to && focusFrom?.key === filterKey ? focusFrom.range : null;
   const span = focus ? focus.to - focus.from : domain ? domain.to - domain.from : 0;
-  const bucket: 'hour' | 'day' = bucketPick ?? (domain && span <= 4 * BUCKET_MS.day ? 'hour' : 'day');
+  // Hours up to two months (1,440 bars at most: an attack's burst of a few hours stands out), days beyond.
+  const bucket: 'hour' | 'day' = bucketPick ?? (domain && span <= 60 * BUCKET_MS.day ? 'hour' : 'day');
   const shown = focus ?? domain;
   const drawn = shown
     ? { from: Math.floor(shown.from / BUCKET_MS[bucket]) * BUCKET_MS[bucket], to: Math.ceil(shown.to / BUCKET_MS[bucket]) * BUCKET_MS[bucket] }
@@ -129,7 +142,7 @@ export function TimelineScreen() {
         <p className="screen-lede">{t('timeline.lede')}</p>
       </div>
       {error ? <ErrorNotice error={error} title={t('timeline.readError')} testId="timeline-screen-error" /> : null}
-      <FilterForm key={filterKey + displayZone} filter={filter} overview={overview} report={report} zone={displayZone} onApply={(f) => go(f)} />
+      <FilterForm key={filterKey + displayZone} filter={filter} overview={overview} report={report} zone={displayZone} onApply={(f) => go(f)} onWantFindings={() => setWantFindings(true)} />
       <ActiveFilter filter={filter} stage={stage} findingTitle={findingTitle} />
       <section className="panel timeline-overview" aria-labelledby="timeline-histogram-head">
         <div className="panel-head timeline-bar">
@@ -257,11 +270,13 @@ interface FormProps {
   report: DetectionReport | null;
   zone: string;
   onApply: (filter: TimelineFilter) => void;
+  /** The finding list is about to be used: read the findings. */
+  onWantFindings: () => void;
 }
 
 type TextField = 'operation' | 'actor' | 'ip' | 'target' | 'ioc';
 
-function FilterForm({ filter, overview, report, zone, onApply }: FormProps) {
+function FilterForm({ filter, overview, report, zone, onApply, onWantFindings }: FormProps) {
   const { t } = useTranslation();
   const initial = () => ({
     search: filter.search ?? '',
@@ -356,7 +371,14 @@ function FilterForm({ filter, overview, report, zone, onApply }: FormProps) {
         </div>
         <div className="field">
           <label htmlFor="tl-finding">{t('timeline.filter.finding')}</label>
-          <select id="tl-finding" value={form.finding} onChange={(e) => setForm({ ...form, finding: e.target.value })} data-testid="timeline-filter-finding">
+          <select
+            id="tl-finding"
+            value={form.finding}
+            onChange={(e) => setForm({ ...form, finding: e.target.value })}
+            onFocus={onWantFindings}
+            onPointerDown={onWantFindings}
+            data-testid="timeline-filter-finding"
+          >
             <option value="">{t('timeline.filter.any')}</option>
             {form.finding && !findings.some((f) => f.key === form.finding) ? <option value={form.finding}>{form.finding}</option> : null}
             {findings.map((f) => (
