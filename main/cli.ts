@@ -804,7 +804,7 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
       ...remediationExportFiles(db),
     ];
     // report.pdf from report.html by the installed Chromium, unless asked not to; without one, the output says so.
-    const chromium = values['no-pdf'] ? null : findChromium();
+    const chromium = values['no-pdf'] ? null : findChromium(io.env ?? process.env);
     let pdfNote = values['no-pdf'] ? 'report.pdf not made (--no-pdf).' : chromium ? '' : 'report.pdf not made: no Chromium found (looked for PEREGRINE_CHROMIUM, then chromium, chromium-browser, google-chrome on PATH); report.html is in the bundle.';
     const pdf = chromium
       ? (html: string) => {

@@ -16,6 +16,9 @@ import type {
 } from '../../preload/contract';
 import { collectedCase } from '../support/collected-case';
 import { sha256Hex } from '../../db/queries/evidence';
+import { main } from '../../main/cli';
+import { findChromium } from '../../main/timeline/pdf';
+import { capturedIo } from '../support/cli-io';
 
 let dir: string;
 let wb: Workbench;
@@ -161,6 +164,31 @@ describe('the Timeline channels', () => {
     for (const f of exported.files.filter((x) => x.name !== 'report.html')) expect(text).toContain(f.sha256);
     for (const c of exported.verifyCommands) expect(text).toContain(c.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;'));
   });
+
+  it('prints report.pdf from the same HTML with the installed Chromium from the CLI, and says so when there is none', async () => {
+    process.env.PEREGRINE_HOME = path.join(dir, 'cli-home');
+    try {
+      const env = { PEREGRINE_SIGNING_PASSPHRASE: 'cli timeline passphrase' };
+      // No Chromium reachable: no PDF, and the command says why.
+      const none = capturedIo();
+      expect(await main(['export', caseFile, '--out', path.join(dir, 'no-pdf')], { ...none, env: { ...env, PATH: path.join(dir, 'empty') } }), none.stderr.join('\n')).toBe(0);
+      expect(none.stderr).toContain('report.pdf not made: no Chromium found (looked for PEREGRINE_CHROMIUM, then chromium, chromium-browser, google-chrome on PATH); report.html is in the bundle.');
+      expect(fs.existsSync(path.join(dir, 'no-pdf', 'report.pdf'))).toBe(false);
+      expect(fs.existsSync(path.join(dir, 'no-pdf', 'report.html'))).toBe(true);
+      const chromium = findChromium();
+      if (!chromium) throw new Error('Chromium is needed for this test (apt-get install chromium, or PEREGRINE_CHROMIUM)');
+      const io = capturedIo();
+      expect(await main(['export', caseFile, '--out', path.join(dir, 'with-pdf')], { ...io, env: { ...env, PEREGRINE_CHROMIUM: chromium } }), io.stderr.join('\n')).toBe(0);
+      expect(io.stdout).toContain(`The client's report: report.html and report.pdf (printed by ${path.basename(chromium)}).`);
+      const pdf = fs.readFileSync(path.join(dir, 'with-pdf', 'report.pdf'));
+      expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'with-pdf', 'manifest.json'), 'utf8')) as { files: { name: string; sha256: string }[] };
+      expect(manifest.files.find((f) => f.name === 'report.pdf')?.sha256).toBe(sha256Hex(pdf));
+      expect(verifyExport(path.join(dir, 'with-pdf')).ok).toBe(true);
+    } finally {
+      delete process.env.PEREGRINE_HOME;
+    }
+  }, 300_000);
 
   it('reports a pin row written outside Peregrine', async () => {
     await value('case.close');
