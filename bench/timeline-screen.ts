@@ -41,43 +41,47 @@ const stats = (xs: number[]) => {
 
 /** Milliseconds from `act` until a row matching `selector` is in the table (measured on the page's own clock). */
 async function timeToRows(page: Page, act: () => Promise<void>, selector = '[data-testid="timeline-row"]'): Promise<number> {
-  await page.evaluate(() => ((globalThis as unknown as { __t0: number }).__t0 = performance.now()));
+  await page.evaluate('window.__t0 = performance.now()');
   await act();
-  await page.locator(`[data-testid="timeline-table"][data-state="ready"] ${selector}`).first().waitFor({ timeout: 120_000 });
-  return page.evaluate(() => Math.round(performance.now() - (globalThis as unknown as { __t0: number }).__t0));
+  try {
+    await page.locator(`[data-testid="timeline-table"][data-state="ready"] ${selector}`).first().waitFor({ timeout: 120_000 });
+  } catch (err) {
+    await page.screenshot({ path: path.join(os.tmpdir(), 'peregrine-bench-screen-timeout.png') });
+    throw err;
+  }
+  return page.evaluate('Math.round(performance.now() - window.__t0)') as Promise<number>;
 }
 
-/** Scrolls the table by `step` px every frame for `seconds` and returns the frame intervals and what the window read. */
+/**
+ * In the page: scrolls the table by `step` px every animation frame for `seconds` and answers the frame intervals,
+ * the pixels actually scrolled and the rows the window holds at the end. Plain JavaScript text, so the page runs it
+ * as written (tsx would name inner functions with a helper the page does not have).
+ */
+const SCROLL_SOURCE = `async (step, seconds) => {
+  const el = document.querySelector('[data-testid="timeline-scroller"]');
+  const intervals = [];
+  let scrolled = 0;
+  await new Promise((done) => {
+    let last = -1;
+    let t0 = -1;
+    const frame = (t) => {
+      if (last >= 0) intervals.push(t - last);
+      if (t0 < 0) t0 = t;
+      last = t;
+      const before = el.scrollTop;
+      el.scrollTop += step;
+      scrolled += Math.abs(el.scrollTop - before);
+      if (t - t0 < seconds * 1000) requestAnimationFrame(frame);
+      else done();
+    };
+    requestAnimationFrame(frame);
+  });
+  const table = document.querySelector('[data-testid="timeline-table"]');
+  return { intervals, scrolledPx: Math.round(scrolled), rowsAtEnd: Number(table.getAttribute('data-rows')) };
+}`;
+
 async function scrollFrames(page: Page, step: number, seconds: number): Promise<{ intervals: number[]; scrolledPx: number; rowsAtEnd: number }> {
-  return page.evaluate(
-    async ({ step, seconds }) => {
-      const doc = (globalThis as unknown as { document: { querySelector(s: string): { scrollTop: number; getAttribute(n: string): string | null } | null } }).document;
-      const el = doc.querySelector('[data-testid="timeline-scroller"]')!;
-      const raf = (globalThis as unknown as { requestAnimationFrame(cb: (t: number) => void): void }).requestAnimationFrame;
-      const intervals: number[] = [];
-      const start = el.scrollTop;
-      let scrolled = 0;
-      await new Promise<void>((done) => {
-        let last = -1;
-        let t0 = -1;
-        const frame = (t: number) => {
-          if (last >= 0) intervals.push(t - last);
-          if (t0 < 0) t0 = t;
-          last = t;
-          const before = el.scrollTop;
-          el.scrollTop += step;
-          scrolled += Math.abs(el.scrollTop - before);
-          if (t - t0 < seconds * 1000) raf(frame);
-          else done();
-        };
-        raf(frame);
-      });
-      void start;
-      const table = doc.querySelector('[data-testid="timeline-table"]')!;
-      return { intervals, scrolledPx: Math.round(scrolled), rowsAtEnd: Number(table.getAttribute('data-rows')) };
-    },
-    { step, seconds },
-  );
+  return page.evaluate(`(${SCROLL_SOURCE})(${step}, ${seconds})`) as Promise<{ intervals: number[]; scrolledPx: number; rowsAtEnd: number }>;
 }
 
 async function main() {
@@ -116,7 +120,7 @@ async function main() {
       await page.getByTestId('timeline-jump-input').press('Enter');
     }, `[data-testid="timeline-row"][data-at^="${middle.slice(0, 13)}"]`);
     // A filter and a search, each from the form to its first rows.
-    const ip = (await page.getByTestId('timeline-row').evaluateAll((rows: { getAttribute(n: string): string | null }[]) => rows.map((r) => r.getAttribute('data-ip')).find((x) => x)))!;
+    const ip = (await page.locator('[data-testid="timeline-row"]:not([data-ip=""])').first().getAttribute('data-ip'))!;
     await page.getByTestId('timeline-more-filters').click().catch(() => undefined);
     const ipRows = await timeToRows(page, async () => {
       await page.getByTestId('timeline-filter-ip').fill(ip);
