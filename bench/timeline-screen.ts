@@ -97,6 +97,12 @@ async function main() {
   const workbench = createWorkbench({ host: 'browser', toolVersion: 'bench', casesDir: path.dirname(file), homeDir: home, keyDir: path.join(dir, 'keys'), environment: null, collectionWorker: tsxWorkerEntry() });
   const opened = await dispatch(workbench.handlers, 'case.open', { caseId: summary.caseId });
   if (!opened.ok) throw new Error(opened.error.message);
+  // Start (where the app lands) runs the rules over the case; run them first, outside the measurement (they are cached
+  // until the custody log moves), so what is timed is the Timeline alone.
+  const detectStarted = performance.now();
+  const detected = await dispatch(workbench.handlers, 'findings.list', {});
+  if (!detected.ok) throw new Error(detected.error.message);
+  const detectMs = Math.round(performance.now() - detectStarted);
   const host = await startBrowserHost({ handlers: workbench.handlers, rendererDir: path.resolve('dist', 'renderer'), log });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
   const seconds = Number(values.seconds);
@@ -104,6 +110,10 @@ async function main() {
     const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
     await page.goto(host.url);
     await page.getByTestId('nav-timeline').waitFor();
+    // The header checks the case's integrity when it opens (every evidence hash): let it finish, so the Timeline is timed alone.
+    const integrityStarted = Date.now();
+    await page.locator('[data-testid="integrity-status"]:not([data-integrity="unknown"])').waitFor({ timeout: 300_000 });
+    const integrityMs = Date.now() - integrityStarted;
     const firstRows = await timeToRows(page, () => page.getByTestId('nav-timeline').click());
     await page.getByTestId('timeline-histogram').waitFor({ timeout: 120_000 });
     const total = Number(await page.getByTestId('timeline-count').getAttribute('data-count'));
@@ -121,7 +131,7 @@ async function main() {
     }, `[data-testid="timeline-row"][data-at^="${middle.slice(0, 13)}"]`);
     // A filter and a search, each from the form to its first rows.
     const ip = (await page.locator('[data-testid="timeline-row"]:not([data-ip=""])').first().getAttribute('data-ip'))!;
-    await page.getByTestId('timeline-more-filters').click().catch(() => undefined);
+    if ((await page.locator('details.timeline-more[open]').count()) === 0) await page.getByTestId('timeline-more-filters').click();
     const ipRows = await timeToRows(page, async () => {
       await page.getByTestId('timeline-filter-ip').fill(ip);
       await page.getByTestId('timeline-apply').click();
@@ -133,11 +143,11 @@ async function main() {
       await page.getByTestId('timeline-search').fill(user);
       await page.getByTestId('timeline-apply').click();
     });
-    const handlers = Object.fromEntries(Object.entries(handlerMs).filter(([k]) => k.startsWith('timeline.')).map(([k, v]) => [k, { calls: v.length, ...stats(v) }]));
+    const handlers = Object.fromEntries(Object.entries(handlerMs).map(([k, v]) => [k, { calls: v.length, ...stats(v) }]));
     for (const h of Object.values(handlers)) delete (h as Record<string, unknown>).frames;
     process.stdout.write(`${JSON.stringify({
       bench: 'timeline-screen',
-      events, timelineRows: total, viewport: '1440x900', firstEventAt: first,
+      events, timelineRows: total, viewport: '1440x900', firstEventAt: first, detectBeforehandMs: detectMs, integrityCheckOnOpenMs: integrityMs,
       timeToFirstRowsMs: firstRows,
       timeToRowsMs: { lastEvents: lastRows, jumpToMiddle: middleRows, ipFilter: ipRows, search: searchRows },
       scroll: {

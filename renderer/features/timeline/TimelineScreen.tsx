@@ -47,7 +47,6 @@ export function TimelineScreen() {
   const [pins, setPins] = useState<TimelinePinView[] | null>(null);
   const [pinVersion, setPinVersion] = useState(0);
   const [error, setError] = useState<ApiError | null>(null);
-  const [viewAt, setViewAt] = useState<string | null>(null);
 
   const caseId = openCase?.caseId;
   useEffect(() => {
@@ -133,7 +132,6 @@ export function TimelineScreen() {
     return f ? `${ruleTexts(f).title} · ${f.subject.name ?? f.subject.id}` : key;
   };
   const jump = (a: Anchor) => setAnchor((x) => ({ anchor: a, nonce: x.nonce + 1 }));
-  const onViewport = useCallback((at: string | null) => setViewAt(at), []);
 
   return (
     <div className="screen screen-wide timeline-screen" data-testid="timeline">
@@ -201,13 +199,8 @@ export function TimelineScreen() {
           {t('timeline.table.last')}
         </button>
         <JumpTo zone={displayZone} onJump={(at) => jump({ kind: 'at', at })} />
-        {viewAt ? (
-          <span className="muted small" data-testid="timeline-view-at">
-            {t('timeline.table.viewAt', { time: utcToTyped(viewAt, displayZone), zone: displayZone })}
-          </span>
-        ) : null}
       </div>
-      <TimelineTable filter={filter} anchor={anchor.anchor} key={anchor.nonce} version={pinVersion} onOpen={setOpenId} onViewport={onViewport} />
+      <TimelineTable filter={filter} anchor={anchor.anchor} key={anchor.nonce} version={pinVersion} onOpen={setOpenId} />
       <PinsPanel
         pins={pins}
         onOpen={setOpenId}

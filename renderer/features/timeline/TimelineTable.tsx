@@ -6,6 +6,7 @@ import { useCase } from '../../lib/caseState';
 import { formatTimestamp } from '../../lib/format';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { resultName, sourceName } from './timelineText';
+import { utcToTyped } from './timelineFilter';
 
 export const ROW_HEIGHT = 30;
 /** Rows read per request, and how many the window holds at most (the rest are read again when scrolled back to). */
@@ -24,8 +25,6 @@ interface Props {
   /** Changes when the rows must be read again in place (a pin changed). */
   version: number;
   onOpen: (id: number) => void;
-  /** The time of the first row in view, as the table scrolls. */
-  onViewport?: (at: string | null) => void;
 }
 
 interface Window {
@@ -36,7 +35,7 @@ interface Window {
 
 const cursorOf = (r: TimelineRowView) => ({ at: r.at, id: r.id });
 
-export function TimelineTable({ filter, anchor, version, onOpen, onViewport }: Props) {
+export function TimelineTable({ filter, anchor, version, onOpen }: Props) {
   const { t } = useTranslation();
   const { displayZone } = useCase();
   const scroller = useRef<HTMLDivElement>(null);
@@ -190,10 +189,8 @@ export function TimelineTable({ filter, anchor, version, onOpen, onViewport }: P
   const first = Math.max(0, Math.floor(view.top / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(rows.length, Math.ceil((view.top + view.height) / ROW_HEIGHT) + OVERSCAN);
   const firstInView = rows[Math.min(rows.length - 1, Math.floor(view.top / ROW_HEIGHT))];
+  // Said in the table's own footer: the screen around it (the histogram's thousands of bars) is not drawn again as it scrolls.
   const firstAt = firstInView?.at ?? null;
-  useEffect(() => {
-    onViewport?.(firstAt);
-  }, [firstAt, onViewport]);
 
   const onKey = (e: KeyboardEvent<HTMLDivElement>, r: TimelineRowView) => {
     if (e.key === 'Enter' || e.key === ' ') {
@@ -278,8 +275,13 @@ export function TimelineTable({ filter, anchor, version, onOpen, onViewport }: P
           </p>
         ) : null}
       </div>
-      <p className="timeline-foot small muted" aria-live="polite">
-        {state === 'more' ? t('timeline.table.more') : win.current.hasBefore || win.current.hasAfter ? t('timeline.table.window', { count: rows.length }) : t('timeline.table.all', { count: rows.length })}
+      <p className="timeline-foot small muted">
+        {firstAt ? (
+          <span data-testid="timeline-view-at">{t('timeline.table.viewAt', { time: utcToTyped(firstAt, displayZone), zone: displayZone })} · </span>
+        ) : null}
+        <span aria-live="polite">
+          {state === 'more' ? t('timeline.table.more') : win.current.hasBefore || win.current.hasAfter ? t('timeline.table.window', { count: rows.length }) : t('timeline.table.all', { count: rows.length })}
+        </span>
       </p>
     </div>
   );
