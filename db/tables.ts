@@ -72,6 +72,8 @@ export const TABLES = {
   remediation_step: { kind: 'annotation', action: 'remediation.planned', guarded: true },
   remediation_action: { kind: 'annotation', action: 'remediation.action', guarded: true },
   remediation_evidence: { kind: 'evidence', guarded: true },
+  // The examiner's pins on timeline events (main/timeline/pins.ts), each a 'timeline.pin' custody entry.
+  timeline_pin: { kind: 'annotation', action: 'timeline.pin', guarded: true },
   timeline: INDEX,
   timeline_support: INDEX,
   timeline_hour: INDEX,

@@ -37,6 +37,7 @@ import { parseSignerPin, SignerPinError, type SignerPin } from './sign/pin';
 import { describeAnchor } from './case/checkpoints';
 import { sealCase } from './case/seal';
 import { exportCase } from './timeline/export';
+import { findChromium, htmlToPdf, PDF_FILE, PdfError } from './timeline/pdf';
 import { rebuildTimeline, refreshTimeline } from './timeline/model';
 import { MAX_PAGE, timelineCount, timelineHistogram, timelinePage, TimelineQueryError, type TimelineCursor, type TimelineFilter } from './timeline/query';
 import { startBrowserHost } from './host/browser';
@@ -96,9 +97,11 @@ Commands:
                         (\`peregrine timeline --help\` for every filter, paging and the histogram).
   triage <case> <finding key> <open|confirmed|false_positive|needs_info> [--note <text>]
                         Record a triage decision (and its custody entry).
-  export <case> --out <dir>
-                        Write the signed export (timeline, findings, manifest, signatures); runs the deep
-                        verify first and prints the signing key's fingerprint.
+  export <case> --out <dir> [--no-pdf]
+                        Write the signed export (timeline, findings, report.html, manifest, signatures);
+                        runs the deep verify first and prints the signing key's fingerprint. report.pdf
+                        is printed from report.html by the installed Chromium (the output says when
+                        there is none); --no-pdf leaves it out.
   verify <export dir | case file> [--deep] [--signer <SHA256:… | public key file | allowed_signers>]
                         Recompute every hash, the custody chain, its signed checkpoints and the
                         signature, and print who signed; for a case file also its schema, foreign keys
@@ -797,7 +800,7 @@ function timelineCommand(args: string[], io: CliIo): number {
 }
 
 async function exportCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, { out: { type: 'string' } }, ['case']);
+  const { values, positionals } = parse(args, { out: { type: 'string' }, 'no-pdf': { type: 'boolean' } }, ['case']);
   const outDir = path.resolve(required(values, 'out'));
   const { db, summary } = openCase(positionals[0]!);
   try {
@@ -807,8 +810,24 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
       ...findingsExportFiles(report, { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: io.clock(), toolVersion: TOOL_VERSION }),
       ...remediationExportFiles(db),
     ];
-    const result = exportCase(db, outDir, { signer, clock: io.clock, toolVersion: TOOL_VERSION, findings: report.findings, detection: report, extraFiles });
+    // report.pdf from report.html by the installed Chromium, unless asked not to; without one, the output says so.
+    const chromium = values['no-pdf'] ? null : findChromium(io.env ?? process.env);
+    let pdfNote = values['no-pdf'] ? 'report.pdf not made (--no-pdf).' : chromium ? '' : 'report.pdf not made: no Chromium found (looked for PEREGRINE_CHROMIUM, then chromium, chromium-browser, google-chrome on PATH); report.html is in the bundle.';
+    const pdf = chromium
+      ? (html: string) => {
+          try {
+            return htmlToPdf(chromium, html);
+          } catch (err) {
+            if (!(err instanceof PdfError)) throw err;
+            pdfNote = `report.pdf not made: ${err.message}. report.html is in the bundle.`;
+            return null;
+          }
+        }
+      : undefined;
+    const result = exportCase(db, outDir, { signer, clock: io.clock, toolVersion: TOOL_VERSION, findings: report.findings, detection: report, extraFiles, pdf });
     io.out(`Exported ${result.files.length} files to ${outDir}, signed by ${result.signerFingerprint}.`);
+    io.out(`The client's report: report.html${result.files.some((f) => f.name === PDF_FILE) ? ` and report.pdf (printed by ${path.basename(chromium ?? '')})` : ''}.`);
+    if (pdfNote) io.err(pdfNote);
     io.out('A client verifies it, inside that folder, with:');
     for (const c of result.verifyCommands) io.out(`  ${c}`);
     return 0;

@@ -394,6 +394,97 @@ export interface EvidenceRecordView {
   mismatch: string | null;
 }
 
+// ---- the timeline ----------------------------------------------------------------------------
+
+/** One event of the case's timeline, as the Timeline screen shows it. */
+export interface TimelineRowView {
+  id: number;
+  /** UTC ISO with milliseconds. */
+  at: string;
+  /** 'signin', 'directory_audit', 'ual', 'exchange', 'object', 'finding', 'custody'. */
+  source: string;
+  recordId: string;
+  operation: string;
+  result: string;
+  actor: string | null;
+  actorAppId: string | null;
+  ip: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  targetName: string | null;
+  message: string;
+  eventId: number | null;
+  evidenceId: number | null;
+  evidenceSha256: string | null;
+  custodySeq: number | null;
+  custodyHash: string | null;
+  /** Keys of the findings the event supports. */
+  findings: string[];
+  /** The examiner has pinned it. */
+  pinned: boolean;
+}
+
+/** A row's place in the (time, id) order: the key pages are read by. */
+export interface TimelineCursorView {
+  at: string;
+  id: number;
+}
+
+export interface TimelinePageView {
+  rows: TimelineRowView[];
+  /** Pass as `before` for the rows before this page; null when there are none. */
+  previous: TimelineCursorView | null;
+  /** Pass as `after` for the rows after this page; null when there are none. */
+  next: TimelineCursorView | null;
+}
+
+export interface TimelineBucketView {
+  /** Start of the hour or day, UTC ISO. */
+  start: string;
+  counts: Record<string, number>;
+  total: number;
+}
+
+/** The whole index at a glance: how many events, from when to when, which sources and results. */
+export interface TimelineOverview {
+  total: number;
+  first: string | null;
+  last: string | null;
+  sources: { name: string; count: number }[];
+  results: { name: string; count: number }[];
+  /** When the index was last brought up to date with the case. */
+  builtAt: string | null;
+}
+
+export interface TimelinePinView {
+  seq: number;
+  source: string;
+  recordId: string;
+  note: string;
+  eventAt: string;
+  evidenceSha256: string | null;
+  /** When it was pinned, and by whom. */
+  at: string;
+  actor: string;
+  /** The custody entry that records the pin. */
+  custodySeq: number;
+  custodyHash: string;
+  /** The event's row in the index now (null if the index no longer holds it), and its message. */
+  timelineId: number | null;
+  message: string | null;
+}
+
+/** An event's raw record: as re-read from its evidence page when it has one, else the row (custody entry, finding) itself. */
+export interface TimelineRecordView {
+  row: TimelineRowView;
+  title: string;
+  /** Pretty-printed JSON. */
+  json: string;
+  evidence: EvidenceRecordView['evidence'] | null;
+  mismatch: string | null;
+  pin: TimelinePinView | null;
+}
+
 export interface IocFile {
   fileName: string;
   mediaType: string;
@@ -679,6 +770,50 @@ export const RemediationNoteInput = z
   })
   .strict();
 
+/** A time the timeline reads: an ISO 8601 date or date-time (main normalises it to UTC and names the field it refuses). */
+const TimelineTime = z.string().trim().max(40).regex(/^\d{4}-\d\d-\d\d([T ][0-9:.]+(Z|[+-]\d\d:?\d\d)?)?$/, 'must be an ISO 8601 date or time, e.g. 2024-05-01 or 2024-05-01T10:00:00Z');
+const TimelineText = z.string().trim().max(400).regex(SINGLE_LINE, SINGLE_LINE_MESSAGE);
+const FindingKey = z.string().min(3).max(300);
+export const TimelineFilterInput = z
+  .object({
+    from: TimelineTime.optional(),
+    to: TimelineTime.optional(),
+    sources: z.array(z.string().regex(/^[a-z][a-z_]{0,39}$/, 'must be a source name such as signin or ual')).max(20).optional(),
+    operation: TimelineText.optional(),
+    actor: TimelineText.optional(),
+    ip: TimelineText.optional(),
+    target: TimelineText.optional(),
+    result: TimelineText.optional(),
+    supporting: z.boolean().optional(),
+    finding: FindingKey.optional(),
+    findings: z.array(FindingKey).max(200).optional(),
+    ioc: TimelineText.optional(),
+    search: TimelineText.optional(),
+  })
+  .strict();
+const TimelineCursor = z.object({ at: TimelineTime, id: z.number().int().nonnegative() }).strict();
+export const TimelinePageInput = z
+  .object({
+    filter: TimelineFilterInput.default({}),
+    limit: z.number().int().min(1).max(1000).default(200),
+    after: TimelineCursor.optional(),
+    before: TimelineCursor.optional(),
+    /** Neither cursor: the first page, or with `last` the last one. */
+    last: z.boolean().optional(),
+  })
+  .strict();
+export const TimelineHistogramInput = z
+  .object({ filter: TimelineFilterInput.default({}), bucket: z.enum(['hour', 'day']), split: z.enum(['source', 'result']) })
+  .strict();
+export const TimelineCountInput = z.object({ filters: z.array(TimelineFilterInput).min(1).max(60) }).strict();
+export const TimelineRowRef = z.object({ id: z.number().int().positive() }).strict();
+export const TimelinePinInput = z
+  .object({ id: z.number().int().positive(), note: z.string().trim().min(1, 'say why the event matters').max(2000) })
+  .strict();
+export const TimelineUnpinInput = z
+  .object({ source: z.string().regex(/^[a-z][a-z_]{0,39}$/), recordId: z.string().min(1).max(400), note: z.string().trim().max(2000).default('') })
+  .strict();
+
 // ---- the contract -------------------------------------------------------------------------
 
 /** One entry per bridge method: `namespace.method`. `output` is a phantom for typing only. */
@@ -763,6 +898,22 @@ export const contract = {
     /** Done outside Peregrine, with a note: never shown as verified until a collection proves it. */
     markDone: channel<typeof RemediationNoteInput, ChecklistStepView>(RemediationNoteInput),
     skip: channel<typeof RemediationNoteInput, ChecklistStepView>(RemediationNoteInput),
+  },
+  timeline: {
+    /** The index at a glance (brought up to date with the case first). */
+    overview: channel<typeof Empty, TimelineOverview>(Empty),
+    /** One page in time order, by key: after or before a row, or the first or last page. */
+    page: channel<typeof TimelinePageInput, TimelinePageView>(TimelinePageInput),
+    /** Events per hour or day, split by source or result. */
+    histogram: channel<typeof TimelineHistogramInput, TimelineBucketView[]>(TimelineHistogramInput),
+    /** How many events match each filter (the "N events" links of Findings). */
+    count: channel<typeof TimelineCountInput, number[]>(TimelineCountInput),
+    record: channel<typeof TimelineRowRef, TimelineRecordView>(TimelineRowRef),
+    pins: channel<typeof Empty, TimelinePinView[]>(Empty),
+    /** Pins an event with a note: a custody entry. */
+    pin: channel<typeof TimelinePinInput, TimelinePinView>(TimelinePinInput),
+    /** Removes a pin: a custody entry too (the pin stays in the history). */
+    unpin: channel<typeof TimelineUnpinInput, null>(TimelineUnpinInput),
   },
 } as const;
 

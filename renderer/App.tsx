@@ -13,6 +13,7 @@ import { ChecklistScreen } from './features/checklist/ChecklistScreen';
 import { ExportScreen } from './features/export/ExportScreen';
 import { CustodyScreen } from './features/custody/CustodyScreen';
 import { SettingsScreen } from './features/settings/SettingsScreen';
+import { TimelineScreen } from './features/timeline/TimelineScreen';
 
 export function App() {
   return (
@@ -50,6 +51,8 @@ function Screen({ route }: { route: Route }) {
       return <ApplicationsScreen />;
     case 'findings':
       return <FindingsScreen />;
+    case 'timeline':
+      return <TimelineScreen />;
     case 'checklist':
       return <ChecklistScreen />;
     case 'export':
@@ -199,12 +202,13 @@ const NAV: { route: Route; label: NavKey; testId: string; group?: 'evidence' }[]
   { route: 'collect', label: 'collect', testId: 'nav-collect' },
   { route: 'evidence/applications', label: 'applications', testId: 'nav-applications', group: 'evidence' },
   { route: 'findings', label: 'findings', testId: 'nav-findings' },
+  { route: 'timeline', label: 'timeline', testId: 'nav-timeline' },
   { route: 'checklist', label: 'checklist', testId: 'nav-checklist' },
   { route: 'export', label: 'export', testId: 'nav-export' },
   { route: 'custody', label: 'custody', testId: 'nav-custody' },
   { route: 'settings', label: 'settings', testId: 'nav-settings' },
 ];
-type NavKey = 'start' | 'collect' | 'applications' | 'findings' | 'checklist' | 'export' | 'custody' | 'settings';
+type NavKey = 'start' | 'collect' | 'applications' | 'findings' | 'timeline' | 'checklist' | 'export' | 'custody' | 'settings';
 
 function Nav({ current }: { current: Route }) {
   const { t } = useTranslation();

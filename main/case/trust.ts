@@ -5,6 +5,7 @@ import { migrate, schemaVersion } from '../../db/migrate';
 import { migrations } from '../../db/migrations';
 import { runEvidenceDigest } from '../../db/queries/evidence';
 import { TABLES, tableNames, type TableSpec } from '../../db/tables';
+import { PIN_ACTION, type PinColumns } from '../../db/queries/pins';
 import { checkProjection, checkRemediationActions, checkRemediationSteps } from './remediation-trust';
 
 /** Where a problem is and what it is; the checks call it for each one found, in order. */
@@ -282,6 +283,7 @@ export function checkAnnotations(db: Database, custody: CustodyRow[], report: Re
     if (table === 'remediation_step') checkRemediationSteps(db, custody, report);
     else if (table === 'remediation_action') checkRemediationActions(db, custody, report);
     else if (table === 'finding_triage') checkTriage(db, custody, report);
+    else if (table === 'timeline_pin') checkPins(db, custody, report);
     else throw new Error(`No projection is defined for the annotation table ${table}.`);
   }
 }
@@ -295,5 +297,18 @@ function checkTriage(db: Database, custody: CustodyRow[], report: Report): void 
     name: (r) => `finding ${r.finding_key}`,
     compare: (r, d) => [['finding_key', r.finding_key, d.details.finding], ['rule_id', r.rule_id, d.details.rule], ['state', r.state, d.details.to], ['note', r.note, d.details.note], ['at', r.at, d.at], ['actor', r.actor, d.actor]],
     orphan: (e) => `The decision it records (finding ${String(e.details.finding)}: ${String(e.details.to)})`,
+  }, report);
+}
+
+function checkPins(db: Database, custody: CustodyRow[], report: Report): void {
+  checkProjection<PinColumns>(custody, {
+    table: 'timeline_pin', action: PIN_ACTION, what: 'decision',
+    rows: db.prepare('SELECT * FROM timeline_pin ORDER BY seq').all() as PinColumns[],
+    name: (r) => `${r.source} record ${r.record_id}`,
+    compare: (r, e) => [
+      ['source', r.source, e.details.source], ['record_id', r.record_id, e.details.record], ['state', r.state, e.details.state], ['note', r.note, e.details.note],
+      ['event_at', r.event_at, e.details.eventAt], ['evidence_sha256', r.evidence_sha256, e.details.evidenceSha256], ['at', r.at, e.at], ['actor', r.actor, e.actor],
+    ],
+    orphan: (e) => `The pin it records (${String(e.details.source)} record ${String(e.details.record)}: ${String(e.details.state)})`,
   }, report);
 }

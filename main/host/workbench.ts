@@ -9,6 +9,7 @@ import { evidenceHandlers, findingsHandlers } from './areas/findings';
 import { settingsHandlers } from './areas/settings';
 import { tenantArea } from './areas/tenant';
 import { remediateArea } from './areas/remediate';
+import { timelineHandlers } from './areas/timeline';
 
 export type { WorkbenchDeps } from './areas/context';
 
@@ -34,6 +35,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     export: exportHandlers(ctx),
     settings: settingsHandlers(ctx),
     remediate: remediate.handlers,
+    timeline: timelineHandlers(ctx),
   };
   return {
     handlers,

@@ -13,6 +13,9 @@ import { minisignKeyId, minisignKeyIdHex, SIGNATURE_FILES, signatureFiles, sshPr
 import { signCheckpoint } from '../case/checkpoints';
 import { writeTimelineFiles } from './events';
 import { refreshTimeline } from './model';
+import { ACTIONS_FILE } from '../remediate/record';
+import { PDF_FILE } from './pdf';
+import { readReportData, REPORT_FILE, reportHtml, type ReportData } from './report';
 import { CUSTODY_FILE_FORMAT, EXPORT_FILES, EXPORT_FORMAT, MANIFEST_FILE, type CustodyFile, type Manifest } from './manifest';
 
 export interface ExportDeps {
@@ -21,9 +24,14 @@ export interface ExportDeps {
   toolVersion: string;
   /** Written as findings.json, as given. */
   findings: unknown[];
-  /** The detection report the findings come from, when the caller has one: the timeline index then does not run detection again. */
+  /**
+   * The detection report the findings come from, when the caller has one: the timeline index then does not run
+   * detection again, and the export gets report.html (the readable report built from it and the case).
+   */
   detection?: DetectionReport;
-  /** More files to list and sign (e.g. actions.json, report.html). Plain names, no clash with ours. */
+  /** Prints report.html to report.pdf (the CLI, with the installed Chromium); null when it cannot, and the bundle has no PDF. */
+  pdf?: (html: string) => Uint8Array | null;
+  /** More files to list and sign (e.g. actions.json). Plain names, no clash with ours. */
   extraFiles?: { name: string; content: string | Uint8Array }[];
 }
 
@@ -166,6 +174,7 @@ export function exportCase(db: Database, outDir: string, deps: ExportDeps): Expo
   const folderName = path.basename(target);
   const { exists } = checkOutDir(target);
   const ours = new Set<string>([MANIFEST_FILE, ...Object.values(EXPORT_FILES), ...Object.values(SIGNATURE_FILES)]);
+  if (deps.detection) ours.add(REPORT_FILE).add(PDF_FILE);
   const extras = deps.extraFiles ?? [];
   for (const extra of extras) {
     if (!PLAIN_NAME.test(extra.name) || ours.has(extra.name)) {
@@ -194,7 +203,7 @@ export function exportCase(db: Database, outDir: string, deps: ExportDeps): Expo
       if (custody.length === 0) throw new ExportError('no_custody', 'This case has no custody log to export: it is damaged. Run verify.');
       const timeline = writeTimelineFiles(db, { jsonl: path.join(temp, EXPORT_FILES.timelineJsonl), csv: path.join(temp, EXPORT_FILES.timelineCsv) });
       files.push({ name: EXPORT_FILES.timelineJsonl, ...timeline.jsonl }, { name: EXPORT_FILES.timelineCsv, ...timeline.csv });
-      return { meta: getCaseMeta(db), custody };
+      return { meta: getCaseMeta(db), custody, report: deps.detection ? readReportData(db) : null };
     })();
     const head = snapshot.custody.at(-1)!.hash;
     const createdAt = deps.clock().toISOString();
@@ -205,6 +214,17 @@ export function exportCase(db: Database, outDir: string, deps: ExportDeps): Expo
     add(EXPORT_FILES.verify, verifyText({ caseName: snapshot.meta.name, caseId: snapshot.meta.caseId, createdAt, toolVersion: deps.toolVersion, custodyHead: head, signer: deps.signer }));
     for (const extra of extras) add(extra.name, extra.content);
     files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (deps.detection && snapshot.report) {
+      // Written last, so it can list every other file with its hash; the manifest then lists it like the rest.
+      const html = reportHtml({
+        ...snapshot.report, meta: snapshot.meta, createdAt, toolVersion: deps.toolVersion, signer: { identity: deps.signer.identity, fingerprint: deps.signer.fingerprint },
+        custodyHead: head, custody: snapshot.custody, detection: deps.detection, remediation: remediationOf(extras), files: [...files], verifyCommands: verifyCommands(deps.signer),
+      });
+      add(REPORT_FILE, html);
+      const pdf = deps.pdf?.(html);
+      if (pdf) add(PDF_FILE, pdf);
+      files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    }
 
     const manifest: Manifest = {
       format: EXPORT_FORMAT,
@@ -248,4 +268,12 @@ export function exportCase(db: Database, outDir: string, deps: ExportDeps): Expo
     fs.rmSync(temp, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** The remediation record the report shows, from actions.json as the caller gives it (absent: none recorded). */
+function remediationOf(extras: { name: string; content: string | Uint8Array }[]): ReportData['remediation'] {
+  const file = extras.find((e) => e.name === ACTIONS_FILE);
+  if (!file) return null;
+  const parsed = JSON.parse(typeof file.content === 'string' ? file.content : Buffer.from(file.content).toString('utf8')) as NonNullable<ReportData['remediation']>;
+  return { steps: parsed.steps ?? [], actions: parsed.actions ?? [] };
 }

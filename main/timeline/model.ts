@@ -4,32 +4,15 @@ import { listCustody, type CustodyEntry } from '../../db/queries/custody';
 import { listApplications, listServicePrincipals, type KeyCredentialMeta, type PasswordCredentialMeta } from '../../db/queries/directory';
 import { listChanges } from '../../db/queries/changes';
 import { listRuns, type CollectionRun } from '../../db/queries/runs';
-import type { DetectionReport } from '../../preload/contract';
+import type { DetectionReport, TimelineRowView } from '../../preload/contract';
 import { detect } from '../detect/engine';
 
 /** The sources of the timeline; a later importer may add its own (the column is not CHECKed). */
 export const TIMELINE_SOURCES = ['signin', 'directory_audit', 'ual', 'exchange', 'object', 'finding', 'custody'] as const;
 export type TimelineSource = (typeof TIMELINE_SOURCES)[number];
 
-/** A timeline row before it gets its id and support count. */
-export interface TimelineRowInput {
-  at: string;
-  source: string;
-  recordId: string;
-  /** As the source wrote it ('Add service principal.', 'New-InboxRule', 'Sign-in activity'). */
-  operation: string;
-  result: string;
-  actor: string | null;
-  actorAppId: string | null;
-  ip: string | null;
-  targetType: string | null;
-  targetId: string | null;
-  targetName: string | null;
-  message: string;
-  eventId: number | null;
-  evidenceId: number | null;
-  custodySeq: number | null;
-}
+/** A timeline row before it gets its id and support count: the row the screen shows without what is joined in. */
+export type TimelineRowInput = Omit<TimelineRowView, 'id' | 'evidenceSha256' | 'custodyHash' | 'findings' | 'pinned'>;
 
 /**
  * How an event row becomes a timeline row, in SQL over `event e LEFT JOIN ual_record u` (the builder and the check

@@ -23,6 +23,8 @@ export interface TimelineFilter {
   supporting?: boolean;
   /** Only rows supporting this finding (its key). */
   finding?: string;
+  /** Only rows supporting any of these findings (a storyline stage's). */
+  findings?: string[];
   /** An indicator: an address, app id, object id, account or name, matched against IP, actor, app and target. */
   ioc?: string;
   /** What a consultant types: words, names, addresses, ids (see ftsQuery). */
@@ -138,6 +140,13 @@ export function timelineWhere(filter: TimelineFilter): { clauses: string[]; para
   if (filter.finding !== undefined && filter.finding !== '') {
     clauses.push('t.id IN (SELECT timeline_id FROM timeline_support WHERE finding_key = @finding)');
     params.finding = filter.finding;
+  }
+  if (filter.findings !== undefined && filter.findings.length > 0) {
+    const names = filter.findings.map((key, i) => {
+      params[`finding${i}`] = key;
+      return `@finding${i}`;
+    });
+    clauses.push(`t.id IN (SELECT timeline_id FROM timeline_support WHERE finding_key IN (${names.join(', ')}))`);
   }
   if (filter.ioc !== undefined && filter.ioc !== '') {
     clauses.push(`(t.ip = @ioc OR t.actor = @ioc COLLATE NOCASE OR t.actor_app_id = @ioc COLLATE NOCASE OR t.target_id = @ioc COLLATE NOCASE

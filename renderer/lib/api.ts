@@ -33,6 +33,12 @@ import type {
   SettingsView,
   TenantChoiceInput,
   TenantView,
+  TimelineBucketView,
+  TimelineCursorView,
+  TimelineOverview,
+  TimelinePageView,
+  TimelinePinView,
+  TimelineRecordView,
 } from '../../preload/contract';
 
 /** What a collection reads: days of sign-ins and audits up to now (0 skips them), whether Exchange Online is included, and whose inbox rules. */
@@ -44,6 +50,23 @@ export interface CollectOptions {
 
 /** The raw record behind a finding's evidence row: an event by its id, or an object as collected in one run. */
 export type EvidenceRef = { kind: 'event'; eventId: number } | { kind: 'object'; runId: string; objectKind: string; objectId: string };
+
+/** Which events the timeline shows: every field optional, all given must hold (main/timeline/query.ts). */
+export interface TimelineFilter {
+  from?: string;
+  to?: string;
+  sources?: string[];
+  operation?: string;
+  actor?: string;
+  ip?: string;
+  target?: string;
+  result?: string;
+  supporting?: boolean;
+  finding?: string;
+  findings?: string[];
+  ioc?: string;
+  search?: string;
+}
 
 /** A refusal or failure from main, in the consultant's words, with the technical detail kept apart. */
 export class ApiError extends Error {
@@ -195,6 +218,20 @@ export const api = {
     markDone: (stepId: string, note: string): Promise<ChecklistStepView> => call('remediate.markDone', (b) => b.remediate.markDone({ stepId, note })),
     skip: (stepId: string, note: string): Promise<ChecklistStepView> => call('remediate.skip', (b) => b.remediate.skip({ stepId, note })),
   },
+  timeline: {
+    overview: (): Promise<TimelineOverview> => call('timeline.overview', (b) => b.timeline.overview({})),
+    /** One page by key: after or before a row's (time, id), or the first or last page. Never an offset. */
+    page: (input: { filter: TimelineFilter; limit: number; after?: TimelineCursorView; before?: TimelineCursorView; last?: boolean }): Promise<TimelinePageView> =>
+      call('timeline.page', (b) => b.timeline.page(input)),
+    histogram: (filter: TimelineFilter, bucket: 'hour' | 'day', split: 'source' | 'result'): Promise<TimelineBucketView[]> =>
+      call('timeline.histogram', (b) => b.timeline.histogram({ filter, bucket, split })),
+    count: (filters: TimelineFilter[]): Promise<number[]> => call('timeline.count', (b) => b.timeline.count({ filters })),
+    record: (id: number): Promise<TimelineRecordView> => call('timeline.record', (b) => b.timeline.record({ id })),
+    pins: (): Promise<TimelinePinView[]> => call('timeline.pins', (b) => b.timeline.pins({})),
+    /** Each call writes a custody entry. */
+    pin: (id: number, note: string): Promise<TimelinePinView> => call('timeline.pin', (b) => b.timeline.pin({ id, note })),
+    unpin: (source: string, recordId: string, note: string): Promise<null> => call('timeline.unpin', (b) => b.timeline.unpin({ source, recordId, note })),
+  },
 };
 
 /** Any thrown value as an ApiError, so screens render one error shape. */
@@ -254,4 +291,11 @@ export type {
   Triage,
   TriageState,
   SettingsView,
+  TimelineBucketView,
+  TimelineCursorView,
+  TimelineOverview,
+  TimelinePageView,
+  TimelinePinView,
+  TimelineRecordView,
+  TimelineRowView,
 } from '../../preload/contract';

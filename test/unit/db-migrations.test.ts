@@ -143,6 +143,11 @@ const promised: Record<number, MigrationPromise> = {
       'timeline_byTargetNameAt', 'timeline_bySupportingAt', 'timeline_support_byTimelineId'],
     triggers: [],
   },
+  200: {
+    tables: { timeline_pin: ['seq', 'source', 'record_id', 'state', 'note', 'event_at', 'evidence_sha256', 'at', 'actor', 'custody_seq'] },
+    indexes: ['timeline_pin_bySourceRecordIdSeq'],
+    triggers: ['timeline_pin_refuseUpdate', 'timeline_pin_refuseDelete'],
+  },
 };
 
 const names = (db: Database, type: string): string[] =>

@@ -71,7 +71,7 @@ export function exportHandlers(ctx: WorkbenchContext): Handlers['export'] {
         ...findingsExportFiles(report, { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: clock(), toolVersion: deps.toolVersion }),
         ...remediationExportFiles(db),
       ];
-      return exportCase(db, outDir, { signer, clock, toolVersion: deps.toolVersion, findings: report.findings, extraFiles });
+      return exportCase(db, outDir, { signer, clock, toolVersion: deps.toolVersion, findings: report.findings, detection: report, extraFiles });
     },
     signer: async () => signerView(),
     exportKey: async ({ passphrase, filePassphrase }) => {

@@ -18,7 +18,7 @@ export function summaryFacts(summary: string): Map<string, string> {
   return facts;
 }
 
-const KNOWN = ['case.created', 'case.schema-upgraded', 'case.sealed', 'collection.started', 'collection.resumed', 'collection.finished', 'export.created', 'finding.triaged', 'engagement.settings'] as const;
+const KNOWN = ['case.created', 'case.schema-upgraded', 'case.sealed', 'collection.started', 'collection.resumed', 'collection.finished', 'export.created', 'finding.triaged', 'engagement.settings', 'timeline.pin'] as const;
 type KnownAction = (typeof KNOWN)[number];
 const isKnown = (action: string): action is KnownAction => (KNOWN as readonly string[]).includes(action);
 
@@ -55,6 +55,10 @@ export function custodySentence(action: string, summary: string): string {
     }
     case 'engagement.settings':
       return t('custody.said.engagement', { apps: v('engagementAppIds'), accounts: v('breakGlass') });
+    case 'timeline.pin': {
+      const note = f.get('note') ? t('custody.said.note', { note: f.get('note') }) : '';
+      return t(f.get('state') === 'unpinned' ? 'timeline.custody.unpinned' : 'timeline.custody.pinned', { source: v('source'), record: v('record'), at: v('eventAt') }) + note;
+    }
   }
 }
 

@@ -13,6 +13,7 @@ import { useCase } from '../../lib/caseState';
 import { confidenceWord, iocLines, iocTypeWord, phaseWord, ruleTexts, sourceShort, sourceWord, stageTitle, stageWord } from './findingText';
 import { numberedSteps } from './steps';
 import { TriageForm } from './TriageForm';
+import { TimelineEventsLink, useTimelineCounts } from '../timeline/TimelineLinks';
 
 /** Hundreds of sign-ins can back one finding: the first ones render, the rest on request. */
 const EVENT_ROWS_SHOWN = 200;
@@ -38,6 +39,8 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
   }, [f.key]);
 
   const stage = f.stage ? stages.find((s) => s.id === f.stage) : undefined;
+  // The finding's events in the Timeline (its events, the objects it names, its own row), then each indicator's.
+  const [findingEvents, ...iocEvents] = useTimelineCounts([{ finding: f.key }, ...f.iocs.map((i) => ({ ioc: i.value }))]);
   const reasonSteps = numberedSteps(f.reason);
 
   const objectColumns: Column<FindingObject>[] = [
@@ -212,12 +215,13 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
         </div>
         {f.iocs.length ? (
           <ul className="ioc-list" data-testid="finding-iocs">
-            {f.iocs.map((i) => (
+            {f.iocs.map((i, n) => (
               <li key={`${i.type}|${i.value}`} className="ioc" data-testid="finding-ioc" data-type={i.type}>
                 <span className="ioc-type small muted">{iocTypeWord(i.type)}</span>
                 <span className="ioc-value mono">{i.value}</span>
                 <CopyButton value={i.value} label={`${iocTypeWord(i.type)} ${i.value}`} compact />
                 <span className="ioc-context small">{i.context}</span>
+                <TimelineEventsLink filter={{ ioc: i.value }} count={iocEvents[n] ?? null} testId="finding-ioc-events" label={t('timeline.link.iocEventsLabel', { value: i.value })} />
               </li>
             ))}
           </ul>
@@ -256,7 +260,10 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
           summary={t('findings.panel.objectCount', { count: f.objects.length })}
           empty={t('findings.panel.noObjects')}
         />
-        <h4 className="subhead">{t('findings.panel.eventsHead', { count: f.events.length })}</h4>
+        <div className="subhead-row">
+          <h4 className="subhead">{t('findings.panel.eventsHead', { count: f.events.length })}</h4>
+          <TimelineEventsLink filter={{ finding: f.key }} count={findingEvents ?? null} testId="finding-timeline-link" />
+        </div>
         <DataTable
           key={f.key}
           label={t('findings.panel.events')}

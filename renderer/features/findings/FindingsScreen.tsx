@@ -16,6 +16,7 @@ import { FindingPanel } from './FindingPanel';
 import { SEVERITY_ORDER, TRIAGE_ORDER, findingHaystack, ruleTexts, stageTitle as stageTitleOf, triageIcon, triageWord, untriagedIcon, untriagedWord } from './findingText';
 import { DEFAULT_FINDING_SORT, nextFindingSort, sortFindings, type FindingSort, type FindingSortColumn } from './findingSort';
 import { Storyline } from './Storyline';
+import { StageEventLinks } from '../timeline/TimelineLinks';
 import './findings.css';
 
 type TriageFilter = 'all' | 'untriaged' | Finding['triage']['state'];
@@ -159,6 +160,7 @@ export function FindingsScreen() {
               </span>
             </div>
             <Storyline stages={report.storyline} selected={stage} onSelect={setStage} findings={report.findings} />
+            <StageEventLinks stages={report.storyline} />
           </section>
 
           <div className="findings-toolbar">

@@ -7,3 +7,4 @@ export { FindingsPage, type EvidenceView, type FindingDetails, type FindingGroup
 export { ExportPage, type ExportView } from './ExportPage';
 export { CustodyPage, type CustodyEntryRow } from './CustodyPage';
 export { ChecklistPage, type StepCardView } from './ChecklistPage';
+export { TimelinePage, type TimelineRowDom } from './TimelinePage';
