@@ -1,7 +1,7 @@
 // Shared by main, preload and renderer: every bridge channel with its zod input schema and output type.
 // No electron, no Node built-ins: the renderer compiles this file too.
 import { z } from 'zod';
-import { EVIDENCE_KINDS, OBJECT_KINDS, type EvidenceColumnType, type EvidenceKind, type ObjectKindId } from './evidenceKinds';
+import { OBJECT_KINDS, type EvidenceColumnType, type ObjectKindId } from './evidenceKinds';
 
 export { EVIDENCE_KINDS, OBJECT_KINDS, type EvidenceColumnType, type EvidenceKind, type ObjectKindId } from './evidenceKinds';
 
