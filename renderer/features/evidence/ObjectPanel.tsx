@@ -1,0 +1,59 @@
+// Renderer: the side panel for one collected object of any kind — its row's fields, then its record, history and findings.
+import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { EvidenceKindView, EvidenceObjectRow } from '../../lib/api';
+import { Identifier } from '../../components/Identifier';
+import { useZoneLabel } from '../../components/Time';
+import { cellText, columnHeader } from './kindText';
+import { ObjectRecordSections } from './ObjectRecord';
+
+export function ObjectPanel({ kind, row, onClose }: { kind: EvidenceKindView; row: EvidenceObjectRow; onClose: () => void }) {
+  const { t } = useTranslation();
+  const heading = useRef<HTMLHeadingElement>(null);
+  const zone = useZoneLabel();
+  const title = row.name ?? row.objectId;
+
+  useEffect(() => {
+    heading.current?.focus();
+  }, [row.objectId]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+
+  return (
+    <aside className="side-panel object-panel" aria-labelledby="object-panel-title" data-testid="object-panel" data-object-id={row.objectId}>
+      <div className="side-panel-head">
+        <h2 id="object-panel-title" ref={heading} tabIndex={-1} data-testid="object-panel-title">
+          {title}
+        </h2>
+        <button type="button" className="icon-button" onClick={onClose} aria-label={t('evidence.panel.close')} data-testid="object-panel-close">
+          <span aria-hidden="true">✕</span>
+        </button>
+      </div>
+      <section aria-label={t('evidence.panel.fields')} className="panel-section">
+        <h3>{t('evidence.panel.fields')}</h3>
+        <dl className="facts">
+          <dt>{t('evidence.panel.objectId')}</dt>
+          <dd>
+            <Identifier value={row.objectId} label={t('evidence.panel.objectIdLabel')} testId="object-panel-id" />
+          </dd>
+          {kind.columns.map((c) => {
+            const text = cellText(c.type, row.values[c.id] ?? null, zone);
+            return (
+              <div key={c.id} className="facts-pair">
+                <dt>{c.type === 'time' ? t('evidence.colZone', { header: columnHeader(c.id), zone }) : columnHeader(c.id)}</dt>
+                <dd className={c.type === 'id' ? 'mono small break' : 'break'}>{text === '' ? <span className="muted">—</span> : text}</dd>
+              </div>
+            );
+          })}
+        </dl>
+      </section>
+      <ObjectRecordSections kind={kind.kind} objectId={row.objectId} />
+    </aside>
+  );
+}
