@@ -80,6 +80,8 @@ export function EvidenceKindScreen({ kind }: { kind: ObjectKindId }) {
   const title = kindTitle(kind);
   const rows = page && page.kind === kind ? page.rows : null;
   const selected = rows?.find((r) => r.objectId === selectedId) ?? null;
+  // A linked object the listed collection no longer has still opens (its history says where it went).
+  const panelOpen = selectedId !== null && rows !== null && (selected !== null || selectedId === linked);
 
   const columns = useMemo((): Column<EvidenceObjectRow>[] => {
     if (!view) return [];
@@ -106,7 +108,8 @@ export function EvidenceKindScreen({ kind }: { kind: ObjectKindId }) {
         header: c.type === 'time' ? t('evidence.colZone', { header: columnHeader(c.id), zone }) : columnHeader(c.id),
         text,
         numeric: c.type === 'number',
-        className: c.type === 'time' ? 'col-time' : c.type === 'id' ? 'col-id' : c.type === 'list' ? 'col-list' : c.type === 'bool' ? 'nowrap' : 'col-text',
+        // The first column names the row; from the fifth on, columns give way in a narrow window (the panel has them all).
+        className: [c.type === 'time' ? 'col-time' : c.type === 'id' ? 'col-id' : c.type === 'list' ? 'col-list' : c.type === 'bool' ? 'nowrap' : 'col-text', index === 0 ? 'col-first' : '', index >= 4 ? 'col-extra' : ''].join(' ').trim(),
         render: (r) => {
           const value = r.values[c.id] ?? null;
           if (index === 0) {
@@ -129,7 +132,11 @@ export function EvidenceKindScreen({ kind }: { kind: ObjectKindId }) {
           if (value === null || value === '') return <span className="muted">—</span>;
           if (c.type === 'time') return <Time iso={String(value)} withZone={false} />;
           if (c.type === 'id') return <Identifier value={String(value)} label={columnHeader(c.id)} short />;
-          return <span title={text(r)}>{text(r)}</span>;
+          return (
+            <span className="cell-text" title={text(r)}>
+              {text(r)}
+            </span>
+          );
         },
       };
     });
@@ -145,7 +152,7 @@ export function EvidenceKindScreen({ kind }: { kind: ObjectKindId }) {
   ) : null;
 
   return (
-    <div className={`screen screen-wide${selected ? ' with-panel' : ''}`} data-testid="evidence-kind-screen" data-kind={kind}>
+    <div className={`screen screen-wide${panelOpen ? ' with-panel' : ''}`} data-testid="evidence-kind-screen" data-kind={kind}>
       <div className="screen-head">
         <h1>
           <span className="crumb">{t('evidence.crumb')}</span> {title}
@@ -178,7 +185,7 @@ export function EvidenceKindScreen({ kind }: { kind: ObjectKindId }) {
                 className="evidence-table"
                 label={title}
                 columns={columns}
-                visibleColumns={selected ? compact : undefined}
+                visibleColumns={panelOpen ? compact : undefined}
                 rows={rows ?? []}
                 rowKey={(r) => r.objectId}
                 defaultSort={{ column: 'findings', dir: 'desc' }}
@@ -221,7 +228,7 @@ export function EvidenceKindScreen({ kind }: { kind: ObjectKindId }) {
                 </nav>
               ) : null}
             </div>
-            {selected ? <ObjectPanel kind={view} row={selected} onClose={() => setSelectedId(null)} /> : null}
+            {panelOpen ? <ObjectPanel kind={view} objectId={selectedId} row={selected} onClose={() => setSelectedId(null)} /> : null}
           </div>
         </>
       ) : null}

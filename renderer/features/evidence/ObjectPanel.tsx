@@ -7,15 +7,19 @@ import { useZoneLabel } from '../../components/Time';
 import { cellText, columnHeader } from './kindText';
 import { ObjectRecordSections } from './ObjectRecord';
 
-export function ObjectPanel({ kind, row, onClose }: { kind: EvidenceKindView; row: EvidenceObjectRow; onClose: () => void }) {
+/**
+ * `row` null: the object is not in the collection the table lists (removed since, opened from a link); the panel then
+ * shows it as the newest collection that had it, without the table's fields.
+ */
+export function ObjectPanel({ kind, objectId, row, onClose }: { kind: EvidenceKindView; objectId: string; row: EvidenceObjectRow | null; onClose: () => void }) {
   const { t } = useTranslation();
   const heading = useRef<HTMLHeadingElement>(null);
   const zone = useZoneLabel();
-  const title = row.name ?? row.objectId;
+  const title = row?.name ?? objectId;
 
   useEffect(() => {
     heading.current?.focus();
-  }, [row.objectId]);
+  }, [objectId]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -26,7 +30,7 @@ export function ObjectPanel({ kind, row, onClose }: { kind: EvidenceKindView; ro
   }, [onClose]);
 
   return (
-    <aside className="side-panel object-panel" aria-labelledby="object-panel-title" data-testid="object-panel" data-object-id={row.objectId}>
+    <aside className="side-panel object-panel" aria-labelledby="object-panel-title" data-testid="object-panel" data-object-id={objectId}>
       <div className="side-panel-head">
         <h2 id="object-panel-title" ref={heading} tabIndex={-1} data-testid="object-panel-title">
           {title}
@@ -35,25 +39,31 @@ export function ObjectPanel({ kind, row, onClose }: { kind: EvidenceKindView; ro
           <span aria-hidden="true">✕</span>
         </button>
       </div>
-      <section aria-label={t('evidence.panel.fields')} className="panel-section">
-        <h3>{t('evidence.panel.fields')}</h3>
-        <dl className="facts">
-          <dt>{t('evidence.panel.objectId')}</dt>
-          <dd>
-            <Identifier value={row.objectId} label={t('evidence.panel.objectIdLabel')} testId="object-panel-id" />
-          </dd>
-          {kind.columns.map((c) => {
-            const text = cellText(c.type, row.values[c.id] ?? null, zone);
-            return (
-              <div key={c.id} className="facts-pair">
-                <dt>{c.type === 'time' ? t('evidence.colZone', { header: columnHeader(c.id), zone }) : columnHeader(c.id)}</dt>
-                <dd className={c.type === 'id' ? 'mono small break' : 'break'}>{text === '' ? <span className="muted">—</span> : text}</dd>
-              </div>
-            );
-          })}
-        </dl>
-      </section>
-      <ObjectRecordSections kind={kind.kind} objectId={row.objectId} />
+      {row ? (
+        <section aria-label={t('evidence.panel.fields')} className="panel-section">
+          <h3>{t('evidence.panel.fields')}</h3>
+          <dl className="facts">
+            <dt>{t('evidence.panel.objectId')}</dt>
+            <dd>
+              <Identifier value={row.objectId} label={t('evidence.panel.objectIdLabel')} testId="object-panel-id" />
+            </dd>
+            {kind.columns.map((c) => {
+              const text = cellText(c.type, row.values[c.id] ?? null, zone);
+              return (
+                <div key={c.id} className="facts-pair">
+                  <dt>{c.type === 'time' ? t('evidence.colZone', { header: columnHeader(c.id), zone }) : columnHeader(c.id)}</dt>
+                  <dd className={c.type === 'id' ? 'mono small break' : 'break'}>{text === '' ? <span className="muted">—</span> : text}</dd>
+                </div>
+              );
+            })}
+          </dl>
+        </section>
+      ) : (
+        <p className="notice" data-testid="object-not-listed">
+          {t('evidence.panel.notListed')}
+        </p>
+      )}
+      <ObjectRecordSections kind={kind.kind} objectId={objectId} />
     </aside>
   );
 }

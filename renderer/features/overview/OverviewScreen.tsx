@@ -142,7 +142,7 @@ export function OverviewScreen() {
       ) : null}
       {overview ? (
         <div className="overview-grid">
-          <section className="panel" aria-labelledby="overview-live-heading" data-testid="overview-live-panel">
+          <section className="panel overview-wide" aria-labelledby="overview-live-heading" data-testid="overview-live-panel">
             <div className="panel-head">
               <h2 id="overview-live-heading">
                 {t('overview.live.title')} <span className={live.length ? 'text-bad' : 'muted'} data-testid="overview-live-count">{live.length}</span>
