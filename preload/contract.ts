@@ -279,6 +279,12 @@ export interface Triage {
   by: string | null;
 }
 
+/** One sentence of a finding's reason: which sentence, and the values it names (plain text and numbers only). */
+export interface ReasonPart {
+  key: string;
+  values: Record<string, string | number>;
+}
+
 export interface Finding {
   /** Stable across detection runs and collections: rule id + subject id. Triage is keyed by it. */
   key: string;
@@ -292,6 +298,11 @@ export interface Finding {
   explanation: string;
   /** Why this instance matched, with the values that matched. */
   reason: string;
+  /**
+   * The same reason as sentences with their values, for a screen to say in its own language (`findings.reason.<key>`);
+   * absent where a rule gives its reason in English only.
+   */
+  reasonParts?: ReasonPart[];
   /** The checklist step that undoes it. */
   remediation: { phase: RemediationPhase; step: string };
   /** Third-party rules this one covers (vendor: title). */

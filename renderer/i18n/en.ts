@@ -1247,4 +1247,28 @@ export const en = {
     },
     collected: "Newest clean collection {{time}}",
   },
+  reason: {
+    connector: {
+      configuredIps: "Inbound connector \"{{name}}\" is configured and accepts mail from {{ips}}.",
+      configured: "Inbound connector \"{{name}}\" is configured.",
+      removedIps: "Inbound connector \"{{name}}\" existed (removed since, per the Unified Audit Log) and accepts mail from {{ips}}.",
+      removed: "Inbound connector \"{{name}}\" existed (removed since, per the Unified Audit Log).",
+      campaignName: "Its name is \"Ran_\" and five letters, the campaign's pattern.",
+      appCreated: "Created by {{creators}} through app-only Exchange PowerShell.",
+      createdTimes: "Created {{count}} times ({{times}}).",
+      made: {
+        adminCentre: {
+          tlsRequired: "Type {{type}}, made through the admin centre, TLS required.",
+          tlsNotRequired: "Type {{type}}, made through the admin centre, TLS not required.",
+        },
+        powershell: {
+          tlsRequired: "Type {{type}}, made through PowerShell or the API, TLS required.",
+          tlsNotRequired: "Type {{type}}, made through PowerShell or the API, TLS not required.",
+        },
+      },
+      comment: "Documented as: \"{{comment}}\".",
+      noComment: "No comment documents it.",
+      documented: "Its addresses are documented: confirm them with the client's mail team.",
+    },
+  },
 };

@@ -1196,4 +1196,28 @@ export const ja: CatalogShape<typeof en> = {
     },
     collected: "最新の正常な収集 {{time}}",
   },
+  reason: {
+    connector: {
+      configuredIps: "受信コネクタ「{{name}}」が構成されており、{{ips}} からのメールを受け付けます。",
+      configured: "受信コネクタ「{{name}}」が構成されています。",
+      removedIps: "受信コネクタ「{{name}}」が存在し（統合監査ログによれば現在は削除済み）、{{ips}} からのメールを受け付けていました。",
+      removed: "受信コネクタ「{{name}}」が存在しました（統合監査ログによれば現在は削除済み）。",
+      campaignName: "名前が「Ran_」と英字 5 文字で、キャンペーンのパターンに一致します。",
+      appCreated: "{{creators}} がアプリ専用の Exchange PowerShell で作成しました。",
+      createdTimes: "{{count}} 回作成されています（{{times}}）。",
+      made: {
+        adminCentre: {
+          tlsRequired: "種類は {{type}}、管理センターで作成、TLS 必須です。",
+          tlsNotRequired: "種類は {{type}}、管理センターで作成、TLS は必須ではありません。",
+        },
+        powershell: {
+          tlsRequired: "種類は {{type}}、PowerShell または API で作成、TLS 必須です。",
+          tlsNotRequired: "種類は {{type}}、PowerShell または API で作成、TLS は必須ではありません。",
+        },
+      },
+      comment: "説明として「{{comment}}」と記録されています。",
+      noComment: "説明のコメントはありません。",
+      documented: "アドレスは文書化されています。クライアントのメール担当者に確認してください。",
+    },
+  },
 };

@@ -16,6 +16,7 @@ import { KindTabs } from './KindTabs';
 import { audienceWords, credentialsText, sortedFlags, topRank } from './applicationText';
 import { permissionName } from './permission';
 import './applications.css';
+import './evidence.css';
 
 /** With the side panel open the table keeps only what identifies a row; the panel has the rest. */
 const COMPACT_COLUMNS = new Set(['flags', 'name', 'appId', 'created']);

@@ -10,7 +10,7 @@ import { Identifier } from '../../components/Identifier';
 import { SeverityBadge } from '../../components/Severity';
 import { Time, useZoneLabel } from '../../components/Time';
 import { useCase } from '../../lib/caseState';
-import { confidenceWord, iocLines, iocTypeWord, phaseWord, ruleTexts, sourceShort, sourceWord, stageTitle, stageWord } from './findingText';
+import { confidenceWord, iocLines, reasonText, iocTypeWord, phaseWord, ruleTexts, sourceShort, sourceWord, stageTitle, stageWord } from './findingText';
 import { numberedSteps } from './steps';
 import { TriageForm } from './TriageForm';
 
@@ -38,7 +38,8 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
   }, [f.key]);
 
   const stage = f.stage ? stages.find((s) => s.id === f.stage) : undefined;
-  const reasonSteps = numberedSteps(f.reason);
+  const reason = reasonText(f);
+  const reasonSteps = numberedSteps(reason);
 
   const objectColumns: Column<FindingObject>[] = [
     { id: 'kind', header: t('findings.panel.colKind'), text: (o) => o.kind, className: 'nowrap' },
@@ -138,7 +139,7 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
           </ol>
         ) : (
           <p className="finding-reason" data-testid="finding-reason">
-            {f.reason}
+            {reason}
           </p>
         )}
         <h3>{t('findings.panel.looksFor')}</h3>
