@@ -1,5 +1,5 @@
 // Renderer: the side panel for one collected object of any kind — its row's fields, then its record, history and findings.
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { EvidenceKindView, EvidenceObjectRow } from '../../lib/api';
 import { Identifier } from '../../components/Identifier';
@@ -15,7 +15,9 @@ export function ObjectPanel({ kind, objectId, row, onClose }: { kind: EvidenceKi
   const { t } = useTranslation();
   const heading = useRef<HTMLHeadingElement>(null);
   const zone = useZoneLabel();
-  const title = row?.name ?? objectId;
+  // A row not in the table is named once its record is read.
+  const [recordName, setRecordName] = useState<string | null>(null);
+  const title = row?.name ?? recordName ?? objectId;
 
   useEffect(() => {
     heading.current?.focus();
@@ -63,7 +65,7 @@ export function ObjectPanel({ kind, objectId, row, onClose }: { kind: EvidenceKi
           {t('evidence.panel.notListed')}
         </p>
       )}
-      <ObjectRecordSections kind={kind.kind} objectId={objectId} />
+      <ObjectRecordSections kind={kind.kind} objectId={objectId} onName={setRecordName} />
     </aside>
   );
 }

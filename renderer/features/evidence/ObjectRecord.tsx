@@ -120,11 +120,13 @@ function History({ view, onShowRun }: { view: EvidenceObjectView; onShowRun?: (r
  * The panel's sections below an object's own fields; `withFindings` and `withEvidence` false where the panel shows its
  * flags or its evidence row itself.
  */
-export function ObjectRecordSections({ kind, objectId, withFindings = true, withEvidence = true }: { kind: ObjectKindId; objectId: string; withFindings?: boolean; withEvidence?: boolean }) {
+export function ObjectRecordSections({ kind, objectId, withFindings = true, withEvidence = true, onName }: { kind: ObjectKindId; objectId: string; withFindings?: boolean; withEvidence?: boolean; onName?: (name: string | null) => void }) {
   const { t } = useTranslation();
   const [runId, setRunId] = useState<string | undefined>(undefined);
   useEffect(() => setRunId(undefined), [kind, objectId]);
   const { view, error } = useObjectView(kind, objectId, runId);
+  const name = view?.name ?? null;
+  useEffect(() => onName?.(name), [name, onName]);
   if (error) return <ErrorNotice error={error} title={t('evidence.panel.readError')} testId="object-error" />;
   if (!view) return <p className="muted">{t('evidence.panel.reading')}</p>;
   return (
