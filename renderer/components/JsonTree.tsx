@@ -3,20 +3,7 @@
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { CopyButton } from './CopyButton';
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** A string that holds a JSON object or array, parsed; null for any other string. */
-export function embeddedJson(value: string): Json[] | { [key: string]: Json } | null {
-  const t = value.trim();
-  if (!((t.startsWith('{') && t.endsWith('}')) || (t.startsWith('[') && t.endsWith(']')))) return null;
-  try {
-    const parsed = JSON.parse(t) as Json;
-    return parsed !== null && typeof parsed === 'object' ? parsed : null;
-  } catch {
-    return null;
-  }
-}
+import { embeddedJson, type Json } from './jsonValue';
 
 /** Folded beyond this depth at first; "Expand all" opens every level. */
 const OPEN_DEPTH = 2;

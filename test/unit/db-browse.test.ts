@@ -11,7 +11,7 @@ import { insertEvidence } from '../../db/queries/evidence';
 import { insertApplications } from '../../db/queries/directory';
 import { finishRun, startRun } from '../../db/queries/runs';
 import { browseObjects, objectHistory, objectRecord } from '../../db/queries/browse';
-import { embeddedJson } from '../../renderer/components/JsonTree';
+import { embeddedJson } from '../../renderer/components/jsonValue';
 
 let dir: string;
 let db: Database;

@@ -38,7 +38,9 @@ function namedObjects(report: DetectionReport, keep: (f: DetectionReport['findin
     for (const o of f.objects) add(o.kind, o.id, o.name, f);
     if (isObjectKind(f.subject.type)) add(f.subject.type, f.subject.id, f.subject.name, f);
   }
-  for (const entry of named.values()) entry.findings.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+  // Most severe first; the storyline, which names every object of the chain, after a finding about the object itself.
+  const broad = (f: FindingLink) => (f.ruleId.startsWith('storyline.') ? 1 : 0);
+  for (const entry of named.values()) entry.findings.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || broad(a) - broad(b));
   return named;
 }
 
