@@ -1,6 +1,9 @@
 // Shared by main, preload and renderer: every bridge channel with its zod input schema and output type.
 // No electron, no Node built-ins: the renderer compiles this file too.
 import { z } from 'zod';
+import { OBJECT_KINDS, type EvidenceColumnType, type ObjectKindId } from './evidenceKinds';
+
+export { EVIDENCE_KINDS, OBJECT_KINDS, type EvidenceColumnType, type EvidenceKind, type ObjectKindId } from './evidenceKinds';
 
 /** What every channel answers. Main never throws across the bridge. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiErrorShape };
@@ -312,6 +315,12 @@ export interface Triage {
   by: string | null;
 }
 
+/** One sentence of a finding's reason: which sentence, and the values it names (plain text and numbers only). */
+export interface ReasonPart {
+  key: string;
+  values: Record<string, string | number>;
+}
+
 export interface Finding {
   /** Stable across detection runs and collections: rule id + subject id. Triage is keyed by it. */
   key: string;
@@ -325,6 +334,11 @@ export interface Finding {
   explanation: string;
   /** Why this instance matched, with the values that matched. */
   reason: string;
+  /**
+   * The same reason as sentences with their values, for a screen to say in its own language (`findings.reason.<key>`);
+   * absent where a rule gives its reason in English only.
+   */
+  reasonParts?: ReasonPart[];
   /** The checklist step that undoes it. */
   remediation: { phase: RemediationPhase; step: string };
   /** Third-party rules this one covers (vendor: title). */
@@ -490,6 +504,94 @@ export interface IocFile {
   mediaType: string;
   content: string;
   count: number;
+}
+
+
+// ---- evidence browsing and the case overview ------------------------------------------------
+
+/** A finding as an evidence row or panel names it (its rule id, so the screen gives the title in the interface language). */
+export interface FindingLink {
+  key: string;
+  ruleId: string;
+  title: string;
+  severity: Severity;
+}
+
+/** One kind's table: its columns (headers come from the interface language), the collection it lists, and how many rows. */
+export interface EvidenceKindView {
+  kind: ObjectKindId;
+  columns: { id: string; type: EvidenceColumnType }[];
+  /** A narrowing offered as a checkbox (e.g. `forwarding`), or null. */
+  toggle: string | null;
+  runId: string | null;
+  collectedAt: string | null;
+  count: number;
+}
+
+export interface EvidenceObjectRow {
+  objectId: string;
+  name: string | null;
+  values: Record<string, string | number | null>;
+  findings: FindingLink[];
+}
+
+export interface EvidencePage {
+  kind: ObjectKindId;
+  runId: string | null;
+  collectedAt: string | null;
+  /** Rows that pass the filter, over every page. */
+  total: number;
+  offset: number;
+  rows: EvidenceObjectRow[];
+}
+
+export type ObjectHistoryEvent = 'first-seen' | 'created' | 'changed' | 'unchanged' | 'removed' | 're-created' | 'absent';
+
+export interface ObjectHistoryEntry {
+  runId: string;
+  collectedAt: string;
+  event: ObjectHistoryEvent;
+  objectId: string | null;
+  name: string | null;
+  fields: string[] | null;
+  evidenceId: number | null;
+  evidenceSha256: string | null;
+}
+
+export interface EvidenceObjectView {
+  kind: ObjectKindId;
+  objectId: string;
+  name: string | null;
+  runId: string;
+  /** The record as collected (secrets left out), JSON text; the screen shows it as a tree. */
+  raw: string;
+  evidence: { id: number; sha256: string; source: string; url: string; collectedAt: string };
+  findings: FindingLink[];
+  history: ObjectHistoryEntry[];
+}
+
+/** A malicious object (one the findings name) and whether the newest collection still has it. */
+export interface OverviewObject {
+  kind: string;
+  id: string;
+  name: string | null;
+  findings: FindingLink[];
+  /** Live: in the newest collection. Removed: named by findings of an earlier collection, absent from the newest. */
+  state: 'live' | 'removed';
+  /** Removed: the newest collection that still had it. */
+  lastSeenAt: string | null;
+}
+
+export interface CaseOverview {
+  runId: string | null;
+  collectedAt: string | null;
+  /** Collections that finished cleanly, and all of them. */
+  collections: { clean: number; total: number };
+  objects: OverviewObject[];
+  severities: Record<Severity, number>;
+  untriaged: number;
+  /** The custody log's length, head and newest entry (the last verification is the renderer's integrity status). */
+  custody: { entries: number; head: string | null; lastEntryAt: string | null };
 }
 
 // ---- input schemas ----------------------------------------------------------------------
@@ -726,6 +828,22 @@ export const EvidenceRef = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('event'), eventId: z.number().int().positive() }).strict(),
   z.object({ kind: z.literal('object'), runId: z.string().uuid(), objectKind: z.string().regex(/^[A-Za-z]{2,40}$/), objectId: z.string().min(1).max(200) }).strict(),
 ]);
+export const EvidenceListInput = z
+  .object({
+    kind: z.enum(OBJECT_KINDS),
+    offset: z.number().int().min(0).max(10_000_000).default(0),
+    limit: z.number().int().min(1).max(500).default(100),
+    /** A column id of the kind, or `findings`; main refuses any other. */
+    sort: z.string().regex(/^[A-Za-z]{1,40}$/, 'must be a column id').default('findings'),
+    dir: z.enum(['asc', 'desc']).default('desc'),
+    filter: z.string().max(200).default(''),
+    toggle: z.boolean().default(false),
+    flaggedOnly: z.boolean().default(false),
+  })
+  .strict();
+export const EvidenceObjectInput = z
+  .object({ kind: z.enum(OBJECT_KINDS), objectId: z.string().min(1).max(400), runId: z.string().uuid().optional() })
+  .strict();
 export const TriageInput = z
   .object({
     key: z.string().min(3).max(300),
@@ -862,6 +980,14 @@ export const contract = {
   },
   evidence: {
     applications: channel<typeof Empty, ApplicationRow[]>(Empty),
+    /** Each evidence kind's columns, the collection its screen lists and how many rows it has. */
+    kinds: channel<typeof Empty, EvidenceKindView[]>(Empty),
+    /** One page of one kind, sorted and filtered in main (a table is never sent whole). */
+    list: channel<typeof EvidenceListInput, EvidencePage>(EvidenceListInput),
+    /** One object: its raw record, evidence row, the findings naming it and its history across collections. */
+    object: channel<typeof EvidenceObjectInput, EvidenceObjectView>(EvidenceObjectInput),
+    /** The case at a glance: what is live and removed, completeness, custody. */
+    overview: channel<typeof Empty, CaseOverview>(Empty),
   },
   findings: {
     list: channel<typeof Empty, DetectionReport>(Empty),

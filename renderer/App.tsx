@@ -2,12 +2,15 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { CaseProvider, useCase } from './lib/caseState';
 import { useTranslation } from 'react-i18next';
-import { navigate, routeHref, useRoute, type Route } from './lib/route';
+import { evidenceKindOf, navigate, routeHref, useRoute, type Route } from './lib/route';
 import { api, toApiError, type ApiError } from './lib/api';
+import { i18next } from './i18n';
 import { ErrorNotice } from './components/ErrorNotice';
 import { StartScreen } from './features/start/StartScreen';
 import { CollectScreen } from './features/collect/CollectScreen';
 import { ApplicationsScreen } from './features/evidence/ApplicationsScreen';
+import { EvidenceKindScreen } from './features/evidence/EvidenceKindScreen';
+import { OverviewScreen } from './features/overview/OverviewScreen';
 import { FindingsScreen } from './features/findings/FindingsScreen';
 import { ChecklistScreen } from './features/checklist/ChecklistScreen';
 import { ExportScreen } from './features/export/ExportScreen';
@@ -42,9 +45,13 @@ function Shell() {
 }
 
 function Screen({ route }: { route: Route }) {
+  const kind = evidenceKindOf(route);
+  if (kind) return <EvidenceKindScreen kind={kind} />;
   switch (route) {
     case 'start':
       return <StartScreen />;
+    case 'overview':
+      return <OverviewScreen />;
     case 'collect':
       return <CollectScreen />;
     case 'evidence/applications':
@@ -61,6 +68,8 @@ function Screen({ route }: { route: Route }) {
       return <CustodyScreen />;
     case 'settings':
       return <SettingsScreen />;
+    default:
+      return <StartScreen />;
   }
 }
 
@@ -199,8 +208,10 @@ function IntegrityBadge() {
 
 const NAV: { route: Route; label: NavKey; testId: string; group?: 'evidence' }[] = [
   { route: 'start', label: 'start', testId: 'nav-start' },
+  { route: 'overview', label: 'overview', testId: 'nav-overview' },
   { route: 'collect', label: 'collect', testId: 'nav-collect' },
   { route: 'evidence/applications', label: 'applications', testId: 'nav-applications', group: 'evidence' },
+  { route: 'evidence/servicePrincipal', label: 'objects', testId: 'nav-objects', group: 'evidence' },
   { route: 'findings', label: 'findings', testId: 'nav-findings' },
   { route: 'timeline', label: 'timeline', testId: 'nav-timeline' },
   { route: 'checklist', label: 'checklist', testId: 'nav-checklist' },
@@ -208,7 +219,28 @@ const NAV: { route: Route; label: NavKey; testId: string; group?: 'evidence' }[]
   { route: 'custody', label: 'custody', testId: 'nav-custody' },
   { route: 'settings', label: 'settings', testId: 'nav-settings' },
 ];
-type NavKey = 'start' | 'collect' | 'applications' | 'findings' | 'timeline' | 'checklist' | 'export' | 'custody' | 'settings';
+type NavKey = 'start' | 'overview' | 'collect' | 'applications' | 'objects' | 'findings' | 'timeline' | 'checklist' | 'export' | 'custody' | 'settings';
+
+/** The nav's words: the shell's own, and the overview's and evidence kinds' from their sections. */
+function navWord(key: NavKey): string {
+  if (key === 'overview') return i18next.t('overview.nav');
+  if (key === 'objects') return i18next.t('evidence.navObjects');
+  return i18next.t(`app.nav.${key}`);
+}
+
+function NavLink({ item, current, enabled }: { item: (typeof NAV)[number]; current: Route; enabled: boolean }) {
+  const { t } = useTranslation();
+  const here = current === item.route || (item.label === 'objects' && evidenceKindOf(current) !== null);
+  return enabled ? (
+    <a href={routeHref(item.route)} aria-current={here ? 'page' : undefined} data-testid={item.testId}>
+      {navWord(item.label)}
+    </a>
+  ) : (
+    <a aria-disabled="true" data-testid={item.testId} title={t('app.nav.needCase')}>
+      {navWord(item.label)}
+    </a>
+  );
+}
 
 function Nav({ current }: { current: Route }) {
   const { t } = useTranslation();
@@ -217,11 +249,13 @@ function Nav({ current }: { current: Route }) {
   return (
     <nav className="nav" aria-label={t('app.nav.label')}>
       <ul>
-        {NAV.map((item) => {
+        {NAV.map((item, index) => {
           const enabled = item.route === 'start' || item.route === 'settings' || openCase !== null;
+          // Every kind's screen is under "Objects by kind".
+          const here = current === item.route || (item.label === 'objects' && evidenceKindOf(current) !== null);
           const link = enabled ? (
-            <a href={routeHref(item.route)} aria-current={current === item.route ? 'page' : undefined} data-testid={item.testId}>
-              {t(`app.nav.${item.label}`)}
+            <a href={routeHref(item.route)} aria-current={here ? 'page' : undefined} data-testid={item.testId}>
+              {navWord(item.label)}
               {item.route === 'collect' && collection?.state === 'running' ? (
                 <span className="nav-progress" data-testid="nav-collect-progress">
                   {done}/{collection.sources.length}
@@ -230,16 +264,23 @@ function Nav({ current }: { current: Route }) {
             </a>
           ) : (
             <a aria-disabled="true" data-testid={item.testId} title={t('app.nav.needCase')}>
-              {t(`app.nav.${item.label}`)}
+              {navWord(item.label)}
             </a>
           );
+          // The rest of a group joins the list its first item opened.
+          if (item.group && NAV[index - 1]?.group === item.group) return null;
+          const members = item.group ? NAV.slice(index).filter((n, i, all) => n.group === item.group && all.slice(0, i).every((m) => m.group === item.group)) : [];
           return (
             <li key={item.route}>
               {item.group ? (
                 <>
                   <span className={`nav-group${enabled ? '' : ' disabled'}`} id={`nav-group-${item.group}`}>{t(`app.nav.${item.group}`)}</span>
                   <ul aria-labelledby={`nav-group-${item.group}`}>
-                    <li className="nav-sub">{link}</li>
+                    {members.map((m) => (
+                      <li key={m.route} className="nav-sub">
+                        <NavLink item={m} current={current} enabled={enabled} />
+                      </li>
+                    ))}
                   </ul>
                 </>
               ) : (

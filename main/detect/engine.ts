@@ -49,7 +49,7 @@ export function detect(db: Database, options: DetectOptions = {}): DetectionRepo
       const decided = triage.get(key);
       const finding: Finding = {
         key, ruleId: rule.id, title: rule.title, severity: hit.severity, confidence: hit.confidence ?? rule.confidence, attack: rule.attack,
-        explanation: rule.explanation, reason: hit.reason, remediation: rule.remediation, covers: rule.covers,
+        explanation: rule.explanation, reason: hit.reason, ...(hit.reasonParts ? { reasonParts: hit.reasonParts } : {}), remediation: rule.remediation, covers: rule.covers,
         stage: hit.stage === undefined ? rule.stage : hit.stage, subject: hit.subject, firstAt: null, lastAt: null,
         objects: dedupe(hit.objects, (o) => `${o.kind}|${o.id}`), events: [], iocs: dedupe(hit.iocs, (i) => `${i.type}|${i.value.toLowerCase()}`),
         triage: decided ? { state: decided.state, note: decided.note, at: decided.at, by: decided.actor } : { state: 'open', note: '', at: null, by: null },

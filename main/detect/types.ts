@@ -1,6 +1,6 @@
 // Main process / CLI / workers: what a detection rule is and what it returns; the engine turns hits into findings.
 import type { Database } from 'better-sqlite3';
-import type { Confidence, Finding, FindingObject, Ioc, RemediationPhase, Severity, StageId } from '../../preload/contract';
+import type { Confidence, Finding, FindingObject, Ioc, ReasonPart, RemediationPhase, Severity, StageId } from '../../preload/contract';
 import type { DetectContext } from './context';
 
 export interface Hit {
@@ -10,6 +10,8 @@ export interface Hit {
   confidence?: Confidence;
   /** Why this instance matched, with the values that matched. */
   reason: string;
+  /** The reason's sentences as keys and values, for the screens' other languages (see Finding.reasonParts). */
+  reasonParts?: ReasonPart[];
   objects: FindingObject[];
   /** event.id of every event that proves it. */
   eventIds: number[];

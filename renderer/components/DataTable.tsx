@@ -49,6 +49,11 @@ interface Props<T> {
   limit?: number;
   /** Added to the table's own class, for a screen's column widths. */
   className?: string;
+  /**
+   * Sorting done elsewhere (in main, for tables read a page at a time): the rows come sorted, the headers show this
+   * order and a click asks for another through onChange.
+   */
+  serverSort?: { sort: { column: string; dir: SortDir }; onChange: (sort: { column: string; dir: SortDir }) => void };
 }
 
 function compare(a: string | number, b: string | number): number {
@@ -61,19 +66,20 @@ function tsvCell(s: string): string {
 }
 
 export function DataTable<T>(props: Props<T>) {
-  const { label, columns, rows, rowKey, defaultSort, testId, rowTestId, onRowActivate, selectedKey, rowClassName, rowData, rowDetail, rowDetailTestId, visibleColumns, empty, toolbar, summary, limit, className } = props;
+  const { label, columns, rows, rowKey, defaultSort, testId, rowTestId, onRowActivate, selectedKey, rowClassName, rowData, rowDetail, rowDetailTestId, visibleColumns, empty, toolbar, summary, limit, className, serverSort } = props;
   const { t } = useTranslation();
-  const [sort, setSort] = useState(defaultSort);
+  const [localSort, setLocalSort] = useState(defaultSort);
+  const sort = serverSort?.sort ?? localSort;
   const [showAll, setShowAll] = useState(false);
 
   const sorted = useMemo(() => {
     const col = columns.find((c) => c.id === sort.column);
-    if (!col) return rows;
+    if (!col || serverSort) return rows;
     const key = col.sortValue ?? col.text;
     const factor = sort.dir === 'asc' ? 1 : -1;
     // Array.prototype.sort is stable: ties keep the order the caller gave.
     return [...rows].sort((a, b) => factor * compare(key(a), key(b)));
-  }, [rows, columns, sort]);
+  }, [rows, columns, sort, serverSort]);
 
   const cut = limit !== undefined && !showAll && sorted.length > limit;
   const rendered = useMemo(() => (cut ? sorted.slice(0, limit) : sorted), [cut, sorted, limit]);
@@ -86,9 +92,10 @@ export function DataTable<T>(props: Props<T>) {
   }, [columns, sorted]);
 
   const toggle = (col: Column<T>) => {
-    setSort((s) =>
-      s.column === col.id ? { column: col.id, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { column: col.id, dir: col.numeric ? 'desc' : 'asc' },
-    );
+    const next = (s: { column: string; dir: SortDir }) =>
+      s.column === col.id ? { column: col.id, dir: s.dir === 'asc' ? ('desc' as const) : ('asc' as const) } : { column: col.id, dir: col.numeric ? ('desc' as const) : ('asc' as const) };
+    if (serverSort) serverSort.onChange(next(serverSort.sort));
+    else setLocalSort(next);
   };
 
   return (

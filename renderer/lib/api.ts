@@ -4,6 +4,11 @@ import type {
   AppOnlySignInInput,
   ApplicationRow,
   Bridge,
+  CaseOverview,
+  EvidenceKindView,
+  EvidenceObjectView,
+  EvidencePage,
+  ObjectKindId,
   CaseSummary,
   ChecklistOverview,
   ChecklistStepView,
@@ -46,6 +51,18 @@ export interface CollectOptions {
   logDays: number;
   exchange: boolean;
   inboxRuleMailboxes?: string[];
+}
+
+/** What one page of an evidence kind asks main for. */
+export interface EvidenceListQuery {
+  kind: ObjectKindId;
+  offset: number;
+  limit: number;
+  sort: string;
+  dir: 'asc' | 'desc';
+  filter: string;
+  toggle: boolean;
+  flaggedOnly: boolean;
 }
 
 /** The raw record behind a finding's evidence row: an event by its id, or an object as collected in one run. */
@@ -181,6 +198,12 @@ export const api = {
   },
   evidence: {
     applications: (): Promise<ApplicationRow[]> => call('evidence.applications', (b) => b.evidence.applications({})),
+    kinds: (): Promise<EvidenceKindView[]> => call('evidence.kinds', (b) => b.evidence.kinds({})),
+    /** One page, sorted and filtered in main. */
+    list: (input: EvidenceListQuery): Promise<EvidencePage> => call('evidence.list', (b) => b.evidence.list(input)),
+    object: (kind: ObjectKindId, objectId: string, runId?: string): Promise<EvidenceObjectView> =>
+      call('evidence.object', (b) => b.evidence.object(runId ? { kind, objectId, runId } : { kind, objectId })),
+    overview: (): Promise<CaseOverview> => call('evidence.overview', (b) => b.evidence.overview({})),
   },
   findings: {
     /** Runs the detection rules over the newest clean collection. */
@@ -243,7 +266,18 @@ export function toApiError(err: unknown): ApiError {
 export type {
   ApplicationRow,
   AppFlag,
+  CaseOverview,
   CaseSummary,
+  EvidenceColumnType,
+  EvidenceKindView,
+  EvidenceObjectRow,
+  EvidenceObjectView,
+  EvidencePage,
+  FindingLink,
+  ObjectHistoryEntry,
+  ObjectHistoryEvent,
+  ObjectKindId,
+  OverviewObject,
   ChecklistItemView,
   ChecklistOutcome,
   ChecklistOverview,

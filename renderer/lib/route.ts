@@ -1,8 +1,33 @@
 // Renderer: the screen shown, kept in the URL hash so reloads and file:// both work without a router.
 import { useEffect, useState } from 'react';
+import { EVIDENCE_KINDS, type EvidenceKind } from '../../preload/evidenceKinds';
 
-export const ROUTES = ['start', 'collect', 'evidence/applications', 'findings', 'checklist', 'export', 'custody', 'settings', 'timeline'] as const;
-export type Route = (typeof ROUTES)[number];
+export type Route = 'start' | 'overview' | 'collect' | 'evidence/applications' | `evidence/${EvidenceKind}` | 'findings' | 'checklist' | 'export' | 'custody' | 'settings' | 'timeline';
+export const ROUTES: readonly Route[] = [
+  'start',
+  'overview',
+  'collect',
+  'evidence/applications',
+  ...EVIDENCE_KINDS.map((k) => `evidence/${k}` as const),
+  'findings',
+  'checklist',
+  'export',
+  'custody',
+  'settings',
+  'timeline',
+];
+
+/** The evidence kind a route shows, or null. */
+export function evidenceKindOf(route: Route): EvidenceKind | null {
+  const kind = route.startsWith('evidence/') ? route.slice('evidence/'.length) : '';
+  return (EVIDENCE_KINDS as readonly string[]).includes(kind) ? (kind as EvidenceKind) : null;
+}
+
+/** An evidence screen with one object open (the overview links to what it lists). */
+export function objectHref(kind: string, objectId: string): string {
+  const route = kind === 'application' ? 'evidence/applications' : `evidence/${kind}`;
+  return `#/${route}?${kind === 'application' ? 'app' : 'object'}=${encodeURIComponent(objectId)}`;
+}
 
 function parse(hash: string): Route {
   const path = hash.replace(/^#\/?/, '').split('?')[0] ?? '';

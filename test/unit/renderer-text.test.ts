@@ -124,6 +124,15 @@ describe('a custody entry in words', () => {
     expect(custodySentence('collection.finished', finished)).toBe('収集 62ccce75… が完了。証拠ダイジェストは 3f2a9c0b1d4e…。');
   });
 
+  it('tells remediation entries in words from their facts, the outcome in the interface language', async () => {
+    const planned = 'step: exo.remove-inbound-connector:4ae4b785 · specSha256: 0f8516947e58298ae66fb1193439c13717ba0a8f721ac972e148b4c1ee6c5406';
+    const action = 'step: exo.remove-inbound-connector:4ae4b785 · item: 4ae4b785 · outcome: verified · note:  · account: admin@contoso.com · before: ab';
+    expect(custodySentence('remediation.planned', planned)).toBe('Remediation step exo.remove-inbound-connector:4ae4b785 recorded in the checklist (its spec hashes to 0f8516947e58…).');
+    expect(custodySentence('remediation.action', action)).toBe('Remediation step exo.remove-inbound-connector:4ae4b785, item 4ae4b785: Verified. Signed in as admin@contoso.com.');
+    await i18next.changeLanguage('ja');
+    expect(custodySentence('remediation.action', action)).toMatch(/^修復手順 exo\.remove-inbound-connector:4ae4b785、対象 4ae4b785: 検証済み。/);
+  });
+
   it('keeps main\'s own summary for an action it does not know', () => {
     expect(custodySentence('case.renamed', 'from: a · to: b')).toBe('from: a · to: b');
   });

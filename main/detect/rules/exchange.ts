@@ -2,6 +2,7 @@
 import type { TenantObjectRecord } from '../../../db/queries/objects';
 import { ualRawReader, type UalRawRef } from '../../../db/queries/ualRaw';
 import type { FindingObject, Ioc, Severity } from '../../../preload/contract';
+import { Reason } from '../reason';
 import { objectRef, type DetectContext, type ExchangeCmdlet } from '../context';
 import type { Hit, Rule } from '../types';
 import { appViews } from './apps';
@@ -81,19 +82,27 @@ export const suspiciousConnector: Rule = {
       else if (ips.length > 0 && (comment === '' || !viaAdminCentre) && object !== null) severity = 'medium';
       else if (ips.length > 0) severity = 'low';
       if (severity === null) continue;
-      const parts = [
-        `Inbound connector "${name}" ${object ? 'is configured' : 'existed (removed since, per the Unified Audit Log)'}${ips.length > 0 ? ` and accepts mail from ${ips.join(', ')}` : ''}.`,
-      ];
-      if (campaignName) parts.push('Its name is "Ran_" and five letters, the campaign\'s pattern.');
-      if (appCreators.length > 0) parts.push(`Created by ${appCreators.map((a) => a.label).join(', ')} through app-only Exchange PowerShell.`);
-      if (created.length > 1) parts.push(`Created ${created.length} times (${created.map((c) => c.at).join(', ')}).`);
+      const ipList = ips.join(', ');
+      const said = new Reason();
+      if (object && ips.length > 0) said.add('connector.configuredIps', { name, ips: ipList }, `Inbound connector "${name}" is configured and accepts mail from ${ipList}.`);
+      else if (object) said.add('connector.configured', { name }, `Inbound connector "${name}" is configured.`);
+      else if (ips.length > 0) said.add('connector.removedIps', { name, ips: ipList }, `Inbound connector "${name}" existed (removed since, per the Unified Audit Log) and accepts mail from ${ipList}.`);
+      else said.add('connector.removed', { name }, `Inbound connector "${name}" existed (removed since, per the Unified Audit Log).`);
+      if (campaignName) said.add('connector.campaignName', {}, 'Its name is "Ran_" and five letters, the campaign\'s pattern.');
+      if (appCreators.length > 0) said.add('connector.appCreated', { creators: appCreators.map((a) => a.label).join(', ') }, `Created by ${appCreators.map((a) => a.label).join(', ')} through app-only Exchange PowerShell.`);
+      if (created.length > 1) said.add('connector.createdTimes', { count: created.length, times: created.map((c) => c.at).join(', ') }, `Created ${created.length} times (${created.map((c) => c.at).join(', ')}).`);
       if (object) {
-        parts.push(
-          `Type ${String(raw.ConnectorType ?? '?')}, made through ${viaAdminCentre ? 'the admin centre' : 'PowerShell or the API'}, TLS ${raw.RequireTls === true ? 'required' : 'not required'}` +
+        const type = String(raw.ConnectorType ?? '?');
+        // One English sentence; its translations are two (how it was made, whether a comment documents it).
+        said.add(
+          `connector.made.${viaAdminCentre ? 'adminCentre' : 'powershell'}.${raw.RequireTls === true ? 'tlsRequired' : 'tlsNotRequired'}`,
+          { type },
+          `Type ${type}, made through ${viaAdminCentre ? 'the admin centre' : 'PowerShell or the API'}, TLS ${raw.RequireTls === true ? 'required' : 'not required'}` +
             `${comment ? `; documented as: "${comment}"` : '; no comment documents it'}.`,
         );
+        said.part(comment ? 'connector.comment' : 'connector.noComment', comment ? { comment } : {});
       }
-      if (severity === 'low') parts.push('Its addresses are documented: confirm them with the client\'s mail team.');
+      if (severity === 'low') said.add('connector.documented', {}, 'Its addresses are documented: confirm them with the client\'s mail team.');
       const objects: FindingObject[] = object ? [objectRef('inboundConnector', object, name)] : [];
       const iocs: Ioc[] =
         severity === 'low'
@@ -106,7 +115,8 @@ export const suspiciousConnector: Rule = {
       hits.push({
         subject: { type: 'inboundConnector', id: name, name },
         severity,
-        reason: parts.join(' '),
+        reason: said.text,
+        reasonParts: said.parts,
         objects,
         eventIds: [...history.map((c) => c.eventId), ...(severity === 'low' ? [] : eventsNaming(ctx, [name]))],
         iocs,

@@ -1,17 +1,10 @@
-// Main process: what the case shows — evidence tables, findings with their records, triage and indicators.
+// Main process: what the case shows — findings with their records, triage and indicators.
 import type { Handlers } from '../../../preload/contract';
-import { applicationRows } from '../../detect';
 import { evidenceRecord, RecordNotFoundError } from '../../detect/records';
 import { iocCsv, iocStix } from '../../detect/iocs';
 import { recordTriage } from '../../../db/queries/triage';
 import { HandlerError } from '../dispatch';
 import type { WorkbenchContext } from './context';
-
-export function evidenceHandlers(ctx: WorkbenchContext): Handlers['evidence'] {
-  return {
-    applications: async () => applicationRows(ctx.requireCase().db, ctx.detection()),
-  };
-}
 
 export function findingsHandlers(ctx: WorkbenchContext): Handlers['findings'] {
   const { deps, clock } = ctx;

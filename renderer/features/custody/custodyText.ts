@@ -18,7 +18,7 @@ export function summaryFacts(summary: string): Map<string, string> {
   return facts;
 }
 
-const KNOWN = ['case.created', 'case.schema-upgraded', 'case.sealed', 'collection.started', 'collection.resumed', 'collection.finished', 'export.created', 'finding.triaged', 'engagement.settings', 'timeline.pin'] as const;
+const KNOWN = ['case.created', 'case.schema-upgraded', 'case.sealed', 'collection.started', 'collection.resumed', 'collection.finished', 'export.created', 'finding.triaged', 'engagement.settings', 'timeline.pin', 'remediation.planned', 'remediation.action'] as const;
 type KnownAction = (typeof KNOWN)[number];
 const isKnown = (action: string): action is KnownAction => (KNOWN as readonly string[]).includes(action);
 
@@ -58,6 +58,15 @@ export function custodySentence(action: string, summary: string): string {
     case 'timeline.pin': {
       const note = f.get('note') ? t('custody.said.note', { note: f.get('note') }) : '';
       return t(f.get('state') === 'unpinned' ? 'timeline.custody.unpinned' : 'timeline.custody.pinned', { source: v('source'), record: v('record'), at: v('eventAt') }) + note;
+    }
+    case 'remediation.planned':
+      return t('custody.said.remediationPlanned', { step: v('step'), digest: shortHash(f.get('specSha256'), 12) });
+    case 'remediation.action': {
+      const outcome = f.get('outcome');
+      const word = outcome && i18next.exists(`checklist.outcome.${outcome}`) ? t(`checklist.outcome.${outcome as 'done'}`) : (outcome ?? '—');
+      const note = f.get('note') ? t('custody.said.note', { note: f.get('note') }) : '';
+      const account = f.get('account') ? t('custody.said.asAccount', { account: f.get('account') }) : '';
+      return t('custody.said.remediationAction', { step: v('step'), item: v('item'), outcome: word }) + account + note;
     }
   }
 }

@@ -9,6 +9,7 @@ import { Identifier } from '../../components/Identifier';
 import { SeverityBadge } from '../../components/Severity';
 import { Time } from '../../components/Time';
 import { audienceWords, sortedFlags } from './applicationText';
+import { ObjectRecordSections } from './ObjectRecord';
 
 export function ApplicationPanel({ app, onClose }: { app: ApplicationRow; onClose: () => void }) {
   const { t } = useTranslation();
@@ -121,6 +122,7 @@ export function ApplicationPanel({ app, onClose }: { app: ApplicationRow; onClos
           </dd>
         </dl>
       </section>
+      <ObjectRecordSections kind="application" objectId={app.id} withFindings={false} withEvidence={false} />
     </aside>
   );
 }

@@ -4,7 +4,7 @@ import { ruleTexts } from '../findings/findingText';
 import { useTranslation } from 'react-i18next';
 import { api, toApiError, type ApiError, type ApplicationRow } from '../../lib/api';
 import { formatCount } from '../../lib/format';
-import { navigate, routeHref } from '../../lib/route';
+import { navigate, routeHref, routeQuery } from '../../lib/route';
 import { DataTable, type Column } from '../../components/DataTable';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Identifier } from '../../components/Identifier';
@@ -12,9 +12,11 @@ import { SeverityBadge, SeverityText, severityWord } from '../../components/Seve
 import { Time, useZoneLabel } from '../../components/Time';
 import { useCase } from '../../lib/caseState';
 import { ApplicationPanel } from './ApplicationPanel';
+import { KindTabs } from './KindTabs';
 import { audienceWords, credentialsText, sortedFlags, topRank } from './applicationText';
 import { permissionName } from './permission';
 import './applications.css';
+import './evidence.css';
 
 /** With the side panel open the table keeps only what identifies a row; the panel has the rest. */
 const COMPACT_COLUMNS = new Set(['flags', 'name', 'appId', 'created']);
@@ -25,7 +27,8 @@ export function ApplicationsScreen() {
   const [error, setError] = useState<ApiError | null>(null);
   const [query, setQuery] = useState('');
   const [flaggedOnly, setFlaggedOnly] = useState(false);
-  const [selectedId, setSelectedId] = useState<string | null>(null);
+  // Opened from a link naming an app (the overview): that app's panel is open.
+  const [selectedId, setSelectedId] = useState<string | null>(() => routeQuery().get('app'));
   const zone = useZoneLabel();
 
   // Reload when a collection finishes while this screen is open.
@@ -191,6 +194,7 @@ export function ApplicationsScreen() {
         </h1>
         <p className="screen-lede">{t('apps.lede')}</p>
       </div>
+      <KindTabs current="application" />
       {error ? <ErrorNotice error={error} title={t('apps.readError')} testId="applications-error" /> : null}
       {!rows && !error ? <p className="muted">{t('apps.reading')}</p> : null}
       {rows && rows.length === 0 ? (

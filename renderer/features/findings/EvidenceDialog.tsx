@@ -1,4 +1,4 @@
-// Renderer: the raw record behind one evidence row — pretty JSON, and the evidence page it came from with its full sha256.
+// Renderer: the raw record behind one evidence row — a JSON tree, and the evidence page it came from with its full sha256.
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, toApiError, type ApiError, type EvidenceRecordView, type EvidenceRef } from '../../lib/api';
@@ -6,6 +6,7 @@ import { formatBytes } from '../../lib/format';
 import { CopyButton } from '../../components/CopyButton';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Identifier } from '../../components/Identifier';
+import { JsonTree } from '../../components/JsonTree';
 import { Time } from '../../components/Time';
 
 interface Props {
@@ -105,11 +106,9 @@ export function EvidenceDialog({ target, onClose }: Props) {
           <p className="field-hint">{t('findings.evidence.hint')}</p>
           <div className="json-head">
             <h3>{t('findings.evidence.asCollected')}</h3>
-            <CopyButton value={record.json} label={t('findings.evidence.jsonLabel')} text={t('findings.evidence.copyJson')} testId="evidence-json-copy" />
           </div>
-          <pre className="json-block" data-testid="evidence-json" tabIndex={0} aria-label={t('findings.evidence.json')}>
-            {record.json}
-          </pre>
+          {/* A tree: JSON held in strings (the Unified Audit Log's AuditData) is parsed and shown as a tree of its own. */}
+          <JsonTree json={record.json} label={t('findings.evidence.jsonLabel')} testId="evidence-json" />
         </div>
       ) : !error ? (
         <p className="muted">{t('findings.evidence.readingPage')}</p>

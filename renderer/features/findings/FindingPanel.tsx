@@ -10,7 +10,7 @@ import { Identifier } from '../../components/Identifier';
 import { SeverityBadge } from '../../components/Severity';
 import { Time, useZoneLabel } from '../../components/Time';
 import { useCase } from '../../lib/caseState';
-import { confidenceWord, iocLines, iocTypeWord, phaseWord, ruleTexts, sourceShort, sourceWord, stageTitle, stageWord } from './findingText';
+import { confidenceWord, iocLines, reasonText, iocTypeWord, phaseWord, ruleTexts, sourceShort, sourceWord, stageTitle, stageWord } from './findingText';
 import { numberedSteps } from './steps';
 import { TriageForm } from './TriageForm';
 import { TimelineEventsLink, useTimelineCounts } from '../timeline/TimelineLinks';
@@ -41,7 +41,8 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
   const stage = f.stage ? stages.find((s) => s.id === f.stage) : undefined;
   // The finding's events in the Timeline (its events, the objects it names, its own row), then each indicator's.
   const [findingEvents, ...iocEvents] = useTimelineCounts([{ finding: f.key }, ...f.iocs.map((i) => ({ ioc: i.value }))]);
-  const reasonSteps = numberedSteps(f.reason);
+  const reason = reasonText(f);
+  const reasonSteps = numberedSteps(reason);
 
   const objectColumns: Column<FindingObject>[] = [
     { id: 'kind', header: t('findings.panel.colKind'), text: (o) => o.kind, className: 'nowrap' },
@@ -141,7 +142,7 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
           </ol>
         ) : (
           <p className="finding-reason" data-testid="finding-reason">
-            {f.reason}
+            {reason}
           </p>
         )}
         <h3>{t('findings.panel.looksFor')}</h3>

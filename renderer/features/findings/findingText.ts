@@ -1,5 +1,5 @@
 // Renderer: the words (and icons) the Findings screen uses for triage states, stages, phases, IOC types and event sources.
-import { i18next } from '../../i18n';
+import { currentLanguage, i18next } from '../../i18n';
 import { ruleText, type RuleFields } from '../../i18n/rules';
 import type { RuleText } from '../../i18n/rules-ja';
 // Types straight from the contract, so plain-Node tests can load this module.
@@ -68,9 +68,21 @@ export function sourceShort(source: string): string {
   return known(source) ? i18next.t(`findings.sourceShort.${source}`) : source;
 }
 
+/**
+ * Why a finding matched, in the interface language: from the rule's sentences and their values where it gives them and
+ * the catalog has every sentence (`reason.<key>`); otherwise as main wrote it.
+ */
+export function reasonText(f: Pick<Finding, 'reason' | 'reasonParts'>): string {
+  if (!f.reasonParts?.length || currentLanguage() === 'en') return f.reason;
+  const keys = f.reasonParts.map((p) => `reason.${p.key}`);
+  if (!keys.every((k) => i18next.exists(k))) return f.reason;
+  const t = i18next.t.bind(i18next) as (key: string, values: Record<string, string | number>) => string;
+  return f.reasonParts.map((p, i) => t(keys[i]!, p.values)).join('');
+}
+
 /** Everything a text filter matches against. */
 export function findingHaystack(f: Finding): string {
-  return [f.title, ruleTexts(f).title, f.ruleId, f.subject.name ?? '', f.subject.id, f.reason, ...f.attack, f.triage.at === null ? untriagedWord() : triageWord(f.triage.state), f.triage.note, ...f.iocs.map((i) => i.value)].join('\n').toLowerCase();
+  return [f.title, ruleTexts(f).title, f.ruleId, f.subject.name ?? '', f.subject.id, f.reason, reasonText(f), ...f.attack, f.triage.at === null ? untriagedWord() : triageWord(f.triage.state), f.triage.note, ...f.iocs.map((i) => i.value)].join('\n').toLowerCase();
 }
 
 /** The IOCs of a finding as lines of text, for "Copy all". */

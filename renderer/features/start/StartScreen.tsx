@@ -41,7 +41,7 @@ export function StartScreen() {
     try {
       const summary = await api.case.open(c.caseId);
       const integrity = await caseOpened(summary);
-      navigate(integrity && integrity.evidenceRows > 0 ? 'evidence/applications' : 'collect');
+      navigate(integrity && integrity.evidenceRows > 0 ? 'overview' : 'collect');
     } catch (err) {
       setOpenError(toApiError(err));
     } finally {

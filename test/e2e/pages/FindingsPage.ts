@@ -188,6 +188,8 @@ export class FindingsPage {
   private async readEvidence(): Promise<EvidenceView> {
     const d = this.evidenceDialog;
     await expect(d.getByTestId('evidence-json')).toBeVisible();
+    // The record is a tree: every level opened, its text reads as `key: value` lines.
+    await d.getByTestId('evidence-json-expand').click();
     const url = d.getByTestId('evidence-url');
     return {
       title: (await d.getByTestId('evidence-title').innerText()).trim(),
