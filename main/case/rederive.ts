@@ -5,7 +5,8 @@ import type { Database } from 'better-sqlite3';
 import { migrate } from '../../db/migrate';
 import { sha256Hex, type EvidenceColumns } from '../../db/queries/evidence';
 import { EVENT_SOURCE_TABLES, evidenceDerivedTables } from '../../db/tables';
-import { rereadPage, sourceNamed } from '../collect/sources';
+import { rereadPage, sourceNamed as collectedSourceNamed } from '../collect/sources';
+import { importSourceNamed } from '../import/sources';
 import { computeChanges, listChanges, type SnapshotEntity } from '../../db/queries/changes';
 import type { CustodyRow, Report } from './trust';
 
@@ -15,6 +16,9 @@ export type EvidencePage = EvidenceColumns & { body: Buffer };
 type Row = Record<string, unknown>;
 
 const TABLES = evidenceDerivedTables();
+
+/** The source an evidence row was stored by: a collection's, or an import format's (main/import). */
+const sourceNamed = (name: string) => collectedSourceNamed(name) ?? importSourceNamed(name);
 
 const keyOf = (key: readonly string[], row: Row): string => JSON.stringify(key.map((c) => row[c]));
 
