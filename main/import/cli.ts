@@ -74,7 +74,8 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
       else printResult(io, result);
       return 0;
     }
-    const { db, summary } = openCase(caseFile, { clock: io.clock, toolVersion: TOOL_VERSION });
+    // The file's own journal mode: an import refused leaves a closed case byte for byte as it was.
+    const { db, summary } = openCase(caseFile, { clock: io.clock, toolVersion: TOOL_VERSION, keepJournalMode: true });
     try {
       const controller = new AbortController();
       const onSignal = () => controller.abort();

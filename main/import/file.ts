@@ -100,12 +100,13 @@ function encodingOf(head: Buffer, name: string): { encoding: Encoding; bom: numb
   return { encoding: 'utf8', bom: 0 };
 }
 
-/** Text, not binary: no control characters but tab and line breaks in the sample, and valid in its encoding. */
+/** Text, not binary: no control characters but tab and line breaks in the sample. */
 function isText(sample: string): boolean {
   let bad = 0;
   for (let i = 0; i < Math.min(sample.length, 65536); i++) {
     const c = sample.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0xfffd) bad++;
+    // Bytes invalid in the encoding are left to the record that holds them (its line is named then).
+    if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) bad++;
   }
   return bad === 0;
 }
@@ -150,12 +151,14 @@ function firstRecordOf(head: Buffer, o: { container: Container; encoding: Encodi
   }
   const first = records[0];
   if (!first) return null;
+  let record: unknown;
   try {
-    const record = JSON.parse(decodeRecord(first.bytes, o.encoding, o.name, first.line)) as unknown;
-    return record !== null && typeof record === 'object' && !Array.isArray(record) ? { record: record as Record<string, unknown> } : null;
-  } catch {
-    return null;
+    record = JSON.parse(decodeRecord(first.bytes, o.encoding, o.name, first.line));
+  } catch (err) {
+    if (err instanceof ImportError) throw err;
+    throw new ImportError('invalid_record', o.name, first.line, null, `the first record is not valid JSON (${(err as Error).message}).`);
   }
+  return record !== null && typeof record === 'object' && !Array.isArray(record) ? { record: record as Record<string, unknown> } : null;
 }
 
 /** Every CreationDate of an audit search CSV read once, to tell the format they were written in. */

@@ -12,6 +12,7 @@ export const FORMAT_IDS = [
   'la-signins',
   'graph-audits',
   'la-audits',
+  'azure-monitor-audits',
 ] as const;
 export type FormatId = (typeof FORMAT_IDS)[number];
 
@@ -37,6 +38,7 @@ export const FORMATS: Record<FormatId, FormatSpec> = {
   'la-signins': { id: 'la-signins', label: 'Log Analytics SigninLogs export', log: 'signin' },
   'graph-audits': { id: 'graph-audits', label: 'Entra audit logs (Graph API / portal JSON)', log: 'directory_audit' },
   'la-audits': { id: 'la-audits', label: 'Log Analytics AuditLogs export', log: 'directory_audit' },
+  'azure-monitor-audits': { id: 'azure-monitor-audits', label: 'Entra audit logs (Azure Monitor diagnostic settings / Event Hub)', log: 'directory_audit' },
 };
 
 /** Formats a container can hold: CSV exports are the audit search and Log Analytics ones; the rest are JSON. */
@@ -53,8 +55,12 @@ export function formatOfHeader(header: readonly string[]): FormatId | null {
     return names.has('runspaceid') || names.has('resultindex') || names.has('resultcount') ? 'ual-export-csv' : 'purview-csv';
   }
   if (names.has('officeworkload') || names.has('officeid')) return 'la-officeactivity';
-  if (has(names, 'TimeGenerated', 'OperationName') && (names.has('resulttype') || names.has('userprincipalname') || names.has('appdisplayname')) && !names.has('targetresources')) return 'la-signins';
-  if (has(names, 'TimeGenerated', 'OperationName') && (names.has('targetresources') || names.has('initiatedby') || names.has('activitydisplayname'))) return 'la-audits';
+  // A query's projection may leave TimeGenerated out; the record's own columns say which table it is.
+  // A query's projection may leave TimeGenerated out, and a union of tables brings the other's columns (a SigninLogs
+  // export with an InitiatedBy column): the columns only one table has say which it is.
+  if (names.has('operationname') && (names.has('targetresources') || names.has('activitydisplayname'))) return 'la-audits';
+  if (names.has('operationname') && (names.has('resulttype') || names.has('userprincipalname')) && (names.has('ipaddress') || names.has('appdisplayname') || names.has('conditionalaccessstatus'))) return 'la-signins';
+  if (names.has('operationname') && names.has('initiatedby')) return 'la-audits';
   return null;
 }
 
@@ -67,6 +73,8 @@ export function formatOfRecord(record: Record<string, unknown>): FormatId | null
   if (type === 'AuditLogs') return 'la-audits';
   if ('activityDateTime' in record && 'activityDisplayName' in record) return 'graph-audits';
   if ('createdDateTime' in record && ('userPrincipalName' in record || 'appId' in record) && ('status' in record || 'ipAddress' in record)) return 'graph-signins';
+  // Azure Monitor's diagnostic-settings shape (what an Event Hub or storage account receives): the record in `properties`.
+  if ('operationName' in record && 'properties' in record && record.category === 'AuditLogs') return 'azure-monitor-audits';
   if ('CreationTime' in record && 'Operation' in record && ('Workload' in record || 'RecordType' in record)) return 'o365-api-json';
   if ('TimeGenerated' in record && 'OperationName' in record) {
     if ('TargetResources' in record || 'InitiatedBy' in record) return 'la-audits';

@@ -118,8 +118,9 @@ export class Scanner {
   push(block: Buffer): ScannedChunk[] {
     this.cur = this.cur.length === 0 ? block : Buffer.concat([this.cur, block]);
     const out: ScannedChunk[] = [];
-    const end = this.cur.length - ((this.cur.length - this.pos) % this.unit);
-    while (this.pos < end) {
+    // Scanned up to a whole unit; closing a chunk moves cur (and pos) down, and the end with them.
+    const tail = (this.cur.length - this.pos) % this.unit;
+    while (this.pos < this.cur.length - tail) {
       const c = this.unit === 1 ? this.cur[this.pos]! : this.cur[this.pos]! | (this.cur[this.pos + 1]! << 8);
       const at = this.base + this.pos;
       this.pos += this.unit;
