@@ -110,7 +110,7 @@ describe('our fixtures, one format each', () => {
     await importInto(b, [fixture('ual-export-reordered.csv')]);
     const rows = (file: string) =>
       withCase(file, (db) => (db.prepare('SELECT id, created_at, record_type, workload, raw_operation, operation, result_status, user_id, app_id, client_ip, object_id, parameters, raw FROM ual_record ORDER BY id').all() as Record<string, unknown>[])
-        .map((r) => ({ ...r, raw: JSON.parse(r.raw as string) as unknown })));
+        .map((r): Record<string, unknown> => ({ ...r, raw: JSON.parse(r.raw as string) as unknown })));
     const left = rows(a);
     expect(left.map((r) => r.id)).toEqual(UAL_IDS);
     expect(rows(b)).toEqual(left);
@@ -277,7 +277,7 @@ describe('bad input: refused naming the file, line and field, with the case file
 
   it('garbage that is not text', async () => {
     let seed = 7;
-    const bytes = Buffer.alloc(4096, 0).map(() => (seed = (seed * 1103515245 + 12345) % 2 ** 31) & 0xff);
+    const bytes = Buffer.from(Array.from({ length: 4096 }, () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) & 0xff));
     const err = await refused([bad('garbage.bin', bytes)]);
     expect(err).toMatchObject({ code: 'encoding', file: 'garbage.bin' });
   });
