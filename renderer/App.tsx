@@ -13,6 +13,7 @@ import { ChecklistScreen } from './features/checklist/ChecklistScreen';
 import { ExportScreen } from './features/export/ExportScreen';
 import { CustodyScreen } from './features/custody/CustodyScreen';
 import { SettingsScreen } from './features/settings/SettingsScreen';
+import { ImportScreen } from './features/import/ImportScreen';
 
 export function App() {
   return (
@@ -46,6 +47,8 @@ function Screen({ route }: { route: Route }) {
       return <StartScreen />;
     case 'collect':
       return <CollectScreen />;
+    case 'import':
+      return <ImportScreen />;
     case 'evidence/applications':
       return <ApplicationsScreen />;
     case 'findings':
@@ -197,6 +200,7 @@ function IntegrityBadge() {
 const NAV: { route: Route; label: NavKey; testId: string; group?: 'evidence' }[] = [
   { route: 'start', label: 'start', testId: 'nav-start' },
   { route: 'collect', label: 'collect', testId: 'nav-collect' },
+  { route: 'import', label: 'import', testId: 'nav-import' },
   { route: 'evidence/applications', label: 'applications', testId: 'nav-applications', group: 'evidence' },
   { route: 'findings', label: 'findings', testId: 'nav-findings' },
   { route: 'checklist', label: 'checklist', testId: 'nav-checklist' },
@@ -204,7 +208,7 @@ const NAV: { route: Route; label: NavKey; testId: string; group?: 'evidence' }[]
   { route: 'custody', label: 'custody', testId: 'nav-custody' },
   { route: 'settings', label: 'settings', testId: 'nav-settings' },
 ];
-type NavKey = 'start' | 'collect' | 'applications' | 'findings' | 'checklist' | 'export' | 'custody' | 'settings';
+type NavKey = 'start' | 'collect' | 'import' | 'applications' | 'findings' | 'checklist' | 'export' | 'custody' | 'settings';
 
 function Nav({ current }: { current: Route }) {
   const { t } = useTranslation();

@@ -15,6 +15,7 @@ if (!rendererOnly) {
   await esbuild({ ...common, entryPoints: ['main/electron/main.ts'], outfile: 'dist/electron/main.cjs', format: 'cjs', external: ['electron', 'better-sqlite3'] });
   await esbuild({ ...common, entryPoints: ['main/jobs/collect-worker.ts'], outfile: 'dist/electron/collect-worker.cjs', format: 'cjs', external: ['better-sqlite3'] });
   await esbuild({ ...common, entryPoints: ['main/collect/writer-worker.ts'], outfile: 'dist/electron/case-writer.cjs', format: 'cjs', external: ['better-sqlite3'] });
+  await esbuild({ ...common, entryPoints: ['main/jobs/import-worker.ts'], outfile: 'dist/electron/import-worker.cjs', format: 'cjs', external: ['better-sqlite3'] });
   // A sandboxed preload can require only 'electron': everything else is bundled in.
   await esbuild({ ...common, entryPoints: ['preload/index.ts'], outfile: 'dist/electron/preload.cjs', format: 'cjs', external: ['electron'] });
 }

@@ -9,6 +9,7 @@ import { evidenceHandlers, findingsHandlers } from './areas/findings';
 import { settingsHandlers } from './areas/settings';
 import { tenantArea } from './areas/tenant';
 import { remediateArea } from './areas/remediate';
+import { importArea } from './areas/import';
 
 export type { WorkbenchDeps } from './areas/context';
 
@@ -24,6 +25,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
   const tenant = tenantArea(ctx);
   const collect = collectArea(ctx, tenant);
   const remediate = remediateArea(ctx);
+  const imports = importArea(ctx);
   const handlers: Handlers = {
     app: appHandlers(ctx),
     case: caseHandlers(ctx),
@@ -34,6 +36,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     export: exportHandlers(ctx),
     settings: settingsHandlers(ctx),
     remediate: remediate.handlers,
+    import: imports.handlers,
   };
   return {
     handlers,
@@ -42,6 +45,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
       await tenant.close();
       await collect.close();
       await remediate.close();
+      await imports.close();
       ctx.closeCase();
     },
   };

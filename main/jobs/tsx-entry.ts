@@ -16,3 +16,8 @@ export function tsxWorkerEntry(): WorkerEntry {
 export function tsxWriterEntry(): WorkerEntry {
   return { file: fileURLToPath(new URL('../collect/writer-worker.ts', import.meta.url)), execArgv: ['--import', TSX_LOADER] };
 }
+
+/** The import worker, from its TypeScript source through tsx. */
+export function tsxImportEntry(): WorkerEntry {
+  return { file: fileURLToPath(new URL('./import-worker.ts', import.meta.url)), execArgv: ['--import', TSX_LOADER] };
+}

@@ -15,6 +15,7 @@ import type {
   EnvironmentSummary,
   EvidenceRecordView,
   ExportResult,
+  ImportJobView,
   IntegrityStatus,
   IocFile,
   KeyTransferResult,
@@ -185,6 +186,14 @@ export const api = {
     markDone: (stepId: string, note: string): Promise<ChecklistStepView> => call('remediate.markDone', (b) => b.remediate.markDone({ stepId, note })),
     skip: (stepId: string, note: string): Promise<ChecklistStepView> => call('remediate.skip', (b) => b.remediate.skip({ stepId, note })),
   },
+  import: {
+    /** Tells each file's format and counts its records, writing nothing. The app chooses files in its own dialog; the browser host takes paths. */
+    plan: (input: { paths?: string[]; format?: string; dateFormat?: string }): Promise<ImportJobView> => call('import.plan', (b) => b.import.plan(input)),
+    status: (jobId: string): Promise<ImportJobView> => call('import.status', (b) => b.import.status({ jobId })),
+    /** Stores the planned files in the case, with the note on who handed them over. */
+    start: (jobId: string, note: string): Promise<ImportJobView> => call('import.start', (b) => b.import.start({ jobId, note })),
+    cancel: (jobId: string): Promise<ImportJobView> => call('import.cancel', (b) => b.import.cancel({ jobId })),
+  },
 };
 
 /** Any thrown value as an ApiError, so screens render one error shape. */
@@ -218,6 +227,8 @@ export type {
   Finding,
   FindingEvent,
   FindingObject,
+  ImportFileView,
+  ImportJobView,
   IntegrityStatus,
   Ioc,
   IocFile,

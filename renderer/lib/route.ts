@@ -1,7 +1,7 @@
 // Renderer: the screen shown, kept in the URL hash so reloads and file:// both work without a router.
 import { useEffect, useState } from 'react';
 
-export const ROUTES = ['start', 'collect', 'evidence/applications', 'findings', 'checklist', 'export', 'custody', 'settings'] as const;
+export const ROUTES = ['start', 'collect', 'import', 'evidence/applications', 'findings', 'checklist', 'export', 'custody', 'settings'] as const;
 export type Route = (typeof ROUTES)[number];
 
 function parse(hash: string): Route {
