@@ -14,10 +14,14 @@ const SLASH = new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4}),?\s+${TIME}$`);
 const DOT = new RegExp(String.raw`^(\d{1,2})\.(\d{1,2})\.(\d{4}),?\s+${TIME}$`);
 const YMD = new RegExp(String.raw`^(\d{4})/(\d{1,2})/(\d{1,2}),?\s+${TIME}$`);
 
-/** '2024-05-01T10:00:00.000Z', or null when `value` is not a date in `format`. */
+/**
+ * '2024-05-01T10:00:00.000Z', or null when `value` is not a date in `format`. ISO 8601 reads as itself whatever the
+ * format: it cannot be mistaken for another (a format given for one file's locale dates fits the others too).
+ */
 export function readDate(value: string, format: DateFormat): string | null {
   const v = value.trim();
-  if (format === 'iso') return ISO.test(v) ? isoOf(v) : null;
+  if (ISO.test(v)) return isoOf(v);
+  if (format === 'iso') return null;
   const m = (format === 'd.M.yyyy' ? DOT : format === 'yyyy/M/d' ? YMD : SLASH).exec(v);
   if (!m) return null;
   const [a, b, c, h, mi, s, frac, half] = m.slice(1);

@@ -1,11 +1,12 @@
 // E2E page object: the workbench shell — header (open case, integrity) and the left nav.
 import { expect, type Locator, type Page } from '@playwright/test';
 
-export type Screen = 'start' | 'collect' | 'applications' | 'findings' | 'checklist' | 'export' | 'custody' | 'settings';
+export type Screen = 'start' | 'collect' | 'import' | 'applications' | 'findings' | 'checklist' | 'export' | 'custody' | 'settings';
 
 const SCREEN_TESTID: Record<Screen, string> = {
   start: 'screen-start',
   collect: 'screen-collect',
+  import: 'screen-import',
   applications: 'screen-evidence-applications',
   findings: 'screen-findings',
   checklist: 'screen-checklist',
