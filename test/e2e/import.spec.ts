@@ -6,6 +6,7 @@ import { test, expect } from './fixtures';
 import { StartPage, Shell } from './pages';
 import { verifyCaseFile } from '../../main/case/verify';
 import { overflow } from './layout';
+import type { DomNode } from './pages/dom';
 
 const FIXTURES = path.resolve('test/fixtures/import');
 
@@ -39,7 +40,7 @@ test('files handed over are read, counted, refused where they must be, and impor
   await expect(page.getByTestId('import-job')).toHaveAttribute('data-phase', 'planned');
   const rows = page.getByTestId('import-file');
   await expect(rows).toHaveCount(5);
-  const formats = await page.getByTestId('import-file-format').evaluateAll((els) => els.map((e) => e.getAttribute('data-format')));
+  const formats = await page.getByTestId('import-file-format').evaluateAll((els: DomNode[]) => els.map((e) => e.getAttribute('data-format')));
   expect(formats).toEqual(['graph-audits', 'graph-signins', 'purview-csv', 'purview-csv', 'ual-json']);
   await expect(page.getByTestId('import-file-records')).toHaveText(['2', '3', '3', '5', '3']);
   await expect(page.getByTestId('import-planned-summary')).toContainText('16 records in 5 file(s)');
