@@ -134,7 +134,7 @@ function firstRecordOf(head: Buffer, o: { container: Container; encoding: Encodi
   let chunks: ScannedChunk[] = [];
   try {
     chunks = scanner.push(head);
-    chunks.push(...scanner.end({ partial: !o.complete }));
+    chunks.push(...scanner.end(o.complete ? {} : { partial: 'head' }));
   } catch (err) {
     if (!(err instanceof ImportError)) throw err;
     if (o.complete) throw err;
@@ -265,6 +265,6 @@ export function rereadChunk(body: Buffer, d: ChunkDescriptor): ImportedRecord[] 
     ...(d.state ? { resume: d.state } : {}),
   });
   const reader = new RecordReader({ file: d.file, format: d.format, container: d.container, encoding: d.encoding, header: d.header ? [...d.header] : null, dateFormat: d.dateFormat });
-  const chunks = [...scanner.push(body), ...scanner.end({ partial: true })];
+  const chunks = [...scanner.push(body), ...scanner.end({ partial: 'chunk' })];
   return chunks.flatMap((c) => c.records.flatMap((r) => reader.read(r) ?? []));
 }

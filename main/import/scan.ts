@@ -136,14 +136,21 @@ export class Scanner {
     return out;
   }
 
-  /** The end of the file: the last chunk (with whatever follows its last record), or an error if the file is cut short. */
-  end(opts: { partial?: boolean } = {}): ScannedChunk[] {
+  /**
+   * The end of the file: the last chunk (with whatever follows its last record), or an error if the file is cut short.
+   * `partial`: the bytes were a part of the file — 'head', its start cut anywhere (an unfinished last record is left
+   * out); 'chunk', one evidence chunk read again (it ends after a whole record, maybe inside the JSON record list).
+   */
+  end(opts: { partial?: 'head' | 'chunk' } = {}): ScannedChunk[] {
     if (this.pos < this.cur.length) {
       throw new ImportError('encoding', this.o.file, this.line, null, 'the file ends in the middle of a UTF-16 character (an odd number of bytes): it is cut short or not UTF-16.');
     }
     if (this.o.container === 'csv') {
-      if (this.inQuotes) throw new ImportError('truncated', this.o.file, this.recordLine, null, 'the file ends inside a quoted field: it is cut short (the last record is incomplete).');
-      this.csvRecordEnd(this.base + this.pos);
+      // A part of a file (its start, read to tell its format) ends wherever it was cut: its last record is left out.
+      if (opts.partial !== 'head') {
+        if (this.inQuotes) throw new ImportError('truncated', this.o.file, this.recordLine, null, 'the file ends inside a quoted field: it is cut short (the last record is incomplete).');
+        this.csvRecordEnd(this.base + this.pos);
+      }
     } else if (!opts.partial) {
       if (this.inString || this.depth > 0) {
         throw new ImportError('truncated', this.o.file, this.recordStart >= 0 ? this.recordLine : this.line, null, `the JSON ends ${this.inString ? 'inside a string' : `with ${this.depth} bracket${this.depth === 1 ? '' : 's'} still open`}: the file is cut short.`);
