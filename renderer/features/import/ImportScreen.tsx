@@ -6,11 +6,9 @@ import { api, toApiError, type ApiError, type ImportFileView, type ImportJobView
 import { useCase } from '../../lib/caseState';
 import { formatBytes, formatCount, formatDuration } from '../../lib/format';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { IMPORT_DATE_FORMATS as DATE_FORMATS, IMPORT_FORMAT_IDS } from './importFormats';
 import './import.css';
 
-/** The formats main imports (main/import/formats.ts, checked equal by test/unit/import-formats.test.ts). */
-export const IMPORT_FORMAT_IDS = ['purview-csv', 'ual-export-csv', 'ual-json', 'o365-api-json', 'la-officeactivity', 'graph-signins', 'la-signins', 'graph-audits', 'la-audits', 'azure-monitor-audits'] as const;
-const DATE_FORMATS = ['iso', 'M/d/yyyy', 'd/M/yyyy', 'd.M.yyyy', 'yyyy/M/d'] as const;
 const POLL_MS = 300;
 
 export function ImportScreen() {
