@@ -67,6 +67,8 @@ const RECORD_LISTS = new Set(['value', 'records']);
  */
 export class Scanner {
   private cur: Buffer = Buffer.alloc(0);
+  /** Bytes of the chunk under way before cur, already scanned and in no unfinished record. */
+  private done: Buffer[] = [];
   /** File offset of cur[0]. */
   private base: number;
   /** Next position to scan, relative to cur. */
@@ -116,6 +118,15 @@ export class Scanner {
 
   /** Scans a block; returns the chunks it closed. */
   push(block: Buffer): ScannedChunk[] {
+    // Bytes already scanned and in no unfinished record are set aside (by reference): only an unfinished record is
+    // copied into the next block's buffer, so a chunk's bytes are copied once, not once per block.
+    const keep = Math.min(this.cur.length, (this.recordStart >= 0 ? Math.min(this.recordStart, this.base + this.pos) : this.base + this.pos) - this.base);
+    if (keep > 0) {
+      this.done.push(this.cur.subarray(0, keep));
+      this.cur = this.cur.subarray(keep);
+      this.base += keep;
+      this.pos -= keep;
+    }
     this.cur = this.cur.length === 0 ? block : Buffer.concat([this.cur, block]);
     const out: ScannedChunk[] = [];
     // Scanned up to a whole unit; closing a chunk moves cur (and pos) down, and the end with them.
@@ -167,26 +178,24 @@ export class Scanner {
 
   /** Closes the chunk under way at file offset `to` (a record's end, or the end of the file). */
   private close(to: number): ScannedChunk {
-    const rel = to - this.base;
-    const body = this.cur.subarray(0, rel);
-    const chunk: ScannedChunk = { body, state: this.chunkState, records: this.chunkRecords };
-    this.cur = Buffer.from(this.cur.subarray(rel));
-    this.base = to;
-    this.pos -= rel;
-    this.chunkRecords = [];
-    this.chunkState = { byteStart: to, lineStart: this.lineAt(to), depth: this.recordDepth, mode: this.mode };
-    return chunk;
-  }
-
-  /** The line at file offset `to`, at or before the scan position (counts the line breaks between). */
-  private lineAt(to: number): number {
+    const start = this.chunkState.byteStart;
+    const all = this.done.length === 0 ? this.cur : Buffer.concat([...this.done, this.cur]);
+    const at = this.base + this.pos;
+    const chunk: ScannedChunk = { body: all.subarray(0, to - start), state: this.chunkState, records: this.chunkRecords };
+    // The line at `to`: the scan position's, less the line breaks between them.
     let line = this.line;
-    for (let i = this.base + this.pos - this.unit; i >= to; i -= this.unit) {
-      const rel = i - this.base;
-      const c = this.unit === 1 ? this.cur[rel] : this.cur[rel]! | (this.cur[rel + 1]! << 8);
+    for (let i = at - this.unit; i >= to; i -= this.unit) {
+      const rel = i - start;
+      const c = this.unit === 1 ? all[rel] : all[rel]! | (all[rel + 1]! << 8);
       if (c === NL) line--;
     }
-    return line;
+    this.cur = Buffer.from(all.subarray(to - start));
+    this.done = [];
+    this.base = to;
+    this.pos = at - to;
+    this.chunkRecords = [];
+    this.chunkState = { byteStart: to, lineStart: line, depth: this.recordDepth, mode: this.mode };
+    return chunk;
   }
 
   private startRecord(at: number): void {
@@ -351,32 +360,41 @@ export function decodeRecord(bytes: Buffer, encoding: Encoding, file: string, li
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const UTF16 = new TextDecoder('utf-16le', { fatal: true, ignoreBOM: true });
 
-/** One CSV record's fields (the record as the scanner cut it: quotes and doubled quotes still in it). */
+/**
+ * One CSV record's fields (the record as the scanner cut it: quotes and doubled quotes still in it). A quote opens a
+ * quoted field only at the field's start, as the scanner reads it; text after a closing quote is kept as it is.
+ */
 export function csvFields(text: string): string[] {
   const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  let wasQuoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += c;
-      continue;
+  const n = text.length;
+  let i = 0;
+  for (;;) {
+    let value = '';
+    if (text.charCodeAt(i) === 0x22) {
+      let j = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q < 0) {
+          value += text.slice(j);
+          i = n;
+          break;
+        }
+        value += text.slice(j, q);
+        if (text.charCodeAt(q + 1) === 0x22) {
+          value += '"';
+          j = q + 2;
+          continue;
+        }
+        i = q + 1;
+        break;
+      }
     }
-    if (c === '"' && (field === '' || wasQuoted)) {
-      quoted = true;
-      wasQuoted = true;
-    } else if (c === ',') {
-      out.push(field);
-      field = '';
-      wasQuoted = false;
-    } else field += c;
+    const comma = text.indexOf(',', i);
+    if (comma < 0) {
+      out.push(value + text.slice(i));
+      return out;
+    }
+    out.push(value + text.slice(i, comma));
+    i = comma + 1;
   }
-  out.push(field);
-  return out;
 }
