@@ -47,7 +47,14 @@ export const CSV_FORMATS: readonly FormatId[] = ['purview-csv', 'ual-export-csv'
 const has = (names: Set<string>, ...all: string[]) => all.every((n) => names.has(n.toLowerCase()));
 const stripUtc = (n: string) => n.replace(/\s*\[UTC\]$/i, '').replace(/_(dynamic|string)$/, '').trim().toLowerCase();
 
-/** A CSV export by its column names (any order). Null when the columns are none Peregrine knows. */
+/**
+ * A CSV export by its column names (any order). Null when the columns are none Peregrine knows.
+ * The audit search export's columns: https://learn.microsoft.com/purview/audit-log-export-records (AuditData holds the
+ * record as JSON; the classic export wrote CreationDate, UserIds, Operations, AuditData). Search-UnifiedAuditLog's
+ * result properties (RunspaceId, ResultIndex, ResultCount, Identity…) are what Export-Csv writes of them, after a
+ * "#TYPE" line in Windows PowerShell unless -NoTypeInformation:
+ * https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/export-csv
+ */
 export function formatOfHeader(header: readonly string[]): FormatId | null {
   const names = new Set(header.map(stripUtc));
   if (has(names, 'AuditData', 'CreationDate')) {
@@ -64,7 +71,15 @@ export function formatOfHeader(header: readonly string[]): FormatId | null {
   return null;
 }
 
-/** A JSON export by its first record. */
+/**
+ * A JSON export by its first record. Management Activity API records:
+ * https://learn.microsoft.com/office/office-365-management-api/office-365-management-activity-api-schema ; Graph
+ * signIn and directoryAudit: https://learn.microsoft.com/graph/api/resources/signin ,
+ * https://learn.microsoft.com/graph/api/resources/directoryaudit ; Log Analytics tables SigninLogs, AuditLogs,
+ * OfficeActivity: https://learn.microsoft.com/azure/azure-monitor/reference/tables/signinlogs (and auditlogs,
+ * officeactivity); the diagnostic-settings shape Event Hub receives:
+ * https://learn.microsoft.com/entra/identity/monitoring-health/howto-stream-logs-to-event-hub
+ */
 export function formatOfRecord(record: Record<string, unknown>): FormatId | null {
   const type = typeof record.Type === 'string' ? record.Type : null;
   if ('AuditData' in record) return 'ual-json';

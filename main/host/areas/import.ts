@@ -2,7 +2,7 @@
 // written), then stored in the open case as one run; both in a worker, cancellable. The renderer sees file names only.
 import path from 'node:path';
 import type { Handlers, ImportFileView, ImportJobView } from '../../../preload/contract';
-import { isDateFormat } from '../../import/dates';
+import { isDateFormat, type DateFormat } from '../../import/dates';
 import { FORMAT_IDS, isFormatId, type FormatId } from '../../import/formats';
 import { startImportJob, ImportJobError, type RunningImport } from '../../jobs/import-job';
 import type { ImportedFile } from '../../import/importer';
@@ -19,7 +19,7 @@ interface Job {
   caseFile: string;
   paths: string[];
   format: FormatId | null;
-  dateFormat: string | null;
+  dateFormat: DateFormat | null;
   running: RunningImport | null;
   done: Promise<void> | null;
 }
@@ -42,7 +42,7 @@ export function importArea(ctx: WorkbenchContext): ImportArea {
     job.view = { ...job.view, phase: mode === 'plan' ? 'planning' : 'importing', progress: null, error: null };
     const running = startImportJob(
       entry(),
-      { mode, caseFile: job.caseFile, paths: job.paths, format: job.format, dateFormat: job.dateFormat as never, note, actor: summary.examiner },
+      { mode, caseFile: job.caseFile, paths: job.paths, format: job.format, dateFormat: job.dateFormat, note, actor: summary.examiner },
       (progress) => {
         job.view = { ...job.view, progress };
       },
@@ -94,7 +94,7 @@ export function importArea(ctx: WorkbenchContext): ImportArea {
       const jobId = crypto.randomUUID();
       const job: Job = {
         view: { jobId, phase: 'planning', files: [], progress: null, result: null, error: null },
-        caseFile: file, paths: chosen, format: format ?? null, dateFormat: dateFormat ?? null, running: null, done: null,
+        caseFile: file, paths: chosen, format: format ?? null, dateFormat: dateFormat !== undefined && isDateFormat(dateFormat) ? dateFormat : null, running: null, done: null,
       };
       jobs.set(jobId, job);
       run(job, 'plan', '');
