@@ -7,6 +7,7 @@ const runs: [string, string[]][] = [
   ['bench/collect.ts', quick ? ['--users', '500', '--days', '30'] : []],
   ['bench/detect.ts', quick ? ['--quick'] : []],
   ['bench/timeline.ts', quick ? ['--quick'] : []],
+  ['bench/import.ts', quick ? ['--quick'] : []],
 ];
 for (const [script, args] of runs) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { stdio: 'inherit' });
