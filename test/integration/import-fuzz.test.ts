@@ -11,6 +11,7 @@ import { closeDatabase } from '../../db/connection';
 import { verifyCaseFile } from '../../main/case/verify';
 import { ImportError } from '../../main/import/errors';
 import { planImport, runImport } from '../../main/import/importer';
+import { createPrng } from '../sim/prng';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/import');
 /** Damaged copies per fixture: enough to reach every parser's refusals, few enough for every CI run. */
@@ -22,17 +23,10 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** A small seeded generator (mulberry32): the same damage on every run, so a failure can be replayed. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n) };
+/** The simulator's seeded generator: the same damage on every run, so a failure can be replayed. */
+function random(label: string) {
+  const prng = createPrng(label);
+  return { next: () => prng.next(), int: (n: number) => Math.floor(prng.next() * n) };
 }
 
 const NASTY = [0x22, 0x2c, 0x0a, 0x0d, 0x7b, 0x7d, 0x5b, 0x5d, 0x5c, 0x3a, 0x00, 0xff, 0xfe, 0xc3, 0xef];
@@ -75,9 +69,9 @@ it(`imports or refuses ${RUNS} damaged copies of each format's fixture with an I
   const file = path.join(dir, 'fuzz.peregrine');
   closeDatabase(createCase(file, { name: 'Fuzz', examiner: 'A. Examiner' }, { clock: () => new Date(), toolVersion: 'test' }).db);
   const outcomes = { imported: 0, refused: new Map<string, number>() };
-  for (const [f, fixture] of fs.readdirSync(FIXTURES).sort().entries()) {
+  for (const fixture of fs.readdirSync(FIXTURES).sort()) {
     const original = fs.readFileSync(path.join(FIXTURES, fixture));
-    const r = random(1000 + f);
+    const r = random(`import-fuzz ${fixture}`);
     for (let run = 0; run < RUNS; run++) {
       const damaged = path.join(dir, `${run}-${fixture}`);
       fs.writeFileSync(damaged, damage(original, r));
