@@ -9,6 +9,7 @@ const runs: [string, string[]][] = [
   ['bench/timeline.ts', quick ? ['--quick'] : []],
   // Needs the built renderer (npm run build) and Chromium; reuses the case bench/timeline.ts built for its event count.
   ['bench/timeline-screen.ts', quick ? ['--quick'] : []],
+  ['bench/import.ts', quick ? ['--quick'] : []],
 ];
 for (const [script, args] of runs) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { stdio: 'inherit' });

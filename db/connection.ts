@@ -19,6 +19,12 @@ export interface OpenOptions {
   toolVersion?: string | null;
   /** Told what the migration runner did (e.g. so the caller can log a schema upgrade in custody). */
   onMigrated?: (outcome: MigrationOutcome) => void;
+  /**
+   * Keep the journal mode the file is in instead of switching to WAL: a closed case (rollback journal) then stays
+   * byte for byte as it was when a write is rolled back (an import refused), since switching to WAL and back bumps
+   * the file's change counter. A file another connection holds in WAL stays in WAL.
+   */
+  keepJournalMode?: boolean;
 }
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
@@ -48,7 +54,7 @@ export function openDatabase(file: string, opts: OpenOptions): Database {
     if (!opts.create) checkIsCase(db, file, fileName);
     if (readonly) {
       db.pragma('query_only = ON');
-    } else {
+    } else if (!opts.keepJournalMode) {
       const mode = db.pragma('journal_mode = WAL', { simple: true });
       if (mode !== 'wal') {
         throw new CaseFileError(

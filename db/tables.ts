@@ -65,6 +65,8 @@ export const TABLES = {
   directory_audit: { kind: 'derived', from: 'evidence', key: ['run_id', 'id'], rowId: 'row_id', guarded: false },
   ual_record: { kind: 'derived', from: 'evidence', key: ['run_id', 'id'], rowId: 'row_id', guarded: false },
   event: { kind: 'derived', from: 'evidence', key: ['run_id', 'source', 'record_id'], rowId: 'id', guarded: false },
+  // Where each imported record sits in its file (main/import): derived from the evidence chunk like the record itself.
+  import_record: { kind: 'derived', from: 'evidence', key: ['run_id', 'source', 'record_id'], guarded: false },
   object_change: { kind: 'derived', from: 'snapshots', key: ['run_id', 'entity', 'object_id'], guarded: false },
   finding_triage: { kind: 'annotation', action: 'finding.triaged', guarded: true },
   // Remediation (main/remediate): the steps as planned and each item's outcomes project custody entries; the live

@@ -52,6 +52,7 @@ import { plural } from './detect/text';
 import { remediateCommand } from './remediate/cli';
 import { scriptCommand } from './collect/script-cli';
 import { remediationExportFiles } from './remediate/record';
+import { IMPORT_HELP, importCommand } from './import/cli';
 
 const HELP = `Peregrine ${TOOL_VERSION} — investigate and undo malicious OAuth apps in Microsoft 365 / Entra ID.
 
@@ -85,6 +86,11 @@ Commands:
                         or --since <date> [--until <date>]; --no-logs skips them.
                         --resume continues the last unfinished collection from its checkpoints.
                         --page-size <n> asks for smaller pages (default 999).
+  import <case> <file|folder>... --note <text> [--format <f>] [--date-format <d>] [--dry-run] [--json]
+                        Import log files a client exported (Purview audit search CSV, Search-UnifiedAuditLog,
+                        Management Activity API, Entra sign-in and audit logs, Log Analytics exports): each
+                        file kept whole as evidence, its format told from its content and shown first
+                        (\`peregrine import --help\` for the formats).
   detect <case> [--json]
                         Run the detections over the newest collection: findings by severity, the
                         storyline, and for each the evidence ids (--json lists every object and event).
@@ -314,9 +320,9 @@ export function required(values: Record<string, string | boolean | undefined>, n
   return v;
 }
 
-const COMMANDS = ['case', 'collect', 'detect', 'triage', 'timeline', 'export', 'verify', 'key', 'serve', 'remediate', 'script'];
+const COMMANDS = ['case', 'collect', 'import', 'detect', 'triage', 'timeline', 'export', 'verify', 'key', 'serve', 'remediate', 'script'];
 /** Commands that print their own help, per subcommand. */
-const OWN_HELP = new Set(['key', 'remediate', 'timeline']);
+const OWN_HELP = new Set(['key', 'remediate', 'timeline', 'import']);
 
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   const [command, ...rest] = argv;
@@ -360,6 +366,9 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
         return await remediateCommand(rest, io);
       case 'script':
         return await scriptCommand(rest, io);
+      case 'import':
+        if (wantsHelp(rest)) return io.out(IMPORT_HELP), 0;
+        return await importCommand(rest, io);
       default:
         throw new UsageError(`Unknown command "${command}".${suggestion(command, COMMANDS, (c) => `peregrine ${c}`)}`);
     }
@@ -377,7 +386,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
 function caseArgument(argv: string[]): string | null {
   const [command, ...rest] = argv;
   const args = command === 'case' ? rest.slice(1) : rest;
-  return ['case', 'collect', 'detect', 'triage', 'timeline', 'export', 'verify', 'remediate'].includes(command ?? '') ? (args.find((a) => !a.startsWith('-')) ?? null) : null;
+  return ['case', 'collect', 'import', 'detect', 'triage', 'timeline', 'export', 'verify', 'remediate'].includes(command ?? '') ? (args.find((a) => !a.startsWith('-')) ?? null) : null;
 }
 
 async function caseCommand(args: string[], io: CliIo): Promise<number> {

@@ -931,6 +931,56 @@ export const TimelinePinInput = z
 export const TimelineUnpinInput = z
   .object({ source: z.string().regex(/^[a-z][a-z_]{0,39}$/), recordId: z.string().min(1).max(400), note: z.string().trim().max(2000).default('') })
   .strict();
+// ---- import (files a client exported) ----------------------------------------------------------
+
+/** A file of an import as the renderer sees it: its name (never its path), what it was told to be, and its count. */
+export interface ImportFileView {
+  name: string;
+  size: number;
+  /** Format id (see `peregrine import --help`) and its name in words. */
+  format: string;
+  label: string;
+  detectedBy: 'content' | 'override';
+  container: string;
+  encoding: string;
+  dateFormat: string | null;
+  /** Records read (after the plan's dry run) or stored; null until read. */
+  records: number | null;
+  sha256: string | null;
+  /** Why nothing of it was stored (already in the case), or null. */
+  skipped: string | null;
+}
+
+export interface ImportJobView {
+  jobId: string;
+  /** planning: formats told, every record read without writing; planned: counts known, nothing written; importing: storing. */
+  phase: 'planning' | 'planned' | 'importing' | 'done' | 'failed' | 'cancelled';
+  files: ImportFileView[];
+  progress: { file: string; fileIndex: number; files: number; bytes: number; totalBytes: number; records: number; elapsedMs: number } | null;
+  /** After an import: the run the records were stored under (null when every file was already in the case). */
+  result: { runId: string | null; records: number; window: { from: string; to: string } | null } | null;
+  /** Why it stopped: the file, line and field when known. Nothing was written. */
+  error: { message: string; code: string; file: string | null; line: number | null; field: string | null } | null;
+}
+
+export const ImportPlanInput = z
+  .object({
+    /** Browser host only: the files or folders to import, as paths on the machine serving the UI. The app asks main's open dialog. */
+    paths: z.array(z.string().min(1).max(4096).regex(SINGLE_LINE, `a path ${SINGLE_LINE_MESSAGE}`)).min(1).max(200).optional(),
+    /** A format id, when the content does not say (checked in main). */
+    format: z.string().regex(/^[a-z0-9-]{2,40}$/).optional(),
+    /** How an audit search CSV writes its dates (checked in main). */
+    dateFormat: z.string().max(20).optional(),
+  })
+  .strict();
+export const ImportRef = z.object({ jobId: z.string().uuid() }).strict();
+export const ImportStartInput = z
+  .object({
+    jobId: z.string().uuid(),
+    /** Who handed the files over, when and how: recorded in custody with each file. */
+    note: z.string().trim().min(1, 'say who handed the files over').max(2000),
+  })
+  .strict();
 
 // ---- the contract -------------------------------------------------------------------------
 
@@ -1008,6 +1058,14 @@ export const contract = {
     get: channel<typeof Empty, SettingsView>(Empty),
     /** Saves the settings outside every case; the engagement's apps and untouchable accounts go into the open case's custody. */
     update: channel<typeof SettingsUpdateInput, SettingsView>(SettingsUpdateInput),
+  },
+  import: {
+    /** Tells each file's format and reads every record without writing (the counts); poll status. */
+    plan: channel<typeof ImportPlanInput, ImportJobView>(ImportPlanInput),
+    status: channel<typeof ImportRef, ImportJobView>(ImportRef),
+    /** Stores a planned import in the case as one run (all or nothing); poll status. */
+    start: channel<typeof ImportStartInput, ImportJobView>(ImportStartInput),
+    cancel: channel<typeof ImportRef, ImportJobView>(ImportRef),
   },
   remediate: {
     /** The checklist of the newest collection, recorded in the case when new or changed, with each step's state. */

@@ -17,6 +17,7 @@ import { ExportScreen } from './features/export/ExportScreen';
 import { CustodyScreen } from './features/custody/CustodyScreen';
 import { SettingsScreen } from './features/settings/SettingsScreen';
 import { TimelineScreen } from './features/timeline/TimelineScreen';
+import { ImportScreen } from './features/import/ImportScreen';
 
 export function App() {
   return (
@@ -54,6 +55,8 @@ function Screen({ route }: { route: Route }) {
       return <OverviewScreen />;
     case 'collect':
       return <CollectScreen />;
+    case 'import':
+      return <ImportScreen />;
     case 'evidence/applications':
       return <ApplicationsScreen />;
     case 'findings':
@@ -210,6 +213,7 @@ const NAV: { route: Route; label: NavKey; testId: string; group?: 'evidence' }[]
   { route: 'start', label: 'start', testId: 'nav-start' },
   { route: 'overview', label: 'overview', testId: 'nav-overview' },
   { route: 'collect', label: 'collect', testId: 'nav-collect' },
+  { route: 'import', label: 'import', testId: 'nav-import' },
   { route: 'evidence/applications', label: 'applications', testId: 'nav-applications', group: 'evidence' },
   { route: 'evidence/servicePrincipal', label: 'objects', testId: 'nav-objects', group: 'evidence' },
   { route: 'findings', label: 'findings', testId: 'nav-findings' },
@@ -219,7 +223,7 @@ const NAV: { route: Route; label: NavKey; testId: string; group?: 'evidence' }[]
   { route: 'custody', label: 'custody', testId: 'nav-custody' },
   { route: 'settings', label: 'settings', testId: 'nav-settings' },
 ];
-type NavKey = 'start' | 'overview' | 'collect' | 'applications' | 'objects' | 'findings' | 'timeline' | 'checklist' | 'export' | 'custody' | 'settings';
+type NavKey = 'start' | 'overview' | 'collect' | 'import' | 'applications' | 'objects' | 'findings' | 'timeline' | 'checklist' | 'export' | 'custody' | 'settings';
 
 /** The nav's words: the shell's own, and the overview's and evidence kinds' from their sections. */
 function navWord(key: NavKey): string {

@@ -13,6 +13,8 @@ export const BUNDLES = [
   { name: 'main', entry: 'main/electron/main.ts', out: 'electron/main.cjs', format: 'cjs', external: ['electron', 'better-sqlite3'] },
   { name: 'collect-worker', entry: 'main/jobs/collect-worker.ts', out: 'electron/collect-worker.cjs', format: 'cjs', external: ['better-sqlite3'] },
   { name: 'case-writer', entry: 'main/collect/writer-worker.ts', out: 'electron/case-writer.cjs', format: 'cjs', external: ['better-sqlite3'] },
+  // Found beside the collection worker by the import area (main/host/areas/import.ts).
+  { name: 'import-worker', entry: 'main/jobs/import-worker.ts', out: 'electron/import-worker.cjs', format: 'cjs', external: ['better-sqlite3'] },
   // A sandboxed preload can require only 'electron': everything else is bundled in.
   { name: 'preload', entry: 'preload/index.ts', out: 'electron/preload.cjs', format: 'cjs', external: ['electron'] },
   // The CLI as an ES module exporting main(); bin/peregrine.js loads it when tsx is not installed. Its workers are

@@ -15,6 +15,7 @@ import migration0140 from './0140-custody-checkpoints';
 import migration0150 from './0150-source-notices';
 import migration0160 from './0160-remediation';
 import migration0170 from './0170-timeline';
+import migration0180 from './0180-import-record';
 import migration0200 from './0200-timeline-pins';
 
 export { PEREGRINE_APPLICATION_ID } from './0010-case';
@@ -44,5 +45,6 @@ export const migrations: readonly Migration[] = [
   { version: 150, name: 'source-notices', sql: migration0150 },
   { version: 160, name: 'remediation', sql: migration0160 },
   { version: 170, name: 'timeline', sql: migration0170 },
+  { version: 180, name: 'import-record', sql: migration0180 },
   { version: 200, name: 'timeline-pins', sql: migration0200 },
 ];

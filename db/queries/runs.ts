@@ -85,10 +85,14 @@ export function listRuns(db: Database): CollectionRun[] {
   return (db.prepare('SELECT * FROM collection_run ORDER BY started_at, rowid').all() as RunColumns[]).map(toRun);
 }
 
-/** The run whose entities are "the tenant as we know it": the last one that finished cleanly. */
+/**
+ * The run whose entities are "the tenant as we know it": the last collection that finished cleanly. An import
+ * (environment 'import': files handed over, main/import) is that run only in a case no collection has read: it holds
+ * logs, not the tenant's objects, and must not hide the last collection's.
+ */
 export function latestCompletedRun(db: Database): CollectionRun | null {
   const row = db
-    .prepare(`SELECT * FROM collection_run WHERE state = 'done' ORDER BY finished_at DESC, rowid DESC LIMIT 1`)
+    .prepare(`SELECT * FROM collection_run WHERE state = 'done' ORDER BY environment = 'import', finished_at DESC, rowid DESC LIMIT 1`)
     .get() as RunColumns | undefined;
   return row ? toRun(row) : null;
 }
@@ -118,7 +122,7 @@ export function previousCompletedRun(db: Database, runId: string): CollectionRun
   const row = db
     .prepare(
       `SELECT p.* FROM collection_run p, collection_run r
-       WHERE r.run_id = ? AND p.run_id != r.run_id AND p.state = 'done' AND p.started_at <= r.started_at
+       WHERE r.run_id = ? AND p.run_id != r.run_id AND p.state = 'done' AND p.started_at <= r.started_at AND p.environment != 'import'
        ORDER BY p.started_at DESC, p.rowid DESC LIMIT 1`,
     )
     .get(runId) as RunColumns | undefined;

@@ -33,6 +33,8 @@ export interface OpenCaseDeps {
    * without write permission can still be read. Only a file that needs a schema upgrade is then opened for writing.
    */
   readonly?: boolean;
+  /** Keep the file's journal mode (see OpenOptions.keepJournalMode): an import refused leaves the file byte-identical. */
+  keepJournalMode?: boolean;
 }
 
 const blankToNull = (v: string | null | undefined): string | null => (v && v.trim() ? v.trim() : null);
@@ -135,6 +137,7 @@ export function openCase(file: string, deps: OpenCaseDeps = {}): OpenCase {
   const db = openDatabase(file, {
     create: false,
     toolVersion: deps.toolVersion ?? null,
+    keepJournalMode: deps.keepJournalMode === true,
     onMigrated: (outcome) => {
       migrated = outcome;
     },

@@ -46,3 +46,26 @@ function fit(line: string, columns: number): string {
   const cut = chars.length > width ? `${chars.slice(0, width - 1).join('')}…` : line;
   return cut.padEnd(width, ' ');
 }
+
+/** An import's progress as one terminal line: file n of m, bytes of the total, records, rate, elapsed and time left. */
+export function importProgressLine(
+  p: { file: string; fileIndex: number; files: number; bytes: number; totalBytes: number; records: number; elapsedMs: number },
+  columns: number,
+): string {
+  const seconds = Math.max(p.elapsedMs / 1000, 0.001);
+  const share = p.totalBytes > 0 ? Math.min(1, p.bytes / p.totalBytes) : 1;
+  const parts = [
+    `file ${p.fileIndex + 1}/${p.files} ${p.file}`,
+    `${megabytes(p.bytes)} of ${megabytes(p.totalBytes)} (${Math.floor(share * 100)}%)`,
+    `${p.records.toLocaleString('en-US')} records`,
+    `${Math.round(p.records / seconds).toLocaleString('en-US')}/s`,
+    clock(p.elapsedMs),
+  ];
+  // Bytes are the honest basis here: the plan knows every file's size before the first is read.
+  if (share > 0 && share < 1 && p.elapsedMs >= 2_000) parts.push(`about ${clock((p.elapsedMs / share) * (1 - share))} left`);
+  return fit(parts.join(' · '), columns);
+}
+
+function megabytes(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(2)} GB` : `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+}

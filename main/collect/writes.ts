@@ -9,7 +9,8 @@ import { finishSource, initSources, listSources, markSourceRunning, recordPage, 
 
 /** A fetched page as it crosses to the writer: the bytes for evidence, the objects in them, and the checkpoint after it. */
 export interface PageWrite {
-  method: 'GET' | 'POST';
+  /** IMPORT: a chunk of a file handed over (main/import), stored as a page is. */
+  method: 'GET' | 'POST' | 'IMPORT';
   url: string;
   status: number;
   contentType: string;

@@ -162,6 +162,10 @@ app.whenReady().then(async () => {
       const result = await dialog.showOpenDialog(mainWindow!, { ...options, properties: ['openFile'] });
       return result.canceled ? null : (result.filePaths[0] ?? null);
     },
+    chooseImportFiles: async () => {
+      const result = await dialog.showOpenDialog(mainWindow!, { title: 'Import files the client exported', properties: ['openFile', 'multiSelections'], filters: [{ name: 'Log exports', extensions: ['csv', 'json', 'jsonl', 'ndjson', 'log', 'txt'] }, { name: 'All files', extensions: ['*'] }] });
+      return result.canceled ? null : result.filePaths;
+    },
     environment,
     tenantChoice: tenantFromArgs(),
     // Bundled beside main.cjs by scripts/build.js.

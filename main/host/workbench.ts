@@ -11,6 +11,7 @@ import { settingsHandlers } from './areas/settings';
 import { tenantArea } from './areas/tenant';
 import { remediateArea } from './areas/remediate';
 import { timelineHandlers } from './areas/timeline';
+import { importArea } from './areas/import';
 
 export type { WorkbenchDeps } from './areas/context';
 
@@ -26,6 +27,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
   const tenant = tenantArea(ctx);
   const collect = collectArea(ctx, tenant);
   const remediate = remediateArea(ctx);
+  const imports = importArea(ctx);
   const handlers: Handlers = {
     app: appHandlers(ctx),
     case: caseHandlers(ctx),
@@ -37,6 +39,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
     settings: settingsHandlers(ctx),
     remediate: remediate.handlers,
     timeline: timelineHandlers(ctx),
+    import: imports.handlers,
   };
   return {
     handlers,
@@ -45,6 +48,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
       await tenant.close();
       await collect.close();
       await remediate.close();
+      await imports.close();
       ctx.closeCase();
     },
   };

@@ -20,6 +20,7 @@ import type {
   EnvironmentSummary,
   EvidenceRecordView,
   ExportResult,
+  ImportJobView,
   IntegrityStatus,
   IocFile,
   KeyTransferResult,
@@ -255,6 +256,14 @@ export const api = {
     pin: (id: number, note: string): Promise<TimelinePinView> => call('timeline.pin', (b) => b.timeline.pin({ id, note })),
     unpin: (source: string, recordId: string, note: string): Promise<null> => call('timeline.unpin', (b) => b.timeline.unpin({ source, recordId, note })),
   },
+  import: {
+    /** Tells each file's format and counts its records, writing nothing. The app chooses files in its own dialog; the browser host takes paths. */
+    plan: (input: { paths?: string[]; format?: string; dateFormat?: string }): Promise<ImportJobView> => call('import.plan', (b) => b.import.plan(input)),
+    status: (jobId: string): Promise<ImportJobView> => call('import.status', (b) => b.import.status({ jobId })),
+    /** Stores the planned files in the case, with the note on who handed them over. */
+    start: (jobId: string, note: string): Promise<ImportJobView> => call('import.start', (b) => b.import.start({ jobId, note })),
+    cancel: (jobId: string): Promise<ImportJobView> => call('import.cancel', (b) => b.import.cancel({ jobId })),
+  },
 };
 
 /** Any thrown value as an ApiError, so screens render one error shape. */
@@ -299,6 +308,8 @@ export type {
   Finding,
   FindingEvent,
   FindingObject,
+  ImportFileView,
+  ImportJobView,
   IntegrityStatus,
   Ioc,
   IocFile,

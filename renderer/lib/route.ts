@@ -2,11 +2,12 @@
 import { useEffect, useState } from 'react';
 import { EVIDENCE_KINDS, type EvidenceKind } from '../../preload/evidenceKinds';
 
-export type Route = 'start' | 'overview' | 'collect' | 'evidence/applications' | `evidence/${EvidenceKind}` | 'findings' | 'checklist' | 'export' | 'custody' | 'settings' | 'timeline';
+export type Route = 'start' | 'overview' | 'collect' | 'import' | 'evidence/applications' | `evidence/${EvidenceKind}` | 'findings' | 'checklist' | 'export' | 'custody' | 'settings' | 'timeline';
 export const ROUTES: readonly Route[] = [
   'start',
   'overview',
   'collect',
+  'import',
   'evidence/applications',
   ...EVIDENCE_KINDS.map((k) => `evidence/${k}` as const),
   'findings',

@@ -143,6 +143,13 @@ const promised: Record<number, MigrationPromise> = {
       'timeline_byTargetNameAt', 'timeline_bySupportingAt', 'timeline_support_byTimelineId'],
     triggers: [],
   },
+  180: {
+    tables: {
+      import_record: ['run_id', 'source', 'record_id', 'evidence_id', 'line', 'byte_offset', 'byte_length'],
+    },
+    indexes: ['import_record_byEvidenceId'],
+    triggers: [],
+  },
   200: {
     tables: { timeline_pin: ['seq', 'source', 'record_id', 'state', 'note', 'event_at', 'evidence_sha256', 'at', 'actor', 'custody_seq'] },
     indexes: ['timeline_pin_bySourceRecordIdSeq'],

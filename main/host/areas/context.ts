@@ -43,6 +43,10 @@ export interface WorkbenchDeps {
   transport?: (environment: TenantEnvironment) => HttpTransport;
   /** The collection worker's code (bundled in the app, TypeScript through tsx elsewhere). */
   collectionWorker: WorkerEntry;
+  /** The import worker's code; absent, import-worker beside the collection worker (.cjs bundled, .ts through tsx). */
+  importWorker?: WorkerEntry;
+  /** The app's open dialog for files to import (several at once); absent in the browser host, which takes paths. */
+  chooseImportFiles?: () => Promise<string[] | null>;
   /** Persists tokens encrypted (the OS keychain in the app); absent means memory only. */
   tokenCache?: ICachePlugin;
   /** Opens the system browser for a browser sign-in (the app); absent, the renderer opens the page in a new tab. */

@@ -1,13 +1,14 @@
 // E2E page object: the workbench shell — header (open case, integrity) and the left nav.
 import { expect, type Locator, type Page } from '@playwright/test';
 
-export type Screen = 'start' | 'overview' | 'collect' | 'applications' | 'objects' | 'findings' | 'timeline' | 'checklist' | 'export' | 'custody' | 'settings';
+export type Screen = 'start' | 'overview' | 'collect' | 'import' | 'applications' | 'objects' | 'findings' | 'timeline' | 'checklist' | 'export' | 'custody' | 'settings';
 
 const SCREEN_TESTID: Record<Screen, string> = {
   start: 'screen-start',
   overview: 'screen-overview',
   objects: 'screen-evidence-servicePrincipal',
   collect: 'screen-collect',
+  import: 'screen-import',
   applications: 'screen-evidence-applications',
   findings: 'screen-findings',
   timeline: 'screen-timeline',

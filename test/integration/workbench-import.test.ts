@@ -1,0 +1,114 @@
+// Imports through the workbench, as both transports call it: input checked, the plan and the import run in a worker
+// thread, the counts known before anything is written, and a cancelled import leaving the case as it was.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dispatch } from '../../main/host/dispatch';
+import { createWorkbench, type Workbench } from '../../main/host/workbench';
+import { tsxWorkerEntry } from '../../main/jobs/tsx-entry';
+import { closeDatabase } from '../../db/connection';
+import { openCase } from '../../main/case/case';
+import type { CaseSummary, ImportJobView, Result } from '../../preload/contract';
+
+const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/import');
+let dir: string;
+const workbenches: Workbench[] = [];
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peregrine-wb-import-'));
+});
+afterEach(async () => {
+  for (const w of workbenches.splice(0)) await w.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function workbench(extra: { chooseImportFiles?: () => Promise<string[] | null> } = {}) {
+  const w = createWorkbench({
+    host: extra.chooseImportFiles ? 'electron' : 'browser', toolVersion: '0.0.0-test', casesDir: path.join(dir, 'cases'), homeDir: path.join(dir, 'home'),
+    keyDir: path.join(dir, 'keys'), environment: null, collectionWorker: tsxWorkerEntry(), ...extra,
+  });
+  workbenches.push(w);
+  const call = async <T>(channel: string, input: unknown = {}) => (await dispatch(w.handlers, channel, input)) as Result<T>;
+  const created = await call<CaseSummary>('case.create', { name: 'Handover', examiner: 'A. Examiner' });
+  if (!created.ok) throw new Error(created.error.message);
+  /** Polls the job until it leaves planning/importing. */
+  const settle = async (jobId: string): Promise<ImportJobView> => {
+    for (;;) {
+      const r = await call<ImportJobView>('import.status', { jobId });
+      if (!r.ok) throw new Error(r.error.message);
+      if (r.value.phase !== 'planning' && r.value.phase !== 'importing') return r.value;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  return { w, call, settle };
+}
+
+describe('import through the workbench', () => {
+  it('reads and counts in a worker, writes nothing until started with a note, then stores the files', async () => {
+    const { w, call, settle } = await workbench();
+    const file = w.currentCaseFile()!;
+    const planned = await call<ImportJobView>('import.plan', { paths: [path.join(FIXTURES, 'purview-current.csv'), path.join(FIXTURES, 'graph-signins-page.json')] });
+    if (!planned.ok) throw new Error(planned.error.message);
+    expect(planned.value.phase).toBe('planning');
+    const view = await settle(planned.value.jobId);
+    expect(view.phase).toBe('planned');
+    expect(view.files.map((f) => [f.name, f.format, f.records])).toEqual([['purview-current.csv', 'purview-csv', 5], ['graph-signins-page.json', 'graph-signins', 3]]);
+    const evidenceRows = () => {
+      const { db } = openCase(file, { readonly: true });
+      try {
+        return db.prepare('SELECT count(*) FROM evidence').pluck().get();
+      } finally {
+        closeDatabase(db);
+      }
+    };
+    expect(evidenceRows()).toBe(0);
+
+    expect(await call('import.start', { jobId: view.jobId, note: '  ' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    const started = await call<ImportJobView>('import.start', { jobId: view.jobId, note: 'From the client admin, 24 May' });
+    expect(started).toMatchObject({ ok: true, value: { phase: 'importing' } });
+    const done = await settle(view.jobId);
+    expect(done).toMatchObject({ phase: 'done', result: { records: 8 } });
+    expect(evidenceRows()).toBe(2);
+    const verified = await call<{ ok: boolean }>('case.verify');
+    expect(verified).toMatchObject({ ok: true, value: { ok: true } });
+  });
+
+  it('refuses what the contract does not allow: an unknown format, a path in the app, no path in the browser host', async () => {
+    const { call } = await workbench();
+    expect(await call('import.plan', { paths: [FIXTURES], format: 'excel' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await call('import.plan', {})).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await call('import.plan', { paths: ['a\nb'] })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await call('import.status', { jobId: crypto.randomUUID() })).toMatchObject({ ok: false, error: { code: 'unknown_import' } });
+    const app = await workbench({ chooseImportFiles: () => Promise.resolve([path.join(FIXTURES, 'o365-api.json')]) });
+    expect(await app.call('import.plan', { paths: [FIXTURES] })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    const chosen = await app.call<ImportJobView>('import.plan', {});
+    if (!chosen.ok) throw new Error(chosen.error.message);
+    expect((await app.settle(chosen.value.jobId)).files.map((f) => [f.name, f.records])).toEqual([['o365-api.json', 4]]);
+  });
+
+  it('cancels an import in its worker: nothing of it is kept in the case', async () => {
+    // A file large enough that its import is still reading when the cancel arrives.
+    const big = path.join(dir, 'big.jsonl');
+    const line = (i: number) => JSON.stringify({ CreationTime: '2024-05-21T09:14:03', Id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, Operation: 'MailItemsAccessed', RecordType: 50, Workload: 'Exchange', UserId: 'u@contoso.example', Pad: 'x'.repeat(400) });
+    fs.writeFileSync(big, Array.from({ length: 60_000 }, (_, i) => line(i)).join('\n'));
+    const { w, call, settle } = await workbench();
+    const file = w.currentCaseFile()!;
+    const planned = await call<ImportJobView>('import.plan', { paths: [big] });
+    if (!planned.ok) throw new Error(planned.error.message);
+    expect((await settle(planned.value.jobId)).files[0]!.records).toBe(60_000);
+    expect(await call('import.start', { jobId: planned.value.jobId, note: 'x' })).toMatchObject({ ok: true, value: { phase: 'importing' } });
+    // An import under way keeps the case open.
+    expect(await call('case.close')).toMatchObject({ ok: false });
+    const cancelled = await call<ImportJobView>('import.cancel', { jobId: planned.value.jobId });
+    expect(cancelled).toMatchObject({ ok: true, value: { phase: 'cancelled', error: { code: 'cancelled' } } });
+    expect(await call('case.close')).toMatchObject({ ok: true });
+    const { db } = openCase(file, { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) FROM evidence').pluck().get()).toBe(0);
+      expect(db.prepare('SELECT count(*) FROM collection_run').pluck().get()).toBe(0);
+      expect(db.prepare(`SELECT count(*) FROM custody WHERE action LIKE 'evidence.%' OR action LIKE 'collection.%'`).pluck().get()).toBe(0);
+    } finally {
+      closeDatabase(db);
+    }
+  });
+});
