@@ -94,7 +94,7 @@ describe('directory reads', () => {
     const exchangeSp = sim.tenant.servicePrincipals.find((s) => s.appId === EXCHANGE_APP_ID);
     const granted = await getAll(sim, `/v1.0/servicePrincipals/${exchangeSp?.id ?? ''}/appRoleAssignedTo`, token);
     expect(granted.filter((a) => a.appRoleId === EXCHANGE_MANAGE_AS_APP_ROLE_ID).map((a) => a.principalId)).toEqual(expect.arrayContaining([
-      spId, ...sim.groundTruth.decoys.map((d) => d.servicePrincipalId),
+      spId, ...sim.groundTruth.decoys.filter((d) => d.kind !== 'admin-deleted-app').map((d) => d.servicePrincipalId),
     ]));
     const keys = corpusKeys('v1.0_serviceprincipal-list-approleassignedto_resp1.json');
     if (!keys) console.warn('corpus graph_docs_examples absent: shape comparison skipped');

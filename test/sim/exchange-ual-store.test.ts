@@ -8,7 +8,7 @@ import { EXCHANGE_POWERSHELL_CLIENT_ID } from './wellknown';
 const page = z.object({ '@odata.context': z.string(), value: z.array(z.looseObject({ Identity: z.string(), AuditData: z.string() })), '@odata.nextLink': z.string().optional() });
 
 describe('Search-UnifiedAuditLog over the generated log store', () => {
-  it('finds every ExchangeAdmin record of the attack\'s create/remove cycles, by the malicious app', async () => {
+  it('finds every ExchangeAdmin record of the attack\'s create/remove cycles, its audit exemption and its Exchange role, by the malicious app', async () => {
     const s = await startSimulator({ scenario: 'contoso', seed: 1, days: 120 });
     try {
       const code = z.object({ user_code: z.string(), device_code: z.string() }).parse(json(await postForm(`${s.url}/organizations/oauth2/v2.0/devicecode`, { client_id: EXCHANGE_POWERSHELL_CLIENT_ID, scope: 'https://outlook.office365.com/.default' }, s.caPem)));
@@ -20,7 +20,7 @@ describe('Search-UnifiedAuditLog over the generated log store', () => {
         method: 'POST', ca: s.caPem, headers: { Authorization: `Bearer ${t}`, 'Content-Type': 'application/json' },
         body: JSON.stringify({ CmdletInput: { CmdletName: 'Search-UnifiedAuditLog', Parameters: {
           StartDate: new Date(s.logs.fromMs).toISOString(), EndDate: new Date(s.logs.toMs).toISOString(), RecordType: 'ExchangeAdmin',
-          Operations: 'New-InboundConnector,Remove-InboundConnector,New-TransportRule,Remove-TransportRule',
+          Operations: 'New-InboundConnector,Remove-InboundConnector,New-TransportRule,Remove-TransportRule,Set-MailboxAuditBypassAssociation,New-ServicePrincipal,New-ManagementRoleAssignment,Remove-ManagementRoleAssignment,Remove-ServicePrincipal',
           UserIds: s.tenant.attack.maliciousServicePrincipalId, ResultSize: 5000,
         } } }),
       });
