@@ -17,6 +17,8 @@ export const SCRIPT_GRAPH_SOURCES: readonly { source: string; path: string; page
   { source: 'graph.users', path: '/v1.0/users?$select=id,displayName,userPrincipalName,accountEnabled,userType,createdDateTime,mail', paged: true },
   { source: 'graph.roleAssignments', path: '/v1.0/roleManagement/directory/roleAssignments', paged: true },
   { source: 'graph.userRegistrationDetails', path: '/v1.0/reports/authenticationMethods/userRegistrationDetails', paged: true },
+  { source: 'graph.deletedApplications', path: '/v1.0/directory/deletedItems/microsoft.graph.application', paged: true },
+  { source: 'graph.deletedServicePrincipals', path: '/v1.0/directory/deletedItems/microsoft.graph.servicePrincipal', paged: true },
   { source: 'graph.rolesAndPolicies/directoryRoles', path: '/v1.0/directoryRoles', paged: false },
   { source: 'graph.rolesAndPolicies/conditionalAccessPolicies', path: '/v1.0/identity/conditionalAccess/policies', paged: false },
   { source: 'graph.rolesAndPolicies/securityDefaults', path: '/v1.0/policies/identitySecurityDefaultsEnforcementPolicy', paged: false },
@@ -25,9 +27,14 @@ export const SCRIPT_GRAPH_SOURCES: readonly { source: string; path: string; page
 /** App-role grants are read on the resource side, as live collection does: Microsoft Graph and Office 365 Exchange Online. */
 export const SCRIPT_APP_ROLE_RESOURCES = ['00000003-0000-0000-c000-000000000000', '00000002-0000-0ff1-ce00-000000000000'];
 
-/** The logs, over the window: sign-ins from beta (v1.0 leaves out authenticationRequirement), directory audits from v1.0. */
-export const SCRIPT_LOG_SOURCES: readonly { source: string; path: string; timeProperty: string }[] = [
+/**
+ * The logs, over the window: sign-ins from beta (v1.0 leaves out authenticationRequirement; the non-interactive and
+ * service-principal kinds are queries of their own by signInEventTypes), directory audits from v1.0.
+ */
+export const SCRIPT_LOG_SOURCES: readonly { source: string; path: string; timeProperty: string; filter?: string }[] = [
   { source: 'graph.signIns', path: '/beta/auditLogs/signIns', timeProperty: 'createdDateTime' },
+  { source: 'graph.nonInteractiveSignIns', path: '/beta/auditLogs/signIns', timeProperty: 'createdDateTime', filter: "signInEventTypes/any(t: t eq 'nonInteractiveUser')" },
+  { source: 'graph.servicePrincipalSignIns', path: '/beta/auditLogs/signIns', timeProperty: 'createdDateTime', filter: "signInEventTypes/any(t: t eq 'servicePrincipal')" },
   { source: 'graph.directoryAudits', path: '/v1.0/auditLogs/directoryAudits', timeProperty: 'activityDateTime' },
 ];
 
@@ -37,6 +44,11 @@ export const SCRIPT_EXCHANGE_SOURCES: readonly { source: string; cmdlet: string;
   { source: 'exo.outboundConnectors', cmdlet: 'Get-OutboundConnector', parameters: '' },
   { source: 'exo.transportRules', cmdlet: 'Get-TransportRule', parameters: '-ResultSize Unlimited' },
   { source: 'exo.mailboxes', cmdlet: 'Get-Mailbox', parameters: '-ResultSize Unlimited' },
+  { source: 'exo.adminAuditLogConfig', cmdlet: 'Get-AdminAuditLogConfig', parameters: '' },
+  { source: 'exo.organizationConfig', cmdlet: 'Get-OrganizationConfig', parameters: '' },
+  { source: 'exo.servicePrincipals', cmdlet: 'Get-ServicePrincipal', parameters: '' },
+  { source: 'exo.appRoleAssignments', cmdlet: 'Get-ManagementRoleAssignment', parameters: '-RoleAssigneeType ServicePrincipal' },
+  { source: 'exo.mailboxAuditBypass', cmdlet: 'Get-MailboxAuditBypassAssociation', parameters: '-ResultSize Unlimited' },
 ];
 
 /**
@@ -77,7 +89,7 @@ export function collectionScript(input: CollectScriptInput): string {
   if (!Number.isInteger(input.days) || input.days < 0 || input.days > 180) throw new Error('The window must be a whole number of days from 0 to 180.');
   const scopes = COLLECTION_GRAPH_SCOPES.map((s) => s.scope);
   const graphTable = SCRIPT_GRAPH_SOURCES.map((s) => `    @{ Source = ${psString(s.source)}; Path = ${psString(s.path)}; Paged = $${s.paged} }`).join('\n');
-  const logTable = SCRIPT_LOG_SOURCES.map((s) => `    @{ Source = ${psString(s.source)}; Path = ${psString(s.path)}; TimeProperty = ${psString(s.timeProperty)} }`).join('\n');
+  const logTable = SCRIPT_LOG_SOURCES.map((s) => `    @{ Source = ${psString(s.source)}; Path = ${psString(s.path)}; TimeProperty = ${psString(s.timeProperty)}; Filter = ${psString(s.filter ?? '')} }`).join('\n');
   const exoTable = SCRIPT_EXCHANGE_SOURCES.map((s) => `    @{ Source = ${psString(s.source)}; Read = { ${s.cmdlet}${s.parameters ? ` ${s.parameters}` : ''} } }`).join('\n');
   return `#Requires -Version 7.0
 #Requires -Modules Microsoft.Graph.Authentication, ExchangeOnlineManagement
@@ -310,7 +322,9 @@ if ($Window) {
         if ($s.Source -eq 'graph.directoryAudits' -and -not $CloudInfo.DirectoryAudits) {
             Add-PeregrineIncomplete -Source $s.Source -Reason 'Microsoft Graph documents directory audits for the global and US government clouds only: an empty result here may not mean no audits.'
         }
-        $filter = [uri]::EscapeDataString("$($s.TimeProperty) ge $($Window.from) and $($s.TimeProperty) lt $($Window.to)")
+        $clause = "$($s.TimeProperty) ge $($Window.from) and $($s.TimeProperty) lt $($Window.to)"
+        if ($s.Filter) { $clause += " and $($s.Filter)" }
+        $filter = [uri]::EscapeDataString($clause)
         Save-GraphPages -Source $s.Source -Path ($s.Path + '?$filter=' + $filter + '&$top=1000')
     }
 }

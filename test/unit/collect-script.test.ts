@@ -40,7 +40,10 @@ describe('the collection script', () => {
       const tenantCalls = commands.filter((c) => !LOCAL.has(c));
       // Every call left is a read: Get-* cmdlets, the audit search, or a Graph request (each a GET, checked below).
       expect(tenantCalls.filter((c) => !/^Get-/.test(c) && c !== 'Search-UnifiedAuditLog' && c !== 'Invoke-MgGraphRequest')).toEqual([]);
-      expect(new Set(tenantCalls)).toEqual(new Set(['Invoke-MgGraphRequest', 'Get-InboundConnector', 'Get-OutboundConnector', 'Get-TransportRule', 'Get-Mailbox', 'Get-InboxRule', 'Search-UnifiedAuditLog']));
+      expect(new Set(tenantCalls)).toEqual(new Set([
+        'Invoke-MgGraphRequest', 'Get-InboundConnector', 'Get-OutboundConnector', 'Get-TransportRule', 'Get-Mailbox', 'Get-InboxRule', 'Search-UnifiedAuditLog',
+        'Get-AdminAuditLogConfig', 'Get-OrganizationConfig', 'Get-ServicePrincipal', 'Get-ManagementRoleAssignment', 'Get-MailboxAuditBypassAssociation',
+      ]));
       const graphCalls = lines.filter((l) => l.includes('Invoke-MgGraphRequest'));
       expect(graphCalls.length).toBe(2);
       for (const l of graphCalls) expect(l).toMatch(/Invoke-MgGraphRequest -Method GET -Uri /);
@@ -79,7 +82,14 @@ describe('the collection script', () => {
     const text = script({ days: 7 });
     expect(text).toContain(EXCHANGE_LOG_SOURCES[0]!.source);
     expect(text).toContain("-Path ($s.Path + '?$filter=' + $filter + '&$top=1000')");
-    expect(text).toContain('$filter = [uri]::EscapeDataString("$($s.TimeProperty) ge $($Window.from) and $($s.TimeProperty) lt $($Window.to)")');
+    expect(text).toContain('$clause = "$($s.TimeProperty) ge $($Window.from) and $($s.TimeProperty) lt $($Window.to)"');
+    expect(text).toContain('if ($s.Filter) { $clause += " and $($s.Filter)" }');
+    // The sign-in kinds other than interactive are the same list filtered by signInEventTypes, as live collection asks.
+    expect(SCRIPT_LOG_SOURCES.filter((s) => s.filter).map((s) => [s.source, s.filter])).toEqual([
+      ['graph.nonInteractiveSignIns', "signInEventTypes/any(t: t eq 'nonInteractiveUser')"],
+      ['graph.servicePrincipalSignIns', "signInEventTypes/any(t: t eq 'servicePrincipal')"],
+    ]);
+    expect(text).toContain("Filter = 'signInEventTypes/any(t: t eq ''servicePrincipal'')'");
     expect(text).toContain('[int] $Days = 7,');
     expect(text).toContain('Search-UnifiedAuditLog -StartDate $slice[0] -EndDate $slice[1] -SessionId $sessionId -SessionCommand ReturnLargeSet -ResultSize $UalCallSize');
     expect(text).toContain('$UalSessionCap = 50000');
