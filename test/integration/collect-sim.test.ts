@@ -134,7 +134,7 @@ describe('collectDirectory against the simulator', () => {
     expect(openssl.stdout + openssl.stderr).toMatch(/Signature Verified Successfully/);
     expect(await cli(['verify', exportDir], io)).toBe(0);
     expect(await cli(['verify', file], io)).toBe(0);
-  });
+  }, 180_000);
 
   it('collects app-only with the engagement app\'s certificate, Exchange included, with no person signing in', async () => {
     const out: string[] = [];
@@ -171,7 +171,8 @@ describe('collectDirectory against the simulator', () => {
     } finally {
       delete process.env.PEREGRINE_TOKEN_CACHE_PASSPHRASE;
     }
-  });
+    // Two whole directory collections and the cache's key derivation: 14 s on a quiet machine, near a minute under load.
+  }, 180_000);
 
   it('refuses --auto-approve-on-sim for a real tenant', async () => {
     const err: string[] = [];
