@@ -866,7 +866,7 @@ export const en = {
     },
     signIn: {
       heading: "Sign in for remediation",
-      purpose: "Changing the tenant needs its own sign-in with write permissions, separate from the read-only collection sign-in. Its tokens stay in memory only. The account you sign in with is never changed by a step.",
+      purpose: "Changing the tenant needs its own sign-in with write permissions, separate from the read-only collection sign-in. The account you sign in with is never changed by a step.",
       graph: "Microsoft Graph (write)",
       exchange: "Exchange Online (cmdlets)",
       signOut: "Sign out of remediation",
@@ -878,6 +878,7 @@ export const en = {
       preflightOk: "This sign-in holds every scope and role the steps need.",
       preflightLacks_one: "{{count, number}} step needs a scope or role this sign-in lacks (see the step).",
       preflightLacks_other: "{{count, number}} steps need a scope or role this sign-in lacks (see each step).",
+      memoryOnly: "Kept in memory only: these write tokens are never saved to disk or to the token cache. Signing out, or closing Peregrine, ends them; the next session signs in again.",
     },
   },
   export: {

@@ -830,7 +830,7 @@ export const ja: CatalogShape<typeof en> = {
     },
     signIn: {
       heading: "修復用のサインイン",
-      purpose: "テナントを変更するには、読み取り専用の収集用サインインとは別に、書き込み権限を持つサインインが必要です。トークンはメモリ内にのみ保持されます。サインインしたアカウント自体が手順で変更されることはありません。",
+      purpose: "テナントを変更するには、読み取り専用の収集用サインインとは別に、書き込み権限を持つサインインが必要です。サインインしたアカウント自体が手順で変更されることはありません。",
       graph: "Microsoft Graph（書き込み）",
       exchange: "Exchange Online（コマンドレット）",
       signOut: "修復用サインインからサインアウト",
@@ -841,6 +841,7 @@ export const ja: CatalogShape<typeof en> = {
       preflight: "事前チェック",
       preflightOk: "このサインインは、手順に必要なすべてのスコープとロールを持っています。",
       preflightLacks_other: "{{count, number}} 件の手順に、このサインインにないスコープまたはロールが必要です（各手順を参照）。",
+      memoryOnly: "メモリ内にのみ保持: この書き込み用トークンはディスクにもトークンキャッシュにも保存されません。サインアウトするか Peregrine を閉じると破棄され、次回は改めてサインインします。",
     },
   },
   export: {

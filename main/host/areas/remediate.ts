@@ -9,10 +9,9 @@ import type {
   Handlers,
   RemediationRunView,
   RemediationSignInView,
-  SignInState,
 } from '../../../preload/contract';
 import type { TenantEnvironment } from '../../auth/environment';
-import { createTenantSession, exchangeAudience, type TenantSession } from '../../auth/device-code';
+import { createTenantSession, exchangeAudience } from '../../auth/device-code';
 import { createGraphReader } from '../../graph/reader';
 import { readOnlyTransport } from '../../http/read-only';
 import { directoryRolesOf } from '../../collect/preflight';
@@ -27,13 +26,8 @@ import { createEngine, itemResults, StepBlockedError } from '../../remediate/eng
 import { needsExchange, remediationPreflight, remediationScopes } from '../../remediate/sign-in';
 import { protectedIdsOf } from '../../remediate/cli';
 import { HandlerError } from '../dispatch';
-import { startBrowserSignIn } from '../browser-sign-in';
+import { followSignIn, signedOutSlot, signOutSlots, type SignInSlot } from './sign-in-slot';
 import type { WorkbenchContext } from './context';
-
-interface Slot {
-  session: TenantSession | null;
-  state: SignInState;
-}
 
 interface ActiveRun {
   view: RemediationRunView;
@@ -67,8 +61,8 @@ export function progressOf(steps: readonly { phase: PlannedStep['phase']; state:
 
 export function remediateArea(ctx: WorkbenchContext) {
   const { clock } = ctx;
-  const graphSlot: Slot = { session: null, state: { state: 'signed-out' } };
-  const exchangeSlot: Slot = { session: null, state: { state: 'signed-out' } };
+  const graphSlot = signedOutSlot();
+  const exchangeSlot = signedOutSlot();
   /** The signed-in account's directory roles (read once per sign-in); undefined: not read yet. */
   let roles: string[] | null | undefined;
   let active: ActiveRun | null = null;
@@ -170,48 +164,22 @@ export function remediateArea(ctx: WorkbenchContext) {
     return new Map(ctx.detection().findings.map((f) => [f.key, { ruleId: f.ruleId, title: f.title, severity: f.severity }]));
   }
 
-  /** Starts a delegated remediation sign-in: device code (answers with the code) or browser (answers with the page). */
-  async function startSignIn(slot: Slot, service: 'graph' | 'exchange', method: 'browser' | 'device-code', steps: PlannedStep[]): Promise<void> {
+  /**
+   * Starts a delegated remediation sign-in: device code (answers with the code) or browser (answers with the page).
+   * Write scopes live only in memory: no token cache for remediation, so signing out (or closing Peregrine) ends them.
+   */
+  async function startSignIn(slot: SignInSlot, service: 'graph' | 'exchange', method: 'browser' | 'device-code', steps: PlannedStep[]): Promise<void> {
     const e = env();
     if (active) throw new HandlerError('busy', 'A remediation step is running with the current sign-in; wait for it to finish.');
     slot.session?.cancelSignIn();
     await slot.session?.signOut();
-    // Write scopes live only in memory: no token cache for remediation.
     const audience = service === 'graph' ? { clientId: e.remediationClientId ?? e.clientId, scopes: remediationScopes(e, steps) } : exchangeAudience(e);
-    const session = createTenantSession(e, ctx.transportFor(e), clock, audience);
-    slot.session = session;
-    slot.state = { state: 'signed-out' };
     if (service === 'graph') roles = undefined;
-    if (method === 'browser') {
-      await startBrowserSignIn(slot, session, ctx.deps.openBrowser);
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      session
-        .signInWithDeviceCode((p) => {
-          slot.state = { state: 'waiting', userCode: p.userCode, verificationUri: p.verificationUri, message: p.message, expiresAt: p.expiresAt.toISOString() };
-          resolve();
-        })
-        .then((account) => {
-          if (slot.session !== session) return;
-          slot.state = { state: 'signed-in', method: 'device-code', username: account.username, tenantId: account.tenantId, scopes: account.scopes };
-          resolve();
-        })
-        .catch((err: Error) => {
-          if (slot.session !== session) return;
-          slot.state = { state: 'error', message: `Remediation sign-in failed: ${err.message}` };
-          resolve();
-        });
-    });
+    await followSignIn(slot, createTenantSession(e, ctx.transportFor(e), clock, audience), method, ctx.deps.openBrowser, 'Remediation sign-in failed');
   }
 
   async function signOutAll(): Promise<void> {
-    for (const slot of [graphSlot, exchangeSlot]) {
-      slot.session?.cancelSignIn();
-      await slot.session?.signOut();
-      slot.session = null;
-      slot.state = { state: 'signed-out' };
-    }
+    await signOutSlots([graphSlot, exchangeSlot]);
     roles = undefined;
   }
 
@@ -259,9 +227,7 @@ export function remediateArea(ctx: WorkbenchContext) {
       const g = graphAccount();
       const x = exchangeSlot.session?.account();
       if (g && x && g.username.toLowerCase() !== x.username.toLowerCase()) {
-        exchangeSlot.session?.cancelSignIn();
-        await exchangeSlot.session?.signOut();
-        exchangeSlot.session = null;
+        await signOutSlots([exchangeSlot]);
         exchangeSlot.state = { state: 'error', message: `Exchange Online was signed in as ${x.username}, Microsoft Graph as ${g.username}: remediate as one account. Sign in to Exchange Online again as ${g.username}.` };
         return { ...view, exchange: exchangeSlot.state };
       }
