@@ -125,6 +125,10 @@ function forbidden(step: PlannedStep, answer: { status: number; body: Buffer }):
 /** Item states from the latest recorded outcome of each item (null when none yet). */
 export function itemResults(db: Database, step: PlannedStep): ItemResult[] {
   const latest = latestActions(db, step.id);
+  // A step that sends nothing (the re-collection) is proved as a whole: its results are whatever was recorded for it.
+  if (step.items.length === 0) {
+    return [...latest.values()].map((a) => ({ key: a.itemKey, outcome: a.outcome, at: a.at, note: a.note, beforeSha256: a.beforeSha256, afterSha256: a.afterSha256 }));
+  }
   return step.items.map((item) => {
     const a = latest.get(item.key);
     return { key: item.key, outcome: a?.outcome ?? null, at: a?.at ?? null, note: a?.note ?? '', beforeSha256: a?.beforeSha256 ?? null, afterSha256: a?.afterSha256 ?? null };
@@ -161,8 +165,9 @@ export function createEngine(deps: EngineDeps) {
     }
   }
 
-  async function runStep(step: PlannedStep, mode: RunMode, plan: ReadonlyMap<string, PlannedStep> = new Map()): Promise<ItemRun[]> {
+  async function runStep(step: PlannedStep, mode: RunMode, plan: ReadonlyMap<string, PlannedStep> = new Map(), opts: { confirmedSeparately?: boolean } = {}): Promise<ItemRun[]> {
     if (mode === 'write') checkOrder(step, plan);
+    if (mode === 'write' && step.confirmSeparately && !opts.confirmedSeparately) throw new StepBlockedError(separateConfirmation(step));
     const latest = latestActions(db, step.id);
     const runs: ItemRun[] = [];
     for (const item of step.items) {
@@ -286,10 +291,17 @@ export function createEngine(deps: EngineDeps) {
       : finish('done', 'Written, but the tenant does not show the change: replication can take minutes, or something put it back (a new collection shows who). Run the step again to verify.');
   }
 
-  /** Runs steps in checklist order; a step blocked by its order is reported and the others still run. */
+  /**
+   * Runs steps in checklist order; a step blocked by its order is reported and the others still run. A step that
+   * needs its own confirmation is never run here, whatever the mode: it is reported as blocked, saying how to run it.
+   */
   async function runSteps(steps: readonly PlannedStep[], mode: RunMode, plan: ReadonlyMap<string, PlannedStep>): Promise<{ step: PlannedStep; items: ItemRun[]; blocked: string | null }[]> {
     const results: { step: PlannedStep; items: ItemRun[]; blocked: string | null }[] = [];
     for (const step of steps) {
+      if (step.confirmSeparately && mode === 'write') {
+        results.push({ step, items: [], blocked: separateConfirmation(step) });
+        continue;
+      }
       try {
         results.push({ step, items: await runStep(step, mode, plan), blocked: null });
       } catch (err) {
@@ -300,5 +312,80 @@ export function createEngine(deps: EngineDeps) {
     return results;
   }
 
-  return { runStep, runSteps };
+  /**
+   * Verifies one step again, live: every item a run (or the client, outside Peregrine) changed is read again, stored
+   * as evidence and compared with what the step expects. Still showing: `verified`; no longer showing (put back,
+   * re-created): `failed`, saying so. Items never written are left as they are. Nothing is written to the tenant.
+   */
+  async function verifyStep(step: PlannedStep, plan: ReadonlyMap<string, PlannedStep> = new Map()): Promise<ItemRun[]> {
+    const latest = latestActions(db, step.id);
+    const runs: ItemRun[] = [];
+    for (const item of step.items) {
+      const previous = latest.get(item.key)?.outcome ?? null;
+      if (!previous || !CHANGED.has(previous)) continue;
+      // A step after this one changed the same object further (the policy created report-only, then enforced): that
+      // step's expectation is the one the tenant must show now, and it is verified there.
+      const later = [...plan.values()].find((s) => s.after.includes(step.id) && s.items.some((i) => i.target.kind === item.target.kind && i.target.id === item.target.id && CHANGED.has(latestActions(db, s.id).get(i.key)?.outcome ?? 'dry-run')));
+      if (later) {
+        runs.push({ stepId: step.id, itemKey: item.key, target: item.target, outcome: previous, note: `Carried on by ${later.id}, which changed the same object after this step: verified there.`, unchanged: true });
+        continue;
+      }
+      runs.push(await verifyItem(step, item, previous));
+    }
+    return runs;
+  }
+
+  async function verifyItem(step: PlannedStep, item: StepItem, previous: Outcome): Promise<ItemRun> {
+    const evidence: { id: number; sha256: string }[] = [];
+    let after: string | null = null;
+    const finish = (outcome: Outcome, note: string): ItemRun => {
+      recordAction(db, { stepId: step.id, itemKey: item.key, outcome, note, account: deps.account, beforeSha256: null, afterSha256: after, evidence, at: deps.clock().toISOString(), actor: deps.actor });
+      return { stepId: step.id, itemKey: item.key, target: item.target, outcome, note, unchanged: false };
+    };
+    deps.guard.clear();
+    let answer: TenantAnswer;
+    try {
+      answer = await deps.client.send(item.read);
+    } catch (err) {
+      const what = item.read.api === 'graph' ? `${item.read.method} ${item.read.path}` : item.read.cmdlet;
+      return { stepId: step.id, itemKey: item.key, target: item.target, outcome: previous, note: `Not verified: the read ${what} failed (${(err as Error).message}); the earlier result stands. Verify again.`, unchanged: true };
+    }
+    const row = insertRemediationEvidence(db, {
+      stepId: step.id, itemKey: item.key, kind: 'read-after', method: answer.request.method, url: answer.request.url,
+      requestBody: answer.request.body === undefined ? null : JSON.stringify(answer.request.body), status: answer.status, collectedAt: deps.clock().toISOString(), body: answer.body,
+    });
+    evidence.push(row);
+    after = row.sha256;
+    const live = readOf(item.read, answer);
+    if (answer.status === 403) return finish('failed', `Could not verify: ${forbidden(step, answer)}`);
+    if (!live.absent && answer.status >= 300) {
+      return { stepId: step.id, itemKey: item.key, target: item.target, outcome: previous, note: `Not verified: the read failed (${errorText(answer)}); the earlier result stands. Verify again.`, unchanged: true };
+    }
+    // Gone altogether (the application deleted after its secrets were removed): what this step took away went with it.
+    if (live.absent && ('listLacks' in item.expect || 'equals' in item.expect)) {
+      return finish('verified', `${item.target.name ?? item.target.id} is no longer in the tenant (deleted by a later step, or since): what this step removed cannot come back with it.`);
+    }
+    if (meets(item.expect, live, firstWriteAt(db, step.id, item.key))) {
+      return finish('verified', previous === 'done-outside'
+        ? 'Verified live: the tenant shows the change made outside Peregrine.'
+        : 'Verified again live: the tenant still shows the change.');
+    }
+    return finish('failed', `The tenant no longer shows this change: ${item.target.name ?? item.target.id} was put back or re-created since it was ${previous}. A new collection shows who did it; run the step again.`);
+  }
+
+  return { runStep, runSteps, verifyStep };
+}
+
+/** Outcomes that say the tenant was changed (or already showed the change): what "verify the checklist" reads again. */
+export const CHANGED: ReadonlySet<Outcome> = new Set<Outcome>(['done', 'verified', 'already-absent', 'done-outside']);
+
+/** When the item's first write was answered: the moment a `notBefore` expectation is measured from. */
+function firstWriteAt(db: Database, stepId: string, itemKey: string): number | null {
+  const row = listRemediationEvidence(db, stepId).find((e) => e.itemKey === itemKey && e.kind === 'write' && e.status > 0 && e.status < 300);
+  return row ? Date.parse(row.collectedAt) : null;
+}
+
+/** Why a step is not run with the others, and how to run it on its own. */
+export function separateConfirmation(step: PlannedStep): string {
+  return `Held back: every finding behind "${step.title}" is medium or lower (a lead to check, such as forwarding a person may have set up themselves). Check it with the owner, then run it on its own: run ${step.id} --yes --confirm-separately (in the Checklist, tick its confirmation).`;
 }

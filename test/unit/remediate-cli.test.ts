@@ -40,7 +40,7 @@ describe('peregrine remediate', () => {
     [['run', '--env', 'x.json'], /Expected <step id>/],
     [['run', 'sp.disable:1', '--sign-in', 'magic', '--env', 'x.json'], /--sign-in takes browser or device-code, not "magic"/],
     [['run', 'sp.disable:1'], /--env is required/],
-    [['undo'], /Unknown remediate command "undo" \(plan, run, status, script, import-results\)/],
+    [['undo'], /Unknown remediate command "undo" \(plan, run, verify, status, script, import-results\)/],
   ])('refuses %j with a usage error (exit 2) and records nothing', async (args, message) => {
     const io = capturedIo();
     expect(await main(['remediate', file, ...args], io)).toBe(2);

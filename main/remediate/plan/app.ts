@@ -21,6 +21,8 @@ interface Spec {
   action: ActionKind;
   phase: Phase;
   title: string;
+  /** The values the title and note name, for the Checklist to word them in its language. */
+  params?: Record<string, string | number>;
   why: string;
   risk: Risk;
   destructive: boolean;
@@ -66,7 +68,7 @@ export function appSteps(ctx: PlanContext): DraftStep[] {
     if (sp && spTarget && sp.accountEnabled !== false) {
       const read = { api: 'graph' as const, method: 'GET' as const, path: `/v1.0/servicePrincipals/${sp.objectId}?$select=id,appId,displayName,accountEnabled` };
       specs.push({
-        action: 'sp.disable', phase: 'contain', title: `Disable the service principal of ${name}`, risk: 'low', destructive: false,
+        action: 'sp.disable', phase: 'contain', title: `Disable the service principal of ${name}`, params: { name }, risk: 'low', destructive: false,
         why: `Stops every token for ${name} at once, before anything is removed. ${why}`,
         graphScopes: ['Application.ReadWrite.All'], directoryRoles: APP_ADMIN, target: spTarget,
         items: [item({
@@ -82,7 +84,7 @@ export function appSteps(ctx: PlanContext): DraftStep[] {
       const read = { api: 'graph' as const, method: 'GET' as const, path: `/v1.0/applications/${appObj.objectId}?$select=id,appId,displayName,passwordCredentials,keyCredentials` };
       if (appObj.passwordCredentials.length) {
         specs.push({
-          action: 'app.remove-passwords', phase: 'contain', title: `Remove the client secrets of ${name}`, risk: 'medium', destructive: true,
+          action: 'app.remove-passwords', phase: 'contain', title: `Remove the client secrets of ${name}`, params: { name, count: appObj.passwordCredentials.length }, risk: 'medium', destructive: true,
           why: `Whoever holds a secret of ${name} can sign in as the app. ${why}`,
           graphScopes: ['Application.ReadWrite.All'], directoryRoles: APP_ADMIN, target: appTarget,
           items: appObj.passwordCredentials.map((p) => item({
@@ -95,7 +97,7 @@ export function appSteps(ctx: PlanContext): DraftStep[] {
       }
       if (appObj.keyCredentials.length) {
         specs.push({
-          action: 'app.remove-certificates', phase: 'contain', title: `Remove the certificates of ${name}`, risk: 'medium', destructive: true,
+          action: 'app.remove-certificates', phase: 'contain', title: `Remove the certificates of ${name}`, params: { name, count: appObj.keyCredentials.length }, risk: 'medium', destructive: true,
           why: `A certificate of ${name} signs in as the app like a secret does. ${why}`,
           graphScopes: ['Application.ReadWrite.All'], directoryRoles: APP_ADMIN, target: appTarget,
           items: [item({
@@ -119,7 +121,7 @@ export function appSteps(ctx: PlanContext): DraftStep[] {
       });
       if (risky.length) {
         specs.push({
-          action: 'sp.remove-app-roles', phase: 'eradicate', title: `Remove ${risky.map((r) => r.value).join(', ')} from ${name}`, risk: 'medium', destructive: true,
+          action: 'sp.remove-app-roles', phase: 'eradicate', title: `Remove ${risky.map((r) => r.value).join(', ')} from ${name}`, params: { name, roles: risky.map((r) => r.value).join(', ') }, risk: 'medium', destructive: true,
           why: `Application permissions let ${name} act with no user present. ${why}`,
           graphScopes: ['AppRoleAssignment.ReadWrite.All'], directoryRoles: APP_ADMIN, target: spTarget,
           items: risky.map(({ a, value, resource }) => item({
@@ -140,6 +142,7 @@ export function appSteps(ctx: PlanContext): DraftStep[] {
       if (roles.length) {
         specs.push({
           action: 'sp.remove-directory-roles', phase: 'eradicate', title: `Remove ${name} from ${roles.map((r) => ctx.collection.roleName(r.resourceId ?? '')).join(', ')}`,
+          params: { name, roles: roles.map((r) => ctx.collection.roleName(r.resourceId ?? '')).join(', ') },
           risk: 'medium', destructive: true,
           why: `A directory role gives ${name} administrator power with its own credentials. ${why}`,
           graphScopes: ['RoleManagement.ReadWrite.Directory'], directoryRoles: ['Privileged Role Administrator'], target: spTarget,
@@ -160,7 +163,7 @@ export function appSteps(ctx: PlanContext): DraftStep[] {
       const grants = ctx.collection.objects('oauth2PermissionGrant').filter((g) => lower(g.principalId) === lower(sp.objectId));
       if (grants.length) {
         specs.push({
-          action: 'sp.revoke-grants', phase: 'eradicate', title: `Revoke the delegated permission grants of ${name}`, risk: 'low', destructive: true,
+          action: 'sp.revoke-grants', phase: 'eradicate', title: `Revoke the delegated permission grants of ${name}`, params: { name, count: grants.length }, risk: 'low', destructive: true,
           why: `Delegated grants let ${name} act as the users who consented. ${why}`,
           graphScopes: ['DelegatedPermissionGrant.ReadWrite.All'], directoryRoles: APP_ADMIN, target: spTarget,
           items: grants.map((g) => item({
@@ -187,7 +190,7 @@ export function appSteps(ctx: PlanContext): DraftStep[] {
       }
       if (owners.size) {
         specs.push({
-          action: 'app.remove-owners', phase: 'eradicate', title: `Remove the owners added to ${name}`, risk: 'low', destructive: true,
+          action: 'app.remove-owners', phase: 'eradicate', title: `Remove the owners added to ${name}`, params: { name, count: owners.size }, risk: 'low', destructive: true,
           why: `An owner can add credentials to ${name} at any time. ${why}`,
           graphScopes: ['Application.ReadWrite.All'], directoryRoles: APP_ADMIN, target: appTarget,
           items: [...owners].map(([id, ownerName]) => item({
@@ -202,7 +205,7 @@ export function appSteps(ctx: PlanContext): DraftStep[] {
       }
 
       specs.push({
-        action: 'app.delete', phase: 'eradicate', title: `Delete the application ${name}`, risk: 'high', destructive: true,
+        action: 'app.delete', phase: 'eradicate', title: `Delete the application ${name}`, params: { name }, risk: 'high', destructive: true,
         why: `Removes ${name} and its service principal from the tenant. Both stay in deleted items for 30 days and can be restored until then. ${why}`,
         graphScopes: ['Application.ReadWrite.All'], directoryRoles: APP_ADMIN, target: appTarget,
         items: [item({
@@ -230,6 +233,7 @@ export function appSteps(ctx: PlanContext): DraftStep[] {
       action: s.action,
       title: s.title,
       why: s.why,
+      text: { key: s.action, params: s.params ?? { name } },
       findingKeys: findings.map((f) => f.key),
       target: s.target,
       items: s.items,
