@@ -365,11 +365,15 @@ export function createEngine(deps: EngineDeps) {
     if (live.absent && ('listLacks' in item.expect || 'equals' in item.expect)) {
       return finish('verified', `${item.target.name ?? item.target.id} is no longer in the tenant (deleted by a later step, or since): what this step removed cannot come back with it.`);
     }
-    if (meets(item.expect, live, firstWriteAt(db, step.id, item.key))) {
+    // A change made outside Peregrine has no write of ours to measure from: it must come after the collection the step
+    // was planned on.
+    const since = firstWriteAt(db, step.id, item.key) ?? (previous === 'done-outside' ? plannedAt(db, step) : null);
+    if (meets(item.expect, live, since)) {
       return finish('verified', previous === 'done-outside'
         ? 'Verified live: the tenant shows the change made outside Peregrine.'
         : 'Verified again live: the tenant still shows the change.');
     }
+    if (previous === 'done-outside') return finish('failed', `The tenant does not show the change recorded as done outside Peregrine for ${item.target.name ?? item.target.id}: run the step, or ask whoever made it.`);
     return finish('failed', `The tenant no longer shows this change: ${item.target.name ?? item.target.id} was put back or re-created since it was ${previous}. A new collection shows who did it; run the step again.`);
   }
 
@@ -383,6 +387,12 @@ export const CHANGED: ReadonlySet<Outcome> = new Set<Outcome>(['done', 'verified
 function firstWriteAt(db: Database, stepId: string, itemKey: string): number | null {
   const row = listRemediationEvidence(db, stepId).find((e) => e.itemKey === itemKey && e.kind === 'write' && e.status > 0 && e.status < 300);
   return row ? Date.parse(row.collectedAt) : null;
+}
+
+/** When the collection a step was planned on started. */
+function plannedAt(db: Database, step: PlannedStep): number | null {
+  const at = db.prepare('SELECT started_at FROM collection_run WHERE run_id = ?').pluck().get(step.source.runId) as string | undefined;
+  return at ? Date.parse(at) : null;
 }
 
 /** Why a step is not run with the others, and how to run it on its own. */
