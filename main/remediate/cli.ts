@@ -143,6 +143,7 @@ function planCommand(file: string, args: string[], io: CliIo): number {
       io.out(`\n${String(s.order).padStart(2)}. ${s.title}   [${stepState(itemResults(db, s))}]`);
       io.out(`    id: ${s.id}`);
       io.out(`    why: ${s.why}`);
+      if (s.confirmSeparately) io.out('    held back from phase runs: only medium or lower findings call for it; check with its owner, then run it alone with --yes --confirm-separately');
       io.out(`    needs: ${[...s.needs.graphScopes, ...s.needs.exchangeRoles].join(', ')}${s.needs.directoryRoles.length ? `; role ${s.needs.directoryRoles.join(' or ')}` : ''}; risk ${s.risk}${s.destructive ? ', destructive (run needs --yes)' : ''}`);
       for (const item of s.items) {
         io.out(`    - ${item.target.kind} ${item.target.name ?? item.target.id} (${item.target.id})`);
@@ -377,14 +378,15 @@ async function verifyCommand(file: string, args: string[], io: CliIo): Promise<n
     }
     const closing = closeTheLoop(db, recorded(), { at: io.clock().toISOString(), actor: summary.examiner });
     if (values.json) {
-      io.out(JSON.stringify({ steps: rows, standing: closing.standing.map((s) => ({ key: s.finding.key, severity: s.finding.severity, title: s.finding.title, reason: s.reason })), recollection: closing.text }, null, 2));
+      io.out(JSON.stringify({ steps: rows, recollectedAfterChanges: closing.recollection === 'after-changes', standing: closing.standing.map((s) => ({ key: s.finding.key, severity: s.finding.severity, title: s.finding.title, reason: s.reason })), recollection: closing.text }, null, 2));
     } else {
       for (const row of rows) {
         io.out(`${row.state.padEnd(10)} ${row.title}  (${row.id})`);
         for (const i of row.items) io.out(`           ${itemLine(i)}`);
       }
       io.out(closing.text);
-      for (const s of closing.standing) io.out(`  stands: ${s.finding.severity} ${s.finding.title} — ${s.finding.subject.name ?? s.finding.subject.id} (${s.reason})`);
+      // Judged only on a collection made after the changes: an older one still shows what was removed.
+      if (closing.recollection === 'after-changes') for (const s of closing.standing) io.out(`  stands: ${s.finding.severity} ${s.finding.title} — ${s.finding.subject.name ?? s.finding.subject.id} (${s.reason})`);
     }
     return regressed || closing.standing.length || closing.recollection !== 'after-changes' ? 1 : 0;
   } finally {

@@ -109,6 +109,14 @@ describe('mail-flow remediation faults', () => {
     const after = JSON.parse(mailboxes()) as unknown[];
     const was = JSON.parse(before) as unknown[];
     expect(after.filter((m, i) => JSON.stringify(m) !== JSON.stringify(was[i]))).toHaveLength(1);
+
+    // The verify phase writes nothing: it reads every changed object again, and asks for a collection made since.
+    const verify = await t.run('remediate', t.file, 'run', '--phase', 'verify', ...signIn);
+    expect(verify.code).toBe(1);
+    expect(verify.out).toMatch(/^verified +Remove 12 transport rules/m);
+    expect(verify.out.match(/Verified again live/g)?.length).toBeGreaterThanOrEqual(13);
+    expect(verify.out).toMatch(/^Collect again .*started before the last change/m);
+    expect(mailboxes()).toBe(JSON.stringify(after));
     scanForSecrets(t.sim, [t.file], t.ios);
   });
 });

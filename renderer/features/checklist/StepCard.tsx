@@ -121,13 +121,17 @@ export function StepCard({ step, run, locked, signedIn, onRun, onChanged }: Prop
         </ul>
       ) : null}
       <dl className="facts facts-tight step-facts">
-        <dt>{t('checklist.needs')}</dt>
-        <dd className="step-needs">
-          {[...step.needs.graphScopes, ...step.needs.exchangeRoles].map((n) => (
-            <span key={n} className="mono small perm">{n}</span>
-          ))}
-          {step.needs.directoryRoles.length ? <span className="small">{t('checklist.roleOr', { roles: step.needs.directoryRoles.join(t('checklist.or')) })}</span> : null}
-        </dd>
+        {step.needs.graphScopes.length || step.needs.exchangeRoles.length || step.needs.directoryRoles.length ? (
+          <>
+            <dt>{t('checklist.needs')}</dt>
+            <dd className="step-needs">
+              {[...step.needs.graphScopes, ...step.needs.exchangeRoles].map((n) => (
+                <span key={n} className="mono small perm">{n}</span>
+              ))}
+              {step.needs.directoryRoles.length ? <span className="small">{t('checklist.roleOr', { roles: step.needs.directoryRoles.join(t('checklist.or')) })}</span> : null}
+            </dd>
+          </>
+        ) : null}
         {step.preflight && (step.preflight.missingScopes.length || step.preflight.missingRoles.length || step.preflight.missingExchangeRoles.length) ? (
           <>
             <dt>{t('checklist.preflight')}</dt>
@@ -149,14 +153,16 @@ export function StepCard({ step, run, locked, signedIn, onRun, onChanged }: Prop
         <dd>{step.source.evidenceSha256 ? <Identifier value={step.source.evidenceSha256} label={t('checklist.evidenceLabel')} short /> : <span className="muted">—</span>}</dd>
       </dl>
 
-      <details className="step-items" open={step.items.length <= 2}>
-        <summary data-testid="step-items-toggle">{t('checklist.items', { count: step.items.length })}</summary>
-        <ul className="item-list">
-          {step.items.map((item) => (
-            <Item key={item.key} item={item} />
-          ))}
-        </ul>
-      </details>
+      {step.items.length ? (
+        <details className="step-items" open={step.items.length <= 2}>
+          <summary data-testid="step-items-toggle">{t('checklist.items', { count: step.items.length })}</summary>
+          <ul className="item-list">
+            {step.items.map((item) => (
+              <Item key={item.key} item={item} />
+            ))}
+          </ul>
+        </details>
+      ) : null}
       {script ? (
         <div className="section-head step-script-head">
           <span className="small muted">{t('checklist.powershellAll')}</span>
@@ -199,9 +205,11 @@ export function StepCard({ step, run, locked, signedIn, onRun, onChanged }: Prop
       {form === 'execute' ? (
         <form className="form step-form" onSubmit={(e) => void submit(e, () => start('write', step.destructive ? typed : undefined))} data-testid="step-confirm">
           {step.confirmSeparately ? (
-            <div className="field field-check">
-              <input id={`separate-${step.order}`} type="checkbox" checked={checked} onChange={(e) => setChecked(e.target.checked)} autoFocus={!step.destructive} data-testid="step-confirm-separately" />
-              <label htmlFor={`separate-${step.order}`}>{t('checklist.separate.confirm')}</label>
+            <div className="field">
+              <label className="checkbox step-separate-check">
+                <input type="checkbox" checked={checked} onChange={(e) => setChecked(e.target.checked)} autoFocus={!step.destructive} data-testid="step-confirm-separately" />
+                {t('checklist.separate.confirm')}
+              </label>
             </div>
           ) : null}
           {step.destructive ? (

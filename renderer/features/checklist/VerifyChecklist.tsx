@@ -51,7 +51,7 @@ export function VerifyChecklist({ run, signedIn, locked, onVerify }: Props) {
                 </p>
               ) : null}
               {closing?.recollection === 'none' ? <p>{t('checklist.verify.none')}</p> : null}
-              {closing && closing.standing.length ? (
+              {closing?.recollection === 'after-changes' && closing.standing.length ? (
                 <>
                   <p>{t('checklist.verify.standing', { count: closing.standing.length })}</p>
                   <ul className="step-findings" data-testid="checklist-verify-standing">
