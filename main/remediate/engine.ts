@@ -21,6 +21,8 @@ export interface EngineDeps {
   protectedIds: ReadonlySet<string>;
   /** Ids of the objects the findings still standing name (subjects and objects), lower case. */
   standingIds: ReadonlySet<string>;
+  /** Told after each outcome is recorded (the workbench keeps its findings: an outcome does not change them). */
+  onRecorded?: () => void;
   /** Told a generated temporary password, once, to show it; it is never stored or logged. */
   onSecret?: (info: { stepId: string; itemKey: string; target: StepItem['target']; password: string }) => void;
 }
@@ -202,6 +204,7 @@ export function createEngine(deps: EngineDeps) {
         stepId: step.id, itemKey: item.key, outcome, note: redactText(note, secrets), account: deps.account, beforeSha256: before, afterSha256: after,
         evidence, at: deps.clock().toISOString(), actor: deps.actor,
       });
+      deps.onRecorded?.();
       return { stepId: step.id, itemKey: item.key, target: item.target, outcome, note: redactText(note, secrets), unchanged: false };
     };
     const store = (kind: RemediationEvidenceKind, answer: TenantAnswer): string => {
@@ -340,6 +343,7 @@ export function createEngine(deps: EngineDeps) {
     let after: string | null = null;
     const finish = (outcome: Outcome, note: string): ItemRun => {
       recordAction(db, { stepId: step.id, itemKey: item.key, outcome, note, account: deps.account, beforeSha256: null, afterSha256: after, evidence, at: deps.clock().toISOString(), actor: deps.actor });
+      deps.onRecorded?.();
       return { stepId: step.id, itemKey: item.key, target: item.target, outcome, note, unchanged: false };
     };
     deps.guard.clear();

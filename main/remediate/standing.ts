@@ -82,10 +82,11 @@ export interface LoopClosing extends Closing {
 /**
  * The newest collection against the checklist: the high and critical findings it still shows that no verified step
  * closed, and — when that collection started after the last change — the re-collection step recorded verified (or
- * failed, saying how many stand) as a custody entry, once per change of its result.
+ * failed, saying how many stand) as a custody entry, once per change of its result. `report`: the newest collection's
+ * detection, when the caller already holds it.
  */
-export function closeTheLoop(db: Database, steps: readonly PlannedStep[], who: { at: string; actor: string }): LoopClosing {
-  const closing = closingOf(db, detect(db), steps);
+export function closeTheLoop(db: Database, steps: readonly PlannedStep[], who: { at: string; actor: string }, report: DetectionReport = detect(db)): LoopClosing {
+  const closing = closingOf(db, report, steps);
   const run = latestCompletedRun(db);
   // The last change: the last write sent (answered or not), or the last step done outside Peregrine. Re-reads are not changes.
   const lastWrite = db.prepare(`SELECT max(collected_at) FROM remediation_evidence WHERE kind = 'write'`).pluck().get() as string | null;

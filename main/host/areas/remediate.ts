@@ -239,6 +239,8 @@ export function remediateArea(ctx: WorkbenchContext) {
       db, client, guard, account: account.username, actor: summary.examiner, clock,
       protectedIds: protectedIdsOf(db, [account.username, account.objectId], ownApps(e)),
       standingIds: new Set(standing.map((s) => s.toLowerCase())),
+      // The screen polls the checklist while a run records outcomes: the findings stay as they were.
+      onRecorded: () => ctx.keepDetection(),
       // Held in memory until the screen reads it once; never stored, logged or put in custody.
       onSecret: (s) => view.secrets.push({ itemKey: s.itemKey, target: s.target.name ?? s.target.id, password: s.password }),
     });
@@ -336,7 +338,7 @@ export function remediateArea(ctx: WorkbenchContext) {
         for (const step of changed) {
           for (const i of await engine.verifyStep(step, new Map(recorded.map((x) => [x.id, x])))) view.items.push({ stepId: i.stepId, itemKey: i.itemKey, target: i.target, outcome: i.outcome, note: i.note, unchanged: i.unchanged });
         }
-        const loop = closeTheLoop(db, recorded, { at: clock().toISOString(), actor: summary.examiner });
+        const loop = closeTheLoop(db, recorded, { at: clock().toISOString(), actor: summary.examiner }, ctx.detection());
         view.message = loop.text;
         view.closing = {
           recollection: loop.recollection, runId: loop.runId, closed: loop.closed.length,
