@@ -53,8 +53,7 @@ export function RemediationSignIn({ view, lacking, checks, onChange }: Props) {
         onStart={(method) => void act(() => api.remediate.signIn('graph', method))}
       />
       {graphIn ? (
-        <p className="small token-memory" data-testid="remediation-memory-only">
-          <span aria-hidden="true">🔒 </span>
+        <p className="small muted" data-testid="remediation-memory-only">
           {t('checklist.signIn.memoryOnly')}
         </p>
       ) : null}

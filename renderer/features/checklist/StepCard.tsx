@@ -11,7 +11,7 @@ import { SeverityBadge } from '../../components/Severity';
 import { Time } from '../../components/Time';
 import { findingHref } from '../../lib/route';
 import { useRuleText } from '../../i18n/rules';
-import { outcomeLook, riskWord, stateLook, stepNote, stepTitle } from './checklistText';
+import { outcomeLook, riskWord, stateLook, stepNote, stepTitle, stepUndo } from './checklistText';
 
 type Form = null | 'execute' | 'done' | 'skip';
 
@@ -142,7 +142,7 @@ export function StepCard({ step, run, locked, signedIn, onRun, onChanged }: Prop
           </>
         ) : null}
         <dt>{t('checklist.undo')}</dt>
-        <dd>{step.items[0]?.undo ? step.items[0].undo.text : <span className="muted">{t('checklist.noUndo')}</span>}</dd>
+        <dd>{step.items[0]?.undo ? (stepUndo(step) ?? step.items[0].undo.text) : <span className="muted">{t('checklist.noUndo')}</span>}</dd>
         {step.after.length ? (
           <>
             <dt>{t('checklist.after')}</dt>

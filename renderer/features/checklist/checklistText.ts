@@ -50,3 +50,9 @@ export function stepNote(step: Pick<ChecklistStepView, 'text'>): string | null {
   if (!step.text || !i18next.exists(`${stepKey(step.text.key)}.note`, { count: 2 })) return null;
   return i18next.t(`${stepKey(step.text.key)}.note` as 'checklist.step.sp_disable.note', step.text.params);
 }
+
+/** How to put the step's change back, in the interface language; null when the catalog has no words for it. */
+export function stepUndo(step: Pick<ChecklistStepView, 'text'>): string | null {
+  if (!step.text || !i18next.exists(`${stepKey(step.text.key)}.undo`)) return null;
+  return i18next.t(`${stepKey(step.text.key)}.undo` as 'checklist.step.sp_disable.undo', step.text.params);
+}
