@@ -387,10 +387,16 @@ export function createEngine(deps: EngineDeps) {
 /** Outcomes that say the tenant was changed (or already showed the change): what "verify the checklist" reads again. */
 export const CHANGED: ReadonlySet<Outcome> = new Set<Outcome>(['done', 'verified', 'already-absent', 'done-outside']);
 
-/** When the item's first write was answered: the moment a `notBefore` expectation is measured from. */
+/**
+ * The moment a `notBefore` expectation is measured from on a later verify: the live read taken just before the item's
+ * first successful write (the tenant had not changed then; its change is the write's, whatever the clocks' seconds).
+ */
 function firstWriteAt(db: Database, stepId: string, itemKey: string): number | null {
-  const row = listRemediationEvidence(db, stepId).find((e) => e.itemKey === itemKey && e.kind === 'write' && e.status > 0 && e.status < 300);
-  return row ? Date.parse(row.collectedAt) : null;
+  const rows = listRemediationEvidence(db, stepId).filter((e) => e.itemKey === itemKey);
+  const write = rows.findIndex((e) => e.kind === 'write' && e.status > 0 && e.status < 300);
+  if (write < 0) return null;
+  const read = rows.slice(0, write).reverse().find((e) => e.kind === 'read-before');
+  return Date.parse((read ?? rows[write]!).collectedAt);
 }
 
 /** When the collection a step was planned on started. */
