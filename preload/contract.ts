@@ -660,8 +660,15 @@ export interface ChecklistStepView {
   state: ChecklistStepState;
   items: ChecklistItemView[];
   trail: ChecklistTrailEntry[];
-  /** What the remediation sign-in lacks for this step; null before signing in (or when roles could not be read). */
-  preflight: { missingScopes: string[]; missingRoles: string[] } | null;
+  /**
+   * What the remediation sign-in lacks for this step; null before signing in. Exchange roles are judged from the
+   * directory roles (Exchange or Global Administrator hold them all), each with the role groups that hold it.
+   */
+  preflight: { missingScopes: string[]; missingRoles: string[]; missingExchangeRoles: string[] } | null;
+  /** Every finding behind it is medium or lower: it runs only on its own, with a confirmation of its own. */
+  confirmSeparately: boolean;
+  /** The title and note as data (the step's kind and its values), for the screen to word in its language; null for a plan recorded before. */
+  text: { key: string; params: Record<string, string | number> } | null;
 }
 
 export interface ChecklistPhaseProgress {
@@ -704,6 +711,8 @@ export interface ChecklistView {
 }
 
 export interface RemediationItemRunView {
+  /** The step the item belongs to (verify the checklist re-reads items of many steps). */
+  stepId?: string;
   itemKey: string;
   target: { kind: string; id: string; name: string | null };
   outcome: ChecklistOutcome;
@@ -714,7 +723,8 @@ export interface RemediationItemRunView {
 export interface RemediationRunView {
   runId: string;
   stepId: string;
-  mode: 'dry-run' | 'write';
+  /** verify: the checklist verified — every changed object read again live, then the newest collection. */
+  mode: 'dry-run' | 'write' | 'verify';
   state: 'running' | 'finished' | 'blocked' | 'failed';
   startedAt: string;
   finishedAt: string | null;
@@ -723,6 +733,11 @@ export interface RemediationRunView {
   message: string | null;
   /** Temporary passwords this run set: handed over once by the first status read after they were made, then forgotten. */
   secrets: { itemKey: string; target: string; password: string }[];
+  /**
+   * verify: the newest collection against the checklist — whether it was made after the last change, and the high and
+   * critical findings the checklist has not closed (each with why). Absent for step runs.
+   */
+  closing?: { recollection: 'after-changes' | 'before-changes' | 'none'; runId: string | null; standing: { key: string; ruleId: string; title: string; severity: Severity; reason: string }[]; closed: number };
 }
 
 /** Names, references and zones are printed on one line in custody, exports and VERIFY.txt: no line breaks or control characters. */
@@ -878,6 +893,8 @@ export const RemediationRunInput = z
     mode: z.enum(['dry-run', 'write']).default('dry-run'),
     /** A destructive write: the object's name as the consultant typed it (checked in main). */
     confirmName: z.string().max(400).optional(),
+    /** A step only medium or lower findings call for: the consultant confirmed it on its own (checked in main). */
+    confirmSeparately: z.boolean().optional(),
   })
   .strict();
 export const RemediationRunRef = z.object({ runId: z.string().uuid() }).strict();
@@ -1079,6 +1096,8 @@ export const contract = {
     /** Starts a step (a dry run by default) in the background; poll runStatus. */
     run: channel<typeof RemediationRunInput, RemediationRunView>(RemediationRunInput),
     runStatus: channel<typeof RemediationRunRef, RemediationRunView>(RemediationRunRef),
+    /** Verify the checklist in the background: every changed object read again live, then the newest collection; poll runStatus. */
+    verify: channel<typeof Empty, RemediationRunView>(Empty),
     /** Done outside Peregrine, with a note: never shown as verified until a collection proves it. */
     markDone: channel<typeof RemediationNoteInput, ChecklistStepView>(RemediationNoteInput),
     skip: channel<typeof RemediationNoteInput, ChecklistStepView>(RemediationNoteInput),

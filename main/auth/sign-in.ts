@@ -37,6 +37,8 @@ export interface SignInChoice {
   onPrompt: (prompt: DeviceCodePrompt) => void;
   /** Told why the browser was not used, before the device code is asked for. */
   onFallback: (reason: string) => void;
+  /** The account to offer on the browser sign-in page (login_hint); the person can still pick another. */
+  loginHint?: string;
 }
 
 /** Signs in by the chosen method; a browser that cannot be opened falls back to a device code, a refusal does not. */
@@ -46,7 +48,7 @@ export async function signIn(session: TenantSession, choice: SignInChoice): Prom
       choice.onFallback('No browser can be opened here; signing in with a device code instead.');
     } else {
       try {
-        return await session.signInWithBrowser(choice.openBrowser);
+        return await session.signInWithBrowser(choice.openBrowser, choice.loginHint ? { loginHint: choice.loginHint } : undefined);
       } catch (err) {
         if (!(err instanceof BrowserUnavailableError)) throw err;
         choice.onFallback(`${err.message} Signing in with a device code instead.`);

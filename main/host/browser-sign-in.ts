@@ -11,9 +11,14 @@ export interface SignInTarget {
 
 /**
  * Signs `session` in through a browser and keeps `slot.state` current: 'browser' while the page is open, then
- * 'signed-in' or 'error'. Resolves with the first state the renderer should show.
+ * 'signed-in' or 'error' (its message starting with `failure`). Resolves with the first state the renderer should show.
  */
-export function startBrowserSignIn(slot: SignInTarget, session: TenantSession, openBrowser: ((url: string) => Promise<void>) | undefined): Promise<SignInState> {
+export function startBrowserSignIn(
+  slot: SignInTarget,
+  session: TenantSession,
+  openBrowser: ((url: string) => Promise<void>) | undefined,
+  failure = 'Sign-in failed',
+): Promise<SignInState> {
   return new Promise<SignInState>((resolve) => {
     const current = () => slot.session === session;
     session
@@ -40,7 +45,7 @@ export function startBrowserSignIn(slot: SignInTarget, session: TenantSession, o
       })
       .catch((err: Error) => {
         if (!current()) return;
-        slot.state = { state: 'error', message: `Sign-in failed: ${err.message}` };
+        slot.state = { state: 'error', message: `${failure}: ${err.message}` };
         resolve(slot.state);
       });
   });

@@ -28,7 +28,8 @@ import { planRemediation } from './plan';
 import { createWriteGuard } from './guard';
 import { createTenantClient } from './tenant';
 import { createEngine, itemResults, refLookup, type ItemRun } from './engine';
-import { remediationPreflight, remediationSignIn } from './sign-in';
+import { exchangeRoleText, remediationPreflight, remediationSignIn } from './sign-in';
+import { closeTheLoop } from './standing';
 
 export const REMEDIATE_HELP = `Usage: peregrine remediate <case> <command> [options]
 
@@ -38,17 +39,28 @@ in phases contain → eradicate → recover → verify → harden. Findings tria
   plan [--json] [--break-glass <upn|id,...>]
         Make the checklist and record it in the case (each new or changed step is a custody entry), then list it:
         each step's id, what it changes and why, the exact requests, the permission and role it needs, its undo.
-  run <step id> | --phase contain|eradicate|recover|harden  [--dry-run | --yes]
+  run <step id> | --phase contain|eradicate|recover|harden  [--dry-run | --yes] [--confirm-separately]
         Sign in for remediation and run the step (or every step of the phase) item by item: a live read stored as
         evidence, compared with the collection the step was planned on (stops and says what changed), then the
         writes, then a second read: verified only when the tenant shows the change. Without --yes nothing is written
         (a dry run that says so). A re-run does only what is left.
+        A step that only medium or lower findings call for (forwarding a person may have set up themselves) is never
+        run with its phase: run it on its own, by its id, with --yes --confirm-separately once checked with its owner.
+        --phase verify is the same as \`verify\`.
         Sign-in as for \`collect\`: --env <environment file> [--auto-approve-on-sim], or a real tenant with
         --tenant <domain|id> [--cloud commercial|gcc|gcchigh|dod|china]; [--sign-in browser|device-code];
+        [--login-hint <upn>] (the account offered on the sign-in page: yours, not one the attacker took)
         [--client-id <id>] (the remediation client: default the environment's remediationClientId, or for
         --tenant the remediation client on Settings, else the collection client), or app-only
         with --app-id <id> --certificate <pem> --private-key <pem> (--app-only: the simulator environment's app).
         --break-glass <upn|id,...>: accounts never touched (the signed-in account and Peregrine's own apps never are).
+        The preflight names the scopes, directory roles and Exchange roles (with the role groups holding them) each
+        step needs that the sign-in lacks.
+  verify [--json]  (sign-in options as for run)
+        Verify the checklist: every object a step changed (or the client changed outside Peregrine) is read again live
+        and compared with what the step expects, each result a custody entry; something put back or re-created shows
+        as failed. Then the newest collection: the high and critical findings the checklist has not closed, and the
+        re-collection step verified when a collection made after the last change shows none. Exit 1 if anything stands.
   status [--json]
         Each recorded step's state (planned, done, verified, failed, skipped, done outside Peregrine) and its items.
   script --out <file.ps1>
@@ -81,6 +93,8 @@ export async function remediateCommand(args: string[], io: CliIo): Promise<numbe
       return runCommand(file!, rest, io);
     case 'status':
       return statusCommand(file!, rest, io);
+    case 'verify':
+      return verifyCommand(file!, rest, io);
     case 'script':
       return withRecordedPlan(file!, false, (db, plan) => scriptSubcommand(rest, io, plan));
     case 'import-results':
@@ -94,7 +108,7 @@ export async function remediateCommand(args: string[], io: CliIo): Promise<numbe
         ),
       );
     default:
-      throw new UsageError(sub ? `Unknown remediate command "${sub}" (plan, run, status, script, import-results).` : 'remediate needs a command: plan, run, status, script or import-results.');
+      throw new UsageError(sub ? `Unknown remediate command "${sub}" (plan, run, verify, status, script, import-results).` : 'remediate needs a command: plan, run, verify, status, script or import-results.');
   }
 }
 
@@ -133,6 +147,7 @@ function planCommand(file: string, args: string[], io: CliIo): number {
       io.out(`\n${String(s.order).padStart(2)}. ${s.title}   [${stepState(itemResults(db, s))}]`);
       io.out(`    id: ${s.id}`);
       io.out(`    why: ${s.why}`);
+      if (s.confirmSeparately) io.out('    held back from phase runs: only medium or lower findings call for it; check with its owner, then run it alone with --yes --confirm-separately');
       io.out(`    needs: ${[...s.needs.graphScopes, ...s.needs.exchangeRoles].join(', ')}${s.needs.directoryRoles.length ? `; role ${s.needs.directoryRoles.join(' or ')}` : ''}; risk ${s.risk}${s.destructive ? ', destructive (run needs --yes)' : ''}`);
       for (const item of s.items) {
         io.out(`    - ${item.target.kind} ${item.target.name ?? item.target.id} (${item.target.id})`);
@@ -208,106 +223,178 @@ function statusCommand(file: string, args: string[], io: CliIo): number {
   }
 }
 
-async function runCommand(file: string, args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(
-    args,
-    {
-      phase: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      yes: { type: 'boolean' },
-      env: { type: 'string' },
-      tenant: { type: 'string' },
-      cloud: { type: 'string' },
-      'auto-approve-on-sim': { type: 'boolean' },
-      'sign-in': { type: 'string' },
-      'client-id': { type: 'string' },
-      'app-id': { type: 'string' },
-      certificate: { type: 'string' },
-      'private-key': { type: 'string' },
-      'app-only': { type: 'boolean' },
-      'break-glass': { type: 'string' },
-    },
-    parseFlagPhase(args) === undefined ? ['step id'] : [],
-  );
-  const stepId = positionals[0];
-  const phase = values.phase as string | undefined;
-  if (!stepId === !phase) throw new UsageError('run takes one step id or --phase <contain|eradicate|recover|harden>.');
-  if (phase !== undefined && !(PHASES as readonly string[]).includes(phase)) throw new UsageError(`--phase takes ${PHASES.join(', ')}, not "${phase}".`);
-  if (values['dry-run'] && values.yes) throw new UsageError('--dry-run and --yes contradict each other.');
+/** The sign-in options `run` and `verify` share (as `collect` has them). */
+const SIGN_IN_OPTIONS = {
+  env: { type: 'string' },
+  tenant: { type: 'string' },
+  cloud: { type: 'string' },
+  'auto-approve-on-sim': { type: 'boolean' },
+  'sign-in': { type: 'string' },
+  'login-hint': { type: 'string' },
+  'client-id': { type: 'string' },
+  'app-id': { type: 'string' },
+  certificate: { type: 'string' },
+  'private-key': { type: 'string' },
+  'app-only': { type: 'boolean' },
+  'break-glass': { type: 'string' },
+} as const;
+
+type SignInValues = Partial<Record<keyof typeof SIGN_IN_OPTIONS, string | boolean>>;
+
+interface Remediation {
+  /** The checklist as recorded after sign-in (the signed-in account left out). */
+  steps: PlannedStep[];
+  engine: ReturnType<typeof createEngine>;
+  account: string;
+}
+
+/**
+ * Signs in for remediation with the scopes `chosen` steps need, reports the preflight (scopes, directory roles and
+ * Exchange roles each step lacks), and builds the guarded engine. Null (said why) when no step is chosen.
+ */
+async function remediationFor(file: string, db: Database, examiner: string, values: SignInValues, io: CliIo, chosen: (steps: PlannedStep[]) => PlannedStep[], none: string): Promise<Remediation | null> {
   const signInFlag = values['sign-in'] as string | undefined;
   if (signInFlag !== undefined && !SIGN_IN_METHODS.includes(signInFlag as SignInMethod)) throw new UsageError(`--sign-in takes ${SIGN_IN_METHODS.join(' or ')}, not "${signInFlag}".`);
   const env: TenantEnvironment = environmentFromFlags(values, { home: homeDir(), role: 'remediation', usage: (m) => new UsageError(m) });
   if (values['auto-approve-on-sim'] && env.cloud !== 'simulator') throw new UsageError('--auto-approve-on-sim only works with a simulator environment file.');
+  const appOnly = typeof values['app-id'] === 'string'
+    ? readAppOnlyCredentials(values['app-id'], required(values, 'certificate'), required(values, 'private-key'))
+    : values['app-only'] ? simulatorAppOnlyCredentials(required(values, 'env')) : undefined;
+  // Peregrine's own apps are never touched: the collection client, the remediation client, the engagement app.
+  const ownApps = [env.clientId, env.remediationClientId, typeof values['client-id'] === 'string' ? values['client-id'] : undefined, appOnly?.clientId].filter((x): x is string => !!x);
+  const breakGlass = list(values['break-glass']);
+  // The plan before sign-in says which scopes to ask for; the signed-in account is excluded once known.
+  const draft = recordedPlan(db, { at: io.clock().toISOString(), actor: examiner }, breakGlass, { accounts: [], appIds: ownApps }).steps;
+  if (chosen(draft).length === 0) {
+    io.out(none);
+    return null;
+  }
+
+  const transport = io.transport ? io.transport(env) : createHttpTransport({ ca: env.caPem, userAgent: `Peregrine/${TOOL_VERSION}` });
+  const openBrowser = values['auto-approve-on-sim'] && env.simulator ? simulatorBrowser(transport) : io.openBrowser !== undefined ? io.openBrowser : systemBrowser();
+  const session = await remediationSignIn({
+    env, transport, clock: io.clock, steps: chosen(draft), appOnly,
+    clientId: typeof values['client-id'] === 'string' ? values['client-id'] : undefined,
+    ...(typeof values['login-hint'] === 'string' ? { loginHint: values['login-hint'] } : {}),
+    method: (signInFlag as SignInMethod | undefined) ?? (openBrowser ? 'browser' : 'device-code'),
+    openBrowser: openBrowser ? (url) => (assertAuthorityPage(url, env.authorityHost), io.err(`Remediation: sign in in the browser; if none opened, open ${url}`), openBrowser(url)) : null,
+    onPrompt: (service) => (prompt) => {
+      io.err(`${service}: ${prompt.message}`);
+      if (values['auto-approve-on-sim'] && env.simulator) {
+        approveDeviceCodeOnSimulator(transport, env.simulator.deviceLoginUrl, prompt.userCode).catch((err: Error) => io.err(`Auto-approval failed: ${err.message}`));
+      }
+    },
+    onFallback: (service, reason) => io.err(`${service}: ${reason}`),
+  });
+  const account = session.account;
+  io.err(`Signed in for remediation as ${account.username} (tenant ${account.tenantId}).`);
+
+  const { steps } = recordedPlan(db, { at: io.clock().toISOString(), actor: examiner }, breakGlass, { accounts: [account.username, ...(account.objectId ? [account.objectId] : [])], appIds: ownApps });
+  const graphReads = createGraphReader({ baseUrl: env.graphBaseUrl, transport: readOnlyTransport(transport), getToken: session.graphToken, pacer: createPacer() });
+  const roles = appOnly ? null : await directoryRolesOf(graphReads, account.objectId);
+  for (const row of remediationPreflight(chosen(steps), account.scopes, roles)) {
+    const lacks = [...row.missingScopes, ...row.missingRoles.map((r) => `the role ${r}`), ...row.missingExchangeRoles.map((r) => `the Exchange role ${exchangeRoleText(r)}`)];
+    if (lacks.length) io.err(`Preflight: ${row.stepId} needs ${lacks.join(', ')}, which this sign-in does not hold; it will fail with 403 until it does.`);
+  }
+
+  const guard = createWriteGuard(transport, [new URL(env.graphBaseUrl).hostname, ...env.exchangeHosts.filter((h) => !h.startsWith('*.'))]);
+  const client = createTenantClient({
+    transport: guard.transport, graphBaseUrl: env.graphBaseUrl, graphToken: session.graphToken,
+    exchange: session.exchange ? { ...session.exchange, invokeUrl: new URL(`/adminapi/beta/${encodeURIComponent(account.tenantId)}/InvokeCommand`, env.exchangeBaseUrl).toString() } : undefined,
+    onRetry: (r) => io.err(`Throttled (HTTP ${r.status}); waiting ${Math.ceil(r.waitMs / 1000)} s as the service asked.`),
+  });
+  const report = detect(db);
+  const standing = report.findings.filter((f) => f.triage.state !== 'false_positive').flatMap((f) => [f.subject.id, ...f.objects.map((o) => o.id)]);
+  const protectedIds = protectedIdsOf(db, [account.username, account.objectId, ...breakGlass], ownApps);
+  const engine = createEngine({
+    db, client, guard, account: account.username, actor: examiner, clock: io.clock, protectedIds, standingIds: new Set(standing.map((s) => s.toLowerCase())),
+    onSecret: (s) => io.err(`Temporary password for ${s.target.name ?? s.target.id}: ${s.password}\n  (shown once, never stored: give it to the user over a separate channel; they must change it at next sign-in)`),
+  });
+  return { steps, engine, account: account.username };
+}
+
+async function runCommand(file: string, args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    { phase: { type: 'string' }, 'dry-run': { type: 'boolean' }, yes: { type: 'boolean' }, 'confirm-separately': { type: 'boolean' }, ...SIGN_IN_OPTIONS },
+    parseFlagPhase(args) === undefined ? ['step id'] : [],
+  );
+  const stepId = positionals[0];
+  const phase = values.phase as string | undefined;
+  if (!stepId === !phase) throw new UsageError('run takes one step id or --phase <contain|eradicate|recover|verify|harden>.');
+  if (phase !== undefined && !(PHASES as readonly string[]).includes(phase)) throw new UsageError(`--phase takes ${PHASES.join(', ')}, not "${phase}".`);
+  if (values['dry-run'] && values.yes) throw new UsageError('--dry-run and --yes contradict each other.');
+  if (values['confirm-separately'] && phase !== undefined) throw new UsageError('--confirm-separately confirms one step, named by its id: a phase run never runs the steps that need it.');
+  // The verify phase writes nothing: it is the live re-read of every step done, and the new collection.
+  if (phase === 'verify') return verifyCommand(file, args.filter((a, i) => a !== '--phase' && args[i - 1] !== '--phase' && !a.startsWith('--phase=') && a !== '--yes' && a !== '--dry-run'), io);
   const mode = values.yes ? 'write' : 'dry-run';
 
   const { db, summary } = openCase(file);
   try {
-    const appOnly = typeof values['app-id'] === 'string'
-      ? readAppOnlyCredentials(values['app-id'], required(values, 'certificate'), required(values, 'private-key'))
-      : values['app-only'] ? simulatorAppOnlyCredentials(required(values, 'env')) : undefined;
-    // Peregrine's own apps are never touched: the collection client, the remediation client, the engagement app.
-    const ownApps = [env.clientId, env.remediationClientId, typeof values['client-id'] === 'string' ? values['client-id'] : undefined, appOnly?.clientId].filter((x): x is string => !!x);
-    const breakGlass = list(values['break-glass']);
-    // The plan before sign-in says which scopes to ask for; the signed-in account is excluded once known.
-    const draft = recordedPlan(db, { at: io.clock().toISOString(), actor: summary.examiner }, breakGlass, { accounts: [], appIds: ownApps }).steps;
     const chosen = (steps: PlannedStep[]) => (stepId ? steps.filter((s) => s.id === stepId) : steps.filter((s) => s.phase === phase));
-    if (chosen(draft).length === 0) {
-      io.out(stepId ? `No step "${stepId}" in the checklist: \`peregrine remediate ${file} plan\` lists the ids.` : `No step in the ${phase} phase.`);
-      return stepId ? 1 : 0;
-    }
-
-    const transport = io.transport ? io.transport(env) : createHttpTransport({ ca: env.caPem, userAgent: `Peregrine/${TOOL_VERSION}` });
-    const openBrowser = values['auto-approve-on-sim'] && env.simulator ? simulatorBrowser(transport) : io.openBrowser !== undefined ? io.openBrowser : systemBrowser();
-    const session = await remediationSignIn({
-      env, transport, clock: io.clock, steps: chosen(draft), appOnly,
-      clientId: typeof values['client-id'] === 'string' ? values['client-id'] : undefined,
-      method: (signInFlag as SignInMethod | undefined) ?? (openBrowser ? 'browser' : 'device-code'),
-      openBrowser: openBrowser ? (url) => (assertAuthorityPage(url, env.authorityHost), io.err(`Remediation: sign in in the browser; if none opened, open ${url}`), openBrowser(url)) : null,
-      onPrompt: (service) => (prompt) => {
-        io.err(`${service}: ${prompt.message}`);
-        if (values['auto-approve-on-sim'] && env.simulator) {
-          approveDeviceCodeOnSimulator(transport, env.simulator.deviceLoginUrl, prompt.userCode).catch((err: Error) => io.err(`Auto-approval failed: ${err.message}`));
-        }
-      },
-      onFallback: (service, reason) => io.err(`${service}: ${reason}`),
-    });
-    const account = session.account;
-    io.err(`Signed in for remediation as ${account.username} (tenant ${account.tenantId}).`);
-
-    const { steps } = recordedPlan(db, { at: io.clock().toISOString(), actor: summary.examiner }, breakGlass, { accounts: [account.username, ...(account.objectId ? [account.objectId] : [])], appIds: ownApps });
-    const toRun = chosen(steps);
-    const graphReads = createGraphReader({ baseUrl: env.graphBaseUrl, transport: readOnlyTransport(transport), getToken: session.graphToken, pacer: createPacer() });
-    const roles = appOnly ? null : await directoryRolesOf(graphReads, account.objectId);
-    for (const row of remediationPreflight(toRun, account.scopes, roles)) {
-      if (row.missingScopes.length || row.missingRoles.length) {
-        io.err(`Preflight: ${row.stepId} needs ${[...row.missingScopes, ...row.missingRoles.map((r) => `the role ${r}`)].join(', ')}, which this sign-in does not hold; it will fail with 403 until it does.`);
-      }
-    }
-
-    const guard = createWriteGuard(transport, [new URL(env.graphBaseUrl).hostname, ...env.exchangeHosts.filter((h) => !h.startsWith('*.'))]);
-    const client = createTenantClient({
-      transport: guard.transport, graphBaseUrl: env.graphBaseUrl, graphToken: session.graphToken,
-      exchange: session.exchange ? { ...session.exchange, invokeUrl: new URL(`/adminapi/beta/${encodeURIComponent(account.tenantId)}/InvokeCommand`, env.exchangeBaseUrl).toString() } : undefined,
-      onRetry: (r) => io.err(`Throttled (HTTP ${r.status}); waiting ${Math.ceil(r.waitMs / 1000)} s as the service asked.`),
-    });
-    const report = detect(db);
-    const standing = report.findings.filter((f) => f.triage.state !== 'false_positive').flatMap((f) => [f.subject.id, ...f.objects.map((o) => o.id)]);
-    const protectedIds = protectedIdsOf(db, [account.username, account.objectId, ...breakGlass], ownApps);
-    const engine = createEngine({
-      db, client, guard, account: account.username, actor: summary.examiner, clock: io.clock, protectedIds, standingIds: new Set(standing.map((s) => s.toLowerCase())),
-      onSecret: (s) => io.err(`Temporary password for ${s.target.name ?? s.target.id}: ${s.password}\n  (shown once, never stored: give it to the user over a separate channel; they must change it at next sign-in)`),
-    });
+    const r = await remediationFor(file, db, summary.examiner, values, io, chosen,
+      stepId ? `No step "${stepId}" in the checklist: \`peregrine remediate ${file} plan\` lists the ids.` : `No step in the ${phase} phase.`);
+    if (!r) return stepId ? 1 : 0;
+    const toRun = chosen(r.steps);
     if (mode === 'dry-run') io.out(`Dry run${values['dry-run'] ? '' : ' (no --yes)'}: each object is read and compared with the plan, and nothing is written.`);
-    const results = await engine.runSteps(toRun, mode, new Map(steps.map((s) => [s.id, s])));
+    const plan = new Map(r.steps.map((s) => [s.id, s]));
+    const results = stepId
+      ? await r.engine.runSteps(toRun.map((s) => ({ ...s, confirmSeparately: s.confirmSeparately && !values['confirm-separately'] })), mode, plan)
+      : await r.engine.runSteps(toRun, mode, plan);
     let failed = 0;
-    for (const r of results) {
-      const state = r.blocked ? 'blocked' : stepState(itemResults(db, r.step));
-      io.out(`${state.padEnd(10)} ${r.step.title}  (${r.step.id})`);
-      if (r.blocked) io.out(`           ${r.blocked}`);
-      for (const i of r.items) io.out(`           ${itemLine(i)}`);
-      if (r.blocked || r.items.some((i) => i.outcome === 'failed' || i.outcome === 'changed')) failed += 1;
+    let held = 0;
+    for (const x of results) {
+      const separate = x.blocked !== null && x.step.confirmSeparately === true;
+      const state = separate ? 'held' : x.blocked ? 'blocked' : stepState(itemResults(db, x.step));
+      io.out(`${state.padEnd(10)} ${x.step.title}  (${x.step.id})`);
+      if (x.blocked) io.out(`           ${x.blocked.replace(/run (\S+) --yes --confirm-separately/, `peregrine remediate ${file} run $1 --yes --confirm-separately`)}`);
+      for (const i of x.items) io.out(`           ${itemLine(i)}`);
+      if (separate) held += 1;
+      else if (x.blocked || x.items.some((i) => i.outcome === 'failed' || i.outcome === 'changed')) failed += 1;
     }
+    if (held) io.out(`${held} ${held === 1 ? 'step' : 'steps'} held back for a separate confirmation (each above says how).`);
     return failed ? 1 : 0;
+  } finally {
+    closeDatabase(db);
+  }
+}
+
+/**
+ * "Verify the checklist": every item a run (or the client) changed is read again live and compared with what its step
+ * expects, each result a custody entry; then the newest collection is checked for high and critical findings the
+ * checklist has not closed. The re-collection step is verified when that collection is newer than every change and
+ * nothing stands.
+ */
+async function verifyCommand(file: string, args: string[], io: CliIo): Promise<number> {
+  const { values } = parse(args, { json: { type: 'boolean' }, ...SIGN_IN_OPTIONS }, []);
+  const { db, summary } = openCase(file);
+  try {
+    const changed = (steps: PlannedStep[]) => steps.filter((s) => itemResults(db, s).some((i) => i.outcome === 'done' || i.outcome === 'verified' || i.outcome === 'already-absent' || i.outcome === 'done-outside'));
+    const recorded = () => [...latestSteps(db).values()].map((s) => s.spec as unknown as PlannedStep).sort((a, b) => a.order - b.order);
+    const r = await remediationFor(file, db, summary.examiner, values, io, () => changed(recorded()), 'Nothing to verify: no step of the checklist has changed the tenant yet.');
+    if (!r) return 0;
+    let regressed = 0;
+    const rows: { id: string; title: string; state: string; items: ItemRun[] }[] = [];
+    const all = new Map(recorded().map((s) => [s.id, s]));
+    for (const step of changed(recorded())) {
+      const items = await r.engine.verifyStep(step, all);
+      const state = stepState(itemResults(db, step));
+      rows.push({ id: step.id, title: step.title, state, items });
+      if (items.some((i) => i.outcome === 'failed')) regressed += 1;
+    }
+    const closing = closeTheLoop(db, recorded(), { at: io.clock().toISOString(), actor: summary.examiner });
+    if (values.json) {
+      io.out(JSON.stringify({ steps: rows, recollectedAfterChanges: closing.recollection === 'after-changes', standing: closing.standing.map((s) => ({ key: s.finding.key, severity: s.finding.severity, title: s.finding.title, reason: s.reason })), recollection: closing.text }, null, 2));
+    } else {
+      for (const row of rows) {
+        io.out(`${row.state.padEnd(10)} ${row.title}  (${row.id})`);
+        for (const i of row.items) io.out(`           ${itemLine(i)}`);
+      }
+      io.out(closing.text);
+      // Judged only on a collection made after the changes: an older one still shows what was removed.
+      if (closing.recollection === 'after-changes') for (const s of closing.standing) io.out(`  stands: ${s.finding.severity} ${s.finding.title} — ${s.finding.subject.name ?? s.finding.subject.id} (${s.reason})`);
+    }
+    return regressed || closing.standing.length || closing.recollection !== 'after-changes' ? 1 : 0;
   } finally {
     closeDatabase(db);
   }

@@ -21,6 +21,8 @@ export interface EngineDeps {
   protectedIds: ReadonlySet<string>;
   /** Ids of the objects the findings still standing name (subjects and objects), lower case. */
   standingIds: ReadonlySet<string>;
+  /** Told after each outcome is recorded (the workbench keeps its findings: an outcome does not change them). */
+  onRecorded?: () => void;
   /** Told a generated temporary password, once, to show it; it is never stored or logged. */
   onSecret?: (info: { stepId: string; itemKey: string; target: StepItem['target']; password: string }) => void;
 }
@@ -125,6 +127,10 @@ function forbidden(step: PlannedStep, answer: { status: number; body: Buffer }):
 /** Item states from the latest recorded outcome of each item (null when none yet). */
 export function itemResults(db: Database, step: PlannedStep): ItemResult[] {
   const latest = latestActions(db, step.id);
+  // A step that sends nothing (the re-collection) is proved as a whole: its results are whatever was recorded for it.
+  if (step.items.length === 0) {
+    return [...latest.values()].map((a) => ({ key: a.itemKey, outcome: a.outcome, at: a.at, note: a.note, beforeSha256: a.beforeSha256, afterSha256: a.afterSha256 }));
+  }
   return step.items.map((item) => {
     const a = latest.get(item.key);
     return { key: item.key, outcome: a?.outcome ?? null, at: a?.at ?? null, note: a?.note ?? '', beforeSha256: a?.beforeSha256 ?? null, afterSha256: a?.afterSha256 ?? null };
@@ -161,8 +167,9 @@ export function createEngine(deps: EngineDeps) {
     }
   }
 
-  async function runStep(step: PlannedStep, mode: RunMode, plan: ReadonlyMap<string, PlannedStep> = new Map()): Promise<ItemRun[]> {
+  async function runStep(step: PlannedStep, mode: RunMode, plan: ReadonlyMap<string, PlannedStep> = new Map(), opts: { confirmedSeparately?: boolean } = {}): Promise<ItemRun[]> {
     if (mode === 'write') checkOrder(step, plan);
+    if (mode === 'write' && step.confirmSeparately && !opts.confirmedSeparately) throw new StepBlockedError(separateConfirmation(step));
     const latest = latestActions(db, step.id);
     const runs: ItemRun[] = [];
     for (const item of step.items) {
@@ -197,6 +204,7 @@ export function createEngine(deps: EngineDeps) {
         stepId: step.id, itemKey: item.key, outcome, note: redactText(note, secrets), account: deps.account, beforeSha256: before, afterSha256: after,
         evidence, at: deps.clock().toISOString(), actor: deps.actor,
       });
+      deps.onRecorded?.();
       return { stepId: step.id, itemKey: item.key, target: item.target, outcome, note: redactText(note, secrets), unchanged: false };
     };
     const store = (kind: RemediationEvidenceKind, answer: TenantAnswer): string => {
@@ -286,10 +294,17 @@ export function createEngine(deps: EngineDeps) {
       : finish('done', 'Written, but the tenant does not show the change: replication can take minutes, or something put it back (a new collection shows who). Run the step again to verify.');
   }
 
-  /** Runs steps in checklist order; a step blocked by its order is reported and the others still run. */
+  /**
+   * Runs steps in checklist order; a step blocked by its order is reported and the others still run. A step that
+   * needs its own confirmation is never run here, whatever the mode: it is reported as blocked, saying how to run it.
+   */
   async function runSteps(steps: readonly PlannedStep[], mode: RunMode, plan: ReadonlyMap<string, PlannedStep>): Promise<{ step: PlannedStep; items: ItemRun[]; blocked: string | null }[]> {
     const results: { step: PlannedStep; items: ItemRun[]; blocked: string | null }[] = [];
     for (const step of steps) {
+      if (step.confirmSeparately && mode === 'write') {
+        results.push({ step, items: [], blocked: separateConfirmation(step) });
+        continue;
+      }
       try {
         results.push({ step, items: await runStep(step, mode, plan), blocked: null });
       } catch (err) {
@@ -300,5 +315,97 @@ export function createEngine(deps: EngineDeps) {
     return results;
   }
 
-  return { runStep, runSteps };
+  /**
+   * Verifies one step again, live: every item a run (or the client, outside Peregrine) changed is read again, stored
+   * as evidence and compared with what the step expects. Still showing: `verified`; no longer showing (put back,
+   * re-created): `failed`, saying so. Items never written are left as they are. Nothing is written to the tenant.
+   */
+  async function verifyStep(step: PlannedStep, plan: ReadonlyMap<string, PlannedStep> = new Map()): Promise<ItemRun[]> {
+    const latest = latestActions(db, step.id);
+    const runs: ItemRun[] = [];
+    for (const item of step.items) {
+      const previous = latest.get(item.key)?.outcome ?? null;
+      if (!previous || !CHANGED.has(previous)) continue;
+      // A step after this one changed the same object further (the policy created report-only, then enforced): that
+      // step's expectation is the one the tenant must show now, and it is verified there.
+      const later = [...plan.values()].find((s) => s.after.includes(step.id) && s.items.some((i) => i.target.kind === item.target.kind && i.target.id === item.target.id && CHANGED.has(latestActions(db, s.id).get(i.key)?.outcome ?? 'dry-run')));
+      if (later) {
+        runs.push({ stepId: step.id, itemKey: item.key, target: item.target, outcome: previous, note: `Carried on by ${later.id}, which changed the same object after this step: verified there.`, unchanged: true });
+        continue;
+      }
+      runs.push(await verifyItem(step, item, previous));
+    }
+    return runs;
+  }
+
+  async function verifyItem(step: PlannedStep, item: StepItem, previous: Outcome): Promise<ItemRun> {
+    const evidence: { id: number; sha256: string }[] = [];
+    let after: string | null = null;
+    const finish = (outcome: Outcome, note: string): ItemRun => {
+      recordAction(db, { stepId: step.id, itemKey: item.key, outcome, note, account: deps.account, beforeSha256: null, afterSha256: after, evidence, at: deps.clock().toISOString(), actor: deps.actor });
+      deps.onRecorded?.();
+      return { stepId: step.id, itemKey: item.key, target: item.target, outcome, note, unchanged: false };
+    };
+    deps.guard.clear();
+    let answer: TenantAnswer;
+    try {
+      answer = await deps.client.send(item.read);
+    } catch (err) {
+      const what = item.read.api === 'graph' ? `${item.read.method} ${item.read.path}` : item.read.cmdlet;
+      return { stepId: step.id, itemKey: item.key, target: item.target, outcome: previous, note: `Not verified: the read ${what} failed (${(err as Error).message}); the earlier result stands. Verify again.`, unchanged: true };
+    }
+    const row = insertRemediationEvidence(db, {
+      stepId: step.id, itemKey: item.key, kind: 'read-after', method: answer.request.method, url: answer.request.url,
+      requestBody: answer.request.body === undefined ? null : JSON.stringify(answer.request.body), status: answer.status, collectedAt: deps.clock().toISOString(), body: answer.body,
+    });
+    evidence.push(row);
+    after = row.sha256;
+    const live = readOf(item.read, answer);
+    if (answer.status === 403) return finish('failed', `Could not verify: ${forbidden(step, answer)}`);
+    if (!live.absent && answer.status >= 300) {
+      return { stepId: step.id, itemKey: item.key, target: item.target, outcome: previous, note: `Not verified: the read failed (${errorText(answer)}); the earlier result stands. Verify again.`, unchanged: true };
+    }
+    // Gone altogether (the application deleted after its secrets were removed): what this step took away went with it.
+    if (live.absent && ('listLacks' in item.expect || 'equals' in item.expect)) {
+      return finish('verified', `${item.target.name ?? item.target.id} is no longer in the tenant (deleted by a later step, or since): what this step removed cannot come back with it.`);
+    }
+    // A change made outside Peregrine has no write of ours to measure from: it must come after the collection the step
+    // was planned on.
+    const since = firstWriteAt(db, step.id, item.key) ?? (previous === 'done-outside' ? plannedAt(db, step) : null);
+    if (meets(item.expect, live, since)) {
+      return finish('verified', previous === 'done-outside'
+        ? 'Verified live: the tenant shows the change made outside Peregrine.'
+        : 'Verified again live: the tenant still shows the change.');
+    }
+    if (previous === 'done-outside') return finish('failed', `The tenant does not show the change recorded as done outside Peregrine for ${item.target.name ?? item.target.id}: run the step, or ask whoever made it.`);
+    return finish('failed', `The tenant no longer shows this change: ${item.target.name ?? item.target.id} was put back or re-created since it was ${previous}. A new collection shows who did it; run the step again.`);
+  }
+
+  return { runStep, runSteps, verifyStep };
+}
+
+/** Outcomes that say the tenant was changed (or already showed the change): what "verify the checklist" reads again. */
+export const CHANGED: ReadonlySet<Outcome> = new Set<Outcome>(['done', 'verified', 'already-absent', 'done-outside']);
+
+/**
+ * The moment a `notBefore` expectation is measured from on a later verify: the live read taken just before the item's
+ * first successful write (the tenant had not changed then; its change is the write's, whatever the clocks' seconds).
+ */
+function firstWriteAt(db: Database, stepId: string, itemKey: string): number | null {
+  const rows = listRemediationEvidence(db, stepId).filter((e) => e.itemKey === itemKey);
+  const write = rows.findIndex((e) => e.kind === 'write' && e.status > 0 && e.status < 300);
+  if (write < 0) return null;
+  const read = rows.slice(0, write).reverse().find((e) => e.kind === 'read-before');
+  return Date.parse((read ?? rows[write]!).collectedAt);
+}
+
+/** When the collection a step was planned on started. */
+function plannedAt(db: Database, step: PlannedStep): number | null {
+  const at = db.prepare('SELECT started_at FROM collection_run WHERE run_id = ?').pluck().get(step.source.runId) as string | undefined;
+  return at ? Date.parse(at) : null;
+}
+
+/** Why a step is not run with the others, and how to run it on its own. */
+export function separateConfirmation(step: PlannedStep): string {
+  return `Held back: every finding behind "${step.title}" is medium or lower (a lead to check, such as forwarding a person may have set up themselves). Check it with the owner, then run it on its own: run ${step.id} --yes --confirm-separately (in the Checklist, tick its confirmation).`;
 }

@@ -110,6 +110,17 @@ export interface PlannedStep {
   destructive: boolean;
   /** Ids of steps that must be verified (or done) first, e.g. enforce after report-only. */
   after: string[];
+  /**
+   * Every finding behind the step is medium or lower (a lead such as forwarding a person may have set up themselves):
+   * a phase run never executes it; it runs only on its own, confirmed separately (CLI --confirm-separately, a tick in
+   * the Checklist). Absent in plans recorded before this was asked.
+   */
+  confirmSeparately?: boolean;
+  /**
+   * The title and note as data: an i18n key (the step's kind, or a variant of it) and the values they name, so the
+   * Checklist words them in its language. `title` and `why` stay the English record. Absent in older plans.
+   */
+  text?: { key: string; params: Record<string, string | number> };
   /** Evidence the plan was made from: the collection run and the evidence page of the object. */
   source: { runId: string; evidenceId: number | null; evidenceSha256: string | null };
 }

@@ -43,6 +43,8 @@ export interface SignInOptions {
   onFallback: (service: string, reason: string) => void;
   /** The public client for delegated remediation; default the environment's remediation client, else its client. */
   clientId?: string;
+  /** The account to offer on the browser sign-in page (the consultant's own, not an account the attacker took). */
+  loginHint?: string;
 }
 
 export async function remediationSignIn(o: SignInOptions): Promise<RemediationSession> {
@@ -58,7 +60,7 @@ export async function remediationSignIn(o: SignInOptions): Promise<RemediationSe
   }
   const scopes = remediationScopes(o.env, o.steps);
   const clientId = o.clientId ?? o.env.remediationClientId ?? o.env.clientId;
-  const choice = (service: string) => ({ method: o.method, openBrowser: o.openBrowser, onPrompt: o.onPrompt(service), onFallback: (reason: string) => o.onFallback(service, reason) });
+  const choice = (service: string) => ({ method: o.method, openBrowser: o.openBrowser, onPrompt: o.onPrompt(service), onFallback: (reason: string) => o.onFallback(service, reason), ...(o.loginHint ? { loginHint: o.loginHint } : {}) });
   const session = createTenantSession(o.env, o.transport, o.clock, { clientId, scopes });
   const account = await signIn(session, choice('Microsoft Graph (remediation)'));
   let exo: RemediationSession['exchange'] = null;
@@ -73,15 +75,48 @@ export async function remediationSignIn(o: SignInOptions): Promise<RemediationSe
   return { account, graphToken: (opts) => session.getAccessToken(scopes, opts), exchange: exo };
 }
 
+/**
+ * Exchange Online RBAC: the management role each step's cmdlets need, and the built-in role groups that hold it
+ * (https://learn.microsoft.com/exchange/permissions-exo/feature-permissions,
+ * https://learn.microsoft.com/exchange/permissions-exo/permissions-exo#role-groups). Remove-InboundConnector needs
+ * Remote and Accepted Domains; Remove-TransportRule, Transport Rules; Set-Mailbox forwarding and Remove-InboxRule on
+ * another person's mailbox, Mail Recipients; Set-AdminAuditLogConfig, Audit Logs.
+ */
+export const EXCHANGE_ROLE_GROUPS: Readonly<Record<string, readonly string[]>> = {
+  'Remote and Accepted Domains': ['Organization Management'],
+  'Transport Rules': ['Organization Management', 'Records Management'],
+  'Mail Recipients': ['Organization Management', 'Recipient Management'],
+  'Audit Logs': ['Organization Management', 'Compliance Management'],
+};
+
+/**
+ * Directory roles whose holders Exchange Online gives the permissions of Organization Management, which holds every
+ * role above (https://learn.microsoft.com/exchange/permissions-exo/permissions-exo#microsoft-entra-roles-in-exchange-online).
+ */
+const EXCHANGE_ORGANIZATION_ADMINS = ['global administrator', 'exchange administrator'];
+
+/** "Transport Rules (role group Organization Management or Records Management)": what to ask the client's admin for. */
+export function exchangeRoleText(role: string): string {
+  const groups = EXCHANGE_ROLE_GROUPS[role] ?? [];
+  return groups.length ? `${role} (role group ${groups.join(' or ')})` : role;
+}
+
 export interface PreflightRow {
   stepId: string;
   missingScopes: string[];
   missingRoles: string[];
+  /**
+   * Exchange management roles the account is not known to hold: judged from its directory roles (Exchange or Global
+   * Administrator hold them all); a role group membership granted in Exchange itself is not visible here, so a role
+   * listed may still be held that way — the cmdlet's answer then decides.
+   */
+  missingExchangeRoles: string[];
 }
 
 /**
- * Each step's scopes against the token's, and its directory roles against the account's (Global Administrator holds
- * them all). `roles` null: they could not be read, and are not judged.
+ * Each step's scopes against the token's, its directory roles against the account's (Global Administrator holds
+ * them all), and its Exchange management roles as far as the directory roles show them. `roles` null: they could not
+ * be read, and neither is judged.
  */
 export function remediationPreflight(steps: readonly PlannedStep[], grantedScopes: readonly string[], roles: readonly string[] | null): PreflightRow[] {
   const granted = new Set(grantedScopes.map((s) => s.replace(/^https?:\/\/[^/]+\//, '').toLowerCase()));
@@ -89,9 +124,11 @@ export function remediationPreflight(steps: readonly PlannedStep[], grantedScope
   const global = held.has('global administrator');
   // Application Administrator holds everything Cloud Application Administrator does, and more.
   if (held.has('application administrator')) held.add('cloud application administrator');
+  const exchangeAdmin = EXCHANGE_ORGANIZATION_ADMINS.some((r) => held.has(r));
   return steps.map((s) => ({
     stepId: s.id,
     missingScopes: s.needs.graphScopes.filter((n) => !granted.has(n.toLowerCase())),
     missingRoles: roles === null || global ? [] : s.needs.directoryRoles.filter((r) => !held.has(r.toLowerCase())),
+    missingExchangeRoles: roles === null || exchangeAdmin ? [] : [...s.needs.exchangeRoles],
   }));
 }

@@ -237,7 +237,8 @@ export const api = {
     signInStatus: (): Promise<RemediationSignInView> => call('remediate.signInStatus', (b) => b.remediate.signInStatus({})),
     signOut: (): Promise<RemediationSignInView> => call('remediate.signOut', (b) => b.remediate.signOut({})),
     /** A dry run unless mode is write; a destructive write needs the object's name as typed. */
-    run: (input: { stepId: string; mode: 'dry-run' | 'write'; confirmName?: string }): Promise<RemediationRunView> => call('remediate.run', (b) => b.remediate.run(input)),
+    run: (input: { stepId: string; mode: 'dry-run' | 'write'; confirmName?: string; confirmSeparately?: boolean }): Promise<RemediationRunView> => call('remediate.run', (b) => b.remediate.run(input)),
+    verify: (): Promise<RemediationRunView> => call('remediate.verify', (b) => b.remediate.verify({})),
     runStatus: (runId: string): Promise<RemediationRunView> => call('remediate.runStatus', (b) => b.remediate.runStatus({ runId })),
     markDone: (stepId: string, note: string): Promise<ChecklistStepView> => call('remediate.markDone', (b) => b.remediate.markDone({ stepId, note })),
     skip: (stepId: string, note: string): Promise<ChecklistStepView> => call('remediate.skip', (b) => b.remediate.skip({ stepId, note })),

@@ -152,9 +152,10 @@ describe('peregrine remediate against the simulator', () => {
     expect(exported.code, exported.io.stderr.join('\n')).toBe(0);
     const record = JSON.parse(fs.readFileSync(path.join(out, 'actions.json'), 'utf8')) as { format: string; steps: { id: string; state: string }[]; actions: { outcome: string; account: string; evidence: { sha256: string }[] }[] };
     expect(record.format).toBe('peregrine-remediation/1');
-    // Contain and eradicate ran: the app's steps and the mail-flow steps are verified; recover, verify and harden
-    // (accounts, the re-collection, conditional access) were not run and stay planned.
-    const ran = record.steps.filter((s) => /^(app|sp|exo)\./.test(s.id));
+    // Contain and eradicate ran: the app's steps and the mail-flow steps are verified; the forwarding a person may have
+    // set up (a lead, held back from phase runs), recover, verify and harden (accounts, the re-collection, conditional
+    // access) were not run and stay planned.
+    const ran = record.steps.filter((s) => /^(app|sp|exo)\./.test(s.id) && !s.id.startsWith('exo.remove-mailbox-forwarding:'));
     expect(ran.map((s) => `${s.id.split(':')[0]} ${s.state}`)).toEqual(ran.map((s) => `${s.id.split(':')[0]} verified`));
     const notRun = record.steps.filter((s) => !ran.includes(s));
     expect(notRun.length).toBeGreaterThan(0);

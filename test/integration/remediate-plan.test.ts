@@ -13,6 +13,8 @@ import { collectedForSuite, type CollectedCase } from '../support/collected-case
 import { lexSingleQuoted } from '../support/ps-lex';
 import { withAuditOff } from '../support/findings';
 import { VARIED_SEEDS } from '../support/varied-seeds';
+import { en } from '../../renderer/i18n/en';
+import { ja } from '../../renderer/i18n/ja';
 
 const lower = (s: string) => s.toLowerCase();
 const NONE: Exclusions = { accounts: [], appIds: [] };
@@ -204,6 +206,41 @@ describe.each(CASES)('remediation plan over $scenario seed $seed', (opts) => {
     const audit = steps.filter((s) => s.action === 'exo.enable-audit');
     expect(audit.map((s) => s.items[0]!.powershell)).toEqual([['Set-AdminAuditLogConfig -UnifiedAuditLogIngestionEnabled:$true -Confirm:$false']]);
     expect(hardeningSteps(planContext({ db: c.db, report, exclude: NONE })!).some((s) => s.action === 'exo.enable-audit')).toBe(false);
+  });
+
+  it('holds back for its own confirmation exactly the steps whose findings are all medium or lower', () => {
+    const { c, report } = suite;
+    const plan = planRemediation({ db: c.db, report, exclude: NONE });
+    const severity = new Map(report.findings.map((f) => [f.key, f.severity]));
+    const lead = (s: PlannedStep) => s.findingKeys.length > 0 && s.findingKeys.every((k) => severity.get(k) !== 'high' && severity.get(k) !== 'critical');
+    expect(plan.filter((s) => s.confirmSeparately !== lead(s)).map((s) => s.id)).toEqual([]);
+    expect(plan.some((s) => s.confirmSeparately)).toBe(plan.some(lead));
+    // The attack's own steps (the app, the connector, the rules, the taken accounts) are never held back.
+    expect(plan.filter((s) => s.confirmSeparately && /^(sp|app|user)\.|remove-inbound-connector|remove-transport-rules/.test(s.action)).map((s) => s.id)).toEqual([]);
+  });
+
+  it('gives every step its words as data: a title and note in both catalogs, every value they name given', () => {
+    const { c, report } = suite;
+    const plan = planRemediation({ db: c.db, report: withAuditOff(report, c.sim.tenantId), exclude: NONE });
+    const problems: string[] = [];
+    for (const s of plan) {
+      if (!s.text) {
+        problems.push(`${s.id}: no text`);
+        continue;
+      }
+      const key = s.text.key.replace(/[.-]/g, '_');
+      for (const [lang, catalog] of [['en', en], ['ja', ja]] as const) {
+        const words = (catalog.checklist.step as Record<string, Record<string, string>>)[key];
+        if (!words) {
+          problems.push(`${s.id}: no ${lang} words for ${key}`);
+          continue;
+        }
+        for (const [field, text] of Object.entries(words)) {
+          for (const m of text.matchAll(/\{\{(\w+)/g)) if (!(m[1]! in s.text.params)) problems.push(`${s.id}: ${lang} ${field} names {{${m[1]}}}, not given`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
   });
 
   it('plans the same checklist twice, byte for byte', () => {

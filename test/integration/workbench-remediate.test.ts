@@ -135,6 +135,23 @@ describe('remediate channels', () => {
     expect(countActions()).toBe(before);
   });
 
+  it('refuses to write a step only medium findings call for without its own confirmation, even with the name typed', async () => {
+    const forwarding = steps.find((s) => s.confirmSeparately)!;
+    expect(forwarding.action).toBe('exo.remove-mailbox-forwarding');
+    expect(steps.filter((s) => s.confirmSeparately).every((s) => s.findings.every((f) => f.severity !== 'high' && f.severity !== 'critical'))).toBe(true);
+    expect(steps.filter((s) => !s.confirmSeparately && s.findings.length > 0).every((s) => s.findings.some((f) => f.severity === 'high' || f.severity === 'critical'))).toBe(true);
+    const state = collected.sim.exchange.state;
+    const mailboxes = JSON.stringify(state.mailboxUsers().map((u) => state.mailbox(u)));
+    const before = countActions();
+    for (const confirmSeparately of [undefined, false]) {
+      const r = await call('remediate.run', { stepId: forwarding.id, mode: 'write', confirmName: forwarding.confirmName, ...(confirmSeparately === undefined ? {} : { confirmSeparately }) });
+      expect(r).toMatchObject({ ok: false, error: { code: 'confirmation_required' } });
+      if (!r.ok) expect(r.error.message).toMatch(/medium or lower.*Nothing was sent\.$/);
+    }
+    expect(JSON.stringify(state.mailboxUsers().map((u) => state.mailbox(u)))).toBe(mailboxes);
+    expect(countActions()).toBe(before);
+  });
+
   it('dry-runs a destructive step without a name and writes nothing; mark done and skip are custody entries', async () => {
     const del = steps.find((s) => s.action === 'app.delete')!;
     const appsBefore = JSON.stringify(collected.sim.tenant.applications);
@@ -173,5 +190,35 @@ describe('remediate channels', () => {
     const progress = await ok<{ verified: number; links: { findingKey: string; stepId: string }[] }>('remediate.progress');
     expect(progress.verified).toBe(0);
     expect(progress.links.some((l) => l.stepId === del.id)).toBe(true);
+  });
+
+  it('verifies the checklist live: a step marked done outside Peregrine that the tenant does not show fails, into custody', async () => {
+    const recover = (await ok<ChecklistView>('remediate.checklist')).steps.find((s) => s.state === 'done-outside')!;
+    const before = countActions();
+    let run = await ok<RemediationRunView>('remediate.verify');
+    expect(run).toMatchObject({ mode: 'verify', state: 'running' });
+    for (let i = 0; i < 400 && run.state === 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      run = await ok<RemediationRunView>('remediate.runStatus', { runId: run.runId });
+    }
+    expect(run.state).toBe('finished');
+    // Nothing was written by Peregrine; the helpdesk's reset is not in the tenant, so it is not verified.
+    expect(run.items.map((i) => [i.stepId, i.outcome])).toEqual(recover.items.map(() => [recover.id, 'failed']));
+    expect(run.items[0]!.note).toMatch(/does not show the change recorded as done outside Peregrine/);
+    // The newest collection predates the step marked done, so it cannot close the loop; the findings it shows stand,
+    // each saying which steps are not verified.
+    expect(run.closing?.recollection).toBe('before-changes');
+    expect(run.message).toMatch(/^Collect again/);
+    expect(run.closing!.standing.length).toBeGreaterThan(0);
+    expect(run.closing!.standing.every((f) => f.severity === 'high' || f.severity === 'critical')).toBe(true);
+    expect(run.closing!.standing.some((f) => /sp\.disable:\S+ is planned/.test(f.reason))).toBe(true);
+    const { db } = openCase(file, { readonly: true });
+    try {
+      const details = listCustody(db).filter((e) => e.action === 'remediation.action').slice(before).map((e) => e.details as { step: string; outcome: string });
+      expect(details.map((d) => `${d.step.split(':')[0]} ${d.outcome}`)).toEqual(recover.items.map(() => `${recover.action} failed`));
+    } finally {
+      closeDatabase(db);
+    }
+    expect((await ok<ChecklistView>('remediate.checklist')).steps.find((s) => s.id === recover.id)?.state).toBe('failed');
   });
 });

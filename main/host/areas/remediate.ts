@@ -9,31 +9,26 @@ import type {
   Handlers,
   RemediationRunView,
   RemediationSignInView,
-  SignInState,
 } from '../../../preload/contract';
 import type { TenantEnvironment } from '../../auth/environment';
-import { createTenantSession, exchangeAudience, type TenantSession } from '../../auth/device-code';
+import { createTenantSession, exchangeAudience } from '../../auth/device-code';
 import { createGraphReader } from '../../graph/reader';
 import { readOnlyTransport } from '../../http/read-only';
 import { directoryRolesOf } from '../../collect/preflight';
-import { latestActions, listActions, recordAction, recordPlannedSteps } from '../../../db/queries/remediation';
+import { latestActions, latestSteps, listActions, recordAction, recordPlannedSteps } from '../../../db/queries/remediation';
 import { PHASES, stepState, type PlannedStep, type RemediationRequest } from '../../remediate/model';
 import { recordedEngagement } from '../../../db/queries/engagement';
 import { engagementAppIds } from '../../detect/engine';
 import { planRemediation } from '../../remediate/plan';
 import { createWriteGuard } from '../../remediate/guard';
 import { createTenantClient } from '../../remediate/tenant';
-import { createEngine, itemResults, StepBlockedError } from '../../remediate/engine';
-import { needsExchange, remediationPreflight, remediationScopes } from '../../remediate/sign-in';
+import { CHANGED, createEngine, itemResults, separateConfirmation, StepBlockedError } from '../../remediate/engine';
+import { exchangeRoleText, needsExchange, remediationPreflight, remediationScopes } from '../../remediate/sign-in';
+import { closeTheLoop } from '../../remediate/standing';
 import { protectedIdsOf } from '../../remediate/protected';
 import { HandlerError } from '../dispatch';
-import { startBrowserSignIn } from '../browser-sign-in';
+import { followSignIn, signedOutSlot, signOutSlots, type SignInSlot } from './sign-in-slot';
 import type { WorkbenchContext } from './context';
-
-interface Slot {
-  session: TenantSession | null;
-  state: SignInState;
-}
 
 interface ActiveRun {
   view: RemediationRunView;
@@ -67,8 +62,8 @@ export function progressOf(steps: readonly { phase: PlannedStep['phase']; state:
 
 export function remediateArea(ctx: WorkbenchContext) {
   const { clock } = ctx;
-  const graphSlot: Slot = { session: null, state: { state: 'signed-out' } };
-  const exchangeSlot: Slot = { session: null, state: { state: 'signed-out' } };
+  const graphSlot = signedOutSlot();
+  const exchangeSlot = signedOutSlot();
   /** The signed-in account's directory roles (read once per sign-in); undefined: not read yet. */
   let roles: string[] | null | undefined;
   let active: ActiveRun | null = null;
@@ -170,7 +165,9 @@ export function remediateArea(ctx: WorkbenchContext) {
       trail: listActions(db, step.id).map((a) => ({
         itemKey: a.itemKey, outcome: a.outcome, note: a.note, at: a.at, actor: a.actor, account: a.account, beforeSha256: a.beforeSha256, afterSha256: a.afterSha256, custodySeq: a.custodySeq,
       })),
-      preflight: pre ? { missingScopes: pre.missingScopes, missingRoles: pre.missingRoles } : null,
+      preflight: pre ? { missingScopes: pre.missingScopes, missingRoles: pre.missingRoles, missingExchangeRoles: pre.missingExchangeRoles.map(exchangeRoleText) } : null,
+      confirmSeparately: step.confirmSeparately === true,
+      text: step.text ?? null,
     };
   }
 
@@ -178,48 +175,22 @@ export function remediateArea(ctx: WorkbenchContext) {
     return new Map(ctx.detection().findings.map((f) => [f.key, { ruleId: f.ruleId, title: f.title, severity: f.severity }]));
   }
 
-  /** Starts a delegated remediation sign-in: device code (answers with the code) or browser (answers with the page). */
-  async function startSignIn(slot: Slot, service: 'graph' | 'exchange', method: 'browser' | 'device-code', steps: PlannedStep[]): Promise<void> {
+  /**
+   * Starts a delegated remediation sign-in: device code (answers with the code) or browser (answers with the page).
+   * Write scopes live only in memory: no token cache for remediation, so signing out (or closing Peregrine) ends them.
+   */
+  async function startSignIn(slot: SignInSlot, service: 'graph' | 'exchange', method: 'browser' | 'device-code', steps: PlannedStep[]): Promise<void> {
     const e = env();
     if (active) throw new HandlerError('busy', 'A remediation step is running with the current sign-in; wait for it to finish.');
     slot.session?.cancelSignIn();
     await slot.session?.signOut();
-    // Write scopes live only in memory: no token cache for remediation.
     const audience = service === 'graph' ? { clientId: e.remediationClientId ?? e.clientId, scopes: remediationScopes(e, steps) } : exchangeAudience(e);
-    const session = createTenantSession(e, ctx.transportFor(e), clock, audience);
-    slot.session = session;
-    slot.state = { state: 'signed-out' };
     if (service === 'graph') roles = undefined;
-    if (method === 'browser') {
-      await startBrowserSignIn(slot, session, ctx.deps.openBrowser);
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      session
-        .signInWithDeviceCode((p) => {
-          slot.state = { state: 'waiting', userCode: p.userCode, verificationUri: p.verificationUri, message: p.message, expiresAt: p.expiresAt.toISOString() };
-          resolve();
-        })
-        .then((account) => {
-          if (slot.session !== session) return;
-          slot.state = { state: 'signed-in', method: 'device-code', username: account.username, tenantId: account.tenantId, scopes: account.scopes };
-          resolve();
-        })
-        .catch((err: Error) => {
-          if (slot.session !== session) return;
-          slot.state = { state: 'error', message: `Remediation sign-in failed: ${err.message}` };
-          resolve();
-        });
-    });
+    await followSignIn(slot, createTenantSession(e, ctx.transportFor(e), clock, audience), method, ctx.deps.openBrowser, 'Remediation sign-in failed');
   }
 
   async function signOutAll(): Promise<void> {
-    for (const slot of [graphSlot, exchangeSlot]) {
-      slot.session?.cancelSignIn();
-      await slot.session?.signOut();
-      slot.session = null;
-      slot.state = { state: 'signed-out' };
-    }
+    await signOutSlots([graphSlot, exchangeSlot]);
     roles = undefined;
   }
   // A remediation sign-in is for the tenant it was made in: naming another tenant ends it.
@@ -242,6 +213,69 @@ export function remediateArea(ctx: WorkbenchContext) {
     }
     ctx.keepDetection();
     return stepView(db, step, titles());
+  }
+
+  /** The remediation account, once nothing else is running and the remediation sign-in is there. */
+  function ready(): NonNullable<ReturnType<typeof graphAccount>> {
+    if (active) throw new HandlerError('busy', `${active.view.mode === 'verify' ? 'The checklist is being verified' : `The step ${active.view.stepId} is running`}; wait for it to finish.`);
+    if (ctx.busy()) throw new HandlerError('busy', 'A collection is writing to this case; wait for it to finish before remediating.');
+    const account = graphAccount();
+    if (!graphSlot.session || !account) throw new HandlerError('auth_required', 'Sign in for remediation first (Checklist → Sign in for remediation). The collection sign-in reads only and is never used to change the tenant.');
+    return account;
+  }
+
+  /** The guarded engine for `using` steps, as the signed-in remediation account; passwords go to the run's view. */
+  function engineFor(db: Database, steps: PlannedStep[], using: PlannedStep[], view: RemediationRunView) {
+    const { summary } = ctx.requireCase();
+    const e = env();
+    const session = graphSlot.session!;
+    const account = graphAccount()!;
+    const exo = needsExchange(using) ? exchangeSlot.session : null;
+    const transport = ctx.transportFor(e);
+    const guard = createWriteGuard(transport, [new URL(e.graphBaseUrl).hostname, ...e.exchangeHosts.filter((h) => !h.startsWith('*.'))]);
+    const scopes = remediationScopes(e, steps);
+    const client = createTenantClient({
+      transport: guard.transport,
+      graphBaseUrl: e.graphBaseUrl,
+      graphToken: (o) => session.getAccessToken(scopes, o),
+      exchange: exo?.account()
+        ? {
+            invokeUrl: new URL(`/adminapi/beta/${encodeURIComponent(account.tenantId)}/InvokeCommand`, e.exchangeBaseUrl).toString(),
+            token: (o) => exo.getAccessToken(e.exchangeScopes, o),
+            anchorMailbox: `UPN:${exo.account()!.username}`,
+          }
+        : undefined,
+    });
+    const standing = ctx.detection().findings.filter((f) => f.triage.state !== 'false_positive').flatMap((f) => [f.subject.id, ...f.objects.map((o) => o.id)]);
+    return createEngine({
+      db, client, guard, account: account.username, actor: summary.examiner, clock,
+      protectedIds: protectedIdsOf(db, [account.username, account.objectId], ownApps(e)),
+      standingIds: new Set(standing.map((s) => s.toLowerCase())),
+      // The screen polls the checklist while a run records outcomes: the findings stay as they were.
+      onRecorded: () => ctx.keepDetection(),
+      // Held in memory until the screen reads it once; never stored, logged or put in custody.
+      onSecret: (s) => view.secrets.push({ itemKey: s.itemKey, target: s.target.name ?? s.target.id, password: s.password }),
+    });
+  }
+
+  /** Runs `work` in the background as the active run; the screen polls runStatus until it is no longer running. */
+  function start(view: RemediationRunView, work: () => Promise<void>): RemediationRunView {
+    runs.set(view.runId, view);
+    const done = work()
+      .then(() => {
+        view.state = 'finished';
+      })
+      .catch((err: Error) => {
+        view.state = err instanceof StepBlockedError ? 'blocked' : 'failed';
+        view.message = err.message;
+      })
+      .finally(() => {
+        view.finishedAt = clock().toISOString();
+        active = null;
+        ctx.keepDetection();
+      });
+    active = { view, done };
+    return { ...view, secrets: [] };
   }
 
   const handlers: Handlers['remediate'] = {
@@ -271,9 +305,7 @@ export function remediateArea(ctx: WorkbenchContext) {
       const g = graphAccount();
       const x = exchangeSlot.session?.account();
       if (g && x && g.username.toLowerCase() !== x.username.toLowerCase()) {
-        exchangeSlot.session?.cancelSignIn();
-        await exchangeSlot.session?.signOut();
-        exchangeSlot.session = null;
+        await signOutSlots([exchangeSlot]);
         exchangeSlot.state = { state: 'error', message: `Exchange Online was signed in as ${x.username}, Microsoft Graph as ${g.username}: remediate as one account. Sign in to Exchange Online again as ${g.username}.` };
         return { ...view, exchange: exchangeSlot.state };
       }
@@ -284,66 +316,47 @@ export function remediateArea(ctx: WorkbenchContext) {
       await signOutAll();
       return signInView();
     },
-    run: async ({ stepId, mode, confirmName }) => {
-      const { db, summary } = ctx.requireCase();
-      const e = env();
-      if (active) throw new HandlerError('busy', `The step ${active.view.stepId} is running; wait for it to finish.`);
-      if (ctx.busy()) throw new HandlerError('busy', 'A collection is writing to this case; wait for it to finish before remediating.');
-      const session = graphSlot.session;
-      const account = graphAccount();
-      if (!session || !account) throw new HandlerError('auth_required', 'Sign in for remediation first (Checklist → Sign in for remediation). The collection sign-in reads only and is never used to change the tenant.');
+    run: async ({ stepId, mode, confirmName, confirmSeparately }) => {
+      const { db } = ctx.requireCase();
+      const account = ready();
       const { steps } = recordedPlan();
       const step = findStep(steps, stepId);
-      if (step.items.every((i) => i.writes.length === 0)) throw new HandlerError('no_requests', `"${step.title}" sends nothing: it is proved by a new collection (Collect), or mark it done.`);
-      const exo = needsExchange([step]) ? exchangeSlot.session : null;
-      if (needsExchange([step]) && !exo?.account()) throw new HandlerError('auth_required', `"${step.title}" runs Exchange Online cmdlets: sign in to Exchange Online for remediation first, as ${account.username}.`);
+      if (step.items.every((i) => i.writes.length === 0)) throw new HandlerError('no_requests', `"${step.title}" sends nothing: it is proved by a new collection (Collect, then Verify the checklist).`);
       if (mode === 'write' && step.destructive && (confirmName ?? '').trim() !== (step.target.name ?? step.target.id)) {
         throw new HandlerError('confirmation_mismatch', `"${step.title}" deletes or overwrites something: type the object's name exactly (${step.target.name ?? step.target.id}) to confirm. Nothing was sent.`);
       }
-
-      const transport = ctx.transportFor(e);
-      const guard = createWriteGuard(transport, [new URL(e.graphBaseUrl).hostname, ...e.exchangeHosts.filter((h) => !h.startsWith('*.'))]);
-      const scopes = remediationScopes(e, steps);
-      const client = createTenantClient({
-        transport: guard.transport,
-        graphBaseUrl: e.graphBaseUrl,
-        graphToken: (o) => session.getAccessToken(scopes, o),
-        exchange: exo
-          ? {
-              invokeUrl: new URL(`/adminapi/beta/${encodeURIComponent(account.tenantId)}/InvokeCommand`, e.exchangeBaseUrl).toString(),
-              token: (o) => exo.getAccessToken(e.exchangeScopes, o),
-              anchorMailbox: `UPN:${exo.account()!.username}`,
-            }
-          : undefined,
-      });
-      const standing = ctx.detection().findings.filter((f) => f.triage.state !== 'false_positive').flatMap((f) => [f.subject.id, ...f.objects.map((o) => o.id)]);
+      if (mode === 'write' && step.confirmSeparately && confirmSeparately !== true) {
+        throw new HandlerError('confirmation_required', `${separateConfirmation(step)} Nothing was sent.`);
+      }
+      if (needsExchange([step]) && !exchangeSlot.session?.account()) throw new HandlerError('auth_required', `"${step.title}" runs Exchange Online cmdlets: sign in to Exchange Online for remediation first, as ${account.username}.`);
       const view: RemediationRunView = { runId: crypto.randomUUID(), stepId: step.id, mode, state: 'running', startedAt: clock().toISOString(), finishedAt: null, items: [], message: null, secrets: [] };
-      const engine = createEngine({
-        db, client, guard, account: account.username, actor: summary.examiner, clock,
-        protectedIds: protectedIdsOf(db, [account.username, account.objectId], ownApps(e)),
-        standingIds: new Set(standing.map((s) => s.toLowerCase())),
-        // Held in memory until the screen reads it once; never stored, logged or put in custody.
-        onSecret: (s) => view.secrets.push({ itemKey: s.itemKey, target: s.target.name ?? s.target.id, password: s.password }),
-      });
-      runs.set(view.runId, view);
+      const engine = engineFor(db, steps, [step], view);
       // The engine awaits every request, so the other handlers are served between them; the screen polls runStatus.
-      const done = engine
-        .runStep(step, mode, new Map(steps.map((s) => [s.id, s])))
-        .then((items) => {
-          view.items = items.map((i) => ({ itemKey: i.itemKey, target: i.target, outcome: i.outcome, note: i.note, unchanged: i.unchanged }));
-          view.state = 'finished';
-        })
-        .catch((err: Error) => {
-          view.state = err instanceof StepBlockedError ? 'blocked' : 'failed';
-          view.message = err.message;
-        })
-        .finally(() => {
-          view.finishedAt = clock().toISOString();
-          active = null;
-          ctx.keepDetection();
-        });
-      active = { view, done };
-      return { ...view, secrets: [] };
+      return start(view, async () => {
+        const items = await engine.runStep(step, mode, new Map(steps.map((s) => [s.id, s])), { confirmedSeparately: confirmSeparately === true });
+        view.items = items.map((i) => ({ stepId: i.stepId, itemKey: i.itemKey, target: i.target, outcome: i.outcome, note: i.note, unchanged: i.unchanged }));
+      });
+    },
+    verify: async () => {
+      const { db, summary } = ctx.requireCase();
+      ready();
+      const { steps: planned } = recordedPlan();
+      const recorded = [...latestSteps(db).values()].map((s) => s.spec as unknown as PlannedStep).sort((a, b) => a.order - b.order);
+      const changed = recorded.filter((s) => itemResults(db, s).some((i) => i.outcome !== null && CHANGED.has(i.outcome)));
+      if (needsExchange(changed) && !exchangeSlot.session?.account()) throw new HandlerError('auth_required', 'Steps done through Exchange Online are read again with its cmdlets: sign in to Exchange Online for remediation first.');
+      const view: RemediationRunView = { runId: crypto.randomUUID(), stepId: 'checklist', mode: 'verify', state: 'running', startedAt: clock().toISOString(), finishedAt: null, items: [], message: null, secrets: [] };
+      const engine = engineFor(db, planned, changed, view);
+      return start(view, async () => {
+        for (const step of changed) {
+          for (const i of await engine.verifyStep(step, new Map(recorded.map((x) => [x.id, x])))) view.items.push({ stepId: i.stepId, itemKey: i.itemKey, target: i.target, outcome: i.outcome, note: i.note, unchanged: i.unchanged });
+        }
+        const loop = closeTheLoop(db, recorded, { at: clock().toISOString(), actor: summary.examiner }, ctx.detection());
+        view.message = loop.text;
+        view.closing = {
+          recollection: loop.recollection, runId: loop.runId, closed: loop.closed.length,
+          standing: loop.standing.map((x) => ({ key: x.finding.key, ruleId: x.finding.ruleId, title: x.finding.title, severity: x.finding.severity, reason: x.reason })),
+        };
+      });
     },
     runStatus: async ({ runId }) => {
       const view = runs.get(runId);

@@ -6,14 +6,9 @@ import { appOnlyAnchorMailbox, createAppOnlySession, type AppOnlySession } from 
 import { createGraphReader } from '../../graph/reader';
 import { readOnlyTransport } from '../../http/read-only';
 import { HandlerError } from '../dispatch';
-import { startBrowserSignIn } from '../browser-sign-in';
+import { followSignIn, signedOutSlot, signOutSlots, type SignInSlot } from './sign-in-slot';
 import type { WorkbenchContext } from './context';
 import { tenantView } from './environment-view';
-
-interface SignInSlot {
-  session: TenantSession | null;
-  state: SignInState;
-}
 
 /** Who reads the tenant for a preflight or a collection: the engagement app for both services, or the device-code sign-ins. */
 export type Reader = Pick<TenantSession, 'environment' | 'getAccessToken' | 'account'>;
@@ -34,8 +29,8 @@ export interface TenantArea {
 
 export function tenantArea(ctx: WorkbenchContext): TenantArea {
   const { deps, clock } = ctx;
-  const graphSlot: SignInSlot = { session: null, state: { state: 'signed-out' } };
-  const exchangeSlot: SignInSlot = { session: null, state: { state: 'signed-out' } };
+  const graphSlot = signedOutSlot();
+  const exchangeSlot = signedOutSlot();
   /** The engagement app's session (app-only): when present it stands in for both device-code sign-ins. Its key lives only in it. */
   let appOnly: AppOnlySession | null = null;
 
@@ -54,12 +49,7 @@ export function tenantArea(ctx: WorkbenchContext): TenantArea {
 
   /** Ends every sign-in, device-code and app-only: one way of reading the tenant at a time. */
   async function signOutAll(): Promise<void> {
-    for (const slot of [graphSlot, exchangeSlot]) {
-      slot.session?.cancelSignIn();
-      await slot.session?.signOut();
-      slot.session = null;
-      slot.state = { state: 'signed-out' };
-    }
+    await signOutSlots([graphSlot, exchangeSlot]);
     await appOnly?.signOut();
     appOnly = null;
   }
@@ -90,24 +80,7 @@ export function tenantArea(ctx: WorkbenchContext): TenantArea {
       slot.state = { state: 'signed-in', method, username: restored.username, tenantId: restored.tenantId, scopes: restored.scopes };
       return slot.state;
     }
-    if (method === 'browser') return startBrowserSignIn(slot, session, deps.openBrowser);
-    return await new Promise<SignInState>((resolve) => {
-      session
-        .signInWithDeviceCode((p) => {
-          slot.state = { state: 'waiting', userCode: p.userCode, verificationUri: p.verificationUri, message: p.message, expiresAt: p.expiresAt.toISOString() };
-          resolve(slot.state);
-        })
-        .then((account) => {
-          if (slot.session !== session) return;
-          slot.state = { state: 'signed-in', method: 'device-code', username: account.username, tenantId: account.tenantId, scopes: account.scopes };
-          resolve(slot.state);
-        })
-        .catch((err: Error) => {
-          if (slot.session !== session) return;
-          slot.state = { state: 'error', message: `Sign-in failed: ${err.message}` };
-          resolve(slot.state);
-        });
-    });
+    return followSignIn(slot, session, method, deps.openBrowser);
   }
 
   // Sign-ins belong to the tenant they were made for: another tenant (or cloud, or client) starts signed out.

@@ -72,6 +72,7 @@ function userStep(ctx: PlanContext, a: TakenAccount, spec: UserStepSpec): DraftS
   return {
     ...step,
     id: `${spec.action}:${a.user.objectId}`,
+    text: { key: spec.action, params: { upn: a.upn } },
     phase: 'recover',
     findingKeys: keysOf(findings),
     target,

@@ -33,7 +33,7 @@ export interface PlanContext {
 }
 
 /** A step as a generator makes it; the plan gives it its place in the checklist. */
-export type DraftStep = Omit<PlannedStep, 'order'>;
+export type DraftStep = Omit<PlannedStep, 'order' | 'text'> & { text: NonNullable<PlannedStep['text']> };
 
 /** One area of the checklist (the malicious app, mail flow, accounts, hardening): its steps from the findings. */
 export type StepGenerator = (ctx: PlanContext) => DraftStep[];

@@ -71,6 +71,7 @@ function recollect(ctx: PlanContext): DraftStep[] {
     phase: 'verify',
     action: 'case.recollect',
     title: 'Collect again and check that the findings on the attacker\'s objects are gone',
+    text: { key: 'case.recollect', params: { count: standing.length } },
     why: `${standing.length} high or critical findings stand on the last collection. A step is verified by the tenant's answer; the checklist is complete when a new collection no longer shows them, and anything the attacker re-created meanwhile shows there.`,
     findingKeys: keysOf(standing),
     target: tenant,
@@ -102,6 +103,7 @@ function adminMfa(ctx: PlanContext): DraftStep[] {
       phase: 'harden',
       action: 'tenant.security-defaults',
       title: 'Turn on security defaults (MFA for every administrator, legacy authentication blocked)',
+      text: { key: 'tenant.security-defaults', params: {} },
       why: `${gap.map((f) => f.reason).join(' ')} No conditional-access policy is enabled, so security defaults are the way to require MFA.`,
       findingKeys: keysOf(why),
       target: { kind: 'securityDefaults', id: defaults.objectId, name: 'Security defaults' },
@@ -136,6 +138,7 @@ function adminMfa(ctx: PlanContext): DraftStep[] {
       phase: 'harden',
       action: 'ca.admin-mfa-report-only',
       title: `Create the conditional-access policy "${ADMIN_MFA_POLICY}" in report-only mode`,
+      text: { key: 'ca.admin-mfa-report-only', params: { policy: ADMIN_MFA_POLICY, excluded: excluded.length } },
       why: `${gap.map((f) => f.reason).join(' ')} ${enabled.length} conditional-access ${enabled.length === 1 ? 'policy is' : 'policies are'} enabled, so security defaults cannot be used. Report-only first shows who it would stop before it stops anyone.${exclusionText}`,
       findingKeys: keysOf(why),
       target: tenant,
@@ -150,6 +153,7 @@ function adminMfa(ctx: PlanContext): DraftStep[] {
     enforceStep(ctx, {
       id: `ca.admin-mfa-enforce:${tenant.id}`, action: 'ca.admin-mfa-enforce', policy: ADMIN_MFA_POLICY, reportOnly: reportOnlyId, findings: why, risk: 'high',
       title: `Enforce the conditional-access policy "${ADMIN_MFA_POLICY}"`,
+      text: { key: 'ca.admin-mfa-enforce', params: { policy: ADMIN_MFA_POLICY, excluded: excluded.length } },
       why: `Once the report-only results show no one who must not be stopped, the policy is switched on: administrators then need MFA to sign in.${exclusionText}`,
     }),
   ];
@@ -191,6 +195,7 @@ function blockAddresses(ctx: PlanContext): DraftStep[] {
       phase: 'harden',
       action: 'ca.block-attacker-addresses',
       title: `Block sign-ins from the attacker's addresses (${list}), report-only first`,
+      text: { key: 'ca.block-attacker-addresses', params: { ranges: list } },
       why: `${[...new Set(why.map((f) => f.reason))].join(' ')} A named location with these addresses and a policy blocking it stop the same source from trying again.`,
       findingKeys: keysOf(why),
       target,
@@ -215,6 +220,7 @@ function blockAddresses(ctx: PlanContext): DraftStep[] {
     enforceStep(ctx, {
       id: `ca.block-attacker-addresses:${tenant.id}:enforce`, action: 'ca.block-attacker-addresses', policy: BLOCK_POLICY, reportOnly: stepId, findings: why, risk: 'medium', target,
       title: `Enforce the block on the attacker's addresses (${list})`,
+      text: { key: 'ca.block-attacker-addresses.enforce', params: { ranges: list } },
       why: 'Once the report-only results show only the attacker\'s sign-ins would be stopped, the block is switched on.',
     }),
   ];
@@ -247,7 +253,7 @@ function createPolicyItem(name: string, body: Record<string, unknown>): StepItem
  * Switching a report-only policy on, as a step of its own after the one that created it; the policy's id is the one
  * that step recorded (https://learn.microsoft.com/graph/api/conditionalaccesspolicy-update).
  */
-function enforceStep(ctx: PlanContext, spec: { id: string; action: ActionKind; title: string; why: string; policy: string; reportOnly: string; findings: Finding[]; risk: Risk; target?: DraftStep['target'] }): DraftStep {
+function enforceStep(ctx: PlanContext, spec: { id: string; action: ActionKind; title: string; why: string; text: NonNullable<DraftStep['text']>; policy: string; reportOnly: string; findings: Finding[]; risk: Risk; target?: DraftStep['target'] }): DraftStep {
   const path = `${POLICIES}/${ref(spec.reportOnly, 'policy')}`;
   return {
     id: spec.id,
@@ -255,6 +261,7 @@ function enforceStep(ctx: PlanContext, spec: { id: string; action: ActionKind; t
     action: spec.action,
     title: spec.title,
     why: spec.why,
+    text: spec.text,
     findingKeys: keysOf(spec.findings),
     target: spec.target ?? tenantOf(ctx),
     items: [item({
@@ -289,6 +296,7 @@ function enableAudit(ctx: PlanContext): DraftStep[] {
     phase: 'harden',
     action: 'exo.enable-audit',
     title: 'Turn the Unified Audit Log back on',
+    text: { key: 'exo.enable-audit', params: {} },
     why: `${why.map((f) => f.reason).join(' ')} With ingestion off, the attacker's next connector or rule leaves no record.`,
     findingKeys: keysOf(why),
     target: tenant,

@@ -5,6 +5,7 @@ import { appSteps } from './app';
 import { mailSteps } from './mail';
 import { accountSteps } from './accounts';
 import { hardeningSteps } from './harden';
+import { isStrong } from './build';
 
 export type { Exclusions, PlanInput } from './context';
 
@@ -13,7 +14,8 @@ const GENERATORS: readonly StepGenerator[] = [appSteps, mailSteps, accountSteps,
 
 /**
  * The checklist for the case's newest collection: one step per object, phases in order (contain → eradicate →
- * recover → verify → harden), each area's steps in the order its generator gives them. Empty when the case has no
+ * recover → verify → harden), each area's steps in the order its generator gives them; a step only medium or lower
+ * findings call for is marked to be confirmed separately. Empty when the case has no
  * collection. Deterministic: the same case gives the same plan, byte for byte.
  */
 export function planRemediation(input: PlanInput): PlannedStep[] {
@@ -25,8 +27,9 @@ export function planRemediation(input: PlanInput): PlannedStep[] {
     if (seen.has(d.id)) throw new Error(`Two remediation steps have the id ${d.id}: a generator planned the same object twice.`);
     seen.add(d.id);
   }
+  const strong = new Set(ctx.findings.filter(isStrong).map((f) => f.key));
   return drafts
     .map((d, index) => ({ d, index }))
     .sort((a, b) => PHASES.indexOf(a.d.phase) - PHASES.indexOf(b.d.phase) || a.index - b.index)
-    .map(({ d }, order) => ({ ...d, order: order + 1 }));
+    .map(({ d }, order) => ({ ...d, order: order + 1, confirmSeparately: d.findingKeys.length > 0 && !d.findingKeys.some((k) => strong.has(k)) }));
 }

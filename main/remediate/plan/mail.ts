@@ -7,8 +7,11 @@ import { psCmdlet } from '../ps';
 import type { DraftStep, PlanContext } from './context';
 import { isStrong, item, keysOf, lower, pick, sourceOf } from './build';
 
-/** Exchange Administrator holds every role these cmdlets need (Remote and Accepted Domains, Transport Rules, Mail Recipients). */
-const EXCHANGE_ADMIN = { graphScopes: [], exchangeRoles: [], directoryRoles: ['Exchange Administrator'] };
+/**
+ * Each cmdlet's Exchange management role (sign-in.ts EXCHANGE_ROLE_GROUPS says which role groups hold it); Exchange
+ * Administrator holds them all.
+ */
+const exchangeNeeds = (role: 'Remote and Accepted Domains' | 'Transport Rules' | 'Mail Recipients') => ({ graphScopes: [], exchangeRoles: [role], directoryRoles: ['Exchange Administrator'] });
 
 const exo = (cmdlet: string, parameters: Record<string, unknown>): RemediationRequest => ({ api: 'exchange', cmdlet, parameters });
 
@@ -47,6 +50,7 @@ function connectorSteps(ctx: PlanContext): DraftStep[] {
       phase: 'eradicate',
       action: 'exo.remove-inbound-connector',
       title: `Remove the inbound connector ${name}`,
+      text: { key: 'exo.remove-inbound-connector', params: { name, ips: ips.join(', ') } },
       why: `${why.map((f) => f.reason).join(' ')} While it exists, mail from ${ips.length > 0 ? ips.join(', ') : 'its senders'} is accepted as the organisation's own.`,
       findingKeys: keysOf(why),
       target: { kind: 'inboundConnector', id: object.objectId, name },
@@ -64,7 +68,7 @@ function connectorSteps(ctx: PlanContext): DraftStep[] {
           },
         }),
       ],
-      needs: EXCHANGE_ADMIN,
+      needs: exchangeNeeds('Remote and Accepted Domains'),
       risk: 'medium',
       destructive: true,
       after: [],
@@ -102,11 +106,12 @@ function transportRuleSteps(ctx: PlanContext): DraftStep[] {
     phase: 'eradicate',
     action: 'exo.remove-transport-rules',
     title: `Remove ${rules.length === 1 ? 'the transport rule' : `${rules.length} transport rules`} that strip protected headers (${names.join(', ')})`,
+    text: { key: 'exo.remove-transport-rules', params: { count: rules.length, names: names.join(', ') } },
     why: `${findings.map((f) => f.reason).join(' ')} Each rule hides the relayed spam's origin and authentication results; each is removed and checked on its own.`,
     findingKeys: keysOf(rules.flatMap((r) => r.findings)),
     target: { kind: 'tenant', id: ctx.collection.tenantId ?? 'tenant', name: ctx.collection.domains[0] ?? null },
     items,
-    needs: EXCHANGE_ADMIN,
+    needs: exchangeNeeds('Transport Rules'),
     risk: 'medium',
     destructive: true,
     after: [],
@@ -146,6 +151,7 @@ function forwardingSteps(ctx: PlanContext): DraftStep[] {
         phase: 'eradicate',
         action: 'exo.remove-mailbox-forwarding',
         title: `Stop ${upn} forwarding mail outside the organisation`,
+        text: { key: 'exo.remove-mailbox-forwarding', params: { upn } },
         why: `${why.map((f) => f.reason).join(' ')} Confirm with the mailbox owner first: people also forward to a personal account, which leaks mail all the same.`,
         findingKeys: keysOf(why),
         target: { kind: 'mailbox', id: object.objectId, name: upn },
@@ -160,7 +166,7 @@ function forwardingSteps(ctx: PlanContext): DraftStep[] {
             undo: { text: 'Set the forwarding back as it was.', requests: [exo('Set-Mailbox', { Identity: upn, ...before })] },
           }),
         ],
-        needs: EXCHANGE_ADMIN,
+        needs: exchangeNeeds('Mail Recipients'),
         risk: 'medium',
         destructive: true,
         after: [],
@@ -210,11 +216,12 @@ function inboxRuleSteps(ctx: PlanContext): DraftStep[] {
       phase: 'eradicate',
       action: 'exo.remove-inbox-rules',
       title: `Remove the inbox ${rules.length === 1 ? 'rule' : 'rules'} ${names} of ${name} that send mail outside`,
+      text: { key: 'exo.remove-inbox-rules', params: { count: rules.length, names, upn: name } },
       why: `${[...new Set(why.map((f) => f.reason))].join(' ')} Confirm with the mailbox owner first.`,
       findingKeys: keysOf(why),
       target: { kind: 'mailbox', id: mailbox?.objectId ?? owner, name },
       items,
-      needs: EXCHANGE_ADMIN,
+      needs: exchangeNeeds('Mail Recipients'),
       risk: 'low',
       destructive: true,
       after: [],

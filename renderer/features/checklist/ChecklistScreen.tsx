@@ -10,6 +10,7 @@ import { CopyButton } from '../../components/CopyButton';
 import { phaseWord } from '../findings/findingText';
 import { RemediationSignIn } from './RemediationSignIn';
 import { StepCard } from './StepCard';
+import { VerifyChecklist } from './VerifyChecklist';
 import './checklist.css';
 
 const POLL_MS = 700;
@@ -88,14 +89,25 @@ export function ChecklistScreen() {
     activeRun !== null,
   );
 
-  const onRun = async (input: { stepId: string; mode: 'dry-run' | 'write'; confirmName?: string }) => {
+  const onVerify = async () => {
+    try {
+      const r = await api.remediate.verify();
+      setRuns((m) => ({ ...m, [r.stepId]: r }));
+      setActiveRun(r.runId);
+    } catch (err) {
+      setError(toApiError(err));
+    }
+  };
+
+  const onRun = async (input: { stepId: string; mode: 'dry-run' | 'write'; confirmName?: string; confirmSeparately?: boolean }) => {
     const r = await api.remediate.run(input);
     setRuns((m) => ({ ...m, [r.stepId]: r }));
     setActiveRun(r.runId);
   };
 
   const signedIn = view?.signIn.graph.state === 'signed-in';
-  const lacking = view?.steps.filter((s) => s.preflight && (s.preflight.missingScopes.length || s.preflight.missingRoles.length)).length ?? 0;
+  const lacking = view?.steps.filter((s) => s.preflight && (s.preflight.missingScopes.length || s.preflight.missingRoles.length || s.preflight.missingExchangeRoles.length)).length ?? 0;
+  const verifyPanel = <VerifyChecklist run={runs.checklist ?? null} signedIn={signedIn} locked={activeRun !== null} onVerify={() => void onVerify()} />;
 
   return (
     <div className="screen checklist-screen">
@@ -154,9 +166,11 @@ export function ChecklistScreen() {
                       />
                     ))}
                   </div>
+                  {phase === 'verify' ? verifyPanel : null}
                 </section>
               );
             })}
+            {view.steps.some((s) => s.phase === 'verify') ? null : verifyPanel}
           </>
         )
       ) : null}

@@ -53,6 +53,11 @@ export function RemediationSignIn({ view, lacking, checks, onChange }: Props) {
         onStart={(method) => void act(() => api.remediate.signIn('graph', method))}
       />
       {graphIn ? (
+        <p className="small muted" data-testid="remediation-memory-only">
+          {t('checklist.signIn.memoryOnly')}
+        </p>
+      ) : null}
+      {graphIn ? (
         <dl className="facts facts-tight" data-testid="remediation-roles">
           <dt>{t('checklist.signIn.roles')}</dt>
           <dd>{view.roles === null ? <span className="muted">{t('checklist.signIn.rolesUnknown')}</span> : view.roles.length ? view.roles.join(', ') : <span className="muted">{t('common.none')}</span>}</dd>

@@ -11,7 +11,7 @@ import { SeverityBadge } from '../../components/Severity';
 import { Time } from '../../components/Time';
 import { findingHref } from '../../lib/route';
 import { useRuleText } from '../../i18n/rules';
-import { outcomeLook, riskWord, stateLook } from './checklistText';
+import { outcomeLook, riskWord, stateLook, stepNote, stepTitle, stepUndo } from './checklistText';
 
 type Form = null | 'execute' | 'done' | 'skip';
 
@@ -22,7 +22,7 @@ interface Props {
   /** Another step is running: this one waits. */
   locked: boolean;
   signedIn: boolean;
-  onRun: (input: { stepId: string; mode: 'dry-run' | 'write'; confirmName?: string }) => Promise<void>;
+  onRun: (input: { stepId: string; mode: 'dry-run' | 'write'; confirmName?: string; confirmSeparately?: boolean }) => Promise<void>;
   onChanged: () => void;
 }
 
@@ -31,6 +31,7 @@ export function StepCard({ step, run, locked, signedIn, onRun, onChanged }: Prop
   const { rule } = useRuleText();
   const [form, setForm] = useState<Form>(null);
   const [typed, setTyped] = useState('');
+  const [checked, setChecked] = useState(false);
   const [note, setNote] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -39,6 +40,10 @@ export function StepCard({ step, run, locked, signedIn, onRun, onChanged }: Prop
   const settled = step.state === 'verified';
   const script = step.items.flatMap((i) => i.powershell).join('\n');
   const canRun = !step.manualOnly && !settled;
+  const title = stepTitle(step);
+  const note0 = stepNote(step);
+  /** Execute asks first: the object's name for a destructive step, a tick of its own for one only a lead calls for. */
+  const asks = step.destructive || step.confirmSeparately;
 
   const submit = async (e: FormEvent, what: () => Promise<unknown>) => {
     e.preventDefault();
@@ -60,9 +65,10 @@ export function StepCard({ step, run, locked, signedIn, onRun, onChanged }: Prop
   const start = async (mode: 'dry-run' | 'write', confirmName?: string) => {
     setError(null);
     try {
-      await onRun({ stepId: step.id, mode, ...(confirmName !== undefined ? { confirmName } : {}) });
+      await onRun({ stepId: step.id, mode, ...(confirmName !== undefined ? { confirmName } : {}), ...(mode === 'write' && step.confirmSeparately ? { confirmSeparately: checked } : {}) });
       setForm(null);
       setTyped('');
+      setChecked(false);
     } catch (err) {
       setError(toApiError(err));
     }
@@ -73,18 +79,30 @@ export function StepCard({ step, run, locked, signedIn, onRun, onChanged }: Prop
     setError(null);
     setNote('');
     setTyped('');
+    setChecked(false);
   };
 
   return (
     <article className={`step-card step-${step.state}`} id={`step-${step.id}`} tabIndex={-1} aria-labelledby={`step-title-${step.order}`} data-testid="step-card" data-step-id={step.id} data-action={step.action} data-state={step.state}>
       <header className="step-head">
         <span className="step-order mono" aria-hidden="true">{step.order}</span>
-        <h3 id={`step-title-${step.order}`} className="step-title">{step.title}</h3>
+        <h3 id={`step-title-${step.order}`} className="step-title" data-testid="step-title">{title}</h3>
         <span className={`state ${look.cls}`} data-testid="step-state">
           <span aria-hidden="true">{look.icon}</span> {look.word}
         </span>
       </header>
-      <p className="step-why">{step.why}</p>
+      {note0 ? <p className="step-why" data-testid="step-note-text">{note0}</p> : <p className="step-why">{step.why}</p>}
+      {note0 ? (
+        <details className="step-evidence-why">
+          <summary className="small">{t('checklist.findingsShowed')}</summary>
+          <p className="small">{step.why}</p>
+        </details>
+      ) : null}
+      {step.confirmSeparately ? (
+        <p className="notice notice-warn small step-separate" data-testid="step-separate">
+          <strong>{t('checklist.separate.badge')}</strong> {t('checklist.separate.hint')}
+        </p>
+      ) : null}
       <div className="step-tags">
         <span className={`badge risk-${step.risk}`}>{t('checklist.riskLabel', { risk: riskWord(step.risk) })}</span>
         {step.destructive ? <span className="badge badge-destructive">{t('checklist.destructive')}</span> : null}
@@ -103,24 +121,28 @@ export function StepCard({ step, run, locked, signedIn, onRun, onChanged }: Prop
         </ul>
       ) : null}
       <dl className="facts facts-tight step-facts">
-        <dt>{t('checklist.needs')}</dt>
-        <dd className="step-needs">
-          {[...step.needs.graphScopes, ...step.needs.exchangeRoles].map((n) => (
-            <span key={n} className="mono small perm">{n}</span>
-          ))}
-          {step.needs.directoryRoles.length ? <span className="small">{t('checklist.roleOr', { roles: step.needs.directoryRoles.join(t('checklist.or')) })}</span> : null}
-        </dd>
-        {step.preflight && (step.preflight.missingScopes.length || step.preflight.missingRoles.length) ? (
+        {step.needs.graphScopes.length || step.needs.exchangeRoles.length || step.needs.directoryRoles.length ? (
+          <>
+            <dt>{t('checklist.needs')}</dt>
+            <dd className="step-needs">
+              {[...step.needs.graphScopes, ...step.needs.exchangeRoles].map((n) => (
+                <span key={n} className="mono small perm">{n}</span>
+              ))}
+              {step.needs.directoryRoles.length ? <span className="small">{t('checklist.roleOr', { roles: step.needs.directoryRoles.join(t('checklist.or')) })}</span> : null}
+            </dd>
+          </>
+        ) : null}
+        {step.preflight && (step.preflight.missingScopes.length || step.preflight.missingRoles.length || step.preflight.missingExchangeRoles.length) ? (
           <>
             <dt>{t('checklist.preflight')}</dt>
             <dd className="state state-failed" data-testid="step-preflight">
               <span aria-hidden="true">! </span>
-              {t('checklist.lacks', { what: [...step.preflight.missingScopes, ...step.preflight.missingRoles].join(', ') })}
+              {t('checklist.lacks', { what: [...step.preflight.missingScopes, ...step.preflight.missingRoles, ...step.preflight.missingExchangeRoles].join(', ') })}
             </dd>
           </>
         ) : null}
         <dt>{t('checklist.undo')}</dt>
-        <dd>{step.items[0]?.undo ? step.items[0].undo.text : <span className="muted">{t('checklist.noUndo')}</span>}</dd>
+        <dd>{step.items[0]?.undo ? (stepUndo(step) ?? step.items[0].undo.text) : <span className="muted">{t('checklist.noUndo')}</span>}</dd>
         {step.after.length ? (
           <>
             <dt>{t('checklist.after')}</dt>
@@ -131,18 +153,20 @@ export function StepCard({ step, run, locked, signedIn, onRun, onChanged }: Prop
         <dd>{step.source.evidenceSha256 ? <Identifier value={step.source.evidenceSha256} label={t('checklist.evidenceLabel')} short /> : <span className="muted">—</span>}</dd>
       </dl>
 
-      <details className="step-items" open={step.items.length <= 2}>
-        <summary data-testid="step-items-toggle">{t('checklist.items', { count: step.items.length })}</summary>
-        <ul className="item-list">
-          {step.items.map((item) => (
-            <Item key={item.key} item={item} />
-          ))}
-        </ul>
-      </details>
+      {step.items.length ? (
+        <details className="step-items" open={step.items.length <= 2}>
+          <summary data-testid="step-items-toggle">{t('checklist.items', { count: step.items.length })}</summary>
+          <ul className="item-list">
+            {step.items.map((item) => (
+              <Item key={item.key} item={item} />
+            ))}
+          </ul>
+        </details>
+      ) : null}
       {script ? (
         <div className="section-head step-script-head">
           <span className="small muted">{t('checklist.powershellAll')}</span>
-          <CopyButton value={script} label={t('checklist.powershellLabel', { title: step.title })} text={t('checklist.copyPowershell')} testId="step-copy-powershell" />
+          <CopyButton value={script} label={t('checklist.powershellLabel', { title })} text={t('checklist.copyPowershell')} testId="step-copy-powershell" />
         </div>
       ) : null}
 
@@ -152,7 +176,7 @@ export function StepCard({ step, run, locked, signedIn, onRun, onChanged }: Prop
             <button type="button" className="button" onClick={() => void start('dry-run')} disabled={!signedIn || locked || running} data-testid="step-dry-run">
               {t('checklist.dryRun')}
             </button>
-            <button type="button" className="button button-primary" onClick={() => (step.destructive ? open('execute') : void start('write'))} disabled={!signedIn || locked || running} aria-expanded={step.destructive ? form === 'execute' : undefined} data-testid="step-execute">
+            <button type="button" className="button button-primary" onClick={() => (asks ? open('execute') : void start('write'))} disabled={!signedIn || locked || running} aria-expanded={asks ? form === 'execute' : undefined} data-testid="step-execute">
               {t('checklist.execute')}
             </button>
           </>
@@ -179,14 +203,24 @@ export function StepCard({ step, run, locked, signedIn, onRun, onChanged }: Prop
       </div>
 
       {form === 'execute' ? (
-        <form className="form step-form" onSubmit={(e) => void submit(e, () => start('write', typed))} data-testid="step-confirm">
-          <div className="field">
-            <label htmlFor={`confirm-${step.order}`}>{t('checklist.typeName', { name: step.confirmName })}</label>
-            <input id={`confirm-${step.order}`} value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false} autoFocus aria-describedby={`confirm-hint-${step.order}`} data-testid="step-confirm-name" />
-            <p className="field-hint" id={`confirm-hint-${step.order}`}>{t('checklist.typeHint')}</p>
-          </div>
+        <form className="form step-form" onSubmit={(e) => void submit(e, () => start('write', step.destructive ? typed : undefined))} data-testid="step-confirm">
+          {step.confirmSeparately ? (
+            <div className="field">
+              <label className="checkbox step-separate-check">
+                <input type="checkbox" checked={checked} onChange={(e) => setChecked(e.target.checked)} autoFocus={!step.destructive} data-testid="step-confirm-separately" />
+                {t('checklist.separate.confirm')}
+              </label>
+            </div>
+          ) : null}
+          {step.destructive ? (
+            <div className="field">
+              <label htmlFor={`confirm-${step.order}`}>{t('checklist.typeName', { name: step.confirmName })}</label>
+              <input id={`confirm-${step.order}`} value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false} autoFocus aria-describedby={`confirm-hint-${step.order}`} data-testid="step-confirm-name" />
+              <p className="field-hint" id={`confirm-hint-${step.order}`}>{t('checklist.typeHint')}</p>
+            </div>
+          ) : null}
           <div className="form-actions">
-            <button type="submit" className="button button-danger" disabled={busy || typed.trim() !== step.confirmName} data-testid="step-confirm-run">
+            <button type="submit" className="button button-danger" disabled={busy || (step.destructive && typed.trim() !== step.confirmName) || (step.confirmSeparately && !checked)} data-testid="step-confirm-run">
               {t('checklist.executeNow')}
             </button>
             <button type="button" className="button" onClick={() => setForm(null)}>

@@ -55,6 +55,28 @@ export class ChecklistPage {
     return { userCode: (await code.textContent())!.trim(), verificationUri: (await this.page.getByTestId('remediate-verification-uri').textContent())!.trim() };
   }
 
+  /** Starts the Exchange Online remediation sign-in (device code) and returns the code and where to enter it. */
+  async startExchangeSignIn(): Promise<{ userCode: string; verificationUri: string }> {
+    await this.page.getByTestId('remediate-exo-sign-in-code').click();
+    const code = this.page.getByTestId('remediate-exo-device-code');
+    await expect(code).toBeVisible();
+    return { userCode: (await code.textContent())!.trim(), verificationUri: (await this.page.getByTestId('remediate-exo-verification-uri').textContent())!.trim() };
+  }
+
+  async waitExchangeSignedIn(): Promise<string> {
+    const account = this.page.getByTestId('remediate-exo-account');
+    await expect(account).toBeVisible({ timeout: 30_000 });
+    return (await account.textContent())!.trim();
+  }
+
+  /** Runs "Verify the checklist" and waits for its result. */
+  async verify(): Promise<Locator> {
+    await this.page.getByTestId('checklist-verify-run').click();
+    const result = this.page.getByTestId('checklist-verify-result');
+    await expect(result).toBeVisible({ timeout: 120_000 });
+    return result;
+  }
+
   async waitSignedIn(): Promise<string> {
     const account = this.page.getByTestId('remediate-account');
     await expect(account).toBeVisible({ timeout: 30_000 });
@@ -82,11 +104,11 @@ export class ChecklistPage {
       const input = confirm.getByTestId('step-confirm-name');
       await input.fill('not the name');
       await expect(confirm.getByTestId('step-confirm-run')).toBeDisabled();
-      const label = (await confirm.locator('label').textContent())!.trim();
+      const label = (await confirm.locator(`label[for="${await input.getAttribute('id')}"]`).textContent())!.trim();
       await input.fill(typeName(label));
       await confirm.getByTestId('step-confirm-run').click();
     }
-    await expect(card.locator('[data-testid="step-run-result"][data-mode="write"]')).toBeVisible({ timeout: 60_000 });
+    await expect(card.locator('[data-testid="step-run-result"][data-mode="write"][data-run-state="finished"]')).toBeVisible({ timeout: 120_000 });
   }
 
   async skip(stepId: string, reason: string): Promise<void> {
