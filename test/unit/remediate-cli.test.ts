@@ -43,7 +43,7 @@ describe('peregrine remediate', () => {
     [['run', 'sp.disable:1', '--tenant', 'contoso.onmicrosoft.com', '--cloud', 'mars'], /--cloud must be one of commercial, gcc, gcchigh, dod, china, not "mars"/],
     [['run', 'sp.disable:1', '--env', 'x.json', '--cloud', 'dod'], /--cloud goes with --tenant: an environment file names its own cloud/],
     [['run', 'sp.disable:1', '--env', 'x.json', '--tenant', 'contoso.onmicrosoft.com'], /not both/],
-    [['undo'], /Unknown remediate command "undo" \(plan, run, status, script, import-results\)/],
+    [['undo'], /Unknown remediate command "undo" \(plan, run, verify, status, script, import-results\)/],
   ])('refuses %j with a usage error (exit 2) and records nothing', async (args, message) => {
     const io = capturedIo();
     expect(await main(['remediate', file, ...args], io)).toBe(2);
