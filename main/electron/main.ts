@@ -168,7 +168,7 @@ app.whenReady().then(async () => {
     },
     environment,
     tenantChoice: tenantFromArgs(),
-    // Bundled beside main.cjs by scripts/build.js.
+    // Bundled beside main.cjs by scripts/bundle.js (the import worker too: the import area finds it here).
     collectionWorker: { file: path.join(__dirname, 'collect-worker.cjs'), execArgv: [], writer: { file: path.join(__dirname, 'case-writer.cjs'), execArgv: [] } },
     // Browser sign-in: the tenant's sign-in page opens in the system browser, never inside the app's window.
     openBrowser: async (url) => {
