@@ -60,6 +60,13 @@ describe('a simulated tenant exported and imported', () => {
       }
     };
     pages('signIns', 'https://graph.microsoft.com/beta/$metadata#auditLogs/signIns', [...c.sim.logs.signIns.iterate(...windowOf('graph.signIns'))]);
+    // The other sign-in kinds are lists of their own (the portal's tabs; Graph's signInEventTypes filter), exported
+    // as such: newest first, as Graph serves them.
+    for (const [kind, source] of [['nonInteractiveUser', 'graph.nonInteractiveSignIns'], ['servicePrincipal', 'graph.servicePrincipalSignIns']] as const) {
+      const [from, to] = windowOf(source);
+      const records = c.sim.logs.signInKinds.records[kind].filter((k) => k.ms >= from && k.ms < to).reverse().map((k) => k.record);
+      pages(`signIns-${kind}`, 'https://graph.microsoft.com/beta/$metadata#auditLogs/signIns', records);
+    }
     pages('directoryAudits', 'https://graph.microsoft.com/v1.0/$metadata#auditLogs/directoryAudits', [...c.sim.logs.directoryAudits.iterate(...windowOf('graph.directoryAudits'))]);
 
     // The Unified Audit Log: the Purview portal's current column set, CreationDate in a US locale, CRLF, UTF-8 BOM.
@@ -91,7 +98,11 @@ describe('a simulated tenant exported and imported', () => {
 
       const rules = RULES.filter((r) => LOG_RULES.includes(r.id));
       expect(rules.map((r) => r.id).sort()).toEqual([...LOG_RULES].sort());
-      const live = detect(c.db, { rules }).findings.map(view);
+      // The Exchange role rule also reads the role assignments as collected now (Get-ManagementRoleAssignment): those
+      // findings rest on configuration the imported logs do not hold, so they are set aside; the log's are compared.
+      const liveFindings = detect(c.db, { rules }).findings;
+      expect(liveFindings.filter((f) => f.subject.type === 'exchangeRoleAssignment').length).toBeGreaterThan(0);
+      const live = liveFindings.filter((f) => f.subject.type !== 'exchangeRoleAssignment').map(view);
       const imported = detect(db, { rules }).findings.map(view);
       // The attack is in the logs: the comparison is over real findings.
       expect(live.map((f) => f.rule)).toEqual(expect.arrayContaining(['signin.credential-stuffing']));
@@ -99,8 +110,12 @@ describe('a simulated tenant exported and imported', () => {
       // directory's role assignments (a collection does), high on the logs alone (they do not say who is an admin).
       const stuffing = (list: typeof live) => list.find((f) => f.rule === 'signin.credential-stuffing')!;
       expect([stuffing(live).severity, stuffing(imported).severity]).toEqual(['critical', 'high']);
-      const same = (list: typeof live) => list.map((f) => (f.rule === 'signin.credential-stuffing' ? { ...f, severity: 'by the directory' } : f));
+      // The other: an app's id as an indicator comes from its service principal in the collected directory, which logs
+      // alone do not hold; whatever indicators the import does name, the collection names too.
+      const same = (list: typeof live) => list.map((f) => ({ ...f, iocs: 'by the directory', ...(f.rule === 'signin.credential-stuffing' ? { severity: 'by the directory' } : {}) }));
       expect(same(imported)).toEqual(same(live));
+      imported.forEach((f, i) => expect(live[i]!.iocs).toEqual(expect.arrayContaining(f.iocs)));
+      expect(live.flatMap((f) => f.iocs).length).toBeGreaterThan(imported.flatMap((f) => f.iocs).length);
     } finally {
       closeDatabase(db);
     }

@@ -55,8 +55,16 @@ afterEach(async () => {
   cleanup = null;
 });
 
+/**
+ * Findings of rules that read Exchange's own settings for which the checklist has no step yet: the app's Exchange RBAC
+ * role assignment (Remove-ManagementRoleAssignment) and the mailbox-audit exemption the app set
+ * (Set-MailboxAuditBypassAssociation -AuditBypassEnabled $false). Contoso keeps both; fabrikam's attack removed its
+ * own. Verify must name them as standing — and nothing else — until those steps exist.
+ */
+const NO_STEP_YET: Record<ScenarioName, string[]> = { contoso: ['audit.mailbox-audit-bypass', 'exchange.app-role-assignment'], fabrikam: [] };
+
 describe('the whole checklist through the CLI', () => {
-  it.each([['contoso', 1], ['fabrikam', 11]] as [ScenarioName, number][])('%s (seed %i): contain → harden, verified live, re-collected, nothing standing, decoys untouched', async (scenario, seed) => {
+  it.each([['contoso', 1], ['fabrikam', 11]] as [ScenarioName, number][])('%s (seed %i): contain → harden, verified live, re-collected, nothing standing but what no step undoes yet, decoys untouched', async (scenario, seed) => {
     const { sim, envFile, file, ios, run, close } = await simCli(`peregrine-checklist-${scenario}-`, { scenario, seed });
     cleanup = close;
     const truth = sim.groundTruth;
@@ -119,24 +127,29 @@ describe('the whole checklist through the CLI', () => {
     expect((await run('collect', file, '--env', envFile, '--auto-approve-on-sim', '--exchange')).code).toBe(0);
     const verified = await run('remediate', file, 'verify', ...signIn, '--json');
     const result = JSON.parse(verified.out) as { steps: { id: string; state: string }[]; standing: { key: string; reason: string }[]; recollection: string };
-    expect(result.standing).toEqual([]);
-    expect(verified.code).toBe(0);
-    expect(result.recollection).toMatch(/shows no high or critical finding the checklist has not closed/);
+    const noStep = NO_STEP_YET[scenario];
+    expect(result.standing.map((f) => f.key.split(':')[0]).sort()).toEqual(noStep);
+    for (const f of result.standing) expect(f.reason).toMatch(/^no step of the checklist acts on it/);
+    expect(verified.code).toBe(noStep.length ? 1 : 0);
+    if (noStep.length === 0) expect(result.recollection).toMatch(/shows no high or critical finding the checklist has not closed/);
+    else expect(result.recollection).not.toMatch(/shows no high or critical finding the checklist has not closed/);
     expect(result.steps.length).toBeGreaterThan(10);
     expect(result.steps.filter((s) => s.state !== 'verified')).toEqual([]);
 
     // Every step but the held-back ones is verified, the re-collection included; those stay planned.
     const status = JSON.parse((await run('remediate', file, 'status', '--json')).out) as { steps: { id: string; state: string }[] };
     const heldIds = new Set(separate.map((s) => s.id));
-    expect(status.steps.filter((s) => !heldIds.has(s.id) && s.state !== 'verified')).toEqual([]);
+    // The re-collection step is recorded verified only when nothing stands after it.
+    const open = status.steps.filter((s) => !heldIds.has(s.id) && s.state !== 'verified').map((s) => s.id.split(':')[0]);
+    expect(open).toEqual(noStep.length ? ['case.recollect'] : []);
     expect(status.steps.filter((s) => heldIds.has(s.id)).map((s) => s.state)).toEqual(separate.map(() => 'planned'));
-    expect(status.steps.find((s) => s.id.startsWith('case.recollect:'))?.state).toBe('verified');
+    expect(status.steps.find((s) => s.id.startsWith('case.recollect:'))?.state === 'verified').toBe(noStep.length === 0);
 
     // And the new collection itself: no high or critical finding on anything the attack made that is still there.
     const maliciousIds = new Set([...truth.maliciousObjects.applicationObjectIds, ...truth.maliciousObjects.servicePrincipalIds, ...truth.maliciousObjects.appRoleAssignmentIds, ...truth.maliciousObjects.roleAssignmentIds].map((id) => id.toLowerCase()));
     const { db } = openCase(file, { readonly: true });
     try {
-      const left = detect(db).findings.filter((f) => (f.severity === 'high' || f.severity === 'critical') && f.objects.some((o) => maliciousIds.has(o.id.toLowerCase())));
+      const left = detect(db).findings.filter((f) => (f.severity === 'high' || f.severity === 'critical') && !NO_STEP_YET[scenario].includes(f.ruleId) && f.objects.some((o) => maliciousIds.has(o.id.toLowerCase())));
       expect(left.map((f) => f.key)).toEqual([]);
     } finally {
       closeDatabase(db);
