@@ -118,8 +118,9 @@ test('findings: storyline lit, critical findings, raw evidence with sha256, tria
   // The raw record behind an event: its JSON, and the evidence page's full sha256.
   const raw = await findings.openEvent(0);
   expect(raw.sha256).toMatch(/^[0-9a-f]{64}$/);
-  // Shown as a tree of the sign-in's fields, values as JSON writes them.
-  expect(raw.json).toMatch(/userPrincipalName:\s*"/);
+  // Shown as a tree of the sign-in's fields, values as JSON writes them: a Graph sign-in (userPrincipalName) or the
+  // Unified Audit Log's record of the same logon (UserId, inside AuditData parsed from its string).
+  expect(raw.json).toMatch(/(userPrincipalName|UserId):\s*"/);
   expect(raw.json).toContain(stuffingRow.subject);
   expect(Number(raw.evidenceId)).toBeGreaterThan(0);
   await page.screenshot({ path: `${SHOTS}/finding-raw-evidence.png` });
