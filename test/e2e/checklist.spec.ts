@@ -185,7 +185,12 @@ test('checklist: remediation sign-in, a dry run, contain → harden executed and
   // Custody holds every action: the skip with its reason, the verified writes, the live re-reads.
   const custody = new CustodyPage(page);
   const entries = (await custody.entries()).filter((e) => e.action === 'remediation.action');
-  expect(entries.some((e) => e.summary.includes(`step: ${lead.id}`) && e.summary.includes('outcome: skipped') && e.summary.includes(reason))).toBe(true);
+  // As recorded (step and outcome facts), and as the screen says it: the step's skip and the reason in words.
+  const skip = entries.find((e) => e.recorded.includes(`step: ${lead.id}`) && e.recorded.includes('outcome: skipped'));
+  expect(skip?.recorded).toContain(reason);
+  expect(skip?.summary).toContain(lead.id);
+  expect(skip?.summary).toContain('Skipped');
+  expect(skip?.summary).toContain(reason);
   expect((await custody.verify()).ok).toBe(true);
   const { db } = openCase(harness.workbench.currentCaseFile()!, { readonly: true });
   try {

@@ -9,8 +9,10 @@ export interface CustodyEntryRow {
   at: string;
   action: string;
   actor: string;
-  /** What happened, in words. */
+  /** What happened, in words: the sentence the screen shows in the interface language. */
   summary: string;
+  /** The summary as main recorded it (`key: value` facts), which the sentence is made from. */
+  recorded: string;
   /** The entry's link to the one before it, as the last verification saw it (start, linked, broken…). */
   link: string;
   /** The full hash (the cell shows it shortened). */
@@ -45,6 +47,7 @@ export class CustodyPage {
           action: r.getAttribute('data-action') ?? '',
           actor: cell('actor'),
           summary: cell('summary'),
+          recorded: r.querySelector('[data-testid="custody-summary"]')?.getAttribute('title') ?? '',
           link: r.querySelector('[data-testid="custody-link"]')?.getAttribute('data-link') ?? '',
           hash: r.querySelector('[data-testid="custody-hash"]')?.getAttribute('title') ?? cell('hash'),
         };
