@@ -45,17 +45,6 @@ afterEach(async () => {
 
 const sha = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
-/**
- * The file's bytes but for the two header counters SQLite moves when a connection returns the file from WAL to
- * rollback-journal mode on close (file change counter at offset 24, version-valid-for at 92: sqlite.org/fileformat2.html).
- */
-function contentSha(file: string): string {
-  const bytes = fs.readFileSync(file);
-  bytes.fill(0, 24, 28);
-  bytes.fill(0, 92, 96);
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 function copyOf(file: string, name = `copy-${++copies}.peregrine`): string {
   const to = path.join(dir, name);
   fs.copyFileSync(file, to);
@@ -87,7 +76,7 @@ function custodyCount(file: string): number {
 describe('opening a case file from disk', () => {
   it('verifies a case someone else made, says who made it with which version, and changes nothing in it', async () => {
     const file = copyOf(received);
-    const before = contentSha(file);
+    const before = sha(file);
     const entries = custodyCount(file);
     const { w, call } = workbench({ examiner: 'Kenji Sato' });
 
@@ -110,7 +99,7 @@ describe('opening a case file from disk', () => {
     await w.close();
     workbenches.splice(workbenches.indexOf(w), 1);
     // Not one page changed: no engagement facts from this machine's Settings, no custody entry, nothing.
-    expect(contentSha(file)).toBe(before);
+    expect(sha(file)).toBe(before);
     expect(custodyCount(file)).toBe(entries);
     const { db } = openCase(file, { readonly: true });
     try {
@@ -118,6 +107,34 @@ describe('opening a case file from disk', () => {
     } finally {
       closeDatabase(db);
     }
+  });
+
+  it('leaves a received case byte-identical when it is opened again from the recent list, and changes it at the first write', async () => {
+    const file = copyOf(received);
+    const before = sha(file);
+    const entries = custodyCount(file);
+    const { w, call } = workbench({ examiner: 'Kenji Sato' });
+    const opened = await call<OpenedCase>('case.openFile', { path: file });
+    expect(opened.ok).toBe(true);
+    if (!opened.ok) return;
+    await call('case.close');
+    const again = await call('case.open', { caseId: opened.value.summary.caseId });
+    expect(again.ok).toBe(true);
+    expect(sha(file)).toBe(before);
+
+    // Working in it writes to it: the triage is a custody entry, the chain still verifies, in the file's own journal mode.
+    const report = await call<{ findings: { key: string }[] }>('findings.list');
+    expect(report.ok).toBe(true);
+    if (!report.ok) return;
+    const key = report.value.findings[0]!.key;
+    expect((await call('findings.triage', { key, state: 'confirmed', note: 'seen by the receiving examiner' })).ok).toBe(true);
+    const status = await call<{ ok: boolean }>('case.verify');
+    expect(status.ok && status.value.ok).toBe(true);
+    await w.close();
+    workbenches.splice(workbenches.indexOf(w), 1);
+    expect(sha(file)).not.toBe(before);
+    expect(custodyCount(file)).toBe(entries + 1);
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
   });
 
   it('lists what verification found in a received case that was changed after it was made', async () => {

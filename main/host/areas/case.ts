@@ -94,7 +94,10 @@ export function caseHandlers(ctx: WorkbenchContext): Handlers['case'] {
       }
     }
     awaitingUpgrade = null;
-    const opened = openCase(file, { clock, toolVersion: deps.toolVersion });
+    // A received case keeps its journal mode: switching it to WAL and back would move two header counters, so the
+    // file would no longer hash as it was handed over although nothing in it changed. It changes when the examiner
+    // writes to it (a triage, a pin, a collection), never by being opened or looked at.
+    const opened = openCase(file, { clock, toolVersion: deps.toolVersion, keepJournalMode: isReceived });
     if (opened.summary.caseId !== provenance.caseId) {
       closeDatabase(opened.db);
       throw new HandlerError('case_mismatch', `${fileName} changed while it was being opened; it was not opened. Open it again.`);
@@ -118,7 +121,7 @@ export function caseHandlers(ctx: WorkbenchContext): Handlers['case'] {
     open: async ({ caseId }) => {
       const entry = ctx.readRecent().find((r) => r.caseId === caseId);
       if (!entry) throw new HandlerError('unknown_case', 'That case is not in the recent list any more (moved or deleted?). Open its file again.');
-      const opened = openCase(entry.file);
+      const opened = openCase(entry.file, { keepJournalMode: readProvenance(entry.file, { examiner: settingsExaminer(), toolVersion: deps.toolVersion }).reasons.length > 0 });
       if (opened.summary.caseId !== caseId) {
         closeDatabase(opened.db);
         throw new HandlerError('case_mismatch', `${entry.fileName} now holds a different case; it was not opened.`);
