@@ -4,7 +4,7 @@ import { ruleTexts } from '../findings/findingText';
 import { useTranslation } from 'react-i18next';
 import type { ApplicationRow } from '../../lib/api';
 import { formatCount } from '../../lib/format';
-import { CopyButton } from '../../components/CopyButton';
+import { EvidenceRowFacts } from '../../components/EvidenceRowFacts';
 import { Identifier } from '../../components/Identifier';
 import { SeverityBadge } from '../../components/Severity';
 import { Time } from '../../components/Time';
@@ -109,17 +109,7 @@ export function ApplicationPanel({ app, onClose }: { app: ApplicationRow; onClos
       <section aria-label={t('apps.panel.evidence')} className="panel-section">
         <h3>{t('apps.panel.evidence')}</h3>
         <dl className="facts">
-          <dt>{t('apps.panel.evidenceRow')}</dt>
-          <dd>
-            <Identifier value={String(app.evidenceId)} label={t('findings.evidence.idLabel')} testId="app-panel-evidence-id" />
-          </dd>
-          <dt>sha256</dt>
-          <dd>
-            <span className="hash-block">
-              <span className="mono break" data-testid="app-panel-sha256">{app.evidenceSha256}</span>
-              <CopyButton value={app.evidenceSha256} label={t('findings.evidence.shaLabel')} compact testId="app-panel-sha256-copy" />
-            </span>
-          </dd>
+          <EvidenceRowFacts id={app.evidenceId} sha256={app.evidenceSha256} testIds={{ id: 'app-panel-evidence-id', sha256: 'app-panel-sha256', copy: 'app-panel-sha256-copy' }} />
         </dl>
       </section>
       <ObjectRecordSections kind="application" objectId={app.id} withFindings={false} withEvidence={false} />

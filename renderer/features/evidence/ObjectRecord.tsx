@@ -4,9 +4,8 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, toApiError, type ApiError, type EvidenceObjectView, type FindingLink, type ObjectKindId } from '../../lib/api';
 import { findingHref } from '../../lib/route';
-import { CopyButton } from '../../components/CopyButton';
+import { EvidenceRowFacts } from '../../components/EvidenceRowFacts';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import { Identifier } from '../../components/Identifier';
 import { JsonTree } from '../../components/JsonTree';
 import { SeverityText } from '../../components/Severity';
 import { Time } from '../../components/Time';
@@ -65,19 +64,7 @@ function EvidenceFacts({ view }: { view: EvidenceObjectView }) {
         <dd data-testid="object-collected">
           <Time iso={view.evidence.collectedAt} />
         </dd>
-        <dt>{t('evidence.panel.evidenceRow')}</dt>
-        <dd>
-          <Identifier value={String(view.evidence.id)} label={t('findings.evidence.idLabel')} testId="object-evidence-id" />
-        </dd>
-        <dt>sha256</dt>
-        <dd>
-          <span className="hash-block">
-            <span className="mono break" data-testid="object-sha256">
-              {view.evidence.sha256}
-            </span>
-            <CopyButton value={view.evidence.sha256} label={t('evidence.panel.shaLabel')} compact />
-          </span>
-        </dd>
+        <EvidenceRowFacts id={view.evidence.id} sha256={view.evidence.sha256} testIds={{ id: 'object-evidence-id', sha256: 'object-sha256' }} />
         <dt>{t('evidence.panel.source')}</dt>
         <dd className="mono small">{view.evidence.source}</dd>
       </dl>

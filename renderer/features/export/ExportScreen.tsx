@@ -6,6 +6,7 @@ import { api, toApiError, type ApiError, type ExportResult } from '../../lib/api
 import { useCase } from '../../lib/caseState';
 import { formatBytes, formatDuration } from '../../lib/format';
 import { CopyButton } from '../../components/CopyButton';
+import { CopyableText } from '../../components/EvidenceRowFacts';
 import { DataTable, type Column } from '../../components/DataTable';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Identifier } from '../../components/Identifier';
@@ -23,10 +24,7 @@ const fileColumns = (t: TFunction): Column<ExportFile>[] => [
     text: (f) => f.sha256,
     className: 'col-hash',
     render: (f) => (
-      <span className="hash-block">
-        <span className="mono small break" data-testid="export-file-sha256">{f.sha256}</span>
-        <CopyButton value={f.sha256} label={t('export.shaOf', { name: f.name })} compact />
-      </span>
+      <CopyableText value={f.sha256} label={t('export.shaOf', { name: f.name })} testId="export-file-sha256" small />
     ),
   },
 ];

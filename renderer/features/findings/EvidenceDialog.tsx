@@ -3,9 +3,8 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, toApiError, type ApiError, type EvidenceRecordView, type EvidenceRef } from '../../lib/api';
 import { formatBytes } from '../../lib/format';
-import { CopyButton } from '../../components/CopyButton';
+import { CopyableText, EvidenceRowFacts } from '../../components/EvidenceRowFacts';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import { Identifier } from '../../components/Identifier';
 import { JsonTree } from '../../components/JsonTree';
 import { Time } from '../../components/Time';
 
@@ -68,30 +67,13 @@ export function EvidenceDialog({ target, onClose }: Props) {
       {record ? (
         <div className="evidence-dialog-body">
           <dl className="facts facts-tight evidence-facts">
-            <dt>{t('findings.evidence.row')}</dt>
-            <dd>
-              <Identifier value={String(record.evidence.id)} label={t('findings.evidence.idLabel')} testId="evidence-id" />
-            </dd>
-            <dt>sha256</dt>
-            <dd>
-              <span className="hash-block">
-                <span className="mono break" data-testid="evidence-sha256">
-                  {record.evidence.sha256}
-                </span>
-                <CopyButton value={record.evidence.sha256} label={t('findings.evidence.shaLabel')} compact testId="evidence-sha256-copy" />
-              </span>
-            </dd>
+            <EvidenceRowFacts id={record.evidence.id} sha256={record.evidence.sha256} testIds={{ id: 'evidence-id', sha256: 'evidence-sha256', copy: 'evidence-sha256-copy' }} />
             <dt>{t('findings.evidence.source')}</dt>
             <dd data-testid="evidence-source">{record.evidence.source}</dd>
             <dt>{t('findings.evidence.url')}</dt>
             <dd>
               {record.evidence.url ? (
-                <span className="hash-block">
-                  <span className="mono break small" data-testid="evidence-url">
-                    {record.evidence.url}
-                  </span>
-                  <CopyButton value={record.evidence.url} label={t('findings.evidence.urlLabel')} compact />
-                </span>
+                <CopyableText value={record.evidence.url} label={t('findings.evidence.urlLabel')} testId="evidence-url" small />
               ) : (
                 <span className="muted">{t('findings.evidence.imported')}</span>
               )}

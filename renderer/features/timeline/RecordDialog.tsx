@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { api, toApiError, type ApiError, type TimelineRecordView } from '../../lib/api';
 import { formatBytes } from '../../lib/format';
 import { CopyButton } from '../../components/CopyButton';
+import { CopyableText } from '../../components/EvidenceRowFacts';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Time } from '../../components/Time';
 import { JsonTree } from './JsonTree';
@@ -77,15 +78,11 @@ export function RecordDialog({ id, onClose, onPinsChanged }: Props) {
             <dt>{t('timeline.record.evidence')}</dt>
             <dd>
               {record.evidence ? (
-                <span className="hash-block">
-                  <span className="mono break" data-testid="timeline-record-sha256">
-                    {record.evidence.sha256}
-                  </span>
-                  <CopyButton value={record.evidence.sha256} label={t('findings.evidence.shaLabel')} compact />
+                <CopyableText value={record.evidence.sha256} label={t('findings.evidence.shaLabel')} testId="timeline-record-sha256">
                   <span className="muted small">
                     {t('timeline.record.page', { id: record.evidence.id, size: formatBytes(record.evidence.bytes) })} · <Time iso={record.evidence.collectedAt} />
                   </span>
-                </span>
+                </CopyableText>
               ) : (
                 <span className="muted" data-testid="timeline-record-no-evidence">
                   {row.custodyHash ? t('timeline.record.custodyOnly') : t('timeline.record.noEvidence')}
