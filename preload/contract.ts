@@ -926,6 +926,8 @@ export const TimelineFilterInput = z
     search: TimelineText.optional(),
   })
   .strict();
+/** Which events the timeline shows: every field optional, all given must hold (main/timeline/query.ts). */
+export type TimelineFilter = z.input<typeof TimelineFilterInput>;
 const TimelineCursor = z.object({ at: TimelineTime, id: z.number().int().nonnegative() }).strict();
 export const TimelinePageInput = z
   .object({

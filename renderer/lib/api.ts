@@ -41,6 +41,7 @@ import type {
   TenantView,
   TimelineBucketView,
   TimelineCursorView,
+  TimelineFilter,
   TimelineOverview,
   TimelinePageView,
   TimelinePinView,
@@ -69,22 +70,6 @@ export interface EvidenceListQuery {
 /** The raw record behind a finding's evidence row: an event by its id, or an object as collected in one run. */
 export type EvidenceRef = { kind: 'event'; eventId: number } | { kind: 'object'; runId: string; objectKind: string; objectId: string };
 
-/** Which events the timeline shows: every field optional, all given must hold (main/timeline/query.ts). */
-export interface TimelineFilter {
-  from?: string;
-  to?: string;
-  sources?: string[];
-  operation?: string;
-  actor?: string;
-  ip?: string;
-  target?: string;
-  result?: string;
-  supporting?: boolean;
-  finding?: string;
-  findings?: string[];
-  ioc?: string;
-  search?: string;
-}
 
 /** A refusal or failure from main, in the consultant's words, with the technical detail kept apart. */
 export class ApiError extends Error {
@@ -339,6 +324,7 @@ export type {
   SettingsView,
   TimelineBucketView,
   TimelineCursorView,
+  TimelineFilter,
   TimelineOverview,
   TimelinePageView,
   TimelinePinView,

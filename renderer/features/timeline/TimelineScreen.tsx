@@ -248,7 +248,7 @@ function JumpTo({ zone, onJump }: { zone: string; onJump: (at: string) => void }
         if (at) onJump(at);
       }}
     >
-      <input type="text" value={text} onChange={(e) => setText(e.target.value)} placeholder="2024-05-01 10:00" aria-label={t('timeline.table.jumpLabel', { zone })} aria-invalid={bad} data-testid="timeline-jump-input" />
+      <input type="text" className="text-input" value={text} onChange={(e) => setText(e.target.value)} placeholder="2024-05-01 10:00" aria-label={t('timeline.table.jumpLabel', { zone })} aria-invalid={bad} data-testid="timeline-jump-input" />
       <button type="submit" className="button button-small">
         {t('timeline.table.jump')}
       </button>
@@ -320,9 +320,10 @@ function FilterForm({ filter, overview, report, zone, onApply, onWantFindings }:
   return (
     <form className="panel timeline-filters" onSubmit={submit} aria-label={t('timeline.filter.label')} data-testid="timeline-filters">
       <div className="timeline-search">
-        <label htmlFor="tl-search" className="visually-hidden-text">{t('timeline.filter.search')}</label>
+        <label htmlFor="tl-search" className="visually-hidden">{t('timeline.filter.search')}</label>
         <input
           id="tl-search"
+          className="text-input"
           type="search"
           value={form.search}
           onChange={(e) => setForm({ ...form, search: e.target.value })}

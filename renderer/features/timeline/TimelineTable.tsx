@@ -216,7 +216,7 @@ export function TimelineTable({ filter, anchor, version, onOpen }: Props) {
           <span role="columnheader" className="tl-target">{t('timeline.table.target')}</span>
           <span role="columnheader" className="tl-result">{t('timeline.table.result')}</span>
           <span role="columnheader" className="tl-flags">
-            <span className="visually-hidden-text">{t('timeline.table.flags')}</span>
+            <span className="visually-hidden">{t('timeline.table.flags')}</span>
           </span>
         </div>
       </div>
