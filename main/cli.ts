@@ -36,7 +36,8 @@ import { defaultKeyDir, examinerKeyStatus, exportExaminerKey, importExaminerKey,
 import { parseSignerPin, SignerPinError, type SignerPin } from './sign/pin';
 import { describeAnchor } from './case/checkpoints';
 import { sealCase } from './case/seal';
-import { exportCase } from './timeline/export';
+import { exportCase, ExportError } from './timeline/export';
+import { scopeFilterWords } from './timeline/report';
 import { findChromium, htmlToPdf, PDF_FILE, PdfError } from './timeline/pdf';
 import { rebuildTimeline, refreshTimeline } from './timeline/model';
 import { MAX_PAGE, timelineCount, timelineHistogram, timelinePage, TimelineQueryError, type TimelineCursor, type TimelineFilter } from './timeline/query';
@@ -103,11 +104,14 @@ Commands:
                         (\`peregrine timeline --help\` for every filter, paging and the histogram).
   triage <case> <finding key> <open|confirmed|false_positive|needs_info> [--note <text>]
                         Record a triage decision (and its custody entry).
-  export <case> --out <dir> [--no-pdf]
+  export <case> --out <dir> [--no-pdf] [timeline filters]
                         Write the signed export (timeline, findings, report.html, manifest, signatures);
                         runs the deep verify first and prints the signing key's fingerprint. report.pdf
                         is printed from report.html by the installed Chromium (the output says when
-                        there is none); --no-pdf leaves it out.
+                        there is none); --no-pdf leaves it out. The timeline's filters (--from, --to,
+                        --source, --ip, --actor, --operation, --target, --result, --finding, --ioc,
+                        --search, --supporting; see \`peregrine timeline --help\`) scope the exported
+                        timeline to part of the case; the manifest, VERIFY.txt and the report say so.
   verify <export dir | case file> [--deep] [--signer <SHA256:… | public key file | allowed_signers>]
                         Recompute every hash, the custody chain, its signed checkpoints and the
                         signature, and print who signed; for a case file also its schema, foreign keys
@@ -741,6 +745,21 @@ function parseCursor(option: string, text: string): TimelineCursor {
   return { at: m[1]!, id: Number(m[2]) };
 }
 
+/** The timeline's filters as options, shared by `timeline` and `export` (a scoped export). */
+const TIMELINE_FILTER_OPTIONS = {
+  from: { type: 'string' }, to: { type: 'string' }, source: { type: 'string' }, ip: { type: 'string' }, actor: { type: 'string' }, operation: { type: 'string' },
+  target: { type: 'string' }, result: { type: 'string' }, finding: { type: 'string' }, ioc: { type: 'string' }, search: { type: 'string' }, supporting: { type: 'boolean' },
+} as const;
+
+function timelineFilterFrom(values: Record<string, string | boolean | (string | boolean)[] | undefined>): TimelineFilter {
+  const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  return {
+    from: str('from'), to: str('to'), sources: str('source')?.split(',').map((s) => s.trim()).filter(Boolean), ip: str('ip'), actor: str('actor'),
+    operation: str('operation'), target: str('target'), result: str('result'), finding: str('finding'), ioc: str('ioc'), search: str('search'),
+    supporting: values.supporting === true,
+  };
+}
+
 function timelineCommand(args: string[], io: CliIo): number {
   if (args.includes('--help') || args.includes('-h')) {
     io.out(TIMELINE_HELP);
@@ -748,16 +767,11 @@ function timelineCommand(args: string[], io: CliIo): number {
   }
   const text = { type: 'string' } as const;
   const { values, positionals } = parse(args, {
-    from: text, to: text, source: text, ip: text, actor: text, operation: text, target: text, result: text, finding: text, ioc: text, search: text,
-    supporting: { type: 'boolean' }, limit: text, after: text, before: text, last: { type: 'boolean' }, json: { type: 'boolean' },
+    ...TIMELINE_FILTER_OPTIONS, limit: text, after: text, before: text, last: { type: 'boolean' }, json: { type: 'boolean' },
     histogram: text, split: text, rebuild: { type: 'boolean' },
   }, ['case']);
   const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
-  const filter: TimelineFilter = {
-    from: str('from'), to: str('to'), sources: str('source')?.split(',').map((s) => s.trim()).filter(Boolean), ip: str('ip'), actor: str('actor'),
-    operation: str('operation'), target: str('target'), result: str('result'), finding: str('finding'), ioc: str('ioc'), search: str('search'),
-    supporting: values.supporting === true,
-  };
+  const filter = timelineFilterFrom(values);
   const limitText = str('limit') ?? '100';
   const limit = /^\d+$/.test(limitText) ? Number(limitText) : NaN;
   if (!(limit >= 1 && limit <= MAX_PAGE)) throw new UsageError(`--limit takes a number of rows from 1 to ${MAX_PAGE}, not "${limitText}".`);
@@ -809,8 +823,9 @@ function timelineCommand(args: string[], io: CliIo): number {
 }
 
 async function exportCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, { out: { type: 'string' }, 'no-pdf': { type: 'boolean' } }, ['case']);
+  const { values, positionals } = parse(args, { out: { type: 'string' }, 'no-pdf': { type: 'boolean' }, ...TIMELINE_FILTER_OPTIONS }, ['case']);
   const outDir = path.resolve(required(values, 'out'));
+  const scope = timelineFilterFrom(values);
   const { db, summary } = openCase(positionals[0]!);
   try {
     const signer = await examinerSigner(io, summary.examiner, 'export');
@@ -833,8 +848,15 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
           }
         }
       : undefined;
-    const result = exportCase(db, outDir, { signer, clock: io.clock, toolVersion: TOOL_VERSION, findings: report.findings, detection: report, extraFiles, pdf });
+    let result;
+    try {
+      result = exportCase(db, outDir, { signer, clock: io.clock, toolVersion: TOOL_VERSION, findings: report.findings, detection: report, extraFiles, pdf, scope });
+    } catch (err) {
+      if (err instanceof ExportError && err.code === 'invalid_input' && err.message.startsWith("The export's scope")) throw new UsageError(err.message.replace(/refused: (\w+): /, 'refused: --$1: '));
+      throw err;
+    }
     io.out(`Exported ${result.files.length} files to ${outDir}, signed by ${result.signerFingerprint}.`);
+    if (result.scope) io.out(`Scoped: the timeline holds ${result.scope.events} of the case's ${result.scope.caseEvents} events (${result.scope.words}); findings, custody and the report cover the whole case.`);
     io.out(`The client's report: report.html${result.files.some((f) => f.name === PDF_FILE) ? ` and report.pdf (printed by ${path.basename(chromium ?? '')})` : ''}.`);
     if (pdfNote) io.err(pdfNote);
     io.out('A client verifies it, inside that folder, with:');
@@ -865,6 +887,7 @@ function verifyCommand(args: string[], io: CliIo): number {
     const derived = report.deep ? `, ${report.checked.derivedRows ?? 0} derived rows derived again from their evidence` : '';
     const counts = report.kind === 'export' ? `${report.checked.files ?? 0} files and the signature` : `${report.checked.evidence} evidence rows and ${report.checked.custody} custody entries${derived}`;
     io.out(`OK: ${target} verified — ${counts} check out; custody chain head ${report.chainHead ?? '-'}.`);
+    if (report.scope) io.out(`Scoped export: its timeline holds ${report.scope.events} of the case's ${report.scope.caseEvents} events (${scopeFilterWords(report.scope.filter)}); the findings, custody and report cover the whole case.`);
     if (report.signer) io.out(`Signed by ${report.signer.identity} with key ${report.signer.fingerprint}${pin ? ' (the pinned key).' : '. That proves who signed only if this is the examiner\'s key: compare it with the fingerprint the examiner gave you, or pin it with --signer.'}`);
     if (report.anchor) io.out(`${describeAnchor(report.anchor).replace(/^./, (c) => c.toUpperCase())}${pin && report.anchor.checkpoints > 0 ? ' (the pinned key)' : ''}.`);
     return 0;

@@ -225,6 +225,8 @@ export interface ExportResult {
   custodyHead: string;
   /** Exact commands a client runs in the export folder to verify it without Peregrine. */
   verifyCommands: string[];
+  /** A scoped export's filters (as its manifest states them), the events it holds and the case's; null: the whole timeline. */
+  scope: { filter: Record<string, string | boolean | string[]>; words: string; events: number; caseEvents: number } | null;
 }
 
 /** The examiner's signing key as Settings and the export confirmation show it. Never a path or a secret. */

@@ -45,6 +45,8 @@ export interface VerifyReport {
   anchor?: CustodyAnchor;
   /** Export: who signed manifest.json (set when its signature verified). */
   signer?: SignerSeen;
+  /** Export: the part of the case's timeline it holds, as its manifest states (absent: every event). */
+  scope?: NonNullable<Manifest['scope']>;
 }
 
 export interface VerifyOptions {
@@ -281,8 +283,10 @@ export function verifyExport(dir: string, opts: VerifyOptions = {}): VerifyRepor
   let signer: SignerSeen | undefined;
   const finish = (chainHead: string | null): VerifyReport => {
     const list = problems.done();
-    return { ok: list.length === 0, kind: 'export', checked, chainHead, problems: list, ...(signer ? { signer } : {}) };
+    return { ok: list.length === 0, kind: 'export', checked, chainHead, problems: list, ...(signer ? { signer } : {}), ...(stated.scope ? { scope: stated.scope } : {}) };
   };
+  /** What the manifest states that the report passes on, once the manifest has been read. */
+  const stated: { scope?: Manifest['scope'] } = {};
   const read = (name: string): Buffer | null => {
     try {
       return fs.readFileSync(path.join(dir, name));
@@ -356,6 +360,16 @@ export function verifyExport(dir: string, opts: VerifyOptions = {}): VerifyRepor
 
   if (checkSignatures(manifestBytes, manifest, read, problems)) signer = { identity: manifest.signer.identity, fingerprint: manifest.signer.fingerprint };
   checkExportTrust(manifest, read, (where, message) => problems.add(where, message), opts.signer ?? null);
+
+  // A scoped export states how many events its timeline holds: timeline.jsonl has exactly that many lines.
+  stated.scope = manifest.scope;
+  const scope = manifest.scope;
+  if (scope && listed.has(EXPORT_FILES.timelineJsonl)) {
+    const jsonl = read(EXPORT_FILES.timelineJsonl);
+    let lines = 0;
+    for (let i = jsonl ? jsonl.indexOf(10) : -1; i !== -1; i = jsonl!.indexOf(10, i + 1)) lines += 1;
+    if (jsonl && lines !== scope.events) problems.add(EXPORT_FILES.timelineJsonl, `It holds ${lines} events; manifest.json's scope says ${scope.events}.`);
+  }
 
   // custody.json (if exported and intact): its chain must end exactly at the signed custodyHead.
   if (listed.has(EXPORT_FILES.custody)) {

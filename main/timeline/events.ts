@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import { OBJECT_TIME } from './model';
-import { ROW_JOINS } from './query';
+import { ROW_JOINS, timelineWhere, type TimelineFilter } from './query';
 
 /**
  * One Timesketch event. Timesketch's import takes JSONL or CSV with three fields it requires — `message`, `datetime`
@@ -70,11 +70,12 @@ const EVENTS_SQL = `SELECT t.message, t.at AS datetime, 0 AS timestamp,
   t.source, t.record_id, t.operation, t.result, t.actor, t.actor_app_id, t.ip, t.target_type, t.target_id, t.target_name,
   CASE WHEN t.findings > 0 THEN (SELECT json_group_array(finding_key) FROM timeline_support s WHERE s.timeline_id = t.id) END AS findings,
   t.evidence_id, ev.sha256 AS evidence_sha256, t.custody_seq, c.hash AS custody_hash
-  FROM timeline t ${ROW_JOINS} ORDER BY t.at, t.id`;
+  FROM timeline t ${ROW_JOINS}`;
 
-/** Every row of the index as a Timesketch event, oldest first, read one at a time. */
-export function* timesketchEvents(db: Database): Generator<TimesketchEvent> {
-  const rows = db.prepare(EVENTS_SQL).iterate() as IterableIterator<Omit<TimesketchEvent, 'findings'> & { findings: string | null | string[] }>;
+/** Every row of the index (or those the filter keeps: a scoped export) as a Timesketch event, oldest first, read one at a time. */
+export function* timesketchEvents(db: Database, filter: TimelineFilter = {}): Generator<TimesketchEvent> {
+  const { clauses, params } = timelineWhere(filter);
+  const rows = db.prepare(`${EVENTS_SQL}${clauses.length > 0 ? ` WHERE ${clauses.join(' AND ')}` : ''} ORDER BY t.at, t.id`).iterate(params) as IterableIterator<Omit<TimesketchEvent, 'findings'> & { findings: string | null | string[] }>;
   for (const row of rows) {
     row.timestamp = Date.parse(row.datetime) * 1000;
     row.findings = row.findings === null ? [] : (JSON.parse(row.findings as string) as string[]);
@@ -155,15 +156,15 @@ export class DurableFileWriter {
   }
 }
 
-/** Writes timeline.jsonl and timeline.csv from one pass over the index. Returns each file's hash and size and the rows written. */
-export function writeTimelineFiles(db: Database, files: { jsonl: string; csv: string }): { jsonl: { sha256: string; bytes: number }; csv: { sha256: string; bytes: number }; rows: number } {
+/** Writes timeline.jsonl and timeline.csv from one pass over the index (the rows the filter keeps). Returns each file's hash and size and the rows written. */
+export function writeTimelineFiles(db: Database, files: { jsonl: string; csv: string }, filter: TimelineFilter = {}): { jsonl: { sha256: string; bytes: number }; csv: { sha256: string; bytes: number }; rows: number } {
   const jsonl = new DurableFileWriter(files.jsonl);
   let csv: DurableFileWriter | null = null;
   try {
     csv = new DurableFileWriter(files.csv);
     csv.write(csvHeader());
     let rows = 0;
-    for (const event of timesketchEvents(db)) {
+    for (const event of timesketchEvents(db, filter)) {
       jsonl.write(jsonlLine(event));
       csv.write(csvLine(event));
       rows += 1;

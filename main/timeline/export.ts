@@ -12,10 +12,11 @@ import type { ExaminerKey } from '../sign/keys';
 import { minisignKeyId, minisignKeyIdHex, SIGNATURE_FILES, signatureFiles, sshPrincipal, SSHSIG_NAMESPACE } from '../sign/formats';
 import { signCheckpoint } from '../case/checkpoints';
 import { writeTimelineFiles } from './events';
-import { refreshTimeline } from './model';
+import { refreshTimeline, TIMELINE_SOURCES } from './model';
+import { isoTime, timelineCount, TimelineQueryError, timelineWhere, type TimelineFilter } from './query';
 import { ACTIONS_FILE } from '../remediate/record';
 import { PDF_FILE } from './pdf';
-import { readReportData, REPORT_FILE, reportHtml, type ReportData } from './report';
+import { readReportData, REPORT_FILE, reportHtml, scopeFilterWords, type ReportData } from './report';
 import { CUSTODY_FILE_FORMAT, EXPORT_FILES, EXPORT_FORMAT, MANIFEST_FILE, type CustodyFile, type Manifest } from './manifest';
 
 export interface ExportDeps {
@@ -33,6 +34,33 @@ export interface ExportDeps {
   pdf?: (html: string) => Uint8Array | null;
   /** More files to list and sign (e.g. actions.json). Plain names, no clash with ours. */
   extraFiles?: { name: string; content: string | Uint8Array }[];
+  /** The timeline's filters to cut the export's timeline by (a time range, sources, …); absent or empty: every event. */
+  scope?: TimelineFilter;
+}
+
+/** An export's scope as the manifest states it: the filters given, times in UTC; null when nothing narrows the timeline. */
+export type ExportScopeFilter = Record<string, string | boolean | string[]>;
+
+/** The scope's filters, checked (a bad time or an unknown source is refused, naming the option) and written as the manifest states them. */
+export function exportScope(scope: TimelineFilter | undefined): ExportScopeFilter | null {
+  if (!scope) return null;
+  const out: ExportScopeFilter = {};
+  try {
+    for (const [key, value] of Object.entries(scope) as [keyof TimelineFilter, TimelineFilter[keyof TimelineFilter]][]) {
+      if (value === undefined || value === false || value === '' || (Array.isArray(value) && value.length === 0)) continue;
+      if (key === 'from' || key === 'to') out[key] = isoTime(key, value as string);
+      else out[key] = value;
+    }
+    for (const source of (out.sources as string[] | undefined) ?? []) {
+      if (!(TIMELINE_SOURCES as readonly string[]).includes(source)) throw new TimelineQueryError('source', `source: '${source}' is not a timeline source; give one or more of ${TIMELINE_SOURCES.join(', ')}.`);
+    }
+    if (typeof out.from === 'string' && typeof out.to === 'string' && out.from >= out.to) throw new TimelineQueryError('to', `to: ${out.to} is not after from (${out.from}); the scope would hold no event.`);
+    timelineWhere(out as TimelineFilter); // refuses a search with no words, as the timeline does
+  } catch (err) {
+    if (err instanceof TimelineQueryError) throw new ExportError('invalid_input', `The export's scope is refused: ${err.message}`);
+    throw err;
+  }
+  return Object.keys(out).length > 0 ? out : null;
 }
 
 export class ExportError extends Error {
@@ -63,7 +91,9 @@ function unlistedFilesCommand(): string {
   return `ls -A | jq -nRr --slurpfile m ${MANIFEST_FILE} '[inputs] - [$m[0].files[].name, ${fixed}] | .[] | "not in ${MANIFEST_FILE}: \\(.)"' | (! grep .)`;
 }
 
-function verifyText(args: { caseName: string; caseId: string; createdAt: string; toolVersion: string; custodyHead: string; signer: ExaminerKey }): string {
+type Scoped = { filter: ExportScopeFilter; events: number; caseEvents: number } | null;
+
+function verifyText(args: { caseName: string; caseId: string; createdAt: string; toolVersion: string; custodyHead: string; signer: ExaminerKey; scoped: Scoped }): string {
   const [openssl, minisign, sshKeygen, hashes, unlisted] = verifyCommands(args.signer);
   const principal = sshPrincipal(args.signer.identity);
   return `Peregrine signed export: how to check it without Peregrine
@@ -75,7 +105,11 @@ Signed by:  ${args.signer.identity}
 Signer key: ${args.signer.fingerprint} (Ed25519)
             Compare this fingerprint with the one the examiner gave you separately: a signature only
             proves something if the key is the examiner's.
-
+${args.scoped ? `Scope:      PART of the case's timeline: ${scopeFilterWords(args.scoped.filter)}.
+            timeline.jsonl and timeline.csv hold ${args.scoped.events} of the case's ${args.scoped.caseEvents} events; the scope
+            is stated in manifest.json ("scope") and is signed with it. findings.json, custody.json and
+            report.html cover the whole case, so a finding may cite an event this timeline leaves out.
+` : ''}
 manifest.json lists every file of this export with its SHA-256 and size, the case id and the head
 of the case's custody chain. It is RFC 8785 canonical JSON and is signed with the same key in three
 formats; any one check is enough. Run the commands from inside this folder.
@@ -173,6 +207,7 @@ export function exportCase(db: Database, outDir: string, deps: ExportDeps): Expo
   const target = path.resolve(outDir);
   const folderName = path.basename(target);
   const { exists } = checkOutDir(target);
+  const scope = exportScope(deps.scope);
   const ours = new Set<string>([MANIFEST_FILE, ...Object.values(EXPORT_FILES), ...Object.values(SIGNATURE_FILES)]);
   if (deps.detection) ours.add(REPORT_FILE).add(PDF_FILE);
   const extras = deps.extraFiles ?? [];
@@ -201,24 +236,26 @@ export function exportCase(db: Database, outDir: string, deps: ExportDeps): Expo
       }
       const custody = listCustody(db);
       if (custody.length === 0) throw new ExportError('no_custody', 'This case has no custody log to export: it is damaged. Run verify.');
-      const timeline = writeTimelineFiles(db, { jsonl: path.join(temp, EXPORT_FILES.timelineJsonl), csv: path.join(temp, EXPORT_FILES.timelineCsv) });
+      const timeline = writeTimelineFiles(db, { jsonl: path.join(temp, EXPORT_FILES.timelineJsonl), csv: path.join(temp, EXPORT_FILES.timelineCsv) }, (scope ?? {}) as TimelineFilter);
       files.push({ name: EXPORT_FILES.timelineJsonl, ...timeline.jsonl }, { name: EXPORT_FILES.timelineCsv, ...timeline.csv });
-      return { meta: getCaseMeta(db), custody, report: deps.detection ? readReportData(db) : null };
+      const scoped = scope ? { filter: scope, events: timeline.rows, caseEvents: timelineCount(db) } : null;
+      return { meta: getCaseMeta(db), custody, report: deps.detection ? readReportData(db) : null, scoped };
     })();
+    const { scoped } = snapshot;
     const head = snapshot.custody.at(-1)!.hash;
     const createdAt = deps.clock().toISOString();
 
     const custodyFile: CustodyFile = { format: CUSTODY_FILE_FORMAT, caseId: snapshot.meta.caseId, head, entries: snapshot.custody };
     add(EXPORT_FILES.findings, `${JSON.stringify(deps.findings, null, 2)}\n`);
     add(EXPORT_FILES.custody, `${JSON.stringify(custodyFile, null, 2)}\n`);
-    add(EXPORT_FILES.verify, verifyText({ caseName: snapshot.meta.name, caseId: snapshot.meta.caseId, createdAt, toolVersion: deps.toolVersion, custodyHead: head, signer: deps.signer }));
+    add(EXPORT_FILES.verify, verifyText({ caseName: snapshot.meta.name, caseId: snapshot.meta.caseId, createdAt, toolVersion: deps.toolVersion, custodyHead: head, signer: deps.signer, scoped }));
     for (const extra of extras) add(extra.name, extra.content);
     files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (deps.detection && snapshot.report) {
       // Written last, so it can list every other file with its hash; the manifest then lists it like the rest.
       const html = reportHtml({
         ...snapshot.report, meta: snapshot.meta, createdAt, toolVersion: deps.toolVersion, signer: { identity: deps.signer.identity, fingerprint: deps.signer.fingerprint },
-        custodyHead: head, custody: snapshot.custody, detection: deps.detection, remediation: remediationOf(extras), files: [...files], verifyCommands: verifyCommands(deps.signer),
+        custodyHead: head, custody: snapshot.custody, detection: deps.detection, remediation: remediationOf(extras), files: [...files], verifyCommands: verifyCommands(deps.signer), scoped,
       });
       add(REPORT_FILE, html);
       const pdf = deps.pdf?.(html);
@@ -235,6 +272,7 @@ export function exportCase(db: Database, outDir: string, deps: ExportDeps): Expo
       custodyHead: head,
       signer: { fingerprint: deps.signer.fingerprint, identity: deps.signer.identity, algorithm: 'Ed25519' },
       files,
+      ...(scoped ? { scope: scoped } : {}),
     };
     const manifestBytes = Buffer.from(canonicalize(manifest), 'utf8');
     writeFileDurable(path.join(temp, MANIFEST_FILE), manifestBytes);
@@ -256,6 +294,7 @@ export function exportCase(db: Database, outDir: string, deps: ExportDeps): Expo
           checkpointThrough: snapshot.custody.at(-1)!.seq,
           files: files.length,
           signerFingerprint: deps.signer.fingerprint,
+          ...(scoped ? { scope: scopeFilterWords(scoped.filter), events: scoped.events, caseEvents: scoped.caseEvents } : {}),
         },
       });
       signCheckpoint(db, deps.signer, { at: createdAt, reason: 'export', subject: folderName, through: { seq: snapshot.custody.at(-1)!.seq, hash: head } });
@@ -263,7 +302,7 @@ export function exportCase(db: Database, outDir: string, deps: ExportDeps): Expo
       fs.renameSync(temp, target);
     }).immediate();
 
-    return { folderName, files, signerFingerprint: deps.signer.fingerprint, custodyHead: head, verifyCommands: verifyCommands(deps.signer) };
+    return { folderName, files, signerFingerprint: deps.signer.fingerprint, custodyHead: head, verifyCommands: verifyCommands(deps.signer), scope: scoped ? { ...scoped, words: scopeFilterWords(scoped.filter) } : null };
   } catch (err) {
     fs.rmSync(temp, { recursive: true, force: true });
     throw err;

@@ -37,6 +37,18 @@ export const Manifest = z.strictObject({
   }),
   /** Sorted by name. */
   files: z.array(ManifestFile),
+  /**
+   * Present only when the export holds part of the case's timeline: the filters it was cut by (the timeline's, as
+   * `peregrine timeline` takes them, times in UTC) and how many of the case's events that kept. Findings, custody and
+   * the report are whole either way.
+   */
+  scope: z
+    .strictObject({
+      filter: z.record(z.string(), z.union([z.string(), z.boolean(), z.array(z.string())])),
+      events: z.number().int().nonnegative(),
+      caseEvents: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 export type Manifest = z.infer<typeof Manifest>;
 

@@ -26,6 +26,15 @@ export interface ReportData {
   /** The other files of the export with their hashes (the manifest lists this one too). */
   files: { name: string; sha256: string; bytes: number }[];
   verifyCommands: string[];
+  /** A scoped export: its filters, the events its timeline files hold and the case's (null: every event). */
+  scoped?: { filter: Record<string, string | boolean | string[]>; events: number; caseEvents: number } | null;
+}
+
+/** A scoped export's filters in words, as the report, VERIFY.txt and the custody entry state them. */
+export function scopeFilterWords(filter: Record<string, string | boolean | string[]>): string {
+  return Object.entries(filter)
+    .map(([k, v]) => (k === 'supporting' ? 'only events that support a finding' : `${k} ${Array.isArray(v) ? v.join(', ') : String(v)}`))
+    .join('; ');
 }
 
 /** The report's data from the case, inside the export's read transaction. */
@@ -109,8 +118,9 @@ export function reportHtml(d: ReportData): string {
 <dt>Exported</dt><dd>${utc(d.createdAt)} by Peregrine ${esc(d.toolVersion)}</dd>
 <dt>Signed by</dt><dd>${esc(d.signer.identity)} · key <span class="mono">${esc(d.signer.fingerprint)}</span></dd>
 <dt>Custody head</dt><dd class="mono">${esc(d.custodyHead)}</dd>
+<dt>Timeline</dt><dd data-scope="${d.scoped ? 'part' : 'whole'}">${d.scoped ? `<span class="warn">part of the case</span>: ${esc(scopeFilterWords(d.scoped.filter))} · ${d.scoped.events.toLocaleString('en')} of ${d.scoped.caseEvents.toLocaleString('en')} events` : 'every event of the case'}</dd>
 </dl>
-<p class="small muted">All times are UTC (the case is read in ${esc(d.meta.timeZone)}). Every statement below names the records it rests on; each record is in timeline.jsonl and timeline.csv with the SHA-256 of the evidence page it was read from. How to check that this folder is as signed: see “Verifying this bundle” at the end.</p>
+<p class="small muted">All times are UTC (the case is read in ${esc(d.meta.timeZone)}). Every statement below names the records it rests on; ${d.scoped ? 'the findings, custody and this report cover the whole case, but timeline.jsonl and timeline.csv hold only the events within the scope above, each' : 'each record is in timeline.jsonl and timeline.csv'} with the SHA-256 of the evidence page it was read from. How to check that this folder is as signed: see “Verifying this bundle” at the end.</p>
 </header>
 <nav><p class="small"><a href="#scope">Scope and completeness</a> · <a href="#timeline">Events over time</a> · <a href="#story">What happened</a> · <a href="#pins">Pinned events</a> · <a href="#findings">Findings</a> · <a href="#remediation">Remediation</a> · <a href="#custody">Custody</a> · <a href="#verify">Verifying this bundle</a></p></nav>
 `);
@@ -133,7 +143,7 @@ export function reportHtml(d: ReportData): string {
     if (n) out.push(`<tr><td><span class="sev sev-${s}">${s}</span></td><td class="num">${n}</td></tr>`);
   }
   out.push('</tbody></table>');
-  for (const s of SEVERITIES) for (const f of kept.filter((x) => x.severity === s)) out.push(findingBlock(f));
+  for (const s of SEVERITIES) for (const f of kept.filter((x) => x.severity === s)) out.push(findingBlock(f, Boolean(d.scoped)));
 
   out.push(remediationSection(d));
   out.push(custodySection(d));
@@ -205,7 +215,7 @@ function timelineSection(d: ReportData): string {
   return out.join('\n');
 }
 
-function findingBlock(f: Finding): string {
+function findingBlock(f: Finding, scoped: boolean): string {
   const out = [`<section class="finding" id="f-${esc(f.key.replace(/[^A-Za-z0-9_-]/g, '-'))}">`];
   out.push(`<h3><span class="sev sev-${f.severity}">${f.severity}</span> ${esc(f.title)}: ${esc(f.subject.name ?? f.subject.id)}</h3>`);
   out.push(`<p>${esc(f.reason)}</p>`);
@@ -225,7 +235,7 @@ function findingBlock(f: Finding): string {
   }
   if (f.events.length) {
     const listed = [...f.events].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id - b.id)).slice(0, EVENTS_LISTED);
-    out.push(`<p class="small"><strong>Events (${f.events.length})</strong>${f.events.length > listed.length ? `: the first ${listed.length}; all are in timeline.jsonl with “${esc(f.key)}” in their findings field` : ''}</p>`);
+    out.push(`<p class="small"><strong>Events (${f.events.length})</strong>${f.events.length > listed.length ? `: the first ${listed.length}; ${scoped ? "those within the export’s scope are" : "all are"} in timeline.jsonl with “${esc(f.key)}” in their findings field` : ''}</p>`);
     out.push('<table class="small"><thead><tr><th>Time</th><th>Operation</th><th>Actor</th><th>IP</th><th>Result</th><th>Record / evidence SHA-256</th></tr></thead><tbody>');
     for (const e of listed) {
       out.push(`<tr><td>${utc(e.at)}</td><td>${esc(e.rawOperation)}</td><td>${esc(e.actorUser ?? e.actorAppId ?? '—')}</td><td class="mono">${esc(e.actorIp ?? '—')}</td><td>${esc(e.result)}</td><td class="mono">${esc(e.recordId)}<br>${esc(e.evidenceSha256)}</td></tr>`);
