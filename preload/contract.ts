@@ -766,7 +766,6 @@ const Empty = z.object({}).strict();
 const SignInStart = z.object({ method: z.enum(['browser', 'device-code']).optional() }).strict();
 /** The signing key's passphrase, when the host has no secure keychain; never stored, logged or echoed. */
 const passphrase = z.string().min(10, 'the passphrase must be at least 10 characters').max(1024);
-export const ExportInput = z.object({ passphrase: passphrase.optional() }).strict();
 export const KeyExportInput = z.object({ passphrase: passphrase.optional(), filePassphrase: passphrase }).strict();
 export const KeyImportInput = z
   .object({
@@ -930,6 +929,8 @@ export const TimelineFilterInput = z
   .strict();
 /** Which events the timeline shows: every field optional, all given must hold (main/timeline/query.ts). */
 export type TimelineFilter = z.input<typeof TimelineFilterInput>;
+/** `scope`: the timeline's filters to cut the exported timeline by (the Timeline screen's "Export these events"); absent: every event. */
+export const ExportInput = z.object({ passphrase: passphrase.optional(), scope: TimelineFilterInput.optional() }).strict();
 const TimelineCursor = z.object({ at: TimelineTime, id: z.number().int().nonnegative() }).strict();
 export const TimelinePageInput = z
   .object({

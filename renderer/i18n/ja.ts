@@ -939,6 +939,21 @@ export const ja: CatalogShape<typeof en> = {
     commandsLabel: "検証コマンド",
     copyCommands: "コマンドをコピー",
     verifyHint: "エクスポートフォルダー内で実行してください。Peregrine は不要で、標準的なツールだけで検証できます。",
+    scope: {
+      title: "このエクスポートにはタイムラインの一部だけが含まれます",
+      matching: "エクスポートするタイムライン（timeline.jsonl と timeline.csv）には、次の条件に一致するイベントだけが含まれます:",
+      count: "ケース全体の {{total}} 件中 {{events}} 件。",
+      whole: "検出結果、保管記録（カストディログ）、レポートはケース全体を対象とします。この範囲は署名付きマニフェスト、VERIFY.txt、レポートの表紙に明記されます。",
+      clear: "代わりにすべてのイベントをエクスポート",
+      from: "{{time}} から",
+      to: "{{time}} まで",
+      sources: "ソース: {{list}}",
+      supporting: "検出結果を裏付けるイベントのみ",
+      findings_other: "{{count, number}} 件の検出結果のイベント",
+      search: "検索「{{value}}」",
+      field: "{{label}}: {{value}}",
+      result: "タイムライン: ケース全体の {{total}} 件中 {{events}} 件（範囲指定: {{words}}）",
+    },
   },
   settings: {
     engagement: {
@@ -1078,6 +1093,7 @@ export const ja: CatalogShape<typeof en> = {
     counting: "イベントを数えています…",
     allEvents_other: "{{count, number}} 件のイベント",
     matching_other: "{{total}} 件中 {{count, number}} 件が一致",
+    exportThese: "これらのイベントをエクスポート…",
     events_other: "{{count, number}} 件",
     noEvents: "このケースにはまだイベントがありません。先に収集またはインポートしてください。",
     filter: {

@@ -200,8 +200,11 @@ export const api = {
     iocs: (format: 'csv' | 'stix'): Promise<IocFile> => call('findings.iocs', (b) => b.findings.iocs({ format })),
   },
   export: {
-    /** `passphrase` unlocks the signing key when the host has no secure keychain (SignerView.needsPassphrase). */
-    run: (passphrase?: string): Promise<ExportResult> => call('export.run', (b) => b.export.run(passphrase ? { passphrase } : {})),
+    /**
+     * `passphrase` unlocks the signing key when the host has no secure keychain (SignerView.needsPassphrase); `scope`
+     * cuts the exported timeline to the events a timeline filter keeps.
+     */
+    run: (passphrase?: string, scope?: TimelineFilter): Promise<ExportResult> => call('export.run', (b) => b.export.run({ ...(passphrase ? { passphrase } : {}), ...(scope ? { scope } : {}) })),
     signer: (): Promise<SignerView> => call('export.signer', (b) => b.export.signer({})),
     /** Desktop app only: main asks where to save; the file is encrypted under filePassphrase. Null when cancelled. */
     exportKey: (input: { passphrase?: string; filePassphrase: string }): Promise<KeyTransferResult | null> => call('export.exportKey', (b) => b.export.exportKey(input)),

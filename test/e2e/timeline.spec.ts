@@ -1,7 +1,8 @@
 // Timeline in the real renderer: a collected contoso case → the histogram's bursts, the virtualized table read by key while scrolling, filters, full-text search, zoom by dragging, raw records, pins into custody, and the jump from a finding to its events.
 import fs from 'node:fs';
 import { test, expect, type Harness } from './fixtures';
-import { CustodyPage, FindingsPage, StartPage, TimelinePage } from './pages';
+import path from 'node:path';
+import { CustodyPage, ExportPage, FindingsPage, StartPage, TimelinePage } from './pages';
 import { overflow } from './layout';
 import type { DomNode } from './pages/dom';
 import { listInRecent, prepareCollectedCase, type PreparedCase } from './collected';
@@ -211,4 +212,43 @@ test('timeline: a finding, its indicators and a storyline stage open the timelin
   await timeline.settled();
   expect(await timeline.count()).toBe(stageCount);
   await expect(page.getByTestId('timeline-active')).toContainText(/storyline stage/);
+});
+
+test('timeline: "Export these events" exports only the filtered events, and the export says so', async ({ harness }) => {
+  test.setTimeout(240_000);
+  const { page } = harness;
+  await openCollectedCase(harness);
+  const timeline = new TimelinePage(page);
+  await timeline.open();
+  const total = await timeline.count();
+  await expect(page.getByTestId('timeline-export-these')).toHaveCount(0);
+  await page.getByTestId('timeline-source-signin').check();
+  await page.getByTestId('timeline-apply').click();
+  await timeline.settled();
+  const signins = await timeline.count();
+  expect(signins).toBeGreaterThan(100);
+  expect(signins).toBeLessThan(total);
+
+  await page.getByTestId('timeline-export-these').click();
+  await expect(page).toHaveURL(/#\/export\?sources=signin/);
+  const scope = page.getByTestId('export-scope');
+  await expect(scope).toHaveAttribute('data-events', String(signins));
+  await expect(page.getByTestId('export-scope-words')).toHaveText('sources: Sign-in');
+  await expect(page.getByTestId('export-scope-count')).toContainText(`of the case’s`);
+  await harness.shot('export-scoped-1440');
+
+  const exporter = new ExportPage(page);
+  const folder = await exporter.run(120_000, { here: true });
+  await expect(page.getByTestId('export-result-scope')).toContainText(`Timeline: ${signins.toLocaleString('en')} of the case’s`);
+  await harness.shot('export-scoped-done-1440');
+  const dir = path.join(path.dirname(harness.workbench.currentCaseFile()!), 'exports', folder);
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { scope?: { filter: unknown; events: number } };
+  expect(manifest.scope).toMatchObject({ filter: { sources: ['signin'] }, events: signins });
+  const sources = new Set(fs.readFileSync(path.join(dir, 'timeline.jsonl'), 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { source: string }).source));
+  expect([...sources]).toEqual(['signin']);
+
+  // Back to every event: the notice goes, and the next export is whole.
+  await page.getByTestId('export-scope-clear').click();
+  await expect(page).toHaveURL(/#\/export$/);
+  await expect(scope).toHaveCount(0);
 });

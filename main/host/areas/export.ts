@@ -59,7 +59,7 @@ export function exportHandlers(ctx: WorkbenchContext): Handlers['export'] {
   }
 
   return {
-    run: async ({ passphrase }) => {
+    run: async ({ passphrase, scope }) => {
       const { file, db, summary } = ctx.requireCase();
       if (ctx.busy()) throw new HandlerError('busy', 'A collection is still running; export once it has finished so the export covers it.');
       const signer = withKey(() => loadOrCreateExaminerKey(deps.keyDir, summary.examiner, keyAccess(passphrase)));
@@ -71,7 +71,7 @@ export function exportHandlers(ctx: WorkbenchContext): Handlers['export'] {
         ...findingsExportFiles(report, { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: clock(), toolVersion: deps.toolVersion }),
         ...remediationExportFiles(db),
       ];
-      return exportCase(db, outDir, { signer, clock, toolVersion: deps.toolVersion, findings: report.findings, detection: report, extraFiles });
+      return exportCase(db, outDir, { signer, clock, toolVersion: deps.toolVersion, findings: report.findings, detection: report, extraFiles, ...(scope ? { scope } : {}) });
     },
     signer: async () => signerView(),
     exportKey: async ({ passphrase, filePassphrase }) => {

@@ -2,9 +2,12 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import { api, toApiError, type ApiError, type ExportResult } from '../../lib/api';
+import { api, toApiError, type ApiError, type ExportResult, type TimelineFilter } from '../../lib/api';
 import { useCase } from '../../lib/caseState';
-import { formatBytes, formatDuration } from '../../lib/format';
+import { formatBytes, formatCount, formatDuration, formatTimestamp } from '../../lib/format';
+import { isEmptyFilter } from '../timeline/timelineFilter';
+import { sourceName } from '../timeline/timelineText';
+import { useAddressFilter } from '../timeline/useAddressFilter';
 import { CopyButton } from '../../components/CopyButton';
 import { CopyableText } from '../../components/EvidenceRowFacts';
 import { DataTable, type Column } from '../../components/DataTable';
@@ -29,9 +32,60 @@ const fileColumns = (t: TFunction): Column<ExportFile>[] => [
   },
 ];
 
+/** A scope's filters in words, times in the display zone. */
+function scopeParts(filter: TimelineFilter, zone: string, t: TFunction): string[] {
+  const parts: string[] = [];
+  if (filter.from) parts.push(t('export.scope.from', { time: formatTimestamp(filter.from, zone) }));
+  if (filter.to) parts.push(t('export.scope.to', { time: formatTimestamp(filter.to, zone) }));
+  if (filter.sources?.length) parts.push(t('export.scope.sources', { list: filter.sources.map(sourceName).join(', ') }));
+  for (const key of ['operation', 'actor', 'ip', 'target', 'result', 'ioc', 'finding'] as const) {
+    const value = filter[key];
+    if (value) parts.push(t('export.scope.field', { label: t(`timeline.filter.${key}`), value }));
+  }
+  if (filter.findings?.length) parts.push(t('export.scope.findings', { count: filter.findings.length }));
+  if (filter.search) parts.push(t('export.scope.search', { value: filter.search }));
+  if (filter.supporting) parts.push(t('export.scope.supporting'));
+  return parts;
+}
+
+/** The part of the timeline the export will hold, when the address names one (the Timeline screen's "Export these events"). */
+function ScopeNotice({ scope, zone }: { scope: TimelineFilter; zone: string }) {
+  const { t } = useTranslation();
+  const [counts, setCounts] = useState<[number, number] | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  useEffect(() => {
+    let live = true;
+    setCounts(null);
+    setError(null);
+    api.timeline
+      .count([scope, {}])
+      .then(([events, total]) => live && setCounts([events ?? 0, total ?? 0]))
+      .catch((err: unknown) => live && setError(toApiError(err)));
+    return () => {
+      live = false;
+    };
+  }, [scope]);
+  return (
+    <div className="notice notice-warn export-scope" data-testid="export-scope" data-events={counts?.[0] ?? ''}>
+      <p className="notice-title">{t('export.scope.title')}</p>
+      <p>
+        {t('export.scope.matching')} <strong data-testid="export-scope-words">{scopeParts(scope, zone, t).join(' · ')}</strong>
+      </p>
+      {counts ? <p data-testid="export-scope-count">{t('export.scope.count', { events: formatCount(counts[0]), total: formatCount(counts[1]) })}</p> : null}
+      {error ? <ErrorNotice error={error} title={t('timeline.readError')} testId="export-scope-error" /> : null}
+      <p className="small">{t('export.scope.whole')}</p>
+      <a href="#/export" className="link-button" data-testid="export-scope-clear">
+        {t('export.scope.clear')}
+      </a>
+    </div>
+  );
+}
+
 export function ExportScreen() {
   const { t } = useTranslation();
-  const { refreshIntegrity, integrity } = useCase();
+  const { refreshIntegrity, integrity, displayZone } = useCase();
+  const { filter: addressFilter } = useAddressFilter();
+  const scope = isEmptyFilter(addressFilter) ? null : addressFilter;
   const [result, setResult] = useState<ExportResult | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [startedAt, setStartedAt] = useState<number | null>(null);
@@ -56,7 +110,7 @@ export function ExportScreen() {
     setStartedAt(Date.now());
     setNow(Date.now());
     try {
-      setResult(await api.export.run(signer?.needsPassphrase ? passphrase : undefined));
+      setResult(await api.export.run(signer?.needsPassphrase ? passphrase : undefined, scope ?? undefined));
     } catch (err) {
       setError(toApiError(err));
     } finally {
@@ -86,6 +140,7 @@ export function ExportScreen() {
             {running ? t('export.exporting') : result ? t('export.again') : t('export.create')}
           </button>
         </div>
+        {scope ? <ScopeNotice scope={scope} zone={displayZone} /> : null}
         {confirming && signer ? (
           <form
             className="form export-confirm"
@@ -164,6 +219,9 @@ export function ExportScreen() {
                 <Identifier value={result.custodyHead} label={t('custody.headLabel')} testId="export-custody-head" />
               </dd>
             </dl>
+            {result.scope ? (
+              <p data-testid="export-result-scope">{t('export.scope.result', { events: formatCount(result.scope.events), total: formatCount(result.scope.caseEvents), words: scopeParts(result.scope.filter as TimelineFilter, displayZone, t).join(' · ') })}</p>
+            ) : null}
           </div>
         ) : null}
       </section>

@@ -4,28 +4,18 @@ import { useTranslation } from 'react-i18next';
 import { api, toApiError, type ApiError, type DetectionReport, type TimelineBucketView, type TimelineFilter, type TimelineOverview, type TimelinePinView } from '../../lib/api';
 import { useCase } from '../../lib/caseState';
 import { formatCount } from '../../lib/format';
-import { routeQuery } from '../../lib/route';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { ruleTexts, stageWord } from '../findings/findingText';
 import { BUCKET_MS, Histogram } from './Histogram';
 import { PinsPanel } from './PinsPanel';
 import { RecordDialog } from './RecordDialog';
 import { TimelineTable, type Anchor } from './TimelineTable';
-import { filterFromQuery, isEmptyFilter, timelineQueryHref, typedTimeToUtc, utcToTyped } from './timelineFilter';
+import { exportScopeHref, isEmptyFilter, timelineQueryHref, typedTimeToUtc, utcToTyped } from './timelineFilter';
+import { useAddressFilter } from './useAddressFilter';
 import { resultName, sourceName } from './timelineText';
 import '../findings/findings.css';
 import './timeline.css';
 
-/** Reads the filter from the address, and again whenever it changes (links from Findings, zoom, back). */
-function useAddressFilter(): { filter: TimelineFilter; stage: string | null } {
-  const [query, setQuery] = useState(() => routeQuery().toString());
-  useEffect(() => {
-    const onChange = () => setQuery(routeQuery().toString());
-    window.addEventListener('hashchange', onChange);
-    return () => window.removeEventListener('hashchange', onChange);
-  }, []);
-  return useMemo(() => filterFromQuery(new URLSearchParams(query)), [query]);
-}
 
 function go(filter: TimelineFilter, stage?: string | null) {
   window.location.hash = timelineQueryHref(filter, stage).slice(1);
@@ -148,6 +138,11 @@ export function TimelineScreen() {
             {count === null ? t('timeline.counting') : isEmptyFilter(filter) ? t('timeline.allEvents', { count }) : t('timeline.matching', { count, total: formatCount(overview?.total ?? 0) })}
           </h2>
           <div className="timeline-controls">
+            {!isEmptyFilter(filter) ? (
+              <a className="button button-small" href={exportScopeHref(filter)} data-testid="timeline-export-these">
+                {t('timeline.exportThese')}
+              </a>
+            ) : null}
             <div className="segmented" role="group" aria-label={t('timeline.histogram.bucket')}>
               {(['hour', 'day'] as const).map((b) => (
                 <button key={b} type="button" aria-pressed={bucket === b} onClick={() => setBucketPick(b)} data-testid={`histogram-bucket-${b}`}>

@@ -33,6 +33,11 @@ export function timelineQueryHref(filter: TimelineFilter, stage?: string | null)
   return text ? `#/timeline?${text}` : '#/timeline';
 }
 
+/** `#/export?…`: the Export screen, its timeline scoped to the events this filter keeps (a storyline stage is a label only, not kept). */
+export function exportScopeHref(filter: TimelineFilter): string {
+  return timelineQueryHref(filter).replace(/^#\/timeline/, '#/export');
+}
+
 export function isEmptyFilter(filter: TimelineFilter): boolean {
   return timelineQueryHref(filter) === '#/timeline';
 }

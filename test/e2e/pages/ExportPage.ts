@@ -26,9 +26,9 @@ export class ExportPage {
     return this.page.getByTestId('export-error');
   }
 
-  /** Clicks the export button, waits for the result and returns the export folder's name. */
-  async run(timeout = 120_000): Promise<string> {
-    await this.open();
+  /** Clicks the export button, waits for the result and returns the export folder's name; `here` keeps the address (a scope) as it is. */
+  async run(timeout = 120_000, { here = false } = {}): Promise<string> {
+    if (!here) await this.open();
     const before = (await this.page.getByTestId('export-folder').isVisible()) ? await this.page.getByTestId('export-folder').innerText() : null;
     await this.page.getByTestId('export-run').click();
     // The confirmation names the signing key before anything is signed.
