@@ -220,6 +220,8 @@ export interface ApplicationRow {
 
 export interface ExportResult {
   folderName: string;
+  /** Where the folder is on this machine, to find it and hand it over. */
+  folderPath: string;
   files: { name: string; sha256: string; bytes: number }[];
   signerFingerprint: string;
   custodyHead: string;
@@ -227,6 +229,32 @@ export interface ExportResult {
   verifyCommands: string[];
   /** A scoped export's filters (as its manifest states them), the events it holds and the case's; null: the whole timeline. */
   scope: { filter: Record<string, string | boolean | string[]>; words: string; events: number; caseEvents: number } | null;
+}
+
+/** An export made from this case, as its custody entry records it. */
+export interface ExportRecord {
+  seq: number;
+  at: string;
+  actor: string;
+  folder: string;
+  manifestSha256: string;
+  files: number;
+  signerFingerprint: string;
+  /** A scoped export's filters in words, with the events it holds and the case's; null for every event. */
+  scope: { words: string; events: number; caseEvents: number } | null;
+  /** The folder on this machine when it is still in the case's exports folder (where the app writes); null when it was written elsewhere (the CLI's --out) or moved. */
+  path: string | null;
+}
+
+/** An earlier export checked again as a client would (verify: signature, every file, custody up to the signed head). */
+export interface ExportCheck {
+  folder: string;
+  ok: boolean;
+  /** Whether the manifest's hash is still the one the custody entry recorded when it was written. */
+  sameManifest: boolean;
+  files: number;
+  checkedAt: string;
+  problems: { where: string; message: string }[];
 }
 
 /** The examiner's signing key as Settings and the export confirmation show it. Never a path or a secret. */
@@ -931,6 +959,8 @@ export const TimelineFilterInput = z
 export type TimelineFilter = z.input<typeof TimelineFilterInput>;
 /** `scope`: the timeline's filters to cut the exported timeline by (the Timeline screen's "Export these events"); absent: every event. */
 export const ExportInput = z.object({ passphrase: passphrase.optional(), scope: TimelineFilterInput.optional() }).strict();
+/** An earlier export, by its folder's name as its custody entry records it (never a path). */
+export const ExportFolderInput = z.object({ folder: z.string().min(1).max(255).regex(/^[^/\\]+$/, 'a folder name, not a path') }).strict();
 const TimelineCursor = z.object({ at: TimelineTime, id: z.number().int().nonnegative() }).strict();
 export const TimelinePageInput = z
   .object({
@@ -1069,6 +1099,10 @@ export const contract = {
   },
   export: {
     run: channel<typeof ExportInput, ExportResult>(ExportInput),
+    /** Every export made from the open case (its custody entries), newest first, with where each folder is. */
+    history: channel<typeof Empty, ExportRecord[]>(Empty),
+    /** Checks an earlier export in the case's exports folder again, as the client's verify would. */
+    verify: channel<typeof ExportFolderInput, ExportCheck>(ExportFolderInput),
     /** The key exports are signed with (Settings, export confirmation). */
     signer: channel<typeof Empty, SignerView>(Empty),
     /** Desktop app only: writes the key, encrypted under filePassphrase, where main's save dialog says; null if cancelled. */

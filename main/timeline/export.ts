@@ -302,7 +302,7 @@ export function exportCase(db: Database, outDir: string, deps: ExportDeps): Expo
       fs.renameSync(temp, target);
     }).immediate();
 
-    return { folderName, files, signerFingerprint: deps.signer.fingerprint, custodyHead: head, verifyCommands: verifyCommands(deps.signer), scope: scoped ? { ...scoped, words: scopeFilterWords(scoped.filter) } : null };
+    return { folderName, folderPath: target, files, signerFingerprint: deps.signer.fingerprint, custodyHead: head, verifyCommands: verifyCommands(deps.signer), scope: scoped ? { ...scoped, words: scopeFilterWords(scoped.filter) } : null };
   } catch (err) {
     fs.rmSync(temp, { recursive: true, force: true });
     throw err;

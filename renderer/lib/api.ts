@@ -19,6 +19,8 @@ import type {
   DetectionReport,
   EnvironmentSummary,
   EvidenceRecordView,
+  ExportCheck,
+  ExportRecord,
   ExportResult,
   ImportJobView,
   IntegrityStatus,
@@ -206,6 +208,8 @@ export const api = {
      */
     run: (passphrase?: string, scope?: TimelineFilter): Promise<ExportResult> => call('export.run', (b) => b.export.run({ ...(passphrase ? { passphrase } : {}), ...(scope ? { scope } : {}) })),
     signer: (): Promise<SignerView> => call('export.signer', (b) => b.export.signer({})),
+    history: (): Promise<ExportRecord[]> => call('export.history', (b) => b.export.history({})),
+    verify: (folder: string): Promise<ExportCheck> => call('export.verify', (b) => b.export.verify({ folder })),
     /** Desktop app only: main asks where to save; the file is encrypted under filePassphrase. Null when cancelled. */
     exportKey: (input: { passphrase?: string; filePassphrase: string }): Promise<KeyTransferResult | null> => call('export.exportKey', (b) => b.export.exportKey(input)),
     /** Desktop app only: main asks which file; it replaces the current key only with replace. Null when cancelled. */
@@ -293,6 +297,8 @@ export type {
   DetectionReport,
   EnvironmentSummary,
   EvidenceRecordView,
+  ExportCheck,
+  ExportRecord,
   ExportResult,
   Finding,
   FindingEvent,

@@ -247,6 +247,15 @@ test('timeline: "Export these events" exports only the filtered events, and the 
   const sources = new Set(fs.readFileSync(path.join(dir, 'timeline.jsonl'), 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { source: string }).source));
   expect([...sources]).toEqual(['signin']);
 
+  // The export is in the case's history with its part of the timeline, and checks out again as the client would.
+  const row = page.locator(`[data-testid="export-history-row"][data-folder="${folder}"]`);
+  await expect(row).toContainText(`${signins.toLocaleString('en')} of`);
+  await row.getByTestId('export-history-verify').click();
+  await expect(row.getByTestId('export-history-check')).toHaveAttribute('data-ok', 'yes');
+  await expect(page.getByTestId('export-folder-path')).toHaveText(dir);
+  await row.scrollIntoViewIfNeeded();
+  await harness.shot('export-history-1440');
+
   // Back to every event: the notice goes, and the next export is whole.
   await page.getByTestId('export-scope-clear').click();
   await expect(page).toHaveURL(/#\/export$/);

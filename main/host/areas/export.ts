@@ -1,10 +1,13 @@
 // Main process: the signed export and the examiner's signing key (its status, and moving it in and out of this machine).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Handlers, SignerView } from '../../../preload/contract';
+import type { ExportRecord, Handlers, SignerView } from '../../../preload/contract';
+import { listCustody } from '../../../db/queries/custody';
+import { verifyExport } from '../../case/verify';
 import { findingsExportFiles } from '../../detect/summary';
 import { ExaminerKeyError, examinerKeyStatus, exportExaminerKey, importExaminerKey, loadOrCreateExaminerKey, type KeyAccess } from '../../sign/keys';
 import { exportCase } from '../../timeline/export';
+import { sha256Hex } from '../../../db/queries/evidence';
 import { HandlerError } from '../dispatch';
 import { withoutPaths } from '../static-files';
 import { safeFileName, uniquePath, type WorkbenchContext } from './context';
@@ -58,13 +61,57 @@ export function exportHandlers(ctx: WorkbenchContext): Handlers['export'] {
     return deps.chooseKeyFile(mode, suggested);
   }
 
+  /** Where the app writes a case's exports: beside the case file. */
+  const exportsDir = (caseFile: string) => path.join(path.dirname(caseFile), 'exports');
+
+  function history(): ExportRecord[] {
+    const { file, db } = ctx.requireCase();
+    const dir = exportsDir(file);
+    return listCustody(db)
+      .filter((e) => e.action === 'export.created')
+      .map((e) => {
+        const d = e.details as Record<string, unknown>;
+        const folder = String(d.folder ?? '');
+        const where = path.join(dir, folder);
+        const present = folder !== '' && path.basename(folder) === folder && fs.existsSync(path.join(where, 'manifest.json'));
+        return {
+          seq: e.seq,
+          at: e.at,
+          actor: e.actor,
+          folder,
+          manifestSha256: String(d.manifestSha256 ?? ''),
+          files: Number(d.files ?? 0),
+          signerFingerprint: String(d.signerFingerprint ?? ''),
+          scope: typeof d.scope === 'string' ? { words: d.scope, events: Number(d.events ?? 0), caseEvents: Number(d.caseEvents ?? 0) } : null,
+          path: present ? where : null,
+        };
+      })
+      .reverse();
+  }
+
   return {
+    history: async () => history(),
+    verify: async ({ folder }) => {
+      const record = history().find((r) => r.folder === folder);
+      if (!record) throw new HandlerError('unknown_export', `${folder} is not an export of this case (no custody entry names it).`);
+      if (!record.path) throw new HandlerError('not_found', `${folder} is not in this case's exports folder any more (moved, deleted, or written elsewhere with the command line). Verify it where it is: peregrine verify <folder>.`);
+      const report = verifyExport(record.path);
+      const manifest = fs.readFileSync(path.join(record.path, 'manifest.json'));
+      return {
+        folder,
+        ok: report.ok,
+        sameManifest: sha256Hex(manifest) === record.manifestSha256,
+        files: report.checked.files ?? 0,
+        checkedAt: clock().toISOString(),
+        problems: report.problems.slice(0, 20).map((p) => ({ where: p.where, message: p.message })),
+      };
+    },
     run: async ({ passphrase, scope }) => {
       const { file, db, summary } = ctx.requireCase();
       if (ctx.busy()) throw new HandlerError('busy', 'A collection is still running; export once it has finished so the export covers it.');
       const signer = withKey(() => loadOrCreateExaminerKey(deps.keyDir, summary.examiner, keyAccess(passphrase)));
       const stamp = clock().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-      const outDir = uniquePath(path.join(path.dirname(file), 'exports'), `${safeFileName(summary.name)}-${stamp}`);
+      const outDir = uniquePath(exportsDir(file), `${safeFileName(summary.name)}-${stamp}`);
       fs.mkdirSync(path.dirname(outDir), { recursive: true });
       const report = ctx.detection();
       const extraFiles = [

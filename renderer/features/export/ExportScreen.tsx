@@ -2,7 +2,8 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import { api, toApiError, type ApiError, type ExportResult, type TimelineFilter } from '../../lib/api';
+import { api, toApiError, type ApiError, type ExportCheck, type ExportRecord, type ExportResult, type TimelineFilter } from '../../lib/api';
+import { Time } from '../../components/Time';
 import { useCase } from '../../lib/caseState';
 import { formatBytes, formatCount, formatDuration, formatTimestamp } from '../../lib/format';
 import { isEmptyFilter } from '../timeline/timelineFilter';
@@ -81,6 +82,90 @@ function ScopeNotice({ scope, zone }: { scope: TimelineFilter; zone: string }) {
   );
 }
 
+/** Every export of the case, from its custody entries: when, by whom, where, and a check again as the client would. */
+function ExportHistory({ records, zone }: { records: ExportRecord[]; zone: string }) {
+  const { t } = useTranslation();
+  const [checks, setChecks] = useState<Record<string, ExportCheck | ApiError | 'running'>>({});
+  const check = async (folder: string) => {
+    setChecks((c) => ({ ...c, [folder]: 'running' }));
+    try {
+      const result = await api.export.verify(folder);
+      setChecks((c) => ({ ...c, [folder]: result }));
+    } catch (err) {
+      setChecks((c) => ({ ...c, [folder]: toApiError(err) }));
+    }
+  };
+  const status = (r: ExportRecord) => {
+    const c = checks[r.folder];
+    if (!c) return null;
+    if (c === 'running') return <span className="muted">{t('common.verifying')}</span>;
+    if (!('ok' in c)) return <span className="text-bad" data-testid="export-history-check" data-ok="error">{c.message}</span>;
+    const ok = c.ok && c.sameManifest;
+    return (
+      <span className={ok ? 'text-ok' : 'text-bad'} data-testid="export-history-check" data-ok={ok ? 'yes' : 'no'}>
+        {ok
+          ? t('export.history.intact', { count: c.files, time: formatTimestamp(c.checkedAt, zone) })
+          : !c.sameManifest && c.ok
+            ? t('export.history.otherManifest')
+            : t('export.history.broken', { problem: c.problems[0] ? `${c.problems[0].where}: ${c.problems[0].message}` : '' })}
+      </span>
+    );
+  };
+  const columns: Column<ExportRecord>[] = [
+    { id: 'at', header: t('export.history.colAt'), text: (r) => formatTimestamp(r.at, zone), sortValue: (r) => r.at, className: 'col-time-wrap', render: (r) => <Time iso={r.at} /> },
+    { id: 'actor', header: t('export.history.colBy'), text: (r) => r.actor },
+    {
+      id: 'folder',
+      header: t('export.history.colFolder'),
+      text: (r) => r.path ?? r.folder,
+      render: (r) => (
+        <>
+          <span className="mono small break" data-testid="export-history-folder">{r.folder}</span>
+          {r.path ? null : <span className="muted small"> · {t('export.history.elsewhere')}</span>}
+        </>
+      ),
+    },
+    {
+      id: 'timeline',
+      header: t('export.history.colTimeline'),
+      text: (r) => (r.scope ? t('export.history.part', { events: formatCount(r.scope.events), total: formatCount(r.scope.caseEvents) }) : t('export.history.whole')),
+    },
+    { id: 'files', header: t('export.colFiles'), text: (r) => String(r.files), sortValue: (r) => r.files, numeric: true },
+    {
+      id: 'check',
+      header: t('export.history.colCheck'),
+      text: () => '',
+      sortable: false,
+      render: (r) => (
+        <span className="export-check">
+          {r.path ? (
+            <button type="button" className="button button-small" onClick={() => void check(r.folder)} disabled={checks[r.folder] === 'running'} data-testid="export-history-verify">
+              {t('export.history.verify')}
+            </button>
+          ) : null}
+          {status(r)}
+        </span>
+      ),
+    },
+  ];
+  return (
+    <section className="panel" aria-labelledby="export-history-heading">
+      <h2 id="export-history-heading">{t('export.history.heading')}</h2>
+      <p className="muted small">{t('export.history.hint')}</p>
+      <DataTable
+        label={t('export.history.heading')}
+        columns={columns}
+        rows={records}
+        rowKey={(r) => String(r.seq)}
+        defaultSort={{ column: 'at', dir: 'desc' }}
+        testId="export-history"
+        rowTestId="export-history-row"
+        rowData={(r) => ({ 'data-folder': r.folder })}
+      />
+    </section>
+  );
+}
+
 export function ExportScreen() {
   const { t } = useTranslation();
   const { refreshIntegrity, integrity, displayZone } = useCase();
@@ -95,6 +180,11 @@ export function ExportScreen() {
   const [passphrase, setPassphrase] = useState('');
   const [repeat, setRepeat] = useState('');
   const { signer, error: signerError, reload: loadSigner } = useSigner();
+  const [records, setRecords] = useState<ExportRecord[]>([]);
+  const loadHistory = () => {
+    api.export.history().then(setRecords, () => setRecords([]));
+  };
+  useEffect(loadHistory, []);
 
   // Export is one call without progress events: show the elapsed time so the wait has a number.
   useEffect(() => {
@@ -119,6 +209,7 @@ export function ExportScreen() {
       setStartedAt(null);
       void refreshIntegrity();
       void loadSigner();
+      loadHistory();
     }
   };
 
@@ -210,6 +301,10 @@ export function ExportScreen() {
               <dd>
                 <Identifier value={result.folderName} label={t('export.folderLabel')} testId="export-folder" />
               </dd>
+              <dt>{t('export.where')}</dt>
+              <dd>
+                <CopyableText value={result.folderPath} label={t('export.whereLabel')} testId="export-folder-path" small />
+              </dd>
               <dt>{t('export.signerKey')}</dt>
               <dd>
                 <Identifier value={result.signerFingerprint} label={t('export.signerLabel')} testId="export-signer" />
@@ -253,6 +348,7 @@ export function ExportScreen() {
           </section>
         </>
       ) : null}
+      {records.length > 0 ? <ExportHistory records={records} zone={displayZone} /> : null}
     </div>
   );
 }
