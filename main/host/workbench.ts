@@ -50,6 +50,7 @@ export function createWorkbench(deps: WorkbenchDeps): Workbench {
       await remediate.close();
       await imports.close();
       ctx.closeCase();
+      await ctx.close();
     },
   };
 }

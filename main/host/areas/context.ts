@@ -12,6 +12,7 @@ import type { WorkerEntry } from '../../jobs/collect-job';
 import type { ReportsLimit } from '../../graph/pacer';
 import { closeDatabase } from '../../../db/connection';
 import { custodyHead } from '../../../db/queries/custody';
+import { DetectionFailed, DetectionWorker } from '../../jobs/detect-job';
 import { detect } from '../../detect/engine';
 import { HandlerError } from '../dispatch';
 import { chosenEnvironment, type ChosenEnvironment, type TenantChoice } from '../../auth/tenant-choice';
@@ -45,6 +46,8 @@ export interface WorkbenchDeps {
   collectionWorker: WorkerEntry;
   /** The import worker's code; absent, import-worker beside the collection worker (.cjs bundled, .ts through tsx). */
   importWorker?: WorkerEntry;
+  /** The detection worker's code; absent, detect-worker beside the collection worker (.cjs bundled, .ts through tsx). */
+  detectWorker?: WorkerEntry;
   /** The app's open dialog for files to import (several at once); absent in the browser host, which takes paths. */
   chooseImportFiles?: () => Promise<string[] | null>;
   /** Persists tokens encrypted (the OS keychain in the app); absent means memory only. */
@@ -72,8 +75,18 @@ export interface WorkbenchContext {
   setOpen(next: OpenCase, how?: { created: boolean }): void;
   closeCase(): void;
   readRecent(): (RecentCase & { file: string })[];
-  /** Findings are a pure function of the case: cached until the custody log moves (a collection, a triage, an import). */
-  detection(): DetectionReport;
+  /**
+   * Findings are a pure function of the case: cached until the custody log moves (a collection, a triage, an import).
+   * Computed in a worker thread: the window stays responsive on a case of millions of events.
+   */
+  detection(): Promise<DetectionReport>;
+  /** The findings of an earlier collection of the open case (the overview's history), in the same worker. */
+  detectionOf(runId: string): Promise<DetectionReport>;
+  /**
+   * The findings now, for code that cannot wait: the cached report when it is current (a handler that awaited
+   * `detection()` first), else computed on this thread.
+   */
+  detectionNow(): DetectionReport;
   /** The case's custody moved without changing what the rules see (a triage): keep the cached findings. */
   keepDetection(): void;
   requireEnvironment(): TenantEnvironment;
@@ -89,6 +102,8 @@ export interface WorkbenchContext {
   addBusyCheck(check: () => string | null): void;
   /** Called each time a case becomes the open one, after it is open; `created` when it was made just now. */
   onCaseOpened(listener: (open: OpenCase, created: boolean) => void): void;
+  /** Stops the detection worker. */
+  close(): Promise<void>;
 }
 
 export function createContext(deps: WorkbenchDeps): WorkbenchContext {
@@ -96,6 +111,19 @@ export function createContext(deps: WorkbenchDeps): WorkbenchContext {
   const recentFile = path.join(deps.homeDir, 'recent-cases.json');
   let open: OpenCase | null = null;
   let cachedDetection: { file: string; head: string | null; report: DetectionReport } | null = null;
+  let inflight: { file: string; head: string | null; promise: Promise<DetectionReport> } | null = null;
+  // Beside the collection worker, built the same way (bundled in the app, TypeScript through tsx elsewhere).
+  const detector = new DetectionWorker(
+    () => deps.detectWorker ?? { file: path.join(path.dirname(deps.collectionWorker.file), `detect-worker${path.extname(deps.collectionWorker.file)}`), execArgv: deps.collectionWorker.execArgv },
+  );
+  const detectIn = async (file: string, runId?: string) => {
+    try {
+      return await detector.run(file, runId);
+    } catch (err) {
+      if (err instanceof DetectionFailed) throw new HandlerError(err.code ?? 'detection_failed', withoutPaths(err.message));
+      throw err;
+    }
+  };
   const busyChecks: (() => string | null)[] = [];
   let choice: TenantChoice | null = deps.tenantChoice ?? null;
   const environmentListeners: (() => void)[] = [];
@@ -152,12 +180,32 @@ export function createContext(deps: WorkbenchDeps): WorkbenchContext {
       open = null;
     },
     readRecent,
-    detection() {
+    async detection() {
+      const { file, db } = requireCase();
+      const head = custodyHead(db);
+      if (cachedDetection?.file === file && cachedDetection.head === head) return cachedDetection.report;
+      if (inflight?.file === file && inflight.head === head) return inflight.promise;
+      const promise = detectIn(file).then((run) => {
+        // Kept at the head the worker read, which a later request compares with the case's own.
+        if (open?.file === file) cachedDetection = { file, head: run.head, report: run.report };
+        return run.report;
+      });
+      inflight = { file, head, promise };
+      const clear = () => {
+        if (inflight?.promise === promise) inflight = null;
+      };
+      promise.then(clear, clear);
+      return promise;
+    },
+    detectionNow() {
       const { file, db } = requireCase();
       const head = custodyHead(db);
       if (cachedDetection?.file === file && cachedDetection.head === head) return cachedDetection.report;
       cachedDetection = { file, head, report: detect(db) };
       return cachedDetection.report;
+    },
+    async detectionOf(runId) {
+      return (await detectIn(requireCase().file, runId)).report;
     },
     keepDetection() {
       if (cachedDetection && open) cachedDetection.head = custodyHead(open.db);
@@ -188,6 +236,7 @@ export function createContext(deps: WorkbenchDeps): WorkbenchContext {
     onCaseOpened(listener) {
       openedListeners.push(listener);
     },
+    close: () => detector.close(),
   };
 }
 

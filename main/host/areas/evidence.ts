@@ -7,7 +7,6 @@ import { browseObjects, kindColumns, kindCounts, newestRunReading, objectHistory
 import { custodyCount, custodyHead } from '../../../db/queries/custody';
 import { listRuns } from '../../../db/queries/runs';
 import { applicationRows } from '../../detect';
-import { detect } from '../../detect/engine';
 import { WELL_KNOWN_ROLES } from '../../detect/context';
 import { SEVERITY_RANK } from '../../detect/types';
 import { HandlerError } from '../dispatch';
@@ -53,23 +52,25 @@ export function evidenceHandlers(ctx: WorkbenchContext): Handlers['evidence'] {
   let earlier: { file: string; head: string | null; reports: DetectionReport[] } | null = null;
   let named: { report: DetectionReport; map: ReturnType<typeof namedObjects> } | null = null;
 
-  const namedNow = () => {
-    const report = ctx.detection();
+  const namedNow = async () => {
+    const report = await ctx.detection();
     if (named?.report !== report) named = { report, map: namedObjects(report) };
     return named.map;
   };
-  const findingsOf = (kind: string, id: string) => namedNow().get(objectKey(kind, id))?.findings ?? [];
+  const findingsOf = async (kind: string, id: string) => (await namedNow()).get(objectKey(kind, id))?.findings ?? [];
 
-  const earlierReports = (db: Database, file: string, newest: string | null): DetectionReport[] => {
+  const earlierReports = async (db: Database, file: string, newest: string | null): Promise<DetectionReport[]> => {
     const head = custodyHead(db);
     if (earlier?.file === file && earlier.head === head) return earlier.reports;
     const runs = listRuns(db).filter((r) => r.state === 'done' && r.runId !== newest);
-    earlier = { file, head, reports: runs.map((r) => detect(db, { runId: r.runId })) };
+    const reports: DetectionReport[] = [];
+    for (const r of runs) reports.push(await ctx.detectionOf(r.runId));
+    earlier = { file, head, reports };
     return earlier.reports;
   };
 
   return {
-    applications: async () => applicationRows(ctx.requireCase().db, ctx.detection()),
+    applications: async () => applicationRows(ctx.requireCase().db, await ctx.detection()),
     kinds: async () => {
       const { db } = ctx.requireCase();
       const counts = kindCounts(db, EVIDENCE_KINDS);
@@ -80,13 +81,14 @@ export function evidenceHandlers(ctx: WorkbenchContext): Handlers['evidence'] {
       const run = newestRunReading(db, q.kind);
       if (!run) return { kind: q.kind, runId: null, collectedAt: null, total: 0, offset: q.offset, rows: [] };
       const flagRank: Record<string, number> = {};
-      for (const entry of namedNow().values()) {
+      const named = await namedNow();
+      for (const entry of named.values()) {
         if (entry.kind !== q.kind) continue;
         flagRank[entry.id.toLowerCase()] = Math.max(...entry.findings.map((f) => SEVERITY_RANK[f.severity] + 1)) * 1000 + entry.findings.length;
       }
       try {
         const page = browseObjects(db, q.kind, { ...q, runId: run.runId, flagRank, roleNames: WELL_KNOWN_ROLES });
-        return { kind: q.kind, runId: run.runId, collectedAt: run.collectedAt, total: page.total, offset: q.offset, rows: page.rows.map((r) => ({ ...r, findings: findingsOf(q.kind, r.objectId) })) };
+        return { kind: q.kind, runId: run.runId, collectedAt: run.collectedAt, total: page.total, offset: q.offset, rows: page.rows.map((r) => ({ ...r, findings: named.get(objectKey(q.kind, r.objectId))?.findings ?? [] })) };
       } catch (error) {
         if (error instanceof UnknownColumnError) throw new HandlerError('invalid_input', error.message);
         throw error;
@@ -96,17 +98,17 @@ export function evidenceHandlers(ctx: WorkbenchContext): Handlers['evidence'] {
       const { db } = ctx.requireCase();
       const record = objectRecord(db, kind, objectId, runId);
       if (!record) throw new HandlerError('not_found', `No ${kind} with id ${objectId} in ${runId ? `collection ${runId}` : 'any clean collection of this case'}.`);
-      return { kind, objectId, name: record.name, runId: record.runId, raw: record.raw, evidence: record.evidence, findings: findingsOf(kind, objectId), history: objectHistory(db, kind, objectId) };
+      return { kind, objectId, name: record.name, runId: record.runId, raw: record.raw, evidence: record.evidence, findings: await findingsOf(kind, objectId), history: objectHistory(db, kind, objectId) };
     },
     overview: async () => {
       const { db, file } = ctx.requireCase();
-      const report = ctx.detection();
+      const report = await ctx.detection();
       const runs = listRuns(db);
       const live = [...namedObjects(report, THREAT).values()].filter((o) => OVERVIEW_KINDS.has(o.kind));
       const objects: OverviewObject[] = live.map((o) => ({ ...o, state: 'live', lastSeenAt: report.collectedAt }));
       const liveKeys = new Set(live.map((o) => objectKey(o.kind, o.id)));
       // Newest first: an object named in several earlier collections is reported at the last one that still had it.
-      const before = [...earlierReports(db, file, report.runId)].sort((a, b) => (b.collectedAt ?? '').localeCompare(a.collectedAt ?? ''));
+      const before = [...(await earlierReports(db, file, report.runId))].sort((a, b) => (b.collectedAt ?? '').localeCompare(a.collectedAt ?? ''));
       const seen = new Set<string>();
       for (const old of before) {
         for (const o of namedObjects(old, THREAT).values()) {

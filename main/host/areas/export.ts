@@ -113,7 +113,7 @@ export function exportHandlers(ctx: WorkbenchContext): Handlers['export'] {
       const stamp = clock().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
       const outDir = uniquePath(exportsDir(file), `${safeFileName(summary.name)}-${stamp}`);
       fs.mkdirSync(path.dirname(outDir), { recursive: true });
-      const report = ctx.detection();
+      const report = await ctx.detection();
       const extraFiles = [
         ...findingsExportFiles(report, { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: clock(), toolVersion: deps.toolVersion }),
         ...remediationExportFiles(db),

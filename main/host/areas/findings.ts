@@ -20,7 +20,7 @@ export function findingsHandlers(ctx: WorkbenchContext): Handlers['findings'] {
     },
     triage: async ({ key, state, note }) => {
       const { db, summary } = ctx.requireCase();
-      const report = ctx.detection();
+      const report = await ctx.detection();
       const finding = report.findings.find((f) => f.key === key);
       if (!finding) throw new HandlerError('not_found', `No finding "${key}" in the newest collection: collect again or reload the findings.`);
       const at = clock().toISOString();
@@ -32,7 +32,7 @@ export function findingsHandlers(ctx: WorkbenchContext): Handlers['findings'] {
     },
     iocs: async ({ format }) => {
       const { summary } = ctx.requireCase();
-      const report = ctx.detection();
+      const report = await ctx.detection();
       const options = { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: clock(), toolVersion: deps.toolVersion };
       return format === 'csv' ? iocCsv(report, options) : iocStix(report, options);
     },

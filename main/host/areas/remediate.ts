@@ -90,7 +90,7 @@ export function remediateArea(ctx: WorkbenchContext) {
     const account = graphAccount();
     const facts = recordedEngagement(db);
     const accounts = [...(account ? [account.username, ...(account.objectId ? [account.objectId] : [])] : []), ...facts.breakGlass];
-    return planRemediation({ db, report: ctx.detection(), exclude: { accounts, appIds: [...ownApps(currentEnvironment()), ...engagementAppIds(db)] } });
+    return planRemediation({ db, report: ctx.detectionNow(), exclude: { accounts, appIds: [...ownApps(currentEnvironment()), ...engagementAppIds(db)] } });
   }
 
   /** The plan, recorded in the case's custody when a step is new or changed (not while a collection writes to it). */
@@ -172,7 +172,7 @@ export function remediateArea(ctx: WorkbenchContext) {
   }
 
   function titles(): Map<string, Omit<ChecklistStepView['findings'][number], 'key'>> {
-    return new Map(ctx.detection().findings.map((f) => [f.key, { ruleId: f.ruleId, title: f.title, severity: f.severity }]));
+    return new Map(ctx.detectionNow().findings.map((f) => [f.key, { ruleId: f.ruleId, title: f.title, severity: f.severity }]));
   }
 
   /**
@@ -246,7 +246,7 @@ export function remediateArea(ctx: WorkbenchContext) {
           }
         : undefined,
     });
-    const standing = ctx.detection().findings.filter((f) => f.triage.state !== 'false_positive').flatMap((f) => [f.subject.id, ...f.objects.map((o) => o.id)]);
+    const standing = ctx.detectionNow().findings.filter((f) => f.triage.state !== 'false_positive').flatMap((f) => [f.subject.id, ...f.objects.map((o) => o.id)]);
     return createEngine({
       db, client, guard, account: account.username, actor: summary.examiner, clock,
       protectedIds: protectedIdsOf(db, [account.username, account.objectId], ownApps(e)),
@@ -280,12 +280,14 @@ export function remediateArea(ctx: WorkbenchContext) {
 
   const handlers: Handlers['remediate'] = {
     checklist: async () => {
+      await ctx.detection(); // computed off this thread; the plan below reads it
       const { db, steps } = recordedPlan();
       const t = titles();
       const views = steps.map((s) => stepView(db, s, t));
-      return { steps: views, progress: progressOf(views), runId: ctx.detection().runId ?? null, signIn: await signInView(steps), running: active?.view ?? null };
+      return { steps: views, progress: progressOf(views), runId: (await ctx.detection()).runId ?? null, signIn: await signInView(steps), running: active?.view ?? null };
     },
     progress: async () => {
+      await ctx.detection(); // computed off this thread; the plan below reads it
       const { db } = ctx.requireCase();
       const steps = plan(db).map((s) => ({ step: s, phase: s.phase, state: stepState(itemResults(db, s)) }));
       return {
@@ -317,6 +319,7 @@ export function remediateArea(ctx: WorkbenchContext) {
       return signInView();
     },
     run: async ({ stepId, mode, confirmName, confirmSeparately }) => {
+      await ctx.detection();
       const { db } = ctx.requireCase();
       const account = ready();
       const { steps } = recordedPlan();
@@ -338,6 +341,7 @@ export function remediateArea(ctx: WorkbenchContext) {
       });
     },
     verify: async () => {
+      await ctx.detection(); // computed off this thread; the plan below reads it
       const { db, summary } = ctx.requireCase();
       ready();
       const { steps: planned } = recordedPlan();
@@ -350,7 +354,7 @@ export function remediateArea(ctx: WorkbenchContext) {
         for (const step of changed) {
           for (const i of await engine.verifyStep(step, new Map(recorded.map((x) => [x.id, x])))) view.items.push({ stepId: i.stepId, itemKey: i.itemKey, target: i.target, outcome: i.outcome, note: i.note, unchanged: i.unchanged });
         }
-        const loop = closeTheLoop(db, recorded, { at: clock().toISOString(), actor: summary.examiner }, ctx.detection());
+        const loop = closeTheLoop(db, recorded, { at: clock().toISOString(), actor: summary.examiner }, await ctx.detection());
         view.message = loop.text;
         view.closing = {
           recollection: loop.recollection, runId: loop.runId, closed: loop.closed.length,
@@ -365,8 +369,14 @@ export function remediateArea(ctx: WorkbenchContext) {
       const secrets = view.secrets.splice(0);
       return { ...view, items: [...view.items], secrets };
     },
-    markDone: async ({ stepId, note }) => recordManual(stepId, 'done-outside', note),
-    skip: async ({ stepId, note }) => recordManual(stepId, 'skipped', note),
+    markDone: async ({ stepId, note }) => {
+      await ctx.detection();
+      return recordManual(stepId, 'done-outside', note);
+    },
+    skip: async ({ stepId, note }) => {
+      await ctx.detection();
+      return recordManual(stepId, 'skipped', note);
+    },
   };
 
   return {

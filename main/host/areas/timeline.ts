@@ -17,7 +17,7 @@ export function timelineHandlers(ctx: WorkbenchContext): Handlers['timeline'] {
   let fresh: { file: string; head: string | null; lastEvent: number } | null = null;
 
   /** The open case with its index up to date: refreshed when custody or the events moved since (never during a collection). */
-  function indexed(): Database {
+  async function indexed(): Promise<Database> {
     const { file, db } = ctx.requireCase();
     const head = custodyHead(db);
     const lastEvent = db.prepare('SELECT coalesce(max(id), 0) FROM event').pluck().get() as number;
@@ -25,7 +25,7 @@ export function timelineHandlers(ctx: WorkbenchContext): Handlers['timeline'] {
     if (ctx.busy()) return db; // a collection is writing: show what is indexed; the next read after it refreshes
     // Findings are only computed again when the index's object and finding rows are out of date.
     const stale = objectsKey(db) !== timelineState(db).objects_key;
-    refreshTimeline(db, stale ? { detectReport: ctx.detection(), clock: ctx.clock } : { clock: ctx.clock });
+    refreshTimeline(db, stale ? { detectReport: await ctx.detection(), clock: ctx.clock } : { clock: ctx.clock });
     fresh = { file, head, lastEvent };
     return db;
   }
@@ -57,41 +57,42 @@ export function timelineHandlers(ctx: WorkbenchContext): Handlers['timeline'] {
   }
 
   return {
-    overview: async () => timelineOverview(indexed()),
+    overview: async () => timelineOverview(await indexed()),
     page: async ({ filter, limit, after, before, last }) => {
-      const db = indexed();
+      const db = await indexed();
       const page = query(() => timelinePage(db, { filter: filter as TimelineFilter, limit, after, before, last }));
       return { rows: withPins(page.rows, currentPins(db)), previous: page.previous, next: page.next };
     },
     histogram: async ({ filter, bucket, split }) => {
-      const db = indexed();
+      const db = await indexed();
       return query(() => timelineHistogram(db, filter as TimelineFilter, { bucket, split }));
     },
     count: async ({ filters }) => {
-      const db = indexed();
+      const db = await indexed();
       // No filter: the hourly counts kept beside the index hold the total (a count(*) reads every row).
       return query(() => filters.map((f) => (isEmpty(f) ? timelineOverview(db).total : timelineCount(db, f as TimelineFilter))));
     },
     record: async ({ id }) => {
-      const db = indexed();
+      const db = await indexed();
       const row = rowOf(db, id);
       try {
-        return timelineRecord(db, row, () => ctx.detection(), pinViews(db));
+        if (row.source === 'finding') await ctx.detection();
+        return timelineRecord(db, row, () => ctx.detectionNow(), pinViews(db));
       } catch (err) {
         if (err instanceof RecordNotFoundError) throw new HandlerError('not_found', err.message);
         throw err;
       }
     },
-    pins: async () => pinViews(indexed()),
+    pins: async () => pinViews(await indexed()),
     pin: async ({ id, note }) => {
-      const db = indexed();
+      const db = await indexed();
       if (ctx.busy()) throw new HandlerError('busy', 'A collection is still running; pin the event once it has finished.');
       const row = rowOf(db, id);
       const pin = writePin(db, row, 'pinned', note);
       return pinViews(db, [pin])[0]!;
     },
     unpin: async ({ source, recordId, note }) => {
-      const db = indexed();
+      const db = await indexed();
       if (ctx.busy()) throw new HandlerError('busy', 'A collection is still running; remove the pin once it has finished.');
       const previous = latestPin(db, source, recordId);
       if (previous?.state !== 'pinned') throw new HandlerError('not_found', `The ${source} record ${recordId} is not pinned.`);
