@@ -305,6 +305,8 @@ export interface Ioc {
   value: string;
   /** What it is, e.g. 'stuffing source', 'connector Ran_abcde accepts mail from it'. */
   context: string;
+  /** The same as a key and its values, for a screen to say in its own language (`iocContext.<key>`). */
+  contextPart?: ReasonPart;
 }
 
 export interface Triage {
