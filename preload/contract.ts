@@ -346,7 +346,8 @@ export interface Finding {
   /** Third-party rules this one covers (vendor: title). */
   covers: string[];
   stage: StageId | null;
-  subject: { type: string; id: string; name: string | null };
+  /** `namePart`: the name as a key and values where main words it in English (`subjectName.<key>`). */
+  subject: { type: string; id: string; name: string | null; namePart?: ReasonPart };
   firstAt: string | null;
   lastAt: string | null;
   objects: FindingObject[];

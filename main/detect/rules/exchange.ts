@@ -191,7 +191,7 @@ export const headerStrippingRules: Rule = {
     else said.add('transportRules.noneLive', {}, 'None is configured now: the Unified Audit Log is the evidence.');
     if (byApps.length > 0) said.add('connector.appCreated', { creators: byApps.map((a) => a.named).join(', ') }, `Created by ${byApps.map((a) => a.label).join(', ')} through app-only Exchange PowerShell.`);
     return [{
-      subject: { type: 'transportRules', id: 'header-stripping', name: `${all.length} transport rules` },
+      subject: { type: 'transportRules', id: 'header-stripping', name: `${all.length} transport rules`, namePart: { key: 'transportRules', values: { count: all.length } } },
       severity: stripping.length > 0 ? 'high' : 'medium',
       reason: said.text,
       reasonParts: said.parts,
@@ -263,7 +263,7 @@ export const configurationCycles: Rule = {
       if (cycled.length > 0) said.part('cycles.recreated', { count: cycled.length });
       if (actor.isApp) said.part('cycles.app', {});
       hits.push({
-        subject: { type: actor.isApp ? 'application' : 'account', id: actor.key, name: actor.label },
+        subject: { type: actor.isApp ? 'application' : 'account', id: actor.key, name: actor.label, ...(actor.isApp ? { namePart: { key: 'app', values: { app: actor.named } } } : {}) },
         severity,
         reason: said.text,
         reasonParts: said.parts,
@@ -378,7 +378,7 @@ export const externalForwarding: Rule = {
       e.said.push(m.rule ? { key: 'forwarding.clientRule', values: { rule: m.rule, ...values } } : { key: 'forwarding.clientRuleUnnamed', values });
     }
     return [...perMailbox.values()].map((e): Hit => ({
-      subject: { type: 'mailbox', id: e.name.toLowerCase(), name: e.name },
+      subject: { type: 'mailbox', id: e.name.toLowerCase(), name: e.name, ...(e.rule === null ? {} : { namePart: { key: 'transportRule', values: { rule: e.rule } } }) },
       severity: 'medium',
       reason: `${e.name}: ${e.how.join('; ')}.`,
       reasonParts: [e.rule === null ? { key: 'forwarding.mailbox', values: { mailbox: e.name } } : { key: 'forwarding.transportRule', values: { rule: e.rule } }, ...e.said],
