@@ -10,7 +10,7 @@ import { Identifier } from '../../components/Identifier';
 import { SeverityBadge } from '../../components/Severity';
 import { Time, useZoneLabel } from '../../components/Time';
 import { useCase } from '../../lib/caseState';
-import { confidenceWord, iocContextText, iocLines, reasonText, iocTypeWord, phaseWord, ruleTexts, sourceShort, sourceWord, stageTitle, stageWord } from './findingText';
+import { confidenceWord, iocContextText, iocLines, reasonText, subjectName, subjectTypeWord, iocTypeWord, phaseWord, ruleTexts, sourceShort, sourceWord, stageTitle, stageWord } from './findingText';
 import { numberedSteps } from './steps';
 import { TriageForm } from './TriageForm';
 import { TimelineEventsLink, useTimelineCounts } from '../timeline/TimelineLinks';
@@ -125,8 +125,8 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
         </button>
       </div>
       <p className="finding-subject">
-        <span className="muted small">{f.subject.type}</span> <strong>{f.subject.name ?? f.subject.id}</strong>{' '}
-        {f.subject.name && f.subject.name !== f.subject.id ? <Identifier value={f.subject.id} label={t('findings.panel.subjectId', { type: f.subject.type })} short /> : null}
+        <span className="muted small">{subjectTypeWord(f.subject.type)}</span> <strong>{subjectName(f)}</strong>{' '}
+        {f.subject.name && f.subject.name !== f.subject.id ? <Identifier value={f.subject.id} label={t('findings.panel.subjectId', { type: subjectTypeWord(f.subject.type) })} short /> : null}
         {f.ours ? <span className="badge badge-quiet" title={t('apps.oursHint')} data-testid="finding-ours">{t('apps.ours')}</span> : null}
       </p>
 

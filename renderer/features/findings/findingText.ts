@@ -81,6 +81,16 @@ export function iocContextText(i: Pick<Ioc, 'context' | 'contextPart'>): string 
   return catalogText('iocContext', i.contextPart ? [i.contextPart] : [], i.context);
 }
 
+/** What a finding is about, in the interface language (`subjectName.<key>`), else its name (or id) as main wrote it. */
+export function subjectName(f: Pick<Finding, 'subject'>): string {
+  return catalogText('subjectName', f.subject.namePart ? [f.subject.namePart] : [], f.subject.name ?? f.subject.id);
+}
+
+/** The kind of thing a finding is about (application, mailbox…) in the interface language; unknown kinds as main wrote them. */
+export function subjectTypeWord(type: string): string {
+  return i18next.exists(`subjectType.${type}`) ? i18next.t(`subjectType.${type}` as 'subjectType.ip') : type;
+}
+
 /** The parts said from the catalog's `<section>.<key>` texts, or `english` unless every part has its text. */
 function catalogText(section: string, parts: readonly ReasonPart[], english: string): string {
   if (parts.length === 0 || currentLanguage() === 'en') return english;
@@ -92,7 +102,7 @@ function catalogText(section: string, parts: readonly ReasonPart[], english: str
 
 /** Everything a text filter matches against. */
 export function findingHaystack(f: Finding): string {
-  return [f.title, ruleTexts(f).title, f.ruleId, f.subject.name ?? '', f.subject.id, f.reason, reasonText(f), ...f.attack, f.triage.at === null ? untriagedWord() : triageWord(f.triage.state), f.triage.note, ...f.iocs.map((i) => i.value), ...f.iocs.map(iocContextText)].join('\n').toLowerCase();
+  return [f.title, ruleTexts(f).title, f.ruleId, f.subject.name ?? '', subjectName(f), f.subject.id, f.reason, reasonText(f), ...f.attack, f.triage.at === null ? untriagedWord() : triageWord(f.triage.state), f.triage.note, ...f.iocs.map((i) => i.value), ...f.iocs.map(iocContextText)].join('\n').toLowerCase();
 }
 
 /** The IOCs of a finding as lines of text, for "Copy all". */
