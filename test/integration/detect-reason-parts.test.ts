@@ -9,7 +9,7 @@ import { JAPANESE, KEPT_TERMS, expectSaidInJapanese, latinWords } from '../suppo
 import { en } from '../../renderer/i18n/en';
 import { ja } from '../../renderer/i18n/ja';
 import { i18next } from '../../renderer/i18n';
-import { reasonText } from '../../renderer/features/findings/findingText';
+import { reasonText, subjectName } from '../../renderer/features/findings/findingText';
 import { RULES } from '../../main/detect/rules';
 
 /** Rules checked in detect-persistence.test.ts (their records are added there), and the spray, which neither scenario makes. */
@@ -25,7 +25,7 @@ const leaves = (tree: object, prefix = ''): [string, string][] =>
 
 describe('the catalogs of reasons and indicators', () => {
   it('say every sentence in Japanese, keeping only technical terms in Latin letters', () => {
-    for (const section of ['reason', 'iocContext'] as const) {
+    for (const section of ['reason', 'iocContext', 'subjectName'] as const) {
       const japanese = new Map(leaves(ja[section]));
       for (const [key, english] of leaves(en[section])) {
         const text = japanese.get(key);
@@ -45,6 +45,13 @@ describe('reasons on contoso (live)', () => {
   it('says every finding in Japanese', async () => {
     for (const f of suite.report.findings) fired.add(f.ruleId);
     await expectSaidInJapanese(suite.report.findings);
+  });
+
+  it('says what the header-stripping finding is about in Japanese, and the same in English as before', async () => {
+    const rules = suite.report.findings.find((f) => f.ruleId === 'exchange.header-stripping-rule')!;
+    expect(subjectName(rules)).toBe(rules.subject.name);
+    await i18next.changeLanguage('ja');
+    expect(subjectName(rules)).toBe(`${rules.subject.name!.split(' ')[0]} 個のトランスポート ルール`);
   });
 
   it('names what the English names: the connector and its addresses', async () => {

@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import { en } from '../../renderer/i18n/en';
 import { ja } from '../../renderer/i18n/ja';
 import { i18next } from '../../renderer/i18n';
-import { iocContextText, reasonText } from '../../renderer/features/findings/findingText';
+import { iocContextText, reasonText, subjectName, subjectTypeWord } from '../../renderer/features/findings/findingText';
 import type { Finding, ReasonPart } from '../../preload/contract';
 
 export const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
@@ -24,7 +24,7 @@ const at = (catalog: object, key: string): unknown => key.split('.').reduce<unkn
 const variables = (text: string) => new Set([...text.matchAll(/\{\{\s*(\w+)/g)].map((m) => m[1]!));
 
 /** Every part has its text in both catalogs, interpolating exactly the values it is given. */
-export function expectCatalogued(section: 'reason' | 'iocContext', parts: readonly ReasonPart[], where: string): void {
+export function expectCatalogued(section: 'reason' | 'iocContext' | 'subjectName', parts: readonly ReasonPart[], where: string): void {
   for (const part of parts) {
     for (const [lang, catalog] of [['en', en], ['ja', ja]] as const) {
       const text = at(catalog, `${section}.${part.key}`);
@@ -44,7 +44,8 @@ export function englishLeft(said: string, parts: readonly ReasonPart[]): string[
 
 /**
  * Each finding gives its reason as catalogued parts, and on the Japanese screen says it — and what each of its
- * indicators is — in Japanese: not main's English, Japanese characters in it, no English word outside the kept terms.
+ * indicators is, and what it is about — in Japanese: not main's English, Japanese characters in it, no English word
+ * outside the kept terms.
  * Leaves the language as it was.
  */
 export async function expectSaidInJapanese(findings: readonly Finding[]): Promise<void> {
@@ -58,6 +59,12 @@ export async function expectSaidInJapanese(findings: readonly Finding[]): Promis
       expect(said, f.key).not.toBe(f.reason);
       expect(said, f.key).toMatch(JAPANESE);
       expect(englishLeft(said, f.reasonParts!), `${f.key}: ${said}`).toEqual([]);
+      expect(subjectTypeWord(f.subject.type), `${f.key} subject type`).toMatch(JAPANESE);
+      if (f.subject.namePart) {
+        expectCatalogued('subjectName', [f.subject.namePart], `${f.key} subject`);
+        expect(subjectName(f), `${f.key} subject`).toMatch(JAPANESE);
+        expect(englishLeft(subjectName(f), [f.subject.namePart]), `${f.key} subject: ${subjectName(f)}`).toEqual([]);
+      }
       for (const i of f.iocs) {
         expect(i.contextPart, `${f.key} IOC ${i.value}`).toBeDefined();
         expectCatalogued('iocContext', [i.contextPart!], `${f.key} IOC ${i.value}`);
