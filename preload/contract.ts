@@ -335,6 +335,8 @@ export interface Ioc {
   value: string;
   /** What it is, e.g. 'stuffing source', 'connector Ran_abcde accepts mail from it'. */
   context: string;
+  /** The same as a key and its values, for a screen to say in its own language (`iocContext.<key>`). */
+  contextPart?: ReasonPart;
 }
 
 export interface Triage {
@@ -374,7 +376,8 @@ export interface Finding {
   /** Third-party rules this one covers (vendor: title). */
   covers: string[];
   stage: StageId | null;
-  subject: { type: string; id: string; name: string | null };
+  /** `namePart`: the name as a key and values where main words it in English (`subjectName.<key>`). */
+  subject: { type: string; id: string; name: string | null; namePart?: ReasonPart };
   firstAt: string | null;
   lastAt: string | null;
   objects: FindingObject[];

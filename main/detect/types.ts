@@ -5,7 +5,7 @@ import type { DetectContext } from './context';
 
 export interface Hit {
   /** What the finding is about: its id makes the finding key (rule id + subject id). */
-  subject: { type: string; id: string; name: string | null };
+  subject: { type: string; id: string; name: string | null; namePart?: ReasonPart };
   severity: Severity;
   confidence?: Confidence;
   /** Why this instance matched, with the values that matched. */

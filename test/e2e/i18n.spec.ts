@@ -109,7 +109,26 @@ test('Japanese chosen on Settings is remembered and shown on every main screen w
   // A finding opened: its panel, evidence and triage.
   await page.getByTestId('finding-row').first().click();
   await expect(findings.panel).toBeVisible();
+  // Why it matched, and what each indicator is, in Japanese too: the evidence's values and technical terms as written.
+  const japanese = /[\u3040-\u30ff\u4e00-\u9fff]/;
+  const english = /\b(signed in|sign-ins?|accounts?|failed|between|holds|registered|created|was|were|after|from|the)\b/;
+  const reason = findings.panel.getByTestId('finding-reason');
+  await expect(reason).toContainText(japanese);
+  await expect(reason).not.toContainText(english);
+  const context = findings.panel.getByTestId('finding-ioc').first().locator('.ioc-context');
+  await expect(context).toContainText(japanese);
+  await expect(context).not.toContainText(english);
   await checkScreen(harness, 'findings', '05-finding-open');
+  // The storyline's links in Japanese, still one numbered step each.
+  await findings.select(await findings.keyOf('storyline.oauth-mail-abuse:'));
+  const steps = await findings.panel.getByTestId('finding-step').allInnerTexts();
+  expect(steps.length).toBeGreaterThanOrEqual(6);
+  for (const step of steps) {
+    expect(step).toMatch(japanese);
+    expect(step).not.toMatch(english);
+  }
+  expect(steps.some((s) => /^\d{4}-\d\d-\d\d \d\d:\d\d UTC: アプリはこれらを削除しては再作成しています/.test(s))).toBe(true);
+  await checkScreen(harness, 'findings', '05-storyline-open');
   // The raw evidence behind an event, in its dialog.
   await findings.panel.getByTestId('finding-event-open').first().click();
   await expect(findings.evidenceDialog).toContainText('収集したままのレコード');

@@ -6,6 +6,9 @@ import { detect } from '../../main/detect/engine';
 import type { DetectionReport } from '../../preload/contract';
 import { directoryAuditRecord, exchangeAdminRecord, prop, target } from '../sim/logs/records';
 import { collectedCase, type CollectedCase } from '../support/collected-case';
+import { expectSaidInJapanese } from '../support/reason-text';
+import { i18next } from '../../renderer/i18n';
+import { reasonText } from '../../renderer/features/findings/findingText';
 
 let c: CollectedCase;
 let report: DetectionReport;
@@ -144,5 +147,21 @@ describe('persistence and evasion rules', () => {
   it('flags a forwarding inbox rule made in the mail client (UpdateInboxRules), naming the address', () => {
     const f = of('mail.external-forwarding').find((x) => x.events.some((e) => e.recordId === 'test-inbox-rule'));
     expect(f?.reason).toMatch(/inbox rule "\.\." set in the mail client at .* \(Forward\) to collect@exfil\.example/);
+  });
+
+  it('says these findings in Japanese, as the Findings screen shows them', async () => {
+    // The rules these records make fire (the scenarios alone do not), and the forwarding rule made in the mail client.
+    const ruleIds = ['identity.auth-method-added', 'app.owner-added', 'audit.logging-disabled', 'audit.mailbox-audit-bypass', 'exchange.app-role-assignment', 'mail.app-mailbox-access'];
+    for (const id of ruleIds) expect(of(id).length, id).toBeGreaterThan(0);
+    const forwarded = of('mail.external-forwarding').filter((x) => x.events.some((e) => e.recordId === 'test-inbox-rule'));
+    await expectSaidInJapanese([...ruleIds.flatMap(of), ...forwarded]);
+    await i18next.changeLanguage('ja');
+    try {
+      const audit = reasonText(of('audit.logging-disabled').find((x) => x.subject.type === 'tenant')!);
+      expect(audit).toContain('メールボックス ceo@contoso.example の監査を無効にしました（Set-Mailbox）');
+      expect(reasonText(forwarded[0]!)).toMatch(/受信トレイ ルール「\.\.」が作成され、collect@exfil\.example に送信します（Forward）/);
+    } finally {
+      await i18next.changeLanguage('en');
+    }
   });
 });

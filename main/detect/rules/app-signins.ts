@@ -5,6 +5,7 @@ import type { Hit, Rule } from '../types';
 import { activityOn, appViews } from './apps';
 import { sprayCampaigns } from './signins';
 import { plural } from '../text';
+import { Reason } from '../reason';
 
 
 /**
@@ -118,19 +119,27 @@ export const appCredentialUnknownRange: Rule = {
         ...(view.servicePrincipal ? [objectRef('servicePrincipal', view.servicePrincipal, view.servicePrincipal.displayName)] : []),
       ];
       const iocs: Ioc[] = [
-        ...addresses.map((ip) => ({ type: 'ip' as const, value: ip, context: `${view.name} signed in with its own credential from it` })),
-        { type: 'app-id', value: appId, context: `${view.name}: credential used from outside the tenant's ranges` },
+        ...addresses.map((ip) => ({ type: 'ip' as const, value: ip, context: `${view.name} signed in with its own credential from it`, contextPart: { key: 'appSignedInFrom', values: { app: view.name } } })),
+        { type: 'app-id', value: appId, context: `${view.name}: credential used from outside the tenant's ranges`, contextPart: { key: 'credentialOutsideRanges', values: { app: view.name } } },
       ];
-      hits.push({
-        subject: { type: 'application', id: view.application?.objectId ?? view.servicePrincipal!.objectId, name: view.name },
-        severity,
-        confidence: credential ? 'high' : 'medium',
-        reason:
-          `${view.name} (appId ${appId}) signed in with its own credential ${plural(outside.length, 'time')} from ${plural(addresses.length, 'address', 'addresses')} ` +
+      const said = new Reason().add(
+        'appSignIn.outside',
+        { app: view.name, appId, count: outside.length, addresses: addresses.join(', '), first: first.at },
+        `${view.name} (appId ${appId}) signed in with its own credential ${plural(outside.length, 'time')} from ${plural(addresses.length, 'address', 'addresses')} ` +
           `outside the tenant's known ranges and its own (${addresses.join(', ')})` +
           (keys.length ? `, using credential ${keys.join(', ')}` : '') +
           `; first at ${first.at}${first.resource ? ` to ${first.resource}` : ''}` +
           (credential ? `, ${minutes} minutes after a credential was added at ${credential.at}${addedByUser ? ` by ${addedByUser}` : ''}` : '') + '.',
+      );
+      if (keys.length) said.part('appSignIn.keys', { keys: keys.join(', ') });
+      if (first.resource) said.part('appSignIn.resource', { resource: first.resource });
+      if (credential) said.part(addedByUser ? 'appSignIn.afterCredentialBy' : 'appSignIn.afterCredential', { minutes: minutes ?? 0, at: credential.at, ...(addedByUser ? { user: addedByUser } : {}) });
+      hits.push({
+        subject: { type: 'application', id: view.application?.objectId ?? view.servicePrincipal!.objectId, name: view.name },
+        severity,
+        confidence: credential ? 'high' : 'medium',
+        reason: said.text,
+        reasonParts: said.parts,
         objects,
         eventIds: [...outside.map((s) => s.eventId), ...(credential ? [credential.eventId] : [])],
         iocs,
@@ -172,9 +181,13 @@ export const tokenRefreshFromAttacker: Rule = {
           subject: { type: 'user', id: account, name: account },
           severity: 'high',
           reason: `${account}'s tokens were refreshed ${plural(own.length, 'time')} from ${c.ip} between ${own[0]!.at} and ${own[own.length - 1]!.at}, after the address took the account at ${c.successes.get(account)}.`,
+          reasonParts: [{ key: 'tokenRefresh.refreshed', values: { account, count: own.length, ip: c.ip, from: own[0]!.at, to: own[own.length - 1]!.at, taken: c.successes.get(account) ?? '?' } }],
           objects: [],
           eventIds: own.map((r) => r.eventId),
-          iocs: [{ type: 'ip', value: c.ip, context: 'refreshed a taken account\'s tokens' }, { type: 'account', value: account, context: 'session held by the attacker' }],
+          iocs: [
+            { type: 'ip', value: c.ip, context: 'refreshed a taken account\'s tokens', contextPart: { key: 'refreshedTokens', values: {} } },
+            { type: 'account', value: account, context: 'session held by the attacker', contextPart: { key: 'sessionHeld', values: {} } },
+          ],
         });
       }
     }

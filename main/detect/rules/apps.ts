@@ -1,11 +1,12 @@
 // Main process / CLI / workers: OAuth application rules — the campaign's app name, Exchange.ManageAsApp, directory roles and high-risk permissions held by apps, credentials added, risky consent.
 import type { ApplicationRecord, ServicePrincipalRecord } from '../../../db/queries/directory';
 import type { TenantObjectRecord } from '../../../db/queries/objects';
-import type { FindingObject, Ioc, Severity } from '../../../preload/contract';
+import type { FindingObject, Ioc, ReasonPart, Severity } from '../../../preload/contract';
 import { objectRef, type DetectContext, type DirectoryActivity } from '../context';
 import type { Hit, Rule } from '../types';
 import { isPrivilegedRole } from './signins';
 import { plural } from '../text';
+import { Reason } from '../reason';
 
 export const EXCHANGE_ONLINE_APP_ID = '00000002-0000-0ff1-ce00-000000000000';
 export const EXCHANGE_MANAGE_AS_APP_ROLE_ID = 'dc50a0fb-09a3-484d-be87-e023b12c6440';
@@ -107,11 +108,19 @@ function appObjects(app: AppView): FindingObject[] {
   ];
 }
 
-function appIocs(app: AppView, context: string): Ioc[] {
+/** `context` in English; `key` and `values` (besides the app's name) for the screens' other languages (iocContext.<key>). */
+function appIocs(app: AppView, context: string, key: string, values: ReasonPart['values'] = {}): Ioc[] {
+  const contextPart: ReasonPart = { key, values: { app: app.name, ...values } };
   return [
-    { type: 'app-id', value: app.appId, context: `${app.name}: ${context}` },
-    ...(app.servicePrincipal ? [{ type: 'service-principal-id' as const, value: app.servicePrincipal.objectId, context: `${app.name}: ${context}` }] : []),
+    { type: 'app-id', value: app.appId, context: `${app.name}: ${context}`, contextPart },
+    ...(app.servicePrincipal ? [{ type: 'service-principal-id' as const, value: app.servicePrincipal.objectId, context: `${app.name}: ${context}`, contextPart }] : []),
   ];
+}
+
+/** Where an app comes from, as sentences for the translations only (the English says it in its own sentence). */
+function provenance(said: Reason, app: AppView, what: { age?: 'created' | 'old' }): Reason {
+  if (what.age && app.ageDays !== null) said.part(what.age === 'created' ? 'app.createdDaysBefore' : 'app.daysOld', { days: app.ageDays });
+  return said;
 }
 
 /** Directory changes that name one of the app's objects as a target. */
@@ -156,18 +165,27 @@ export const tenantLabelName: Rule = {
       const { granted, requested } = manageAsAppOf(ctx, app);
       const powerful = granted.length > 0 || requested || (app.servicePrincipal ? rolesOf(ctx, app.servicePrincipal.objectId).some((r) => TAKEOVER_ROLES.has((r.resourceId ?? '').toLowerCase())) : false);
       const severity: Severity = exact || powerful ? 'high' : (app.ageDays ?? 0) >= LONG_STANDING_DAYS ? 'low' : 'medium';
+      const said = new Reason().add(
+        'appName.label',
+        { name: app.name, label },
+        `"${app.name}" is the tenant's domain label "${label}" followed by a few random letters` +
+          `${app.multiTenant ? '' : ', single-tenant as the campaign\'s app was'}` +
+          `${app.ageDays !== null ? `, registered ${plural(app.ageDays, 'day')} before collection` : ''}` +
+          `${registered?.actorUser ? ` by ${registered.actorUser}${registered.actorIp ? ` from ${registered.actorIp}` : ''}` : ''}.`,
+      );
+      if (!app.multiTenant) said.part('appName.singleTenant', {});
+      if (app.ageDays !== null) said.part('app.registeredDaysBefore', { days: app.ageDays });
+      if (registered?.actorUser) said.part(registered.actorIp ? 'app.registeredByFrom' : 'app.registeredBy', registered.actorIp ? { user: registered.actorUser, ip: registered.actorIp } : { user: registered.actorUser });
+      if (powerful) said.add('appName.powerful', {}, 'It holds Exchange.ManageAsApp or an administrator role.');
+      else if (!exact) said.add('appName.nameOnly', {}, 'It holds neither Exchange.ManageAsApp nor an administrator role: the name alone proves little.');
       hits.push({
         subject: { type: 'application', id: app.application?.objectId ?? app.servicePrincipal!.objectId, name: app.name },
         severity,
-        reason:
-          `"${app.name}" is the tenant's domain label "${label}" followed by a few random letters` +
-          `${app.multiTenant ? '' : ', single-tenant as the campaign\'s app was'}` +
-          `${app.ageDays !== null ? `, registered ${plural(app.ageDays, 'day')} before collection` : ''}` +
-          `${registered?.actorUser ? ` by ${registered.actorUser}${registered.actorIp ? ` from ${registered.actorIp}` : ''}` : ''}.` +
-          `${powerful ? ' It holds Exchange.ManageAsApp or an administrator role.' : exact ? '' : ' It holds neither Exchange.ManageAsApp nor an administrator role: the name alone proves little.'}`,
+        reason: said.text,
+        reasonParts: said.parts,
         objects: appObjects(app),
         eventIds: events.map((e) => e.eventId),
-        iocs: appIocs(app, 'named like the campaign\'s app'),
+        iocs: appIocs(app, 'named like the campaign\'s app', 'campaignName'),
       });
     }
     return hits;
@@ -251,23 +269,35 @@ export const exchangeManageAsApp: Rule = {
       else if (longStanding) severity = 'low';
       else severity = 'medium';
       const events = activityOn(ctx, app.ids, isConsent);
-      const parts = [
-        granted.length > 0
-          ? `${app.name} holds Exchange.ManageAsApp on Office 365 Exchange Online (consented ${consentedAt ?? 'at an unknown time'}${consentAge !== null ? `, ${plural(consentAge, 'day')} before collection` : ''}).`
-          : `${app.name} requests Exchange.ManageAsApp but no consent was found: it cannot use it yet.`,
+      const said = new Reason();
+      if (granted.length > 0) {
+        const english = `${app.name} holds Exchange.ManageAsApp on Office 365 Exchange Online (consented ${consentedAt ?? 'at an unknown time'}${consentAge !== null ? `, ${plural(consentAge, 'day')} before collection` : ''}).`;
+        if (consentedAt === null) said.add('manageAsApp.grantedUnknown', { app: app.name }, english);
+        else if (consentAge === null) said.add('manageAsApp.granted', { app: app.name, at: consentedAt }, english);
+        else said.add('manageAsApp.grantedDays', { app: app.name, at: consentedAt, days: consentAge }, english);
+      } else said.add('manageAsApp.requested', { app: app.name }, `${app.name} requests Exchange.ManageAsApp but no consent was found: it cannot use it yet.`);
+      said.add(
+        `app.${app.local ? 'here' : 'elsewhere'}${app.multiTenant ? 'Multi' : 'Single'}Tenant`,
+        {},
         `It is ${app.local ? 'registered in this tenant' : 'owned by another tenant'}, ${app.multiTenant ? 'multi-tenant' : 'single-tenant'}${app.ageDays !== null ? `, created ${plural(app.ageDays, 'day')} before collection` : ''}${verified ? ', from a verified publisher' : ''}.`,
-      ];
-      if (label) parts.push(`Its name follows the campaign's pattern (the domain label ${label} and a few random letters).`);
-      if (app.collector) parts.push('It is the engagement app this collection signed in with: the client granted it for the investigation. Remove it when the engagement ends.');
-      if (takeover.length > 0) parts.push(`It also holds ${takeover.map((r) => ctx.roleName(r.resourceId ?? '')).join(' and ')}: with those, Exchange.ManageAsApp can change any mail setting.`);
-      if (severity === 'low' && granted.length > 0) parts.push('Long-standing, as backup and archiving products are: confirm it is a product the client knows and uses.');
+      );
+      provenance(said, app, { age: 'created' });
+      if (verified) said.part('app.verified', {});
+      if (label) said.add('manageAsApp.campaignName', { label }, `Its name follows the campaign's pattern (the domain label ${label} and a few random letters).`);
+      if (app.collector) said.add('manageAsApp.engagement', {}, 'It is the engagement app this collection signed in with: the client granted it for the investigation. Remove it when the engagement ends.');
+      if (takeover.length > 0) {
+        const roleNames = takeover.map((r) => ctx.roleName(r.resourceId ?? '')).join(' and ');
+        said.add('manageAsApp.takeover', { roles: takeover.map((r) => ctx.roleName(r.resourceId ?? '')).join(', ') }, `It also holds ${roleNames}: with those, Exchange.ManageAsApp can change any mail setting.`);
+      }
+      if (severity === 'low' && granted.length > 0) said.add('manageAsApp.longStanding', {}, 'Long-standing, as backup and archiving products are: confirm it is a product the client knows and uses.');
       hits.push({
         subject: { type: 'servicePrincipal', id: app.servicePrincipal?.objectId ?? app.application!.objectId, name: app.name },
         severity,
-        reason: parts.join(' '),
+        reason: said.text,
+        reasonParts: said.parts,
         objects: [...appObjects(app), ...granted.map((a) => objectRef('appRoleAssignment', a, 'Exchange.ManageAsApp'))],
         eventIds: events.map((e) => e.eventId),
-        iocs: severity === 'low' || severity === 'info' ? [] : appIocs(app, 'holds Exchange.ManageAsApp'),
+        iocs: severity === 'low' || severity === 'info' ? [] : appIocs(app, 'holds Exchange.ManageAsApp', 'holdsManageAsApp'),
       });
     }
     return hits;
@@ -316,17 +346,28 @@ export const privilegedServicePrincipal: Rule = {
       const severity: Severity = app.collector ? 'info' : takeover ? (label ? 'critical' : young ? 'high' : 'medium') : young ? 'medium' : 'low';
       const events = activityOn(ctx, [spId], (op) => op === 'add member to role' || op === 'add eligible member to role' || op.startsWith('add member to role'));
       const by = [...new Set(events.map((e) => e.actorUser).filter((x): x is string => !!x))];
+      const member = { app: app.name, appId: app.appId, roles: names.join(', ') };
+      const said = new Reason().add(
+        `spRole.member${assignedAt ? 'At' : ''}${by.length > 0 ? 'By' : ''}`,
+        { ...member, ...(assignedAt ? { at: assignedAt } : {}), ...(by.length > 0 ? { by: by.join(', ') } : {}) },
+        `${app.name} (app id ${app.appId}) is a member of ${names.join(', ')}${assignedAt ? `, assigned ${assignedAt}` : ''}${by.length > 0 ? ` by ${by.join(', ')}` : ''}.`,
+      );
+      said.add(
+        app.local ? 'app.registeredHere' : 'app.ownedElsewhere',
+        {},
+        `It is ${app.local ? 'registered in this tenant' : 'owned by another tenant'}${app.ageDays !== null ? ` and ${plural(app.ageDays, 'day')} old` : ''}.`,
+      );
+      provenance(said, app, { age: 'old' });
+      if (label) said.add('app.campaignName', {}, 'Its name follows the campaign\'s pattern.');
+      if (app.collector) said.add('app.engagement', {}, 'It is the engagement app this collection signed in with.');
       hits.push({
         subject: { type: 'servicePrincipal', id: app.servicePrincipal!.objectId, name: app.name },
         severity,
-        reason:
-          `${app.name} (app id ${app.appId}) is a member of ${names.join(', ')}${assignedAt ? `, assigned ${assignedAt}` : ''}${by.length > 0 ? ` by ${by.join(', ')}` : ''}.` +
-          ` It is ${app.local ? 'registered in this tenant' : 'owned by another tenant'}${app.ageDays !== null ? ` and ${plural(app.ageDays, 'day')} old` : ''}.` +
-          (label ? ' Its name follows the campaign\'s pattern.' : '') +
-          (app.collector ? ' It is the engagement app this collection signed in with.' : ''),
+        reason: said.text,
+        reasonParts: said.parts,
         objects: [...appObjects(app), ...roles.map((r) => objectRef('roleAssignment', r, ctx.roleName(r.resourceId ?? '')))],
         eventIds: events.map((e) => e.eventId),
-        iocs: severity === 'low' || severity === 'info' ? [] : appIocs(app, `holds ${names.join(', ')}`),
+        iocs: severity === 'low' || severity === 'info' ? [] : appIocs(app, `holds ${names.join(', ')}`, 'holdsRoles', { roles: names.join(', ') }),
       });
     }
     return hits;
@@ -389,16 +430,32 @@ export const highRiskPermissions: Rule = {
       const severity: Severity = app.collector ? 'info' : label ? 'high' : young && !verified ? 'medium' : 'low';
       const list = risky.map((r) => `${r.permission} (${r.kind === 'application' ? 'application' : 'delegated, all users'}, ${r.resource})`);
       const events = activityOn(ctx, [spId], isConsent);
+      // The translations list the application permissions and the tenant-wide delegated ones apart.
+      const ofKind = (kind: 'application' | 'delegated') => [...new Set(risky.filter((r) => r.kind === kind).map((r) => `${r.permission} (${r.resource})`))].join(', ');
+      const [applicationList, delegatedList] = [ofKind('application'), ofKind('delegated')];
+      const said = new Reason().add(
+        applicationList ? 'highRisk.application' : 'highRisk.delegated',
+        { app: app.name, permissions: applicationList || delegatedList },
+        `${app.name} holds ${[...new Set(list)].join(', ')}.`,
+      );
+      if (applicationList && delegatedList) said.part('highRisk.alsoDelegated', { permissions: delegatedList });
+      said.add(
+        app.local ? 'app.registeredHere' : 'app.ownedElsewhere',
+        {},
+        `It is ${app.local ? 'registered in this tenant' : 'owned by another tenant'}` +
+          `${app.ageDays !== null ? `, ${plural(app.ageDays, 'day')} old` : ''}${verified ? ', from a verified publisher' : ', with no verified publisher'}.`,
+      );
+      provenance(said, app, { age: 'old' }).part(verified ? 'app.verified' : 'app.unverified', {});
+      if (app.collector) said.add('app.engagement', {}, 'It is the engagement app this collection signed in with.');
+      else if (severity === 'low') said.add('highRisk.longStanding', {}, 'Long-standing or verified: confirm the client knows the product and still uses it.');
       hits.push({
         subject: { type: 'servicePrincipal', id: app.servicePrincipal.objectId, name: app.name },
         severity,
-        reason:
-          `${app.name} holds ${[...new Set(list)].join(', ')}. It is ${app.local ? 'registered in this tenant' : 'owned by another tenant'}` +
-          `${app.ageDays !== null ? `, ${plural(app.ageDays, 'day')} old` : ''}${verified ? ', from a verified publisher' : ', with no verified publisher'}.` +
-          (app.collector ? ' It is the engagement app this collection signed in with.' : severity === 'low' ? ' Long-standing or verified: confirm the client knows the product and still uses it.' : ''),
+        reason: said.text,
+        reasonParts: said.parts,
         objects: [...appObjects(app), ...risky.map((r) => objectRef(r.kind === 'application' ? 'appRoleAssignment' : 'oauth2PermissionGrant', r.object, r.permission))],
         eventIds: events.map((e) => e.eventId),
-        iocs: severity === 'low' || severity === 'info' ? [] : appIocs(app, 'holds high-risk permissions'),
+        iocs: severity === 'low' || severity === 'info' ? [] : appIocs(app, 'holds high-risk permissions', 'holdsHighRisk'),
       });
     }
     // Grants seen only in the log (the object deleted since, or a log-only case): tenant-wide delegated grants of risky scopes.
@@ -419,6 +476,13 @@ export const highRiskPermissions: Rule = {
         subject: { type: 'servicePrincipal', id: client, name: known?.name ?? prop('ServicePrincipal.DisplayName') ?? null },
         severity: known && (known.ageDays ?? 0) >= LONG_STANDING_DAYS ? 'low' : 'medium',
         reason: `${a.actorUser ?? a.actorAppId ?? 'Someone'} granted ${scopes.join(', ')} ${a.operation === 'add delegated permission grant' ? 'for all users (tenant-wide delegated grant)' : 'as an application permission'} to service principal ${client} at ${a.at}${a.targetNames.length > 0 ? ` (on ${a.targetNames[0]})` : ''}.`,
+        reasonParts: [
+          {
+            key: `grant.${a.operation === 'add delegated permission grant' ? 'delegated' : 'application'}${a.actorUser ?? a.actorAppId ? '' : 'Unknown'}`,
+            values: { ...(a.actorUser ?? a.actorAppId ? { actor: (a.actorUser ?? a.actorAppId)! } : {}), scopes: scopes.join(', '), client, at: a.at },
+          },
+          ...(a.targetNames.length > 0 ? [{ key: 'grant.on', values: { resource: a.targetNames[0]! } }] : []),
+        ],
         objects: known ? appObjects(known) : [],
         eventIds: [a.eventId],
         iocs: [],
@@ -510,22 +574,35 @@ export const credentialAdded: Rule = {
         // The Unified Audit Log repeats each directory change: count the directory log's records when it has them.
         const counted = changes.some((ch) => ch.activity.source === 'directory_audit') ? changes.filter((ch) => ch.activity.source === 'directory_audit') : changes;
         const keys = [...new Set(changes.flatMap((ch) => ch.keys))];
-        const parts = [
-          `${plural(counted.length, 'credential change')} on ${c.name} between ${changes[0]!.activity.at} and ${changes[changes.length - 1]!.activity.at} by ${who.join(', ')}${keys.length > 0 ? `; key ids ${keys.join(', ')}` : ''}.`,
-        ];
-        if (byUserSoonAfter.length > 0) parts.push(`Added by a user within ${AFTER_CONSENT_DAYS} days after consent (${consentAt}): the attacker's own way in.`);
-        if (first.length > 0) parts.push('The first credential on an object that had none.');
-        if (app?.ageDays !== undefined && app.ageDays !== null) parts.push(`The app is ${plural(app.ageDays, 'day')} old${consentAt ? `, consented ${consentAt}` : ''}.`);
-        if (!app) parts.push('The object is not in this collection (deleted since, or outside what was read): the audit record is the evidence.');
-        if (severity === 'low') parts.push('A long-standing app\'s credential rotated: confirm with the product\'s owner.');
+        const actors = [...new Set(changes.map((ch) => `${ch.activity.actorUser ?? ch.activity.actorAppId ?? '?'}${ch.activity.actorIp ? ` (${ch.activity.actorIp})` : ''}`))];
+        const from = changes[0]!.activity.at;
+        const to = changes[changes.length - 1]!.activity.at;
+        const said = new Reason().add(
+          'credential.changes',
+          { count: counted.length, name: c.name, from, to, actors: actors.join(', ') },
+          `${plural(counted.length, 'credential change')} on ${c.name} between ${from} and ${to} by ${who.join(', ')}${keys.length > 0 ? `; key ids ${keys.join(', ')}` : ''}.`,
+        );
+        if (keys.length > 0) said.part('credential.keyIds', { keys: keys.join(', ') });
+        if (byUserSoonAfter.length > 0) said.add('credential.soonAfterConsent', { days: AFTER_CONSENT_DAYS, at: consentAt! }, `Added by a user within ${AFTER_CONSENT_DAYS} days after consent (${consentAt}): the attacker's own way in.`);
+        if (first.length > 0) said.add('credential.first', {}, 'The first credential on an object that had none.');
+        if (app?.ageDays !== undefined && app.ageDays !== null) {
+          said.add(
+            consentAt ? 'credential.appAgeConsented' : 'credential.appAge',
+            consentAt ? { days: app.ageDays, at: consentAt } : { days: app.ageDays },
+            `The app is ${plural(app.ageDays, 'day')} old${consentAt ? `, consented ${consentAt}` : ''}.`,
+          );
+        }
+        if (!app) said.add('credential.notCollected', {}, 'The object is not in this collection (deleted since, or outside what was read): the audit record is the evidence.');
+        if (severity === 'low') said.add('credential.rotated', {}, 'A long-standing app\'s credential rotated: confirm with the product\'s owner.');
         hits.push({
           subject: { type: app?.application ? 'application' : app ? 'servicePrincipal' : 'object', id: c.id, name: c.name },
           severity,
-          reason: parts.join(' '),
+          reason: said.text,
+          reasonParts: said.parts,
           objects: app ? appObjects(app) : [],
           // The consent it followed is the Exchange.ManageAsApp and permission findings' evidence; the reason gives its time.
           eventIds: changes.map((ch) => ch.activity.eventId),
-          iocs: app && severity !== 'low' ? appIocs(app, 'credential added') : [],
+          iocs: app && severity !== 'low' ? appIocs(app, 'credential added', 'credentialAdded') : [],
         });
         continue;
       }
@@ -538,9 +615,13 @@ export const credentialAdded: Rule = {
         severity: 'medium',
         confidence: 'low',
         reason: `${plural(creds.length, 'credential')} on ${app.name} start${creds.length === 1 ? 's' : ''} after its consent (${consentAt}): ${creds.map((k) => `${k.keyId} from ${k.startDateTime}`).join(', ')}. No audit record of the change is in the collected window, so who added it is unknown.`,
+        reasonParts: [
+          { key: 'credential.startsAfterConsent', values: { count: creds.length, app: app.name, at: consentAt, keys: creds.map((k) => `${k.keyId} (${k.startDateTime})`).join(', ') } },
+          { key: 'credential.noAudit', values: {} },
+        ],
         objects: appObjects(app),
         eventIds: [],
-        iocs: appIocs(app, 'credential added after consent'),
+        iocs: appIocs(app, 'credential added after consent', 'credentialAfterConsent'),
       });
     }
     return hits;
@@ -595,15 +676,27 @@ export const riskyConsent: Rule = {
       const young = (app.ageDays ?? 0) < LONG_STANDING_DAYS;
       const severity: Severity = !verified && young ? 'medium' : 'low';
       const events = activityOn(ctx, app.ids, (op) => op === 'consent to application');
+      const shown = consenters.slice(0, 5).join(', ');
+      const more = consenters.length - 5;
+      const said = new Reason().add(
+        more > 0 ? 'consent.grantedMore' : 'consent.granted',
+        { count: consenters.length, users: shown, ...(more > 0 ? { more } : {}), app: app.name, scopes: scopes.join(', ') },
+        `${plural(consenters.length, 'user')} (${shown}${more > 0 ? ` and ${more} more` : ''}) granted ${app.name} ${scopes.join(', ')}.`,
+      );
+      said.add(
+        verified ? 'app.verified' : 'app.unverified',
+        {},
+        `${verified ? 'Verified publisher' : 'No verified publisher'}; ${app.local ? 'registered in this tenant' : 'owned by another tenant'}${app.ageDays !== null ? `, ${plural(app.ageDays, 'day')} old` : ''}.`,
+      );
+      provenance(said.part(app.local ? 'app.registeredHere' : 'app.ownedElsewhere', {}), app, { age: 'old' });
       hits.push({
         subject: { type: 'servicePrincipal', id: app.servicePrincipal!.objectId, name: app.name },
         severity,
-        reason:
-          `${plural(consenters.length, 'user')} (${consenters.slice(0, 5).join(', ')}${consenters.length > 5 ? ` and ${consenters.length - 5} more` : ''}) granted ${app.name} ${scopes.join(', ')}.` +
-          ` ${verified ? 'Verified publisher' : 'No verified publisher'}; ${app.local ? 'registered in this tenant' : 'owned by another tenant'}${app.ageDays !== null ? `, ${plural(app.ageDays, 'day')} old` : ''}.`,
+        reason: said.text,
+        reasonParts: said.parts,
         objects: [...appObjects(app), ...grants.map((g) => objectRef('oauth2PermissionGrant', g.grant, g.scopes.join(' ')))],
         eventIds: events.map((e) => e.eventId),
-        iocs: severity === 'low' ? [] : appIocs(app, 'user consent to mail or file scopes'),
+        iocs: severity === 'low' ? [] : appIocs(app, 'user consent to mail or file scopes', 'userConsent'),
       });
     }
     return hits;

@@ -43,13 +43,20 @@ export const deletedAndRecreated: Rule = {
           `"${d.displayName}" (appId ${String(d.raw.appId ?? '?')}) was created at ${String(d.raw.createdDateTime ?? '?')} and deleted at ${deletedAt}; ` +
           `an app of the same name (appId ${twin.appId}) was registered ${minutes} minutes later, at ${twin.createdAt}` +
           (twinSp ? `; the deleted app's service principal ${twinSp.objectId} went with it` : '') + '.',
+        reasonParts: [
+          {
+            key: 'deleted.twin',
+            values: { name: d.displayName, appId: String(d.raw.appId ?? '?'), created: String(d.raw.createdDateTime ?? '?'), deleted: deletedAt, twinAppId: twin.appId, minutes, twinAt: twin.createdAt! },
+          },
+          ...(twinSp ? [{ key: 'deleted.servicePrincipal', values: { id: twinSp.objectId } }] : []),
+        ],
         objects: [
           objectRef('deletedApplication', d, d.displayName),
           ...(twinSp ? [objectRef('deletedServicePrincipal', twinSp, twinSp.displayName)] : []),
           ...twins.map((t) => objectRef('application', t, t.displayName)),
         ],
         eventIds: [],
-        iocs: [{ type: 'object-name', value: d.displayName, context: 'app name deleted and registered again' }],
+        iocs: [{ type: 'object-name', value: d.displayName, context: 'app name deleted and registered again', contextPart: { key: 'deletedRegistered', values: {} } }],
       });
     }
     return hits;

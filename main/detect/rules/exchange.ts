@@ -1,7 +1,7 @@
 // Main process / CLI / workers: Exchange Online rules — the relay connector, header-stripping transport rules, their create/remove cycles, and mail forwarded outside the tenant.
 import type { TenantObjectRecord } from '../../../db/queries/objects';
 import { ualRawReader, type UalRawRef } from '../../../db/queries/ualRaw';
-import type { FindingObject, Ioc, Severity } from '../../../preload/contract';
+import type { FindingObject, Ioc, ReasonPart, Severity } from '../../../preload/contract';
 import { Reason } from '../reason';
 import { objectRef, type DetectContext, type ExchangeCmdlet } from '../context';
 import type { Hit, Rule } from '../types';
@@ -23,12 +23,13 @@ const list = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' && v !== '' ? v.split(/[;,]/).map((s) => s.trim()).filter(Boolean) : [];
 
 /** Who ran a cmdlet: an app (app-only Exchange PowerShell) or a user. */
-function actorOf(ctx: DetectContext, c: ExchangeCmdlet): { key: string; label: string; isApp: boolean; appId: string | null } {
+/** `label` in English; `named` the same without English words, for the translations' values. */
+function actorOf(ctx: DetectContext, c: ExchangeCmdlet): { key: string; label: string; named: string; isApp: boolean; appId: string | null } {
   const apps = appViews(ctx);
   const app = apps.find((a) => (c.actorAppId && a.appId === c.actorAppId.toLowerCase()) || (c.actorUser && a.servicePrincipal?.objectId.toLowerCase() === c.actorUser.toLowerCase()));
-  if (app) return { key: `app:${app.appId}`, label: `app ${app.name} (${app.appId})`, isApp: true, appId: app.appId };
-  if (c.actorAppId && !c.actorUser?.includes('@')) return { key: `app:${c.actorAppId.toLowerCase()}`, label: `app ${c.actorAppId}`, isApp: true, appId: c.actorAppId.toLowerCase() };
-  return { key: `user:${(c.actorUser ?? 'unknown').toLowerCase()}`, label: c.actorUser ?? 'an unknown account', isApp: false, appId: null };
+  if (app) return { key: `app:${app.appId}`, label: `app ${app.name} (${app.appId})`, named: `${app.name} (${app.appId})`, isApp: true, appId: app.appId };
+  if (c.actorAppId && !c.actorUser?.includes('@')) return { key: `app:${c.actorAppId.toLowerCase()}`, label: `app ${c.actorAppId}`, named: c.actorAppId, isApp: true, appId: c.actorAppId.toLowerCase() };
+  return { key: `user:${(c.actorUser ?? 'unknown').toLowerCase()}`, label: c.actorUser ?? 'an unknown account', named: c.actorUser ?? '?', isApp: false, appId: null };
 }
 
 const nounOf = (c: ExchangeCmdlet) => /^[a-z]+-([a-z]+)$/i.exec(c.cmdlet)?.[1]?.toLowerCase() ?? '';
@@ -89,7 +90,7 @@ export const suspiciousConnector: Rule = {
       else if (ips.length > 0) said.add('connector.removedIps', { name, ips: ipList }, `Inbound connector "${name}" existed (removed since, per the Unified Audit Log) and accepts mail from ${ipList}.`);
       else said.add('connector.removed', { name }, `Inbound connector "${name}" existed (removed since, per the Unified Audit Log).`);
       if (campaignName) said.add('connector.campaignName', {}, 'Its name is "Ran_" and five letters, the campaign\'s pattern.');
-      if (appCreators.length > 0) said.add('connector.appCreated', { creators: appCreators.map((a) => a.label).join(', ') }, `Created by ${appCreators.map((a) => a.label).join(', ')} through app-only Exchange PowerShell.`);
+      if (appCreators.length > 0) said.add('connector.appCreated', { creators: appCreators.map((a) => a.named).join(', ') }, `Created by ${appCreators.map((a) => a.label).join(', ')} through app-only Exchange PowerShell.`);
       if (created.length > 1) said.add('connector.createdTimes', { count: created.length, times: created.map((c) => c.at).join(', ') }, `Created ${created.length} times (${created.map((c) => c.at).join(', ')}).`);
       if (object) {
         const type = String(raw.ConnectorType ?? '?');
@@ -108,9 +109,9 @@ export const suspiciousConnector: Rule = {
         severity === 'low'
           ? []
           : [
-              ...ips.map((ip): Ioc => ({ type: 'connector-sender-ip', value: ip, context: `connector ${name} accepts mail from it` })),
-              { type: 'object-name', value: name, context: 'inbound connector' },
-              ...appCreators.flatMap((a): Ioc[] => (a.appId ? [{ type: 'app-id', value: a.appId, context: `created connector ${name}` }] : [])),
+              ...ips.map((ip): Ioc => ({ type: 'connector-sender-ip', value: ip, context: `connector ${name} accepts mail from it`, contextPart: { key: 'connectorAccepts', values: { name } } })),
+              { type: 'object-name', value: name, context: 'inbound connector', contextPart: { key: 'inboundConnector', values: {} } },
+              ...appCreators.flatMap((a): Ioc[] => (a.appId ? [{ type: 'app-id', value: a.appId, context: `created connector ${name}`, contextPart: { key: 'createdConnector', values: { name } } }] : [])),
             ];
       hits.push({
         subject: { type: 'inboundConnector', id: name, name },
@@ -179,21 +180,26 @@ export const headerStrippingRules: Rule = {
     const headers = [...new Set(stripping.flatMap((s) => s.headers.filter((h) => PROTECTED_HEADER.test(h))))];
     const live = all.filter((s) => s.object !== null);
     const byApps = [...new Map(all.flatMap((s) => s.cmdlets).filter((c) => verbOf(c) === 'new').map((c) => actorOf(ctx, c)).filter((a) => a.isApp).map((a) => [a.key, a])).values()];
-    const parts = [
+    const rules = { count: all.length, rules: all.map((s) => s.name).join(', ') };
+    const said = new Reason().add(
+      stripping.length > 0 ? 'transportRules.strip' : 'transportRules.named',
+      stripping.length > 0 ? { ...rules, headerCount: headers.length, headers: headers.join(', ') } : rules,
       `${plural(all.length, 'transport rule')} (${all.map((s) => s.name).join(', ')})` +
         (stripping.length > 0 ? ` remove ${plural(headers.length, 'protected header')}: ${headers.join(', ')}.` : ' are named "Test" and digits, the campaign\'s pattern.'),
-      live.length > 0 ? `${live.length} ${live.length === 1 ? 'is' : 'are'} configured now.` : 'None is configured now: the Unified Audit Log is the evidence.',
-    ];
-    if (byApps.length > 0) parts.push(`Created by ${byApps.map((a) => a.label).join(', ')} through app-only Exchange PowerShell.`);
+    );
+    if (live.length > 0) said.add('transportRules.live', { live: live.length }, `${live.length} ${live.length === 1 ? 'is' : 'are'} configured now.`);
+    else said.add('transportRules.noneLive', {}, 'None is configured now: the Unified Audit Log is the evidence.');
+    if (byApps.length > 0) said.add('connector.appCreated', { creators: byApps.map((a) => a.named).join(', ') }, `Created by ${byApps.map((a) => a.label).join(', ')} through app-only Exchange PowerShell.`);
     return [{
-      subject: { type: 'transportRules', id: 'header-stripping', name: `${all.length} transport rules` },
+      subject: { type: 'transportRules', id: 'header-stripping', name: `${all.length} transport rules`, namePart: { key: 'transportRules', values: { count: all.length } } },
       severity: stripping.length > 0 ? 'high' : 'medium',
-      reason: parts.join(' '),
+      reason: said.text,
+      reasonParts: said.parts,
       objects: live.map((s) => objectRef('transportRule', s.object!, s.name)),
       eventIds: all.flatMap((s) => s.cmdlets.map((c) => c.eventId)),
       iocs: [
-        ...all.map((s): Ioc => ({ type: 'object-name', value: s.name, context: 'transport rule removing protected headers' })),
-        ...byApps.flatMap((a): Ioc[] => (a.appId ? [{ type: 'app-id', value: a.appId, context: 'created header-stripping transport rules' }] : [])),
+        ...all.map((s): Ioc => ({ type: 'object-name', value: s.name, context: 'transport rule removing protected headers', contextPart: { key: 'strippingRule', values: {} } })),
+        ...byApps.flatMap((a): Ioc[] => (a.appId ? [{ type: 'app-id', value: a.appId, context: 'created header-stripping transport rules', contextPart: { key: 'createdStrippingRules', values: {} } }] : [])),
       ],
     }];
   },
@@ -245,17 +251,25 @@ export const configurationCycles: Rule = {
       for (const c of creates) if (runs.length === 0 || Date.parse(c.at) - Date.parse(runs[runs.length - 1]!) > 86_400_000) runs.push(c.at);
       const names = [...new Set([...perObject.values()].map((cs) => nameOf(cs[0]!)))];
       const severity: Severity = actor.isApp ? 'high' : 'medium';
-      hits.push({
-        subject: { type: actor.isApp ? 'application' : 'account', id: actor.key, name: actor.label },
-        severity,
-        reason:
-          `${actor.label} ran ${plural(creates.length, 'New- cmdlet')} and ${plural(removes.length, 'Remove- cmdlet')} on ${plural(names.length, 'connector or rule', 'connectors and rules')} ` +
+      const shown = `${names.slice(0, 14).join(', ')}${names.length > 14 ? `, … (+${names.length - 14})` : ''}`;
+      const said = new Reason().add(
+        'cycles.ran',
+        { actor: actor.named, creates: creates.length, removes: removes.length, objects: names.length, names: shown, runs: runs.length, times: runs.join(', ') },
+        `${actor.label} ran ${plural(creates.length, 'New- cmdlet')} and ${plural(removes.length, 'Remove- cmdlet')} on ${plural(names.length, 'connector or rule', 'connectors and rules')} ` +
           `(${names.slice(0, 14).join(', ')}${names.length > 14 ? ` and ${names.length - 14} more` : ''}) in ${plural(runs.length, 'creation run')}: ${runs.join(', ')}.` +
           `${cycled.length > 0 ? ` ${plural(cycled.length, 'object was', 'objects were')} created again after being removed.` : ''}` +
           `${actor.isApp ? ' The actor is an app using app-only Exchange PowerShell.' : ''}`,
+      );
+      if (cycled.length > 0) said.part('cycles.recreated', { count: cycled.length });
+      if (actor.isApp) said.part('cycles.app', {});
+      hits.push({
+        subject: { type: actor.isApp ? 'application' : 'account', id: actor.key, name: actor.label, ...(actor.isApp ? { namePart: { key: 'app', values: { app: actor.named } } } : {}) },
+        severity,
+        reason: said.text,
+        reasonParts: said.parts,
         objects: [],
         eventIds: [...cmdlets.map((c) => c.eventId), ...eventsNaming(ctx, names.filter((n) => CAMPAIGN_CONNECTOR.test(n) || actor.isApp))],
-        iocs: actor.appId ? [{ type: 'app-id', value: actor.appId, context: 'created and removed mail-flow objects' }] : [],
+        iocs: actor.appId ? [{ type: 'app-id', value: actor.appId, context: 'created and removed mail-flow objects', contextPart: { key: 'cycledMailFlow', values: {} } }] : [],
       });
     }
     return hits;
@@ -295,10 +309,11 @@ export const externalForwarding: Rule = {
       return ctx.domains.some((d) => domain === d || domain.endsWith(`.${d}`));
     };
     const externals = (values: unknown[]) => [...new Set(values.flatMap((v) => list(v)).flatMap((v) => [...v.matchAll(ADDRESS)].map((m) => m[1]!.toLowerCase())).filter((a) => !internal(a)))];
-    const perMailbox = new Map<string, { name: string; addresses: Set<string>; objects: FindingObject[]; eventIds: number[]; how: string[] }>();
-    const entry = (mailbox: string) => {
+    // `how` in English; `said` the same for the translations (reason.forwarding.*), `rule` the transport rule an entry is about.
+    const perMailbox = new Map<string, { name: string; rule: string | null; addresses: Set<string>; objects: FindingObject[]; eventIds: number[]; how: string[]; said: ReasonPart[] }>();
+    const entry = (mailbox: string, rule: string | null = null) => {
       const key = mailbox.toLowerCase();
-      const e = perMailbox.get(key) ?? { name: mailbox, addresses: new Set<string>(), objects: [], eventIds: [], how: [] };
+      const e = perMailbox.get(key) ?? { name: mailbox, rule, addresses: new Set<string>(), objects: [], eventIds: [], how: [], said: [] };
       perMailbox.set(key, e);
       return e;
     };
@@ -309,6 +324,7 @@ export const externalForwarding: Rule = {
       found.forEach((a) => e.addresses.add(a));
       e.objects.push(objectRef('mailbox', m, m.displayName));
       e.how.push(`ForwardingSmtpAddress ${found.join(', ')}${m.raw.DeliverToMailboxAndForward === true ? ' (keeping a copy)' : ' (no copy kept in the mailbox)'}`);
+      e.said.push({ key: m.raw.DeliverToMailboxAndForward === true ? 'forwarding.smtpCopy' : 'forwarding.smtpNoCopy', values: { addresses: found.join(', ') } });
     }
     for (const r of ctx.objects('inboxRule')) {
       const found = externals([r.raw.ForwardTo, r.raw.RedirectTo, r.raw.ForwardAsAttachmentTo]);
@@ -317,6 +333,7 @@ export const externalForwarding: Rule = {
       found.forEach((a) => e.addresses.add(a));
       e.objects.push(objectRef('inboxRule', r, r.displayName));
       e.how.push(`inbox rule "${r.displayName ?? r.objectId}" ${r.raw.Enabled === false ? '(disabled) ' : ''}sends to ${found.join(', ')}`);
+      e.said.push({ key: r.raw.Enabled === false ? 'forwarding.inboxRuleDisabled' : 'forwarding.inboxRule', values: { rule: r.displayName ?? r.objectId, addresses: found.join(', ') } });
     }
     for (const c of ctx.exchangeCmdlets()) {
       const noun = nounOf(c);
@@ -327,24 +344,27 @@ export const externalForwarding: Rule = {
       found.forEach((a) => e.addresses.add(a));
       e.eventIds.push(c.eventId);
       e.how.push(`${c.cmdlet} by ${c.actorUser ?? c.actorAppId ?? 'unknown'} at ${c.at} to ${found.join(', ')}`);
+      e.said.push({ key: 'forwarding.cmdlet', values: { cmdlet: c.cmdlet, actor: c.actorUser ?? c.actorAppId ?? '?', at: c.at, addresses: found.join(', ') } });
     }
     // Transport rules that copy or redirect everyone's mail outside: one rule forwards the whole tenant.
     for (const r of ctx.objects('transportRule')) {
       const found = externals([r.raw.BlindCopyTo, r.raw.RedirectMessageTo, r.raw.CopyTo, r.raw.AddToRecipients]);
       if (found.length === 0) continue;
-      const e = entry(`transport rule ${r.displayName ?? r.objectId}`);
+      const e = entry(`transport rule ${r.displayName ?? r.objectId}`, r.displayName ?? r.objectId);
       found.forEach((a) => e.addresses.add(a));
       e.objects.push(objectRef('transportRule', r, r.displayName));
       e.how.push(`copies or redirects mail to ${found.join(', ')}`);
+      e.said.push({ key: 'forwarding.transportRuleCopies', values: { addresses: found.join(', ') } });
     }
     for (const c of ctx.exchangeCmdlets()) {
       if (nounOf(c) !== 'transportrule' || !['new', 'set'].includes(verbOf(c))) continue;
       const found = externals([c.params.BlindCopyTo, c.params.RedirectMessageTo, c.params.CopyTo, c.params.AddToRecipients]);
       if (found.length === 0) continue;
-      const e = entry(`transport rule ${nameOf(c)}`);
+      const e = entry(`transport rule ${nameOf(c)}`, nameOf(c));
       found.forEach((a) => e.addresses.add(a));
       e.eventIds.push(c.eventId);
       e.how.push(`${c.cmdlet} by ${c.actorUser ?? c.actorAppId ?? 'unknown'} at ${c.at} to ${found.join(', ')}`);
+      e.said.push({ key: 'forwarding.cmdlet', values: { cmdlet: c.cmdlet, actor: c.actorUser ?? c.actorAppId ?? '?', at: c.at, addresses: found.join(', ') } });
     }
     // Rules made in Outlook are audited in the mailbox (UpdateInboxRules), not as cmdlets: their actions are in OperationProperties.
     for (const m of mailboxRuleUpdates(ctx)) {
@@ -354,14 +374,20 @@ export const externalForwarding: Rule = {
       found.forEach((a) => e.addresses.add(a));
       e.eventIds.push(m.eventId);
       e.how.push(`inbox rule ${m.rule ? `"${m.rule}" ` : ''}set in the mail client at ${m.at} (${m.actions.join(', ')}) to ${found.join(', ')}`);
+      const values = { at: m.at, actions: m.actions.join(', '), addresses: found.join(', ') };
+      e.said.push(m.rule ? { key: 'forwarding.clientRule', values: { rule: m.rule, ...values } } : { key: 'forwarding.clientRuleUnnamed', values });
     }
     return [...perMailbox.values()].map((e): Hit => ({
-      subject: { type: 'mailbox', id: e.name.toLowerCase(), name: e.name },
+      subject: { type: 'mailbox', id: e.name.toLowerCase(), name: e.name, ...(e.rule === null ? {} : { namePart: { key: 'transportRule', values: { rule: e.rule } } }) },
       severity: 'medium',
       reason: `${e.name}: ${e.how.join('; ')}.`,
+      reasonParts: [e.rule === null ? { key: 'forwarding.mailbox', values: { mailbox: e.name } } : { key: 'forwarding.transportRule', values: { rule: e.rule } }, ...e.said],
       objects: e.objects,
       eventIds: e.eventIds,
-      iocs: [...e.addresses].map((a): Ioc => ({ type: 'email', value: a, context: `${e.name} forwards mail to it` })),
+      iocs: [...e.addresses].map((a): Ioc => ({
+        type: 'email', value: a, context: `${e.name} forwards mail to it`,
+        contextPart: e.rule === null ? { key: 'mailboxForwardsTo', values: { mailbox: e.name } } : { key: 'transportRuleForwardsTo', values: { rule: e.rule } },
+      })),
     }));
   },
 };

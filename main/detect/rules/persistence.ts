@@ -6,6 +6,7 @@ import type { Hit, Rule } from '../types';
 import { activityOn, appViews, LONG_STANDING_DAYS } from './apps';
 import { directoryUsers, isPrivilegedRole, stuffedAccounts } from './signins';
 import { plural } from '../text';
+import { Reason } from '../reason';
 
 const lower = (s: string | null | undefined) => (s ?? '').toLowerCase();
 
@@ -81,15 +82,23 @@ export const authMethodChanged: Rule = {
       const shown = afterTakeover.length > 0 ? afterTakeover : events;
       const severity: Severity = afterTakeover.length > 0 ? 'high' : 'low';
       const user = users.byUpn.get(account);
+      // The translations list each change as its operation, time, actor and address, without English words between.
+      const changes = shown.slice(0, 6).map((e) => `${e.op} (${[e.at, ...(e.by && lower(e.by) !== account ? [e.by] : []), ...(e.ip ? [e.ip] : [])].join(', ')})`).join('; ') + (shown.length > 6 ? '; …' : '');
+      const said = new Reason().add(
+        'authMethod.changes',
+        { count: shown.length, account, changes },
+        `${plural(shown.length, 'sign-in method change')} on ${account}: ${shown.slice(0, 6).map((e) => `${e.op} at ${e.at}${e.by && lower(e.by) !== account ? ` by ${e.by}` : ''}${e.ip ? ` from ${e.ip}` : ''}`).join('; ')}${shown.length > 6 ? '; …' : ''}.`,
+      );
+      if (afterTakeover.length > 0) said.add('authMethod.afterTakeover', { at: since! }, `The account was taken by credential stuffing at ${since}: these came after.`);
+      else said.add('authMethod.administrator', {}, 'An administrator\'s methods: confirm with them that they made the change.');
       hits.push({
         subject: { type: 'user', id: user?.objectId ?? account, name: user?.displayName ?? account },
         severity,
-        reason:
-          `${plural(shown.length, 'sign-in method change')} on ${account}: ${shown.slice(0, 6).map((e) => `${e.op} at ${e.at}${e.by && lower(e.by) !== account ? ` by ${e.by}` : ''}${e.ip ? ` from ${e.ip}` : ''}`).join('; ')}${shown.length > 6 ? '; …' : ''}.` +
-          (afterTakeover.length > 0 ? ` The account was taken by credential stuffing at ${since}: these came after.` : ' An administrator\'s methods: confirm with them that they made the change.'),
+        reason: said.text,
+        reasonParts: said.parts,
         objects: user ? [{ kind: 'user', id: user.objectId, name: user.displayName, runId: user.runId, evidenceId: user.evidenceId, evidenceSha256: user.evidenceSha256 }] : [],
         eventIds: shown.map((e) => e.id),
-        iocs: afterTakeover.flatMap((e): Ioc[] => (e.ip ? [{ type: 'ip', value: e.ip, context: `registered a sign-in method on ${account}` }] : [])),
+        iocs: afterTakeover.flatMap((e): Ioc[] => (e.ip ? [{ type: 'ip', value: e.ip, context: `registered a sign-in method on ${account}`, contextPart: { key: 'registeredMethod', values: { account } } }] : [])),
       });
     }
     return hits;
@@ -125,12 +134,19 @@ export const ownerAdded: Rule = {
       const young = (app.ageDays ?? 0) < LONG_STANDING_DAYS;
       const severity: Severity = campaign ? 'high' : young ? 'medium' : 'low';
       const owners = [...new Set(events.flatMap((e) => e.targetNames.filter((n) => n !== app.name)))];
+      const actors = [...new Set(events.map((e) => e.actorUser ?? e.actorAppId ?? 'unknown'))].join(', ');
+      const times = events.map((e) => e.at).join(', ');
+      const said = new Reason().add(
+        owners.length > 0 ? 'owner.added' : 'owner.changes',
+        { count: events.length, app: app.name, ...(owners.length > 0 ? { owners: owners.join(', ') } : {}), actors, times },
+        `${plural(events.length, 'owner change')} on ${app.name}${owners.length > 0 ? `: ${owners.join(', ')} added` : ''} by ${actors} (${times}).`,
+      );
+      if (campaign) said.add('owner.campaign', {}, 'The app is in a high-severity finding: an owner keeps the power to add credentials after cleanup.');
       hits.push({
         subject: { type: 'application', id: app.application?.objectId ?? app.servicePrincipal!.objectId, name: app.name },
         severity,
-        reason:
-          `${plural(events.length, 'owner change')} on ${app.name}${owners.length > 0 ? `: ${owners.join(', ')} added` : ''} by ${[...new Set(events.map((e) => e.actorUser ?? e.actorAppId ?? 'unknown'))].join(', ')} (${events.map((e) => e.at).join(', ')}).` +
-          (campaign ? ' The app is in a high-severity finding: an owner keeps the power to add credentials after cleanup.' : ''),
+        reason: said.text,
+        reasonParts: said.parts,
         objects: [],
         eventIds: events.map((e) => e.eventId),
         iocs: [],
@@ -154,15 +170,17 @@ const flag = (v: unknown) => v === true || (typeof v === 'string' && /^true$/i.t
 function auditOffHits(ctx: DetectContext): Hit[] {
   const hits: Hit[] = [];
   const off = [
-    ...ctx.objects('adminAuditLogConfig').filter((o) => o.raw.UnifiedAuditLogIngestionEnabled === false).map((o) => ({ o, what: 'Unified Audit Log ingestion is off (Get-AdminAuditLogConfig UnifiedAuditLogIngestionEnabled False)' })),
-    ...ctx.objects('organizationConfig').filter((o) => flag(o.raw.AuditDisabled)).map((o) => ({ o, what: 'mailbox auditing is off for the organisation (Get-OrganizationConfig AuditDisabled True)' })),
+    ...ctx.objects('adminAuditLogConfig').filter((o) => o.raw.UnifiedAuditLogIngestionEnabled === false).map((o) => ({ o, key: 'audit.ingestionOff', what: 'Unified Audit Log ingestion is off (Get-AdminAuditLogConfig UnifiedAuditLogIngestionEnabled False)' })),
+    ...ctx.objects('organizationConfig').filter((o) => flag(o.raw.AuditDisabled)).map((o) => ({ o, key: 'audit.mailboxAuditOff', what: 'mailbox auditing is off for the organisation (Get-OrganizationConfig AuditDisabled True)' })),
   ];
-  for (const { o, what } of off) {
+  for (const { o, key, what } of off) {
+    const changed = o.raw.WhenChangedUTC ?? o.raw.WhenChanged;
     hits.push({
       subject: { type: o.kind, id: o.objectId, name: o.displayName },
       severity: 'high',
       confidence: 'high',
-      reason: `As collected, ${what}; last changed ${String(o.raw.WhenChangedUTC ?? o.raw.WhenChanged ?? 'at an unknown time')}.`,
+      reason: `As collected, ${what}; last changed ${String(changed ?? 'at an unknown time')}.`,
+      reasonParts: [{ key, values: {} }, changed == null ? { key: 'audit.changedUnknown', values: {} } : { key: 'audit.changed', values: { at: String(changed) } }],
       objects: [objectRef(o.kind, o, o.displayName)],
       eventIds: [],
       iocs: [],
@@ -185,27 +203,42 @@ function bypassHits(ctx: DetectContext): Hit[] {
       reason: inWindow
         ? `${o.displayName ?? o.objectId} is exempted from mailbox auditing (AuditBypassEnabled True), set at ${changedAt}, inside the collected window: whatever it does in mailboxes leaves no mailbox audit record.`
         : `${o.displayName ?? o.objectId} is exempted from mailbox auditing since ${changedAt ?? 'before the collected window'}: long-standing, as for an archiving or journaling service account; confirm it is one.`,
+      reasonParts: [
+        inWindow
+          ? { key: 'bypass.inWindow', values: { account: o.displayName ?? o.objectId, at: changedAt! } }
+          : changedAt
+            ? { key: 'bypass.since', values: { account: o.displayName ?? o.objectId, at: changedAt } }
+            : { key: 'bypass.beforeWindow', values: { account: o.displayName ?? o.objectId } },
+      ],
       objects: [objectRef('mailboxAuditBypass', o, o.displayName)],
       eventIds: [],
-      iocs: inWindow ? [{ type: 'account', value: o.displayName ?? o.objectId, context: 'exempted from mailbox auditing during the window' }] : [],
+      iocs: inWindow ? [{ type: 'account', value: o.displayName ?? o.objectId, context: 'exempted from mailbox auditing during the window', contextPart: { key: 'auditExempted', values: {} } }] : [],
     });
   }
   return hits;
 }
 
+/** One audit setting changed: the English words, and the key and values of its translations (reason.<key>). */
+interface AuditChange {
+  what: string;
+  key: string;
+  values?: Record<string, string>;
+}
+
 /** The audit log's record of audit settings changed: one finding for the tenant, naming each change. */
-function auditChanges(ctx: DetectContext, matches: (c: ExchangeCmdlet) => string | null, liftedToo: boolean): Hit[] {
+function auditChanges(ctx: DetectContext, matches: (c: ExchangeCmdlet) => AuditChange | null, liftedToo: boolean): Hit[] {
   const cmdlets = ctx.exchangeCmdlets();
   const found = cmdlets.flatMap((c) => {
     const what = matches(c);
-    return what ? [{ c, what }] : [];
+    return what ? [{ c, ...what }] : [];
   });
   if (liftedToo) {
     // Lifting an exemption the log showed being set is part of the same story: the exemption covered what happened in between.
     const exempted = new Set(found.map((f) => lower(f.c.params.Identity ?? f.c.object)));
     for (const c of cmdlets) {
       if (c.operation === 'set-mailboxauditbypassassociation' && falsy(c.params.AuditBypassEnabled) && exempted.has(lower(c.params.Identity ?? c.object))) {
-        found.push({ c, what: `lifted the mailbox-audit exemption of ${c.params.Identity ?? c.object ?? '?'} again (mailbox access in between left no audit records)` });
+        const account = c.params.Identity ?? c.object ?? '?';
+        found.push({ c, key: 'auditChange.bypassLifted', values: { account }, what: `lifted the mailbox-audit exemption of ${account} again (mailbox access in between left no audit records)` });
       }
     }
   }
@@ -217,6 +250,7 @@ function auditChanges(ctx: DetectContext, matches: (c: ExchangeCmdlet) => string
     severity: 'high',
     confidence: byApp ? 'high' : 'medium',
     reason: found.map((f) => `${f.c.actorUser ?? f.c.actorAppId ?? 'unknown'} ${f.what} at ${f.c.at} (${f.c.cmdlet})`).join('; ') + '.',
+    reasonParts: found.map((f) => ({ key: f.key, values: { actor: f.c.actorUser ?? f.c.actorAppId ?? '?', at: f.c.at, cmdlet: f.c.cmdlet, ...f.values } })),
     objects: [],
     eventIds: found.map((f) => f.c.eventId),
     iocs: [],
@@ -241,9 +275,9 @@ export const auditDisabled: Rule = {
   evaluate(ctx) {
     const changes = auditChanges(ctx, (c) => {
       const p = c.params;
-      if (c.operation === 'set-adminauditlogconfig' && (falsy(p.AdminAuditLogEnabled) || falsy(p.UnifiedAuditLogIngestionEnabled))) return 'turned the admin audit log or Unified Audit Log ingestion off';
-      if (c.operation === 'set-organizationconfig' && truthy(p.AuditDisabled)) return 'disabled mailbox auditing for the organisation';
-      if (c.operation === 'set-mailbox' && falsy(p.AuditEnabled)) return `disabled auditing of mailbox ${p.Identity ?? c.object ?? '?'}`;
+      if (c.operation === 'set-adminauditlogconfig' && (falsy(p.AdminAuditLogEnabled) || falsy(p.UnifiedAuditLogIngestionEnabled))) return { key: 'auditChange.auditLogOff', what: 'turned the admin audit log or Unified Audit Log ingestion off' };
+      if (c.operation === 'set-organizationconfig' && truthy(p.AuditDisabled)) return { key: 'auditChange.orgMailboxAuditOff', what: 'disabled mailbox auditing for the organisation' };
+      if (c.operation === 'set-mailbox' && falsy(p.AuditEnabled)) return { key: 'auditChange.mailboxAuditOff', values: { mailbox: p.Identity ?? c.object ?? '?' }, what: `disabled auditing of mailbox ${p.Identity ?? c.object ?? '?'}` };
       return null;
     }, false);
     return [...auditOffHits(ctx), ...changes];
@@ -265,7 +299,7 @@ export const auditBypass: Rule = {
   stage: 'cleanup-cycles',
   evaluate(ctx) {
     const changes = auditChanges(ctx, (c) =>
-      (c.operation === 'set-mailboxauditbypassassociation' && truthy(c.params.AuditBypassEnabled) ? `exempted ${c.params.Identity ?? c.object ?? '?'} from mailbox auditing` : null), true);
+      (c.operation === 'set-mailboxauditbypassassociation' && truthy(c.params.AuditBypassEnabled) ? { key: 'auditChange.bypassSet', values: { account: c.params.Identity ?? c.object ?? '?' }, what: `exempted ${c.params.Identity ?? c.object ?? '?'} from mailbox auditing` } : null), true);
     return [...bypassHits(ctx), ...changes];
   },
 };
@@ -310,9 +344,17 @@ function appRbacHits(ctx: DetectContext): Hit[] {
       reason:
         `${name} (appId ${appId}) holds Exchange role${mailRoles.length === 1 ? '' : 's'} ${mailRoles.map((o) => `"${String(o.raw.Role)}"${o.raw.CustomResourceScope ? ` scoped to ${String(o.raw.CustomResourceScope)}` : ' over the whole organisation'} (assigned ${created(o) ?? 'at an unknown time'})`).join(', ')}` +
         (recent.length > 0 ? ': assigned inside the collected window.' : ': long-standing, as for an archiving or backup service; confirm the vendor.'),
+      reasonParts: [
+        { key: 'rbac.holds', values: { app: name, appId } },
+        ...mailRoles.map((o) => ({
+          key: o.raw.CustomResourceScope ? 'rbac.roleScoped' : 'rbac.roleOrganisation',
+          values: { role: String(o.raw.Role), ...(o.raw.CustomResourceScope ? { scope: String(o.raw.CustomResourceScope) } : {}), at: created(o) ?? '—' },
+        })),
+        { key: recent.length > 0 ? 'rbac.inWindow' : 'rbac.longStanding', values: {} },
+      ],
       objects: [...list.map((o) => objectRef('exchangeRoleAssignment', o, o.displayName)), ...(sp ? [objectRef('exchangeServicePrincipal', sp, sp.displayName)] : [])],
       eventIds: [],
-      iocs: recent.length > 0 ? [{ type: 'app-id', value: appId, context: `holds Exchange role ${mailRoles.map((o) => String(o.raw.Role)).join(', ')}` }] : [],
+      iocs: recent.length > 0 ? [{ type: 'app-id', value: appId, context: `holds Exchange role ${mailRoles.map((o) => String(o.raw.Role)).join(', ')}`, contextPart: { key: 'holdsExchangeRole', values: { roles: mailRoles.map((o) => String(o.raw.Role)).join(', ') } } }] : [],
     });
   }
   return hits;
@@ -368,9 +410,16 @@ export const exchangeRoleForApp: Rule = {
         subject: { type: app ? 'servicePrincipal' : 'principal', id: target, name: app?.name ?? target },
         severity,
         reason: `${cmdlets.map((c) => `${c.cmdlet}${c.params.Role ? ` -Role "${c.params.Role}"` : ''} by ${c.actorUser ?? c.actorAppId ?? 'unknown'} at ${c.at}`).join('; ')} for ${app?.name ?? target}.`,
+        reasonParts: [
+          { key: 'exchangeRole.for', values: { target: app?.name ?? target } },
+          ...cmdlets.map((c) => ({
+            key: c.params.Role ? 'exchangeRole.cmdletRole' : 'exchangeRole.cmdlet',
+            values: { cmdlet: c.cmdlet, ...(c.params.Role ? { role: c.params.Role } : {}), actor: c.actorUser ?? c.actorAppId ?? '?', at: c.at },
+          })),
+        ],
         objects: [],
         eventIds: cmdlets.map((c) => c.eventId),
-        iocs: app ? [{ type: 'app-id', value: app.appId, context: `holds Exchange role ${roles.join(', ') || '(service principal registered in Exchange)'}` }] : [],
+        iocs: app ? [{ type: 'app-id', value: app.appId, context: `holds Exchange role ${roles.join(', ') || '(service principal registered in Exchange)'}`, contextPart: roles.length > 0 ? { key: 'holdsExchangeRole', values: { roles: roles.join(', ') } } : { key: 'exchangeServicePrincipal', values: {} } }] : [],
       });
     }
     return [...hits, ...rbac];
@@ -422,9 +471,10 @@ export const mailReadByApp: Rule = {
         subject: { type: 'application', id: `mail:${appId}`, name: app?.name ?? appId },
         severity: 'high',
         reason: `${app?.name ?? appId} read mail in ${plural(e.mailboxes.size, 'mailbox', 'mailboxes')} (${[...e.mailboxes].slice(0, 10).join(', ')}${e.mailboxes.size > 10 ? ', …' : ''}) in ${plural(e.ids.length, 'MailItemsAccessed record')}.`,
+        reasonParts: [{ key: 'mailRead.read', values: { app: app?.name ?? appId, count: e.mailboxes.size, mailboxes: [...e.mailboxes].slice(0, 10).join(', ') + (e.mailboxes.size > 10 ? ', …' : ''), records: e.ids.length } }],
         objects: [],
         eventIds: e.ids,
-        iocs: [{ type: 'app-id', value: appId, context: 'read mailboxes' }],
+        iocs: [{ type: 'app-id', value: appId, context: 'read mailboxes', contextPart: { key: 'readMailboxes', values: {} } }],
       };
     });
   },

@@ -3,6 +3,7 @@ import type { Finding, FindingObject, Ioc } from '../../../preload/contract';
 import { objectRef, type DetectContext } from '../context';
 import type { Hit, Rule } from '../types';
 import { plural } from '../text';
+import { Reason } from '../reason';
 
 /** Sign-in events in the unified timeline: Entra's sign-in log and its Unified Audit Log mirror. */
 const SIGN_IN_OPERATIONS = ['sign-in activity', 'userloggedin', 'userloginfailed'];
@@ -170,23 +171,42 @@ function campaignHit(ctx: DetectContext, c: SprayCampaign): Hit {
   const graphEvents = c.events.filter((e) => e.source === 'signin').length;
   const counted = graphEvents > 0 ? `${plural(graphEvents, 'sign-in')} in the Entra sign-in log` : `${plural(c.events.length, 'sign-in record')} in the Unified Audit Log`;
   const ratio = Math.round((100 * c.stats.failures) / c.stats.events);
-  const parts = [
-    `${c.ip}: ${counted}, ${ratio}% failed, against ${plural(c.stats.accounts, 'account')} between ${c.events[0]?.at ?? '?'} and ${c.events[c.events.length - 1]?.at ?? '?'}.`,
-  ];
-  if (succeeded.length > 0) parts.push(`Signed in successfully after failures: ${succeeded.join(', ')}${privileged.length > 0 ? ` (privileged: ${privileged.join(', ')})` : ''}.`);
-  if (passwordRight.length > 0) parts.push(`Password right but stopped by MFA or policy: ${passwordRight.slice(0, 10).join(', ')}${passwordRight.length > 10 ? ` and ${passwordRight.length - 10} more` : ''}.`);
+  const from = c.events[0]?.at ?? '?';
+  const to = c.events[c.events.length - 1]?.at ?? '?';
+  const said = new Reason().add(
+    graphEvents > 0 ? 'signin.campaign.graph' : 'signin.campaign.ual',
+    { ip: c.ip, events: graphEvents > 0 ? graphEvents : c.events.length, ratio, accounts: c.stats.accounts, from, to },
+    `${c.ip}: ${counted}, ${ratio}% failed, against ${plural(c.stats.accounts, 'account')} between ${from} and ${to}.`,
+  );
+  if (succeeded.length > 0) {
+    said.add(
+      privileged.length > 0 ? 'signin.succeededPrivileged' : 'signin.succeeded',
+      privileged.length > 0 ? { accounts: succeeded.join(', '), privileged: privileged.join(', ') } : { accounts: succeeded.join(', ') },
+      `Signed in successfully after failures: ${succeeded.join(', ')}${privileged.length > 0 ? ` (privileged: ${privileged.join(', ')})` : ''}.`,
+    );
+  }
+  if (passwordRight.length > 0) {
+    const shown = passwordRight.slice(0, 10).join(', ');
+    const more = passwordRight.length - 10;
+    said.add(
+      more > 0 ? 'signin.passwordRightMore' : 'signin.passwordRight',
+      more > 0 ? { accounts: shown, more } : { accounts: shown },
+      `Password right but stopped by MFA or policy: ${shown}${more > 0 ? ` and ${more} more` : ''}.`,
+    );
+  }
   const objects: FindingObject[] = succeeded.flatMap((upn) => {
     const u = users.byUpn.get(upn);
     return u ? [objectRef('user', u, u.displayName)] : [];
   });
   const iocs: Ioc[] = [
-    { type: 'ip', value: c.ip, context: succeeded.length > 0 ? 'credential stuffing source' : 'password spray source' },
-    ...succeeded.map((upn): Ioc => ({ type: 'account', value: upn, context: `signed in from ${c.ip} during credential stuffing` })),
+    { type: 'ip', value: c.ip, context: succeeded.length > 0 ? 'credential stuffing source' : 'password spray source', contextPart: { key: succeeded.length > 0 ? 'stuffingSource' : 'spraySource', values: {} } },
+    ...succeeded.map((upn): Ioc => ({ type: 'account', value: upn, context: `signed in from ${c.ip} during credential stuffing`, contextPart: { key: 'stuffedAccount', values: { ip: c.ip } } })),
   ];
   return {
     subject: { type: 'ip', id: c.ip, name: c.ip },
     severity: succeeded.length === 0 ? 'medium' : privileged.length > 0 ? 'critical' : 'high',
-    reason: parts.join(' '),
+    reason: said.text,
+    reasonParts: said.parts,
     objects,
     eventIds: c.events.map((e) => e.id),
     iocs,
@@ -240,17 +260,33 @@ export const privilegedWithoutMfa: Rule = {
       const fromAttack = [...new Set(signIns.map((s) => s.ip).filter((ip): ip is string => ip !== null && takeoverIps.has(ip)))];
       const roleNames = [...new Set(roles.filter(isPrivilegedRole).map((r) => ctx.roleName(r)))];
       const ips = [...new Set(signIns.map((s) => s.ip).filter((ip): ip is string => ip !== null))];
-      const parts = [`${user.displayName ?? id} holds ${roleNames.join(', ')}.`];
-      if (mfaRegistered === false) parts.push('No MFA method is registered (userRegistrationDetails.isMfaRegistered = false).');
-      if (mfaRegistered === null) parts.push('Its MFA registration was not collected.');
-      if (signIns.length > 0) parts.push(`${plural(signIns.length, 'successful sign-in')} with a password alone (singleFactorAuthentication) from ${ips.slice(0, 5).join(', ')}${ips.length > 5 ? ` and ${ips.length - 5} more addresses` : ''}.`);
-      if (fromAttack.length > 0) parts.push(`${fromAttack.join(', ')} tried passwords against many accounts and got in: ${mfaRegistered === true ? 'MFA is registered but was not enforced, so the password alone was enough' : 'the password alone was enough'}.`);
+      const who = user.displayName ?? id;
+      const said = new Reason().add('mfa.holds', { user: who, roles: roleNames.join(', ') }, `${who} holds ${roleNames.join(', ')}.`);
+      if (mfaRegistered === false) said.add('mfa.notRegistered', {}, 'No MFA method is registered (userRegistrationDetails.isMfaRegistered = false).');
+      if (mfaRegistered === null) said.add('mfa.notCollected', {}, 'Its MFA registration was not collected.');
+      if (signIns.length > 0) {
+        const shown = ips.slice(0, 5).join(', ');
+        const more = ips.length - 5;
+        said.add(
+          more > 0 ? 'mfa.singleFactorMore' : 'mfa.singleFactor',
+          more > 0 ? { count: signIns.length, ips: shown, more } : { count: signIns.length, ips: shown },
+          `${plural(signIns.length, 'successful sign-in')} with a password alone (singleFactorAuthentication) from ${shown}${more > 0 ? ` and ${more} more addresses` : ''}.`,
+        );
+      }
+      if (fromAttack.length > 0) {
+        said.add(
+          mfaRegistered === true ? 'mfa.takeoverRegistered' : 'mfa.takeover',
+          { ips: fromAttack.join(', ') },
+          `${fromAttack.join(', ')} tried passwords against many accounts and got in: ${mfaRegistered === true ? 'MFA is registered but was not enforced, so the password alone was enough' : 'the password alone was enough'}.`,
+        );
+      }
       const objects = [objectRef('user', user, user.displayName), ...(reg ? [objectRef('userRegistrationDetails', reg, reg.displayName)] : [])];
       for (const a of ctx.objects('roleAssignment')) if (a.principalId?.toLowerCase() === id) objects.push(objectRef('roleAssignment', a, ctx.roleName(a.resourceId ?? '')));
       hits.push({
         subject: { type: 'user', id: user.objectId, name: user.displayName },
         severity: (mfaRegistered === false && signIns.length > 0) || fromAttack.length > 0 ? 'high' : mfaRegistered === false ? 'medium' : 'low',
-        reason: parts.join(' '),
+        reason: said.text,
+        reasonParts: said.parts,
         objects,
         eventIds: signIns.map((s) => s.id),
         iocs: [],
@@ -294,11 +330,13 @@ export const mfaNotEnforced: Rule = {
       return requiresMfa && (everyone || roles);
     });
     if (enforcing.length > 0) return [];
+    const listed = policies.map((p) => `"${p.displayName ?? p.objectId}" ${String(p.raw.state)}`).join(', ');
     const objects = [objectRef('securityDefaults', defaults, 'Security defaults'), ...policies.map((p) => objectRef('conditionalAccessPolicy', p, p.displayName))];
     return [{
       subject: { type: 'tenant', id: ctx.tenantId ?? 'tenant', name: ctx.domains[0] ?? null },
       severity: 'medium',
-      reason: `Security defaults are off, and none of the ${plural(policies.length, 'conditional-access policy', 'conditional-access policies')} is enabled with an MFA grant for all users or for administrator roles${policies.length > 0 ? ` (${policies.map((p) => `"${p.displayName ?? p.objectId}" ${String(p.raw.state)}`).join(', ')})` : ''}.`,
+      reason: `Security defaults are off, and none of the ${plural(policies.length, 'conditional-access policy', 'conditional-access policies')} is enabled with an MFA grant for all users or for administrator roles${listed ? ` (${listed})` : ''}.`,
+      reasonParts: [listed ? { key: 'posture.policies', values: { count: policies.length, policies: listed } } : { key: 'posture.noPolicies', values: {} as Record<string, string> }],
       objects,
       eventIds: [],
       iocs: [],

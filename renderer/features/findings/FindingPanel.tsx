@@ -10,7 +10,7 @@ import { Identifier } from '../../components/Identifier';
 import { SeverityBadge } from '../../components/Severity';
 import { Time, useZoneLabel } from '../../components/Time';
 import { useCase } from '../../lib/caseState';
-import { confidenceWord, iocLines, reasonText, iocTypeWord, phaseWord, ruleTexts, sourceShort, sourceWord, stageTitle, stageWord } from './findingText';
+import { confidenceWord, iocContextText, iocLines, reasonText, subjectName, subjectTypeWord, iocTypeWord, phaseWord, ruleTexts, sourceShort, sourceWord, stageTitle, stageWord } from './findingText';
 import { numberedSteps } from './steps';
 import { TriageForm } from './TriageForm';
 import { TimelineEventsLink, useTimelineCounts } from '../timeline/TimelineLinks';
@@ -125,8 +125,8 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
         </button>
       </div>
       <p className="finding-subject">
-        <span className="muted small">{f.subject.type}</span> <strong>{f.subject.name ?? f.subject.id}</strong>{' '}
-        {f.subject.name && f.subject.name !== f.subject.id ? <Identifier value={f.subject.id} label={t('findings.panel.subjectId', { type: f.subject.type })} short /> : null}
+        <span className="muted small">{subjectTypeWord(f.subject.type)}</span> <strong>{subjectName(f)}</strong>{' '}
+        {f.subject.name && f.subject.name !== f.subject.id ? <Identifier value={f.subject.id} label={t('findings.panel.subjectId', { type: subjectTypeWord(f.subject.type) })} short /> : null}
         {f.ours ? <span className="badge badge-quiet" title={t('apps.oursHint')} data-testid="finding-ours">{t('apps.ours')}</span> : null}
       </p>
 
@@ -221,7 +221,7 @@ export function FindingPanel({ finding: f, stages, onClose, onTriaged, onOpenEvi
                 <span className="ioc-type small muted">{iocTypeWord(i.type)}</span>
                 <span className="ioc-value mono">{i.value}</span>
                 <CopyButton value={i.value} label={`${iocTypeWord(i.type)} ${i.value}`} compact />
-                <span className="ioc-context small">{i.context}</span>
+                <span className="ioc-context small">{iocContextText(i)}</span>
                 <TimelineEventsLink filter={{ ioc: i.value }} count={iocEvents[n] ?? null} testId="finding-ioc-events" label={t('timeline.link.iocEventsLabel', { value: i.value })} />
               </li>
             ))}

@@ -13,7 +13,7 @@ import { SeverityBadge, severityLabel } from '../../components/Severity';
 import { Time, useZoneLabel } from '../../components/Time';
 import { EvidenceDialog } from './EvidenceDialog';
 import { FindingPanel } from './FindingPanel';
-import { SEVERITY_ORDER, TRIAGE_ORDER, findingHaystack, ruleTexts, stageTitle as stageTitleOf, triageIcon, triageWord, untriagedIcon, untriagedWord } from './findingText';
+import { SEVERITY_ORDER, TRIAGE_ORDER, findingHaystack, ruleTexts, subjectName, stageTitle as stageTitleOf, triageIcon, triageWord, untriagedIcon, untriagedWord } from './findingText';
 import { DEFAULT_FINDING_SORT, nextFindingSort, sortFindings, type FindingSort, type FindingSortColumn } from './findingSort';
 import { Storyline } from './Storyline';
 import { StageEventLinks } from '../timeline/TimelineLinks';
@@ -103,7 +103,7 @@ export function FindingsScreen() {
     () =>
       [
         [t('findings.colSeverity'), t('findings.colFinding'), t('findings.colSubject'), 'ATT&CK', t('findings.colFirst', { zone }), t('findings.colLast', { zone }), t('findings.triage'), t('findings.colNote')],
-        ...groups.flatMap((g) => g.findings).map((f) => [f.severity, ruleTexts(f).title, f.subject.name ?? f.subject.id, f.attack.join(' '), formatTime(f.firstAt), formatTime(f.lastAt), f.triage.at === null ? untriagedWord() : triageWord(f.triage.state), f.triage.note.replace(/\s+/g, ' ')]),
+        ...groups.flatMap((g) => g.findings).map((f) => [f.severity, ruleTexts(f).title, subjectName(f), f.attack.join(' '), formatTime(f.firstAt), formatTime(f.lastAt), f.triage.at === null ? untriagedWord() : triageWord(f.triage.state), f.triage.note.replace(/\s+/g, ' ')]),
       ]
         .map((r) => r.join('\t'))
         .join('\n'),
@@ -338,7 +338,7 @@ function FindingsTable({ groups, sort, onSort, compact, selectedKey, onSelect, z
                         {ruleTexts(f).title}
                       </button>
                       <span className="finding-subject-line small" data-testid="finding-subject">
-                        {f.subject.name ?? f.subject.id}
+                        {subjectName(f)}
                       </span>
                     </td>
                     {compact ? null : (

@@ -3,7 +3,7 @@ import { currentLanguage, i18next } from '../../i18n';
 import { ruleText, type RuleFields } from '../../i18n/rules';
 import type { RuleText } from '../../i18n/rules-ja';
 // Types straight from the contract, so plain-Node tests can load this module.
-import type { Confidence, Finding, IocType, RemediationPhase, Severity, StageId, TriageState } from '../../../preload/contract';
+import type { Confidence, Finding, Ioc, IocType, ReasonPart, RemediationPhase, Severity, StageId, TriageState } from '../../../preload/contract';
 
 export const SEVERITY_ORDER: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 
@@ -73,16 +73,36 @@ export function sourceShort(source: string): string {
  * the catalog has every sentence (`reason.<key>`); otherwise as main wrote it.
  */
 export function reasonText(f: Pick<Finding, 'reason' | 'reasonParts'>): string {
-  if (!f.reasonParts?.length || currentLanguage() === 'en') return f.reason;
-  const keys = f.reasonParts.map((p) => `reason.${p.key}`);
-  if (!keys.every((k) => i18next.exists(k))) return f.reason;
+  return catalogText('reason', f.reasonParts ?? [], f.reason);
+}
+
+/** What an IOC is, in the interface language (`iocContext.<key>`), else as main wrote it. */
+export function iocContextText(i: Pick<Ioc, 'context' | 'contextPart'>): string {
+  return catalogText('iocContext', i.contextPart ? [i.contextPart] : [], i.context);
+}
+
+/** What a finding is about, in the interface language (`subjectName.<key>`), else its name (or id) as main wrote it. */
+export function subjectName(f: Pick<Finding, 'subject'>): string {
+  return catalogText('subjectName', f.subject.namePart ? [f.subject.namePart] : [], f.subject.name ?? f.subject.id);
+}
+
+/** The kind of thing a finding is about (application, mailbox…) in the interface language; unknown kinds as main wrote them. */
+export function subjectTypeWord(type: string): string {
+  return i18next.exists(`subjectType.${type}`) ? i18next.t(`subjectType.${type}` as 'subjectType.ip') : type;
+}
+
+/** The parts said from the catalog's `<section>.<key>` texts, or `english` unless every part has its text. */
+function catalogText(section: string, parts: readonly ReasonPart[], english: string): string {
+  if (parts.length === 0 || currentLanguage() === 'en') return english;
+  const keys = parts.map((p) => `${section}.${p.key}`);
+  if (!keys.every((k) => i18next.exists(k))) return english;
   const t = i18next.t.bind(i18next) as (key: string, values: Record<string, string | number>) => string;
-  return f.reasonParts.map((p, i) => t(keys[i]!, p.values)).join('');
+  return parts.map((p, i) => t(keys[i]!, p.values)).join('');
 }
 
 /** Everything a text filter matches against. */
 export function findingHaystack(f: Finding): string {
-  return [f.title, ruleTexts(f).title, f.ruleId, f.subject.name ?? '', f.subject.id, f.reason, reasonText(f), ...f.attack, f.triage.at === null ? untriagedWord() : triageWord(f.triage.state), f.triage.note, ...f.iocs.map((i) => i.value)].join('\n').toLowerCase();
+  return [f.title, ruleTexts(f).title, f.ruleId, f.subject.name ?? '', subjectName(f), f.subject.id, f.reason, reasonText(f), ...f.attack, f.triage.at === null ? untriagedWord() : triageWord(f.triage.state), f.triage.note, ...f.iocs.map((i) => i.value), ...f.iocs.map(iocContextText)].join('\n').toLowerCase();
 }
 
 /** The IOCs of a finding as lines of text, for "Copy all". */

@@ -5,7 +5,7 @@ import { api, toApiError, type ApiError, type DetectionReport, type TimelineBuck
 import { useCase } from '../../lib/caseState';
 import { formatCount } from '../../lib/format';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import { ruleTexts, stageWord } from '../findings/findingText';
+import { ruleTexts, stageWord, subjectName } from '../findings/findingText';
 import { BUCKET_MS, Histogram } from './Histogram';
 import { PinsPanel } from './PinsPanel';
 import { RecordDialog } from './RecordDialog';
@@ -119,7 +119,7 @@ export function TimelineScreen() {
 
   const findingTitle = (key: string) => {
     const f = report?.findings.find((x) => x.key === key);
-    return f ? `${ruleTexts(f).title} · ${f.subject.name ?? f.subject.id}` : key;
+    return f ? `${ruleTexts(f).title} · ${subjectName(f)}` : key;
   };
   const jump = (a: Anchor) => setAnchor((x) => ({ anchor: a, nonce: x.nonce + 1 }));
 
@@ -372,7 +372,7 @@ function FilterForm({ filter, overview, report, zone, onApply, onWantFindings }:
             {form.finding && !findings.some((f) => f.key === form.finding) ? <option value={form.finding}>{form.finding}</option> : null}
             {findings.map((f) => (
               <option key={f.key} value={f.key}>
-                {ruleTexts(f).title} · {f.subject.name ?? f.subject.id}
+                {ruleTexts(f).title} · {subjectName(f)}
               </option>
             ))}
           </select>
