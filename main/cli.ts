@@ -38,6 +38,7 @@ import { describeAnchor } from './case/checkpoints';
 import { sealCase } from './case/seal';
 import { exportCase, ExportError } from './timeline/export';
 import { scopeFilterWords } from './timeline/report';
+import { isOutputLanguage, OUTPUT_LANGUAGES } from './i18n/texts';
 import { findChromium, htmlToPdf, PDF_FILE, PdfError } from './timeline/pdf';
 import { rebuildTimeline, refreshTimeline } from './timeline/model';
 import { MAX_PAGE, timelineCount, timelineHistogram, timelinePage, TimelineQueryError, type TimelineCursor, type TimelineFilter } from './timeline/query';
@@ -104,7 +105,7 @@ Commands:
                         (\`peregrine timeline --help\` for every filter, paging and the histogram).
   triage <case> <finding key> <open|confirmed|false_positive|needs_info> [--note <text>]
                         Record a triage decision (and its custody entry).
-  export <case> --out <dir> [--no-pdf] [timeline filters]
+  export <case> --out <dir> [--no-pdf] [--lang en|ja] [timeline filters]
                         Write the signed export (timeline, findings, report.html, manifest, signatures);
                         runs the deep verify first and prints the signing key's fingerprint. report.pdf
                         is printed from report.html by the installed Chromium (the output says when
@@ -112,6 +113,7 @@ Commands:
                         --source, --ip, --actor, --operation, --target, --result, --finding, --ioc,
                         --search, --supporting; see \`peregrine timeline --help\`) scope the exported
                         timeline to part of the case; the manifest, VERIFY.txt and the report say so.
+                        --lang ja writes FINDINGS.md in Japanese (technical terms as written).
   verify <export dir | case file> [--deep] [--signer <SHA256:… | public key file | allowed_signers>]
                         Recompute every hash, the custody chain, its signed checkpoints and the
                         signature, and print who signed; for a case file also its schema, foreign keys
@@ -823,15 +825,17 @@ function timelineCommand(args: string[], io: CliIo): number {
 }
 
 async function exportCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, { out: { type: 'string' }, 'no-pdf': { type: 'boolean' }, ...TIMELINE_FILTER_OPTIONS }, ['case']);
+  const { values, positionals } = parse(args, { out: { type: 'string' }, 'no-pdf': { type: 'boolean' }, lang: { type: 'string' }, ...TIMELINE_FILTER_OPTIONS }, ['case']);
   const outDir = path.resolve(required(values, 'out'));
   const scope = timelineFilterFrom(values);
+  const lang = typeof values.lang === 'string' ? values.lang : 'en';
+  if (!isOutputLanguage(lang)) throw new UsageError(`--lang takes ${OUTPUT_LANGUAGES.join(' or ')}, not "${lang}".`);
   const { db, summary } = openCase(positionals[0]!);
   try {
     const signer = await examinerSigner(io, summary.examiner, 'export');
     const report = detect(db);
     const extraFiles = [
-      ...findingsExportFiles(report, { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: io.clock(), toolVersion: TOOL_VERSION }),
+      ...findingsExportFiles(report, { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: io.clock(), toolVersion: TOOL_VERSION, lang }),
       ...remediationExportFiles(db),
     ];
     // report.pdf from report.html by the installed Chromium, unless asked not to; without one, the output says so.

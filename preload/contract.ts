@@ -960,8 +960,8 @@ export const TimelineFilterInput = z
   .strict();
 /** Which events the timeline shows: every field optional, all given must hold (main/timeline/query.ts). */
 export type TimelineFilter = z.input<typeof TimelineFilterInput>;
-/** `scope`: the timeline's filters to cut the exported timeline by (the Timeline screen's "Export these events"); absent: every event. */
-export const ExportInput = z.object({ passphrase: passphrase.optional(), scope: TimelineFilterInput.optional() }).strict();
+/** `scope`: the timeline's filters to cut the exported timeline by (the Timeline screen's "Export these events"); absent: every event. `lang`: FINDINGS.md's language. */
+export const ExportInput = z.object({ passphrase: passphrase.optional(), scope: TimelineFilterInput.optional(), lang: z.enum(['en', 'ja']).optional() }).strict();
 /** An earlier export, by its folder's name as its custody entry records it (never a path). */
 export const ExportFolderInput = z.object({ folder: z.string().min(1).max(255).regex(/^[^/\\]+$/, 'a folder name, not a path') }).strict();
 const TimelineCursor = z.object({ at: TimelineTime, id: z.number().int().nonnegative() }).strict();

@@ -1,6 +1,6 @@
 // Main process / CLI: what the export hands the client about the findings — a readable account (storyline, then findings by severity) and the indicators.
 import type { DetectionReport, Finding, Severity } from '../../preload/contract';
-import { plural } from './text';
+import { outputText, type OutputLanguage, type OutputText } from '../i18n/texts';
 import { iocCsv, iocStix } from './iocs';
 
 const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
@@ -14,46 +14,60 @@ export interface SummaryOptions {
   examiner: string;
   now: Date;
   toolVersion: string;
+  /** The language FINDINGS.md is written in (default English); the indicators' files stay as their formats define them. */
+  lang?: OutputLanguage;
 }
 
-/** FINDINGS.md: the storyline and every finding that is not a false positive, for a reader without Peregrine. */
+/**
+ * FINDINGS.md: the storyline and every finding that is not a false positive, for a reader without Peregrine. In
+ * Japanese the rules' titles, explanations, steps and reasons come from the catalogs the screens use; technical terms,
+ * names and values stay as written.
+ */
 export function findingsMarkdown(report: DetectionReport, opts: SummaryOptions): string {
+  const x = outputText(opts.lang ?? 'en');
+  const english = x.lang === 'en';
   const lines: string[] = [];
   const kept = report.findings.filter((f) => f.triage.state !== 'false_positive');
   const dismissed = report.findings.length - kept.length;
-  lines.push(`# Findings: ${md(opts.caseName)}`, '');
-  lines.push(
-    `Prepared by ${md(opts.examiner)} with Peregrine ${opts.toolVersion} on ${utc(opts.now.toISOString())}, from the collection of ${utc(report.collectedAt)}` +
-      ` (${report.rules.length} rules). Every finding below names the records that prove it; their ids are in findings.json and each record is in timeline.jsonl.`,
-    '',
-  );
-  lines.push('## What happened', '');
+  const byKey = new Map(report.findings.map((f) => [f.key, f]));
+  lines.push(`# ${x.t('handover.md.title', { name: md(opts.caseName) })}`, '');
+  lines.push(x.t('handover.md.prepared', { examiner: md(opts.examiner), version: opts.toolVersion, now: utc(opts.now.toISOString()), collectedAt: utc(report.collectedAt), rules: report.rules.length }), '');
+  lines.push(`## ${x.t('handover.md.whatHappened')}`, '');
   for (const [i, stage] of report.storyline.entries()) {
-    lines.push(`${i + 1}. **${stage.title}**: ${stage.lit ? `${md(stage.summary)} (${utc(stage.at)})` : 'no evidence in this collection.'}`);
+    // In English main's own summary; otherwise the stage's top finding by its rule's title, as the screens say it.
+    const top = stage.findingKeys[0] ? byKey.get(stage.findingKeys[0]) : undefined;
+    const summary = english || !top ? stage.summary : stage.findingKeys.length > 1 ? x.t('handover.md.stageSummaryMore', { title: x.rule(top).title, count: stage.findingKeys.length - 1 }) : x.rule(top).title;
+    lines.push(`${i + 1}. **${x.stageTitle(stage)}**: ${stage.lit ? x.t('handover.md.stageLit', { summary: md(summary), at: utc(stage.at) }) : x.t('handover.md.noEvidence')}`);
   }
   const story = kept.find((f) => f.ruleId === 'storyline.oauth-mail-abuse');
-  if (story) lines.push('', `In order: ${md(story.reason)}`);
+  if (story) lines.push('', x.t('handover.md.inOrder', { story: md(x.reason(story)) }));
   lines.push('');
   for (const severity of SEVERITIES) {
     const group = kept.filter((f) => f.severity === severity);
     if (group.length === 0) continue;
-    lines.push(`## ${severity[0]!.toUpperCase()}${severity.slice(1)} (${group.length})`, '');
-    for (const f of group) lines.push(...findingLines(f), '');
+    const word = english ? `${severity[0]!.toUpperCase()}${severity.slice(1)}` : x.t(`common.severity.${severity}`);
+    lines.push(`## ${word} (${group.length})`, '');
+    for (const f of group) lines.push(...findingLines(f, x), '');
   }
-  if (dismissed > 0) lines.push(`${dismissed} finding${dismissed === 1 ? ' was' : 's were'} triaged as false positive${dismissed === 1 ? '' : 's'} and ${dismissed === 1 ? 'is' : 'are'} listed only in findings.json.`, '');
-  lines.push('Indicators are in iocs.csv and, as a STIX 2.1 bundle, in iocs.stix.json.', '');
+  if (dismissed > 0) lines.push(x.t('handover.md.dismissed', { count: dismissed }), '');
+  lines.push(x.t('handover.md.indicators'), '');
   return lines.join('\n');
 }
 
-function findingLines(f: Finding): string[] {
-  const out = [`### ${md(f.title)}: ${md(f.subject.name ?? f.subject.id)}`, ''];
-  out.push(md(f.reason), '');
-  out.push(`- Why it matters: ${md(f.explanation)}`);
+function findingLines(f: Finding, x: OutputText): string[] {
+  const english = x.lang === 'en';
+  const rule = x.rule(f);
+  const out = [`### ${md(rule.title)}: ${md(x.subjectName(f))}`, ''];
+  out.push(md(x.reason(f)), '');
+  out.push(`- ${x.t('handover.md.whyItMatters', { text: md(rule.explanation) })}`);
   if (f.attack.length > 0) out.push(`- MITRE ATT&CK: ${f.attack.join(', ')}`);
-  out.push(`- Seen: ${utc(f.firstAt)} to ${utc(f.lastAt)}; evidence: ${plural(f.objects.length, 'object')}, ${plural(f.events.length, 'event')}`);
-  out.push(`- To undo (${f.remediation.phase}): ${md(f.remediation.step)}`);
-  if (f.triage.state !== 'open') out.push(`- Triage: ${f.triage.state.replace('_', ' ')}${f.triage.note ? `: ${md(f.triage.note)}` : ''} (${md(f.triage.by ?? '')}, ${utc(f.triage.at)})`);
-  out.push(`- Finding key: \`${f.key}\``);
+  out.push(`- ${x.t('handover.md.seen', { first: utc(f.firstAt), last: utc(f.lastAt), objects: x.t('handover.md.objects', { count: f.objects.length }), events: x.t('handover.md.events', { count: f.events.length }) })}`);
+  out.push(`- ${x.t('handover.md.toUndo', { phase: english ? f.remediation.phase : x.t(`findings.phase.${f.remediation.phase}`), step: md(rule.step) })}`);
+  if (f.triage.state !== 'open') {
+    const state = english ? f.triage.state.replace('_', ' ') : x.t(`findings.triageState.${f.triage.state}`);
+    out.push(`- ${x.t('handover.md.triage', { state, note: f.triage.note ? `: ${md(f.triage.note)}` : '', by: md(f.triage.by ?? ''), at: utc(f.triage.at) })}`);
+  }
+  out.push(`- ${x.t('handover.md.findingKey', { key: `\`${f.key}\`` })}`);
   return out;
 }
 

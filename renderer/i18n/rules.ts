@@ -2,15 +2,9 @@
 // main sends; Japanese comes from rules-ja.ts. The reason a rule gives for one finding is made of the evidence's own
 // values and stays as main wrote it.
 import { useTranslation } from 'react-i18next';
-import type { Finding } from '../../preload/contract';
-import { RULES_JA, type RuleText } from './rules-ja';
+import { ruleText, type RuleFields } from './rule-text';
 
-export type RuleFields = Pick<Finding, 'ruleId' | 'title'> & Partial<Pick<Finding, 'explanation' | 'remediation'>>;
-
-export function ruleText(language: string, f: RuleFields): RuleText {
-  const ja = language.startsWith('ja') ? RULES_JA[f.ruleId] : undefined;
-  return ja ?? { title: f.title, explanation: f.explanation ?? '', step: f.remediation?.step ?? '' };
-}
+export { ruleText, type RuleFields };
 
 /** The lookup in the current language, for components that re-render when the language changes. */
 export function useRuleText() {

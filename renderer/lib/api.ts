@@ -206,7 +206,8 @@ export const api = {
      * `passphrase` unlocks the signing key when the host has no secure keychain (SignerView.needsPassphrase); `scope`
      * cuts the exported timeline to the events a timeline filter keeps.
      */
-    run: (passphrase?: string, scope?: TimelineFilter): Promise<ExportResult> => call('export.run', (b) => b.export.run({ ...(passphrase ? { passphrase } : {}), ...(scope ? { scope } : {}) })),
+    run: (passphrase?: string, scope?: TimelineFilter, lang?: 'en' | 'ja'): Promise<ExportResult> =>
+      call('export.run', (b) => b.export.run({ ...(passphrase ? { passphrase } : {}), ...(scope ? { scope } : {}), ...(lang ? { lang } : {}) })),
     signer: (): Promise<SignerView> => call('export.signer', (b) => b.export.signer({})),
     history: (): Promise<ExportRecord[]> => call('export.history', (b) => b.export.history({})),
     verify: (folder: string): Promise<ExportCheck> => call('export.verify', (b) => b.export.verify({ folder })),

@@ -98,6 +98,35 @@ describe('peregrine detect / triage', () => {
     expect(await cli(['verify', outDir], io)).not.toBe(0);
   });
 
+  it('writes FINDINGS.md in Japanese with --lang ja: the rules, reasons and steps from the catalogs, technical terms kept', async () => {
+    process.env.PEREGRINE_HOME = path.join(dir, 'home');
+    process.env.PEREGRINE_SIGNING_PASSPHRASE = 'integration test passphrase';
+    const outDir = path.join(dir, 'export-ja');
+    expect(await cli(['export', file, '--out', outDir, '--no-pdf', '--lang', 'ja'], io), err.join('\n')).toBe(0);
+    const account = fs.readFileSync(path.join(outDir, 'FINDINGS.md'), 'utf8');
+    expect(account).toMatch(/^## 何が起きたか$/m);
+    expect(account).toMatch(/^6\. \*\*削除と再作成の繰り返し\*\*: /m);
+    expect(account).toMatch(/^## 重大 \(\d+\)$/m);
+    expect(account).toMatch(/^### アプリが Exchange\.ManageAsApp を保持: /m);
+    expect(account).toMatch(/^- 是正（根絶）: /m);
+    expect(account).toContain(c.sim.groundTruth.maliciousApp.displayName.replace(/_/g, '\\_'));
+    expect(account).toMatch(/^1 件の検出結果は誤検知としてトリアージされ/m);
+    // Every finding's own lines are Japanese: no English sentence left beside names, ids, values and kept terms.
+    const report = JSON.parse(fs.readFileSync(path.join(outDir, 'findings.json'), 'utf8')) as { key: string }[];
+    const blocks = account.split(/^### /m).slice(1);
+    expect(blocks.length).toBe(report.length - 1);
+    for (const block of blocks) {
+      const lines = block.split('\n').filter((l) => l.startsWith('- ') && !l.startsWith('- MITRE') && !l.startsWith('- トリアージ'));
+      for (const line of lines) expect(line, line).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
+      expect(block).not.toMatch(/Why it matters|To undo|Finding key|Seen:/);
+    }
+    expect(await cli(['verify', outDir], io)).toBe(0);
+
+    expect(await cli(['export', file, '--out', path.join(dir, 'export-fr'), '--lang', 'fr'], io)).not.toBe(0);
+    expect(err.join('\n')).toMatch(/--lang takes en or ja, not "fr"/);
+    expect(fs.existsSync(path.join(dir, 'export-fr'))).toBe(false);
+  });
+
   it('refuses an unknown state or finding key, naming it', async () => {
     expect(await cli(['triage', file, 'no.such:key', 'confirmed'], io)).not.toBe(0);
     expect(err.join('\n')).toMatch(/No finding "no\.such:key"/);

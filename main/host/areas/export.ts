@@ -106,7 +106,7 @@ export function exportHandlers(ctx: WorkbenchContext): Handlers['export'] {
         problems: report.problems.slice(0, 20).map((p) => ({ where: p.where, message: p.message })),
       };
     },
-    run: async ({ passphrase, scope }) => {
+    run: async ({ passphrase, scope, lang }) => {
       const { file, db, summary } = ctx.requireCase();
       if (ctx.busy()) throw new HandlerError('busy', 'A collection is still running; export once it has finished so the export covers it.');
       const signer = withKey(() => loadOrCreateExaminerKey(deps.keyDir, summary.examiner, keyAccess(passphrase)));
@@ -115,7 +115,7 @@ export function exportHandlers(ctx: WorkbenchContext): Handlers['export'] {
       fs.mkdirSync(path.dirname(outDir), { recursive: true });
       const report = await ctx.detection();
       const extraFiles = [
-        ...findingsExportFiles(report, { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: clock(), toolVersion: deps.toolVersion }),
+        ...findingsExportFiles(report, { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: clock(), toolVersion: deps.toolVersion, lang: lang ?? 'en' }),
         ...remediationExportFiles(db),
       ];
       return exportCase(db, outDir, { signer, clock, toolVersion: deps.toolVersion, findings: report.findings, detection: report, extraFiles, ...(scope ? { scope } : {}) });

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { api, toApiError, type ApiError, type ExportCheck, type ExportRecord, type ExportResult, type TimelineFilter } from '../../lib/api';
 import { Time } from '../../components/Time';
+import { currentLanguage, LANGUAGES, type Language } from '../../i18n';
 import { useCase } from '../../lib/caseState';
 import { formatBytes, formatCount, formatDuration, formatTimestamp } from '../../lib/format';
 import { isEmptyFilter } from '../timeline/timelineFilter';
@@ -178,6 +179,8 @@ export function ExportScreen() {
   // Nothing is signed before the examiner has seen which key signs it.
   const [confirming, setConfirming] = useState(false);
   const [passphrase, setPassphrase] = useState('');
+  // The account for the client in the language the examiner works in, unless chosen otherwise for this hand-over.
+  const [handoverLanguage, setHandoverLanguage] = useState<Language>(() => currentLanguage());
   const [repeat, setRepeat] = useState('');
   const { signer, error: signerError, reload: loadSigner } = useSigner();
   const [records, setRecords] = useState<ExportRecord[]>([]);
@@ -200,7 +203,7 @@ export function ExportScreen() {
     setStartedAt(Date.now());
     setNow(Date.now());
     try {
-      setResult(await api.export.run(signer?.needsPassphrase ? passphrase : undefined, scope ?? undefined));
+      setResult(await api.export.run(signer?.needsPassphrase ? passphrase : undefined, scope ?? undefined, handoverLanguage));
     } catch (err) {
       setError(toApiError(err));
     } finally {
@@ -243,6 +246,19 @@ export function ExportScreen() {
           >
             <p className="notice-title">{t('export.signWith')}</p>
             <SignerFacts signer={signer} testId="export-confirm-signer" />
+            <div className="field">
+              <label htmlFor="export-language">{t('export.language')}</label>
+              <select id="export-language" value={handoverLanguage} onChange={(e) => setHandoverLanguage(e.target.value as Language)} aria-describedby="export-language-hint" data-testid="export-language">
+                {LANGUAGES.map((l) => (
+                  <option key={l} value={l}>
+                    {t(`settings.languages.${l}`)}
+                  </option>
+                ))}
+              </select>
+              <p className="field-hint" id="export-language-hint">
+                {t('export.languageHint')}
+              </p>
+            </div>
             {signer.needsPassphrase ? (
               <div className="field">
                 <label htmlFor="export-passphrase">{t('export.passphrase')}</label>

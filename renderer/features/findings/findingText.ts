@@ -1,6 +1,7 @@
 // Renderer: the words (and icons) the Findings screen uses for triage states, stages, phases, IOC types and event sources.
 import { currentLanguage, i18next } from '../../i18n';
 import { ruleText, type RuleFields } from '../../i18n/rules';
+import { catalogText as sharedCatalogText } from '../../i18n/parts';
 import type { RuleText } from '../../i18n/rules-ja';
 // Types straight from the contract, so plain-Node tests can load this module.
 import type { Confidence, Finding, Ioc, IocType, ReasonPart, RemediationPhase, Severity, StageId, TriageState } from '../../../preload/contract';
@@ -91,13 +92,10 @@ export function subjectTypeWord(type: string): string {
   return i18next.exists(`subjectType.${type}`) ? i18next.t(`subjectType.${type}` as 'subjectType.ip') : type;
 }
 
-/** The parts said from the catalog's `<section>.<key>` texts, or `english` unless every part has its text. */
+/** The parts said from the interface language's catalog (renderer/i18n/parts.ts). */
 function catalogText(section: string, parts: readonly ReasonPart[], english: string): string {
-  if (parts.length === 0 || currentLanguage() === 'en') return english;
-  const keys = parts.map((p) => `${section}.${p.key}`);
-  if (!keys.every((k) => i18next.exists(k))) return english;
   const t = i18next.t.bind(i18next) as (key: string, values: Record<string, string | number>) => string;
-  return parts.map((p, i) => t(keys[i]!, p.values)).join('');
+  return sharedCatalogText({ language: currentLanguage(), exists: (k) => i18next.exists(k), t }, section, parts, english);
 }
 
 /** Everything a text filter matches against. */
