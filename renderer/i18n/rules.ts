@@ -1,6 +1,5 @@
-// Renderer: a finding's rule texts (title, explanation, remediation step) in the interface language. English is what
-// main sends; Japanese comes from rules-ja.ts. The reason a rule gives for one finding is made of the evidence's own
-// values and stays as main wrote it.
+// Renderer: a finding's rule texts (title, explanation, remediation step) in the interface language, through the
+// lookup main's hand-over files share (rule-text.ts).
 import { useTranslation } from 'react-i18next';
 import { ruleText, type RuleFields } from './rule-text';
 
