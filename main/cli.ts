@@ -113,7 +113,8 @@ Commands:
                         --source, --ip, --actor, --operation, --target, --result, --finding, --ioc,
                         --search, --supporting; see \`peregrine timeline --help\`) scope the exported
                         timeline to part of the case; the manifest, VERIFY.txt and the report say so.
-                        --lang ja writes FINDINGS.md in Japanese (technical terms as written).
+                        --lang ja writes report.html and FINDINGS.md in Japanese (technical terms,
+                        names and values as written).
   verify <export dir | case file> [--deep] [--signer <SHA256:… | public key file | allowed_signers>]
                         Recompute every hash, the custody chain, its signed checkpoints and the
                         signature, and print who signed; for a case file also its schema, foreign keys
@@ -854,7 +855,7 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
       : undefined;
     let result;
     try {
-      result = exportCase(db, outDir, { signer, clock: io.clock, toolVersion: TOOL_VERSION, findings: report.findings, detection: report, extraFiles, pdf, scope });
+      result = exportCase(db, outDir, { signer, clock: io.clock, toolVersion: TOOL_VERSION, findings: report.findings, detection: report, extraFiles, pdf, scope, lang });
     } catch (err) {
       if (err instanceof ExportError && err.code === 'invalid_input' && err.message.startsWith("The export's scope")) throw new UsageError(err.message.replace(/refused: (\w+): /, 'refused: --$1: '));
       throw err;

@@ -1,6 +1,6 @@
 // Main process / CLI: what the export hands the client about the findings — a readable account (storyline, then findings by severity) and the indicators.
 import type { DetectionReport, Finding, Severity } from '../../preload/contract';
-import { outputText, type OutputLanguage, type OutputText } from '../i18n/texts';
+import { outputText, stageSummary, type OutputLanguage, type OutputText } from '../i18n/texts';
 import { iocCsv, iocStix } from './iocs';
 
 const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
@@ -34,9 +34,7 @@ export function findingsMarkdown(report: DetectionReport, opts: SummaryOptions):
   lines.push(x.t('handover.md.prepared', { examiner: md(opts.examiner), version: opts.toolVersion, now: utc(opts.now.toISOString()), collectedAt: utc(report.collectedAt), rules: report.rules.length }), '');
   lines.push(`## ${x.t('handover.md.whatHappened')}`, '');
   for (const [i, stage] of report.storyline.entries()) {
-    // In English main's own summary; otherwise the stage's top finding by its rule's title, as the screens say it.
-    const top = stage.findingKeys[0] ? byKey.get(stage.findingKeys[0]) : undefined;
-    const summary = english || !top ? stage.summary : stage.findingKeys.length > 1 ? x.t('handover.md.stageSummaryMore', { title: x.rule(top).title, count: stage.findingKeys.length - 1 }) : x.rule(top).title;
+    const summary = stageSummary(x, stage, byKey);
     lines.push(`${i + 1}. **${x.stageTitle(stage)}**: ${stage.lit ? x.t('handover.md.stageLit', { summary: md(summary), at: utc(stage.at) }) : x.t('handover.md.noEvidence')}`);
   }
   const story = kept.find((f) => f.ruleId === 'storyline.oauth-mail-abuse');

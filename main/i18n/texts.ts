@@ -32,6 +32,8 @@ export interface OutputText {
   lang: OutputLanguage;
   /** A catalog text by key with its values. */
   t(key: string, values?: Record<string, unknown>): string;
+  /** Whether the catalog has a text for the key. */
+  has(key: string): boolean;
   /** Why a finding matched: its sentences from the catalog where every one has a text, else main's English. */
   reason(f: Pick<Finding, 'reason' | 'reasonParts'>): string;
   iocContext(i: Pick<Ioc, 'context' | 'contextPart'>): string;
@@ -39,6 +41,17 @@ export interface OutputText {
   /** The rule's title, explanation and remediation step. */
   rule(f: Pick<Finding, 'ruleId' | 'title' | 'explanation' | 'remediation'>): RuleText;
   stageTitle(s: Pick<StorylineStage, 'id' | 'title'>): string;
+}
+
+/**
+ * A storyline stage summed up: in English main's own summary; in another language its top finding by its rule's
+ * title (and how many more), as the Findings screen says it.
+ */
+export function stageSummary(x: OutputText, stage: StorylineStage, byKey: ReadonlyMap<string, Finding>): string {
+  const top = stage.findingKeys[0] ? byKey.get(stage.findingKeys[0]) : undefined;
+  if (x.lang === 'en' || !top) return stage.summary;
+  const title = x.rule(top).title;
+  return stage.findingKeys.length > 1 ? x.t('handover.md.stageSummaryMore', { title, count: stage.findingKeys.length - 1 }) : title;
 }
 
 export function outputText(lang: OutputLanguage): OutputText {
@@ -49,6 +62,7 @@ export function outputText(lang: OutputLanguage): OutputText {
   return {
     lang,
     t,
+    has: (key) => it.exists(key),
     reason: (f) => parts('reason', f.reasonParts ?? [], f.reason),
     iocContext: (i) => parts('iocContext', i.contextPart ? [i.contextPart] : [], i.context),
     subjectName: (f) => parts('subjectName', f.subject.namePart ? [f.subject.namePart] : [], f.subject.name ?? f.subject.id),

@@ -13,6 +13,7 @@ import { minisignKeyId, minisignKeyIdHex, SIGNATURE_FILES, signatureFiles, sshPr
 import { signCheckpoint } from '../case/checkpoints';
 import { writeTimelineFiles } from './events';
 import { refreshTimeline, TIMELINE_SOURCES } from './model';
+import type { OutputLanguage } from '../i18n/texts';
 import { isoTime, timelineCount, TimelineQueryError, timelineWhere, type TimelineFilter } from './query';
 import { ACTIONS_FILE } from '../remediate/record';
 import { PDF_FILE } from './pdf';
@@ -36,6 +37,8 @@ export interface ExportDeps {
   extraFiles?: { name: string; content: string | Uint8Array }[];
   /** The timeline's filters to cut the export's timeline by (a time range, sources, …); absent or empty: every event. */
   scope?: TimelineFilter;
+  /** The language report.html is written in (default English). */
+  lang?: OutputLanguage;
 }
 
 /** An export's scope as the manifest states it: the filters given, times in UTC; null when nothing narrows the timeline. */
@@ -255,7 +258,7 @@ export function exportCase(db: Database, outDir: string, deps: ExportDeps): Expo
       // Written last, so it can list every other file with its hash; the manifest then lists it like the rest.
       const html = reportHtml({
         ...snapshot.report, meta: snapshot.meta, createdAt, toolVersion: deps.toolVersion, signer: { identity: deps.signer.identity, fingerprint: deps.signer.fingerprint },
-        custodyHead: head, custody: snapshot.custody, detection: deps.detection, remediation: remediationOf(extras), files: [...files], verifyCommands: verifyCommands(deps.signer), scoped,
+        custodyHead: head, custody: snapshot.custody, detection: deps.detection, remediation: remediationOf(extras), files: [...files], verifyCommands: verifyCommands(deps.signer), scoped, lang: deps.lang ?? 'en',
       });
       add(REPORT_FILE, html);
       const pdf = deps.pdf?.(html);

@@ -4,6 +4,7 @@ import type { DetectionReport, Finding, Severity } from '../../preload/contract'
 import type { CaseMeta } from '../../db/queries/caseMeta';
 import type { CustodyEntry } from '../../db/queries/custody';
 import { currentPins } from '../../db/queries/pins';
+import { outputText, stageSummary, type OutputLanguage, type OutputText } from '../i18n/texts';
 import { listRuns, type CollectionRun } from '../../db/queries/runs';
 import { listSources, type SourceRecord } from '../../db/queries/sources';
 
@@ -26,6 +27,8 @@ export interface ReportData {
   /** The other files of the export with their hashes (the manifest lists this one too). */
   files: { name: string; sha256: string; bytes: number }[];
   verifyCommands: string[];
+  /** The report's language (default English): its own words and the rules' texts; names, ids and values as written. */
+  lang?: OutputLanguage;
   /** A scoped export: its filters, the events its timeline files hold and the case's (null: every event). */
   scoped?: { filter: Record<string, string | boolean | string[]>; events: number; caseEvents: number } | null;
 }
@@ -59,7 +62,12 @@ export function readReportData(db: Database): Pick<ReportData, 'runs' | 'timelin
 
 const esc = (v: unknown): string =>
   String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-const utc = (at: string | null | undefined) => (at ? `${esc(at.slice(0, 19).replace('T', ' '))} UTC` : '—');
+/** A time as the report writes it (UTC, to the second), as text; `utc` is the same escaped for HTML. */
+const utcText = (at: string | null | undefined) => (at ? `${at.slice(0, 19).replace('T', ' ')} UTC` : '—');
+const utc = (at: string | null | undefined) => esc(utcText(at));
+const severityWord = (x: OutputText, s: Severity) => (x.lang === 'en' ? s : x.t(`common.severity.${s}`));
+/** A timeline source's name: the report's own English words, the screens' catalog in another language. */
+const sourceName = (x: OutputText, source: string) => (x.lang === 'en' || !x.has(`timeline.source.${source}`) ? (SOURCE_WORDS[source] ?? source) : x.t(`timeline.source.${source}`));
 const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 const SOURCE_WORDS: Record<string, string> = {
   signin: 'Sign-ins', directory_audit: 'Directory audits', ual: 'Unified Audit Log', exchange: 'Exchange cmdlets', object: 'Object lifetimes', finding: 'Findings (first seen)', custody: 'Custody entries',
@@ -94,79 +102,91 @@ header.cover { border-bottom: 3px solid var(--text); padding-bottom: 12px; }
 
 /** The report as one HTML document. Every value from the case or the tenant is escaped. */
 export function reportHtml(d: ReportData): string {
+  const x = outputText(d.lang ?? 'en');
+  const r = (key: string, values?: Record<string, unknown>) => x.t(`handover.report.${key}`, values);
   const kept = d.detection.findings.filter((f) => f.triage.state !== 'false_positive');
   const dismissed = d.detection.findings.length - kept.length;
   const out: string[] = [];
   out.push(`<!DOCTYPE html>
-<html lang="en">
+<html lang="${x.lang}">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Incident report: ${esc(d.meta.name)}</title>
+<title>${esc(r('docTitle', { name: d.meta.name }))}</title>
 <style>${CSS}</style>
 </head>
 <body>
 <header class="cover">
-<p class="muted small">Peregrine incident-response report · signed export</p>
+<p class="muted small">${esc(r('kicker'))}</p>
 <h1>${esc(d.meta.name)}</h1>
 <dl class="facts">
-<dt>Client</dt><dd>${esc(d.meta.client ?? '—')}</dd>
-<dt>Reference</dt><dd>${esc(d.meta.reference ?? '—')}</dd>
-<dt>Examiner</dt><dd>${esc(d.meta.examiner)}</dd>
-<dt>Case id</dt><dd class="mono">${esc(d.meta.caseId)}</dd>
-<dt>Exported</dt><dd>${utc(d.createdAt)} by Peregrine ${esc(d.toolVersion)}</dd>
-<dt>Signed by</dt><dd>${esc(d.signer.identity)} · key <span class="mono">${esc(d.signer.fingerprint)}</span></dd>
-<dt>Custody head</dt><dd class="mono">${esc(d.custodyHead)}</dd>
-<dt>Timeline</dt><dd data-scope="${d.scoped ? 'part' : 'whole'}">${d.scoped ? `<span class="warn">part of the case</span>: ${esc(scopeFilterWords(d.scoped.filter))} · ${d.scoped.events.toLocaleString('en')} of ${d.scoped.caseEvents.toLocaleString('en')} events` : 'every event of the case'}</dd>
+<dt>${esc(r('client'))}</dt><dd>${esc(d.meta.client ?? '—')}</dd>
+<dt>${esc(r('reference'))}</dt><dd>${esc(d.meta.reference ?? '—')}</dd>
+<dt>${esc(r('examiner'))}</dt><dd>${esc(d.meta.examiner)}</dd>
+<dt>${esc(r('caseId'))}</dt><dd class="mono">${esc(d.meta.caseId)}</dd>
+<dt>${esc(r('exported'))}</dt><dd>${esc(r('exportedBy', { at: utcText(d.createdAt), version: d.toolVersion }))}</dd>
+<dt>${esc(r('signedBy'))}</dt><dd>${esc(d.signer.identity)} · ${esc(r('key'))} <span class="mono">${esc(d.signer.fingerprint)}</span></dd>
+<dt>${esc(r('custodyHead'))}</dt><dd class="mono">${esc(d.custodyHead)}</dd>
+<dt>${esc(r('timeline'))}</dt><dd data-scope="${d.scoped ? 'part' : 'whole'}">${d.scoped ? `<span class="warn">${esc(r('timelinePart'))}</span>: ${esc(scopeFilterWords(d.scoped.filter))} · ${esc(r('timelinePartCount', { events: d.scoped.events.toLocaleString('en'), total: d.scoped.caseEvents.toLocaleString('en') }))}` : esc(r('timelineWhole'))}</dd>
 </dl>
-<p class="small muted">All times are UTC (the case is read in ${esc(d.meta.timeZone)}). Every statement below names the records it rests on; ${d.scoped ? 'the findings, custody and this report cover the whole case, but timeline.jsonl and timeline.csv hold only the events within the scope above, each' : 'each record is in timeline.jsonl and timeline.csv'} with the SHA-256 of the evidence page it was read from. How to check that this folder is as signed: see “Verifying this bundle” at the end.</p>
+<p class="small muted">${esc(r(d.scoped ? 'introPart' : 'introWhole', { zone: d.meta.timeZone }))}</p>
 </header>
-<nav><p class="small"><a href="#scope">Scope and completeness</a> · <a href="#timeline">Events over time</a> · <a href="#story">What happened</a> · <a href="#pins">Pinned events</a> · <a href="#findings">Findings</a> · <a href="#remediation">Remediation</a> · <a href="#custody">Custody</a> · <a href="#verify">Verifying this bundle</a></p></nav>
+<nav><p class="small">${(['scope', 'timeline', 'story', 'pins', 'findings', 'remediation', 'custody', 'verify'] as const).map((id) => `<a href="#${id}">${esc(r(`nav${id[0]!.toUpperCase()}${id.slice(1)}`))}</a>`).join(' · ')}</p></nav>
 `);
-  out.push(scopeSection(d));
-  out.push(timelineSection(d));
-  out.push(`<h2 id="story">What happened</h2>\n<ol class="story">`);
+  out.push(scopeSection(d, r));
+  out.push(timelineSection(d, x, r));
+  out.push(`<h2 id="story">${esc(r('navStory'))}</h2>\n<ol class="story">`);
+  const byKey = new Map(d.detection.findings.map((f) => [f.key, f]));
   for (const s of d.detection.storyline) {
-    out.push(s.lit ? `<li><strong>${esc(s.title)}</strong>: ${esc(s.summary)} <span class="muted">(${utc(s.at)})</span></li>` : `<li class="unlit"><strong>${esc(s.title)}</strong>: no evidence in this collection.</li>`);
+    const title = x.stageTitle(s);
+    out.push(s.lit ? `<li><strong>${esc(title)}</strong>: ${esc(stageSummary(x, s, byKey))} <span class="muted">(${utc(s.at)})</span></li>` : `<li class="unlit"><strong>${esc(title)}</strong>: ${esc(r('noEvidence'))}</li>`);
   }
   out.push('</ol>');
   const story = kept.find((f) => f.ruleId === 'storyline.oauth-mail-abuse');
-  if (story) out.push(`<p>In order: ${esc(story.reason)}</p>`);
+  if (story) out.push(`<p>${esc(r('inOrder', { story: x.reason(story) }))}</p>`);
 
-  out.push(pinsSection(d));
-  out.push(`<h2 id="findings">Findings</h2>`);
-  out.push(`<p>${kept.length} finding${kept.length === 1 ? '' : 's'} from ${d.detection.rules.length} rules over the collection of ${utc(d.detection.collectedAt)}${dismissed ? `; ${dismissed} triaged as false positive${dismissed === 1 ? ' is' : 's are'} listed only in findings.json` : ''}.</p>`);
-  out.push('<table><thead><tr><th>Severity</th><th class="num">Findings</th></tr></thead><tbody>');
+  out.push(pinsSection(d, x, r));
+  out.push(`<h2 id="findings">${esc(r('navFindings'))}</h2>`);
+  out.push(`<p>${esc(r('findingsCount', { count: kept.length, rules: d.detection.rules.length, at: utcText(d.detection.collectedAt) }))}${dismissed ? esc(r('dismissed', { count: dismissed })) : ''}${esc(r('end'))}</p>`);
+  out.push(`<table><thead><tr><th>${esc(r('colSeverity'))}</th><th class="num">${esc(r('colFindings'))}</th></tr></thead><tbody>`);
   for (const s of SEVERITIES) {
     const n = kept.filter((f) => f.severity === s).length;
-    if (n) out.push(`<tr><td><span class="sev sev-${s}">${s}</span></td><td class="num">${n}</td></tr>`);
+    if (n) out.push(`<tr><td><span class="sev sev-${s}">${esc(severityWord(x, s))}</span></td><td class="num">${n}</td></tr>`);
   }
   out.push('</tbody></table>');
-  for (const s of SEVERITIES) for (const f of kept.filter((x) => x.severity === s)) out.push(findingBlock(f, Boolean(d.scoped)));
+  for (const s of SEVERITIES) for (const f of kept.filter((k) => k.severity === s)) out.push(findingBlock(f, Boolean(d.scoped), x, r));
 
-  out.push(remediationSection(d));
-  out.push(custodySection(d));
-  out.push(verifySection(d));
+  out.push(remediationSection(d, r));
+  out.push(custodySection(d, r));
+  out.push(verifySection(d, r));
   out.push('</body>\n</html>\n');
   return out.join('\n');
 }
 
-function scopeSection(d: ReportData): string {
-  const out = [`<h2 id="scope">Scope and completeness</h2>`];
-  if (d.runs.length === 0) return `${out[0]}<p>No collection was made in this case.</p>`;
+type Words = (key: string, values?: Record<string, unknown>) => string;
+
+/** A sentence escaped for HTML with one of its values (an id, a key) in its own monospace span. */
+function withMono(r: Words, key: string, values: Record<string, unknown>, mono: string, value: string): string {
+  const [before = '', after = ''] = r(key, { ...values, [mono]: '\u0000' }).split('\u0000');
+  return `${esc(before)}<span class="mono">${esc(value)}</span>${esc(after)}`;
+}
+
+function scopeSection(d: ReportData, r: Words): string {
+  const out = [`<h2 id="scope">${esc(r('navScope'))}</h2>`];
+  if (d.runs.length === 0) return `${out[0]}<p>${esc(r('noCollection'))}</p>`;
   for (const { run, sources } of d.runs) {
-    out.push(`<h3>Collection of ${utc(run.startedAt)} <span class="muted small">(${esc(run.state)}${run.finishedAt ? `, finished ${utc(run.finishedAt)}` : ''})</span></h3>`);
-    out.push(`<p class="small">Tenant <span class="mono">${esc(run.tenantId)}</span> (${esc(run.environment)}), read by ${esc(run.account ?? 'unknown')}.${run.error ? ` <span class="bad">${esc(run.error)}</span>` : ''}</p>`);
-    out.push('<table><thead><tr><th>Source</th><th>State</th><th class="num">Records</th><th class="num">Pages</th><th>Window</th><th>Completeness</th></tr></thead><tbody>');
+    out.push(`<h3>${esc(r('collectionOf', { at: utcText(run.startedAt) }))} <span class="muted small">(${esc(run.state)}${run.finishedAt ? esc(r('finishedAt', { at: utcText(run.finishedAt) })) : ''})</span></h3>`);
+    out.push(`<p class="small">${withMono(r, 'tenantReadBy', { environment: run.environment, account: run.account ?? r('unknownAccount') }, 'tenant', run.tenantId)}${run.error ? ` <span class="bad">${esc(run.error)}</span>` : ''}</p>`);
+    out.push(`<table><thead><tr><th>${esc(r('colSource'))}</th><th>${esc(r('colState'))}</th><th class="num">${esc(r('colRecords'))}</th><th class="num">${esc(r('colPages'))}</th><th>${esc(r('colWindow'))}</th><th>${esc(r('colCompleteness'))}</th></tr></thead><tbody>`);
     for (const s of sources) {
       const gaps = [
-        s.truncated ? '<span class="warn">the service held more than it returned</span>' : '',
+        s.truncated ? `<span class="warn">${esc(r('heldMore'))}</span>` : '',
         ...s.notices.map((n) => `<span class="${n.kind === 'warning' ? 'warn' : 'bad'}">${esc(n.kind)}: ${esc(n.text)}</span>`),
         s.lastError ? `<span class="bad">${esc(s.lastError)}</span>` : '',
       ].filter(Boolean);
-      const state = s.state === 'done' ? '<span class="ok">complete</span>' : `<span class="bad">${esc(s.state)}</span>`;
-      out.push(`<tr><td>${esc(s.label)}</td><td>${state}</td><td class="num">${s.records.toLocaleString('en')}</td><td class="num">${s.pages}</td><td class="small">${s.windowFrom ? `${utc(s.windowFrom)} – ${utc(s.windowTo)}` : '—'}</td><td class="small">${gaps.length ? gaps.join('<br>') : 'all pages read'}${s.retries ? ` <span class="muted">(${s.retries} retries)</span>` : ''}</td></tr>`);
+      const state = s.state === 'done' ? `<span class="ok">${esc(r('complete'))}</span>` : `<span class="bad">${esc(s.state)}</span>`;
+      out.push(`<tr><td>${esc(s.label)}</td><td>${state}</td><td class="num">${s.records.toLocaleString('en')}</td><td class="num">${s.pages}</td><td class="small">${s.windowFrom ? `${utc(s.windowFrom)} – ${utc(s.windowTo)}` : '—'}</td><td class="small">${gaps.length ? gaps.join('<br>') : esc(r('allPagesRead'))}${s.retries ? ` <span class="muted">${esc(r('retries', { count: s.retries }))}</span>` : ''}</td></tr>`);
     }
     out.push('</tbody></table>');
   }
@@ -174,9 +194,10 @@ function scopeSection(d: ReportData): string {
 }
 
 /** Events per day as stacked bars, drawn in SVG inside the page (no script). */
-function timelineSection(d: ReportData): string {
-  const out = [`<h2 id="timeline">Events over time</h2>`, `<p>${d.timeline.total.toLocaleString('en')} events in the timeline:</p>`, '<table><tbody>'];
-  for (const s of d.timeline.bySource) out.push(`<tr><td>${esc(SOURCE_WORDS[s.source] ?? s.source)}</td><td class="num">${s.n.toLocaleString('en')}</td></tr>`);
+function timelineSection(d: ReportData, x: OutputText, r: Words): string {
+  const sourceWord = (source: string) => sourceName(x, source);
+  const out = [`<h2 id="timeline">${esc(r('navTimeline'))}</h2>`, `<p>${esc(r('eventsInTimeline', { count: d.timeline.total }))}</p>`, '<table><tbody>'];
+  for (const s of d.timeline.bySource) out.push(`<tr><td>${esc(sourceWord(s.source))}</td><td class="num">${s.n.toLocaleString('en')}</td></tr>`);
   out.push('</tbody></table>');
   const days = d.timeline.days;
   if (days.length === 0) return out.join('\n');
@@ -206,37 +227,39 @@ function timelineSection(d: ReportData): string {
       if (!n) continue;
       const h = Math.max(1, (n / max) * (H - 4));
       y -= h;
-      bars.push(`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${bw.toFixed(1)}" height="${h.toFixed(1)}" fill="${SOURCE_COLOURS[s] ?? '#888'}"><title>${esc(day.day)} ${esc(SOURCE_WORDS[s] ?? s)}: ${n}</title></rect>`);
+      bars.push(`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${bw.toFixed(1)}" height="${h.toFixed(1)}" fill="${SOURCE_COLOURS[s] ?? '#888'}"><title>${esc(day.day)} ${esc(sourceWord(s))}: ${n}</title></rect>`);
     }
   }
-  out.push(`<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Events per day" style="max-width:${W}px;border-bottom:1px solid #c4cad3">${bars.join('')}</svg>`);
-  out.push(`<p class="small muted">Events per day from ${esc(shown[0]!.day)} to ${esc(shown.at(-1)!.day)} (highest day: ${max.toLocaleString('en')})${skipped || skippedAfter ? `; ${skipped.toLocaleString('en')} earlier and ${skippedAfter.toLocaleString('en')} later events (objects created long before, custody entries after) are in the timeline but not drawn` : ''}.</p>`);
-  out.push(`<p class="legend small">${sources.map((s) => `<span><span class="swatch" style="background:${SOURCE_COLOURS[s] ?? '#888'}"></span>${esc(SOURCE_WORDS[s] ?? s)}</span>`).join('')}</p>`);
+  out.push(`<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(r('eventsPerDay'))}" style="max-width:${W}px;border-bottom:1px solid #c4cad3">${bars.join('')}</svg>`);
+  out.push(`<p class="small muted">${esc(r('perDayFrom', { from: shown[0]!.day, to: shown.at(-1)!.day, max }))}${skipped || skippedAfter ? esc(r('notDrawn', { earlier: skipped, later: skippedAfter })) : ''}${esc(r('end'))}</p>`);
+  out.push(`<p class="legend small">${sources.map((s) => `<span><span class="swatch" style="background:${SOURCE_COLOURS[s] ?? '#888'}"></span>${esc(sourceWord(s))}</span>`).join('')}</p>`);
   return out.join('\n');
 }
 
-function findingBlock(f: Finding, scoped: boolean): string {
+function findingBlock(f: Finding, scoped: boolean, x: OutputText, r: Words): string {
+  const english = x.lang === 'en';
+  const rule = x.rule(f);
   const out = [`<section class="finding" id="f-${esc(f.key.replace(/[^A-Za-z0-9_-]/g, '-'))}">`];
-  out.push(`<h3><span class="sev sev-${f.severity}">${f.severity}</span> ${esc(f.title)}: ${esc(f.subject.name ?? f.subject.id)}</h3>`);
-  out.push(`<p>${esc(f.reason)}</p>`);
+  out.push(`<h3><span class="sev sev-${f.severity}">${esc(severityWord(x, f.severity))}</span> ${esc(rule.title)}: ${esc(x.subjectName(f))}</h3>`);
+  out.push(`<p>${esc(x.reason(f))}</p>`);
   out.push('<dl class="facts small">');
-  out.push(`<dt>Why it matters</dt><dd>${esc(f.explanation)}</dd>`);
+  out.push(`<dt>${esc(r('whyItMatters'))}</dt><dd>${esc(rule.explanation)}</dd>`);
   if (f.attack.length) out.push(`<dt>MITRE ATT&amp;CK</dt><dd>${f.attack.map(esc).join(', ')}</dd>`);
-  out.push(`<dt>Seen</dt><dd>${utc(f.firstAt)} to ${utc(f.lastAt)}</dd>`);
-  out.push(`<dt>To undo (${esc(f.remediation.phase)})</dt><dd>${esc(f.remediation.step)}</dd>`);
-  if (f.triage.at) out.push(`<dt>Triage</dt><dd>${esc(f.triage.state.replace('_', ' '))}${f.triage.note ? `: ${esc(f.triage.note)}` : ''} (${esc(f.triage.by ?? '')}, ${utc(f.triage.at)})</dd>`);
-  if (f.iocs.length) out.push(`<dt>Indicators</dt><dd>${f.iocs.map((i) => `<span class="mono">${esc(i.value)}</span> <span class="muted">(${esc(i.type)}: ${esc(i.context)})</span>`).join('<br>')}</dd>`);
-  out.push(`<dt>Finding key</dt><dd class="mono">${esc(f.key)}</dd>`);
+  out.push(`<dt>${esc(r('seen'))}</dt><dd>${esc(r('seenRange', { first: utcText(f.firstAt), last: utcText(f.lastAt) }))}</dd>`);
+  out.push(`<dt>${esc(r('toUndo', { phase: english ? f.remediation.phase : x.t(`findings.phase.${f.remediation.phase}`) }))}</dt><dd>${esc(rule.step)}</dd>`);
+  if (f.triage.at) out.push(`<dt>${esc(r('triage'))}</dt><dd>${esc(english ? f.triage.state.replace('_', ' ') : x.t(`findings.triageState.${f.triage.state}`))}${f.triage.note ? `: ${esc(f.triage.note)}` : ''} (${esc(f.triage.by ?? '')}, ${utc(f.triage.at)})</dd>`);
+  if (f.iocs.length) out.push(`<dt>${esc(r('indicators'))}</dt><dd>${f.iocs.map((i) => `<span class="mono">${esc(i.value)}</span> <span class="muted">(${esc(i.type)}: ${esc(x.iocContext(i))})</span>`).join('<br>')}</dd>`);
+  out.push(`<dt>${esc(r('findingKey'))}</dt><dd class="mono">${esc(f.key)}</dd>`);
   out.push('</dl>');
   if (f.objects.length) {
-    out.push(`<p class="small"><strong>Objects (${f.objects.length})</strong></p><table class="small"><thead><tr><th>Kind</th><th>Name</th><th>Id</th><th>Evidence SHA-256</th></tr></thead><tbody>`);
+    out.push(`<p class="small"><strong>${esc(r('objects', { count: f.objects.length }))}</strong></p><table class="small"><thead><tr><th>${esc(r('colKind'))}</th><th>${esc(r('colName'))}</th><th>${esc(r('colId'))}</th><th>${esc(r('colEvidenceSha'))}</th></tr></thead><tbody>`);
     for (const o of f.objects) out.push(`<tr><td>${esc(o.kind)}</td><td>${esc(o.name ?? '')}</td><td class="mono">${esc(o.id)}</td><td class="mono">${esc(o.evidenceSha256)}</td></tr>`);
     out.push('</tbody></table>');
   }
   if (f.events.length) {
     const listed = [...f.events].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id - b.id)).slice(0, EVENTS_LISTED);
-    out.push(`<p class="small"><strong>Events (${f.events.length})</strong>${f.events.length > listed.length ? `: the first ${listed.length}; ${scoped ? "those within the export’s scope are" : "all are"} in timeline.jsonl with “${esc(f.key)}” in their findings field` : ''}</p>`);
-    out.push('<table class="small"><thead><tr><th>Time</th><th>Operation</th><th>Actor</th><th>IP</th><th>Result</th><th>Record / evidence SHA-256</th></tr></thead><tbody>');
+    out.push(`<p class="small"><strong>${esc(r('events', { count: f.events.length }))}</strong>${f.events.length > listed.length ? esc(r(scoped ? 'eventsFirstScoped' : 'eventsFirst', { listed: listed.length, key: f.key })) : ''}</p>`);
+    out.push(`<table class="small"><thead><tr>${['colTime', 'colOperation', 'colActor', 'colIp', 'colResult', 'colRecord'].map((k) => `<th>${esc(r(k))}</th>`).join('')}</tr></thead><tbody>`);
     for (const e of listed) {
       out.push(`<tr><td>${utc(e.at)}</td><td>${esc(e.rawOperation)}</td><td>${esc(e.actorUser ?? e.actorAppId ?? '—')}</td><td class="mono">${esc(e.actorIp ?? '—')}</td><td>${esc(e.result)}</td><td class="mono">${esc(e.recordId)}<br>${esc(e.evidenceSha256)}</td></tr>`);
     }
@@ -246,65 +269,65 @@ function findingBlock(f: Finding, scoped: boolean): string {
   return out.join('\n');
 }
 
-function remediationSection(d: ReportData): string {
-  const out = [`<h2 id="remediation">Remediation</h2>`];
+function remediationSection(d: ReportData, r: Words): string {
+  const out = [`<h2 id="remediation">${esc(r('navRemediation'))}</h2>`];
   if (!d.remediation || d.remediation.steps.length === 0) {
-    out.push('<p>No remediation was planned or recorded in this case.</p>');
+    out.push(`<p>${esc(r('noRemediation'))}</p>`);
     return out.join('\n');
   }
-  out.push(`<p>The checklist as recorded (actions.json holds every request and answer with its hash).</p>`);
-  out.push('<table><thead><tr><th>Phase</th><th>Step</th><th>State</th></tr></thead><tbody>');
+  out.push(`<p>${esc(r('checklistLede'))}</p>`);
+  out.push(`<table><thead><tr><th>${esc(r('colPhase'))}</th><th>${esc(r('colStep'))}</th><th>${esc(r('colState'))}</th></tr></thead><tbody>`);
   for (const s of d.remediation.steps) out.push(`<tr><td>${esc(s.phase)}</td><td>${esc(s.title)}</td><td>${esc(s.state)}</td></tr>`);
   out.push('</tbody></table>');
   if (d.remediation.actions.length) {
-    out.push('<h3>What was done</h3><table class="small"><thead><tr><th>Time</th><th>By</th><th>Step</th><th>Outcome</th><th>Note</th><th class="num">Custody</th></tr></thead><tbody>');
+    out.push(`<h3>${esc(r('whatWasDone'))}</h3><table class="small"><thead><tr>${['colTime', 'colBy', 'colStep', 'colOutcome', 'colNote'].map((k) => `<th>${esc(r(k))}</th>`).join('')}<th class="num">${esc(r('colCustody'))}</th></tr></thead><tbody>`);
     for (const a of d.remediation.actions) out.push(`<tr><td>${utc(a.at)}</td><td>${esc(a.actor)}</td><td class="mono">${esc(a.step)}</td><td>${esc(a.outcome)}</td><td>${esc(a.note)}</td><td class="num">${a.custodySeq}</td></tr>`);
     out.push('</tbody></table>');
   }
   return out.join('\n');
 }
 
-function pinsSection(d: ReportData): string {
-  const out = [`<h2 id="pins">Pinned events</h2>`];
+function pinsSection(d: ReportData, x: OutputText, r: Words): string {
+  const out = [`<h2 id="pins">${esc(r('navPins'))}</h2>`];
   if (d.pins.length === 0) {
-    out.push('<p>The examiner pinned no event.</p>');
+    out.push(`<p>${esc(r('noPins'))}</p>`);
     return out.join('\n');
   }
-  out.push(`<p>Events the examiner marked with a note, in time order. Each pin is a custody entry.</p>`);
+  out.push(`<p>${esc(r('pinsLede'))}</p>`);
   for (const p of d.pins) {
-    out.push(`<div class="pin"><p><strong>${utc(p.eventAt)}</strong> · ${esc(SOURCE_WORDS[p.source] ?? p.source)} record <span class="mono">${esc(p.recordId)}</span></p>`);
+    out.push(`<div class="pin"><p><strong>${utc(p.eventAt)}</strong> · ${esc(r('pinRecord', { source: sourceName(x, p.source) }))} <span class="mono">${esc(p.recordId)}</span></p>`);
     out.push(`<p><strong>${esc(p.note)}</strong></p>`);
     if (p.message) out.push(`<p class="small">${esc(p.message)}</p>`);
-    out.push(`<p class="small muted">Pinned by ${esc(p.actor)} at ${utc(p.at)} (custody entry ${p.custodySeq})${p.evidenceSha256 ? ` · evidence <span class="mono">${esc(p.evidenceSha256)}</span>` : ''}</p></div>`);
+    out.push(`<p class="small muted">${esc(r('pinnedBy', { actor: p.actor, at: utcText(p.at), seq: p.custodySeq }))}${p.evidenceSha256 ? ` · ${esc(r('evidence'))} <span class="mono">${esc(p.evidenceSha256)}</span>` : ''}</p></div>`);
   }
   return out.join('\n');
 }
 
-function custodySection(d: ReportData): string {
-  const out = [`<h2 id="custody">Custody</h2>`];
+function custodySection(d: ReportData, r: Words): string {
+  const out = [`<h2 id="custody">${esc(r('navCustody'))}</h2>`];
   const first = d.custody[0];
   const last = d.custody.at(-1);
-  out.push(`<p>The case's custody log holds ${d.custody.length} hash-chained entries${first && last ? ` from ${utc(first.at)} to ${utc(last.at)}` : ''}; custody.json holds every one, and its last hash is the custody head above. The export itself is recorded afterwards as an “export.created” entry in the case file.</p>`);
+  out.push(`<p>${esc(r('custodyLede', { count: d.custody.length, span: first && last ? r('custodySpan', { first: utcText(first.at), last: utcText(last.at) }) : '' }))}</p>`);
   const byAction = new Map<string, number>();
   for (const e of d.custody) byAction.set(e.action, (byAction.get(e.action) ?? 0) + 1);
-  out.push('<table><thead><tr><th>Action</th><th class="num">Entries</th></tr></thead><tbody>');
+  out.push(`<table><thead><tr><th>${esc(r('colAction'))}</th><th class="num">${esc(r('colEntries'))}</th></tr></thead><tbody>`);
   for (const [a, n] of [...byAction].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))) out.push(`<tr><td class="mono">${esc(a)}</td><td class="num">${n}</td></tr>`);
   out.push('</tbody></table>');
   const milestones = d.custody.filter((e) => /^(case\.|collection\.|export\.|import\.)/.test(e.action));
   if (milestones.length) {
-    out.push('<h3>Milestones</h3><table class="small"><thead><tr><th class="num">#</th><th>Time</th><th>Action</th><th>By</th><th>Hash</th></tr></thead><tbody>');
+    out.push(`<h3>${esc(r('milestones'))}</h3><table class="small"><thead><tr><th class="num">#</th>${['colTime', 'colAction', 'colBy', 'colHash'].map((k) => `<th>${esc(r(k))}</th>`).join('')}</tr></thead><tbody>`);
     for (const e of milestones) out.push(`<tr><td class="num">${e.seq}</td><td>${utc(e.at)}</td><td class="mono">${esc(e.action)}</td><td>${esc(e.actor)}</td><td class="mono">${esc(e.hash)}</td></tr>`);
     out.push('</tbody></table>');
   }
   return out.join('\n');
 }
 
-function verifySection(d: ReportData): string {
-  const out = [`<h2 id="verify">Verifying this bundle</h2>`];
-  out.push(`<p>manifest.json lists every file of this folder, this report included, with its SHA-256 and size, and is signed with the examiner's Ed25519 key <span class="mono">${esc(d.signer.fingerprint)}</span>. Compare that fingerprint with the one the examiner gave you separately: a signature proves something only if the key is the examiner's. VERIFY.txt explains each step; run these inside the folder:</p>`);
+function verifySection(d: ReportData, r: Words): string {
+  const out = [`<h2 id="verify">${esc(r('navVerify'))}</h2>`];
+  out.push(`<p>${withMono(r, 'verifyLede', {}, 'fingerprint', d.signer.fingerprint)}</p>`);
   out.push(`<pre>${d.verifyCommands.map(esc).join('\n\n')}</pre>`);
-  out.push('<p>The other files, as this report was written (their hashes are also in the signed manifest):</p>');
-  out.push('<table class="small"><thead><tr><th>File</th><th class="num">Bytes</th><th>SHA-256</th></tr></thead><tbody>');
+  out.push(`<p>${esc(r('otherFiles'))}</p>`);
+  out.push(`<table class="small"><thead><tr><th>${esc(r('colFile'))}</th><th class="num">${esc(r('colBytes'))}</th><th>SHA-256</th></tr></thead><tbody>`);
   for (const f of d.files) out.push(`<tr><td class="mono">${esc(f.name)}</td><td class="num">${f.bytes.toLocaleString('en')}</td><td class="mono">${esc(f.sha256)}</td></tr>`);
   out.push('</tbody></table>');
   return out.join('\n');

@@ -120,6 +120,14 @@ describe('peregrine detect / triage', () => {
       for (const line of lines) expect(line, line).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
       expect(block).not.toMatch(/Why it matters|To undo|Finding key|Seen:/);
     }
+    // The client's report too: its own words, the rules and the reasons in Japanese; ids, hashes and commands as written.
+    const html = fs.readFileSync(path.join(outDir, 'report.html'), 'utf8');
+    expect(html).toMatch(/^<!DOCTYPE html>\n<html lang="ja">/);
+    for (const heading of ['範囲と完全性', 'イベントの推移', '何が起きたか', 'ピン留めしたイベント', '検出結果', '是正', 'カストディ', 'このバンドルの検証']) expect(html).toContain(`>${heading}</h2>`);
+    expect(html).toMatch(/<h3><span class="sev sev-critical">重大<\/span> アプリが Exchange\.ManageAsApp を保持: /);
+    expect(html).toContain('<dt>重要な理由</dt>');
+    const text = html.replace(/<style>[\s\S]*?<\/style>/, '').replace(/<pre>[\s\S]*?<\/pre>/g, '').replace(/<[^>]+>/g, '\n');
+    for (const english of ['Why it matters', 'What happened', 'Scope and completeness', 'To undo', 'Finding key', 'Pinned by', 'custody log holds']) expect(text).not.toContain(english);
     expect(await cli(['verify', outDir], io)).toBe(0);
 
     expect(await cli(['export', file, '--out', path.join(dir, 'export-fr'), '--lang', 'fr'], io)).not.toBe(0);

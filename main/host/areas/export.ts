@@ -118,7 +118,7 @@ export function exportHandlers(ctx: WorkbenchContext): Handlers['export'] {
         ...findingsExportFiles(report, { caseId: summary.caseId, caseName: summary.name, examiner: summary.examiner, now: clock(), toolVersion: deps.toolVersion, lang: lang ?? 'en' }),
         ...remediationExportFiles(db),
       ];
-      return exportCase(db, outDir, { signer, clock, toolVersion: deps.toolVersion, findings: report.findings, detection: report, extraFiles, ...(scope ? { scope } : {}) });
+      return exportCase(db, outDir, { signer, clock, toolVersion: deps.toolVersion, findings: report.findings, detection: report, extraFiles, lang: lang ?? 'en', ...(scope ? { scope } : {}) });
     },
     signer: async () => signerView(),
     exportKey: async ({ passphrase, filePassphrase }) => {
