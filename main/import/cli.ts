@@ -1,6 +1,7 @@
 // CLI (`peregrine import`): files a client exported, told by their content, shown as a plan, then stored in the case
 // as one run (or only read and counted with --dry-run).
 import { parseArgs } from 'node:util';
+import type { Database } from 'better-sqlite3';
 import { openCase } from '../case/case';
 import { closeDatabase } from '../../db/connection';
 import { importProgressLine } from '../cli/progress';
@@ -11,8 +12,10 @@ import { ImportError } from './errors';
 import { DEFAULT_LIMITS } from './file';
 import { FORMATS, FORMAT_IDS, isFormatId, type FormatId } from './formats';
 import { planImport, runImport, type ImportPlan, type ImportResult } from './importer';
+import { importCollection, openCollection, type CollectionFiles, type CollectionImportResult } from './collection';
 
 export const IMPORT_HELP = `Usage: peregrine import <case> <file|folder>... --note <text> [--format <f>] [--date-format <d>] [--dry-run] [--json]
+       peregrine import <case> <collection folder|its .zip> --note <text> [--dry-run] [--json]
 
 Imports log files a client exported into the case, as one import run: each file is kept whole as evidence (in
 chunks of whole records, hashed as it is read, never read whole into memory), its name, size, sha256 and your
@@ -33,6 +36,13 @@ with a byte-order mark.
   --dry-run              read and check every record and print the counts; write nothing
   --json                 print the plan and the result as JSON
   --max-record-mb <n>    refuse a line or record longer than this (default ${DEFAULT_LIMITS.maxRecordBytes / 1024 / 1024})
+
+The folder \`peregrine script collect\`'s script writes (or a zip of it) is told by its manifest.json and imported
+on its own, as the collection it is: every file is checked against the manifest's SHA-256 first (a file changed,
+missing or added refuses the whole folder, naming it); each file is then stored as an evidence page of the live
+source of its name (directory objects, Exchange configuration, sign-ins, audits, the Unified Audit Log), and what
+the script could not read is recorded on its source, as a live collection's notices are. A zip is read without
+unpacking it: stored or deflated entries, no ZIP64 or encryption, every name inside the folder.
 
 Nothing is written unless every record of every file reads: a cut file, a wrong encoding, a record without a
 field its format needs — the error names the file, line and field, and the case file is left as it was.
@@ -66,6 +76,16 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   }
 
   try {
+    const collections: CollectionFiles[] = [];
+    for (const p of paths) {
+      const c = await openCollection(p);
+      if (c) collections.push(c);
+    }
+    if (collections.length > 0) {
+      if (paths.length > 1) throw new UsageError(`${collections[0]!.label} is a collection folder: import it on its own (one folder or zip per import).`);
+      if (format || dateFormat) throw new UsageError(`${collections[0]!.label} is a collection folder: its manifest says what each file is; --format and --date-format do not apply.`);
+      return await importCollectionCommand(caseFile, collections[0]!, { dryRun, note, json: values.json === true }, io);
+    }
     const plan = await planImport(paths, { format, dateFormat, limits });
     if (!values.json) printPlan(io, plan);
     if (dryRun) {
@@ -74,33 +94,61 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
       else printResult(io, result);
       return 0;
     }
-    // The file's own journal mode: an import refused leaves a closed case byte for byte as it was.
-    const { db, summary } = openCase(caseFile, { clock: io.clock, toolVersion: TOOL_VERSION, keepJournalMode: true });
-    try {
-      const controller = new AbortController();
-      const onSignal = () => controller.abort();
-      process.once('SIGINT', onSignal);
-      try {
-        const result = await runImport(db, plan, {
-          actor: summary.examiner, note, clock: io.clock, limits, signal: controller.signal,
-          onProgress: io.isTTY ? (p) => process.stderr.write(`\r${importProgressLine(p, process.stderr.columns || 80)}`) : undefined,
-        });
-        if (io.isTTY) io.err('');
-        if (values.json) io.out(JSON.stringify({ plan: planJson(plan), result }, null, 2));
-        else printResult(io, result);
-        return 0;
-      } finally {
-        process.off('SIGINT', onSignal);
-      }
-    } finally {
-      closeDatabase(db);
-    }
+    return await intoCase(caseFile, io, async (db, examiner, signal) => {
+      const result = await runImport(db, plan, {
+        actor: examiner, note, clock: io.clock, limits, signal,
+        onProgress: io.isTTY ? (p) => process.stderr.write(`\r${importProgressLine(p, process.stderr.columns || 80)}`) : undefined,
+      });
+      if (io.isTTY) io.err('');
+      if (values.json) io.out(JSON.stringify({ plan: planJson(plan), result }, null, 2));
+      else printResult(io, result);
+      return 0;
+    });
   } catch (err) {
     if (!(err instanceof ImportError)) throw err;
     if (io.isTTY) io.err('');
     io.err(`peregrine: ${err.message}`);
     io.err(dryRun ? 'Nothing was written (dry run).' : 'Nothing was imported: the case file is as it was.');
     return 1;
+  }
+}
+
+async function importCollectionCommand(caseFile: string, files: CollectionFiles, o: { dryRun: boolean; note: string; json: boolean }, io: CliIo): Promise<number> {
+  if (!o.json) io.out(`Collection folder ${files.label} (${files.kind}): ${files.paths.length} files beside ${'manifest.json'}; checking every SHA-256 before anything is written.`);
+  const print = (r: CollectionImportResult) => {
+    if (o.json) {
+      io.out(JSON.stringify(r, null, 2));
+      return;
+    }
+    for (const f of r.files) io.out(`  ${f.path}\t${f.source}\t${f.records.toLocaleString('en-US')} records\tsha256 ${f.sha256}`);
+    for (const i of r.incomplete) io.out(`  incomplete: ${i.source}: ${i.reason}`);
+    const what = `${r.records.toLocaleString('en-US')} records from ${r.files.length} files of ${r.tenant ?? r.tenantId ?? 'an unnamed tenant'}`;
+    io.out(r.dryRun ? `Dry run: every hash matches the manifest; ${what} read and checked; nothing was written.` : `Imported ${what} as run ${r.runId}${r.incomplete.length ? `; ${r.incomplete.length} source${r.incomplete.length === 1 ? '' : 's'} recorded as incomplete` : ''}.`);
+  };
+  if (o.dryRun) {
+    print(await importCollection(null, files, { actor: 'dry run', note: o.note, clock: io.clock }));
+    return 0;
+  }
+  return intoCase(caseFile, io, async (db, examiner, signal) => {
+    print(await importCollection(db, files, { actor: examiner, note: o.note, clock: io.clock, signal }));
+    return 0;
+  });
+}
+
+/** Runs an import into the case, Ctrl-C cancelling it. The file's own journal mode: a refused import leaves a closed case byte for byte as it was. */
+async function intoCase(caseFile: string, io: CliIo, run: (db: Database, examiner: string, signal: AbortSignal) => Promise<number>): Promise<number> {
+  const { db, summary } = openCase(caseFile, { clock: io.clock, toolVersion: TOOL_VERSION, keepJournalMode: true });
+  try {
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once('SIGINT', onSignal);
+    try {
+      return await run(db, summary.examiner, controller.signal);
+    } finally {
+      process.off('SIGINT', onSignal);
+    }
+  } finally {
+    closeDatabase(db);
   }
 }
 
