@@ -342,7 +342,7 @@ export async function importCollection(db: Database | null, files: CollectionFil
       if (reasons.length) {
         recordIncomplete(db, runId, source, reasons.map((r) => ({ kind: 'error' as const, text: r.source === source ? r.reason : `${r.source}: ${r.reason}` })));
       }
-      write({ op: 'finishSource', runId, source, state: 'done', at: end, error: reasons.length ? `The collection script could not read all of it: ${reasons.map((r) => r.reason).join(' ')}` : null });
+      write({ op: 'finishSource', runId, source, state: 'done', at: end, error: null });
     }
     appendCustody(db, {
       at, action: 'evidence.imported', actor: deps.actor,

@@ -15,6 +15,8 @@ import { detect } from '../../main/detect/engine';
 import { listSources } from '../../db/queries/sources';
 import { importCollection, openCollection } from '../../main/import/collection';
 import { ImportError } from '../../main/import/errors';
+import { main as cli } from '../../main/cli';
+import { capturedIo } from '../support/cli-io';
 import { collectedForSuite } from '../support/collected-case';
 import { folderEntries, writeCollectionFolder } from '../support/collection-folder';
 import { writeZip } from '../support/zip-writer';
@@ -203,8 +205,16 @@ describe('a collection folder from the script, imported', () => {
     expect(err.file).toBe('bomb.zip:good/exo.mailboxes.json');
     expect(err.message).toMatch(/more than the 100 bytes it declares/);
 
-    // Nothing of these attempts is in the case, and the good folder imports afterwards.
-    const ok = await importInto(file, good);
-    expect(ok.runId).not.toBeNull();
+    // Nothing of these attempts is in the case; through the CLI, a folder the script could not finish imports, and
+    // `case info` shows what it could not read on its source.
+    const handed = writeCollectionFolder(c.db, c.runId, path.join(work, 'handed'), { incomplete: [{ source: 'exo.unifiedAuditLog', reason: 'the search from 2026-11-20T00:00:00Z to 2026-11-21T00:00:00Z stalled 4 times (ResultIndex -1).' }] }).dir;
+    const io = { ...capturedIo(), clock: () => new Date() };
+    expect(await cli(['import', file, handed, '--note', 'Zip from the client admin, by mail'], io)).toBe(0);
+    expect(io.stdout.at(-1)).toMatch(/^Imported [\d,]+ records from \d+ files of .+ as run [0-9a-f-]{36}; 1 source recorded as incomplete\.$/);
+    const info = { ...capturedIo(), clock: () => new Date() };
+    expect(await cli(['case', 'info', file], info)).toBe(0);
+    const ual = info.stdout.findIndex((l) => /Unified Audit Log .*TRUNCATED/.test(l));
+    expect(ual).toBeGreaterThan(-1);
+    expect(info.stdout[ual + 1]).toMatch(/stalled 4 times/);
   }, 300_000);
 });
