@@ -12,7 +12,7 @@ import { ImportError } from './errors';
 import { DEFAULT_LIMITS } from './file';
 import { FORMATS, FORMAT_IDS, isFormatId, type FormatId } from './formats';
 import { planImport, runImport, type ImportPlan, type ImportResult } from './importer';
-import { importCollection, openCollection, type CollectionFiles, type CollectionImportResult } from './collection';
+import { collectionAmong, importCollection, type CollectionFiles, type CollectionImportResult } from './collection';
 
 export const IMPORT_HELP = `Usage: peregrine import <case> <file|folder>... --note <text> [--format <f>] [--date-format <d>] [--dry-run] [--json]
        peregrine import <case> <collection folder|its .zip> --note <text> [--dry-run] [--json]
@@ -76,15 +76,10 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   }
 
   try {
-    const collections: CollectionFiles[] = [];
-    for (const p of paths) {
-      const c = await openCollection(p);
-      if (c) collections.push(c);
-    }
-    if (collections.length > 0) {
-      if (paths.length > 1) throw new UsageError(`${collections[0]!.label} is a collection folder: import it on its own (one folder or zip per import).`);
-      if (format || dateFormat) throw new UsageError(`${collections[0]!.label} is a collection folder: its manifest says what each file is; --format and --date-format do not apply.`);
-      return await importCollectionCommand(caseFile, collections[0]!, { dryRun, note, json: values.json === true }, io);
+    const collection = await collectionAmong(paths);
+    if (collection) {
+      if (format || dateFormat) throw new UsageError(`${collection.label} is a collection folder: its manifest says what each file is; --format and --date-format do not apply.`);
+      return await importCollectionCommand(caseFile, collection, { dryRun, note, json: values.json === true }, io);
     }
     const plan = await planImport(paths, { format, dateFormat, limits });
     if (!values.json) printPlan(io, plan);

@@ -17,6 +17,7 @@ import { COLLECTION_FOLDER_FORMAT } from '../collect/script';
 import { rereadPage, sourceNamed } from '../collect/sources';
 import { applyWrite, type CollectionWrite, type PageWrite } from '../collect/writes';
 import { ImportError } from './errors';
+import type { ImportedFile, ImportResult } from './importer';
 import { isZipFile, openZip, unsafeEntryName, ZIP_LIMITS, type ZipLimits } from './zip';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -137,6 +138,20 @@ export async function openCollection(p: string, limits: ZipLimits = ZIP_LIMITS):
   };
 }
 
+/**
+ * The collection folder among the paths of an import, or null when there is none. A collection folder is imported on
+ * its own: beside other paths it is refused.
+ */
+export async function collectionAmong(paths: readonly string[]): Promise<CollectionFiles | null> {
+  for (const p of paths) {
+    const c = await openCollection(p);
+    if (!c) continue;
+    if (paths.length > 1) throw new ImportError('unrecognised', c.label, null, null, 'is a collection folder: import it on its own (one folder or zip per import).');
+    return c;
+  }
+  return null;
+}
+
 /** The manifest, read and checked: its format, each entry's fields, and paths that stay inside the folder. */
 export function readManifest(files: CollectionFiles): CollectionManifest {
   const where = `${files.label}/${MANIFEST_FILE}`;
@@ -207,7 +222,7 @@ export interface CollectionImportDeps {
   note: string;
   clock: () => Date;
   signal?: AbortSignal;
-  onProgress?: (p: { file: string; fileIndex: number; files: number; records: number }) => void;
+  onProgress?: (p: { file: string; fileIndex: number; files: number; bytes: number; totalBytes: number; records: number; elapsedMs: number }) => void;
 }
 
 export interface CollectionImportResult {
@@ -218,7 +233,7 @@ export interface CollectionImportResult {
   tenant: string | null;
   tenantId: string | null;
   window: { from: string; to: string } | null;
-  files: { path: string; source: string; sha256: string; size: number; records: number }[];
+  files: { path: string; source: string; sha256: string; size: number; records: number; encoding: 'utf8' | 'utf16le' }[];
   records: number;
   /** What the script reported it could not read, by source. */
   incomplete: { source: string; reason: string }[];
@@ -296,9 +311,13 @@ export async function importCollection(db: Database | null, files: CollectionFil
   try {
     const sessions = new Map<string, Map<string, unknown>>();
     const running = new Set<string>();
+    const started = performance.now();
+    const totalBytes = manifest.files.reduce((n, f) => n + f.bytes, 0);
+    let bytes = 0;
     for (const [i, f] of manifest.files.entries()) {
       if (deps.signal?.aborted) throw new ImportError('cancelled', files.label, null, null, 'the import was cancelled; nothing was written.');
-      deps.onProgress?.({ file: f.path, fileIndex: i, files: manifest.files.length, records: result.records });
+      deps.onProgress?.({ file: f.path, fileIndex: i, files: manifest.files.length, bytes, totalBytes, records: result.records, elapsedMs: performance.now() - started });
+      bytes += f.bytes;
       const source = liveSource(f.source);
       const spec = sourceNamed(source)!;
       const body = await files.read(f.path);
@@ -332,7 +351,7 @@ export async function importCollection(db: Database | null, files: CollectionFil
           details: { runId, file: f.path, source: f.source, size: body.length, sha256: f.sha256.toLowerCase(), format: COLLECTION_FOLDER_FORMAT, records: f.records, evidence: [evidenceId, evidenceId], note: deps.note },
         });
       }
-      result.files.push({ path: f.path, source: f.source, sha256: f.sha256.toLowerCase(), size: body.length, records: objects.length });
+      result.files.push({ path: f.path, source: f.source, sha256: f.sha256.toLowerCase(), size: body.length, records: objects.length, encoding: body[0] === 0xff && body[1] === 0xfe ? 'utf16le' : 'utf8' });
       result.records += objects.length;
     }
     if (!db) return result;
@@ -360,4 +379,13 @@ export async function importCollection(db: Database | null, files: CollectionFil
     if (db?.inTransaction) db.exec('ROLLBACK');
     throw err;
   }
+}
+
+/** A collection folder's import as the Import screen shows any import: one row per file, the run and its window. */
+export function asImportResult(r: CollectionImportResult, elapsedMs: number): ImportResult {
+  const files: ImportedFile[] = r.files.map((f) => ({
+    name: f.path, size: f.size, format: 'collection', label: `Collection folder: ${f.source}`, detectedBy: 'content', encoding: f.encoding, container: 'json',
+    dateFormat: null, records: f.records, sha256: f.sha256, chunks: 1, skipped: null,
+  }));
+  return { runId: r.runId, dryRun: r.dryRun, files, records: r.records, window: r.window, elapsedMs };
 }

@@ -1557,7 +1557,7 @@ export const en = {
     lede: "Logs the client exported and handed over: each file kept whole as evidence, its format told from its content, every record read and counted before anything is written.",
     filesHeading: "Files to import",
     paths: "Files or folders",
-    pathsHint: "One path a line, on the machine running Peregrine. A folder brings all its files.",
+    pathsHint: "One path a line, on the machine running Peregrine. A folder brings all its files; the collection script's folder (or its .zip) is checked against its manifest and imported on its own.",
     format: "Format",
     formatAuto: "Tell from the content",
     dateFormat: "Dates in an audit search CSV",
@@ -1612,6 +1612,7 @@ export const en = {
       "graph-audits": "Entra audit logs (Graph API / portal JSON)",
       "la-audits": "Log Analytics AuditLogs export",
       "azure-monitor-audits": "Entra audit logs (Azure Monitor / Event Hub)",
+      collection: "Collection script folder (hashes checked against its manifest)",
     },
   },
 };

@@ -1488,7 +1488,7 @@ export const ja: CatalogShape<typeof en> = {
     lede: "クライアントがエクスポートして引き渡したログを取り込みます。各ファイルはそのまま証拠として保管され、形式は内容から判定され、書き込む前にすべてのレコードを読み取って件数を確認します。",
     filesHeading: "インポートするファイル",
     paths: "ファイルまたはフォルダー",
-    pathsHint: "Peregrine を実行しているマシン上のパスを 1 行に 1 つ。フォルダーを指定するとその中のすべてのファイルを読み込みます。",
+    pathsHint: "Peregrine を実行しているマシン上のパスを 1 行に 1 つ。フォルダーを指定するとその中のすべてのファイルを読み込みます。収集スクリプトのフォルダー（またはその .zip）はマニフェストと照合し、単独で取り込みます。",
     format: "形式",
     formatAuto: "内容から判定",
     dateFormat: "監査ログ検索 CSV の日付",
@@ -1543,6 +1543,7 @@ export const ja: CatalogShape<typeof en> = {
       "graph-audits": "Entra 監査ログ（Graph API / ポータル JSON）",
       "la-audits": "Log Analytics AuditLogs エクスポート",
       "azure-monitor-audits": "Entra 監査ログ（Azure Monitor / Event Hub）",
+      collection: "収集スクリプトのフォルダー（マニフェストのハッシュと照合済み）",
     },
   },
 };

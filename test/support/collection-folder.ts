@@ -159,3 +159,34 @@ export function folderEntries(dir: string, prefix = ''): { name: string; data: B
     .sort()
     .map((rel) => ({ name: `${prefix}${rel}`, data: fs.readFileSync(path.join(dir, ...rel.split('/'))) }));
 }
+
+/**
+ * A small folder of the script's shapes without a simulator: one Graph page of applications, an inbound connector as
+ * ConvertTo-Json writes it, and a page of sign-ins (the import fixture), with its manifest.
+ */
+export function writeSmallCollectionFolder(dir: string, signInsPage: Buffer): WrittenFolder {
+  fs.mkdirSync(dir, { recursive: true });
+  const files: ManifestFile[] = [];
+  const save = (source: string, rel: string, bytes: Buffer, records: number, request: Record<string, unknown>) => {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), bytes);
+    files.push({ path: rel, source, sha256: sha256(bytes), bytes: bytes.length, records, request });
+  };
+  const apps = {
+    '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#applications',
+    value: [{ id: '5b0c2f4e-0000-4000-8000-000000000001', appId: '7d1e3a5c-0000-4000-8000-000000000002', displayName: 'Mail Sync', signInAudience: 'AzureADMultipleOrgs', createdDateTime: '2026-11-20T08:00:00Z', passwordCredentials: [], keyCredentials: [], requiredResourceAccess: [] }],
+  };
+  save('graph.applications', 'graph.applications/page-0001.json', Buffer.from(JSON.stringify(apps)), 1, { method: 'GET', uri: 'https://graph.microsoft.com/v1.0/applications?$top=999' });
+  const connector = { Name: 'Partner relay', Identity: 'Partner relay', Guid: '0f6a4a57-0000-4000-8000-000000000003', Enabled: true, ConnectorType: 'Partner', SenderIPAddresses: ['203.0.113.7'], WhenChanged: '2026-11-21T09:00:00Z' };
+  save('exo.inboundConnectors', 'exo.inboundConnectors.json', convertToJson([connector], true), 1, { cmdlet: 'Get-InboundConnector' });
+  const signIns = JSON.parse(signInsPage.toString('utf8')) as { value: unknown[] };
+  save('graph.signIns', 'graph.signIns/page-0001.json', signInsPage, signIns.value.length, { method: 'GET', uri: 'https://graph.microsoft.com/beta/auditLogs/signIns?$top=1000' });
+  const manifest = {
+    format: COLLECTION_FOLDER_FORMAT, generatedBy: 'peregrine test script collect', tenant: 'contoso.onmicrosoft.com', tenantId: '71386dbc-bc4e-428a-8d77-edc375ab1697', cloud: 'commercial',
+    account: 'admin@contoso.onmicrosoft.com', window: { from: '2020-01-01T00:00:00.0000000Z', to: '2030-01-01T00:00:00.0000000Z' }, inboxRuleMailboxes: [], exchange: true,
+    startedAt: '2026-12-07T10:00:01.0000000Z', finishedAt: '2026-12-07T10:09:42.0000000Z', files,
+    incomplete: [{ source: 'exo.transportRules', reason: 'The term Get-TransportRule is not recognized (no Exchange role).' }],
+  };
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  return { dir, manifest };
+}
