@@ -54,13 +54,20 @@ export async function isZipFile(file: string): Promise<boolean> {
   }
 }
 
+/**
+ * An entry's name with '/' separators. Compress-Archive of Windows PowerShell 5.1 (Microsoft.PowerShell.Archive before
+ * 1.2.3.0) writes '\\' between folders, against APPNOTE 4.4.17.1
+ * (https://github.com/PowerShell/Microsoft.PowerShell.Archive/issues/48): read as the separator it meant.
+ */
+export const entryPath = (name: string) => name.replace(/\\/g, '/');
+
 /** Why an entry name would escape the folder it is unpacked into (zip-slip), or null when it is a plain relative path. */
 export function unsafeEntryName(name: string): string | null {
-  if (name.length === 0) return 'it is empty';
-  if (name.includes('\0')) return 'it holds a NUL character';
-  if (name.includes('\\')) return 'it holds a backslash (zip names use /)';
-  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return 'it is an absolute path';
-  if (name.split('/').some((part) => part === '..')) return 'it climbs out of the folder (..)';
+  const p = entryPath(name);
+  if (p.length === 0) return 'it is empty';
+  if (p.includes('\0')) return 'it holds a NUL character';
+  if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) return 'it is an absolute path';
+  if (p.split('/').some((part) => part === '..')) return 'it climbs out of the folder (..)';
   return null;
 }
 
@@ -118,7 +125,7 @@ export async function openZip(file: string, limits: ZipLimits = ZIP_LIMITS): Pro
       const commentLength = cd.readUInt16LE(p + 32);
       const localOffset = cd.readUInt32LE(p + 42);
       if (p + 46 + nameLength > cd.length) refuse(`the zip's central directory is damaged at entry ${i + 1}.`);
-      const entryName = cd.subarray(p + 46, p + 46 + nameLength).toString('utf8');
+      const entryName = entryPath(cd.subarray(p + 46, p + 46 + nameLength).toString('utf8'));
       p += 46 + nameLength + extraLength + commentLength;
       const where = (problem: string) => new ImportError('unrecognised', `${name}:${entryName}`, null, null, problem);
       const unsafe = unsafeEntryName(entryName);

@@ -31,6 +31,13 @@ describe('zip reader', () => {
     for (const e of zip.entries) expect((await zip.read(e)).equals(json)).toBe(true);
   });
 
+  it('reads backslashes as folder separators, as Windows PowerShell 5.1\'s Compress-Archive writes them', async () => {
+    const zip = await openZip(zipOf([{ name: 'peregrine-collection-x\\graph.users\\page-0001.json', data: json }]));
+    expect(zip.entries.map((e) => e.name)).toEqual(['peregrine-collection-x/graph.users/page-0001.json']);
+    expect((await zip.read(zip.entries[0]!)).equals(json)).toBe(true);
+    expect((await refusal(openZip(zipOf([{ name: 'x\\..\\..\\evil.ps1', data: json }])))).message).toMatch(/climbs out of the folder/);
+  });
+
   it('tells names that leave the folder', () => {
     expect(unsafeEntryName('a/b.json')).toBeNull();
     for (const bad of ['../x', 'a/../../x', '/etc/passwd', 'C:/x', 'a\\..\\x', 'a\0b', '']) expect(unsafeEntryName(bad)).not.toBeNull();
