@@ -15,7 +15,7 @@ import { planImport, runImport, type ImportPlan, type ImportResult } from './imp
 import { collectionAmong, importCollection, type CollectionFiles, type CollectionImportResult } from './collection';
 
 export const IMPORT_HELP = `Usage: peregrine import <case> <file|folder>... --note <text> [--format <f>] [--date-format <d>] [--dry-run] [--json]
-       peregrine import <case> <collection folder|its .zip> --note <text> [--dry-run] [--json]
+       peregrine import <case> <collection folder|its .zip> --note <text> [--engagement-app <appId>]... [--dry-run] [--json]
 
 Imports log files a client exported into the case, as one import run: each file is kept whole as evidence (in
 chunks of whole records, hashed as it is read, never read whole into memory), its name, size, sha256 and your
@@ -43,21 +43,23 @@ missing or added refuses the whole folder, naming it); each file is then stored 
 source of its name (directory objects, Exchange configuration, sign-ins, audits, the Unified Audit Log), and what
 the script could not read is recorded on its source, as a live collection's notices are. A zip is read without
 unpacking it: stored or deflated entries, no ZIP64 or encryption, every name inside the folder.
+--engagement-app <appId> (repeatable) names your own apps in the tenant, as a live collection records its
+engagement apps, so detection rates their powers as yours rather than as any app's.
 
 Nothing is written unless every record of every file reads: a cut file, a wrong encoding, a record without a
 field its format needs — the error names the file, line and field, and the case file is left as it was.
 `;
 
 export async function importCommand(args: string[], io: CliIo): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args,
-      options: { format: { type: 'string' }, 'date-format': { type: 'string' }, note: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, 'max-record-mb': { type: 'string' } },
+      options: { format: { type: 'string' }, 'date-format': { type: 'string' }, note: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, 'max-record-mb': { type: 'string' }, 'engagement-app': { type: 'string', multiple: true } },
       allowPositionals: true,
       strict: true,
-    }) as { values: Record<string, string | boolean | undefined>; positionals: string[] });
+    }) as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] });
   } catch (err) {
     throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/, ''));
   }
@@ -76,11 +78,15 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   }
 
   try {
+    const engagementApps = (values['engagement-app'] as string[] | undefined) ?? [];
     const collection = await collectionAmong(paths);
     if (collection) {
       if (format || dateFormat) throw new UsageError(`${collection.label} is a collection folder: its manifest says what each file is; --format and --date-format do not apply.`);
-      return await importCollectionCommand(caseFile, collection, { dryRun, note, json: values.json === true }, io);
+      const bad = engagementApps.find((a) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(a));
+      if (bad !== undefined) throw new UsageError(`--engagement-app takes an app id (a GUID), not '${bad}'.`);
+      return await importCollectionCommand(caseFile, collection, { dryRun, note, json: values.json === true, engagementApps: engagementApps.map((a) => a.toLowerCase()) }, io);
     }
+    if (engagementApps.length) throw new UsageError('--engagement-app applies to a collection folder only.');
     const plan = await planImport(paths, { format, dateFormat, limits });
     if (!values.json) printPlan(io, plan);
     if (dryRun) {
@@ -108,7 +114,7 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   }
 }
 
-async function importCollectionCommand(caseFile: string, files: CollectionFiles, o: { dryRun: boolean; note: string; json: boolean }, io: CliIo): Promise<number> {
+async function importCollectionCommand(caseFile: string, files: CollectionFiles, o: { dryRun: boolean; note: string; json: boolean; engagementApps: string[] }, io: CliIo): Promise<number> {
   if (!o.json) io.out(`Collection folder ${files.label} (${files.kind}): ${files.paths.length} files beside ${'manifest.json'}; checking every SHA-256 before anything is written.`);
   const print = (r: CollectionImportResult) => {
     if (o.json) {
@@ -125,7 +131,7 @@ async function importCollectionCommand(caseFile: string, files: CollectionFiles,
     return 0;
   }
   return intoCase(caseFile, io, async (db, examiner, signal) => {
-    print(await importCollection(db, files, { actor: examiner, note: o.note, clock: io.clock, signal }));
+    print(await importCollection(db, files, { actor: examiner, note: o.note, clock: io.clock, signal, engagementApps: o.engagementApps }));
     return 0;
   });
 }
@@ -147,7 +153,7 @@ async function intoCase(caseFile: string, io: CliIo, run: (db: Database, examine
   }
 }
 
-function optionOf<T extends string>(value: string | boolean | undefined, is: (v: string) => v is T, flag: string, all: readonly string[]): T | undefined {
+function optionOf<T extends string>(value: string | boolean | string[] | undefined, is: (v: string) => v is T, flag: string, all: readonly string[]): T | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !is(value)) throw new UsageError(`${flag} must be one of ${all.join(', ')}.`);
   return value;

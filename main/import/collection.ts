@@ -222,6 +222,8 @@ export interface CollectionImportDeps {
   note: string;
   clock: () => Date;
   signal?: AbortSignal;
+  /** App ids of the examiner's own apps in the tenant (as a live collection records its engagement apps), so detection tells them apart. */
+  engagementApps?: string[];
   onProgress?: (p: { file: string; fileIndex: number; files: number; bytes: number; totalBytes: number; records: number; elapsedMs: number }) => void;
 }
 
@@ -299,6 +301,7 @@ export async function importCollection(db: Database | null, files: CollectionFil
     db.exec('BEGIN IMMEDIATE');
     write({
       op: 'start', runId, at, environment: `script:${manifest.cloud ?? 'unknown'}`, tenantId: manifest.tenantId ?? 'unknown', account: manifest.account ?? 'unknown', actor: deps.actor, window,
+      engagementApps: deps.engagementApps ?? [],
       plan: planned.map((source) => {
         const spec = sourceNamed(source)!;
         return {

@@ -208,13 +208,22 @@ describe('a collection folder from the script, imported', () => {
     // Nothing of these attempts is in the case; through the CLI, a folder the script could not finish imports, and
     // `case info` shows what it could not read on its source.
     const handed = writeCollectionFolder(c.db, c.runId, path.join(work, 'handed'), { incomplete: [{ source: 'exo.unifiedAuditLog', reason: 'the search from 2026-11-20T00:00:00Z to 2026-11-21T00:00:00Z stalled 4 times (ResultIndex -1).' }] }).dir;
+    // Naming the examiner's own apps, as a live collection records them: then every finding is the live one.
+    const started = JSON.parse(c.db.prepare(`SELECT details FROM custody WHERE action = 'collection.started' AND json_extract(details, '$.runId') = ?`).pluck().get(c.runId) as string) as { engagementApps: string[] };
+    expect(started.engagementApps.length).toBeGreaterThan(0);
     const io = { ...capturedIo(), clock: () => new Date() };
-    expect(await cli(['import', file, handed, '--note', 'Zip from the client admin, by mail'], io)).toBe(0);
+    expect(await cli(['import', file, handed, '--note', 'Zip from the client admin, by mail', ...started.engagementApps.flatMap((a) => ['--engagement-app', a])], io)).toBe(0);
     expect(io.stdout.at(-1)).toMatch(/^Imported [\d,]+ records from \d+ files of .+ as run [0-9a-f-]{36}; 1 source recorded as incomplete\.$/);
     const info = { ...capturedIo(), clock: () => new Date() };
     expect(await cli(['case', 'info', file], info)).toBe(0);
     const ual = info.stdout.findIndex((l) => /Unified Audit Log .*TRUNCATED/.test(l));
     expect(ual).toBeGreaterThan(-1);
     expect(info.stdout[ual + 1]).toMatch(/stalled 4 times/);
+    const { db } = openCase(file, { readonly: true });
+    try {
+      expect(detect(db).findings.map(key).sort()).toEqual(suite.report.findings.map(key).sort());
+    } finally {
+      closeDatabase(db);
+    }
   }, 300_000);
 });
