@@ -66,7 +66,7 @@ describe('a collection folder from the script, imported', () => {
     const work = fs.mkdtempSync(path.join(path.dirname(c.file), 'script-'));
     const { dir, manifest } = writeCollectionFolder(c.db, c.runId, path.join(work, 'peregrine-collection-20261207T100000Z'), {
       // Re-saved by Windows PowerShell 5.1: UTF-16LE with a BOM, times as \/Date(ms)\/.
-      windowsPowerShell: ['exo.transportRules', 'exo.inboxRules', 'exo.mailboxes'],
+      windowsPowerShell: ['exo.transportRules', 'exo.inboxRules', 'exo.mailboxes', 'exo.unifiedAuditLog'],
       incomplete: [{ source: 'graph.userRegistrationDetails', reason: 'page 2 of https://graph.microsoft.com/v1.0/reports/authenticationMethods/userRegistrationDetails?$top=999 could not be read: Forbidden' }],
     });
     const sources = new Set(manifest.files.map((f) => f.source));
@@ -74,6 +74,7 @@ describe('a collection folder from the script, imported', () => {
       expect(sources).toContain(s);
     }
     expect(fs.readFileSync(path.join(dir, 'exo.transportRules.json')).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xfe]));
+    for (const f of ['exo.transportRules.json', 'exo.unifiedAuditLog/page-0001.json']) expect(fs.readFileSync(path.join(dir, f)).subarray(2).toString('utf16le')).toMatch(/"\\\/Date\(\d+\)\\\/"/);
     // Zipped with the folder's name inside, as Compress-Archive -Path <folder> writes it.
     const zip = path.join(work, 'collection.zip');
     fs.writeFileSync(zip, writeZip(folderEntries(dir, `${path.basename(dir)}/`)));
