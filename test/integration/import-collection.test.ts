@@ -183,6 +183,16 @@ describe('a collection folder from the script, imported', () => {
     expect(err.file).toBe('added/graph.applications/page-0002.json');
     expect(err.message).toMatch(/not listed in manifest\.json/);
 
+    // Every hash matches, but the last file does not hold what the manifest says: refused while storing, after every
+    // other file was written inside the import's transaction — rolled back whole.
+    const late = writeCollectionFolder(c.db, c.runId, path.join(work, 'late'));
+    const last = late.manifest.files.at(-1)!;
+    last.records += 1;
+    fs.writeFileSync(path.join(late.dir, 'manifest.json'), JSON.stringify(late.manifest, null, 2));
+    err = await refused(late.dir);
+    expect(err.file).toBe(`late/${last.path}`);
+    expect(err.message).toMatch(new RegExp(`holds ${last.records - 1} records, but manifest\\.json records ${last.records}`));
+
     // A zip with an entry that climbs out of its folder.
     const good = fresh('good');
     const slip = path.join(work, 'slip.zip');
