@@ -222,6 +222,10 @@ describe('a collection folder from the script, imported', () => {
     // Naming the examiner's own apps, as a live collection records them: then every finding is the live one.
     const started = JSON.parse(c.db.prepare(`SELECT details FROM custody WHERE action = 'collection.started' AND json_extract(details, '$.runId') = ?`).pluck().get(c.runId) as string) as { engagementApps: string[] };
     expect(started.engagementApps.length).toBeGreaterThan(0);
+    const dry = { ...capturedIo(), clock: () => new Date() };
+    expect(await cli(['import', file, handed, '--dry-run'], dry)).toBe(0);
+    expect(dry.stdout.at(-1)).toMatch(/^Dry run: every hash matches the manifest; [\d,]+ records from \d+ files .* nothing was written\.$/);
+    expect(fileHash(file)).toBe(before);
     const io = { ...capturedIo(), clock: () => new Date() };
     expect(await cli(['import', file, handed, '--note', 'Zip from the client admin, by mail', ...started.engagementApps.flatMap((a) => ['--engagement-app', a])], io)).toBe(0);
     expect(io.stdout.at(-1)).toMatch(/^Imported [\d,]+ records from \d+ files of .+ as run [0-9a-f-]{36}; 1 source recorded as incomplete\.$/);
