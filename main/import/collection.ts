@@ -100,6 +100,8 @@ export async function openCollection(p: string, limits: ZipLimits = ZIP_LIMITS):
   } catch {
     return null;
   }
+  // The manifest itself named: its folder is meant.
+  if (stat.isFile() && path.basename(p) === MANIFEST_FILE && isCollectionManifest(await fs.promises.readFile(p))) return openCollection(path.dirname(p), limits);
   const label = path.basename(p);
   if (stat.isDirectory()) {
     const manifestPath = path.join(p, MANIFEST_FILE);

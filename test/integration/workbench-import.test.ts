@@ -81,6 +81,10 @@ describe('import through the workbench', () => {
     const folder = writeSmallCollectionFolder(path.join(dir, 'peregrine-collection-x'), fs.readFileSync(path.join(FIXTURES, 'graph-signins-page.json')));
     const zip = path.join(dir, 'handover.zip');
     fs.writeFileSync(zip, writeZip(folderEntries(folder.dir, 'peregrine-collection-x/')));
+    // The manifest named instead of its folder means the folder.
+    const byManifest = await call<ImportJobView>('import.plan', { paths: [path.join(folder.dir, 'manifest.json')] });
+    if (!byManifest.ok) throw new Error(byManifest.error.message);
+    expect((await settle(byManifest.value.jobId)).files.map((f) => f.format)).toEqual(['collection', 'collection', 'collection']);
     const planned = await call<ImportJobView>('import.plan', { paths: [zip] });
     if (!planned.ok) throw new Error(planned.error.message);
     const view = await settle(planned.value.jobId);
