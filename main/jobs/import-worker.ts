@@ -21,7 +21,7 @@ async function runCollection(files: CollectionFiles) {
   const started = performance.now();
   let last = -Infinity;
   const deps = {
-    actor: job.actor, note: job.note, clock: () => new Date(), signal: abort.signal,
+    actor: job.actor, note: job.note, clock: () => new Date(), signal: abort.signal, engagementApps: job.engagementApps ?? [],
     onProgress: (progress: ImportProgress) => {
       if (progress.elapsedMs - last < 200) return;
       last = progress.elapsedMs;

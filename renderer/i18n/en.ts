@@ -1586,6 +1586,8 @@ export const en = {
     nothingWritten: "The case is as it was before.",
     plannedSummary: "{{records}} records in {{files}} file(s) read and checked. Nothing is written until you import them.",
     note: "Who handed these files over",
+    ownApps: "Your own apps in the tenant (optional)",
+    ownAppsHint: "App ids (GUIDs) of the apps you use for this engagement, separated by spaces or commas. A live collection records them from your sign-in; the script's folder cannot, so name them here and detection rates their powers as yours.",
     noteHint: "Recorded in custody with each file’s name, size and sha256, e.g. “Exported by J. Doe (client IT), received on USB on 24 May”.",
     start: "Import into the case",
     done: "{{records}} records imported, each file kept as evidence",

@@ -9,6 +9,8 @@ import { overflow } from './layout';
 import type { DomNode } from './pages/dom';
 import { folderEntries, writeSmallCollectionFolder } from '../support/collection-folder';
 import { writeZip } from '../support/zip-writer';
+import { openCase } from '../../main/case/case';
+import { closeDatabase } from '../../db/connection';
 
 const FIXTURES = path.resolve('test/fixtures/import');
 
@@ -113,9 +115,17 @@ test('the collection script\'s folder, zipped, is checked against its manifest a
   await expect(page.getByTestId('import-file-format').first()).toHaveText('Collection script folder (hashes checked against its manifest)');
   await harness.shot('07-collection-planned');
   await page.getByTestId('import-note').fill('Zip from the client admin, by mail');
+  await page.getByTestId('import-own-apps').fill('7d1e3a5c-0000-4000-8000-000000000002');
   await page.getByTestId('import-start').click();
   await expect(page.getByTestId('import-job')).toHaveAttribute('data-phase', 'done');
   await expect(page.getByTestId('import-result')).toContainText('5 records imported');
   await expect(page.getByTestId('integrity-status')).toHaveAttribute('data-integrity', 'ok');
   expect(verifyCaseFile(harness.workbench.currentCaseFile()!, { deep: true }).problems).toEqual([]);
+  const { db } = openCase(harness.workbench.currentCaseFile()!, { readonly: true });
+  try {
+    const started = JSON.parse(db.prepare(`SELECT details FROM custody WHERE action = 'collection.started'`).pluck().get() as string) as { engagementApps?: string[] };
+    expect(started.engagementApps).toEqual(['7d1e3a5c-0000-4000-8000-000000000002']);
+  } finally {
+    closeDatabase(db);
+  }
 });

@@ -92,7 +92,9 @@ describe('import through the workbench', () => {
     expect(view.files.map((f) => [f.name, f.format, f.encoding, f.records])).toEqual([
       ['graph.applications/page-0001.json', 'collection', 'utf8', 1], ['exo.inboundConnectors.json', 'collection', 'utf16le', 1], ['graph.signIns/page-0001.json', 'collection', 'utf8', 3],
     ]);
-    const started = await call<ImportJobView>('import.start', { jobId: view.jobId, note: 'Zip from the client admin' });
+    const notAnId = await call<ImportJobView>('import.start', { jobId: view.jobId, note: 'Zip from the client admin', engagementApps: ['Mail Sync'] });
+    expect(notAnId.ok).toBe(false);
+    const started = await call<ImportJobView>('import.start', { jobId: view.jobId, note: 'Zip from the client admin', engagementApps: ['7D1E3A5C-0000-4000-8000-000000000002'] });
     if (!started.ok) throw new Error(started.error.message);
     const done = await settle(view.jobId);
     expect(done.phase).toBe('done');
@@ -100,6 +102,9 @@ describe('import through the workbench', () => {
     const { db } = openCase(w.currentCaseFile()!, { readonly: true });
     try {
       expect(db.prepare(`SELECT display_name FROM tenant_object WHERE kind = 'inboundConnector'`).pluck().all()).toEqual(['Partner relay']);
+      // The examiner's own app, recorded with the run as a live collection records its engagement apps.
+      const startedEntry = JSON.parse(db.prepare(`SELECT details FROM custody WHERE action = 'collection.started'`).pluck().get() as string) as { engagementApps?: string[] };
+      expect(startedEntry.engagementApps).toEqual(['7d1e3a5c-0000-4000-8000-000000000002']);
       expect(listSources(db, done.result!.runId!).map((s) => [s.source, s.truncated, s.notices.length])).toEqual([
         ['graph.applications', false, 0], ['exo.inboundConnectors', false, 0], ['graph.signIns', false, 0], ['exo.transportRules', true, 1],
       ]);
