@@ -1034,6 +1034,8 @@ export const ImportStartInput = z
     jobId: z.string().uuid(),
     /** Who handed the files over, when and how: recorded in custody with each file. */
     note: z.string().trim().min(1, 'say who handed the files over').max(2000),
+    /** A collection script's folder: the app ids of the examiner's own apps in the tenant (as a live collection records them). */
+    engagementApps: z.array(z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'an app id (a GUID)')).max(20).optional(),
   })
   .strict();
 

@@ -127,6 +127,12 @@ function addNotices(db: Database, runId: string, source: string, notices: Source
   changeOne(db, 'UPDATE collection_source SET notices = ? WHERE run_id = ? AND source = ?', runId, source, JSON.stringify([...kept, ...fresh].slice(0, MAX_NOTICES)));
 }
 
+/** What a source's reader said it could not read, recorded after its pages (a collection folder's `incomplete` list). */
+export function recordIncomplete(db: Database, runId: string, source: string, notices: SourceNotice[]): void {
+  addNotices(db, runId, source, notices);
+  changeOne(db, 'UPDATE collection_source SET truncated = 1 WHERE run_id = ? AND source = ?', runId, source);
+}
+
 export function recordRetry(db: Database, runId: string, source: string): void {
   changeOne(db, `UPDATE collection_source SET retries = retries + 1 WHERE run_id = ? AND source = ?`, runId, source);
 }

@@ -2,6 +2,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { Database } from 'better-sqlite3';
 import { CaseFileError } from '../errors';
+import { decodeText } from '../normalize/text';
 
 /** The ual_record columns that locate a record (select them as they are named). */
 export interface UalRawRef {
@@ -50,11 +51,13 @@ export function ualRawReader(db: Database, opts: UalRawReaderOptions = {}): UalR
     try {
       // Output in one chunk of the recorded size (capped): about half the time of zlib's 16 KiB default on an 8 MB page.
       const chunkSize = Math.min(Math.max(64, row.size), 64 * 1024 * 1024);
-      body = JSON.parse(gunzipSync(row.body_gz, { chunkSize }).toString('utf8'));
+      // A collection folder's page may be UTF-16LE (PowerShell): decodeText reads either.
+      body = JSON.parse(decodeText(gunzipSync(row.body_gz, { chunkSize })));
     } catch (err) {
       throw damaged(`Evidence ${evidenceId} should hold a page of Unified Audit Log records but is not readable JSON (${(err as Error).message}); "peregrine verify" checks it against its sha256.`);
     }
-    const value = (body as { value?: unknown } | null)?.value;
+    // A collection folder's page is the cmdlet's rows as a JSON array; a collected one, the InvokeCommand answer's "value".
+    const value = Array.isArray(body) ? body : (body as { value?: unknown } | null)?.value;
     if (!Array.isArray(value)) throw damaged(`Evidence ${evidenceId} should hold a page of Unified Audit Log records but has no "value" list.`);
     pages.set(evidenceId, value);
     if (pages.size > keep) pages.delete(pages.keys().next().value!);

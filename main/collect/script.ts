@@ -192,6 +192,7 @@ if (Test-Path -LiteralPath $OutputFolder) { throw "$OutputFolder already exists:
 New-Item -ItemType Directory -Path $OutputFolder | Out-Null
 $script:Files = [System.Collections.Generic.List[object]]::new()
 $script:Incomplete = [System.Collections.Generic.List[object]]::new()
+$script:GraphPages = @{}
 $StartedAt = [DateTime]::UtcNow.ToString('o')
 
 function Save-PeregrineFile([string] $Source, [string] $RelativePath, [string] $Text, [int] $Records, [hashtable] $Request) {
@@ -208,10 +209,11 @@ function Add-PeregrineIncomplete([string] $Source, [string] $Reason) {
     Write-Warning "$($Source) is incomplete: $Reason"
 }
 
-# Graph: each page saved as served (the JSON body, with its @odata.nextLink), following nextLink to the end.
+# Graph: each page saved as served (the JSON body, with its @odata.nextLink), following nextLink to the end. A source
+# read in several lists (app-role grants of two resources) numbers its pages on from the last one written.
 function Save-GraphPages([string] $Source, [string] $Path) {
     $uri = $CloudInfo.GraphUrl + $Path
-    $page = 0
+    $page = [int]$script:GraphPages[$Source]
     $total = 0
     try {
         while ($uri) {
@@ -221,9 +223,10 @@ function Save-GraphPages([string] $Source, [string] $Path) {
             $count = if ($body.ContainsKey('value')) { @($body['value']).Count } else { 1 }
             $total += $count
             Save-PeregrineFile -Source $Source -RelativePath ('{0}/page-{1:d4}.json' -f $Source, $page) -Text $json -Records $count -Request @{ method = 'GET'; uri = $uri }
+            $script:GraphPages[$Source] = $page
             $uri = if ($body.ContainsKey('@odata.nextLink')) { $body['@odata.nextLink'] } else { $null }
         }
-        Write-Host "$($Source): $total records in $page pages."
+        Write-Host "$($Source): $total records."
     } catch {
         Add-PeregrineIncomplete -Source $Source -Reason "page $page of $uri could not be read: $($_.Exception.Message)"
     }

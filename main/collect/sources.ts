@@ -5,6 +5,8 @@ import { insertObjects, type ObjectKind } from '../../db/queries/objects';
 import { insertDirectoryAudits, insertSignIns, insertUnifiedAuditRecords } from '../../db/queries/logs';
 import { listSources, type SourceNotice } from '../../db/queries/sources';
 import { parseUnifiedAudit } from '../../db/normalize/unifiedAudit';
+import { decodeText } from '../../db/normalize/text';
+import { toUtcIso } from '../../db/normalize/time';
 import { CLOUD_GAPS, CLOUDS } from '../auth/environment';
 import { runCollection, type CollectDeps, type CollectTarget, type CollectionSource, type FetchContext, type Readers, type SourcePage, type StoredPage } from './engine';
 import { graphPageObjects, type GraphPage } from '../graph/reader';
@@ -17,8 +19,9 @@ function fromGraph(page: GraphPage): SourcePage {
   return { method: 'GET', url: page.url, status: page.status, contentType: page.contentType, body: page.body, value: page.value, next: page.nextLink };
 }
 
+/** A body as JSON: a service's answer (UTF-8), or a collection folder's file (PowerShell may write UTF-16LE or a BOM). */
 function bodyJson(page: StoredPage): object {
-  const json: unknown = JSON.parse(page.body.toString('utf8'));
+  const json: unknown = JSON.parse(decodeText(page.body));
   if (typeof json !== 'object' || json === null) throw new Error('the body is not a JSON object');
   return json;
 }
@@ -26,9 +29,24 @@ function bodyJson(page: StoredPage): object {
 /** A Graph page's objects, as the reader gave them to the collector. */
 const graphReread = (page: StoredPage): unknown[] => graphPageObjects(bodyJson(page));
 
-/** An Exchange InvokeCommand page's `value` list, as the reader gave it to the collector. */
+const POWERSHELL_DATE = /^\/Date\(-?\d+([+-]\d{4})?\)\/$/;
+
+/** Windows PowerShell's ConvertTo-Json writes times as `/Date(ms)/`: as ISO 8601, as the REST cmdlets give them. */
+function powerShellDates(v: unknown): unknown {
+  if (typeof v === 'string') return POWERSHELL_DATE.test(v) ? (toUtcIso(v) ?? v) : v;
+  if (Array.isArray(v)) return v.map(powerShellDates);
+  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, powerShellDates(x)]));
+  return v;
+}
+
+/**
+ * An Exchange InvokeCommand page's `value` list, as the reader gave it to the collector; or a collection folder's
+ * `ConvertTo-Json -InputObject @(<cmdlet output>)` file (a JSON array), its times made ISO 8601.
+ */
 function exchangeReread(page: StoredPage): unknown[] {
-  const value = (bodyJson(page) as { value?: unknown }).value;
+  const json = bodyJson(page);
+  if (Array.isArray(json)) return json.map(powerShellDates);
+  const value = (json as { value?: unknown }).value;
   if (!Array.isArray(value)) throw new Error('the body has no "value" list');
   return value;
 }

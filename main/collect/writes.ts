@@ -1,6 +1,7 @@
 // Collection (CLI, collection worker, case writer thread): every write a collection makes to the case file, as plain data, so the same code runs on the collecting thread or in the case writer.
 import type { Database } from 'better-sqlite3';
 import { EntityShapeError } from '../../db/errors';
+import { decodeText } from '../../db/normalize/text';
 import { insertEvidence, runEvidenceDigest } from '../../db/queries/evidence';
 import { finishRun, previousCompletedRun, reopenRun, startRun } from '../../db/queries/runs';
 import { recordChanges, type SnapshotEntity } from '../../db/queries/changes';
@@ -89,7 +90,8 @@ export function applyWrite(db: Database, w: CollectionWrite, storeFor: StoreFor)
       if (!store) throw new Error(`No collection source is named ${w.source}; nothing from its page was stored.`);
       const { page } = w;
       const body = Buffer.from(page.body.buffer, page.body.byteOffset, page.body.byteLength);
-      if (SECRET_VALUE.test(body.toString('utf8'))) {
+      // decodeText: a collection folder's file may be UTF-16LE (PowerShell), where a UTF-8 reading would miss the name.
+      if (SECRET_VALUE.test(decodeText(body))) {
         throw new Error(`A page of ${w.label.toLowerCase()} carried a secret value; it was not stored. Report this: Microsoft's services do not return secrets on reads.`);
       }
       db.transaction(() => {

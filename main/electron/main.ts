@@ -163,7 +163,7 @@ app.whenReady().then(async () => {
       return result.canceled ? null : (result.filePaths[0] ?? null);
     },
     chooseImportFiles: async () => {
-      const result = await dialog.showOpenDialog(mainWindow!, { title: 'Import files the client exported', properties: ['openFile', 'multiSelections'], filters: [{ name: 'Log exports', extensions: ['csv', 'json', 'jsonl', 'ndjson', 'log', 'txt'] }, { name: 'All files', extensions: ['*'] }] });
+      const result = await dialog.showOpenDialog(mainWindow!, { title: 'Import files the client exported', properties: ['openFile', 'multiSelections'], filters: [{ name: 'Log exports', extensions: ['csv', 'json', 'jsonl', 'ndjson', 'log', 'txt', 'zip'] }, { name: 'All files', extensions: ['*'] }] });
       return result.canceled ? null : result.filePaths;
     },
     environment,

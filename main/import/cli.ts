@@ -1,6 +1,7 @@
 // CLI (`peregrine import`): files a client exported, told by their content, shown as a plan, then stored in the case
 // as one run (or only read and counted with --dry-run).
 import { parseArgs } from 'node:util';
+import type { Database } from 'better-sqlite3';
 import { openCase } from '../case/case';
 import { closeDatabase } from '../../db/connection';
 import { importProgressLine } from '../cli/progress';
@@ -11,8 +12,10 @@ import { ImportError } from './errors';
 import { DEFAULT_LIMITS } from './file';
 import { FORMATS, FORMAT_IDS, isFormatId, type FormatId } from './formats';
 import { planImport, runImport, type ImportPlan, type ImportResult } from './importer';
+import { collectionAmong, importCollection, type CollectionFiles, type CollectionImportResult } from './collection';
 
 export const IMPORT_HELP = `Usage: peregrine import <case> <file|folder>... --note <text> [--format <f>] [--date-format <d>] [--dry-run] [--json]
+       peregrine import <case> <collection folder|its .zip> --note <text> [--engagement-app <appId>]... [--dry-run] [--json]
 
 Imports log files a client exported into the case, as one import run: each file is kept whole as evidence (in
 chunks of whole records, hashed as it is read, never read whole into memory), its name, size, sha256 and your
@@ -34,20 +37,29 @@ with a byte-order mark.
   --json                 print the plan and the result as JSON
   --max-record-mb <n>    refuse a line or record longer than this (default ${DEFAULT_LIMITS.maxRecordBytes / 1024 / 1024})
 
+The folder \`peregrine script collect\`'s script writes (or a zip of it) is told by its manifest.json and imported
+on its own, as the collection it is: every file is checked against the manifest's SHA-256 first (a file changed,
+missing or added refuses the whole folder, naming it); each file is then stored as an evidence page of the live
+source of its name (directory objects, Exchange configuration, sign-ins, audits, the Unified Audit Log), and what
+the script could not read is recorded on its source, as a live collection's notices are. A zip is read without
+unpacking it: stored or deflated entries, no ZIP64 or encryption, every name inside the folder.
+--engagement-app <appId> (repeatable) names your own apps in the tenant, as a live collection records its
+engagement apps, so detection rates their powers as yours rather than as any app's.
+
 Nothing is written unless every record of every file reads: a cut file, a wrong encoding, a record without a
 field its format needs — the error names the file, line and field, and the case file is left as it was.
 `;
 
 export async function importCommand(args: string[], io: CliIo): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args,
-      options: { format: { type: 'string' }, 'date-format': { type: 'string' }, note: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, 'max-record-mb': { type: 'string' } },
+      options: { format: { type: 'string' }, 'date-format': { type: 'string' }, note: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, 'max-record-mb': { type: 'string' }, 'engagement-app': { type: 'string', multiple: true } },
       allowPositionals: true,
       strict: true,
-    }) as { values: Record<string, string | boolean | undefined>; positionals: string[] });
+    }) as { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] });
   } catch (err) {
     throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/, ''));
   }
@@ -66,6 +78,15 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   }
 
   try {
+    const engagementApps = (values['engagement-app'] as string[] | undefined) ?? [];
+    const collection = await collectionAmong(paths);
+    if (collection) {
+      if (format || dateFormat) throw new UsageError(`${collection.label} is a collection folder: its manifest says what each file is; --format and --date-format do not apply.`);
+      const bad = engagementApps.find((a) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(a));
+      if (bad !== undefined) throw new UsageError(`--engagement-app takes an app id (a GUID), not '${bad}'.`);
+      return await importCollectionCommand(caseFile, collection, { dryRun, note, json: values.json === true, engagementApps: engagementApps.map((a) => a.toLowerCase()) }, io);
+    }
+    if (engagementApps.length) throw new UsageError('--engagement-app applies to a collection folder only.');
     const plan = await planImport(paths, { format, dateFormat, limits });
     if (!values.json) printPlan(io, plan);
     if (dryRun) {
@@ -74,27 +95,16 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
       else printResult(io, result);
       return 0;
     }
-    // The file's own journal mode: an import refused leaves a closed case byte for byte as it was.
-    const { db, summary } = openCase(caseFile, { clock: io.clock, toolVersion: TOOL_VERSION, keepJournalMode: true });
-    try {
-      const controller = new AbortController();
-      const onSignal = () => controller.abort();
-      process.once('SIGINT', onSignal);
-      try {
-        const result = await runImport(db, plan, {
-          actor: summary.examiner, note, clock: io.clock, limits, signal: controller.signal,
-          onProgress: io.isTTY ? (p) => process.stderr.write(`\r${importProgressLine(p, process.stderr.columns || 80)}`) : undefined,
-        });
-        if (io.isTTY) io.err('');
-        if (values.json) io.out(JSON.stringify({ plan: planJson(plan), result }, null, 2));
-        else printResult(io, result);
-        return 0;
-      } finally {
-        process.off('SIGINT', onSignal);
-      }
-    } finally {
-      closeDatabase(db);
-    }
+    return await intoCase(caseFile, io, async (db, examiner, signal) => {
+      const result = await runImport(db, plan, {
+        actor: examiner, note, clock: io.clock, limits, signal,
+        onProgress: io.isTTY ? (p) => process.stderr.write(`\r${importProgressLine(p, process.stderr.columns || 80)}`) : undefined,
+      });
+      if (io.isTTY) io.err('');
+      if (values.json) io.out(JSON.stringify({ plan: planJson(plan), result }, null, 2));
+      else printResult(io, result);
+      return 0;
+    });
   } catch (err) {
     if (!(err instanceof ImportError)) throw err;
     if (io.isTTY) io.err('');
@@ -104,7 +114,46 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   }
 }
 
-function optionOf<T extends string>(value: string | boolean | undefined, is: (v: string) => v is T, flag: string, all: readonly string[]): T | undefined {
+async function importCollectionCommand(caseFile: string, files: CollectionFiles, o: { dryRun: boolean; note: string; json: boolean; engagementApps: string[] }, io: CliIo): Promise<number> {
+  if (!o.json) io.out(`Collection folder ${files.label} (${files.kind}): ${files.paths.length} files beside ${'manifest.json'}; checking every SHA-256 before anything is written.`);
+  const print = (r: CollectionImportResult) => {
+    if (o.json) {
+      io.out(JSON.stringify(r, null, 2));
+      return;
+    }
+    for (const f of r.files) io.out(`  ${f.path}\t${f.source}\t${f.records.toLocaleString('en-US')} records\tsha256 ${f.sha256}`);
+    for (const i of r.incomplete) io.out(`  incomplete: ${i.source}: ${i.reason}`);
+    const what = `${r.records.toLocaleString('en-US')} records from ${r.files.length} files of ${r.tenant ?? r.tenantId ?? 'an unnamed tenant'}`;
+    io.out(r.dryRun ? `Dry run: every hash matches the manifest; ${what} read and checked; nothing was written.` : `Imported ${what} as run ${r.runId}${r.incomplete.length ? `; ${r.incomplete.length} source${r.incomplete.length === 1 ? '' : 's'} recorded as incomplete` : ''}.`);
+  };
+  if (o.dryRun) {
+    print(await importCollection(null, files, { actor: 'dry run', note: o.note, clock: io.clock }));
+    return 0;
+  }
+  return intoCase(caseFile, io, async (db, examiner, signal) => {
+    print(await importCollection(db, files, { actor: examiner, note: o.note, clock: io.clock, signal, engagementApps: o.engagementApps }));
+    return 0;
+  });
+}
+
+/** Runs an import into the case, Ctrl-C cancelling it. The file's own journal mode: a refused import leaves a closed case byte for byte as it was. */
+async function intoCase(caseFile: string, io: CliIo, run: (db: Database, examiner: string, signal: AbortSignal) => Promise<number>): Promise<number> {
+  const { db, summary } = openCase(caseFile, { clock: io.clock, toolVersion: TOOL_VERSION, keepJournalMode: true });
+  try {
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once('SIGINT', onSignal);
+    try {
+      return await run(db, summary.examiner, controller.signal);
+    } finally {
+      process.off('SIGINT', onSignal);
+    }
+  } finally {
+    closeDatabase(db);
+  }
+}
+
+function optionOf<T extends string>(value: string | boolean | string[] | undefined, is: (v: string) => v is T, flag: string, all: readonly string[]): T | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !is(value)) throw new UsageError(`${flag} must be one of ${all.join(', ')}.`);
   return value;

@@ -34,7 +34,8 @@ export interface ImportProgress {
 export interface ImportedFile {
   name: string;
   size: number;
-  format: FormatId;
+  /** 'collection': a file of the collection script's folder (main/import/collection.ts), stored as its live source's page. */
+  format: FormatId | 'collection';
   label: string;
   detectedBy: 'content' | 'override';
   encoding: string;
@@ -228,7 +229,7 @@ function importedHashes(db: Database): Map<string, string> {
  * when the window the records cover is known; its time is the import's start) and collection.finished.
  */
 function finishImportRun(db: Database, runId: string, o: { at: string; end: string; actor: string; note: string; window: { from: string; to: string } | null; files: ImportedFile[]; sources: string[] }): void {
-  const used = new Set(o.files.filter((f) => !f.skipped).map((f) => importSourceName(f.format)));
+  const used = new Set(o.files.flatMap((f) => (f.skipped || f.format === 'collection' ? [] : [importSourceName(f.format)])));
   for (const source of o.sources) {
     if (!used.has(source)) db.prepare('DELETE FROM collection_source WHERE run_id = ? AND source = ?').run(runId, source);
   }

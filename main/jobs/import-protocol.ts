@@ -12,6 +12,8 @@ export interface ImportJob {
   dateFormat: DateFormat | null;
   note: string;
   actor: string;
+  /** A collection script's folder: the examiner's own apps in the tenant. */
+  engagementApps?: string[];
 }
 
 /** Where an import was refused: the file, line and field when known. */

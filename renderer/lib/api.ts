@@ -255,7 +255,8 @@ export const api = {
     plan: (input: { paths?: string[]; format?: string; dateFormat?: string }): Promise<ImportJobView> => call('import.plan', (b) => b.import.plan(input)),
     status: (jobId: string): Promise<ImportJobView> => call('import.status', (b) => b.import.status({ jobId })),
     /** Stores the planned files in the case, with the note on who handed them over. */
-    start: (jobId: string, note: string): Promise<ImportJobView> => call('import.start', (b) => b.import.start({ jobId, note })),
+    start: (jobId: string, note: string, engagementApps: string[] = []): Promise<ImportJobView> =>
+      call('import.start', (b) => b.import.start({ jobId, note, ...(engagementApps.length ? { engagementApps } : {}) })),
     cancel: (jobId: string): Promise<ImportJobView> => call('import.cancel', (b) => b.import.cancel({ jobId })),
   },
 };

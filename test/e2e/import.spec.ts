@@ -7,6 +7,10 @@ import { StartPage, Shell } from './pages';
 import { verifyCaseFile } from '../../main/case/verify';
 import { overflow } from './layout';
 import type { DomNode } from './pages/dom';
+import { folderEntries, writeSmallCollectionFolder } from '../support/collection-folder';
+import { writeZip } from '../support/zip-writer';
+import { openCase } from '../../main/case/case';
+import { closeDatabase } from '../../db/connection';
 
 const FIXTURES = path.resolve('test/fixtures/import');
 
@@ -81,4 +85,47 @@ test('files handed over are read, counted, refused where they must be, and impor
   await harness.shot('06-ja-nothing-new');
   await shell.go('settings');
   await page.getByTestId('settings-language-select').selectOption('en');
+});
+
+test('the collection script\'s folder, zipped, is checked against its manifest and imported as a collection', async ({ harness }) => {
+  const { page } = harness;
+  const folder = writeSmallCollectionFolder(path.join(harness.dir, 'peregrine-collection-20261207T100000Z'), fs.readFileSync(path.join(FIXTURES, 'graph-signins-page.json')));
+  const zip = path.join(harness.dir, 'handover.zip');
+  fs.writeFileSync(zip, writeZip(folderEntries(folder.dir, 'peregrine-collection-20261207T100000Z/')));
+  // A copy whose connector file was changed after the script wrote it.
+  const tampered = path.join(harness.dir, 'tampered.zip');
+  fs.writeFileSync(tampered, writeZip(folderEntries(folder.dir, 'x/').map((e) => (e.name === 'x/exo.inboundConnectors.json' ? { ...e, data: Buffer.concat([e.data, Buffer.from([0x20, 0x00])]) } : e))));
+  await page.goto(harness.host.url);
+  const shell = new Shell(page);
+  await new StartPage(page).createCase({ name: 'Contoso script folder', examiner: 'A. Examiner' });
+  await shell.go('import');
+
+  await page.getByTestId('import-paths').fill(tampered);
+  await page.getByTestId('import-plan').click();
+  await expect(page.getByTestId('import-job')).toHaveAttribute('data-phase', 'failed');
+  await expect(page.getByTestId('import-failure-file')).toHaveText('tampered.zip:exo.inboundConnectors.json');
+  await expect(page.getByTestId('import-failure-message')).toContainText('SHA-256');
+
+  await page.getByTestId('import-paths').fill(zip);
+  await page.getByTestId('import-plan').click();
+  await expect(page.getByTestId('import-job')).toHaveAttribute('data-phase', 'planned');
+  await expect(page.getByTestId('import-file')).toHaveCount(3);
+  const formats = await page.getByTestId('import-file-format').evaluateAll((els: DomNode[]) => els.map((e) => e.getAttribute('data-format')));
+  expect(formats).toEqual(['collection', 'collection', 'collection']);
+  await expect(page.getByTestId('import-file-format').first()).toHaveText('Collection script folder (hashes checked against its manifest)');
+  await harness.shot('07-collection-planned');
+  await page.getByTestId('import-note').fill('Zip from the client admin, by mail');
+  await page.getByTestId('import-own-apps').fill('7d1e3a5c-0000-4000-8000-000000000002');
+  await page.getByTestId('import-start').click();
+  await expect(page.getByTestId('import-job')).toHaveAttribute('data-phase', 'done');
+  await expect(page.getByTestId('import-result')).toContainText('5 records imported');
+  await expect(page.getByTestId('integrity-status')).toHaveAttribute('data-integrity', 'ok');
+  expect(verifyCaseFile(harness.workbench.currentCaseFile()!, { deep: true }).problems).toEqual([]);
+  const { db } = openCase(harness.workbench.currentCaseFile()!, { readonly: true });
+  try {
+    const started = JSON.parse(db.prepare(`SELECT details FROM custody WHERE action = 'collection.started'`).pluck().get() as string) as { engagementApps?: string[] };
+    expect(started.engagementApps).toEqual(['7d1e3a5c-0000-4000-8000-000000000002']);
+  } finally {
+    closeDatabase(db);
+  }
 });

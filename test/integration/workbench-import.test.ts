@@ -10,6 +10,9 @@ import { tsxWorkerEntry } from '../../main/jobs/tsx-entry';
 import { closeDatabase } from '../../db/connection';
 import { openCase } from '../../main/case/case';
 import type { CaseSummary, ImportJobView, Result } from '../../preload/contract';
+import { listSources } from '../../db/queries/sources';
+import { folderEntries, writeSmallCollectionFolder } from '../support/collection-folder';
+import { writeZip } from '../support/zip-writer';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/import');
 let dir: string;
@@ -71,6 +74,43 @@ describe('import through the workbench', () => {
     expect(evidenceRows()).toBe(2);
     const verified = await call<{ ok: boolean }>('case.verify');
     expect(verified).toMatchObject({ ok: true, value: { ok: true } });
+  });
+
+  it('takes the collection script\'s folder as a zip: every file listed with its source, then stored as the collection it is', async () => {
+    const { w, call, settle } = await workbench();
+    const folder = writeSmallCollectionFolder(path.join(dir, 'peregrine-collection-x'), fs.readFileSync(path.join(FIXTURES, 'graph-signins-page.json')));
+    const zip = path.join(dir, 'handover.zip');
+    fs.writeFileSync(zip, writeZip(folderEntries(folder.dir, 'peregrine-collection-x/')));
+    // The manifest named instead of its folder means the folder.
+    const byManifest = await call<ImportJobView>('import.plan', { paths: [path.join(folder.dir, 'manifest.json')] });
+    if (!byManifest.ok) throw new Error(byManifest.error.message);
+    expect((await settle(byManifest.value.jobId)).files.map((f) => f.format)).toEqual(['collection', 'collection', 'collection']);
+    const planned = await call<ImportJobView>('import.plan', { paths: [zip] });
+    if (!planned.ok) throw new Error(planned.error.message);
+    const view = await settle(planned.value.jobId);
+    expect(view.phase).toBe('planned');
+    expect(view.files.map((f) => [f.name, f.format, f.encoding, f.records])).toEqual([
+      ['graph.applications/page-0001.json', 'collection', 'utf8', 1], ['exo.inboundConnectors.json', 'collection', 'utf16le', 1], ['graph.signIns/page-0001.json', 'collection', 'utf8', 3],
+    ]);
+    const notAnId = await call<ImportJobView>('import.start', { jobId: view.jobId, note: 'Zip from the client admin', engagementApps: ['Mail Sync'] });
+    expect(notAnId.ok).toBe(false);
+    const started = await call<ImportJobView>('import.start', { jobId: view.jobId, note: 'Zip from the client admin', engagementApps: ['7D1E3A5C-0000-4000-8000-000000000002'] });
+    if (!started.ok) throw new Error(started.error.message);
+    const done = await settle(view.jobId);
+    expect(done.phase).toBe('done');
+    expect(done.result).toMatchObject({ records: 5, runId: expect.any(String) });
+    const { db } = openCase(w.currentCaseFile()!, { readonly: true });
+    try {
+      expect(db.prepare(`SELECT display_name FROM tenant_object WHERE kind = 'inboundConnector'`).pluck().all()).toEqual(['Partner relay']);
+      // The examiner's own app, recorded with the run as a live collection records its engagement apps.
+      const startedEntry = JSON.parse(db.prepare(`SELECT details FROM custody WHERE action = 'collection.started'`).pluck().get() as string) as { engagementApps?: string[] };
+      expect(startedEntry.engagementApps).toEqual(['7d1e3a5c-0000-4000-8000-000000000002']);
+      expect(listSources(db, done.result!.runId!).map((s) => [s.source, s.truncated, s.notices.length])).toEqual([
+        ['graph.applications', false, 0], ['exo.inboundConnectors', false, 0], ['graph.signIns', false, 0], ['exo.transportRules', true, 1],
+      ]);
+    } finally {
+      closeDatabase(db);
+    }
   });
 
   it('refuses what the contract does not allow: an unknown format, a path in the app, no path in the browser host', async () => {

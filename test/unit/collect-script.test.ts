@@ -96,6 +96,15 @@ describe('the collection script', () => {
     expect(text).toContain("[string[]] $InboxRuleMailboxes = @('ops@contoso.com'),");
   });
 
+  it('numbers a source\'s pages on when it reads it in two lists (app-role grants of two resources): no file is written twice', () => {
+    const text = script();
+    expect(text).toContain('$page = [int]$script:GraphPages[$Source]');
+    expect(text).toContain('$script:GraphPages[$Source] = $page');
+    expect(text).not.toMatch(/function Save-GraphPages[^}]*\$page = 0/);
+    expect(text.match(/Save-GraphPages -Source 'graph\.appRoleAssignedTo'/g)).toHaveLength(1);
+    expect(text).toContain('foreach ($appId in $AppRoleResources)');
+  });
+
   it('writes a manifest with every file\'s SHA-256 and what was incomplete', () => {
     const text = script();
     expect(text).toContain("(Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash.ToLowerInvariant()");

@@ -67,6 +67,11 @@ describe('applyWrite, a page', () => {
     expect(evidenceCount()).toBe(0);
     expect(stored).toEqual([]);
     expect(pagesOf('graph.applications')).toBe(0);
+    // A collection folder's file in UTF-16LE (as Windows PowerShell writes it) is read as text too.
+    const utf16 = page('graph.applications', 'Applications', [{ id: 'a' }]);
+    utf16.page.body = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('[{"id":"a","secretText":"hunter2"}]', 'utf16le')]);
+    expect(() => applyWrite(db, utf16, storeFor)).toThrow(/carried a secret value/);
+    expect(evidenceCount()).toBe(0);
     // A secretText that is null (as Graph returns it on reads) is not a secret.
     applyWrite(db, page('graph.applications', 'Applications', [{ id: 'a' }], '{"value":[{"passwordCredentials":[{"secretText":null}]}]}'), storeFor);
     expect(evidenceCount()).toBe(1);

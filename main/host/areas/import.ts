@@ -37,12 +37,12 @@ export function importArea(ctx: WorkbenchContext): ImportArea {
   // Beside the collection worker, built the same way (bundled in the app, TypeScript through tsx elsewhere).
   const entry = () => deps.importWorker ?? { file: path.join(path.dirname(deps.collectionWorker.file), `import-worker${path.extname(deps.collectionWorker.file)}`), execArgv: deps.collectionWorker.execArgv };
 
-  function run(job: Job, mode: 'plan' | 'import', note: string): void {
+  function run(job: Job, mode: 'plan' | 'import', note: string, engagementApps: string[] = []): void {
     const { summary } = ctx.requireCase();
     job.view = { ...job.view, phase: mode === 'plan' ? 'planning' : 'importing', progress: null, error: null };
     const running = startImportJob(
       entry(),
-      { mode, caseFile: job.caseFile, paths: job.paths, format: job.format, dateFormat: job.dateFormat, note, actor: summary.examiner },
+      { mode, caseFile: job.caseFile, paths: job.paths, format: job.format, dateFormat: job.dateFormat, note, actor: summary.examiner, engagementApps },
       (progress) => {
         job.view = { ...job.view, progress };
       },
@@ -101,13 +101,13 @@ export function importArea(ctx: WorkbenchContext): ImportArea {
       return job.view;
     },
     status: async ({ jobId }) => jobOf(jobId).view,
-    start: async ({ jobId, note }) => {
+    start: async ({ jobId, note, engagementApps }) => {
       const job = jobOf(jobId);
       const { file } = ctx.requireCase();
       if (job.caseFile !== file) throw new HandlerError('invalid_input', 'That import was planned for another case.');
       if (job.view.phase !== 'planned') throw new HandlerError('invalid_input', 'Only a planned import whose every record was read can be started.');
       if (active) throw new HandlerError('busy', 'An import is under way; wait for it to finish or cancel it.');
-      run(job, 'import', note);
+      run(job, 'import', note, (engagementApps ?? []).map((a) => a.toLowerCase()));
       return job.view;
     },
     cancel: async ({ jobId }) => {

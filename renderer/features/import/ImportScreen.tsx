@@ -18,6 +18,7 @@ export function ImportScreen() {
   const [format, setFormat] = useState('');
   const [dateFormat, setDateFormat] = useState('');
   const [note, setNote] = useState('');
+  const [ownApps, setOwnApps] = useState('');
   const [job, setJob] = useState<ImportJobView | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const inApp = info?.host === 'electron';
@@ -52,7 +53,8 @@ export function ImportScreen() {
     if (!job) return;
     setError(null);
     try {
-      setJob(await api.import.start(job.jobId, note));
+      const isCollection = job.files.length > 0 && job.files.every((f) => f.format === 'collection');
+      setJob(await api.import.start(job.jobId, note, isCollection ? ownApps.split(/[\s,]+/).filter(Boolean) : []));
     } catch (err) {
       setError(toApiError(err));
     }
@@ -120,12 +122,14 @@ export function ImportScreen() {
       </section>
 
       {error ? <ErrorNotice error={error} title={t('import.refused')} testId="import-error" /> : null}
-      {job ? <JobPanel job={job} note={note} setNote={setNote} onStart={start} onCancel={cancel} formatTime={formatTime} /> : null}
+      {job ? <JobPanel job={job} note={note} setNote={setNote} ownApps={ownApps} setOwnApps={setOwnApps} onStart={start} onCancel={cancel} formatTime={formatTime} /> : null}
     </div>
   );
 }
 
-function JobPanel({ job, note, setNote, onStart, onCancel, formatTime }: { job: ImportJobView; note: string; setNote: (v: string) => void; onStart: () => void; onCancel: () => void; formatTime: (iso: string) => string }) {
+function JobPanel({ job, note, setNote, ownApps, setOwnApps, onStart, onCancel, formatTime }: {
+  job: ImportJobView; note: string; setNote: (v: string) => void; ownApps: string; setOwnApps: (v: string) => void; onStart: () => void; onCancel: () => void; formatTime: (iso: string) => string;
+}) {
   const { t } = useTranslation();
   const p = job.progress;
   const busy = job.phase === 'planning' || job.phase === 'importing';
@@ -188,6 +192,13 @@ function JobPanel({ job, note, setNote, onStart, onCancel, formatTime }: { job: 
             <input id="import-note" type="text" value={note} onChange={(e) => setNote(e.target.value)} aria-describedby="import-note-hint" data-testid="import-note" />
             <p className="field-hint" id="import-note-hint">{t('import.noteHint')}</p>
           </div>
+          {job.files.every((f) => f.format === 'collection') ? (
+            <div className="field">
+              <label htmlFor="import-own-apps">{t('import.ownApps')}</label>
+              <input id="import-own-apps" type="text" value={ownApps} onChange={(e) => setOwnApps(e.target.value)} aria-describedby="import-own-apps-hint" data-testid="import-own-apps" />
+              <p className="field-hint" id="import-own-apps-hint">{t('import.ownAppsHint')}</p>
+            </div>
+          ) : null}
           <div className="form-actions">
             <button type="submit" className="button button-primary" disabled={note.trim() === ''} data-testid="import-start">
               {t('import.start')}
