@@ -15,8 +15,8 @@ export const BUNDLES = [
   { name: 'case-writer', entry: 'main/collect/writer-worker.ts', out: 'electron/case-writer.cjs', format: 'cjs', external: ['better-sqlite3'] },
   // Found beside the collection worker by the import area (main/host/areas/import.ts).
   { name: 'import-worker', entry: 'main/jobs/import-worker.ts', out: 'electron/import-worker.cjs', format: 'cjs', external: ['better-sqlite3'] },
-  // Found beside the collection worker by the workbench's findings (main/host/areas/context.ts).
-  { name: 'detect-worker', entry: 'main/jobs/detect-worker.ts', out: 'electron/detect-worker.cjs', format: 'cjs', external: ['better-sqlite3'] },
+  // Found beside the collection worker by the workbench's findings and verification (main/host/areas/context.ts).
+  { name: 'reader-worker', entry: 'main/jobs/reader-worker.ts', out: 'electron/reader-worker.cjs', format: 'cjs', external: ['better-sqlite3'] },
   // A sandboxed preload can require only 'electron': everything else is bundled in.
   { name: 'preload', entry: 'preload/index.ts', out: 'electron/preload.cjs', format: 'cjs', external: ['electron'] },
   // The CLI as an ES module exporting main(); bin/peregrine.js loads it when tsx is not installed. Its workers are

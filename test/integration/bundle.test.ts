@@ -47,7 +47,7 @@ afterAll(async () => {
 
 describe('the shipped bundles', () => {
   it('carry no development-only package and no test code', () => {
-    expect(bundles.map((b) => b.name)).toEqual(['main', 'collect-worker', 'case-writer', 'import-worker', 'detect-worker', 'preload', 'cli']);
+    expect(bundles.map((b) => b.name)).toEqual(['main', 'collect-worker', 'case-writer', 'import-worker', 'reader-worker', 'preload', 'cli']);
     for (const b of bundles) {
       const packages = new Set(b.inputs.filter((i) => i.includes('node_modules/')).map((i) => i.split('node_modules/').at(-1)!.split('/').slice(0, i.split('node_modules/').at(-1)!.startsWith('@') ? 2 : 1).join('/')));
       expect([...packages].filter((p) => devDependencies.includes(p)), b.name).toEqual([]);
@@ -127,7 +127,7 @@ describe('electron-builder.yml', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { main: string };
     // The app's entry is the bundle this test built (dist/electron/main.cjs in a real build).
     expect(pkg.main).toBe('dist/electron/main.cjs');
-    expect(bundles.map((b) => path.relative(dir, b.outfile))).toEqual(expect.arrayContaining(['electron/main.cjs', 'electron/preload.cjs', 'electron/collect-worker.cjs', 'electron/case-writer.cjs', 'electron/import-worker.cjs', 'electron/detect-worker.cjs']));
+    expect(bundles.map((b) => path.relative(dir, b.outfile))).toEqual(expect.arrayContaining(['electron/main.cjs', 'electron/preload.cjs', 'electron/collect-worker.cjs', 'electron/case-writer.cjs', 'electron/import-worker.cjs', 'electron/reader-worker.cjs']));
     // The main process finds its preload and workers beside main.cjs under these names.
     const mainSource = fs.readFileSync(path.join(root, 'main', 'electron', 'main.ts'), 'utf8');
     for (const name of ['preload.cjs', 'collect-worker.cjs', 'case-writer.cjs']) expect(mainSource).toContain(`'${name}'`);

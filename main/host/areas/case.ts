@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Handlers, OpenedCase, ReceivedCaseView } from '../../../preload/contract';
 import { createCase, openCase } from '../../case/case';
-import { verifyCaseFile } from '../../case/verify';
 import { readProvenance } from '../../case/provenance';
 import { loadSettings } from '../../settings/store';
 import { closeDatabase } from '../../../db/connection';
@@ -67,7 +66,7 @@ export function caseHandlers(ctx: WorkbenchContext): Handlers['case'] {
     let view: ReceivedCaseView | null = null;
     if (isReceived) {
       // Checked as received, before anything else opens it for writing.
-      const report = verifyCaseFile(file);
+      const report = await ctx.verifyFile(file);
       view = {
         fileName,
         examiner: provenance.examiner,
@@ -159,7 +158,7 @@ export function caseHandlers(ctx: WorkbenchContext): Handlers['case'] {
     },
     verify: async () => {
       const { file } = ctx.requireCase();
-      const report = verifyCaseFile(file);
+      const report = await ctx.verifyFile(file);
       const first = report.problems[0];
       return {
         ok: report.ok,

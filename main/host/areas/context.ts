@@ -12,7 +12,8 @@ import type { WorkerEntry } from '../../jobs/collect-job';
 import type { ReportsLimit } from '../../graph/pacer';
 import { closeDatabase } from '../../../db/connection';
 import { custodyHead } from '../../../db/queries/custody';
-import { DetectionFailed, DetectionWorker } from '../../jobs/detect-job';
+import { CaseReader, ReaderFailed } from '../../jobs/reader-job';
+import type { VerifyReport } from '../../case/verify';
 import { detect } from '../../detect/engine';
 import { HandlerError } from '../dispatch';
 import { chosenEnvironment, type ChosenEnvironment, type TenantChoice } from '../../auth/tenant-choice';
@@ -46,8 +47,8 @@ export interface WorkbenchDeps {
   collectionWorker: WorkerEntry;
   /** The import worker's code; absent, import-worker beside the collection worker (.cjs bundled, .ts through tsx). */
   importWorker?: WorkerEntry;
-  /** The detection worker's code; absent, detect-worker beside the collection worker (.cjs bundled, .ts through tsx). */
-  detectWorker?: WorkerEntry;
+  /** The case reader's code (the rules, verification); absent, reader-worker beside the collection worker (.cjs bundled, .ts through tsx). */
+  readerWorker?: WorkerEntry;
   /** The app's open dialog for files to import (several at once); absent in the browser host, which takes paths. */
   chooseImportFiles?: () => Promise<string[] | null>;
   /** Persists tokens encrypted (the OS keychain in the app); absent means memory only. */
@@ -102,7 +103,9 @@ export interface WorkbenchContext {
   addBusyCheck(check: () => string | null): void;
   /** Called each time a case becomes the open one, after it is open; `created` when it was made just now. */
   onCaseOpened(listener: (open: OpenCase, created: boolean) => void): void;
-  /** Stops the detection worker. */
+  /** A case file verified in the case reader thread (not deep: every evidence row's hash, custody, checkpoints). */
+  verifyFile(file: string): Promise<VerifyReport>;
+  /** Stops the case reader thread. */
   close(): Promise<void>;
 }
 
@@ -113,17 +116,19 @@ export function createContext(deps: WorkbenchDeps): WorkbenchContext {
   let cachedDetection: { file: string; head: string | null; report: DetectionReport } | null = null;
   let inflight: { file: string; head: string | null; promise: Promise<DetectionReport> } | null = null;
   // Beside the collection worker, built the same way (bundled in the app, TypeScript through tsx elsewhere).
-  const detector = new DetectionWorker(
-    () => deps.detectWorker ?? { file: path.join(path.dirname(deps.collectionWorker.file), `detect-worker${path.extname(deps.collectionWorker.file)}`), execArgv: deps.collectionWorker.execArgv },
+  const reader = new CaseReader(
+    () => deps.readerWorker ?? { file: path.join(path.dirname(deps.collectionWorker.file), `reader-worker${path.extname(deps.collectionWorker.file)}`), execArgv: deps.collectionWorker.execArgv },
   );
-  const detectIn = async (file: string, runId?: string) => {
+  /** A reader's refusal as the handler's: its code, the message without this machine's paths. */
+  const read = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
-      return await detector.run(file, runId);
+      return await work();
     } catch (err) {
-      if (err instanceof DetectionFailed) throw new HandlerError(err.code ?? 'detection_failed', withoutPaths(err.message));
+      if (err instanceof ReaderFailed) throw new HandlerError(err.code ?? 'reader_failed', withoutPaths(err.message));
       throw err;
     }
   };
+  const detectIn = (file: string, runId?: string) => read(() => reader.detect(file, runId));
   const busyChecks: (() => string | null)[] = [];
   let choice: TenantChoice | null = deps.tenantChoice ?? null;
   const environmentListeners: (() => void)[] = [];
@@ -236,7 +241,8 @@ export function createContext(deps: WorkbenchDeps): WorkbenchContext {
     onCaseOpened(listener) {
       openedListeners.push(listener);
     },
-    close: () => detector.close(),
+    verifyFile: (file) => read(() => reader.verify(file)),
+    close: () => reader.close(),
   };
 }
 

@@ -1,5 +1,5 @@
-// The workbench's findings come from a worker thread: the same report as the rules run in place, computed once per
-// state of the custody log, and other requests answered while the rules run.
+// The workbench reads a case in a worker thread — its findings (the same report as the rules run in place, computed
+// once per state of the custody log) and its verification — so other requests are answered meanwhile.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,5 +88,22 @@ describe('findings in a worker thread', () => {
     expect(overview.objects.length).toBeGreaterThan(0);
     const apps = await value<{ flags: unknown[] }[]>('evidence.applications');
     expect(apps.some((row) => row.flags.length > 0)).toBe(true);
+  });
+
+  it('verifies the case in the same thread, leaving this one free', async () => {
+    let turns = 0;
+    let done = false;
+    const spin = () => {
+      if (done) return;
+      turns += 1;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    const status = await value<{ ok: boolean; evidenceRows: number; custodyEntries: number; problem: string | null }>('case.verify');
+    done = true;
+    expect(turns).toBeGreaterThan(0);
+    expect(status).toMatchObject({ ok: true, problem: null });
+    expect(status.evidenceRows).toBeGreaterThan(10);
+    expect(status.custodyEntries).toBeGreaterThan(2);
   });
 });
