@@ -49,7 +49,8 @@ function appRoleAssignmentSteps(ctx: PlanContext): DraftStep[] {
         expect: { absent: true },
         undo: {
           text: 'Assign the role to the app again (the snapshot holds the assignment); pointless once the app itself is deleted.',
-          powershell: [psCmdlet('New-ManagementRoleAssignment', { App: String(app?.raw.ObjectId ?? raw.RoleAssignee ?? appId), Role: String(raw.Role ?? ''), ...scope })],
+          // -App takes the ServiceId Get-ServicePrincipal shows (https://learn.microsoft.com/exchange/permissions-exo/application-rbac).
+          powershell: [psCmdlet('New-ManagementRoleAssignment', { App: String(app?.raw.ServiceId ?? app?.raw.ObjectId ?? raw.RoleAssignee ?? appId), Role: String(raw.Role ?? ''), ...scope })],
         },
       });
     });
