@@ -17,6 +17,9 @@ export const ACTIONS = [
   'sp.revoke-grants',
   'app.remove-owners',
   'app.delete',
+  // What Exchange grants beside the directory: the app's RBAC role assignments (eradicate), a mailbox-audit exemption (recover).
+  'exo.remove-app-role-assignments',
+  'exo.disable-audit-bypass',
   // Mail flow (eradicate).
   'exo.remove-inbound-connector',
   'exo.remove-transport-rules',

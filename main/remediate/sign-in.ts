@@ -80,13 +80,15 @@ export async function remediationSignIn(o: SignInOptions): Promise<RemediationSe
  * (https://learn.microsoft.com/exchange/permissions-exo/feature-permissions,
  * https://learn.microsoft.com/exchange/permissions-exo/permissions-exo#role-groups). Remove-InboundConnector needs
  * Remote and Accepted Domains; Remove-TransportRule, Transport Rules; Set-Mailbox forwarding and Remove-InboxRule on
- * another person's mailbox, Mail Recipients; Set-AdminAuditLogConfig, Audit Logs.
+ * another person's mailbox, Mail Recipients; Set-AdminAuditLogConfig and Set-MailboxAuditBypassAssociation, Audit Logs;
+ * Remove-ManagementRoleAssignment, Role Management (held by Organization Management alone).
  */
 export const EXCHANGE_ROLE_GROUPS: Readonly<Record<string, readonly string[]>> = {
   'Remote and Accepted Domains': ['Organization Management'],
   'Transport Rules': ['Organization Management', 'Records Management'],
   'Mail Recipients': ['Organization Management', 'Recipient Management'],
   'Audit Logs': ['Organization Management', 'Compliance Management'],
+  'Role Management': ['Organization Management'],
 };
 
 /**

@@ -895,6 +895,13 @@ export const en = {
       sp_revoke_grants: { title: "Revoke the delegated permission grants of {{name}}", note: "Delegated grants let {{name}} act as the users who consented.", undo: "Grant the scopes again (only if the app turns out to be legitimate)." },
       app_remove_owners: { title: "Remove the owners added to {{name}}", note: "An owner can add credentials to {{name}} at any time.", undo: "Add the owner again." },
       app_delete: { title: "Delete the application {{name}}", note: "Removes {{name}} and its service principal from the tenant. Both stay in deleted items for 30 days and can be restored until then.", undo: "Soft delete: within 30 days, restore the application and then its service principal from deleted items (restoring the application does not bring its service principal back; credentials, roles and grants removed by earlier steps stay removed)." },
+      exo_remove_app_role_assignments: {
+        title_one: "Remove the Exchange role assignment {{names}} of the app {{app}}",
+        title_other: "Remove the Exchange role assignments {{names}} of the app {{app}}",
+        note: "Exchange gives the app {{roles}} on its own, whatever happens to its consent and directory roles; each assignment is removed and checked on its own.",
+        undo: "Assign the role to the app again (the snapshot holds the assignment); pointless once the app itself is deleted.",
+      },
+      exo_disable_audit_bypass: { title: "Audit {{account}}'s mailbox access again (lift its exemption from mailbox auditing)", note: "Lifted, its mailbox access is recorded again from now on; what it did while exempt stays unrecorded.", undo: "Exempt the account from mailbox auditing again." },
       exo_remove_inbound_connector: { title: "Remove the inbound connector {{name}}", note: "While it exists, mail from the addresses it lists ({{ips}}) is accepted as the organisation's own.", undo: "Create the connector again with the settings it had (the snapshot holds them all)." },
       exo_remove_transport_rules: {
         undo: "Create the rule again with the header it removed (the snapshot holds its settings).",

@@ -26,6 +26,9 @@ function untouched(sim: SimHandle): Record<string, string> {
   const sps = new Set(m.servicePrincipalIds);
   const taken = new Set(truth.compromisedAccounts.map((a) => a.id));
   const x = sim.exchange.state;
+  const maliciousRbac = new Set(x.groundTruth().appRbac.malicious.roleAssignmentNames);
+  // The attack exempts a taken admin from mailbox auditing (where it did not lift the exemption itself).
+  const bypassed = new Set(t.attack.compromisedAdmins.map((a) => a.userId));
   const campaign = new Set([...x.groundTruth().maliciousInboundConnectors.map((c) => c.guid), ...x.groundTruth().maliciousTransportRules.map((r) => r.guid)]);
   return {
     decoys: JSON.stringify(truth.decoys.map((d) => ({
@@ -46,6 +49,9 @@ function untouched(sim: SimHandle): Record<string, string> {
     outboundConnectors: JSON.stringify(x.outboundConnectors),
     transportRules: JSON.stringify(x.transportRules.filter((r) => !campaign.has(r.guid))),
     mailboxes: JSON.stringify(x.mailboxUsers().map((u) => ({ mailbox: x.mailbox(u), rules: x.inboxRules(u) }))),
+    // Exchange's own grants: every app role assignment but the campaign's, every mailbox-audit exemption but the one it set.
+    appRbac: JSON.stringify({ principals: x.exchangeServicePrincipals, assignments: x.appRoleAssignments.filter((a) => !maliciousRbac.has(a.name)) }),
+    auditBypass: JSON.stringify([...x.auditBypass.entries()].filter(([key]) => !bypassed.has(key))),
   };
 }
 
@@ -55,16 +61,8 @@ afterEach(async () => {
   cleanup = null;
 });
 
-/**
- * Findings of rules that read Exchange's own settings for which the checklist has no step yet: the app's Exchange RBAC
- * role assignment (Remove-ManagementRoleAssignment) and the mailbox-audit exemption the app set
- * (Set-MailboxAuditBypassAssociation -AuditBypassEnabled $false). Contoso keeps both; fabrikam's attack removed its
- * own. Verify must name them as standing — and nothing else — until those steps exist.
- */
-const NO_STEP_YET: Record<ScenarioName, string[]> = { contoso: ['audit.mailbox-audit-bypass', 'exchange.app-role-assignment'], fabrikam: [] };
-
 describe('the whole checklist through the CLI', () => {
-  it.each([['contoso', 1], ['fabrikam', 11]] as [ScenarioName, number][])('%s (seed %i): contain → harden, verified live, re-collected, nothing standing but what no step undoes yet, decoys untouched', async (scenario, seed) => {
+  it.each([['contoso', 1], ['fabrikam', 11]] as [ScenarioName, number][])('%s (seed %i): contain → harden, verified live, re-collected, nothing standing, decoys untouched', async (scenario, seed) => {
     const { sim, envFile, file, ios, run, close } = await simCli(`peregrine-checklist-${scenario}-`, { scenario, seed });
     cleanup = close;
     const truth = sim.groundTruth;
@@ -122,34 +120,34 @@ describe('the whole checklist through the CLI', () => {
     expect(sim.exchange.state.inboundConnectors.filter((c) => exo.maliciousInboundConnectors.some((m) => m.guid === c.guid))).toEqual([]);
     expect(sim.exchange.state.transportRules.filter((r) => exo.maliciousTransportRules.some((m) => m.guid === r.guid))).toEqual([]);
     expect(sim.tenant.conditionalAccessPolicies.filter((p) => p.displayName.startsWith('Peregrine:')).map((p) => p.state)).toEqual(['enabled', 'enabled']);
+    // The app's Exchange role assignment is gone and the taken admin's mailbox access is audited again.
+    expect(sim.exchange.state.appRoleAssignments.filter((a) => exo.appRbac.malicious.roleAssignmentNames.includes(a.name))).toEqual([]);
+    expect(exo.auditBypass.malicious).toEqual([]);
+    expect(sim.exchange.state.auditBypassRows().filter((r) => r.enabled).map((r) => r.name)).toEqual(exo.auditBypass.decoys.map((d) => d.name));
 
     // Closing the loop: a new collection, then verify the checklist — live re-reads and nothing left standing.
     expect((await run('collect', file, '--env', envFile, '--auto-approve-on-sim', '--exchange')).code).toBe(0);
     const verified = await run('remediate', file, 'verify', ...signIn, '--json');
     const result = JSON.parse(verified.out) as { steps: { id: string; state: string }[]; standing: { key: string; reason: string }[]; recollection: string };
-    const noStep = NO_STEP_YET[scenario];
-    expect(result.standing.map((f) => f.key.split(':')[0]).sort()).toEqual(noStep);
-    for (const f of result.standing) expect(f.reason).toMatch(/^no step of the checklist acts on it/);
-    expect(verified.code).toBe(noStep.length ? 1 : 0);
-    if (noStep.length === 0) expect(result.recollection).toMatch(/shows no high or critical finding the checklist has not closed/);
-    else expect(result.recollection).not.toMatch(/shows no high or critical finding the checklist has not closed/);
+    expect(result.standing).toEqual([]);
+    expect(verified.code, verified.out).toBe(0);
+    expect(result.recollection).toMatch(/shows no high or critical finding the checklist has not closed/);
     expect(result.steps.length).toBeGreaterThan(10);
     expect(result.steps.filter((s) => s.state !== 'verified')).toEqual([]);
 
     // Every step but the held-back ones is verified, the re-collection included; those stay planned.
     const status = JSON.parse((await run('remediate', file, 'status', '--json')).out) as { steps: { id: string; state: string }[] };
     const heldIds = new Set(separate.map((s) => s.id));
-    // The re-collection step is recorded verified only when nothing stands after it.
-    const open = status.steps.filter((s) => !heldIds.has(s.id) && s.state !== 'verified').map((s) => s.id.split(':')[0]);
-    expect(open).toEqual(noStep.length ? ['case.recollect'] : []);
+    // The re-collection step is recorded verified, as nothing stands after it.
+    expect(status.steps.filter((s) => !heldIds.has(s.id) && s.state !== 'verified').map((s) => s.id)).toEqual([]);
     expect(status.steps.filter((s) => heldIds.has(s.id)).map((s) => s.state)).toEqual(separate.map(() => 'planned'));
-    expect(status.steps.find((s) => s.id.startsWith('case.recollect:'))?.state === 'verified').toBe(noStep.length === 0);
+    expect(status.steps.find((s) => s.id.startsWith('case.recollect:'))?.state).toBe('verified');
 
     // And the new collection itself: no high or critical finding on anything the attack made that is still there.
     const maliciousIds = new Set([...truth.maliciousObjects.applicationObjectIds, ...truth.maliciousObjects.servicePrincipalIds, ...truth.maliciousObjects.appRoleAssignmentIds, ...truth.maliciousObjects.roleAssignmentIds].map((id) => id.toLowerCase()));
     const { db } = openCase(file, { readonly: true });
     try {
-      const left = detect(db).findings.filter((f) => (f.severity === 'high' || f.severity === 'critical') && !NO_STEP_YET[scenario].includes(f.ruleId) && f.objects.some((o) => maliciousIds.has(o.id.toLowerCase())));
+      const left = detect(db).findings.filter((f) => (f.severity === 'high' || f.severity === 'critical') && f.objects.some((o) => maliciousIds.has(o.id.toLowerCase())));
       expect(left.map((f) => f.key)).toEqual([]);
     } finally {
       closeDatabase(db);

@@ -150,12 +150,14 @@ describe('peregrine remediate against the simulator', () => {
     const out = path.join(dir, 'export');
     const exported = await run(['export', file, '--out', out]);
     expect(exported.code, exported.io.stderr.join('\n')).toBe(0);
-    const record = JSON.parse(fs.readFileSync(path.join(out, 'actions.json'), 'utf8')) as { format: string; steps: { id: string; state: string }[]; actions: { outcome: string; account: string; evidence: { sha256: string }[] }[] };
+    const record = JSON.parse(fs.readFileSync(path.join(out, 'actions.json'), 'utf8')) as { format: string; steps: { id: string; phase: string; state: string }[]; actions: { outcome: string; account: string; evidence: { sha256: string }[] }[] };
     expect(record.format).toBe('peregrine-remediation/1');
-    // Contain and eradicate ran: the app's steps and the mail-flow steps are verified; the forwarding a person may have
-    // set up (a lead, held back from phase runs), recover, verify and harden (accounts, the re-collection, conditional
-    // access) were not run and stay planned.
-    const ran = record.steps.filter((s) => /^(app|sp|exo)\./.test(s.id) && !s.id.startsWith('exo.remove-mailbox-forwarding:'));
+    // Contain and eradicate ran: the app's steps, its Exchange role assignment and the mail-flow steps are verified; the
+    // forwarding a person may have set up (a lead, held back from phase runs), recover, verify and harden (accounts and
+    // the audit exemption, the re-collection, conditional access) were not run and stay planned.
+    const ran = record.steps.filter((s) => (s.phase === 'contain' || s.phase === 'eradicate') && !s.id.startsWith('exo.remove-mailbox-forwarding:'));
+    // Contoso keeps the app's Exchange role assignment; fabrikam's attack removed its own.
+    expect(ran.some((s) => s.id.startsWith('exo.remove-app-role-assignments:'))).toBe(sim.exchange.state.groundTruth().appRbac.malicious.roleAssignmentNames.length > 0);
     expect(ran.map((s) => `${s.id.split(':')[0]} ${s.state}`)).toEqual(ran.map((s) => `${s.id.split(':')[0]} verified`));
     const notRun = record.steps.filter((s) => !ran.includes(s));
     expect(notRun.length).toBeGreaterThan(0);

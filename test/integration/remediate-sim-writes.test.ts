@@ -1,4 +1,4 @@
-// The simulator applies every write the mail-flow, account and hardening steps send: each item's own read shows its expectation met afterwards, and a new collection of the tenant no longer shows what was removed.
+// The simulator applies every write the mail-flow, Exchange access, account and hardening steps send: each item's own read shows its expectation met afterwards, and a new collection of the tenant no longer shows what was removed.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -15,7 +15,7 @@ import { DIRECTORY_ROLES, EXCHANGE_POWERSHELL_CLIENT_ID } from '../sim/wellknown
 
 const MY_ACTIONS = new Set(['exo.remove-inbound-connector', 'exo.remove-transport-rules', 'exo.remove-mailbox-forwarding', 'exo.remove-inbox-rules',
   'user.revoke-sessions', 'user.reset-password', 'user.require-mfa', 'tenant.security-defaults', 'ca.admin-mfa-report-only', 'ca.admin-mfa-enforce',
-  'ca.block-attacker-addresses', 'exo.enable-audit']);
+  'ca.block-attacker-addresses', 'exo.enable-audit', 'exo.remove-app-role-assignments', 'exo.disable-audit-bypass']);
 
 const envelope = z.object({ value: z.array(z.record(z.string(), z.unknown())) });
 
@@ -108,7 +108,8 @@ describe('the simulator applies the mail-flow, account and hardening writes', ()
 
   it('plans steps of every area here, each write accepted, each expectation unmet before and met after', () => {
     expect(new Set(plan.map((s) => s.action))).toEqual(new Set(['exo.remove-inbound-connector', 'exo.remove-transport-rules', 'exo.remove-mailbox-forwarding',
-      'user.revoke-sessions', 'user.reset-password', 'user.require-mfa', 'ca.admin-mfa-report-only', 'ca.admin-mfa-enforce', 'ca.block-attacker-addresses', 'exo.enable-audit']));
+      'user.revoke-sessions', 'user.reset-password', 'user.require-mfa', 'ca.admin-mfa-report-only', 'ca.admin-mfa-enforce', 'ca.block-attacker-addresses', 'exo.enable-audit',
+      'exo.remove-app-role-assignments', 'exo.disable-audit-bypass']));
     expect(outcomes.filter((o) => o.status < 200 || o.status >= 300)).toEqual([]);
     expect(outcomes.filter((o) => !o.after)).toEqual([]);
     // Sessions revoked and passwords reset earlier in the run are already "after" for nothing else: all started unmet.
@@ -130,6 +131,12 @@ describe('the simulator applies the mail-flow, account and hardening writes', ()
     const policies = listObjects(c.db, runId, 'conditionalAccessPolicy').map((p) => [p.displayName, p.raw.state]);
     expect(policies).toEqual(expect.arrayContaining([['Peregrine: require MFA for administrator roles', 'enabled'], ['Peregrine: block attacker addresses', 'enabled']]));
     expect(report.findings.some((f) => f.ruleId === 'posture.mfa-not-enforced')).toBe(false);
+    // The app's Exchange role assignment and the taken admin's exemption are gone; the archiving service's are collected as before.
+    expect(strong.flatMap((f) => f.objects).filter((o) => o.kind === 'exchangeRoleAssignment' || o.kind === 'mailboxAuditBypass')).toEqual([]);
+    const assignments = listObjects(c.db, runId, 'exchangeRoleAssignment').map((o) => o.displayName);
+    expect(assignments).toEqual(truth.appRbac.decoys.flatMap((d) => d.roleAssignmentNames));
+    const exempt = listObjects(c.db, runId, 'mailboxAuditBypass').filter((o) => o.raw.AuditBypassEnabled === true).map((o) => o.displayName);
+    expect(exempt).toEqual(truth.auditBypass.decoys.map((d) => d.name));
   });
 
   it('leaves the remediating account alone and names it among the policies\' exclusions', async () => {

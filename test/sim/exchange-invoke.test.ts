@@ -277,6 +277,103 @@ describe('writes', () => {
   });
 });
 
+describe('writes on Exchange RBAC for applications and mailbox-audit exemptions', () => {
+  it('Remove-ManagementRoleAssignment takes the app\'s role away, leaves the decoy, and answers 404 once it is gone', async () => {
+    const s = await startSimulator({ scenario: 'contoso', seed: 3, tls: certs });
+    try {
+      const token = await tokenFor(s, 'https://outlook.office365.com/.default', 'admin@contoso.onmicrosoft.com', EXCHANGE_POWERSHELL_CLIENT_ID);
+      const rbac = truthOf(s).appRbac;
+      const [name] = rbac.malicious.roleAssignmentNames;
+      const decoy = rbac.decoys[0]!.roleAssignmentNames[0]!;
+      if (!name) throw new Error('contoso keeps no app role assignment');
+      const one = await invoke(s, 'Get-ManagementRoleAssignment', { Identity: name }, { token });
+      expect(one.status).toBe(200);
+      expect(envelope.parse(json(one)).value.map((r) => [r.Name, r.RoleAssigneeType])).toEqual([[name, 'ServicePrincipal']]);
+      const decoyBefore = JSON.stringify(envelope.parse(json(await invoke(s, 'Get-ManagementRoleAssignment', { Identity: decoy }, { token }))).value);
+      const before = Date.now();
+
+      expect((await invoke(s, 'Remove-ManagementRoleAssignment', {}, { token })).status).toBe(400);
+      const removed = await invoke(s, 'Remove-ManagementRoleAssignment', { Identity: name, Confirm: false }, { token });
+      expect(removed.status, removed.text).toBe(200);
+      expect(envelope.parse(json(removed)).value).toEqual([]);
+      const gone = await invoke(s, 'Get-ManagementRoleAssignment', { Identity: name }, { token });
+      expect(gone.status).toBe(404);
+      expect(exoError.parse(json(gone)).error.details[0]!.message).toContain('ManagementObjectNotFoundException');
+      const again = await invoke(s, 'Remove-ManagementRoleAssignment', { Identity: name, Confirm: false }, { token });
+      expect(again.status).toBe(404);
+      expect(again.text).toContain(`couldn't be found`);
+      const list = await collect(s, token, 'Get-ManagementRoleAssignment', { RoleAssigneeType: 'ServicePrincipal' });
+      expect(list.rows.map((r) => r.Name)).toEqual([decoy]);
+      expect(JSON.stringify(envelope.parse(json(await invoke(s, 'Get-ManagementRoleAssignment', { Identity: decoy }, { token }))).value)).toBe(decoyBefore);
+      // The app stays registered in Exchange: only its role went.
+      expect((await collect(s, token, 'Get-ServicePrincipal')).rows.map((r) => r.AppId)).toEqual(expect.arrayContaining(rbac.malicious.appIds));
+
+      const audit = await collect(s, token, 'Search-UnifiedAuditLog', {
+        StartDate: new Date(before - 60_000).toISOString(), EndDate: new Date(Date.now() + 60_000).toISOString(), RecordType: 'ExchangeAdmin',
+      });
+      expect(audit.rows.map((r) => [r.Operations, (JSON.parse(String(r.AuditData)) as { ObjectId: string }).ObjectId])).toEqual([['Remove-ManagementRoleAssignment', name]]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('Set-MailboxAuditBypassAssociation lifts the attacker\'s exemption, leaves the archiving account\'s, and changes nothing when run again', async () => {
+    const s = await startSimulator({ scenario: 'contoso', seed: 3, tls: certs });
+    try {
+      const token = await tokenFor(s, 'https://outlook.office365.com/.default', 'admin@contoso.onmicrosoft.com', EXCHANGE_POWERSHELL_CLIENT_ID);
+      const bypass = truthOf(s).auditBypass;
+      const [name] = bypass.malicious;
+      const decoy = bypass.decoys[0]!.name;
+      if (!name) throw new Error('contoso keeps no exemption');
+      const read = async (identity: string) => {
+        const r = await invoke(s, 'Get-MailboxAuditBypassAssociation', { Identity: identity }, { token });
+        expect(r.status, r.text).toBe(200);
+        return envelope.parse(json(r)).value[0]!;
+      };
+      expect((await read(name)).AuditBypassEnabled).toBe(true);
+      const decoyBefore = JSON.stringify(await read(decoy));
+      const before = Date.now();
+
+      expect((await invoke(s, 'Set-MailboxAuditBypassAssociation', { Identity: name }, { token })).text).toContain('missing mandatory parameters: AuditBypassEnabled');
+      expect((await invoke(s, 'Set-MailboxAuditBypassAssociation', { Identity: 'nobody-here', AuditBypassEnabled: false }, { token })).status).toBe(404);
+      const lifted = await invoke(s, 'Set-MailboxAuditBypassAssociation', { Identity: name, AuditBypassEnabled: false }, { token });
+      expect(lifted.status, lifted.text).toBe(200);
+      expect((json(lifted) as { '@adminapi.warnings': string[] })['@adminapi.warnings']).toEqual([]);
+      const after = await read(name);
+      expect(after.AuditBypassEnabled).toBe(false);
+      expect(Date.parse(String(after.WhenChangedUTC))).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+      // Run again (an answer lost on the way): nothing changes, a warning says so, no second record.
+      const twice = await invoke(s, 'Set-MailboxAuditBypassAssociation', { Identity: name, AuditBypassEnabled: '$false' }, { token });
+      expect(twice.status).toBe(200);
+      expect((json(twice) as { '@adminapi.warnings': string[] })['@adminapi.warnings'][0]).toMatch(/no settings of .* have been modified/);
+      expect(JSON.stringify(await read(name))).toBe(JSON.stringify(after));
+      expect(JSON.stringify(await read(decoy))).toBe(decoyBefore);
+      const all = await collect(s, token, 'Get-MailboxAuditBypassAssociation', { ResultSize: 'Unlimited' });
+      expect(all.rows.filter((r) => r.AuditBypassEnabled === true).map((r) => r.Name)).toEqual([decoy]);
+      expect(s.exchange.state.groundTruth().auditBypass.malicious).toEqual([]);
+
+      const audit = await collect(s, token, 'Search-UnifiedAuditLog', {
+        StartDate: new Date(before - 60_000).toISOString(), EndDate: new Date(Date.now() + 60_000).toISOString(), RecordType: 'ExchangeAdmin',
+      });
+      expect(audit.rows.map((r) => [r.Operations, (JSON.parse(String(r.AuditData)) as { ObjectId: string }).ObjectId])).toEqual([['Set-MailboxAuditBypassAssociation', name]]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('refuses both writes to a reader', async () => {
+    grantGlobalReader(sim);
+    const token = await clientCredentials(sim);
+    const rbac = truthOf(sim).appRbac;
+    const r = await invoke(sim, 'Remove-ManagementRoleAssignment', { Identity: rbac.malicious.roleAssignmentNames[0] }, { token });
+    expect(r.status).toBe(403);
+    const b = await invoke(sim, 'Set-MailboxAuditBypassAssociation', { Identity: truthOf(sim).auditBypass.malicious[0], AuditBypassEnabled: false }, { token });
+    expect(b.status).toBe(403);
+    expect(sim.exchange.state.appRoleAssignments).toHaveLength(2);
+    expect(sim.exchange.state.groundTruth().auditBypass.malicious).toHaveLength(1);
+  });
+});
+
 describe('determinism', () => {
   it('serves byte-identical objects for the same scenario and seed', async () => {
     const twin = await startSimulator({ scenario: 'contoso', seed: 1, tls: certs });

@@ -37,6 +37,7 @@ describe('remediationPreflight', () => {
     expect(row!.missingRoles).toEqual(['Exchange Administrator']);
     expect(exchangeRoleText('Transport Rules')).toBe('Transport Rules (role group Organization Management or Records Management)');
     expect(exchangeRoleText('Audit Logs')).toBe('Audit Logs (role group Organization Management or Compliance Management)');
+    expect(exchangeRoleText('Role Management')).toBe('Role Management (role group Organization Management)');
   });
 
   it('judges no role when the account\'s roles could not be read, and still the scopes', () => {
@@ -46,8 +47,8 @@ describe('remediationPreflight', () => {
     ]);
   });
 
-  it('lists the role groups of every Exchange role the mail and audit steps name, Organization Management first', () => {
-    expect(Object.keys(EXCHANGE_ROLE_GROUPS).sort()).toEqual(['Audit Logs', 'Mail Recipients', 'Remote and Accepted Domains', 'Transport Rules']);
+  it('lists the role groups of every Exchange role the mail, audit and Exchange RBAC steps name, Organization Management first', () => {
+    expect(Object.keys(EXCHANGE_ROLE_GROUPS).sort()).toEqual(['Audit Logs', 'Mail Recipients', 'Remote and Accepted Domains', 'Role Management', 'Transport Rules']);
     for (const groups of Object.values(EXCHANGE_ROLE_GROUPS)) expect(groups[0]).toBe('Organization Management');
   });
 });

@@ -294,7 +294,7 @@ export const auditBypass: Rule = {
   severity: 'high',
   confidence: 'high',
   attack: ['T1562.008'],
-  remediation: { phase: 'harden', step: 'Remove the exemptions nobody can vouch for (Set-MailboxAuditBypassAssociation -Identity <account> -AuditBypassEnabled $false).' },
+  remediation: { phase: 'recover', step: 'Remove the exemptions nobody can vouch for (Set-MailboxAuditBypassAssociation -Identity <account> -AuditBypassEnabled $false).' },
   covers: ['Elastic: M365 Exchange Mailbox Audit Logging Bypass Added'],
   stage: 'cleanup-cycles',
   evaluate(ctx) {

@@ -3,6 +3,7 @@
 import type { Finding } from '../../../preload/contract';
 import type { TenantObjectRecord } from '../../../db/queries/objects';
 import type { PlannedStep, RemediationRequest, StepItem } from '../model';
+import type { PlanContext } from './context';
 import { psRequest } from '../ps';
 
 /** The evidence page a step was planned from: the object's, else the collection's. */
@@ -34,3 +35,19 @@ export const lower = (s: string | null | undefined): string => (s ?? '').toLower
 
 /** A severity that names an attack artifact rather than a posture gap or a lead to check. */
 export const isStrong = (f: Finding): boolean => f.severity === 'high' || f.severity === 'critical';
+
+/** The collected objects a finding names, of one kind, each once. */
+export function objectsOf(ctx: PlanContext, findings: readonly Finding[], kind: string): { object: TenantObjectRecord; findings: Finding[] }[] {
+  const collected = new Map(ctx.collection.objects(kind).map((o) => [lower(o.objectId), o]));
+  const out = new Map<string, { object: TenantObjectRecord; findings: Finding[] }>();
+  for (const f of findings) {
+    for (const ref of f.objects.filter((o) => o.kind === kind)) {
+      const object = collected.get(lower(ref.id));
+      if (!object) continue;
+      const entry = out.get(lower(object.objectId)) ?? { object, findings: [] };
+      if (!entry.findings.includes(f)) entry.findings.push(f);
+      out.set(lower(object.objectId), entry);
+    }
+  }
+  return [...out.values()];
+}

@@ -3,6 +3,7 @@ import { PHASES, type PlannedStep } from '../model';
 import { planContext, type PlanInput, type StepGenerator } from './context';
 import { appSteps } from './app';
 import { mailSteps } from './mail';
+import { exchangeAccessSteps } from './exchange-access';
 import { accountSteps } from './accounts';
 import { hardeningSteps } from './harden';
 import { isStrong } from './build';
@@ -10,7 +11,7 @@ import { isStrong } from './build';
 export type { Exclusions, PlanInput } from './context';
 
 /** Areas in the order their steps are listed within a phase. */
-const GENERATORS: readonly StepGenerator[] = [appSteps, mailSteps, accountSteps, hardeningSteps];
+const GENERATORS: readonly StepGenerator[] = [appSteps, exchangeAccessSteps, mailSteps, accountSteps, hardeningSteps];
 
 /**
  * The checklist for the case's newest collection: one step per object, phases in order (contain → eradicate →

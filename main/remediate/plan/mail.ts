@@ -5,34 +5,18 @@ import { PROTECTED_HEADER } from '../../detect/rules/exchange';
 import type { RemediationRequest, StepItem } from '../model';
 import { psCmdlet } from '../ps';
 import type { DraftStep, PlanContext } from './context';
-import { isStrong, item, keysOf, lower, pick, sourceOf } from './build';
+import { isStrong, item, keysOf, lower, objectsOf, pick, sourceOf } from './build';
 
 /**
  * Each cmdlet's Exchange management role (sign-in.ts EXCHANGE_ROLE_GROUPS says which role groups hold it); Exchange
  * Administrator holds them all.
  */
-const exchangeNeeds = (role: 'Remote and Accepted Domains' | 'Transport Rules' | 'Mail Recipients') => ({ graphScopes: [], exchangeRoles: [role], directoryRoles: ['Exchange Administrator'] });
+export const exchangeNeeds = (role: 'Remote and Accepted Domains' | 'Transport Rules' | 'Mail Recipients' | 'Role Management' | 'Audit Logs') => ({ graphScopes: [], exchangeRoles: [role], directoryRoles: ['Exchange Administrator'] });
 
-const exo = (cmdlet: string, parameters: Record<string, unknown>): RemediationRequest => ({ api: 'exchange', cmdlet, parameters });
+export const exo = (cmdlet: string, parameters: Record<string, unknown>): RemediationRequest => ({ api: 'exchange', cmdlet, parameters });
 
 const list = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' && v !== '' ? v.split(/[;,]/).map((s) => s.trim()).filter(Boolean) : [];
-
-/** The collected objects a finding names, of one kind, each once. */
-function objectsOf(ctx: PlanContext, findings: readonly Finding[], kind: string): { object: TenantObjectRecord; findings: Finding[] }[] {
-  const collected = new Map(ctx.collection.objects(kind).map((o) => [lower(o.objectId), o]));
-  const out = new Map<string, { object: TenantObjectRecord; findings: Finding[] }>();
-  for (const f of findings) {
-    for (const ref of f.objects.filter((o) => o.kind === kind)) {
-      const object = collected.get(lower(ref.id));
-      if (!object) continue;
-      const entry = out.get(lower(object.objectId)) ?? { object, findings: [] };
-      if (!entry.findings.includes(f)) entry.findings.push(f);
-      out.set(lower(object.objectId), entry);
-    }
-  }
-  return [...out.values()];
-}
 
 export function mailSteps(ctx: PlanContext): DraftStep[] {
   return [...connectorSteps(ctx), ...transportRuleSteps(ctx), ...forwardingSteps(ctx), ...inboxRuleSteps(ctx)];
@@ -120,7 +104,7 @@ function transportRuleSteps(ctx: PlanContext): DraftStep[] {
 }
 
 /** Mailbox owners by every name Exchange gives them (alias, UPN, ExternalDirectoryObjectId), for the exclusion check. */
-function mailboxOwners(ctx: PlanContext): Map<string, TenantObjectRecord> {
+export function mailboxOwners(ctx: PlanContext): Map<string, TenantObjectRecord> {
   const owners = new Map<string, TenantObjectRecord>();
   for (const m of ctx.collection.objects('mailbox')) {
     for (const key of [m.raw.Alias, m.raw.Name, m.raw.UserPrincipalName, m.raw.PrimarySmtpAddress, m.raw.ExternalDirectoryObjectId, m.objectId]) {
@@ -131,7 +115,7 @@ function mailboxOwners(ctx: PlanContext): Map<string, TenantObjectRecord> {
 }
 
 /** Never touched: a mailbox of the remediating account or a break-glass account, whichever name the exclusion uses. */
-function excludedMailbox(ctx: PlanContext, mailbox: TenantObjectRecord | undefined): boolean {
+export function excludedMailbox(ctx: PlanContext, mailbox: TenantObjectRecord | undefined): boolean {
   if (!mailbox) return false;
   const r = mailbox.raw;
   return [r.UserPrincipalName, r.PrimarySmtpAddress, r.ExternalDirectoryObjectId].some((v) => typeof v === 'string' && ctx.isExcludedAccount(v));

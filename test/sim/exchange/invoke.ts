@@ -80,7 +80,10 @@ const READ_ROLES = new Set<string>([
 ]);
 
 const MAX_PAGE_SIZE = 1000;
-const WRITE_CMDLETS = new Set(['remove-inboundconnector', 'remove-transportrule', 'disable-transportrule', 'set-mailbox', 'remove-inboxrule', 'set-adminauditlogconfig']);
+const WRITE_CMDLETS = new Set([
+  'remove-inboundconnector', 'remove-transportrule', 'disable-transportrule', 'set-mailbox', 'remove-inboxrule', 'set-adminauditlogconfig',
+  'remove-managementroleassignment', 'set-mailboxauditbypassassociation',
+]);
 
 interface Caller {
   claims: JwtClaims;
@@ -98,6 +101,8 @@ interface ResultSet {
   count: number;
   slice(from: number, to: number): unknown[];
   createdMs: number;
+  /** What the module prints as WARNING: lines (`@adminapi.warnings`); none unless a cmdlet says so. */
+  warnings?: string[];
 }
 
 /** A failed cmdlet: Exchange's error code, .NET exception type and message, and the HTTP status it maps to. */
@@ -382,7 +387,7 @@ export class ExchangeService {
     const body: Record<string, unknown> = {
       '@odata.context': `${base}/$metadata#Collection(Exchange.GenericHashTable)`,
       'adminapi.warnings@odata.type': '#Collection(String)',
-      '@adminapi.warnings': [],
+      '@adminapi.warnings': offset === 0 ? (set.warnings ?? []) : [],
       value: set.slice(offset, end),
     };
     if (end < set.count) body[this.options.bareNextLink ? 'odata.nextLink' : '@odata.nextLink'] = `${base}/InvokeCommand?%24skiptoken=${token}-${end}`;
@@ -579,10 +584,27 @@ export class ExchangeService {
       // Exchange RBAC for applications (https://learn.microsoft.com/exchange/permissions-exo/application-rbac).
       case 'get-serviceprincipal': return listResult(cmdletName, this.state.exchangeServicePrincipals.map((sp) => exchangeServicePrincipalObject(sp, org)), now);
       case 'get-managementroleassignment': {
-        // Only the app assignments are modelled: the built-in role groups' hundreds of assignments are not.
-        if (stringParam(params, 'RoleAssigneeType')?.toLowerCase() !== 'serviceprincipal') throw parameterError("The simulator's Get-ManagementRoleAssignment answers -RoleAssigneeType ServicePrincipal only.");
+        // Only the app assignments are modelled: the built-in role groups' hundreds of assignments are not. -Identity
+        // names one (https://learn.microsoft.com/powershell/module/exchange/get-managementroleassignment): once it is
+        // removed, the read answers ManagementObjectNotFoundException, as Exchange's Get- cmdlets do for a missing identity.
+        if (identity) {
+          const one = this.state.findAppRoleAssignment(identity) ?? throwNotFound(identity, org.partition);
+          return listResult(cmdletName, [appRoleAssignmentObject(one, org)], now);
+        }
+        if (stringParam(params, 'RoleAssigneeType')?.toLowerCase() !== 'serviceprincipal') throw parameterError("The simulator's Get-ManagementRoleAssignment answers -Identity or -RoleAssigneeType ServicePrincipal only.");
         return listResult(cmdletName, this.state.appRoleAssignments.map((a) => appRoleAssignmentObject(a, org)), now);
       }
+      case 'remove-managementroleassignment': {
+        // https://learn.microsoft.com/powershell/module/exchange/remove-managementroleassignment: Identity (the
+        // assignment's name, or its Guid) is mandatory; the app loses the role at once, and Get-ManagementRoleAssignment
+        // no longer lists it. A name that is not there (removed already) answers ManagementObjectNotFoundException (404).
+        if (!identity) throw parameterError('Cannot process command because of one or more missing mandatory parameters: Identity.');
+        const removed = this.state.removeAppRoleAssignment(identity);
+        if (!removed) throw notFound(identity, org.partition);
+        this.audit(ctx, caller, 'Remove-ManagementRoleAssignment', removed.name, params);
+        return listResult(cmdletName, [], now);
+      }
+      case 'set-mailboxauditbypassassociation': return this.setAuditBypass(ctx, caller, cmdletName, params, identity);
       case 'set-adminauditlogconfig': {
         // https://learn.microsoft.com/powershell/module/exchange/set-adminauditlogconfig: in Exchange Online only
         // UnifiedAuditLogIngestionEnabled changes anything; AdminAuditLogEnabled is accepted and ignored there.
@@ -622,6 +644,28 @@ export class ExchangeService {
     if (deliver !== undefined) changes.deliverToMailboxAndForward = deliver;
     this.state.setMailbox(user, changes, ctx.nowMs);
     this.audit(ctx, caller, 'Set-Mailbox', this.state.mailbox(user).name, params);
+    return listResult(cmdletName, [], ctx.nowMs);
+  }
+
+  /**
+   * Set-MailboxAuditBypassAssociation (https://learn.microsoft.com/powershell/module/exchange/set-mailboxauditbypassassociation):
+   * Identity and AuditBypassEnabled are both mandatory; Identity is the account (name, alias, user principal name or
+   * Guid: what Get-MailboxAuditBypassAssociation answers for). Afterwards Get-MailboxAuditBypassAssociation shows the
+   * new AuditBypassEnabled and WhenChanged. Setting the value the account already has changes nothing and says so in a
+   * warning, as Exchange's Set- cmdlets do ("…no settings of '…' have been modified"); no audit record is written then.
+   */
+  private setAuditBypass(ctx: RequestContext, caller: Caller, cmdletName: string, params: Params, identity: string | undefined): ResultSet {
+    const org = this.state.org;
+    const enabled = boolParam(params, 'AuditBypassEnabled');
+    const missing = [identity ? null : 'Identity', enabled === undefined ? 'AuditBypassEnabled' : null].filter(Boolean);
+    if (missing.length > 0) throw parameterError(`Cannot process command because of one or more missing mandatory parameters: ${missing.join(' ')}.`);
+    const row = this.state.findAuditBypass(identity!);
+    if (!row) throw notFound(identity!, org.partition);
+    if (row.enabled === enabled) {
+      return { ...listResult(cmdletName, [], ctx.nowMs), warnings: [`The command completed successfully but no settings of '${row.name}' have been modified.`] };
+    }
+    this.state.setAuditBypass(row, enabled!, ctx.nowMs);
+    this.audit(ctx, caller, 'Set-MailboxAuditBypassAssociation', row.name, params);
     return listResult(cmdletName, [], ctx.nowMs);
   }
 

@@ -452,6 +452,49 @@ export class ExchangeState {
     return i < 0 ? undefined : this.inboundConnectors[i];
   }
 
+  /** A management role assigned to an app, by its name or Guid (Get-/Remove-ManagementRoleAssignment -Identity). */
+  findAppRoleAssignment(identity: string): AppRoleAssignmentSpec | undefined {
+    const i = findIndexByIdentity(this.appRoleAssignments, identity);
+    return i < 0 ? undefined : this.appRoleAssignments[i];
+  }
+
+  /**
+   * Remove-ManagementRoleAssignment (https://learn.microsoft.com/powershell/module/exchange/remove-managementroleassignment):
+   * the assignment is gone from Get-ManagementRoleAssignment; the app's Exchange service principal stays registered.
+   */
+  removeAppRoleAssignment(identity: string): AppRoleAssignmentSpec | undefined {
+    const i = findIndexByIdentity(this.appRoleAssignments, identity);
+    return i < 0 ? undefined : this.appRoleAssignments.splice(i, 1)[0];
+  }
+
+  /**
+   * The account Set-MailboxAuditBypassAssociation -Identity names: a mailbox user by user principal name, alias, mail,
+   * object id or mailbox Guid, or a service account by name or Guid. `key` is where its exemption is kept.
+   */
+  findAuditBypass(identity: string): { key: string; name: string; enabled: boolean } | undefined {
+    const wanted = identity.trim().toLowerCase();
+    const service = this.serviceAccounts.find((a) => a.name.toLowerCase() === wanted || a.guid === wanted);
+    if (service) return { key: service.name, name: service.name, enabled: service.enabled };
+    const user = this.findUser(wanted) ?? this.tenant.users.find((u) => this.auditBypass.get(u.id)?.guid === wanted || this.mailbox(u).guid === wanted);
+    if (!user) return undefined;
+    const set = this.auditBypass.get(user.id);
+    return { key: user.id, name: set?.name ?? this.mailbox(user).name, enabled: set?.enabled ?? false };
+  }
+
+  /** Set-MailboxAuditBypassAssociation -AuditBypassEnabled: Get-MailboxAuditBypassAssociation then shows the value and when it changed. */
+  setAuditBypass(account: { key: string }, enabled: boolean, nowMs: number): void {
+    const set = this.auditBypass.get(account.key);
+    if (set) {
+      set.enabled = enabled;
+      set.changedMs = nowMs;
+      return;
+    }
+    const user = this.tenant.users.find((u) => u.id === account.key);
+    if (!user) throw new Error(`No account ${account.key} to exempt from mailbox auditing`);
+    const m = this.mailbox(user);
+    this.auditBypass.set(user.id, { guid: m.guid, name: m.name, enabled, createdMs: m.createdMs, changedMs: nowMs });
+  }
+
   /** The audit-log part of the ground truth, without the mailbox scan (cheap: what the log generator needs). */
   auditTruth(): { maliciousAuditRecordIds: string[]; decoyObjectNames: string[] } {
     return {
