@@ -131,6 +131,10 @@ function itemBlock(step: PlannedStep, item: StepItem, captures: ReadonlyMap<stri
   const fields = captures.get(`${step.id}/${item.key}`) ?? [];
   const writes = item.writes.map((w, n) => (n === item.writes.length - 1 && fields.length > 0 ? `$response = ${psRequest(w)}` : psRequest(w)));
   const body = [
+    // A step only medium or lower findings call for is held back unless named with -ConfirmSeparately, as in the app.
+    ...(step.confirmSeparately
+      ? [`if ($ConfirmSeparately -notcontains ${psString(step.id)}) { Write-PeregrineResult ${ids} 'whatif' ${psString(`Held back: only medium or lower findings call for this step. Check with its owner, then run the script again with -ConfirmSeparately '${step.id}'.`)}; return }`]
+      : []),
     `$live = Read-PeregrineObject { ${psRequest(item.read)} }`,
     ...('absent' in item.expect ? [`if ($null -eq $live) { Write-PeregrineResult ${ids} 'already-absent' 'Already gone before the change.'; return }`] : []),
     ...(Object.keys(item.plannedOn).length > 0
@@ -194,11 +198,15 @@ export function remediationScript(input: ScriptInput, planSha256: string): strin
     comment(`Peregrine remediation script for ${input.tenant.domain} (${input.tenant.id}), case "${input.caseName}", made ${input.generatedAt}.`),
     comment(`${steps.length} pending steps, in checklist order. Run it with -WhatIf first; each change asks before it is made unless -Confirm:$false.`),
     comment('Before each change the object is read again and compared with what the plan was made on; a changed object is left alone.'),
+    ...(steps.some((s) => s.confirmSeparately)
+      ? [comment(`Held back unless named with -ConfirmSeparately (only medium or lower findings call for them; check with their owners first): ${steps.filter((s) => s.confirmSeparately).map((s) => s.id).join(', ')}.`)]
+      : []),
     comment(`Roles the signed-in account needs: ${roles.join(', ') || 'none'}.`),
     comment('The result file it writes is read back with: peregrine remediate <case> import-results <file>'),
     "[CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]",
     'param(',
     "    [string] $ResultsPath = (Join-Path (Get-Location) 'peregrine-results.json'),",
+    '    [string[]] $ConfirmSeparately = @(),',
     "    [string] $GraphEnvironment = 'Global',",
     "    [string] $ExchangeEnvironmentName = 'O365Default'",
     ')',
@@ -216,7 +224,7 @@ export function remediationScript(input: ScriptInput, planSha256: string): strin
     lines.push(
       '',
       comment(`---- Step ${n + 1} of ${steps.length}: ${step.title}`),
-      comment(`Id ${step.id}; phase ${step.phase}; risk ${step.risk}${step.destructive ? '; destructive' : ''}.`),
+      comment(`Id ${step.id}; phase ${step.phase}; risk ${step.risk}${step.destructive ? '; destructive' : ''}${step.confirmSeparately ? '; held back unless named with -ConfirmSeparately' : ''}.`),
       comment(`Why: ${step.why}`),
       ...(step.after.length > 0 ? [comment(`After: ${step.after.join(', ')}`)] : []),
       ...step.items.flatMap((item) => itemBlock(step, item, captures)),

@@ -65,6 +65,24 @@ describe('remediationScript', () => {
     expect(later).toContain("$ref_ca_admin_mfa_report_only_71386dbc_bc4e_428a_8d77_edc375ab1697_policy_id = 'id-''1'");
   });
 
+  it('holds back a step only medium findings call for unless it is named with -ConfirmSeparately, before reading anything', () => {
+    const lead = { ...rules, confirmSeparately: true };
+    const held = remediationScript({ ...INPUT, steps: [lead] }, SHA);
+    expect(held).toContain('    [string[]] $ConfirmSeparately = @(),');
+    expect(held).toMatch(new RegExp(`^# Held back unless named with -ConfirmSeparately .*: ${lead.id.replace(/[.]/g, '\\.')}\\.$`, 'm'));
+    const heldLines = held.split('\n');
+    for (const item of lead.items) {
+      const at = heldLines.findIndex((l) => l.startsWith(`# Item ${item.key}:`));
+      const guard = heldLines.findIndex((l, i) => i > at && l.includes('$ConfirmSeparately -notcontains'));
+      const read = heldLines.findIndex((l, i) => i > at && l.includes('$live = Read-PeregrineObject'));
+      expect(guard, item.key).toBeGreaterThan(at);
+      expect(guard, item.key).toBeLessThan(read);
+      expect(heldLines[guard]).toContain(`'whatif'`);
+    }
+    // A step the high findings call for has no guard.
+    expect(script).not.toContain('$ConfirmSeparately -notcontains');
+  });
+
   it('holds only the pending steps, and refuses to make an empty script', () => {
     const statuses = PLAN.map((s) => ({ id: s.id, state: 'verified' as const, items: [] }));
     expect(pendingSteps(PLAN, statuses.slice(0, 2)).map((s) => s.id)).toEqual([reportOnly.id, enforce.id]);
