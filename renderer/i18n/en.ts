@@ -106,6 +106,13 @@ export const en = {
     readingRecent: "Reading the list of recent cases…",
     noRecent: "No recent cases on this computer. Create one with the form.",
     newCase: "New case",
+    try: {
+      title: "First time? Try it on the simulated tenant",
+      body: "Sign-ins go to {{environment}}: Peregrine's tenant simulator, a tenant where a malicious OAuth app got in through a taken admin account and relays spam. A practice case is made and Collect opens; sign in (the simulator approves the device code by itself), collect, then follow Findings, the Timeline and the Checklist.",
+      create: "Create a practice case",
+      caseName: "Practice – {{environment}}",
+      examiner: "Practice examiner",
+    },
     form: {
       nameRequired: "Give the case a name, e.g. the client and the incident date.",
       examinerRequired: "Enter who is examining: it is recorded in the custody log and on the signed export.",

@@ -131,3 +131,22 @@ test('new-case validation names the field and creates nothing', async ({ harness
   await harness.shot('validation');
   expect(fs.existsSync(harness.casesDir) ? fs.readdirSync(harness.casesDir) : []).toEqual([]);
 });
+
+test('a first run on the simulated tenant: one click makes a practice case and opens Collect', async ({ harness }) => {
+  const { page } = harness;
+  await page.goto(harness.host.url);
+  const offer = page.getByTestId('start-try');
+  await expect(offer).toContainText(/Sign-ins go to .+: Peregrine's tenant simulator/);
+  const environment = /Sign-ins go to (.+): Peregrine's tenant simulator/.exec(await offer.innerText())![1]!;
+  await harness.shot('start-try');
+  await page.getByTestId('start-try-create').click();
+  await expect(page).toHaveURL(/#\/collect$/);
+  await expect(page.getByTestId('case-name')).toHaveText(`Practice – ${environment}`);
+  // One case file, its first custody entry naming who created it.
+  const files = fs.readdirSync(harness.casesDir).filter((f) => f.endsWith('.peregrine'));
+  expect(files).toHaveLength(1);
+  // With a case open, Start no longer offers it.
+  await new StartPage(page).shell.go('start');
+  await expect(page.getByTestId('recent-current')).toBeVisible();
+  await expect(offer).toHaveCount(0);
+});

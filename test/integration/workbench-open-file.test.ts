@@ -122,6 +122,12 @@ describe('opening a case file from disk', () => {
     expect(again.ok).toBe(true);
     expect(sha(file)).toBe(before);
 
+    // The screens read it at once, as on opening: the header verifies it while the Timeline builds its index (a write).
+    // In its rollback journal a reader on another connection would hold up that write; both answer.
+    const [verified, counted] = await Promise.all([call<{ ok: boolean }>('case.verify'), call<number[]>('timeline.count', { filters: [{}] })]);
+    expect(verified.ok && verified.value.ok, JSON.stringify(verified)).toBe(true);
+    expect(counted.ok && counted.value[0]! > 100, JSON.stringify(counted)).toBe(true);
+
     // Working in it writes to it: the triage is a custody entry, the chain still verifies, in the file's own journal mode.
     const report = await call<{ findings: { key: string }[] }>('findings.list');
     expect(report.ok).toBe(true);

@@ -13,7 +13,7 @@ import type { ReportsLimit } from '../../graph/pacer';
 import { closeDatabase } from '../../../db/connection';
 import { custodyHead } from '../../../db/queries/custody';
 import { CaseReader, ReaderFailed } from '../../jobs/reader-job';
-import type { VerifyReport } from '../../case/verify';
+import { verifyCaseFile, type VerifyReport } from '../../case/verify';
 import { detect } from '../../detect/engine';
 import { HandlerError } from '../dispatch';
 import { chosenEnvironment, type ChosenEnvironment, type TenantChoice } from '../../auth/tenant-choice';
@@ -129,6 +129,19 @@ export function createContext(deps: WorkbenchDeps): WorkbenchContext {
     }
   };
   const detectIn = (file: string, runId?: string) => read(() => reader.detect(file, runId));
+  /**
+   * Whether another thread may read the open case while this one writes: in WAL mode readers never block a writer. A
+   * case received from someone else is kept in its rollback journal until it is written to (main/host/areas/case.ts),
+   * and there a reader's lock would hold up this thread's next write, so it is read here.
+   */
+  function detectionNow(): DetectionReport {
+    const { file, db } = requireCase();
+    const head = custodyHead(db);
+    if (cachedDetection?.file === file && cachedDetection.head === head) return cachedDetection.report;
+    cachedDetection = { file, head, report: detect(db) };
+    return cachedDetection.report;
+  }
+  const sharedReads = (db: Database) => String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
   const busyChecks: (() => string | null)[] = [];
   let choice: TenantChoice | null = deps.tenantChoice ?? null;
   const environmentListeners: (() => void)[] = [];
@@ -187,6 +200,7 @@ export function createContext(deps: WorkbenchDeps): WorkbenchContext {
     readRecent,
     async detection() {
       const { file, db } = requireCase();
+      if (!sharedReads(db)) return detectionNow();
       const head = custodyHead(db);
       if (cachedDetection?.file === file && cachedDetection.head === head) return cachedDetection.report;
       if (inflight?.file === file && inflight.head === head) return inflight.promise;
@@ -202,15 +216,10 @@ export function createContext(deps: WorkbenchDeps): WorkbenchContext {
       promise.then(clear, clear);
       return promise;
     },
-    detectionNow() {
-      const { file, db } = requireCase();
-      const head = custodyHead(db);
-      if (cachedDetection?.file === file && cachedDetection.head === head) return cachedDetection.report;
-      cachedDetection = { file, head, report: detect(db) };
-      return cachedDetection.report;
-    },
+    detectionNow,
     async detectionOf(runId) {
-      return (await detectIn(requireCase().file, runId)).report;
+      const { file, db } = requireCase();
+      return sharedReads(db) ? (await detectIn(file, runId)).report : detect(db, { runId });
     },
     keepDetection() {
       if (cachedDetection && open) cachedDetection.head = custodyHead(open.db);
@@ -241,7 +250,7 @@ export function createContext(deps: WorkbenchDeps): WorkbenchContext {
     onCaseOpened(listener) {
       openedListeners.push(listener);
     },
-    verifyFile: (file) => read(() => reader.verify(file)),
+    verifyFile: (file) => (open?.file === file && !sharedReads(open.db) ? Promise.resolve(verifyCaseFile(file)) : read(() => reader.verify(file))),
     close: () => reader.close(),
   };
 }

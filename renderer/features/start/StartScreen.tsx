@@ -8,6 +8,7 @@ import { DataTable, type Column } from '../../components/DataTable';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Time } from '../../components/Time';
 import { NewCaseForm } from './NewCaseForm';
+import { TrySimulator } from './TrySimulator';
 import { OpenCaseFile } from './OpenCaseFile';
 import { ReceivedCase } from './ReceivedCase';
 import { CaseStoryline } from '../findings/CaseStoryline';
@@ -16,7 +17,7 @@ import { ChecklistSummary } from '../checklist/ChecklistSummary';
 
 export function StartScreen() {
   const { t } = useTranslation();
-  const { openCase, caseOpened } = useCase();
+  const { openCase, caseOpened, info } = useCase();
   const [recent, setRecent] = useState<RecentCase[] | null>(null);
   const [recentError, setRecentError] = useState<ApiError | null>(null);
   const [opening, setOpening] = useState<string | null>(null);
@@ -99,6 +100,7 @@ export function StartScreen() {
       {openCase ? <ReceivedCase key={`received-${openCase.caseId}`} /> : null}
       {openCase ? <CaseStoryline /> : null}
       {openCase ? <ChecklistSummary key={openCase.caseId} /> : null}
+      {!openCase && info?.environment?.simulator ? <TrySimulator environment={info.environment.name} /> : null}
       <div className="start-grid">
         <section className="panel" aria-labelledby="recent-heading">
           <h2 id="recent-heading">{t('start.recent')}</h2>
