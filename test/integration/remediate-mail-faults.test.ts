@@ -1,12 +1,17 @@
 // Vitest (plain Node): the mail-flow steps through the CLI on a collected contoso case — the 12-rule bulk step losing
 // its connection in the middle (the re-run finishes only what is left, one result per rule, each rule removed once),
 // the forwarding steps only medium findings call for (held back from the phase run and from a bare --yes, written only
-// with their own confirmation), and the preflight naming the Exchange roles an account without them lacks.
+// with their own confirmation), the preflight naming the Exchange roles an account without them lacks, and the
+// attacker putting a removed rule back after the step (the next collection shows it standing; the re-plan removes it).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanForSecrets, simCli, type SimCli } from '../support/sim-cli';
 import { DIRECTORY_ROLES } from '../sim/wellknown';
+import type { TransportRuleSpec } from '../sim/exchange/objects';
+import { randomUUID } from 'node:crypto';
 
 let t: SimCli;
+/** The campaign's rules as the bulk step removed them: the attacker's script can put one back. */
+const removedRules: TransportRuleSpec[] = [];
 let steps: { id: string; action: string; confirmSeparately?: boolean; items: { key: string; target: { name: string | null } }[] }[];
 let signIn: string[];
 
@@ -46,7 +51,9 @@ describe('mail-flow remediation faults', () => {
     const remove = state.removeTransportRule.bind(state);
     state.removeTransportRule = (identity: string) => {
       removals.push(identity);
-      return remove(identity);
+      const removed = remove(identity);
+      if (removed) removedRules.push(structuredClone(removed));
+      return removed;
     };
     // Each rule is a read, the removal and a read again, all POSTs to InvokeCommand: the sixth rule's removal reaches
     // the tenant but its answer is lost, and the connection stays down for the six rules after it.
@@ -119,4 +126,29 @@ describe('mail-flow remediation faults', () => {
     expect(mailboxes()).toBe(JSON.stringify(after));
     scanForSecrets(t.sim, [t.file], t.ios);
   });
+
+  it('the attacker re-creates a removed rule after the step: the next collection shows it standing, and the re-planned step removes it', async () => {
+    const state = t.sim.exchange.state;
+    const step = stepOf('exo.remove-transport-rules');
+    expect((await itemsOf(step.id)).state).toBe('verified');
+    // The campaign's script puts one rule back under its old name: a new object, a new GUID.
+    const again: TransportRuleSpec = { ...structuredClone(removedRules[0]!), guid: randomUUID(), priority: state.transportRules.length };
+    state.transportRules.push(again);
+
+    // The step's own objects stay removed (read live again), but a collection made after shows the new one.
+    const recollected = await t.run('collect', t.file, '--env', t.envFile, '--auto-approve-on-sim', '--exchange');
+    expect(recollected.code, recollected.err).toBe(0);
+    const verify = await t.run('remediate', t.file, 'verify', ...signIn);
+    expect(verify.code, verify.out).toBe(1);
+    expect(verify.out).toMatch(/^ {2}stands: high Transport rules strip authentication and anti-spam headers — .*\(exo\.remove-transport-rules:.* is planned\)$/m);
+
+    // Planned again from the new collection: one item, the re-created rule, removed and verified.
+    const replanned = (JSON.parse((await t.run('remediate', t.file, 'plan', '--json')).out) as { steps: typeof steps }).steps.find((s) => s.action === 'exo.remove-transport-rules')!;
+    expect(replanned.items.map((i) => i.key.toLowerCase())).toEqual([again.guid.toLowerCase()]);
+    const removed = await t.run('remediate', t.file, 'run', replanned.id, ...signIn, '--yes');
+    expect(removed.code, removed.out).toBe(0);
+    expect(state.findTransportRule(again.guid)).toBeUndefined();
+    scanForSecrets(t.sim, [t.file], t.ios);
+  });
+
 });
