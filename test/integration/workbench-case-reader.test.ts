@@ -10,6 +10,7 @@ import { detect } from '../../main/detect/engine';
 import { dispatch } from '../../main/host/dispatch';
 import { createWorkbench, type Workbench } from '../../main/host/workbench';
 import { tsxWorkerEntry } from '../../main/jobs/tsx-entry';
+import { saveSettings, SettingsSchema } from '../../main/settings/store';
 import type { DetectionReport, Result } from '../../preload/contract';
 import { collectedCase } from '../support/collected-case';
 
@@ -40,8 +41,11 @@ beforeAll(async () => {
   } finally {
     closeDatabase(db);
   }
+  // The examiner's own case (made by "Examiner" with Peregrine "test"), kept in WAL mode: read in the reader thread.
+  const home = path.join(dir, 'home');
+  saveSettings(home, SettingsSchema.parse({ examiner: 'Examiner' }));
   wb = createWorkbench({
-    host: 'browser', toolVersion: '0.0.0-test', casesDir: path.join(dir, 'cases'), homeDir: path.join(dir, 'home'), keyDir: path.join(dir, 'keys'),
+    host: 'browser', toolVersion: 'test', casesDir: path.join(dir, 'cases'), homeDir: home, keyDir: path.join(dir, 'keys'),
     environment: null, collectionWorker: tsxWorkerEntry(),
   });
   await value<unknown>('case.openFile', { path: caseFile });
