@@ -129,11 +129,7 @@ export function createContext(deps: WorkbenchDeps): WorkbenchContext {
     }
   };
   const detectIn = (file: string, runId?: string) => read(() => reader.detect(file, runId));
-  /**
-   * Whether another thread may read the open case while this one writes: in WAL mode readers never block a writer. A
-   * case received from someone else is kept in its rollback journal until it is written to (main/host/areas/case.ts),
-   * and there a reader's lock would hold up this thread's next write, so it is read here.
-   */
+  /** The findings on this thread: the cached report when it answers for the case's custody head, else the rules run here. */
   function detectionNow(): DetectionReport {
     const { file, db } = requireCase();
     const head = custodyHead(db);
@@ -141,6 +137,11 @@ export function createContext(deps: WorkbenchDeps): WorkbenchContext {
     cachedDetection = { file, head, report: detect(db) };
     return cachedDetection.report;
   }
+  /**
+   * Whether another thread may read the open case while this one writes: in WAL mode readers never block a writer. A
+   * case received from someone else is kept in its rollback journal until it is written to (main/host/areas/case.ts),
+   * and there a reader's lock would hold up this thread's next write, so it is read here.
+   */
   const sharedReads = (db: Database) => String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
   const busyChecks: (() => string | null)[] = [];
   let choice: TenantChoice | null = deps.tenantChoice ?? null;
