@@ -56,21 +56,29 @@ afterAll(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** The turns of this thread's event loop while `work` is awaited (none when it runs to the end in the turn that started it). */
+async function turnsWhile<T>(work: Promise<T>): Promise<{ result: T; turns: number }> {
+  let turns = 0;
+  let done = false;
+  const spin = () => {
+    if (done) return;
+    turns += 1;
+    setImmediate(spin);
+  };
+  setImmediate(spin);
+  try {
+    return { result: await work, turns };
+  } finally {
+    done = true;
+  }
+}
+
 describe('findings in a worker thread', () => {
   it('leaves this thread free while the rules run, then gives the report the rules give in place', async () => {
     // Turns of the event loop while the findings are computed: the rules run in place would take this thread for
     // their whole run and settle the request in the turn that made it (none would pass); from a worker the answer
     // arrives as a message, in a later turn, and the loop keeps turning meanwhile (other requests are answered).
-    let turns = 0;
-    let done = false;
-    const spin = () => {
-      if (done) return;
-      turns += 1;
-      setImmediate(spin);
-    };
-    setImmediate(spin);
-    const report = await value<DetectionReport>('findings.list');
-    done = true;
+    const { result: report, turns } = await turnsWhile(value<DetectionReport>('findings.list'));
     expect(turns).toBeGreaterThan(0);
     expect(report.findings.length).toBeGreaterThan(10);
     expect(report.findings.map((f) => [f.key, f.severity, f.events.length])).toEqual(inPlace.findings.map((f) => [f.key, f.severity, f.events.length]));
@@ -95,16 +103,7 @@ describe('findings in a worker thread', () => {
   });
 
   it('verifies the case in the same thread, leaving this one free', async () => {
-    let turns = 0;
-    let done = false;
-    const spin = () => {
-      if (done) return;
-      turns += 1;
-      setImmediate(spin);
-    };
-    setImmediate(spin);
-    const status = await value<{ ok: boolean; evidenceRows: number; custodyEntries: number; problem: string | null }>('case.verify');
-    done = true;
+    const { result: status, turns } = await turnsWhile(value<{ ok: boolean; evidenceRows: number; custodyEntries: number; problem: string | null }>('case.verify'));
     expect(turns).toBeGreaterThan(0);
     expect(status).toMatchObject({ ok: true, problem: null });
     expect(status.evidenceRows).toBeGreaterThan(10);
